@@ -1,0 +1,338 @@
+"""The `Mailer` port over SMTP: iMIP invitations (RFC 6047) and reminder emails.
+
+The MIME layout copies Google Calendar's, which Gmail, Outlook and Apple Mail all turn
+into RSVP buttons:
+
+    multipart/mixed
+    ├─ multipart/alternative: text/plain | text/html | text/calendar; method=REQUEST
+    └─ application/ics; name=invite.ics (attachment)
+
+One connection per message: invitations and reminders are few, and a fresh connection
+means a server restart between jobs never surfaces as a stale-socket error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from adapters.ics import build_ics
+from handlers.invitations import (
+    Invitation,
+    MailError,
+    Person,
+    ReminderEmail,
+    invitation_text,
+    reminder_text,
+    single_line,
+)
+
+StartTls = Literal["auto", "always", "never"]
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """A parsed SMTP_URL. `starttls="auto"` upgrades only on port 587 when offered."""
+
+    host: str
+    port: int
+    implicit_tls: bool
+    starttls: StartTls
+    username: str | None = None
+    password: str | None = None
+
+
+def parse_smtp_url(url: str) -> SmtpSettings:
+    """Parse SMTP_URL, raising ValueError("SMTP_URL: ...") for start-up to print.
+
+    Accepted: smtp://host[:port] (default 25), smtp://user:pass@host:587 (STARTTLS when
+    offered), smtps://user:pass@host[:465] (implicit TLS), and ?starttls=1|0 to force
+    or forbid STARTTLS. User and password are percent-decoded. Messages never echo the
+    URL, because it may hold a password.
+    """
+    text = url.strip()
+    if not text:
+        raise ValueError("SMTP_URL: is empty (expected smtp://host:port or smtps://user:pass@host)")
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in ("smtp", "smtps"):
+        raise ValueError("SMTP_URL: scheme must be smtp:// or smtps://")
+    if not parts.hostname:
+        raise ValueError("SMTP_URL: host is missing (expected smtp://host:port)")
+    try:
+        explicit_port = parts.port
+    except ValueError:
+        raise ValueError("SMTP_URL: port must be a number from 1 to 65535") from None
+    if explicit_port == 0:
+        raise ValueError("SMTP_URL: port must be a number from 1 to 65535")
+    if parts.path not in ("", "/") or parts.fragment:
+        raise ValueError("SMTP_URL: unexpected path; only ?starttls=0|1 may follow host:port")
+    port = explicit_port or (465 if scheme == "smtps" else 25)
+
+    username = unquote(parts.username) if parts.username is not None else None
+    password = unquote(parts.password) if parts.password is not None else None
+    if username is not None and password is None:
+        raise ValueError("SMTP_URL: user name without a password (smtp://user:pass@host)")
+    if not username and password:
+        raise ValueError("SMTP_URL: password without a user name (smtp://user:pass@host)")
+    if not username:
+        username = password = None
+
+    starttls: StartTls = "auto" if port == 587 and scheme == "smtp" else "never"
+    try:
+        query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:
+        raise ValueError("SMTP_URL: malformed query (expected ?starttls=0|1)") from None
+    for key, values in query.items():
+        if key != "starttls":
+            raise ValueError(f"SMTP_URL: unknown parameter {key!r} (known: starttls)")
+        value = values[-1].strip().lower()
+        if value in _TRUE:
+            starttls = "always"
+        elif value in _FALSE:
+            starttls = "never"
+        else:
+            raise ValueError("SMTP_URL: starttls must be 1 or 0")
+    if scheme == "smtps" and starttls == "always":
+        raise ValueError("SMTP_URL: smtps:// is already TLS; drop starttls=1 or use smtp://")
+    return SmtpSettings(
+        host=parts.hostname,
+        port=port,
+        implicit_tls=scheme == "smtps",
+        starttls=starttls,
+        username=username,
+        password=password,
+    )
+
+
+def parse_address(value: str) -> Address:
+    """A header-safe Address, or ValueError: user data must never reach a header unchecked.
+
+    Non-ASCII domains are IDNA-encoded so servers without SMTPUTF8 accept them;
+    non-ASCII local parts are refused.
+    """
+    addr = value.strip()
+    if not addr or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in addr):
+        raise ValueError(f"invalid email address {value!r}")
+    local, sep, domain = addr.rpartition("@")
+    if not sep or not local or not domain:
+        raise ValueError(f"invalid email address {value!r}")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+        return Address(username=local, domain=ascii_domain)
+    except (UnicodeError, ValueError, IndexError, HeaderParseError):
+        raise ValueError(f"invalid email address {value!r}") from None
+
+
+def _with_name(address: Address, name: str) -> Address:
+    return Address(display_name=single_line(name), username=address.username, domain=address.domain)
+
+
+def _is_transient_code(code: int) -> bool:
+    # 4xx is "try again later" in SMTP; 5xx is final. Anything else (-1 for a garbled
+    # reply) is a transport problem, which a retry may well fix.
+    return not 500 <= code < 600
+
+
+def _mail_error(exc: BaseException) -> MailError:
+    """Map smtplib/socket failures onto MailError(transient=...) for the job queue."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        details = "; ".join(
+            f"{rcpt}: {code} {msg.decode(errors='replace')}"
+            for rcpt, (code, msg) in exc.recipients.items()
+        )
+        code = max(codes) if codes else 550
+        return MailError(
+            f"recipient refused: {details}", transient=_is_transient_code(code), smtp_code=code
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):
+        error = exc.smtp_error
+        text = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
+        kind = type(exc).__name__.removeprefix("SMTP")
+        return MailError(
+            f"SMTP {kind}: {exc.smtp_code} {text}",
+            transient=_is_transient_code(exc.smtp_code),
+            smtp_code=exc.smtp_code,
+        )
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return MailError(f"SMTP server lacks a needed feature: {exc}", transient=False)
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return MailError(f"SMTP server disconnected: {exc}", transient=True)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return MailError(f"SMTP TLS certificate rejected: {exc}", transient=False)
+    if isinstance(exc, OSError | smtplib.SMTPException):
+        # Refused, reset, timed out, DNS failure: the server may be back soon.
+        return MailError(f"SMTP connection failed: {exc}", transient=True)
+    return MailError(f"SMTP failure: {exc}", transient=True)
+
+
+class SmtpMailer:
+    """Implements `handlers.invitations.Mailer` with smtplib.
+
+    `mail_from` (MAIL_FROM) is the envelope sender and the From address; the organizer's
+    name becomes the display name and their address the Reply-To, so replies and RSVPs
+    reach a person, while SPF/DKIM still match our own domain.
+    """
+
+    def __init__(self, smtp_url: str, mail_from: str, timeout: float = 10) -> None:
+        self._settings = parse_smtp_url(smtp_url)
+        name, addr = parseaddr(mail_from)
+        try:
+            self._from = _with_name(parse_address(addr), name)
+        except ValueError:
+            raise ValueError("MAIL_FROM: not a valid email address") from None
+        self._timeout = timeout
+
+    @property
+    def settings(self) -> SmtpSettings:
+        return self._settings
+
+    def send_invitation(self, invitation: Invitation, to: Person) -> None:
+        message = invitation_message(invitation, to, mail_from=self._from)
+        self._send(message, to)
+
+    def send_reminder(self, reminder: ReminderEmail, to: Person) -> None:
+        message = reminder_message(reminder, to, mail_from=self._from)
+        self._send(message, to)
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self._settings
+        smtp: smtplib.SMTP
+        if s.implicit_tls:
+            smtp = smtplib.SMTP_SSL(
+                s.host, s.port, timeout=self._timeout, context=ssl.create_default_context()
+            )
+        else:
+            smtp = smtplib.SMTP(s.host, s.port, timeout=self._timeout)
+        try:
+            smtp.ehlo_or_helo_if_needed()
+            offered = smtp.has_extn("starttls")
+            if s.starttls == "always" and not offered:
+                raise MailError(
+                    "SMTP server does not offer STARTTLS but SMTP_URL requires it",
+                    transient=False,
+                )
+            if s.starttls == "always" or (s.starttls == "auto" and offered):
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if s.username is not None and s.password is not None:
+                smtp.login(s.username, s.password)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _send(self, message: EmailMessage, to: Person) -> None:
+        recipient = _recipient(to)
+        try:
+            smtp = self._connect()  # MailError from here passes through untouched
+        except (OSError, smtplib.SMTPException) as exc:
+            raise _mail_error(exc) from exc
+        try:
+            smtp.send_message(
+                message, from_addr=self._from.addr_spec, to_addrs=[recipient.addr_spec]
+            )
+        except (OSError, smtplib.SMTPException) as exc:
+            smtp.close()
+            raise _mail_error(exc) from exc
+        # The message is accepted: a failing QUIT must not turn into a retry (a duplicate).
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
+
+
+def _recipient(to: Person) -> Address:
+    try:
+        return _with_name(parse_address(to.email), to.name)
+    except ValueError as exc:
+        raise MailError(str(exc), transient=False) from None
+
+
+def _headers(
+    message: EmailMessage,
+    *,
+    subject: str,
+    organizer: Person,
+    to: Person,
+    mail_from: Address,
+    now: datetime | None,
+) -> None:
+    # Every value passes single_line()/parse_address() first: the stdlib refuses CR/LF
+    # in headers with an exception, which would turn a bad title into a failed send.
+    message["Subject"] = single_line(subject)
+    message["From"] = _with_name(mail_from, organizer.name or mail_from.display_name)
+    message["To"] = _recipient(to)
+    with contextlib.suppress(ValueError):  # a missing Reply-To beats no invitation at all
+        message["Reply-To"] = _with_name(parse_address(organizer.email), organizer.name)
+    message["Date"] = format_datetime((now or datetime.now(UTC)).astimezone(UTC))
+    message["Message-ID"] = make_msgid(domain=mail_from.domain)
+
+
+def invitation_message(
+    inv: Invitation, to: Person, *, mail_from: Address, now: datetime | None = None
+) -> EmailMessage:
+    """The complete iMIP email for one attendee (also used by tests and previews)."""
+    text = invitation_text(inv)
+    ics = build_ics(inv, stamp=now)
+    message = EmailMessage()
+    _headers(
+        message,
+        subject=text.subject,
+        organizer=inv.organizer,
+        to=to,
+        mail_from=mail_from,
+        now=now,
+    )
+    message.set_content(text.text, cte="quoted-printable")
+    message.add_alternative(text.html, subtype="html", cte="quoted-printable")
+    # base64 keeps the .ics byte-exact (CRLF, folding, UTF-8) whatever relays do to lines.
+    message.add_alternative(
+        ics,
+        maintype="text",
+        subtype="calendar",
+        cte="base64",
+        params={"charset": "utf-8", "method": inv.method},
+    )
+    filename = "cancel.ics" if inv.method == "CANCEL" else "invite.ics"
+    message.add_attachment(
+        ics, maintype="application", subtype="ics", filename=filename, params={"name": filename}
+    )
+    # After add_attachment: turning the message into multipart/mixed moves every
+    # Content-* header into the inner part, and Outlook looks for this one on top.
+    message["Content-Class"] = "urn:content-classes:calendarmessage"
+    return message
+
+
+def reminder_message(
+    rem: ReminderEmail, to: Person, *, mail_from: Address, now: datetime | None = None
+) -> EmailMessage:
+    """A plain reminder (text + HTML), no calendar part: it must not look like an update."""
+    text = reminder_text(rem)
+    message = EmailMessage()
+    _headers(
+        message,
+        subject=text.subject,
+        organizer=rem.organizer,
+        to=to,
+        mail_from=mail_from,
+        now=now,
+    )
+    # RFC 3834: keeps out-of-office auto-replies from answering a robot.
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text.text, cte="quoted-printable")
+    message.add_alternative(text.html, subtype="html", cte="quoted-printable")
+    return message

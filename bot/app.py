@@ -1,0 +1,118 @@
+"""Builds the Bolt app: single-workspace (bot token) or multi-workspace (OAuth install)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+from bot.listeners import home, meet, outcome
+from bot.profiles import ProfileService
+from bot.services import Services
+from storage.crypto import SecretBox
+from storage.events import remember_event
+from storage.slack_stores import EncryptedInstallationStore
+
+log = logging.getLogger(__name__)
+
+BOT_SCOPES = [
+    "commands",
+    "chat:write",
+    "im:write",
+    "users:read",
+    "users:read.email",
+    "app_mentions:read",
+]
+
+
+def make_client(api_url: str, token: str | None = None) -> WebClient:
+    client = WebClient(token=token, base_url=api_url, timeout=10)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=1))
+    return client
+
+
+def _install_success(args: SuccessArgs) -> BoltResponse:
+    return BoltResponse(
+        status=200,
+        headers={"Content-Type": "text/html; charset=utf-8"},
+        body="<html><body><h1>Meetline is installed.</h1>"
+        "<p>Go back to Slack and type <code>/meet</code>.</p></body></html>",
+    )
+
+
+def _install_failure(args: FailureArgs) -> BoltResponse:
+    return BoltResponse(
+        status=args.suggested_status_code,
+        headers={"Content-Type": "text/html; charset=utf-8"},
+        body="<html><body><h1>Meetline could not be installed.</h1>"
+        f"<p>{args.reason}. Please start the installation again.</p></body></html>",
+    )
+
+
+def build_app(services: Services) -> App:
+    settings = services.settings
+    client = make_client(settings.SLACK_API_URL, settings.SLACK_BOT_TOKEN)
+    kwargs: dict[str, Any] = {
+        "signing_secret": settings.SLACK_SIGNING_SECRET or "",
+        "client": client,
+        "process_before_response": False,
+        "ignoring_self_events_enabled": True,
+    }
+    if settings.slack_mode == "oauth":
+        assert settings.SLACK_CLIENT_ID and settings.SLACK_CLIENT_SECRET and settings.SECRET_KEY
+        installs = EncryptedInstallationStore(
+            client_id=settings.SLACK_CLIENT_ID,
+            engine=services.engine,
+            box=SecretBox(settings.SECRET_KEY),
+        )
+        states = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=services.engine)
+        redirect = f"{settings.PUBLIC_URL.rstrip('/')}/slack/oauth_redirect" if settings.PUBLIC_URL else None
+        kwargs.update(
+            installation_store=installs,
+            authorize=InstallationStoreAuthorize(
+                installation_store=installs,
+                client_id=settings.SLACK_CLIENT_ID,
+                client_secret=settings.SLACK_CLIENT_SECRET,
+                logger=log,
+                cache_enabled=True,
+            ),
+            oauth_settings=OAuthSettings(
+                client_id=settings.SLACK_CLIENT_ID,
+                client_secret=settings.SLACK_CLIENT_SECRET,
+                scopes=BOT_SCOPES,
+                redirect_uri=redirect,
+                installation_store=installs,
+                state_store=states,
+                callback_options=CallbackOptions(success=_install_success, failure=_install_failure),
+            ),
+        )
+    else:
+        kwargs.update(token=settings.SLACK_BOT_TOKEN, token_verification_enabled=False)
+    app = App(**kwargs)
+    if settings.slack_mode == "oauth":
+        app.enable_token_revocation_listeners()
+
+    @app.middleware
+    def drop_duplicate_events(body: dict[str, Any], next: Any) -> Any:  # noqa: A002
+        """Slack re-delivers events it thinks we missed; run each event_id once."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not remember_event(services.sessions, f"event:{event_id}"):
+            return BoltResponse(status=200, body="")
+        return next()
+
+    profiles = ProfileService(services.users, services.clock, settings.admin_ids)
+    meet.register(app, services, profiles)
+    home.register(app, services, profiles)
+    outcome.register(app, services, profiles)
+    return app

@@ -1,0 +1,230 @@
+"""The `meetline` command line. Exit 0 on success, 2 on bad input with a one-line reason."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from handlers.meetings import Meeting
+
+SETUP_HINT = (
+    "To create the Slack app: open https://api.slack.com/apps, choose Create New App > "
+    "From an app manifest, paste manifest.yml (replace https://meetline.example.com with "
+    "this server's public URL, or use `meetline socket` with Socket Mode), install it to "
+    "your workspace, then put the Signing Secret and the Bot User OAuth Token into .env as "
+    "SLACK_SIGNING_SECRET=... and SLACK_BOT_TOKEN=xoxb-... and start again."
+)
+
+
+class CliError(Exception):
+    """Bad input: printed as one line, exit status 2."""
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _migrate(settings: Settings) -> None:
+    from storage.migrate import upgrade
+
+    try:
+        upgrade(settings.DATABASE_URL)
+    except Exception as exc:  # an unreachable database is an operator problem, not a bug
+        raise CliError(f"DATABASE_URL: cannot migrate the database ({type(exc).__name__}: {str(exc).splitlines()[0]})") from None
+
+
+def _services(settings: Settings) -> Services:
+    from bot.services import build_services
+
+    try:
+        return build_services(settings)
+    except ValueError as exc:  # e.g. a malformed SMTP_URL or MAIL_FROM
+        raise CliError(str(exc)) from None
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    settings = _settings()
+    _migrate(settings)
+    from bot.worker import build_worker
+
+    worker = build_worker(_services(settings))
+    if args.once:
+        stats = worker.run_once()
+        print(f"jobs: {stats.done} done, {stats.retried} to retry, {stats.failed} failed")
+        return 0
+    worker.run_forever()
+    return 0
+
+
+def cmd_meetings(args: argparse.Namespace) -> int:
+    settings = _settings()
+    _migrate(settings)
+    services = _services(settings)
+    meetings = services.meetings.list(args.team)
+    if args.json:
+        print(json.dumps([meeting_json(m) for m in meetings], indent=2, ensure_ascii=False))
+    else:
+        for m in meetings:
+            print(f"{m.id:>6}  {m.start_utc:%Y-%m-%d %H:%M} UTC  {m.status:<9}  {m.outcome:<11}  {m.title}")
+    return 0
+
+
+def meeting_json(m: Meeting) -> dict[str, Any]:
+    return {
+        "id": m.id, "team_id": m.team_id, "uid": m.uid, "sequence": m.sequence, "title": m.title,
+        "start": m.start_utc.isoformat(), "end": m.end_utc.isoformat(), "timezone": m.timezone,
+        "duration_minutes": m.duration_minutes, "status": m.status, "outcome": m.outcome,
+        "host": m.host_id, "organizer": m.organizer_id, "meeting_type": m.meeting_type,
+        "location": {"kind": m.location.kind.value, "detail": m.location.detail, "provider": m.location.provider},
+        "join_url": m.join_url, "description": m.description, "notes": m.notes_text,
+        "record_ids": m.record_ids,
+        "attendees": [{"kind": a.kind.value, "name": a.name, "email": a.email, "record_id": a.record_id,
+                       "slack_user_id": a.slack_user_id, "invited_sequence": a.invited_sequence}
+                      for a in m.attendees],
+        "reminders": [{"offset_minutes": r.offset_minutes, "due_at": r.due_at.isoformat(), "status": r.status}
+                      for r in m.reminders],
+    }
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = _settings()
+    _migrate(settings)
+    print("database is up to date")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings()
+    missing = settings.missing_for_http()
+    if missing:
+        print(f"Meetline cannot start: missing {', '.join(missing)}.", file=sys.stderr)
+        print(SETUP_HINT, file=sys.stderr)
+        return 0 if args.explain_setup else 2
+    _migrate(settings)
+    from waitress import serve
+
+    from bot.app import build_app
+    from bot.web import WebApp
+
+    services = _services(settings)
+    app = build_app(services)
+    if not args.no_worker:
+        from bot.worker import build_worker, start_in_background
+
+        start_in_background(build_worker(services))
+    logging.getLogger(__name__).info("Meetline listening on http://%s:%s", args.host, args.port)
+    serve(WebApp(app, services), host=args.host, port=args.port, threads=args.threads, ident="meetline")
+    return 0
+
+
+def cmd_socket(args: argparse.Namespace) -> int:
+    settings = _settings()
+    missing = settings.missing_for_socket()
+    if missing:
+        raise CliError(f"Socket Mode needs {', '.join(missing)}")
+    _migrate(settings)
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import build_app
+
+    services = _services(settings)
+    app = build_app(services)
+    from bot.worker import build_worker, start_in_background
+
+    start_in_background(build_worker(services))
+    SocketModeHandler(app, settings.SLACK_APP_TOKEN).start()
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from handlers.domain import ImportRejected
+    from handlers.records_csv import import_records
+
+    path = Path(args.path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise CliError(f"{path}: not a UTF-8 text file") from None
+    settings = _settings()
+    _migrate(settings)
+    services = _services(settings)
+    try:
+        result = import_records(services.records, args.team, text)
+    except ImportRejected as exc:
+        for error in exc.errors:
+            print(f"{path}: {error}", file=sys.stderr)
+        raise CliError(f"{path}: {len(exc.errors)} bad row(s); nothing was imported") from None
+    print(
+        f"imported {path}: {result.created} created, {result.updated} updated, "
+        f"{result.associations} associations"
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="meetline", description="Schedule CRM meetings from Slack.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve Slack over HTTP (POST /slack/events)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--threads", type=int, default=16)
+    serve.add_argument("--no-worker", action="store_true", help="do not run the job worker in-process")
+    serve.add_argument("--explain-setup", action="store_true", help=argparse.SUPPRESS)
+    serve.set_defaults(func=cmd_serve)
+
+    socket = sub.add_parser("socket", help="connect to Slack with Socket Mode")
+    socket.set_defaults(func=cmd_socket)
+
+    migrate = sub.add_parser("migrate", help="create or upgrade the database schema")
+    migrate.set_defaults(func=cmd_migrate)
+
+    worker = sub.add_parser("worker", help="run the job worker (reminders, invitations, prompts)")
+    worker.add_argument("--once", action="store_true", help="run the jobs that are due and exit")
+    worker.set_defaults(func=cmd_worker)
+
+    meetings = sub.add_parser("meetings", help="list meetings")
+    meetings.add_argument("--json", action="store_true")
+    meetings.add_argument("--team", default=None)
+    meetings.set_defaults(func=cmd_meetings)
+
+    imp = sub.add_parser("import", help="import records from a CSV file")
+    imp.add_argument("path")
+    imp.add_argument("--team", default="", help="Slack team id the records belong to (default: all)")
+    imp.set_defaults(func=cmd_import)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"meetline: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

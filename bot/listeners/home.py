@@ -1,0 +1,37 @@
+"""App Home, mentions and the Home tab's schedule button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Say
+from slack_sdk import WebClient
+
+from bot.listeners.meet import HELP, open_meet_modal, team_of, user_of
+from bot.profiles import ProfileService
+from bot.services import Services
+from bot.views.home import home_view
+
+
+def register(app: App, services: Services, profiles: ProfileService) -> None:
+    @app.event("app_home_opened")
+    def home_opened(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        client.views_publish(user_id=event["user"], view=home_view())
+
+    @app.event("app_mention")
+    def mentioned(event: dict[str, Any], say: Say) -> None:
+        say(text=HELP, thread_ts=event.get("thread_ts") or event.get("ts"))
+
+    @app.action("home_schedule")
+    def home_schedule(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        open_meet_modal(
+            client,
+            services,
+            profiles,
+            trigger_id=body["trigger_id"],
+            team_id=team_of(body),
+            user_id=user_of(body),
+        )

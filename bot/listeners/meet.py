@@ -1,0 +1,216 @@
+"""/meet: the command, the pickers' options, the modal's live updates and its submission.
+
+Listeners stay thin: read the payload, call one use case, render the result.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.profiles import ProfileService, SlackPeople, phone_region
+from bot.services import Services
+from bot.views.meet_modal import CALLBACK_ID, loading_view, meet_form_view, message_view
+from bot.views.meet_state import FormState, from_draft, parse_state, to_request, with_changes
+from bot.views.messages import confirmation_blocks, confirmation_text
+from bot.views.text import clip, parse_record_value, record_label, record_option
+from handlers.domain import Record, RecordKind
+from handlers.meet_form import draft_meet_form
+from handlers.meetings import AttendeeKind, AttendeeRef
+from handlers.scheduling import Rejected, Scheduled, ScheduleMeeting
+
+log = logging.getLogger(__name__)
+
+HELP = (
+    "*/meet* opens the scheduling form. Add what you know and Meetline pre-fills it:\n"
+    "• `/meet Jane Doe tomorrow 3pm 45m \"Demo\"`\n"
+    "• `/meet jutro o 15 pół godziny`"
+)
+
+
+def team_of(body: dict[str, Any]) -> str:
+    team = body.get("team")
+    if isinstance(team, dict):
+        return str(team.get("id") or "")
+    return str(body.get("team_id") or "")
+
+
+def user_of(body: dict[str, Any]) -> str:
+    user = body.get("user")
+    if isinstance(user, dict):
+        return str(user.get("id") or "")
+    return str(body.get("user_id") or "")
+
+
+def contact_option(record: Record) -> tuple[str, str]:
+    return (AttendeeRef(AttendeeKind.CONTACT, str(record.id)).encode(), record_label(record))
+
+
+def prefill_for_record(services: Services, record: Record) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """Attendees (the record's contact, or its associated contacts) and associated records."""
+    related = services.records.associations(record.id)
+    if record.kind == RecordKind.CONTACT:
+        attendees = [contact_option(record)]
+    else:
+        attendees = [contact_option(r) for r in related if r.kind == RecordKind.CONTACT][:10]
+    associated = [(f"r:{record.id}", record_label(record))] + [(f"r:{r.id}", record_label(r)) for r in related[:20]]
+    return tuple(attendees), tuple(associated)
+
+
+def open_meet_modal(
+    client: WebClient,
+    services: Services,
+    profiles: ProfileService,
+    *,
+    trigger_id: str,
+    team_id: str,
+    user_id: str,
+    text: str = "",
+    channel_id: str | None = None,
+) -> bool:
+    """Open the light view first (the trigger lives 3 s), then fill it in."""
+    try:
+        opened = client.views_open(trigger_id=trigger_id, view=loading_view())
+    except SlackApiError as exc:
+        log.warning("views.open failed: %s", exc.response.get("error"))
+        return False
+    view = opened["view"]
+    profile = profiles.get(client, team_id, user_id)
+    draft = draft_meet_form(text, services.clock.now(), profile, services.records, team_id)
+    attendees: tuple[tuple[str, str], ...] = ()
+    associated: tuple[tuple[str, str], ...] = ()
+    record_opt = None
+    if draft.record is not None:
+        attendees, associated = prefill_for_record(services, draft.record)
+        option = record_option(draft.record)
+        record_opt = (option["value"], option["text"]["text"])
+    state = from_draft(draft, channel=channel_id, attendees=attendees, associated=associated, record=record_opt)
+    try:
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=meet_form_view(state))
+    except SlackApiError as exc:
+        log.warning("views.update failed: %s", exc.response.get("error"))
+    return True
+
+
+def _rebuild(client: WebClient, body: dict[str, Any], state: FormState) -> None:
+    view = body.get("view") or {}
+    try:
+        client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=meet_form_view(state))
+    except SlackApiError as exc:
+        # hash_conflict means the user changed something meanwhile: their newer view wins.
+        log.info("views.update skipped: %s", exc.response.get("error"))
+
+
+def _errors_for_view(errors: dict[str, str], view: dict[str, Any]) -> dict[str, str]:
+    """Slack accepts errors only on input blocks present in the view."""
+    present = {b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"}
+    shown = {k: v for k, v in errors.items() if k in present}
+    rest = [v for k, v in errors.items() if k not in present]
+    if rest:
+        target = "record" if "record" in present else next(iter(present), "record")
+        shown[target] = clip(" ".join([shown.get(target, ""), *rest]).strip(), 2000)
+    return shown
+
+
+def register(app: App, services: Services, profiles: ProfileService) -> None:
+    @app.command("/meet")
+    def meet_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        text = (body.get("text") or "").strip()
+        if text.lower() in ("help", "pomoc", "?") or not body.get("trigger_id"):
+            ack(response_type="ephemeral", text=HELP)
+            return
+        ack()
+        opened = open_meet_modal(
+            client, services, profiles, trigger_id=body["trigger_id"], team_id=team_of(body),
+            user_id=user_of(body), text=text, channel_id=body.get("channel_id"),
+        )
+        if not opened and body.get("channel_id"):
+            client.chat_postEphemeral(channel=body["channel_id"], user=user_of(body),
+                                      text="Slack took too long to open the form. Please run /meet again.")
+
+    @app.options("record_select")
+    def record_options(ack: Ack, payload: dict[str, Any], body: dict[str, Any]) -> None:
+        found = services.records.search(team_of(body), str(payload.get("value") or "")[:200], limit=50)
+        ack(options=[record_option(r) for r in found])
+
+    @app.options("associated_select")
+    def associated_options(ack: Ack, payload: dict[str, Any], body: dict[str, Any]) -> None:
+        found = services.records.search(team_of(body), str(payload.get("value") or "")[:200], limit=50)
+        ack(options=[record_option(r) for r in found])
+
+    @app.options("attendee_select")
+    def attendee_options(ack: Ack, payload: dict[str, Any], body: dict[str, Any]) -> None:
+        query = str(payload.get("value") or "")[:200]
+        team_id = team_of(body)
+        contacts = services.records.search(team_id, query, kinds=[RecordKind.CONTACT], limit=40)
+        teammates = services.users.search(team_id, query, limit=20)
+        groups = []
+        if contacts:
+            groups.append({"label": {"type": "plain_text", "text": "Contacts"},
+                           "options": [{"text": {"type": "plain_text", "text": label}, "value": value}
+                                       for value, label in map(contact_option, contacts)]})
+        if teammates:
+            groups.append({"label": {"type": "plain_text", "text": "Teammates"},
+                           "options": [{"text": {"type": "plain_text", "text": clip(f"@{u.name or u.slack_user_id}"
+                                                                                    + (f" ({u.email})" if u.email else ""), 75)},
+                                        "value": AttendeeRef(AttendeeKind.USER, u.slack_user_id).encode()}
+                                       for u in teammates]})
+        ack(option_groups=groups)
+
+    @app.action("record_select")
+    def record_chosen(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        state = parse_state(body.get("view") or {})
+        record_id = parse_record_value(state.record[0] if state.record else None)
+        record = services.records.get(record_id) if record_id is not None else None
+        if record is None:
+            return
+        attendees, associated = prefill_for_record(services, record)
+        merged_attendees = tuple(dict.fromkeys((*state.attendees, *attendees)))
+        merged_associated = tuple(dict.fromkeys((*state.associated, *associated)))
+        title = state.title
+        if not title:
+            profile = profiles.get(client, team_of(body), user_of(body))
+            title = f"{record.name} / {profile.name or 'me'}"
+        _rebuild(client, body, with_changes(state, attendees=merged_attendees, associated=merged_associated,
+                                            title=title, notices=()))
+
+    @app.action("duration_select")
+    @app.action("location_kind_select")
+    def form_shape_changed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        _rebuild(client, body, parse_state(body.get("view") or {}))
+
+    @app.action("add_reminder")
+    def add_reminder(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        state = parse_state(body.get("view") or {})
+        _rebuild(client, body, with_changes(state, reminder_rows=min(3, max(state.reminder_rows, len(state.reminders)) + 1)))
+
+    @app.view(CALLBACK_ID)
+    def meet_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        state = parse_state(view)
+        team_id, user_id = team_of(body), user_of(body)
+        if not state.key:
+            ack(response_action="errors", errors=_errors_for_view(
+                {"record": "This form has expired. Close it and run /meet again."}, view))
+            return
+        profile = profiles.get(client, team_id, user_id)
+        request = to_request(state, team_id=team_id, user_id=user_id, phone_region=phone_region(profile.locale))
+        schedule = ScheduleMeeting(services.records, services.meetings, SlackPeople(profiles, client), services.clock)
+        result = schedule(request)
+        if isinstance(result, Rejected):
+            ack(response_action="errors", errors=_errors_for_view(result.errors, view))
+            return
+        assert isinstance(result, Scheduled)
+        ack(response_action="update", view=message_view("Meeting scheduled", confirmation_text(result)))
+        if result.created:
+            try:
+                client.chat_postMessage(channel=user_id, text=confirmation_text(result),
+                                        blocks=confirmation_blocks(result))
+            except SlackApiError as exc:
+                log.warning("confirmation DM failed: %s", exc.response.get("error"))

@@ -1,0 +1,70 @@
+"""Outcome buttons in the host's DM."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.listeners.meet import team_of, user_of
+from bot.profiles import ProfileService
+from bot.services import Services
+from bot.views.messages import outcome_blocks, outcome_change_blocks, outcome_prompt_text
+from handlers.outcomes import RecordOutcome
+
+log = logging.getLogger(__name__)
+
+
+def _value(body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        value = json.loads((body.get("actions") or [{}])[0].get("value") or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def register(app: App, services: Services, profiles: ProfileService) -> None:
+    record = RecordOutcome(services.meetings, services.clock)
+
+    def refuse(client: WebClient, body: dict[str, Any], text: str) -> None:
+        channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user_of(body), text=text)
+
+    @app.action(re.compile(r"^outcome_(?!change$)[a-z0-9_]+$"))
+    def outcome_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        value = _value(body)
+        if not isinstance(value.get("m"), int) or not isinstance(value.get("o"), str):
+            return
+        actor = profiles.get(client, team_of(body), user_of(body))
+        result = record(value["m"], value["o"], actor)
+        if not result.ok or result.meeting is None:
+            refuse(client, body, result.message)
+            return
+        container = body.get("container") or {}
+        try:
+            client.chat_update(channel=str(container.get("channel_id")), ts=str(container.get("message_ts")),
+                               text=outcome_prompt_text(result.meeting), blocks=outcome_blocks(result.meeting))
+        except SlackApiError as exc:
+            log.warning("updating the outcome message failed: %s", exc.response.get("error"))
+
+    @app.action("outcome_change")
+    def outcome_change(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        value = _value(body)
+        meeting = services.meetings.get(value["m"]) if isinstance(value.get("m"), int) else None
+        if meeting is None:
+            return
+        actor = profiles.get(client, team_of(body), user_of(body))
+        if actor.slack_user_id != meeting.host_id and not actor.is_admin:
+            refuse(client, body, f"Only <@{meeting.host_id}>, the host, or a Meetline admin can change the outcome.")
+            return
+        container = body.get("container") or {}
+        client.chat_update(channel=str(container.get("channel_id")), ts=str(container.get("message_ts")),
+                           text=outcome_prompt_text(meeting), blocks=outcome_change_blocks(meeting))

@@ -1,0 +1,90 @@
+"""Slack user profiles (name, email, IANA zone, locale), cached in the database.
+
+users.info is rate-limited (Tier 4) and adds latency before the modal can be filled, so
+a profile is refreshed at most every few hours.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from handlers.domain import UserProfile
+from handlers.ports import Clock, UserRepository
+
+log = logging.getLogger(__name__)
+MAX_AGE = timedelta(hours=6)
+
+
+def _valid_zone(name: str | None) -> str:
+    if not name:
+        return "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+    return name
+
+
+class ProfileService:
+    def __init__(self, users: UserRepository, clock: Clock, admin_ids: set[str] | None = None) -> None:
+        self._users = users
+        self._clock = clock
+        self._admin_ids = admin_ids or set()
+
+    def get(self, client: WebClient, team_id: str, user_id: str) -> UserProfile:
+        """The user's profile; a default (UTC, English) one when Slack cannot tell."""
+        found = self.lookup(client, team_id, user_id)
+        return found or UserProfile(team_id=team_id, slack_user_id=user_id)
+
+    def lookup(self, client: WebClient, team_id: str, user_id: str) -> UserProfile | None:
+        """None for users Slack does not know or who are deactivated."""
+        cached = self._users.get(team_id, user_id)
+        now = self._clock.now()
+        if cached and cached.refreshed_at and now - cached.refreshed_at < MAX_AGE:
+            return None if cached.extra.get("deleted") else cached
+        try:
+            info = client.users_info(user=user_id, include_locale=True)
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            log.warning("users.info failed for %s: %s", user_id, error)
+            if error in ("user_not_found", "user_not_visible"):
+                return None
+            return cached
+        user = info.get("user") or {}
+        if user.get("team_id") and user.get("team_id") != team_id and not cached:
+            return None
+        profile = user.get("profile") or {}
+        fresh = cached or UserProfile(team_id=team_id, slack_user_id=user_id)
+        fresh.name = profile.get("display_name") or user.get("real_name") or user.get("name") or ""
+        fresh.email = profile.get("email") or fresh.email
+        fresh.timezone = _valid_zone(user.get("tz"))
+        fresh.locale = user.get("locale") or fresh.locale
+        fresh.is_admin = fresh.is_admin or user_id in self._admin_ids
+        fresh.refreshed_at = now
+        fresh.extra = {**fresh.extra, "deleted": bool(user.get("deleted")), "is_bot": bool(user.get("is_bot"))}
+        self._users.save(fresh)
+        return None if user.get("deleted") else fresh
+
+
+def phone_region(locale: str | None) -> str | None:
+    """"pl-PL" → "PL": the default country for numbers typed without a country code."""
+    if not locale:
+        return None
+    parts = locale.replace("_", "-").split("-")
+    return parts[1].upper() if len(parts) > 1 and len(parts[1]) == 2 else None
+
+
+class SlackPeople:
+    """handlers.ports.PeopleDirectory for one request: teammates as Slack knows them."""
+
+    def __init__(self, profiles: ProfileService, client: WebClient) -> None:
+        self._profiles = profiles
+        self._client = client
+
+    def user(self, team_id: str, user_id: str) -> UserProfile | None:
+        return self._profiles.lookup(self._client, team_id, user_id)

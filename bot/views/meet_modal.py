@@ -1,0 +1,222 @@
+"""Pure builders for the /meet modal: a FormState in, a Block Kit modal dict out.
+
+Block ids are the field names the rules report errors against (handlers.rules), so a
+`response_action: errors` lands next to the right field. Every block keeps its block_id
+and action_id across updates so Slack keeps what the user typed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from bot.views.meet_state import DURATIONS, FormState, Option
+from bot.views.text import clip, mrkdwn, plain
+from handlers.meetings import MAX_REMINDERS, VIDEO_PROVIDERS, LocationKind, ReminderUnit
+
+CALLBACK_ID = "meet_form"
+TITLE = "Schedule a meeting"
+EDIT_TITLE = "Edit meeting"
+
+LOCATION_LABELS = {
+    LocationKind.NONE.value: "No location",
+    LocationKind.PHONE.value: "Phone call",
+    LocationKind.IN_PERSON.value: "In person",
+    LocationKind.VIDEO.value: "Video conference",
+    LocationKind.CUSTOM.value: "Other (describe)",
+}
+UNIT_LABELS = {
+    ReminderUnit.MINUTES.value: "minutes before",
+    ReminderUnit.HOURS.value: "hours before",
+    ReminderUnit.DAYS.value: "days before",
+    ReminderUnit.WEEKS.value: "weeks before",
+}
+
+
+def loading_view(metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The light first view: opened at once so the trigger_id never expires."""
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "title": plain(TITLE, 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": json.dumps(metadata or {}, separators=(",", ":")),
+        "blocks": [{"type": "section", "block_id": "loading", "text": mrkdwn(":hourglass_flowing_sand: Loading…")}],
+    }
+
+
+def message_view(title: str, text: str) -> dict[str, Any]:
+    """A closing view: the result of a save, or why it could not be done."""
+    return {
+        "type": "modal",
+        "callback_id": "meet_result",
+        "title": plain(title, 24),
+        "close": plain("Close", 24),
+        "blocks": [{"type": "section", "block_id": "result", "text": mrkdwn(clip(text, 2900))}],
+    }
+
+
+def _opt(value: str, label: str) -> dict[str, Any]:
+    return {"text": plain(clip(label, 75), 75), "value": value}
+
+
+def _opts(options: Sequence[Option]) -> list[dict[str, Any]]:
+    return [_opt(v, label or v) for v, label in options]
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False,
+           hint: str | None = None, dispatch: bool = False) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element}
+    if optional:
+        block["optional"] = True
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    if dispatch:
+        block["dispatch_action"] = True
+    return block
+
+
+def _static(action_id: str, options: list[dict[str, Any]], selected: str | None, placeholder: str) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "static_select", "action_id": action_id, "options": options,
+                               "placeholder": plain(placeholder, 150)}
+    chosen = [o for o in options if o["value"] == selected]
+    if chosen:
+        element["initial_option"] = chosen[0]
+    return element
+
+
+def _text(action_id: str, value: str | None, placeholder: str, *, multiline: bool = False,
+          max_length: int = 3000) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": action_id, "max_length": max_length,
+                               "placeholder": plain(placeholder, 150)}
+    if multiline:
+        element["multiline"] = True
+    if value:
+        element["initial_value"] = value[:max_length]
+    return element
+
+
+def _when_blocks(state: FormState) -> list[dict[str, Any]]:
+    date_el: dict[str, Any] = {"type": "datepicker", "action_id": "date_pick", "placeholder": plain("Pick a day", 150)}
+    if state.day:
+        date_el["initial_date"] = state.day.isoformat()
+    time_el: dict[str, Any] = {"type": "timepicker", "action_id": "time_pick", "timezone": state.timezone,
+                               "placeholder": plain("Start time", 150)}
+    if state.time:
+        time_el["initial_time"] = state.time
+    durations = [_opt(str(m), f"{m} min" if m < 60 else f"{m // 60} h {m % 60} min".replace(" 0 min", ""))
+                 for m in DURATIONS] + [_opt("custom", "Custom…")]
+    blocks = [
+        _input("date", "Date", date_el),
+        _input("time", "Start time", time_el, hint=f"In your Slack time zone, {state.timezone}."),
+        _input("duration", "Duration", _static("duration_select", durations, state.duration, "How long"),
+               dispatch=True),
+    ]
+    if state.duration == "custom":
+        custom: dict[str, Any] = {"type": "number_input", "action_id": "duration_custom_input",
+                                  "is_decimal_allowed": False, "min_value": "1", "max_value": "720",
+                                  "placeholder": plain("Minutes", 150)}
+        if state.duration_custom:
+            custom["initial_value"] = state.duration_custom
+        blocks.append(_input("duration_custom", "Duration in minutes", custom))
+    return blocks
+
+
+def _location_blocks(state: FormState) -> list[dict[str, Any]]:
+    kinds = [_opt(k, label) for k, label in LOCATION_LABELS.items()]
+    blocks = [_input("location_kind", "Location", _static("location_kind_select", kinds, state.location_kind,
+                                                          "Where"), dispatch=True)]
+    kind = state.location_kind
+    if kind == LocationKind.PHONE.value:
+        blocks.append(_input("loc_phone", "Phone number", _text("loc_input", state.location_detail,
+                             "+48 22 123 45 67", max_length=40), hint="Include the country code."))
+    elif kind == LocationKind.IN_PERSON.value:
+        blocks.append(_input("loc_address", "Address", _text("loc_input", state.location_detail,
+                             "Street, city", max_length=500)))
+    elif kind == LocationKind.CUSTOM.value:
+        blocks.append(_input("loc_custom", "Where", _text("loc_input", state.location_detail,
+                             "e.g. Booth 12 at the fair", max_length=500)))
+    elif kind == LocationKind.VIDEO.value:
+        providers = [_opt(k, label) for k, label in VIDEO_PROVIDERS.items()]
+        blocks.append(_input("loc_video", "Video provider",
+                             _static("video_provider_select", providers, state.video_provider, "Provider"),
+                             hint="The link is created when the meeting is saved."))
+    return blocks
+
+
+def _reminder_blocks(state: FormState) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    units = [_opt(u, label) for u, label in UNIT_LABELS.items()]
+    rows = min(max(state.reminder_rows, len(state.reminders), 1), MAX_REMINDERS)
+    for i in range(rows):
+        amount, unit = state.reminders[i] if i < len(state.reminders) else (None, ReminderUnit.HOURS.value)
+        number: dict[str, Any] = {"type": "number_input", "action_id": f"rem_amount_input_{i}",
+                                  "is_decimal_allowed": False, "min_value": "1", "max_value": "999",
+                                  "placeholder": plain("e.g. 1", 150)}
+        if amount:
+            number["initial_value"] = amount
+        blocks.append(_input(f"rem_amount_{i}", f"Reminder email {i + 1}", number, optional=True,
+                             hint="Leave empty for no reminder." if i == 0 else None))
+        blocks.append(_input(f"rem_unit_{i}", "Sent", _static(f"rem_unit_select_{i}", units, unit, "When"),
+                             optional=True))
+    if rows < MAX_REMINDERS:
+        blocks.append({"type": "actions", "block_id": "rem_actions", "elements": [
+            {"type": "button", "action_id": "add_reminder", "text": plain("Add reminder", 75), "value": str(rows)}]})
+    include: dict[str, Any] = {"type": "checkboxes", "action_id": "include_description", "options": [
+        _opt("yes", "Include the description in reminders")]}
+    if state.include_description:
+        include["initial_options"] = [include["options"][0]]
+    blocks.append(_input("rem_options", "Reminder content", include, optional=True))
+    return blocks
+
+
+def meet_form_view(state: FormState, meeting_types: Sequence[str] = ()) -> dict[str, Any]:
+    blocks: list[dict[str, Any]] = []
+    if state.notices:
+        blocks.append({"type": "context", "block_id": "notices",
+                       "elements": [mrkdwn(":warning: " + clip(" ".join(state.notices), 2900))]})
+    record_el: dict[str, Any] = {"type": "external_select", "action_id": "record_select", "min_query_length": 0,
+                                 "placeholder": plain("Search contacts, companies, deals, tickets", 150)}
+    if state.record:
+        record_el["initial_option"] = _opt(*state.record)
+    blocks.append(_input("record", "Record", record_el, dispatch=True,
+                         hint="The contact, company, deal or ticket this meeting is about."))
+    blocks.extend(_when_blocks(state))
+    blocks.append(_input("title", "Title", _text("title_input", state.title, "e.g. Demo with Acme", max_length=250)))
+    if meeting_types:
+        types = [_opt(t[:75], t) for t in meeting_types[:100]]
+        blocks.append(_input("meeting_type", "Meeting type",
+                             _static("meeting_type_select", types, state.meeting_type, "Type"), optional=True))
+    attendees: dict[str, Any] = {"type": "multi_external_select", "action_id": "attendee_select",
+                                 "min_query_length": 0, "placeholder": plain("Search contacts and teammates", 150)}
+    if state.attendees:
+        attendees["initial_options"] = _opts(state.attendees)
+    blocks.append(_input("attendees", "Attendees", attendees,
+                         hint="Contacts get a calendar invitation by email; contacts without an email are listed as not invited."))
+    blocks.extend(_location_blocks(state))
+    blocks.extend(_reminder_blocks(state))
+    blocks.append(_input("description", "Description for attendees",
+                         _text("description_input", state.description, "Agenda, what to prepare…", multiline=True),
+                         optional=True, hint="Goes into the invitation."))
+    notes: dict[str, Any] = {"type": "rich_text_input", "action_id": "notes_input",
+                             "placeholder": plain("Context for your team; @-mention teammates to tell them", 150)}
+    if state.notes:
+        notes["initial_value"] = state.notes
+    blocks.append(_input("notes", "Internal notes", notes, optional=True,
+                         hint="Never shown to attendees. Mentioned teammates get a message."))
+    associated: dict[str, Any] = {"type": "multi_external_select", "action_id": "associated_select",
+                                  "min_query_length": 0, "placeholder": plain("Records to log this meeting on", 150)}
+    if state.associated:
+        associated["initial_options"] = _opts(state.associated)
+    blocks.append(_input("associated", "Associated records", associated, optional=True,
+                         hint="The meeting appears on the timeline of each."))
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "title": plain(EDIT_TITLE if state.meeting_id else TITLE, 24),
+        "submit": plain("Save", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": state.metadata(),
+        "blocks": blocks,
+    }

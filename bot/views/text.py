@@ -1,0 +1,58 @@
+"""Small Block Kit text helpers shared by the view builders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from handlers.domain import Record
+
+
+def clip(text: str, limit: int) -> str:
+    """Slack rejects over-long texts outright, so cut with an ellipsis instead."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def plain(text: str, limit: int = 3000) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Neutralise `<!channel>`, fake links and mentions in user-supplied text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mrkdwn(text: str, limit: int = 3000) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text[:limit] or " "}
+
+
+def slack_date(when: datetime, fmt: str = "{date_short_pretty} at {time}") -> str:
+    """A date Slack renders in each reader's own zone, with an explicit-UTC fallback."""
+    epoch = int(when.timestamp())
+    fallback = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{epoch}^{fmt}|{fallback}>"
+
+
+KIND_LABEL = {"contact": "Contact", "company": "Company", "deal": "Deal", "ticket": "Ticket"}
+
+
+def record_label(record: Record) -> str:
+    """Option text: name, then what tells two Janes apart (company or email), ≤75 chars."""
+    detail = record.company or record.email or ""
+    kind = KIND_LABEL.get(str(record.kind), str(record.kind))
+    text = f"{record.name} ({detail})" if detail else record.name
+    return clip(f"{kind}: {text}", 75)
+
+
+def record_option(record: Record) -> dict[str, Any]:
+    return {"text": plain(record_label(record), 75), "value": f"r:{record.id}"}
+
+
+def parse_record_value(value: str | None) -> int | None:
+    if not value or not value.startswith("r:"):
+        return None
+    try:
+        return int(value[2:])
+    except ValueError:
+        return None

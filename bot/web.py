@@ -1,0 +1,86 @@
+"""The HTTP surface: one WSGI app behind a production server (waitress).
+
+Routes: POST /slack/events (everything Slack sends), GET /healthz, and in
+multi-workspace mode /slack/install and /slack/oauth_redirect.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
+
+from bot.services import Services
+from storage.db import ping
+
+log = logging.getLogger(__name__)
+
+StartResponse = Callable[..., Any]
+MAX_BODY = 1_000_000
+
+
+class WebApp:
+    def __init__(self, app: App, services: Services) -> None:
+        self._slack = SlackRequestHandler(app, path="/slack/events")
+        self._verifier = SignatureVerifier(services.settings.SLACK_SIGNING_SECRET or "")
+        self._services = services
+        self._slack_paths = {"/slack/events"}
+        if app.oauth_flow is not None:
+            self._slack_paths |= {app.oauth_flow.install_path, app.oauth_flow.redirect_uri_path}
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            ok = ping(self._services.engine)
+            return self._json(start_response, 200 if ok else 503, {"ok": ok})
+        if path in self._slack_paths:
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > MAX_BODY:
+                return self._json(start_response, 413, {"error": "request too large"})
+            if method == "POST" and path == "/slack/events":
+                body = environ["wsgi.input"].read(length) if length else b""
+                if not self._signed(body, environ):
+                    return self._json(start_response, 401, {"error": "invalid request"})
+                environ["wsgi.input"] = io.BytesIO(body)
+            try:
+                return self._slack(environ, start_response)  # type: ignore[no-any-return]
+            except Exception:  # a signed but malformed body: never a 5xx or a traceback
+                log.warning("malformed Slack request refused", exc_info=True)
+                return self._json(start_response, 400, {"error": "malformed request"})
+        return self._json(start_response, 404, {"error": "not found"})
+
+    def _signed(self, body: bytes, environ: dict[str, Any]) -> bool:
+        headers = _slack_headers(environ)
+        if not headers["x-slack-request-timestamp"].isdigit():
+            return False
+        try:
+            return self._verifier.is_valid_request(body, headers)
+        except UnicodeDecodeError:  # Slack always sends UTF-8
+            return False
+
+    @staticmethod
+    def _json(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
+        reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 413: "Payload Too Large", 503: "Service Unavailable"}
+        data = json.dumps(body).encode()
+        start_response(
+            f"{status} {reason.get(status, '')}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+        )
+        return [data]
+
+
+def _slack_headers(environ: dict[str, Any]) -> dict[str, str]:
+    return {
+        "x-slack-request-timestamp": str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")),
+        "x-slack-signature": str(environ.get("HTTP_X_SLACK_SIGNATURE", "")),
+    }

@@ -1,0 +1,207 @@
+"""Job handlers that deliver what a saved meeting promised: invitations, reminder
+emails and @-mention DMs.
+
+Each handler re-reads the meeting, so a job queued before an edit or a cancellation
+acts on the meeting as it is now (or does nothing), and each checks whether its effect
+already happened, so a job that runs twice after a crash does not mail twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from handlers.invitations import Invitation, Mailer, MailError, Person, ReminderEmail
+from handlers.jobs import ClaimedJob, JobQueue
+from handlers.meetings import Attendee, Meeting
+from handlers.ports import Clock, MeetingRepository, Notifier, PeopleDirectory, RecordRepository
+from handlers.worker import GiveUp, RetryLater
+
+JOB_REMINDER_MAIL = "send_reminder_email"
+
+
+class Deliveries:
+    def __init__(
+        self,
+        meetings: MeetingRepository,
+        records: RecordRepository,
+        people: PeopleDirectory,
+        queue: JobQueue,
+        clock: Clock,
+        *,
+        mailer: Mailer | None,
+        notifier: Notifier | None,
+        mail_from: str | None = None,
+    ) -> None:
+        self._meetings = meetings
+        self._records = records
+        self._people = people
+        self._queue = queue
+        self._clock = clock
+        self._mailer = mailer
+        self._notifier = notifier
+        self._mail_from = mail_from
+
+    # ------------------------------------------------------------------ helpers
+
+    def _meeting(self, job: ClaimedJob) -> Meeting | None:
+        return self._meetings.get(int(job.payload["meeting_id"]))
+
+    def _organizer(self, meeting: Meeting) -> Person:
+        host = self._people.user(meeting.team_id, meeting.host_id)
+        email = (host.email if host else None) or self._mail_from
+        if not email:
+            raise GiveUp("the host has no email address and MAIL_FROM is not set")
+        return Person(email=email, name=(host.name if host else "") or "")
+
+    def _recipient_zone(self, attendee: Attendee | None) -> str | None:
+        if attendee is None:
+            return None
+        if attendee.timezone:
+            return attendee.timezone
+        if attendee.record_id is not None:
+            record = self._records.get(attendee.record_id)
+            return record.timezone if record else None
+        return None
+
+    def _mailer_or_give_up(self) -> Mailer:
+        if self._mailer is None:
+            raise GiveUp("no mail server is configured (set SMTP_URL and MAIL_FROM)")
+        return self._mailer
+
+    @staticmethod
+    def _mail_failed(exc: MailError, who: str) -> Exception:
+        if exc.transient:
+            return RetryLater(f"mail to {who} failed for now: {exc}")
+        return GiveUp(f"mail to {who} was refused: {exc}")
+
+    # ------------------------------------------------------------------ invitations
+
+    def invitation_for(self, meeting: Meeting, method: str = "REQUEST") -> Invitation:
+        return Invitation(
+            uid=meeting.uid,
+            sequence=meeting.sequence,
+            method="CANCEL" if method == "CANCEL" else "REQUEST",
+            title=meeting.title,
+            start_utc=meeting.start_utc,
+            end_utc=meeting.end_utc,
+            organizer=self._organizer(meeting),
+            attendees=tuple(Person(a.email, a.name) for a in meeting.attendees if a.email),
+            description=meeting.description,
+            location=meeting.location.display(meeting.join_url),
+            join_url=meeting.join_url,
+            timezone=meeting.timezone,
+        )
+
+    def send_invitation(self, job: ClaimedJob) -> None:
+        meeting = self._meeting(job)
+        if meeting is None:
+            return
+        sequence = int(job.payload.get("sequence", 0))
+        method = str(job.payload.get("method", "REQUEST"))
+        if meeting.sequence != sequence or (meeting.status == "cancelled" and method != "CANCEL"):
+            return  # a newer version of the meeting has its own invitation jobs
+        email = str(job.payload["email"])
+        attendee = next((a for a in meeting.attendees if (a.email or "").lower() == email), None)
+        if attendee is not None and attendee.invited_sequence is not None and attendee.invited_sequence >= sequence \
+                and method == "REQUEST":
+            return  # already delivered at this version
+        mailer = self._mailer_or_give_up()
+        invitation = self.invitation_for(meeting, method)
+        from dataclasses import replace
+
+        invitation = replace(invitation, recipient_timezone=self._recipient_zone(attendee))
+        try:
+            mailer.send_invitation(invitation, Person(email, attendee.name if attendee else ""))
+        except MailError as exc:
+            raise self._mail_failed(exc, email) from exc
+        self._meetings.mark_invited(meeting.id, email, sequence)
+
+    # ------------------------------------------------------------------ reminders
+
+    def send_reminder(self, job: ClaimedJob) -> None:
+        """Fan out one reminder into one mail job per attendee, each retried on its own."""
+        meeting = self._meeting(job)
+        if meeting is None or meeting.status == "cancelled":
+            return
+        offset = int(job.payload["offset_minutes"])
+        if not any(r.offset_minutes == offset for r in meeting.reminders):
+            return  # the reminder was removed by an edit
+        start_key = int(meeting.start_utc.timestamp())
+        now = self._clock.now()
+        for attendee in meeting.attendees:
+            if not attendee.email or attendee.kind.value == "declined":
+                continue
+            self._queue.enqueue(
+                JOB_REMINDER_MAIL,
+                {"meeting_id": meeting.id, "email": attendee.email, "offset_minutes": offset, "start": start_key},
+                now,
+                dedupe_key=f"remind-mail:{meeting.id}:{start_key}:{offset}:{attendee.email}",
+            )
+
+    def send_reminder_email(self, job: ClaimedJob) -> None:
+        meeting = self._meeting(job)
+        if meeting is None or meeting.status == "cancelled":
+            return
+        if int(job.payload.get("start", 0)) != int(meeting.start_utc.timestamp()):
+            return  # the meeting moved; its reminders were re-queued for the new time
+        email = str(job.payload["email"])
+        attendee = next((a for a in meeting.attendees if (a.email or "").lower() == email.lower()), None)
+        if attendee is None:
+            return  # removed from the meeting since
+        mailer = self._mailer_or_give_up()
+        reminder = ReminderEmail(
+            title=meeting.title,
+            start_utc=meeting.start_utc,
+            end_utc=meeting.end_utc,
+            organizer=self._organizer(meeting),
+            location=meeting.location.display(meeting.join_url),
+            join_url=meeting.join_url,
+            description=meeting.description if meeting.include_description_in_reminders else None,
+            timezone=meeting.timezone,
+            recipient_timezone=self._recipient_zone(attendee),
+        )
+        try:
+            mailer.send_reminder(reminder, Person(email, attendee.name))
+        except MailError as exc:
+            raise self._mail_failed(exc, email) from exc
+
+    # ------------------------------------------------------------------ mentions
+
+    def mention_dm(self, job: ClaimedJob) -> None:
+        meeting = self._meeting(job)
+        if meeting is None or self._notifier is None:
+            return
+        user_id = str(job.payload["user_id"])
+        if self._people.user(meeting.team_id, user_id) is None:
+            return  # not in this workspace, or deactivated: ignored, as promised
+        record = self._records.get(meeting.record_id) if meeting.record_id is not None else None
+        self._notifier.mention(meeting, user_id, record)
+
+    def report_failure(self, job: ClaimedJob, error: str, now: datetime | None = None) -> None:
+        """Tell the organizer what could not be delivered, in Slack."""
+        if self._notifier is None or "meeting_id" not in job.payload:
+            return
+        meeting = self._meetings.get(int(job.payload["meeting_id"]))
+        if meeting is None:
+            return
+        what = {"send_invitation": "The invitation", "send_reminder_email": "A reminder email"}.get(
+            job.kind, "A delivery")
+        target = job.payload.get("email")
+        to = f" to {target}" if target else ""
+        self._notifier.notify_user(
+            meeting.team_id, meeting.organizer_id,
+            f"{what}{to} for “{meeting.title}” could not be delivered: {error}",
+        )
+
+    # ------------------------------------------------------------------ outcome prompt
+
+    def outcome_prompt(self, job: ClaimedJob) -> None:
+        """After the end, ask the host how it went, unless that is already known."""
+        meeting = self._meeting(job)
+        if meeting is None or meeting.status == "cancelled" or meeting.outcome != "SCHEDULED":
+            return
+        if int(job.payload.get("end", int(meeting.end_utc.timestamp()))) != int(meeting.end_utc.timestamp()):
+            return  # the meeting moved; the prompt was re-queued for the new end
+        if self._notifier is None:
+            raise GiveUp("Slack is not configured for background messages")
+        self._notifier.outcome_prompt(meeting)

@@ -1,0 +1,421 @@
+"""Invitations and reminder emails: domain types, the Mailer port and the mail wording.
+
+The use cases decide *what* is sent (one `Invitation` or `ReminderEmail` per recipient);
+adapters decide *how* (SMTP, iCalendar). The wording lives here, as pure functions over
+the domain types, so every mail adapter says the same thing and a Polish catalogue can be
+added next to the English one without touching any adapter.
+"""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from typing import Final, Literal, Protocol
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+Method = Literal["REQUEST", "CANCEL"]
+
+
+# --------------------------------------------------------------------------- domain types
+
+
+@dataclass(frozen=True)
+class Person:
+    email: str
+    name: str = ""
+
+
+def _require_aware(label: str, value: datetime) -> None:
+    # A naive datetime would silently become a "floating" time in the .ics, read in each
+    # client's own zone: refuse it where the mistake is made, not where it is noticed.
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{label} must be timezone-aware (UTC)")
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """One iMIP message (RFC 6047) about one meeting, to be mailed to each attendee.
+
+    `uid` is the meeting's stored iCalendar UID and must never change for that meeting;
+    `sequence` starts at 0 and is raised on every change and on CANCEL, or clients ignore
+    the update. `timezone` is the host's IANA zone; `recipient_timezone` is the zone of
+    the person this copy goes to, when known (set it per recipient with
+    `dataclasses.replace`). The .ics always carries UTC; the zones only shape the text.
+    """
+
+    uid: str
+    sequence: int
+    method: Method
+    title: str
+    start_utc: datetime
+    end_utc: datetime
+    organizer: Person
+    attendees: tuple[Person, ...]
+    description: str = ""
+    location: str = ""
+    join_url: str | None = None
+    timezone: str = "UTC"
+    recipient_timezone: str | None = None
+    language: str = "en"
+
+    def __post_init__(self) -> None:
+        if not self.uid.strip():
+            raise ValueError("uid must not be empty")
+        if self.sequence < 0:
+            raise ValueError("sequence must be >= 0")
+        if self.method not in ("REQUEST", "CANCEL"):
+            raise ValueError(f"method must be REQUEST or CANCEL, not {self.method!r}")
+        _require_aware("start_utc", self.start_utc)
+        _require_aware("end_utc", self.end_utc)
+        if self.end_utc < self.start_utc:
+            raise ValueError("end_utc is before start_utc")
+
+
+@dataclass(frozen=True)
+class ReminderEmail:
+    """A reminder Meetline mails itself (VALARM in invitations is ignored by clients).
+
+    `description` is None when the workspace chose not to include the attendee
+    description in reminders; "" and None both mean "say nothing". The recipient is the
+    `to` argument of `Mailer.send_reminder`, so it is not repeated here.
+    """
+
+    title: str
+    start_utc: datetime
+    end_utc: datetime
+    organizer: Person
+    location: str = ""
+    join_url: str | None = None
+    description: str | None = None
+    timezone: str = "UTC"
+    recipient_timezone: str | None = None
+    language: str = "en"
+
+    def __post_init__(self) -> None:
+        _require_aware("start_utc", self.start_utc)
+        _require_aware("end_utc", self.end_utc)
+        if self.end_utc < self.start_utc:
+            raise ValueError("end_utc is before start_utc")
+
+
+# --------------------------------------------------------------------------- port
+
+
+class MailError(Exception):
+    """Sending failed. `transient` tells the job queue whether a retry can help.
+
+    Transient: the server is down or unreachable, timed out, or answered 4xx.
+    Permanent: the server answered 5xx (e.g. 550 recipient refused), the address is
+    unusable, or the configuration is wrong; retrying would only repeat the failure.
+    """
+
+    def __init__(self, message: str = "", *, transient: bool, smtp_code: int | None = None):
+        super().__init__(message or ("temporary mail failure" if transient else "mail failure"))
+        self.transient = transient
+        self.smtp_code = smtp_code
+
+
+class Mailer(Protocol):
+    def send_invitation(self, invitation: Invitation, to: Person) -> None:
+        """Mail one copy of the invitation to one attendee; raise `MailError` on failure."""
+        ...
+
+    def send_reminder(self, reminder: ReminderEmail, to: Person) -> None:
+        """Mail one reminder to one attendee; raise `MailError` on failure."""
+        ...
+
+
+# --------------------------------------------------------------------------- wording
+
+# Everything a recipient reads is in a catalogue below; the functions after it only
+# arrange catalogue strings and escaped user data.
+
+
+@dataclass(frozen=True)
+class MailStrings:
+    """One language's wording. A frozen dataclass so a new language must fill every slot."""
+
+    subject_request: str
+    subject_update: str
+    subject_cancel: str
+    subject_reminder: str
+    intro_request: str
+    intro_update: str
+    intro_cancel: str
+    intro_reminder: str
+    label_when: str
+    label_where: str
+    label_join: str
+    label_organizer: str
+    ics_join_line: str
+    footer: str
+    weekdays: tuple[str, str, str, str, str, str, str]  # Monday first, as date.weekday()
+    months: tuple[str, ...]  # January first; the form used after a day number
+    date_format: str
+    twelve_hour: bool
+    am: str = "AM"
+    pm: str = "PM"
+
+
+ENGLISH: Final = MailStrings(
+    subject_request="Invitation: {title} @ {when}",
+    subject_update="Updated invitation: {title} @ {when}",
+    subject_cancel="Canceled: {title} @ {when}",
+    subject_reminder="Reminder: {title} at {when}",
+    intro_request="You have been invited to this meeting.",
+    intro_update="This meeting has been updated.",
+    intro_cancel="This meeting has been canceled.",
+    intro_reminder="This is a reminder of your upcoming meeting.",
+    label_when="When",
+    label_where="Where",
+    label_join="Join",
+    label_organizer="Organizer",
+    ics_join_line="Join: {url}",
+    footer="Sent by Meetline on behalf of {organizer}.",
+    weekdays=("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    months=(
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    date_format="{weekday}, {day} {month} {year}",
+    twelve_hour=True,
+)
+
+CATALOGUES: Final[dict[str, MailStrings]] = {"en": ENGLISH}
+
+
+def strings_for(language: str) -> MailStrings:
+    """Accept "pl", "pl-PL" or "pl_PL"; fall back to English rather than fail a send."""
+    base = language.replace("_", "-").split("-", 1)[0].lower()
+    return CATALOGUES.get(base, ENGLISH)
+
+
+@dataclass(frozen=True)
+class MailText:
+    subject: str
+    text: str
+    html: str
+
+
+_LINE_BREAKS: Final = frozenset("\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def single_line(value: str) -> str:
+    """Flatten to one line: user text may carry CR/LF (or Unicode line separators) that
+    would otherwise inject mail headers or iCalendar lines."""
+    cleaned = "".join(
+        " " if ch in _LINE_BREAKS or unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
+        for ch in value
+    )
+    return " ".join(cleaned.split())
+
+
+def multi_line(value: str) -> str:
+    """Keep paragraphs but normalise every line break to \\n and drop other controls."""
+    text = value.replace("\r\n", "\n")
+    out = []
+    for ch in text:
+        if ch == "\n" or ch == "\t":
+            out.append(ch)
+        elif ch in _LINE_BREAKS:
+            out.append("\n")
+        elif unicodedata.category(ch) == "Cc":
+            continue
+        else:
+            out.append(ch)
+    return "".join(out).strip()
+
+
+def is_web_url(url: str | None) -> bool:
+    """Only http(s) links become clickable; anything else (javascript:, data:) stays text."""
+    if not url:
+        return False
+    parts = urlsplit(url.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def resolve_zone(*names: str | None) -> tzinfo:
+    """The first usable IANA zone among `names`, else UTC: a bad zone must not stop a mail."""
+    for name in names:
+        if not name:
+            continue
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            continue
+    return UTC
+
+
+def _zone_label(zone: tzinfo, local: datetime) -> str:
+    key = getattr(zone, "key", None) or "UTC"
+    if key in ("UTC", "Etc/UTC", "Etc/GMT", "GMT"):
+        return "UTC"
+    offset = local.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign = "+" if minutes >= 0 else "-"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"{key}, UTC{sign}{hours:02d}:{mins:02d}"
+
+
+def _format_time(moment: datetime, s: MailStrings) -> str:
+    if not s.twelve_hour:
+        return f"{moment.hour:02d}:{moment.minute:02d}"
+    hour = moment.hour % 12 or 12
+    return f"{hour}:{moment.minute:02d} {s.am if moment.hour < 12 else s.pm}"
+
+
+def _format_date(moment: datetime, s: MailStrings) -> str:
+    return s.date_format.format(
+        weekday=s.weekdays[moment.weekday()],
+        day=moment.day,
+        month=s.months[moment.month - 1],
+        year=moment.year,
+    )
+
+
+def format_when(
+    start_utc: datetime, end_utc: datetime | None, zone: tzinfo, strings: MailStrings
+) -> str:
+    """A start (and end) in `zone`, always naming the zone so nobody has to guess it.
+
+    ASCII only apart from the catalogue's words: the stdlib folds a Subject with
+    non-ASCII punctuation into encoded-words and may double a space while doing it.
+    """
+    start = start_utc.astimezone(zone)
+    label = _zone_label(zone, start)
+    head = f"{_format_date(start, strings)}, {_format_time(start, strings)}"
+    if end_utc is None:
+        return f"{head} ({label})"
+    end = end_utc.astimezone(zone)
+    if end.date() == start.date():
+        return f"{head} - {_format_time(end, strings)} ({label})"
+    return f"{head} - {_format_date(end, strings)}, {_format_time(end, strings)} ({label})"
+
+
+def ics_description(inv: Invitation) -> str:
+    """DESCRIPTION of the .ics: the attendee description, then the join link on its own line."""
+    parts = [multi_line(inv.description)] if inv.description.strip() else []
+    if inv.join_url and inv.join_url.strip():
+        url = single_line(inv.join_url)
+        parts.append(strings_for(inv.language).ics_join_line.format(url=url))
+    return "\n\n".join(parts)
+
+
+def _person_label(person: Person) -> str:
+    name = single_line(person.name)
+    email = single_line(person.email)
+    return f"{name} <{email}>" if name else email
+
+
+def _render(
+    *,
+    subject: str,
+    intro: str,
+    title: str,
+    when: str,
+    location: str,
+    join_url: str | None,
+    description: str,
+    organizer: Person,
+    strings: MailStrings,
+) -> MailText:
+    organizer_label = _person_label(organizer)
+    join = single_line(join_url) if join_url else ""
+    rows: list[tuple[str, str]] = [(strings.label_when, when)]
+    if location:
+        rows.append((strings.label_where, location))
+    if join:
+        rows.append((strings.label_join, join))
+    rows.append((strings.label_organizer, organizer_label))
+    footer = strings.footer.format(organizer=single_line(organizer.name) or organizer_label)
+
+    text_lines = [intro, "", title, ""]
+    text_lines += [f"{label}: {value}" for label, value in rows]
+    if description:
+        text_lines += ["", description]
+    text_lines += ["", "-- ", footer]
+
+    esc = html.escape
+    html_rows = []
+    for label, value in rows:
+        if label == strings.label_join and is_web_url(value):
+            cell = f'<a href="{esc(value, quote=True)}">{esc(value)}</a>'
+        else:
+            cell = esc(value)
+        html_rows.append(
+            f'<tr><td style="padding:2px 12px 2px 0;color:#555;vertical-align:top">'
+            f"{esc(label)}</td><td>{cell}</td></tr>"
+        )
+    html_parts = [
+        "<!DOCTYPE html>",
+        '<html><body style="font-family:Arial,Helvetica,sans-serif;font-size:14px">',
+        f"<p>{esc(intro)}</p>",
+        f'<h2 style="font-size:18px">{esc(title)}</h2>',
+        "<table>" + "".join(html_rows) + "</table>",
+    ]
+    if description:
+        html_parts.append("<p>" + esc(description).replace("\n", "<br>\n") + "</p>")
+    html_parts += [f'<p style="color:#777;font-size:12px">{esc(footer)}</p>', "</body></html>"]
+    return MailText(
+        subject=single_line(subject),
+        text="\n".join(text_lines) + "\n",
+        html="\n".join(html_parts) + "\n",
+    )
+
+
+def invitation_text(inv: Invitation) -> MailText:
+    """Subject, plain text and HTML for one recipient's copy of an invitation."""
+    s = strings_for(inv.language)
+    zone = resolve_zone(inv.recipient_timezone, inv.timezone)
+    title = single_line(inv.title)
+    when = format_when(inv.start_utc, inv.end_utc, zone, s)
+    if inv.method == "CANCEL":
+        subject, intro = s.subject_cancel, s.intro_cancel
+    elif inv.sequence > 0:
+        subject, intro = s.subject_update, s.intro_update
+    else:
+        subject, intro = s.subject_request, s.intro_request
+    return _render(
+        subject=subject.format(title=title, when=when),
+        intro=intro,
+        title=title,
+        when=when,
+        location=single_line(inv.location),
+        join_url=inv.join_url,
+        description=multi_line(inv.description),
+        organizer=inv.organizer,
+        strings=s,
+    )
+
+
+def reminder_text(rem: ReminderEmail) -> MailText:
+    """Subject, plain text and HTML of a reminder; the description only when given."""
+    s = strings_for(rem.language)
+    zone = resolve_zone(rem.recipient_timezone, rem.timezone)
+    title = single_line(rem.title)
+    return _render(
+        subject=s.subject_reminder.format(
+            title=title, when=format_when(rem.start_utc, None, zone, s)
+        ),
+        intro=s.intro_reminder,
+        title=title,
+        when=format_when(rem.start_utc, rem.end_utc, zone, s),
+        location=single_line(rem.location),
+        join_url=rem.join_url,
+        description=multi_line(rem.description or ""),
+        organizer=rem.organizer,
+        strings=s,
+    )

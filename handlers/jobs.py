@@ -1,0 +1,103 @@
+"""The durable job queue as the use cases see it (implemented by storage.jobs).
+
+Reminders, outcome prompts and retries of calls to calendars and mail servers are
+jobs, so they survive restarts, and several workers can share one queue: a job is
+claimed under a lease; a worker that dies simply lets the lease expire and another
+worker picks the job up again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+# Job statuses as stored.
+QUEUED = "queued"
+RUNNING = "running"
+DONE = "done"
+FAILED = "failed"
+CANCELLED = "cancelled"
+STATUSES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED)
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    """A job this worker now holds until its lease expires. `attempts` includes this one."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    max_attempts: int
+    run_at: datetime
+
+    @property
+    def is_last_attempt(self) -> bool:
+        return self.attempts >= self.max_attempts
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    """A job as operators see it (e.g. the failed ones)."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    max_attempts: int
+    run_at: datetime
+    last_error: str | None = None
+    dedupe_key: str | None = None
+    finished_at: datetime | None = None
+
+
+def backoff_seconds(attempts: int) -> int:
+    """Delay before retry number `attempts` + 1: 30 s doubling, capped at one hour."""
+    return int(min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+class JobQueue(Protocol):
+    def enqueue(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        run_at: datetime,
+        dedupe_key: str | None = None,
+        max_attempts: int = 8,
+    ) -> int | None:
+        """The new job's id, or None when a job with this dedupe_key already exists
+        (in any status: a key is used once, so include e.g. the meeting's sequence)."""
+        ...
+
+    def claim(
+        self, worker_id: str, now: datetime, limit: int = 10, lease_seconds: int = 300
+    ) -> list[ClaimedJob]:
+        """Due jobs (queued with run_at <= now, or running with an expired lease), oldest
+        run_at first; each is locked to `worker_id` for `lease_seconds`."""
+        ...
+
+    def complete(self, job_id: int, worker_id: str, now: datetime | None = None) -> bool:
+        """False (and nothing changes) when the job is no longer held by this worker."""
+        ...
+
+    def fail(
+        self, job_id: int, worker_id: str, error: str, now: datetime, retry: bool = True
+    ) -> bool:
+        """Re-queue with backoff, or mark failed after max_attempts or when retry=False."""
+        ...
+
+    def cancel_where(self, kind: str | None, meeting_id: int, now: datetime | None = None) -> int:
+        """Cancel queued jobs of this meeting (of this kind, or any kind for None)."""
+        ...
+
+    def reschedule_where(self, kind: str | None, meeting_id: int, run_at: datetime) -> int:
+        """Move queued jobs of this meeting (of this kind, or any kind) to run_at."""
+        ...
+
+    def stats(self) -> dict[str, int]:
+        """Number of jobs per status (every status present, zero included)."""
+        ...
+
+    def list_failed(self, limit: int = 100) -> list[JobInfo]: ...

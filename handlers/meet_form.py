@@ -1,0 +1,82 @@
+"""Use case: what the /meet modal opens with.
+
+Text after `/meet` pre-fills what is understood; whatever is not understood is reported
+back in the modal, never guessed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from handlers.domain import Record, UserProfile
+from handlers.meet_text import parse_meet_text
+from handlers.ports import RecordRepository
+
+DEFAULT_DURATION = 30
+
+
+@dataclass(frozen=True)
+class MeetFormDraft:
+    timezone: str
+    idempotency_key: str
+    record: Record | None = None
+    title: str = ""
+    start: datetime | None = None
+    duration_minutes: int = DEFAULT_DURATION
+    notices: tuple[str, ...] = field(default_factory=tuple)
+
+
+def languages_for(locale: str) -> tuple[str, ...]:
+    """Parse in the user's language first, then the other supported one."""
+    primary = (locale or "en").split("-")[0].split("_")[0].lower()
+    return ("pl", "en") if primary == "pl" else ("en", "pl")
+
+
+def default_title(record: Record | None, user: UserProfile) -> str:
+    if record is None:
+        return ""
+    host = user.name or "me"
+    return f"{record.name} / {host}"
+
+
+def _pick_record(records: Sequence[Record], query: str) -> tuple[Record | None, str | None]:
+    if not records:
+        return None, f"No record matches “{query}”: pick one below."
+    q = query.casefold().strip()
+    exact = [r for r in records if r.name.casefold() == q or (r.email or "").casefold() == q]
+    if len(exact) == 1:
+        return exact[0], None
+    if len(records) == 1:
+        return records[0], None
+    return None, f"Several records match “{query}”: pick one below."
+
+
+def draft_meet_form(
+    text: str,
+    now: datetime,
+    user: UserProfile,
+    records: RecordRepository,
+    team_id: str,
+) -> MeetFormDraft:
+    zone = ZoneInfo(user.timezone)
+    local_now = now.astimezone(zone)
+    parsed = parse_meet_text(text or "", local_now, languages_for(user.locale))
+    notices: list[str] = [f"Could not read “{bit}” as a time or duration." for bit in parsed.not_understood]
+    record: Record | None = None
+    if parsed.record_query:
+        record, notice = _pick_record(records.search(team_id, parsed.record_query, limit=5), parsed.record_query)
+        if notice:
+            notices.append(notice)
+    return MeetFormDraft(
+        timezone=user.timezone,
+        idempotency_key=uuid.uuid4().hex,
+        record=record,
+        title=parsed.title or default_title(record, user),
+        start=parsed.start.astimezone(zone) if parsed.start else None,
+        duration_minutes=parsed.duration_minutes or DEFAULT_DURATION,
+        notices=tuple(notices),
+    )

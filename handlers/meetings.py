@@ -1,0 +1,225 @@
+"""Meetings as the use cases see them: what a user asks for, and what is stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+OUTCOME_SCHEDULED = "SCHEDULED"
+DEFAULT_OUTCOMES = ("COMPLETED", "RESCHEDULED", "NO_SHOW", "CANCELED")
+
+
+class LocationKind(StrEnum):
+    NONE = "none"
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+    VIDEO = "video"
+    CUSTOM = "custom"
+
+
+VIDEO_PROVIDERS = {"google_meet": "Google Meet", "teams": "Microsoft Teams", "zoom": "Zoom"}
+
+
+@dataclass(frozen=True)
+class Location:
+    kind: LocationKind = LocationKind.NONE
+    detail: str = ""
+    provider: str | None = None  # for video: a key of VIDEO_PROVIDERS
+
+    def display(self, join_url: str | None = None) -> str:
+        """The single line attendees see as the meeting's place."""
+        if self.kind is LocationKind.PHONE:
+            return f"Phone call: {self.detail}"
+        if self.kind is LocationKind.VIDEO:
+            name = VIDEO_PROVIDERS.get(self.provider or "", "Video call")
+            return f"{name}: {join_url}" if join_url else name
+        return self.detail
+
+
+class ReminderUnit(StrEnum):
+    WEEKS = "weeks"
+    DAYS = "days"
+    HOURS = "hours"
+    MINUTES = "minutes"
+
+
+UNIT_MINUTES = {ReminderUnit.WEEKS: 7 * 24 * 60, ReminderUnit.DAYS: 24 * 60, ReminderUnit.HOURS: 60, ReminderUnit.MINUTES: 1}
+MAX_REMINDERS = 3
+
+
+@dataclass(frozen=True)
+class ReminderSpec:
+    """"N units before the start", as the user typed it; `amount` None means unreadable."""
+
+    amount: int | None
+    unit: ReminderUnit
+    raw: str = ""
+
+    @property
+    def offset(self) -> timedelta:
+        return timedelta(minutes=(self.amount or 0) * UNIT_MINUTES[self.unit])
+
+
+class AttendeeKind(StrEnum):
+    CONTACT = "contact"
+    USER = "user"
+
+
+@dataclass(frozen=True)
+class AttendeeRef:
+    kind: AttendeeKind
+    ref: str  # record id for contacts, Slack user id for teammates
+
+    def encode(self) -> str:
+        return f"{'c' if self.kind is AttendeeKind.CONTACT else 'u'}:{self.ref}"
+
+    @staticmethod
+    def decode(value: str) -> AttendeeRef | None:
+        prefix, _, ref = value.partition(":")
+        if not ref:
+            return None
+        if prefix == "c" and ref.isdigit():
+            return AttendeeRef(AttendeeKind.CONTACT, ref)
+        if prefix == "u":
+            return AttendeeRef(AttendeeKind.USER, ref)
+        return None
+
+
+@dataclass(frozen=True)
+class MeetingRequest:
+    """Everything the modal submitted, not yet checked."""
+
+    idempotency_key: str
+    team_id: str
+    organizer_id: str
+    host_id: str
+    timezone: str
+    record_id: int | None
+    title: str
+    day: date | None
+    start_time: time | None
+    duration_minutes: int | None
+    attendees: tuple[AttendeeRef, ...]
+    location: Location = Location()
+    reminders: tuple[ReminderSpec, ...] = ()
+    include_description_in_reminders: bool = False
+    description: str = ""
+    notes: dict[str, Any] | None = None
+    meeting_type: str | None = None
+    associated_record_ids: tuple[int, ...] = ()
+    phone_region: str | None = None
+
+
+@dataclass(frozen=True)
+class Attendee:
+    kind: AttendeeKind
+    name: str
+    email: str | None
+    record_id: int | None = None
+    slack_user_id: str | None = None
+    timezone: str | None = None
+    invited_sequence: int | None = None
+
+
+@dataclass(frozen=True)
+class Reminder:
+    offset_minutes: int
+    due_at: datetime
+    status: str = "pending"
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A job to store in the same transaction as the meeting it belongs to."""
+
+    kind: str
+    payload: dict[str, Any]
+    run_at: datetime
+    dedupe_key: str | None = None
+
+
+@dataclass(frozen=True)
+class TimelineSpec:
+    record_id: int
+    kind: str
+    occurred_at: datetime
+    actor_user_id: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Meeting:
+    id: int
+    team_id: str
+    uid: str
+    sequence: int
+    title: str
+    start_utc: datetime
+    end_utc: datetime
+    timezone: str
+    duration_minutes: int
+    location: Location
+    host_id: str
+    organizer_id: str
+    description: str = ""
+    notes: dict[str, Any] | None = None
+    notes_text: str = ""
+    include_description_in_reminders: bool = False
+    meeting_type: str | None = None
+    join_url: str | None = None
+    status: str = "scheduled"
+    outcome: str = OUTCOME_SCHEDULED
+    record_id: int | None = None
+    attendees: list[Attendee] = field(default_factory=list)
+    record_ids: list[int] = field(default_factory=list)
+    reminders: list[Reminder] = field(default_factory=list)
+    idempotency_key: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class NewMeeting:
+    """A checked request, ready to store."""
+
+    team_id: str
+    idempotency_key: str
+    uid: str
+    title: str
+    start_utc: datetime
+    end_utc: datetime
+    timezone: str
+    duration_minutes: int
+    location: Location
+    host_id: str
+    organizer_id: str
+    record_id: int
+    attendees: tuple[Attendee, ...]
+    record_ids: tuple[int, ...]
+    reminders: tuple[Reminder, ...]
+    description: str = ""
+    notes: dict[str, Any] | None = None
+    notes_text: str = ""
+    include_description_in_reminders: bool = False
+    meeting_type: str | None = None
+
+
+def combine_local(day: date, at: time, zone_name: str) -> tuple[datetime | None, str | None]:
+    """The aware instant for a wall time, or why it does not name exactly one instant.
+
+    Wall times in a spring-forward gap do not exist and those in the autumn fold happen
+    twice; we ask the user rather than guess either way.
+    """
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(zone_name)
+    local = datetime.combine(day, at).replace(tzinfo=zone)
+    back = local.astimezone(UTC).astimezone(zone)
+    if back.replace(tzinfo=None) != local.replace(tzinfo=None):
+        return None, "gap"
+    other = local.replace(fold=1)
+    if other.utcoffset() != local.utcoffset():
+        return None, "fold"
+    return local, None

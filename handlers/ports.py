@@ -1,0 +1,90 @@
+"""Ports: what the use cases need from the outside world, as Protocols.
+
+Implementations live in `storage/` and `adapters/`; tests pass fakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from handlers.domain import ImportResult, Record, RecordKind, RecordRow, UserProfile
+from handlers.meetings import JobSpec, Meeting, NewMeeting, TimelineSpec
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """An aware UTC datetime."""
+        ...
+
+
+class RecordRepository(Protocol):
+    def search(
+        self,
+        team_id: str,
+        query: str,
+        *,
+        kinds: Sequence[RecordKind] | None = None,
+        limit: int = 50,
+    ) -> list[Record]:
+        """Best matches first: exact name, then name prefix, then word/email/company prefix."""
+        ...
+
+    def get(self, record_id: int) -> Record | None: ...
+
+    def associations(self, record_id: int) -> list[Record]: ...
+
+    def import_rows(self, team_id: str, rows: Sequence[RecordRow]) -> ImportResult:
+        """Upsert rows by (team_id, external_id) and replace their associations, atomically."""
+        ...
+
+    def existing_external_ids(self, team_id: str, external_ids: Sequence[str]) -> set[str]: ...
+
+
+class UserRepository(Protocol):
+    def get(self, team_id: str, slack_user_id: str) -> UserProfile | None: ...
+
+    def save(self, profile: UserProfile) -> None: ...
+
+
+class PeopleDirectory(Protocol):
+    """Slack teammates as the use cases need them (name, email, zone, seat)."""
+
+    def user(self, team_id: str, user_id: str) -> UserProfile | None: ...
+
+
+class MeetingRepository(Protocol):
+    def by_idempotency_key(self, key: str) -> Meeting | None: ...
+
+    def get(self, meeting_id: int) -> Meeting | None: ...
+
+    def create(
+        self,
+        new: NewMeeting,
+        jobs: Callable[[int], Sequence[JobSpec]],
+        timeline: Sequence[TimelineSpec],
+    ) -> tuple[Meeting, bool]:
+        """Store the meeting, its jobs and timeline entries in one transaction.
+
+        Returns the stored meeting and True, or the meeting already stored under the
+        same idempotency key and False (then nothing else is written)."""
+        ...
+
+    def mark_invited(self, meeting_id: int, email: str, sequence: int) -> None: ...
+
+    def set_outcome(self, meeting_id: int, outcome: str, actor_id: str, now: datetime) -> bool:
+        """Record the outcome and a timeline entry on every record; False if unchanged."""
+        ...
+
+    def list(self, team_id: str | None = None, limit: int = 1000) -> list[Meeting]: ...
+
+
+class Notifier(Protocol):
+    """Messages to Slack users from background work (DMs)."""
+
+    def notify_user(self, team_id: str, user_id: str, text: str) -> None: ...
+
+    def mention(self, meeting: Meeting, user_id: str, record: Record | None) -> None: ...
+
+    def outcome_prompt(self, meeting: Meeting) -> None: ...

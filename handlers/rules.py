@@ -1,0 +1,150 @@
+"""Scheduling rules. Each failure names the form field it belongs to, so the modal can
+show the message next to that field; warnings never block a save."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import phonenumbers
+
+from handlers.meetings import (
+    MAX_REMINDERS,
+    Location,
+    LocationKind,
+    MeetingRequest,
+    Reminder,
+    ReminderSpec,
+    combine_local,
+)
+
+MAX_DURATION_MINUTES = 12 * 60
+MAX_TITLE = 250
+EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}$")
+
+# Field names double as the modal's block ids.
+F_RECORD, F_DATE, F_TIME, F_DURATION, F_DURATION_CUSTOM = "record", "date", "time", "duration", "duration_custom"
+F_TITLE, F_ATTENDEES, F_PHONE, F_ADDRESS, F_VIDEO, F_CUSTOM = (
+    "title", "attendees", "loc_phone", "loc_address", "loc_video", "loc_custom",
+)
+
+
+def reminder_field(index: int) -> str:
+    return f"rem_amount_{index}"
+
+
+def valid_email(value: str | None) -> bool:
+    return bool(value) and EMAIL_RE.match(value or "") is not None
+
+
+@dataclass
+class Checked:
+    errors: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    start_utc: datetime | None = None
+    end_utc: datetime | None = None
+    location: Location = Location()
+    reminders: list[Reminder] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_when(req: MeetingRequest, now: datetime, out: Checked) -> None:
+    if req.day is None:
+        out.errors[F_DATE] = "Pick the day of the meeting."
+    if req.start_time is None:
+        out.errors[F_TIME] = "Pick the start time."
+    if req.duration_minutes is None:
+        out.errors[F_DURATION_CUSTOM] = "Enter the length in minutes, e.g. 40."
+    elif not 1 <= req.duration_minutes <= MAX_DURATION_MINUTES:
+        out.errors[F_DURATION_CUSTOM] = f"A meeting lasts between 1 and {MAX_DURATION_MINUTES} minutes."
+    if req.day is None or req.start_time is None:
+        return
+    start, problem = combine_local(req.day, req.start_time, req.timezone)
+    if problem == "gap":
+        out.errors[F_TIME] = f"This time does not exist on that day in {req.timezone} (the clocks go forward). Pick another time."
+        return
+    if problem == "fold":
+        out.errors[F_TIME] = f"This time happens twice on that day in {req.timezone} (the clocks go back). Pick another time."
+        return
+    assert start is not None
+    if start <= now:
+        out.errors[F_TIME if req.day == now.astimezone(start.tzinfo).date() else F_DATE] = (
+            "The meeting must start in the future."
+        )
+        return
+    out.start_utc = start.astimezone(UTC)
+    if req.duration_minutes and 1 <= req.duration_minutes <= MAX_DURATION_MINUTES:
+        out.end_utc = out.start_utc + timedelta(minutes=req.duration_minutes)
+
+
+def check_location(loc: Location, phone_region: str | None, out: Checked) -> None:
+    detail = " ".join(loc.detail.split())
+    if loc.kind is LocationKind.PHONE:
+        if not detail:
+            out.errors[F_PHONE] = "Enter the phone number to call."
+            return
+        try:
+            number = phonenumbers.parse(detail, (phone_region or "").upper() or None)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            out.errors[F_PHONE] = "This is not a valid phone number. Include the country code, e.g. +48 22 123 45 67."
+            return
+        detail = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    elif loc.kind is LocationKind.IN_PERSON and not detail:
+        out.errors[F_ADDRESS] = "Enter the address where you meet."
+        return
+    elif loc.kind is LocationKind.CUSTOM and not detail:
+        out.errors[F_CUSTOM] = "Describe where the meeting takes place."
+        return
+    elif loc.kind is LocationKind.VIDEO and not loc.provider:
+        out.errors[F_VIDEO] = "Pick the video provider."
+        return
+    out.location = Location(loc.kind, detail, loc.provider)
+
+
+def check_reminders(specs: tuple[ReminderSpec, ...], now: datetime, out: Checked) -> None:
+    if len(specs) > MAX_REMINDERS:
+        out.errors[reminder_field(MAX_REMINDERS)] = f"At most {MAX_REMINDERS} reminders."
+        return
+    seen: set[int] = set()
+    for index, spec in enumerate(specs):
+        if spec.amount is None or spec.amount <= 0:
+            out.errors[reminder_field(index)] = "Enter a whole number greater than 0."
+            continue
+        offset = int(spec.offset.total_seconds() // 60)
+        if out.start_utc is None:
+            continue
+        due = out.start_utc - spec.offset
+        if due <= now:
+            out.warnings.append(
+                f"The reminder {spec.amount} {spec.unit.value} before was dropped: that time has already passed."
+            )
+            continue
+        if offset in seen:
+            continue
+        seen.add(offset)
+        out.reminders.append(Reminder(offset_minutes=offset, due_at=due))
+    out.reminders.sort(key=lambda r: r.due_at)
+
+
+def check_request(req: MeetingRequest, now: datetime) -> Checked:
+    """The rules that need nothing but the request; lookups are checked by the use case."""
+    out = Checked()
+    if req.record_id is None:
+        out.errors[F_RECORD] = "Pick the record this meeting is about."
+    title = " ".join(req.title.split())
+    if not title:
+        out.errors[F_TITLE] = "Give the meeting a title."
+    elif len(title) > MAX_TITLE:
+        out.errors[F_TITLE] = f"Keep the title under {MAX_TITLE} characters."
+    check_when(req, now, out)
+    check_location(req.location, req.phone_region, out)
+    check_reminders(req.reminders, now, out)
+    if not req.attendees:
+        out.errors[F_ATTENDEES] = "Add at least one attendee."
+    return out

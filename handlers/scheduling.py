@@ -1,0 +1,231 @@
+"""Use case: schedule a meeting from the modal's submission.
+
+The meeting, its invitation/reminder/outcome jobs and its timeline entries are written
+in one transaction under the submission's idempotency key, so a retried or
+double-clicked Save creates exactly one meeting and one set of invitations, and a mail
+server that is down only delays what the job queue will deliver.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from handlers.domain import Record
+from handlers.meetings import (
+    Attendee,
+    AttendeeKind,
+    JobSpec,
+    Meeting,
+    MeetingRequest,
+    NewMeeting,
+    TimelineSpec,
+)
+from handlers.ports import Clock, MeetingRepository, PeopleDirectory, RecordRepository
+from handlers.rules import F_ATTENDEES, F_RECORD, Checked, check_request, valid_email
+
+JOB_INVITE = "send_invitation"
+JOB_REMIND = "send_reminder"
+JOB_OUTCOME = "outcome_prompt"
+JOB_MENTION = "mention_dm"
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    meeting: Meeting
+    created: bool
+    invited: tuple[str, ...]
+    not_invited: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rejected:
+    errors: dict[str, str]
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def mentioned_users(notes: dict[str, Any] | None) -> list[str]:
+    """Slack user ids mentioned anywhere in a rich_text value, in order, once each."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            user_id = node.get("user_id")
+            if node.get("type") == "user" and isinstance(user_id, str) and user_id not in found:
+                found.append(user_id)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(notes)
+    return found
+
+
+def notes_plain_text(notes: dict[str, Any] | None) -> str:
+    """A readable rendering of rich text for timelines and DMs (mentions as <@U…>)."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            kind = node.get("type")
+            if kind == "text":
+                parts.append(str(node.get("text", "")))
+            elif kind == "user":
+                parts.append(f"<@{node.get('user_id', '')}>")
+            elif kind == "link":
+                parts.append(str(node.get("text") or node.get("url", "")))
+            elif kind == "emoji":
+                parts.append(f":{node.get('name', '')}:")
+            for key in ("elements",):
+                walk(node.get(key))
+            if kind in ("rich_text_section", "rich_text_preformatted", "rich_text_quote"):
+                parts.append("\n")
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(notes)
+    return "".join(parts).strip()
+
+
+class ScheduleMeeting:
+    def __init__(
+        self,
+        records: RecordRepository,
+        meetings: MeetingRepository,
+        people: PeopleDirectory,
+        clock: Clock,
+        *,
+        calendar_sends_invitations: bool = False,
+    ) -> None:
+        self._records = records
+        self._meetings = meetings
+        self._people = people
+        self._clock = clock
+        self._calendar_sends = calendar_sends_invitations
+
+    def __call__(self, req: MeetingRequest) -> Scheduled | Rejected:
+        existing = self._meetings.by_idempotency_key(req.idempotency_key)
+        if existing is not None:
+            return self._result(existing, created=False, warnings=())
+        now = self._clock.now()
+        checked = check_request(req, now)
+        record = self._records.get(req.record_id) if req.record_id is not None else None
+        if req.record_id is not None and record is None:
+            checked.errors[F_RECORD] = "This record no longer exists. Pick another."
+        attendees = self._resolve_attendees(req, checked)
+        if not checked.ok or record is None:
+            return Rejected(checked.errors, tuple(checked.warnings))
+        new = self._new_meeting(req, checked, record, attendees)
+        timeline = [
+            TimelineSpec(
+                record_id=rid,
+                kind="meeting_scheduled",
+                occurred_at=now,
+                actor_user_id=req.organizer_id,
+                data={"title": new.title, "start": new.start_utc.isoformat(), "host": new.host_id,
+                      "organizer": new.organizer_id},
+            )
+            for rid in new.record_ids
+        ]
+        meeting, created = self._meetings.create(
+            new, lambda meeting_id: self._jobs(meeting_id, new, req, now), timeline
+        )
+        return self._result(meeting, created=created, warnings=tuple(checked.warnings))
+
+    def _resolve_attendees(self, req: MeetingRequest, checked: Checked) -> list[Attendee]:
+        attendees: list[Attendee] = []
+        seen: set[str] = set()
+        for ref in req.attendees:
+            if ref.kind is AttendeeKind.CONTACT:
+                rec = self._records.get(int(ref.ref))
+                if rec is None:
+                    checked.errors[F_ATTENDEES] = "One of the attendees no longer exists. Remove it."
+                    continue
+                key = f"c:{rec.id}"
+                attendee = Attendee(AttendeeKind.CONTACT, rec.name, rec.email if valid_email(rec.email) else None,
+                                    record_id=rec.id, timezone=rec.timezone)
+            else:
+                user = self._people.user(req.team_id, ref.ref)
+                if user is None:
+                    checked.errors[F_ATTENDEES] = "One of the teammates is not in this workspace. Remove them."
+                    continue
+                key = f"u:{user.slack_user_id}"
+                attendee = Attendee(AttendeeKind.USER, user.name or user.slack_user_id,
+                                    user.email if valid_email(user.email) else None,
+                                    slack_user_id=user.slack_user_id, timezone=user.timezone)
+            if key not in seen:
+                seen.add(key)
+                attendees.append(attendee)
+        return attendees
+
+    def _new_meeting(
+        self, req: MeetingRequest, checked: Checked, record: Record, attendees: list[Attendee]
+    ) -> NewMeeting:
+        assert checked.start_utc is not None and checked.end_utc is not None
+        record_ids = [record.id, *[r for r in req.associated_record_ids if r != record.id]]
+        for attendee in attendees:
+            if attendee.record_id is not None and attendee.record_id not in record_ids:
+                record_ids.append(attendee.record_id)
+        return NewMeeting(
+            team_id=req.team_id,
+            idempotency_key=req.idempotency_key,
+            uid=f"{uuid.uuid4().hex}@meetline",
+            title=" ".join(req.title.split()),
+            start_utc=checked.start_utc.astimezone(UTC),
+            end_utc=checked.end_utc.astimezone(UTC),
+            timezone=req.timezone,
+            duration_minutes=int(req.duration_minutes or 0),
+            location=checked.location,
+            host_id=req.host_id,
+            organizer_id=req.organizer_id,
+            record_id=record.id,
+            attendees=tuple(attendees),
+            record_ids=tuple(record_ids),
+            reminders=tuple(checked.reminders),
+            description=req.description.strip(),
+            notes=req.notes,
+            notes_text=notes_plain_text(req.notes),
+            include_description_in_reminders=req.include_description_in_reminders,
+            meeting_type=req.meeting_type,
+        )
+
+    def _jobs(self, meeting_id: int, new: NewMeeting, req: MeetingRequest, now: datetime) -> list[JobSpec]:
+        jobs: list[JobSpec] = []
+        if not self._calendar_sends:
+            for email in invitation_recipients(new.attendees, self._people.user(req.team_id, new.host_id)):
+                jobs.append(JobSpec(JOB_INVITE, {"meeting_id": meeting_id, "email": email, "sequence": 0},
+                                    now, f"invite:{meeting_id}:0:{email}"))
+        start_key = int(new.start_utc.timestamp())
+        for reminder in new.reminders:
+            jobs.append(JobSpec(JOB_REMIND, {"meeting_id": meeting_id, "offset_minutes": reminder.offset_minutes},
+                                reminder.due_at, f"remind:{meeting_id}:{start_key}:{reminder.offset_minutes}"))
+        jobs.append(JobSpec(JOB_OUTCOME, {"meeting_id": meeting_id, "end": int(new.end_utc.timestamp())}, new.end_utc,
+                            f"outcome:{meeting_id}:{int(new.end_utc.timestamp())}"))
+        for user_id in mentioned_users(new.notes):
+            jobs.append(JobSpec(JOB_MENTION, {"meeting_id": meeting_id, "user_id": user_id}, now,
+                                f"mention:{meeting_id}:{user_id}"))
+        return jobs
+
+    def _result(self, meeting: Meeting, *, created: bool, warnings: tuple[str, ...]) -> Scheduled:
+        invited = tuple(a.name or a.email or "" for a in meeting.attendees if a.email)
+        not_invited = tuple(a.name for a in meeting.attendees if not a.email)
+        return Scheduled(meeting, created, invited, not_invited, warnings)
+
+
+def invitation_recipients(attendees: tuple[Attendee, ...] | list[Attendee], host: Any) -> list[str]:
+    """Every attendee with an email, plus the host (whose calendar holds the event)."""
+    emails: list[str] = []
+    for attendee in attendees:
+        if attendee.email and attendee.email.lower() not in emails:
+            emails.append(attendee.email.lower())
+    host_email = getattr(host, "email", None)
+    if host_email and valid_email(host_email) and host_email.lower() not in emails:
+        emails.append(host_email.lower())
+    return emails
+

@@ -1,0 +1,126 @@
+"""The job worker: claims due jobs, runs their handler, records the result.
+
+Effects must be idempotent per job (a worker can die after the effect and before
+`complete`; the lease then expires and the job runs again), so handlers check state
+first (e.g. "already invited at this SEQUENCE") before acting.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from handlers.jobs import ClaimedJob, JobQueue
+from handlers.ports import Clock
+
+log = logging.getLogger(__name__)
+
+
+class RetryLater(Exception):
+    """A transient failure: run the job again after the queue's backoff."""
+
+
+class GiveUp(Exception):
+    """A permanent failure: retrying cannot help."""
+
+
+JobHandler = Callable[[ClaimedJob], None]
+FailureHook = Callable[[ClaimedJob, str], None]
+
+
+@dataclass
+class RunStats:
+    done: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.done + self.retried + self.failed
+
+
+class Worker:
+    def __init__(
+        self,
+        queue: JobQueue,
+        handlers: Mapping[str, JobHandler],
+        clock: Clock,
+        *,
+        on_final_failure: FailureHook | None = None,
+        worker_id: str | None = None,
+        batch: int = 10,
+        lease_seconds: int = 300,
+    ) -> None:
+        self._queue = queue
+        self._handlers = dict(handlers)
+        self._clock = clock
+        self._on_final_failure = on_final_failure
+        self.worker_id = worker_id or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self._batch = batch
+        self._lease = lease_seconds
+        self._stop = threading.Event()
+
+    def run_once(self) -> RunStats:
+        """Run every job that is due now, then return."""
+        stats = RunStats()
+        while True:
+            jobs = self._queue.claim(self.worker_id, self._clock.now(), limit=self._batch, lease_seconds=self._lease)
+            if not jobs:
+                return stats
+            for job in jobs:
+                self._run(job, stats)
+
+    def run_forever(self, idle_seconds: float = 1.0) -> None:
+        while not self._stop.is_set():
+            try:
+                stats = self.run_once()
+            except Exception:  # the database may be restarting: wait and try again
+                log.exception("worker loop failed; retrying")
+                stats = RunStats()
+            if stats.total == 0:
+                self._stop.wait(idle_seconds)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self, job: ClaimedJob, stats: RunStats) -> None:
+        handler = self._handlers.get(job.kind)
+        now = self._clock.now
+        if handler is None:
+            self._final(job, f"no handler for job kind {job.kind!r}", stats)
+            return
+        try:
+            handler(job)
+        except RetryLater as exc:
+            if job.is_last_attempt:
+                self._final(job, str(exc) or "gave up after retries", stats)
+            else:
+                log.info("job %s (%s) will be retried: %s", job.id, job.kind, exc)
+                self._queue.fail(job.id, self.worker_id, str(exc)[:2000], now(), retry=True)
+                stats.retried += 1
+        except GiveUp as exc:
+            self._final(job, str(exc), stats)
+        except Exception as exc:  # a bug or an unexpected outage: retry, keep the trace in the log
+            log.exception("job %s (%s) failed", job.id, job.kind)
+            if job.is_last_attempt:
+                self._final(job, f"{type(exc).__name__}: {exc}", stats)
+            else:
+                self._queue.fail(job.id, self.worker_id, f"{type(exc).__name__}: {exc}"[:2000], now(), retry=True)
+                stats.retried += 1
+        else:
+            self._queue.complete(job.id, self.worker_id, now())
+            stats.done += 1
+
+    def _final(self, job: ClaimedJob, error: str, stats: RunStats) -> None:
+        log.error("job %s (%s) failed for good: %s", job.id, job.kind, error)
+        self._queue.fail(job.id, self.worker_id, error[:2000], self._clock.now(), retry=False)
+        stats.failed += 1
+        if self._on_final_failure is not None:
+            try:
+                self._on_final_failure(job, error)
+            except Exception:
+                log.exception("reporting the failure of job %s failed", job.id)

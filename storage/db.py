@@ -1,0 +1,102 @@
+"""Engines and sessions that behave the same on SQLite (one team) and PostgreSQL (many).
+
+Everything that opens a database goes through `make_engine`, so the per-dialect
+settings below (SQLite pragmas and explicit BEGIN, PostgreSQL pre-ping, URL
+normalisation) are applied everywhere: the app, the worker, migrations and tests.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+# Execution option read by the SQLite "begin" hook: "IMMEDIATE" takes the write lock
+# when the transaction starts. A deferred transaction that reads and then writes can
+# fail at once with "database is locked" (busy_timeout does not help when a read
+# snapshot must be upgraded), so every read-modify-write transaction asks for it.
+SQLITE_BEGIN = "sqlite_begin"
+IMMEDIATE: dict[str, Any] = {SQLITE_BEGIN: "IMMEDIATE"}
+
+
+def normalize_url(url: str) -> str:
+    """Hosting platforms hand out `postgres://` URLs; SQLAlchemy wants a driver name."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    url = normalize_url(url)
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        connect_args.setdefault("check_same_thread", False)
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
+        _install_sqlite_hooks(engine)
+        return engine
+    if backend == "postgresql":
+        kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    """Let SQLAlchemy, not pysqlite, decide when transactions begin.
+
+    pysqlite's own transaction handling starts transactions lazily before DML only,
+    which breaks SAVEPOINTs, transactional DDL and BEGIN IMMEDIATE; the documented
+    remedy is to switch it off and emit BEGIN from the "begin" event.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            if engine.url.database not in (None, "", ":memory:"):
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get(SQLITE_BEGIN)
+        conn.exec_driver_sql(f"BEGIN {mode}" if mode in ("IMMEDIATE", "EXCLUSIVE") else "BEGIN")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    # Objects stay readable after commit: repositories return them after the session ends.
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def write_session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session in one transaction that holds SQLite's write lock from its first statement.
+
+    On PostgreSQL this is an ordinary transaction. Commits on success, rolls back on error.
+    """
+    with session_factory() as session, session.begin():
+        session.connection(execution_options=IMMEDIATE)
+        yield session
+
+
+def ping(engine: Engine) -> bool:
+    """For /healthz: any failure means "not reachable", never an exception."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 - health checks must answer, not raise
+        log.warning("database ping failed", exc_info=True)
+        return False

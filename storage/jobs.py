@@ -1,0 +1,248 @@
+"""The durable job queue on SQL (handlers.jobs.JobQueue).
+
+Claiming is the delicate part. On PostgreSQL several worker processes claim at once:
+`SELECT ... FOR UPDATE SKIP LOCKED` hands each row to exactly one of them without
+blocking the others. SQLite has one writer at a time, so the claim runs in a
+`BEGIN IMMEDIATE` transaction and needs nothing more. Either way a claim is a lease:
+a job whose worker died (lease expired while "running") is due again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from handlers.jobs import (
+    CANCELLED,
+    DONE,
+    FAILED,
+    QUEUED,
+    RUNNING,
+    STATUSES,
+    ClaimedJob,
+    JobInfo,
+    backoff_seconds,
+)
+from storage.db import write_session
+from storage.models import JobModel
+
+_MAX_ERROR_CHARS = 4000
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SqlJobQueue:
+    def __init__(self, session_factory: sessionmaker[Session], engine_dialect_name: str) -> None:
+        self._sessions = session_factory
+        self._dialect = engine_dialect_name
+
+    # -- producing ---------------------------------------------------------------
+
+    def enqueue(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        run_at: datetime,
+        dedupe_key: str | None = None,
+        max_attempts: int = 8,
+    ) -> int | None:
+        meeting_id = payload.get("meeting_id")
+        values: dict[str, Any] = {
+            "kind": kind,
+            "payload": payload,
+            "run_at": run_at,
+            "status": QUEUED,
+            "attempts": 0,
+            "max_attempts": max_attempts,
+            "dedupe_key": dedupe_key,
+            "meeting_id": meeting_id if isinstance(meeting_id, int) else None,
+            "created_at": _now(),
+        }
+        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        stmt = (
+            insert(JobModel)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[JobModel.dedupe_key])
+            .returning(JobModel.id)
+        )
+        with write_session(self._sessions) as session:
+            return session.execute(stmt).scalar_one_or_none()
+
+    def cancel_where(self, kind: str | None, meeting_id: int, now: datetime | None = None) -> int:
+        stmt = (
+            update(JobModel)
+            .where(*self._meeting_filter(kind, meeting_id), JobModel.status == QUEUED)
+            .values(status=CANCELLED, finished_at=now or _now())
+        )
+        with write_session(self._sessions) as session:
+            return _rowcount(session.execute(stmt))
+
+    def reschedule_where(self, kind: str | None, meeting_id: int, run_at: datetime) -> int:
+        stmt = (
+            update(JobModel)
+            .where(*self._meeting_filter(kind, meeting_id), JobModel.status == QUEUED)
+            .values(run_at=run_at)
+        )
+        with write_session(self._sessions) as session:
+            return _rowcount(session.execute(stmt))
+
+    @staticmethod
+    def _meeting_filter(kind: str | None, meeting_id: int) -> list[Any]:
+        conditions: list[Any] = [JobModel.meeting_id == meeting_id]
+        if kind is not None:
+            conditions.append(JobModel.kind == kind)
+        return conditions
+
+    # -- consuming ---------------------------------------------------------------
+
+    def claim(
+        self, worker_id: str, now: datetime, limit: int = 10, lease_seconds: int = 300
+    ) -> list[ClaimedJob]:
+        if limit <= 0:
+            return []
+        expired = and_(JobModel.status == RUNNING, JobModel.locked_until < now)
+        with write_session(self._sessions) as session:
+            # A job whose every attempt ended in a dead worker must not loop forever.
+            exhausted = self._lock_ids(
+                session, and_(expired, JobModel.attempts >= JobModel.max_attempts), limit=None
+            )
+            if exhausted:
+                session.execute(
+                    update(JobModel)
+                    .where(JobModel.id.in_(exhausted))
+                    .values(
+                        status=FAILED,
+                        finished_at=now,
+                        locked_by=None,
+                        locked_until=None,
+                        last_error="lease expired on the last attempt (worker stopped?)",
+                    )
+                )
+            due = or_(and_(JobModel.status == QUEUED, JobModel.run_at <= now), expired)
+            ids = self._lock_ids(session, due, limit=limit)
+            if not ids:
+                return []
+            rows = session.execute(
+                update(JobModel)
+                .where(JobModel.id.in_(ids))
+                .values(
+                    status=RUNNING,
+                    locked_by=worker_id,
+                    locked_until=now + timedelta(seconds=lease_seconds),
+                    attempts=JobModel.attempts + 1,
+                )
+                .returning(
+                    JobModel.id,
+                    JobModel.kind,
+                    JobModel.payload,
+                    JobModel.attempts,
+                    JobModel.max_attempts,
+                    JobModel.run_at,
+                )
+            ).all()
+        jobs = [
+            ClaimedJob(
+                id=r.id,
+                kind=r.kind,
+                payload=dict(r.payload or {}),
+                attempts=r.attempts,
+                max_attempts=r.max_attempts,
+                run_at=r.run_at,
+            )
+            for r in rows
+        ]
+        jobs.sort(key=lambda j: (j.run_at, j.id))
+        return jobs
+
+    def _lock_ids(self, session: Session, condition: Any, limit: int | None) -> list[int]:
+        query = select(JobModel.id).where(condition).order_by(JobModel.run_at, JobModel.id)
+        if limit is not None:
+            query = query.limit(limit)
+        if self._dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return list(session.execute(query).scalars())
+
+    def complete(self, job_id: int, worker_id: str, now: datetime | None = None) -> bool:
+        stmt = (
+            update(JobModel)
+            .where(*self._held(job_id, worker_id))
+            .values(status=DONE, finished_at=now or _now(), locked_until=None, last_error=None)
+        )
+        with write_session(self._sessions) as session:
+            return _rowcount(session.execute(stmt)) == 1
+
+    def fail(
+        self, job_id: int, worker_id: str, error: str, now: datetime, retry: bool = True
+    ) -> bool:
+        with write_session(self._sessions) as session:
+            job = session.execute(
+                select(JobModel).where(*self._held(job_id, worker_id))
+            ).scalar_one_or_none()
+            if job is None:
+                return False
+            job.last_error = error[-_MAX_ERROR_CHARS:]
+            job.locked_until = None
+            if retry and job.attempts < job.max_attempts:
+                job.status = QUEUED
+                job.locked_by = None
+                job.run_at = now + timedelta(seconds=backoff_seconds(job.attempts))
+            else:
+                job.status = FAILED
+                job.finished_at = now
+            return True
+
+    @staticmethod
+    def _held(job_id: int, worker_id: str) -> Sequence[Any]:
+        return (JobModel.id == job_id, JobModel.status == RUNNING, JobModel.locked_by == worker_id)
+
+    # -- observing -------------------------------------------------------------------
+
+    def stats(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATUSES, 0)
+        with self._sessions() as session:
+            for status, count in session.execute(
+                select(JobModel.status, func.count()).group_by(JobModel.status)
+            ):
+                counts[status] = count
+        return counts
+
+    def list_failed(self, limit: int = 100) -> list[JobInfo]:
+        with self._sessions() as session:
+            jobs = session.execute(
+                select(JobModel)
+                .where(JobModel.status == FAILED)
+                .order_by(JobModel.finished_at.desc(), JobModel.id.desc())
+                .limit(limit)
+            ).scalars()
+            return [_info(j) for j in jobs]
+
+    def get(self, job_id: int) -> JobInfo | None:
+        with self._sessions() as session:
+            job = session.get(JobModel, job_id)
+            return _info(job) if job is not None else None
+
+
+def _info(job: JobModel) -> JobInfo:
+    return JobInfo(
+        id=job.id,
+        kind=job.kind,
+        payload=dict(job.payload or {}),
+        status=job.status,
+        attempts=job.attempts,
+        max_attempts=job.max_attempts,
+        run_at=job.run_at,
+        last_error=job.last_error,
+        dedupe_key=job.dedupe_key,
+        finished_at=job.finished_at,
+    )
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)

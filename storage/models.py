@@ -1,0 +1,342 @@
+"""The SQLAlchemy schema. Migrations in `storage/migrations/versions` must match it.
+
+All instants are stored as naive UTC and read back as aware UTC (`UTCDateTime`), so
+SQLite (no time-zone type) and PostgreSQL give the application identical values; the
+IANA zone a meeting was planned in is kept next to it, never folded into the instant.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# JSONB on PostgreSQL for indexing and compact storage; plain JSON text elsewhere.
+JSONType: TypeEngine[Any] = JSON().with_variant(JSONB(), "postgresql")
+
+# Search terms compare byte-wise on both engines: SQLite's default BINARY collation
+# already does; on PostgreSQL the "C" collation makes `term >= 'ab' AND term < 'ac'`
+# a true prefix range served by the plain B-tree index, whatever the database locale.
+TermType: TypeEngine[str] = String(100).with_variant(String(100, collation="C"), "postgresql")
+SearchTextType: TypeEngine[str] = Text().with_variant(Text(collation="C"), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC.
+
+    Naive input is refused rather than guessed: a naive datetime in this app almost
+    always means someone forgot a time zone, and storing it silently shifts meetings.
+    """
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware datetime (UTC)")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class WorkspaceModel(Base):
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    default_timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    default_language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
+    is_sandbox: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserModel(Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("team_id", "slack_user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    email: Mapped[str | None] = mapped_column(String(320))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    locale: Mapped[str] = mapped_column(String(16), default="en-US", server_default="en-US")
+    # none | starter | professional | enterprise
+    seat: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    is_sandbox: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Whatever else users.info told us that the app wants to keep (UserProfile.extra).
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecordModel(Base):
+    """A CRM record. team_id "" means shared by every workspace of this install."""
+
+    __tablename__ = "records"
+    __table_args__ = (
+        UniqueConstraint("team_id", "external_id"),
+        Index("ix_records_team_id_updated_at", "team_id", "updated_at"),
+        Index("ix_records_team_id_search_text", "team_id", "search_text"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    kind: Mapped[str] = mapped_column(String(16))  # contact | company | deal | ticket
+    external_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    # The normalised name (casefolded, accents stripped): exact/prefix ranking uses it.
+    search_text: Mapped[str] = mapped_column(SearchTextType, default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class RecordAssociationModel(Base):
+    """Stored in both directions so "associations of X" is one index range."""
+
+    __tablename__ = "record_associations"
+
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("records.id", ondelete="CASCADE"), primary_key=True
+    )
+    other_id: Mapped[int] = mapped_column(
+        ForeignKey("records.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class RecordTermModel(Base):
+    """The search index: one row per (record, normalised term).
+
+    team_id is copied from the record so a prefix lookup touches only the terms of
+    the workspace being searched (and of shared records), however many tenants share
+    a PostgreSQL database.
+    """
+
+    __tablename__ = "record_terms"
+    __table_args__ = (Index("ix_record_terms_lookup", "team_id", "term", "record_id"),)
+
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("records.id", ondelete="CASCADE"), primary_key=True
+    )
+    term: Mapped[str] = mapped_column(TermType, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), default="", server_default="")
+
+
+class MeetingModel(Base):
+    __tablename__ = "meetings"
+    __table_args__ = (Index("ix_meetings_team_id_start_at", "team_id", "start_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    # Slack retries and double clicks: the same submission must not book twice.
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    uid: Mapped[str] = mapped_column(String(255), unique=True)  # iCalendar UID
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    title: Mapped[str] = mapped_column(String(500))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    meeting_type: Mapped[str | None] = mapped_column(String(100))
+    # phone | in_person | video | custom | none
+    location_kind: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
+    location_detail: Mapped[str] = mapped_column(Text, default="", server_default="")
+    video_provider: Mapped[str | None] = mapped_column(String(32))
+    join_url: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")  # attendee-visible
+    notes: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # rich_text block, internal
+    notes_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    include_description_in_reminders: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    host_user_id: Mapped[str] = mapped_column(String(32))  # Slack id ("assigned to")
+    organizer_user_id: Mapped[str] = mapped_column(String(32))  # Slack id ("created by")
+    status: Mapped[str] = mapped_column(
+        String(16), default="scheduled", server_default="scheduled"
+    )  # scheduled | cancelled
+    outcome: Mapped[str] = mapped_column(String(64), default="SCHEDULED", server_default="SCHEDULED")
+    calendar_provider: Mapped[str | None] = mapped_column(String(32))
+    calendar_event_id: Mapped[str | None] = mapped_column(String(1024))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    attendees: Mapped[list[MeetingAttendeeModel]] = relationship(
+        back_populates="meeting",
+        cascade="all, delete-orphan",
+        order_by="MeetingAttendeeModel.id",
+        lazy="selectin",
+        passive_deletes=True,
+    )
+    reminders: Mapped[list[ReminderModel]] = relationship(
+        back_populates="meeting",
+        cascade="all, delete-orphan",
+        order_by="ReminderModel.offset_minutes",
+        lazy="selectin",
+        passive_deletes=True,
+    )
+
+
+class MeetingAttendeeModel(Base):
+    __tablename__ = "meeting_attendees"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # contact | user | email
+    record_id: Mapped[int | None] = mapped_column(
+        ForeignKey("records.id", ondelete="SET NULL"), index=True
+    )
+    slack_user_id: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    response: Mapped[str] = mapped_column(
+        String(32), default="needs-action", server_default="needs-action"
+    )
+    # The last iCalendar SEQUENCE sent to this attendee; None = never invited.
+    invited_sequence: Mapped[int | None] = mapped_column(Integer)
+
+    meeting: Mapped[MeetingModel] = relationship(back_populates="attendees")
+
+
+class MeetingRecordModel(Base):
+    __tablename__ = "meeting_records"
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("records.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class ReminderModel(Base):
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    offset_minutes: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(
+        String(16), default="pending", server_default="pending"
+    )  # pending | sent | dropped
+
+    meeting: Mapped[MeetingModel] = relationship(back_populates="reminders")
+
+
+class TimelineEntryModel(Base):
+    __tablename__ = "timeline_entries"
+    __table_args__ = (
+        Index("ix_timeline_entries_record_id_occurred_at", "record_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_user_id: Mapped[str | None] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class JobModel(Base):
+    """The durable job queue (reminders, outcome prompts, retries); see storage.jobs."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_status_run_at", "status", "run_at"),
+        Index("ix_jobs_meeting_id_kind", "meeting_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    run_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # queued | running | done | failed | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="queued", server_default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    max_attempts: Mapped[int] = mapped_column(Integer, default=8, server_default="8")
+    locked_by: Mapped[str | None] = mapped_column(String(128))
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # Copied from payload["meeting_id"] so jobs move/cancel with their meeting cheaply.
+    meeting_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProcessedEventModel(Base):
+    """Keys of Slack events/submissions already handled: retries become no-ops."""
+
+    __tablename__ = "processed_events"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+__all__ = [
+    "Base",
+    "JobModel",
+    "MeetingAttendeeModel",
+    "MeetingModel",
+    "MeetingRecordModel",
+    "ProcessedEventModel",
+    "RecordAssociationModel",
+    "RecordModel",
+    "RecordTermModel",
+    "ReminderModel",
+    "TimelineEntryModel",
+    "UTCDateTime",
+    "UserModel",
+    "WorkspaceModel",
+]

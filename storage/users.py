@@ -1,0 +1,78 @@
+"""Slack user profiles as cached by Meetline (handlers.ports.UserRepository)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from handlers.domain import UserProfile
+from storage.models import UserModel
+
+
+def _to_profile(row: UserModel) -> UserProfile:
+    return UserProfile(
+        team_id=row.team_id,
+        slack_user_id=row.slack_user_id,
+        name=row.name or "",
+        email=row.email,
+        timezone=row.timezone or "UTC",
+        locale=row.locale or "en-US",
+        seat=row.seat or "none",
+        is_admin=bool(row.is_admin),
+        is_sandbox=bool(row.is_sandbox),
+        refreshed_at=row.refreshed_at,
+        extra=dict(row.extra or {}),
+    )
+
+
+class SqlUserRepository:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._sessions = session_factory
+
+    def get(self, team_id: str, slack_user_id: str) -> UserProfile | None:
+        with self._sessions() as session:
+            row = session.scalars(
+                select(UserModel).where(UserModel.team_id == team_id, UserModel.slack_user_id == slack_user_id)
+            ).first()
+            return _to_profile(row) if row else None
+
+    def save(self, profile: UserProfile) -> None:
+        for _ in range(2):  # a concurrent first save of the same user: update theirs
+            with self._sessions() as session:
+                row = session.scalars(
+                    select(UserModel).where(
+                        UserModel.team_id == profile.team_id, UserModel.slack_user_id == profile.slack_user_id
+                    )
+                ).first()
+                if row is None:
+                    row = UserModel(team_id=profile.team_id, slack_user_id=profile.slack_user_id)
+                    session.add(row)
+                row.name = profile.name[:200]
+                row.email = profile.email
+                row.timezone = profile.timezone
+                row.locale = profile.locale
+                row.seat = profile.seat
+                row.is_admin = profile.is_admin
+                row.is_sandbox = profile.is_sandbox
+                row.refreshed_at = profile.refreshed_at
+                row.extra = dict(profile.extra)
+                try:
+                    session.commit()
+                    return
+                except IntegrityError:
+                    session.rollback()
+
+    def search(self, team_id: str, query: str, limit: int = 20) -> list[UserProfile]:
+        """Teammates whose name or email starts with the query (case-insensitive)."""
+        q = query.strip().lower()
+        stmt = select(UserModel).where(UserModel.team_id == team_id)
+        if q:
+            like = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            stmt = stmt.where(or_(func.lower(UserModel.name).like(like, escape="\\"),
+                                  func.lower(UserModel.email).like(like, escape="\\"),
+                                  func.lower(UserModel.name).like("% " + like, escape="\\")))
+        stmt = stmt.order_by(UserModel.name).limit(limit * 2)
+        with self._sessions() as session:
+            rows = [_to_profile(r) for r in session.scalars(stmt)]
+        return [p for p in rows if not p.extra.get("deleted") and not p.extra.get("is_bot")][:limit]

@@ -1,0 +1,226 @@
+"""A real SMTP server (aiosmtpd) on loopback that keeps what it receives, for tests.
+
+Use the `smtp_sink` fixture by listing this module as a plugin, in a test module or in
+the top-level conftest.py:
+
+    pytest_plugins = ("tests.support.smtp_sink",)
+
+    def test_sends(smtp_sink: SmtpSink) -> None:
+        mailer = SmtpMailer(smtp_sink.url, "meetline@example.com")
+        ...
+        [mail] = smtp_sink.wait_for(1)
+        assert mail.rcpt_tos == ("jane@example.com",)
+
+or start one by hand: `with SmtpSink() as sink: ...`. `sink.stop()` makes the port refuse
+connections (a mail server that is down); `sink.start()` brings it back on the same port.
+`sink.reject(address, 550)` refuses one recipient at RCPT TO.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import EmailMessage
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+HOST = "127.0.0.1"  # explicit: "localhost" may resolve to ::1 and 0.0.0.0 times out
+
+
+@dataclass(frozen=True)
+class ReceivedMail:
+    """One accepted message: the envelope as the server saw it plus the parsed message."""
+
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    message: EmailMessage
+    raw: bytes
+
+
+def free_port(host: str = HOST) -> int:
+    """A port that was free a moment ago (aiosmtpd 1.4 cannot start on port 0)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class _Handler:
+    def __init__(self, sink: SmtpSink) -> None:
+        self._sink = sink
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        refusal = self._sink._refusal(address)
+        if refusal is not None:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self._sink._record(envelope)
+        return "250 Message accepted for delivery"
+
+
+class SmtpSink:
+    """An SMTP server on 127.0.0.1 that accepts everything unless told otherwise.
+
+    With `credentials=(user, password)` it requires AUTH (LOGIN/PLAIN over plain text,
+    which is fine on loopback) and `url` carries the percent-encoded credentials.
+    """
+
+    def __init__(self, *, credentials: tuple[str, str] | None = None) -> None:
+        self.host = HOST
+        self.port = 0
+        self.credentials = credentials
+        self.messages: list[ReceivedMail] = []
+        self._refusals: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._controller: Controller | None = None
+
+    # ---- life cycle
+
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    def start(self) -> SmtpSink:
+        """Start listening; on a restart, on the same port as before."""
+        if self._controller is not None:
+            return self
+        last_error: Exception | None = None
+        for _ in range(5):
+            port = self.port or free_port(self.host)
+            controller = self._make_controller(port)
+            try:
+                controller.start()
+            except Exception as exc:  # lost the race for the port; try another
+                last_error = exc
+                if self.port:
+                    break
+                continue
+            self.port = port
+            self._controller = controller
+            return self
+        raise RuntimeError(f"SMTP sink could not start on {self.host}: {last_error}")
+
+    def stop(self) -> None:
+        """Stop listening: connections to `url` are refused until `start()` again."""
+        controller, self._controller = self._controller, None
+        if controller is not None:
+            controller.stop()
+
+    def __enter__(self) -> SmtpSink:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _make_controller(self, port: int) -> Controller:
+        options: dict[str, Any] = {}
+        if self.credentials is not None:
+            options.update(
+                authenticator=self._authenticate, auth_required=True, auth_require_tls=False
+            )
+        return Controller(_Handler(self), hostname=self.host, port=port, **options)
+
+    # ---- what tests read and steer
+
+    @property
+    def url(self) -> str:
+        """The SMTP_URL for this sink, e.g. "smtp://127.0.0.1:40123"."""
+        if self.credentials is None:
+            return f"smtp://{self.host}:{self.port}"
+        user, password = (quote(part, safe="") for part in self.credentials)
+        return f"smtp://{user}:{password}@{self.host}:{self.port}"
+
+    def reject(
+        self, address: str, code: int = 550, text: str = "5.1.1 Mailbox unavailable"
+    ) -> None:
+        """Answer RCPT TO for `address` with `code` (use 4xx for a temporary refusal)."""
+        with self._lock:
+            self._refusals[address.lower()] = f"{code} {text}"
+
+    def accept_all(self) -> None:
+        with self._lock:
+            self._refusals.clear()
+
+    def clear(self) -> None:
+        with self._lock:
+            self.messages.clear()
+
+    def wait_for(self, count: int = 1, timeout: float = 5.0) -> list[ReceivedMail]:
+        """Wait until at least `count` messages arrived; return them all, oldest first."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if len(self.messages) >= count:
+                    return list(self.messages)
+                got = len(self.messages)
+            if time.monotonic() >= deadline:
+                raise AssertionError(
+                    f"expected {count} message(s) at {self.url}, got {got} in {timeout}s"
+                )
+            time.sleep(0.02)
+
+    # ---- called from the server thread
+
+    def _refusal(self, address: str) -> str | None:
+        with self._lock:
+            return self._refusals.get(address.lower())
+
+    def _record(self, envelope: Envelope) -> None:
+        raw = envelope.original_content or envelope.content or b""
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", "surrogateescape")
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        mail = ReceivedMail(
+            mail_from=envelope.mail_from or "",
+            rcpt_tos=tuple(envelope.rcpt_tos),
+            message=parsed,
+            raw=raw,
+        )
+        with self._lock:
+            self.messages.append(mail)
+
+    def _authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        assert self.credentials is not None
+        user, password = self.credentials
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login == user.encode()
+            and auth_data.password == password.encode()
+        )
+        # handled=False: let aiosmtpd answer 235/535 itself.
+        return AuthResult(success=ok, handled=False)
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A running sink, stopped after the test."""
+    with SmtpSink() as sink:
+        yield sink
