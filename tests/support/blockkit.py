@@ -73,7 +73,8 @@ def _find_schema(env_var: str, filename: str) -> Path | None:
         candidate = ancestor / "shared" / "schemas" / filename
         if candidate.is_file():
             return candidate
-    return None
+    vendored = REPO_ROOT / "tests" / "schemas" / filename
+    return vendored if vendored.is_file() else None
 
 
 def block_kit_schema_path() -> Path | None:
