@@ -7,7 +7,8 @@ a profile is refreshed at most every few hours.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
@@ -58,15 +59,8 @@ class ProfileService:
         user = info.get("user") or {}
         if user.get("team_id") and user.get("team_id") != team_id and not cached:
             return None
-        profile = user.get("profile") or {}
-        fresh = cached or UserProfile(team_id=team_id, slack_user_id=user_id)
-        fresh.name = profile.get("display_name") or user.get("real_name") or user.get("name") or ""
-        fresh.email = profile.get("email") or fresh.email
-        fresh.timezone = _valid_zone(user.get("tz"))
-        fresh.locale = user.get("locale") or fresh.locale
+        fresh = profile_from_slack(team_id, user, cached, now)
         fresh.is_admin = fresh.is_admin or user_id in self._admin_ids
-        fresh.refreshed_at = now
-        fresh.extra = {**fresh.extra, "deleted": bool(user.get("deleted")), "is_bot": bool(user.get("is_bot"))}
         self._users.save(fresh)
         return None if user.get("deleted") else fresh
 
@@ -88,3 +82,16 @@ class SlackPeople:
 
     def user(self, team_id: str, user_id: str) -> UserProfile | None:
         return self._profiles.lookup(self._client, team_id, user_id)
+
+
+def profile_from_slack(team_id: str, user: dict[str, Any], cached: UserProfile | None, now: datetime) -> UserProfile:
+    """Merge what users.info / users.list say into the cached profile (seat, admin kept)."""
+    profile = user.get("profile") or {}
+    fresh = cached or UserProfile(team_id=team_id, slack_user_id=str(user.get("id")))
+    fresh.name = profile.get("display_name") or user.get("real_name") or user.get("name") or fresh.name
+    fresh.email = profile.get("email") or fresh.email
+    fresh.timezone = _valid_zone(user.get("tz"))
+    fresh.locale = user.get("locale") or fresh.locale
+    fresh.refreshed_at = now
+    fresh.extra = {**fresh.extra, "deleted": bool(user.get("deleted")), "is_bot": bool(user.get("is_bot"))}
+    return fresh

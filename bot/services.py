@@ -16,6 +16,7 @@ from storage.jobs import SqlJobQueue
 from storage.meetings import SqlMeetingRepository
 from storage.records import SqlRecordRepository
 from storage.users import SqlUserRepository
+from storage.workspaces import SqlWorkspaceRepository
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Services:
     users: SqlUserRepository
     meetings: SqlMeetingRepository
     jobs: SqlJobQueue
+    workspaces: SqlWorkspaceRepository
     mailer: Mailer | None = None
     clock: Clock = field(default_factory=SystemClock)
 
@@ -51,6 +53,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         users=SqlUserRepository(sessions),
         meetings=SqlMeetingRepository(sessions),
         jobs=SqlJobQueue(sessions, engine.dialect.name),
+        workspaces=SqlWorkspaceRepository(sessions),
         mailer=build_mailer(settings),
         clock=clock or SystemClock(),
     )

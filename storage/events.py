@@ -8,10 +8,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.db import IMMEDIATE
+
 
 def remember_event(sessions: sessionmaker[Session], key: str) -> bool:
     """True the first time `key` is seen; False for every repeat, across processes."""
     with sessions() as session:
+        session.connection(execution_options=IMMEDIATE)
         try:
             session.execute(
                 text("INSERT INTO processed_events (key, created_at) VALUES (:k, :t)"),

@@ -20,6 +20,7 @@ from handlers.meetings import (
     Reminder,
     TimelineSpec,
 )
+from storage.db import IMMEDIATE, write_session
 from storage.models import (
     JobModel,
     MeetingAttendeeModel,
@@ -114,6 +115,7 @@ class SqlMeetingRepository:
         timeline: Sequence[TimelineSpec],
     ) -> tuple[Meeting, bool]:
         with self._sessions() as session:
+            session.connection(execution_options=IMMEDIATE)
             row = MeetingModel(
                 team_id=new.team_id,
                 idempotency_key=new.idempotency_key,
@@ -173,18 +175,17 @@ class SqlMeetingRepository:
         return set_outcome(self._sessions, meeting_id, outcome, actor_id, now)
 
     def mark_invited(self, meeting_id: int, email: str, sequence: int) -> None:
-        with self._sessions() as session:
+        with write_session(self._sessions) as session:
             session.execute(
                 update(MeetingAttendeeModel)
                 .where(MeetingAttendeeModel.meeting_id == meeting_id, MeetingAttendeeModel.email == email)
                 .values(invited_sequence=sequence)
             )
-            session.commit()
 
 
 def set_outcome(sessions: sessionmaker[Session], meeting_id: int, outcome: str, actor_id: str,
                 now: datetime) -> bool:
-    with sessions() as session:
+    with write_session(sessions) as session:
         # Two clicks at once: the row lock makes the second see the first's outcome.
         row = session.get(MeetingModel, meeting_id, with_for_update=session.get_bind().dialect.name == "postgresql")
         if row is None or row.outcome == outcome:
@@ -198,5 +199,4 @@ def set_outcome(sessions: sessionmaker[Session], meeting_id: int, outcome: str, 
             session.add(TimelineEntryModel(record_id=record_id, meeting_id=meeting_id, kind="outcome_set",
                                            occurred_at=now, actor_user_id=actor_id,
                                            data={"outcome": outcome, "previous": previous, "title": row.title}))
-        session.commit()
         return True

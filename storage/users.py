@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.domain import UserProfile
+from storage.db import write_session
 from storage.models import UserModel
 
 
@@ -39,29 +40,32 @@ class SqlUserRepository:
 
     def save(self, profile: UserProfile) -> None:
         for _ in range(2):  # a concurrent first save of the same user: update theirs
-            with self._sessions() as session:
-                row = session.scalars(
-                    select(UserModel).where(
-                        UserModel.team_id == profile.team_id, UserModel.slack_user_id == profile.slack_user_id
-                    )
-                ).first()
-                if row is None:
-                    row = UserModel(team_id=profile.team_id, slack_user_id=profile.slack_user_id)
-                    session.add(row)
-                row.name = profile.name[:200]
-                row.email = profile.email
-                row.timezone = profile.timezone
-                row.locale = profile.locale
-                row.seat = profile.seat
-                row.is_admin = profile.is_admin
-                row.is_sandbox = profile.is_sandbox
-                row.refreshed_at = profile.refreshed_at
-                row.extra = dict(profile.extra)
-                try:
-                    session.commit()
-                    return
-                except IntegrityError:
-                    session.rollback()
+            try:
+                with write_session(self._sessions) as session:
+                    self._write(session, profile)
+                return
+            except IntegrityError:
+                continue
+
+    @staticmethod
+    def _write(session: Session, profile: UserProfile) -> None:
+        row = session.scalars(
+            select(UserModel).where(
+                UserModel.team_id == profile.team_id, UserModel.slack_user_id == profile.slack_user_id
+            )
+        ).first()
+        if row is None:
+            row = UserModel(team_id=profile.team_id, slack_user_id=profile.slack_user_id)
+            session.add(row)
+        row.name = profile.name[:200]
+        row.email = profile.email
+        row.timezone = profile.timezone
+        row.locale = profile.locale
+        row.seat = profile.seat
+        row.is_admin = profile.is_admin
+        row.is_sandbox = profile.is_sandbox
+        row.refreshed_at = profile.refreshed_at
+        row.extra = dict(profile.extra)
 
     def search(self, team_id: str, query: str, limit: int = 20) -> list[UserProfile]:
         """Teammates whose name or email starts with the query (case-insensitive)."""

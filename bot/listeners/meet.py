@@ -12,6 +12,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.directory import DirectorySync
 from bot.profiles import ProfileService, SlackPeople, phone_region
 from bot.services import Services
 from bot.views.meet_modal import CALLBACK_ID, loading_view, meet_form_view, message_view
@@ -22,6 +23,7 @@ from handlers.domain import Record, RecordKind
 from handlers.meet_form import draft_meet_form
 from handlers.meetings import AttendeeKind, AttendeeRef
 from handlers.scheduling import Rejected, Scheduled, ScheduleMeeting
+from handlers.workspace import WorkspaceSettings
 
 log = logging.getLogger(__name__)
 
@@ -88,18 +90,26 @@ def open_meet_modal(
         attendees, associated = prefill_for_record(services, draft.record)
         option = record_option(draft.record)
         record_opt = (option["value"], option["text"]["text"])
-    state = from_draft(draft, channel=channel_id, attendees=attendees, associated=associated, record=record_opt)
+    ws = services.workspaces.get(team_id)
+    state = from_draft(draft, channel=channel_id, attendees=attendees, associated=associated, record=record_opt,
+                       default_reminders=ws.default_reminders, durations=ws.durations,
+                       location_kind="video" if ws.video_default_on else "none")
     try:
-        client.views_update(view_id=view["id"], hash=view.get("hash"), view=meet_form_view(state))
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=render(state, ws))
     except SlackApiError as exc:
         log.warning("views.update failed: %s", exc.response.get("error"))
     return True
 
 
-def _rebuild(client: WebClient, body: dict[str, Any], state: FormState) -> None:
+def render(state: FormState, ws: WorkspaceSettings) -> dict[str, Any]:
+    return meet_form_view(state, ws.offered_types, ws.durations)
+
+
+def _rebuild(client: WebClient, body: dict[str, Any], state: FormState, services: Services) -> None:
     view = body.get("view") or {}
+    ws = services.workspaces.get(team_of(body))
     try:
-        client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=meet_form_view(state))
+        client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=render(state, ws))
     except SlackApiError as exc:
         # hash_conflict means the user changed something meanwhile: their newer view wins.
         log.info("views.update skipped: %s", exc.response.get("error"))
@@ -117,6 +127,8 @@ def _errors_for_view(errors: dict[str, str], view: dict[str, Any]) -> dict[str, 
 
 
 def register(app: App, services: Services, profiles: ProfileService) -> None:
+    directory = DirectorySync(services.users, services.clock)
+
     @app.command("/meet")
     def meet_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         text = (body.get("text") or "").strip()
@@ -124,6 +136,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             ack(response_type="ephemeral", text=HELP)
             return
         ack()
+        directory.maybe_start(client, team_of(body))
         opened = open_meet_modal(
             client, services, profiles, trigger_id=body["trigger_id"], team_id=team_of(body),
             user_id=user_of(body), text=text, channel_id=body.get("channel_id"),
@@ -143,9 +156,10 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         ack(options=[record_option(r) for r in found])
 
     @app.options("attendee_select")
-    def attendee_options(ack: Ack, payload: dict[str, Any], body: dict[str, Any]) -> None:
+    def attendee_options(ack: Ack, payload: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         query = str(payload.get("value") or "")[:200]
         team_id = team_of(body)
+        directory.maybe_start(client, team_id)
         contacts = services.records.search(team_id, query, kinds=[RecordKind.CONTACT], limit=40)
         teammates = services.users.search(team_id, query, limit=20)
         groups = []
@@ -177,19 +191,20 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             profile = profiles.get(client, team_of(body), user_of(body))
             title = f"{record.name} / {profile.name or 'me'}"
         _rebuild(client, body, with_changes(state, attendees=merged_attendees, associated=merged_associated,
-                                            title=title, notices=()))
+                                            title=title, notices=()), services)
 
     @app.action("duration_select")
     @app.action("location_kind_select")
     def form_shape_changed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        _rebuild(client, body, parse_state(body.get("view") or {}))
+        _rebuild(client, body, parse_state(body.get("view") or {}), services)
 
     @app.action("add_reminder")
     def add_reminder(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         state = parse_state(body.get("view") or {})
-        _rebuild(client, body, with_changes(state, reminder_rows=min(3, max(state.reminder_rows, len(state.reminders)) + 1)))
+        rows = min(3, max(state.reminder_rows, len(state.reminders)) + 1)
+        _rebuild(client, body, with_changes(state, reminder_rows=rows), services)
 
     @app.view(CALLBACK_ID)
     def meet_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:

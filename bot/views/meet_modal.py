@@ -97,7 +97,7 @@ def _text(action_id: str, value: str | None, placeholder: str, *, multiline: boo
     return element
 
 
-def _when_blocks(state: FormState) -> list[dict[str, Any]]:
+def _when_blocks(state: FormState, durations: Sequence[int]) -> list[dict[str, Any]]:
     date_el: dict[str, Any] = {"type": "datepicker", "action_id": "date_pick", "placeholder": plain("Pick a day", 150)}
     if state.day:
         date_el["initial_date"] = state.day.isoformat()
@@ -105,12 +105,12 @@ def _when_blocks(state: FormState) -> list[dict[str, Any]]:
                                "placeholder": plain("Start time", 150)}
     if state.time:
         time_el["initial_time"] = state.time
-    durations = [_opt(str(m), f"{m} min" if m < 60 else f"{m // 60} h {m % 60} min".replace(" 0 min", ""))
-                 for m in DURATIONS] + [_opt("custom", "Custom…")]
+    lengths = [_opt(str(m), f"{m} min" if m < 60 else f"{m // 60} h {m % 60} min".replace(" 0 min", ""))
+               for m in durations] + [_opt("custom", "Custom…")]
     blocks = [
         _input("date", "Date", date_el),
         _input("time", "Start time", time_el, hint=f"In your Slack time zone, {state.timezone}."),
-        _input("duration", "Duration", _static("duration_select", durations, state.duration, "How long"),
+        _input("duration", "Duration", _static("duration_select", lengths, state.duration, "How long"),
                dispatch=True),
     ]
     if state.duration == "custom":
@@ -171,7 +171,8 @@ def _reminder_blocks(state: FormState) -> list[dict[str, Any]]:
     return blocks
 
 
-def meet_form_view(state: FormState, meeting_types: Sequence[str] = ()) -> dict[str, Any]:
+def meet_form_view(state: FormState, meeting_types: Sequence[str] = (),
+                   durations: Sequence[int] = DURATIONS) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = []
     if state.notices:
         blocks.append({"type": "context", "block_id": "notices",
@@ -182,7 +183,7 @@ def meet_form_view(state: FormState, meeting_types: Sequence[str] = ()) -> dict[
         record_el["initial_option"] = _opt(*state.record)
     blocks.append(_input("record", "Record", record_el, dispatch=True,
                          hint="The contact, company, deal or ticket this meeting is about."))
-    blocks.extend(_when_blocks(state))
+    blocks.extend(_when_blocks(state, durations))
     blocks.append(_input("title", "Title", _text("title_input", state.title, "e.g. Demo with Acme", max_length=250)))
     if meeting_types:
         types = [_opt(t[:75], t) for t in meeting_types[:100]]

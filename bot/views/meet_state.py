@@ -79,9 +79,11 @@ def from_draft(
     associated: tuple[Option, ...],
     record: Option | None,
     default_reminders: tuple[tuple[int, str], ...] = (),
+    durations: tuple[int, ...] = DURATIONS,
+    location_kind: str = "none",
 ) -> FormState:
     start = draft.start
-    duration = str(draft.duration_minutes) if draft.duration_minutes in DURATIONS else "custom"
+    duration = str(draft.duration_minutes) if draft.duration_minutes in durations else "custom"
     reminders = tuple((str(n), unit) for n, unit in default_reminders[:3])
     return FormState(
         timezone=draft.timezone,
@@ -98,6 +100,7 @@ def from_draft(
         reminders=reminders,
         reminder_rows=max(1, len(reminders)),
         notices=draft.notices,
+        location_kind=location_kind,
     )
 
 

@@ -6,7 +6,6 @@ import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers.domain import UserProfile
 from tests.support.blockkit import assert_all_views_valid, validate_options_response
 from tests.support.slack_requests import (
     FORM,
@@ -82,15 +81,21 @@ def test_record_picker_searches_all_kinds_best_matches_first(stack: Stack) -> No
 
 
 def test_attendee_picker_offers_contacts_and_teammates(stack: Stack) -> None:
-    stack.services.users.save(
-        UserProfile(team_id="T0001", slack_user_id="U2", name="Bob Mate", email="bob@meetline.example")
-    )
-    body = stack.client.interact(block_suggestion("attendee_select", "", block_id="attendees")).json()
-    validate_options_response(body)
-    groups = {g["label"]["text"]: [o["value"] for o in g["options"]] for g in body["option_groups"]}
-    assert f"c:{stack.record_id('Jane Doe')}" in groups["Contacts"]
-    assert "u:U2" in groups["Teammates"]
-    assert all(not v.startswith("c:") or int(v[2:]) != stack.record_id("Acme") for v in groups["Contacts"])
+    def groups() -> dict[str, list[str]]:
+        body = stack.client.interact(block_suggestion("attendee_select", "", block_id="attendees")).json()
+        validate_options_response(body)
+        return {g["label"]["text"]: [o["value"] for o in g["options"]]
+                for g in body["option_groups"]}
+
+    groups()  # the first load starts syncing the member directory (users.list)
+    stack.wait_until(lambda: "u:U2" in groups().get("Teammates", []))
+    found = groups()
+    assert f"c:{stack.record_id('Jane Doe')}" in found["Contacts"]
+    assert f"c:{stack.record_id('Acme')}" not in found["Contacts"]  # companies are not attendees
+    assert "u:U3" not in found["Teammates"]  # deactivated
+    assert "u:UBOT" not in found["Teammates"]
+    bob = stack.client.interact(block_suggestion("attendee_select", "bob", block_id="attendees")).json()
+    assert [o["value"] for g in bob["option_groups"] for o in g["options"]] == ["u:U2"]
 
 
 def test_events_are_handled_once_even_when_slack_retries(stack: Stack) -> None:

@@ -803,6 +803,19 @@ class FakeSlack:
             "user": self._public_user(user, include_locale=_truthy(args.get("include_locale"))),
         }
 
+    def _m_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Paginated like Slack: `limit` per page, `cursor` is the next index."""
+        members = sorted(self._users.values(), key=lambda u: str(u.get("id")))
+        start = int(args.get("cursor") or 0)
+        limit = int(args.get("limit") or 200)
+        page = members[start:start + limit]
+        next_cursor = str(start + limit) if start + limit < len(members) else ""
+        return {
+            "ok": True,
+            "members": [self._public_user(u, include_locale=_truthy(args.get("include_locale"))) for u in page],
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
     def _m_users_lookup_by_email(self, args: dict[str, Any]) -> dict[str, Any]:
         email = str(args.get("email", "")).strip().lower()
         for user in self._users.values():
@@ -833,6 +846,7 @@ _HANDLERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
     "chat.postEphemeral": FakeSlack._m_chat_post_ephemeral,
     "conversations.open": FakeSlack._m_conversations_open,
     "users.info": FakeSlack._m_users_info,
+    "users.list": FakeSlack._m_users_list,
     "users.lookupByEmail": FakeSlack._m_users_lookup_by_email,
 }
 

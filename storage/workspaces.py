@@ -1,0 +1,40 @@
+"""Workspace settings stored as JSON on the workspaces row."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from handlers.workspace import WorkspaceSettings
+from storage.db import write_session
+from storage.models import WorkspaceModel
+
+
+class SqlWorkspaceRepository:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def get(self, team_id: str) -> WorkspaceSettings:
+        with self._sessions() as session:
+            row = session.get(WorkspaceModel, team_id)
+            if row is None:
+                return WorkspaceSettings()
+            return WorkspaceSettings.from_json(row.settings, is_sandbox=row.is_sandbox,
+                                               default_timezone=row.default_timezone,
+                                               default_language=row.default_language)
+
+    def save(self, team_id: str, settings: WorkspaceSettings) -> None:
+        for _ in range(2):  # two first saves at once: the loser updates the winner's row
+            try:
+                with write_session(self._sessions) as session:
+                    row = session.get(WorkspaceModel, team_id)
+                    if row is None:
+                        row = WorkspaceModel(team_id=team_id)
+                        session.add(row)
+                    row.settings = settings.to_json()
+                    row.is_sandbox = settings.is_sandbox
+                    row.default_timezone = settings.default_timezone
+                    row.default_language = settings.default_language
+                return
+            except IntegrityError:
+                continue
