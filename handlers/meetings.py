@@ -177,6 +177,8 @@ class Meeting:
     reminders: list[Reminder] = field(default_factory=list)
     idempotency_key: str | None = None
     created_at: datetime | None = None
+    calendar_provider: str | None = None
+    calendar_event_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ Implementations live in `storage/` and `adapters/`; tests pass fakes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -73,6 +74,12 @@ class MeetingRepository(Protocol):
 
     def mark_invited(self, meeting_id: int, email: str, sequence: int) -> None: ...
 
+    def set_calendar_event(
+        self, meeting_id: int, provider: str | None, event_id: str | None, join_url: str | None
+    ) -> None:
+        """Remember where the meeting lives in the host's calendar and its video link."""
+        ...
+
     def set_outcome(self, meeting_id: int, outcome: str, actor_id: str, now: datetime) -> bool:
         """Record the outcome and a timeline entry on every record; False if unchanged."""
         ...
@@ -88,3 +95,22 @@ class Notifier(Protocol):
     def mention(self, meeting: Meeting, user_id: str, record: Record | None) -> None: ...
 
     def outcome_prompt(self, meeting: Meeting) -> None: ...
+
+
+@dataclass(frozen=True)
+class CalendarConnectionInfo:
+    """The host's connected calendar, as scheduling rules need to know it."""
+
+    provider: str  # "google" | "microsoft" | "caldav"
+    sends_invitations: bool  # the provider mails attendees itself (Google, Graph)
+    email: str | None = None
+    sync_enabled: bool = True
+    active: bool = True  # False once a token was revoked or expired
+
+
+class CalendarDirectory(Protocol):
+    def connection_for(self, team_id: str, user_id: str) -> CalendarConnectionInfo | None: ...
+
+    def zoom_available(self) -> bool:
+        """Zoom is configured (ZOOM_* settings), so Zoom links can be created."""
+        ...

@@ -15,21 +15,31 @@ from typing import Any
 
 from handlers.domain import Record
 from handlers.meetings import (
+    VIDEO_PROVIDERS,
     Attendee,
     AttendeeKind,
     JobSpec,
+    LocationKind,
     Meeting,
     MeetingRequest,
     NewMeeting,
     TimelineSpec,
 )
-from handlers.ports import Clock, MeetingRepository, PeopleDirectory, RecordRepository
-from handlers.rules import F_ATTENDEES, F_RECORD, Checked, check_request, valid_email
+from handlers.ports import (
+    CalendarConnectionInfo,
+    CalendarDirectory,
+    Clock,
+    MeetingRepository,
+    PeopleDirectory,
+    RecordRepository,
+)
+from handlers.rules import F_ATTENDEES, F_RECORD, F_VIDEO, Checked, check_request, valid_email
 
 JOB_INVITE = "send_invitation"
 JOB_REMIND = "send_reminder"
 JOB_OUTCOME = "outcome_prompt"
 JOB_MENTION = "mention_dm"
+JOB_CALENDAR_CREATE = "calendar_create"
 
 
 @dataclass(frozen=True)
@@ -101,13 +111,13 @@ class ScheduleMeeting:
         people: PeopleDirectory,
         clock: Clock,
         *,
-        calendar_sends_invitations: bool = False,
+        calendars: CalendarDirectory | None = None,
     ) -> None:
         self._records = records
         self._meetings = meetings
         self._people = people
         self._clock = clock
-        self._calendar_sends = calendar_sends_invitations
+        self._calendars = calendars
 
     def __call__(self, req: MeetingRequest) -> Scheduled | Rejected:
         existing = self._meetings.by_idempotency_key(req.idempotency_key)
@@ -119,6 +129,8 @@ class ScheduleMeeting:
         if req.record_id is not None and record is None:
             checked.errors[F_RECORD] = "This record no longer exists. Pick another."
         attendees = self._resolve_attendees(req, checked)
+        connection = self._calendars.connection_for(req.team_id, req.host_id) if self._calendars else None
+        self._check_video(req, connection, checked)
         if not checked.ok or record is None:
             return Rejected(checked.errors, tuple(checked.warnings))
         new = self._new_meeting(req, checked, record, attendees)
@@ -134,7 +146,7 @@ class ScheduleMeeting:
             for rid in new.record_ids
         ]
         meeting, created = self._meetings.create(
-            new, lambda meeting_id: self._jobs(meeting_id, new, req, now), timeline
+            new, lambda meeting_id: self._jobs(meeting_id, new, req, now, connection), timeline
         )
         return self._result(meeting, created=created, warnings=tuple(checked.warnings))
 
@@ -195,9 +207,31 @@ class ScheduleMeeting:
             meeting_type=req.meeting_type,
         )
 
-    def _jobs(self, meeting_id: int, new: NewMeeting, req: MeetingRequest, now: datetime) -> list[JobSpec]:
+    def _check_video(self, req: MeetingRequest, connection: CalendarConnectionInfo | None, out: Checked) -> None:
+        """Meet needs the host's Google calendar, Teams their Microsoft 365 one, Zoom the Zoom settings."""
+        if req.location.kind is not LocationKind.VIDEO or not req.location.provider:
+            return
+        provider = req.location.provider
+        if provider == "zoom":
+            if not (self._calendars and self._calendars.zoom_available()):
+                out.errors[F_VIDEO] = "Zoom is not set up for this workspace. Pick another provider."
+            return
+        needed = {"google_meet": ("google", "Google"), "teams": ("microsoft", "Microsoft 365")}.get(provider)
+        if needed and (connection is None or connection.provider != needed[0] or not connection.active):
+            out.errors[F_VIDEO] = (f"Links for {VIDEO_PROVIDERS.get(provider, provider)} are created in the host's "
+                                   f"{needed[1]} calendar. Connect it first, or pick another provider.")
+
+    def _jobs(self, meeting_id: int, new: NewMeeting, req: MeetingRequest, now: datetime,
+              connection: CalendarConnectionInfo | None = None) -> list[JobSpec]:
         jobs: list[JobSpec] = []
-        if not self._calendar_sends:
+        needs_provider = (connection is not None and connection.active) or new.location.kind is LocationKind.VIDEO
+        if needs_provider:
+            # The calendar (or Zoom) call comes first: it creates the join link the
+            # invitations carry. Its handler queues Meetline's own invitations when the
+            # provider does not send them itself.
+            jobs.append(JobSpec(JOB_CALENDAR_CREATE, {"meeting_id": meeting_id}, now,
+                                f"calendar-create:{meeting_id}"))
+        else:
             for email in invitation_recipients(new.attendees, self._people.user(req.team_id, new.host_id)):
                 jobs.append(JobSpec(JOB_INVITE, {"meeting_id": meeting_id, "email": email, "sequence": 0},
                                     now, f"invite:{meeting_id}:0:{email}"))

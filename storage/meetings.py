@@ -77,6 +77,8 @@ def to_meeting(row: MeetingModel, record_ids: Sequence[int]) -> Meeting:
         reminders=[Reminder(r.offset_minutes, r.due_at, r.status) for r in row.reminders],
         idempotency_key=row.idempotency_key,
         created_at=row.created_at,
+        calendar_provider=row.calendar_provider,
+        calendar_event_id=row.calendar_event_id,
     )
 
 
@@ -173,6 +175,16 @@ class SqlMeetingRepository:
 
     def set_outcome(self, meeting_id: int, outcome: str, actor_id: str, now: datetime) -> bool:
         return set_outcome(self._sessions, meeting_id, outcome, actor_id, now)
+
+    def set_calendar_event(
+        self, meeting_id: int, provider: str | None, event_id: str | None, join_url: str | None
+    ) -> None:
+        with write_session(self._sessions) as session:
+            session.execute(
+                update(MeetingModel)
+                .where(MeetingModel.id == meeting_id)
+                .values(calendar_provider=provider, calendar_event_id=event_id, join_url=join_url)
+            )
 
     def mark_invited(self, meeting_id: int, email: str, sequence: int) -> None:
         with write_session(self._sessions) as session:
