@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit bench clean migrate
+.PHONY: run test lint unit bench clean migrate messages
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -24,6 +24,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest -q
+
+# Regenerate handlers/locale/meetline.pot, add new messages to every .po, list what to translate.
+messages: $(STAMP)
+	$(BIN)/python -m handlers.i18n update
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -16,9 +16,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
-from bot.listeners import home, meet, outcome
+from bot.listeners import admin, calendars, home, manage, meet, outcome
 from bot.profiles import ProfileService
 from bot.services import Services
+from handlers.domain import UserProfile
 from storage.crypto import SecretBox
 from storage.events import remember_event
 from storage.slack_stores import EncryptedInstallationStore
@@ -32,6 +33,7 @@ BOT_SCOPES = [
     "users:read",
     "users:read.email",
     "app_mentions:read",
+    "files:write",  # /meet report uploads its chart and CSV to the user's DM
 ]
 
 
@@ -42,7 +44,18 @@ def make_client(api_url: str, token: str | None = None) -> WebClient:
     return client
 
 
-def _install_success(args: SuccessArgs) -> BoltResponse:
+def _make_admin(services: Services, installation: Any) -> None:
+    """Whoever installs Meetline into a workspace administers it there."""
+    team_id, user_id = getattr(installation, "team_id", None), getattr(installation, "user_id", None)
+    if not team_id or not user_id:
+        return
+    profile = services.users.get(team_id, user_id) or UserProfile(team_id=team_id, slack_user_id=user_id)
+    profile.is_admin = True
+    services.users.save(profile)
+
+
+def _install_success(args: SuccessArgs, services: Services) -> BoltResponse:
+    _make_admin(services, args.installation)
     return BoltResponse(
         status=200,
         headers={"Content-Type": "text/html; charset=utf-8"},
@@ -94,7 +107,10 @@ def build_app(services: Services) -> App:
                 redirect_uri=redirect,
                 installation_store=installs,
                 state_store=states,
-                callback_options=CallbackOptions(success=_install_success, failure=_install_failure),
+                callback_options=CallbackOptions(
+                    success=lambda args: _install_success(args, services),
+                    failure=_install_failure,
+                ),
             ),
         )
     else:
@@ -115,4 +131,7 @@ def build_app(services: Services) -> App:
     meet.register(app, services, profiles)
     home.register(app, services, profiles)
     outcome.register(app, services, profiles)
+    manage.register(app, services, profiles)
+    admin.register(app, services, profiles)
+    calendars.register(app, services, profiles)
     return app

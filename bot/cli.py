@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,7 +73,7 @@ def cmd_meetings(args: argparse.Namespace) -> int:
     settings = _settings()
     _migrate(settings)
     services = _services(settings)
-    meetings = services.meetings.list(args.team)
+    meetings = services.meetings.list_meetings(args.team)
     if args.json:
         print(json.dumps([meeting_json(m) for m in meetings], indent=2, ensure_ascii=False))
     else:
@@ -175,6 +176,84 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from adapters.report_files import report_csv, report_json, report_table
+    from handlers.meetings import DEFAULT_OUTCOMES
+    from handlers.reports import MeetingReport, UnknownPeriod, parse_period
+    from storage.reports import SqlReportSource
+
+    try:  # bad input is reported before touching the database
+        parse_period(args.period, datetime.now(UTC), "UTC")
+    except UnknownPeriod as exc:
+        raise CliError(str(exc)) from None
+    if args.tz is not None:
+        try:
+            ZoneInfo(args.tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise CliError(f"--tz: unknown time zone {args.tz!r} (use an IANA name such as Europe/Warsaw)") from None
+    settings = _settings()
+    _migrate(settings)
+    services = _services(settings)
+    workspace = services.workspaces.get(args.team) if args.team else None
+    zone = args.tz or (workspace.default_timezone if workspace else "UTC")
+    use_case = MeetingReport(SqlReportSource(services.sessions), services.users, services.clock)
+    report = use_case(args.team, use_case.period(args.period, zone),
+                      workspace.outcomes if workspace else DEFAULT_OUTCOMES)
+    if args.csv:
+        sys.stdout.write(report_csv(report))
+    elif args.json:
+        print(json.dumps(report_json(report), indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(report_table(report))
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """List Meetline's users, or set a user's seat and roles (`users set U123 --seat pro…`)."""
+    from handlers.domain import UserProfile
+    from handlers.team_rules import SEATS
+
+    settings = _settings()
+    _migrate(settings)
+    services = _services(settings)
+    users = services.users
+    if args.action == "set":
+        if not args.user:
+            raise CliError("users set: give the Slack user id, e.g. `meetline users set U0123ABC --seat professional`")
+        if args.seat is not None and args.seat not in SEATS:
+            raise CliError(f"--seat must be one of {', '.join(SEATS)}")
+        team = args.team or _only_team(users.teams())
+        profile = users.get(team, args.user) or UserProfile(team_id=team, slack_user_id=args.user)
+        if args.seat is not None:
+            profile.seat = args.seat
+        if args.admin is not None:
+            profile.is_admin = args.admin
+        if args.sandbox is not None:
+            profile.is_sandbox = args.sandbox
+        users.save(profile)
+        print(f"{profile.slack_user_id} in {team}: seat {profile.seat}, admin {profile.is_admin}, "
+              f"sandbox {profile.is_sandbox}")
+        return 0
+    rows = users.list_users(args.team)
+    if args.json:
+        print(json.dumps([{"team_id": u.team_id, "user_id": u.slack_user_id, "name": u.name, "email": u.email,
+                           "seat": u.seat, "admin": u.is_admin, "sandbox": u.is_sandbox} for u in rows], indent=2))
+        return 0
+    print(f"{'team':<12} {'user':<12} {'seat':<13} {'admin':<6} {'sandbox':<8} name")
+    for u in rows:
+        print(f"{u.team_id:<12} {u.slack_user_id:<12} {u.seat:<13} {('yes' if u.is_admin else 'no'):<6} "
+              f"{('yes' if u.is_sandbox else 'no'):<8} {u.name}")
+    return 0
+
+
+def _only_team(teams: list[str]) -> str:
+    if len(teams) == 1:
+        return teams[0]
+    raise CliError("--team is required: " + (f"users exist in {', '.join(teams)}" if teams else "no users yet"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="meetline", description="Schedule CRM meetings from Slack.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -203,10 +282,32 @@ def build_parser() -> argparse.ArgumentParser:
     meetings.add_argument("--team", default=None)
     meetings.set_defaults(func=cmd_meetings)
 
+    users = sub.add_parser("users", help="list users, or set a user's seat and roles")
+    users.add_argument("action", nargs="?", choices=["list", "set"], default="list")
+    users.add_argument("user", nargs="?", help="Slack user id (for set)")
+    users.add_argument("--team", default=None)
+    users.add_argument("--seat", default=None, help="none, starter, professional or enterprise")
+    users.add_argument("--admin", action=argparse.BooleanOptionalAction, default=None)
+    users.add_argument("--sandbox", action=argparse.BooleanOptionalAction, default=None)
+    users.add_argument("--json", action="store_true")
+    users.set_defaults(func=cmd_users)
+
     imp = sub.add_parser("import", help="import records from a CSV file")
     imp.add_argument("path")
     imp.add_argument("--team", default="", help="Slack team id the records belong to (default: all)")
     imp.set_defaults(func=cmd_import)
+
+    report = sub.add_parser("report", help="count meetings by organizer, host, outcome and type")
+    report.add_argument("--period", default="last 30 days",
+                        help='"this week", "last month", "last 30 days", "2026-11-01..2026-11-30", '
+                             '"zeszły miesiąc"... (default: last 30 days)')
+    report.add_argument("--team", default=None, help="Slack team id (default: every workspace)")
+    report.add_argument("--tz", default=None,
+                        help="IANA zone the period is read in (default: the workspace's, else UTC)")
+    output = report.add_mutually_exclusive_group()
+    output.add_argument("--csv", action="store_true", help="CSV: dimension,key,label,count")
+    output.add_argument("--json", action="store_true")
+    report.set_defaults(func=cmd_report)
     return parser
 
 

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.views.messages import mention_blocks, mention_text, outcome_blocks, outcome_prompt_text
+from bot.views.calendar_views import reconnect_blocks, reconnect_text
+from bot.views.messages import (
+    digest_blocks,
+    mention_blocks,
+    mention_text,
+    outcome_blocks,
+    outcome_prompt_text,
+)
 from handlers.domain import Record
 from handlers.meetings import Meeting
 from handlers.worker import RetryLater
@@ -42,5 +49,18 @@ class SlackNotifier:
     def mention(self, meeting: Meeting, user_id: str, record: Record | None) -> None:
         self._post(meeting.team_id, user_id, mention_text(meeting, record), mention_blocks(meeting, record))
 
-    def outcome_prompt(self, meeting: Meeting) -> None:
-        self._post(meeting.team_id, meeting.host_id, outcome_prompt_text(meeting), outcome_blocks(meeting))
+    def outcome_prompt(self, meeting: Meeting, nudge: bool = False) -> None:
+        text = outcome_prompt_text(meeting)
+        blocks = outcome_blocks(meeting)
+        if nudge:
+            text = "Reminder: " + text
+            blocks = [{"type": "context", "block_id": "nudge",
+                       "elements": [{"type": "mrkdwn", "text": ":wave: A gentle reminder: no outcome yet."}]}, *blocks]
+        self._post(meeting.team_id, meeting.host_id, text, blocks)
+
+    def outcome_digest(self, team_id: str, user_id: str, meetings: Sequence[Meeting]) -> None:
+        self._post(team_id, user_id, f"{len(meetings)} meeting(s) still need an outcome.", digest_blocks(meetings))
+
+    def calendar_disconnected(self, team_id: str, user_id: str, provider: str) -> None:
+        """The host's calendar refused Meetline: say so, with a button to reconnect."""
+        self._post(team_id, user_id, reconnect_text(provider), reconnect_blocks(provider))

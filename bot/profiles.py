@@ -36,11 +36,28 @@ class ProfileService:
         self._users = users
         self._clock = clock
         self._admin_ids = admin_ids or set()
+        self._teams_with_admin: set[str] = set()
 
     def get(self, client: WebClient, team_id: str, user_id: str) -> UserProfile:
         """The user's profile; a default (UTC, English) one when Slack cannot tell."""
         found = self.lookup(client, team_id, user_id)
-        return found or UserProfile(team_id=team_id, slack_user_id=user_id)
+        if found is None:
+            return UserProfile(team_id=team_id, slack_user_id=user_id)
+        if not found.is_admin and self._first_admin_needed(team_id):
+            # Without ADMIN_SLACK_IDS, the first person to use Meetline in a workspace
+            # (in practice whoever installed it) administers it.
+            found.is_admin = True
+            self._users.save(found)
+            self._teams_with_admin.add(team_id)
+        return found
+
+    def _first_admin_needed(self, team_id: str) -> bool:
+        if self._admin_ids or team_id in self._teams_with_admin:
+            return False
+        if self._users.has_admin(team_id):
+            self._teams_with_admin.add(team_id)
+            return False
+        return True
 
     def lookup(self, client: WebClient, team_id: str, user_id: str) -> UserProfile | None:
         """None for users Slack does not know or who are deactivated."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -10,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import Settings
 from handlers.clock import SystemClock
 from handlers.invitations import Mailer
-from handlers.ports import Clock
+from handlers.ports import CalendarDirectory, Clock
 from storage.db import make_engine, make_session_factory
 from storage.jobs import SqlJobQueue
 from storage.meetings import SqlMeetingRepository
@@ -30,6 +32,9 @@ class Services:
     jobs: SqlJobQueue
     workspaces: SqlWorkspaceRepository
     mailer: Mailer | None = None
+    calendars: CalendarDirectory | None = None
+    # Extra App Home blocks per (team, user), e.g. the calendar connection status.
+    home_sections: Callable[[str, str], list[dict[str, Any]]] = lambda team_id, user_id: []
     clock: Clock = field(default_factory=SystemClock)
 
 
@@ -43,8 +48,12 @@ def build_mailer(settings: Settings) -> Mailer | None:
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+    from bot.calendar_oauth import build_calendar_directory, home_section
+
     engine = make_engine(settings.DATABASE_URL)
     sessions = make_session_factory(engine)
+    clock = clock or SystemClock()
+    calendars = build_calendar_directory(settings, sessions)
     return Services(
         settings=settings,
         engine=engine,
@@ -55,5 +64,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         jobs=SqlJobQueue(sessions, engine.dialect.name),
         workspaces=SqlWorkspaceRepository(sessions),
         mailer=build_mailer(settings),
-        clock=clock or SystemClock(),
+        calendars=calendars,
+        home_sections=home_section(settings, calendars, clock),
+        clock=clock,
     )

@@ -1,7 +1,8 @@
 """The HTTP surface: one WSGI app behind a production server (waitress).
 
-Routes: POST /slack/events (everything Slack sends), GET /healthz, and in
-multi-workspace mode /slack/install and /slack/oauth_redirect.
+Routes: POST /slack/events (everything Slack sends), GET /healthz, in
+multi-workspace mode /slack/install and /slack/oauth_redirect, and the calendar sign-in
+under /oauth/ (bot.calendar_oauth).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
+from bot.calendar_oauth import calendar_oauth_for
 from bot.services import Services
 from storage.db import ping
 
@@ -33,6 +35,7 @@ class WebApp:
         self._slack_paths = {"/slack/events"}
         if app.oauth_flow is not None:
             self._slack_paths |= {app.oauth_flow.install_path, app.oauth_flow.redirect_uri_path}
+        self._calendar_oauth = calendar_oauth_for(services)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -40,6 +43,8 @@ class WebApp:
         if path == "/healthz" and method in ("GET", "HEAD"):
             ok = ping(self._services.engine)
             return self._json(start_response, 200 if ok else 503, {"ok": ok})
+        if path.startswith("/oauth/") and self._calendar_oauth is not None:
+            return self._calendar_oauth(environ, start_response)
         if path in self._slack_paths:
             try:
                 length = int(environ.get("CONTENT_LENGTH") or 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from functools import lru_cache
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -12,10 +13,20 @@ from bot.app import make_client
 from bot.notifier import ClientForTeam, SlackNotifier
 from bot.profiles import ProfileService
 from bot.services import Services
-from handlers.deliveries import JOB_REMINDER_MAIL, Deliveries
+from handlers.calendar_booking import JOB_CALENDAR_CANCEL, JOB_CALENDAR_UPDATE, CalendarBooking
+from handlers.calendar_sync import JOB_CALENDAR_SYNC, CalendarSync
+from handlers.deliveries import JOB_OUTCOME_DIGEST, JOB_OUTCOME_NUDGE, JOB_REMINDER_MAIL, Deliveries
 from handlers.domain import UserProfile
-from handlers.scheduling import JOB_INVITE, JOB_MENTION, JOB_OUTCOME, JOB_REMIND
-from handlers.worker import Worker
+from handlers.jobs import ClaimedJob
+from handlers.scheduling import (
+    JOB_CALENDAR_CREATE,
+    JOB_INVITE,
+    JOB_MENTION,
+    JOB_OUTCOME,
+    JOB_REMIND,
+)
+from handlers.worker import RunStats, Worker
+from storage.calendar_connections import SqlCalendarDirectory
 from storage.crypto import SecretBox
 from storage.slack_stores import EncryptedInstallationStore
 
@@ -65,6 +76,7 @@ def build_worker(services: Services, client_for: ClientForTeam | None = None) ->
     deliveries = Deliveries(
         services.meetings, services.records, TeamPeople(services, client_for), services.jobs, services.clock,
         mailer=services.mailer, notifier=notifier, mail_from=services.settings.MAIL_FROM,
+        workspaces=services.workspaces,
     )
     handlers = {
         JOB_INVITE: deliveries.send_invitation,
@@ -72,8 +84,48 @@ def build_worker(services: Services, client_for: ClientForTeam | None = None) ->
         JOB_REMINDER_MAIL: deliveries.send_reminder_email,
         JOB_MENTION: deliveries.mention_dm,
         JOB_OUTCOME: deliveries.outcome_prompt,
+        JOB_OUTCOME_NUDGE: deliveries.outcome_nudge,
+        JOB_OUTCOME_DIGEST: deliveries.outcome_digest,
     }
-    return Worker(services.jobs, handlers, services.clock, on_final_failure=deliveries.report_failure)
+    calendars = services.calendars if isinstance(services.calendars, SqlCalendarDirectory) else None
+    booking = CalendarBooking(
+        services.meetings, TeamPeople(services, client_for), services.jobs, services.clock, calendars,
+        conferencing=calendars.conferencing() if calendars else None, notifier=notifier,
+        mail_from=services.settings.MAIL_FROM,
+    )
+    handlers |= {
+        JOB_CALENDAR_CREATE: booking.calendar_create,
+        JOB_CALENDAR_UPDATE: booking.calendar_update,
+        JOB_CALENDAR_CANCEL: booking.calendar_cancel,
+    }
+    sync = None
+    if calendars is not None:
+        sync = CalendarSync(calendars, services.meetings, services.jobs, services.clock, notifier=notifier,
+                            conferencing=calendars.conferencing())
+        handlers |= {JOB_CALENDAR_SYNC: sync.sync}
+
+    def on_final_failure(job: ClaimedJob, error: str) -> None:
+        booking.on_final_failure(job, error)  # a calendar down for good: invite by email instead
+        deliveries.report_failure(job, error)
+
+    return SyncingWorker(services.jobs, handlers, services.clock, on_final_failure=on_final_failure, sync=sync)
+
+
+class SyncingWorker(Worker):
+    """The worker, plus the periodic two-way calendar sync: each run first queues the
+    sync jobs of the current time bucket (at most once per bucket per process)."""
+
+    def __init__(self, *args: Any, sync: CalendarSync | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync = sync
+
+    def run_once(self) -> RunStats:
+        if self._sync is not None:
+            try:
+                self._sync.schedule_due()
+            except Exception:  # the database may be restarting; the jobs themselves go on
+                log.exception("scheduling calendar sync failed")
+        return super().run_once()
 
 
 def start_in_background(worker: Worker) -> threading.Thread:

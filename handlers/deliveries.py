@@ -4,19 +4,30 @@ emails and @-mention DMs.
 Each handler re-reads the meeting, so a job queued before an edit or a cancellation
 acts on the meeting as it is now (or does nothing), and each checks whether its effect
 already happened, so a job that runs twice after a crash does not mail twice.
+
+Every mail is in its recipient's language: a Slack teammate's by their Slack locale,
+anyone else's by the workspace default (`WorkspaceSettings.default_language`). Contacts
+will read their record's language once records store one (a `language` column on
+records is the next step; `_recipient_language` is the one place to read it).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
+from handlers.i18n import DEFAULT_LANGUAGE, language_for, translator
 from handlers.invitations import Invitation, Mailer, MailError, Person, ReminderEmail
 from handlers.jobs import ClaimedJob, JobQueue
-from handlers.meetings import Attendee, Meeting
+from handlers.meetings import OUTCOME_SCHEDULED, Attendee, Meeting
+from handlers.outcomes import next_working_morning
 from handlers.ports import Clock, MeetingRepository, Notifier, PeopleDirectory, RecordRepository
 from handlers.worker import GiveUp, RetryLater
+from handlers.workspace import WorkspaceRepository
 
 JOB_REMINDER_MAIL = "send_reminder_email"
+JOB_OUTCOME_NUDGE = "outcome_nudge"
+JOB_OUTCOME_DIGEST = "outcome_digest"
 
 
 class Deliveries:
@@ -31,6 +42,7 @@ class Deliveries:
         mailer: Mailer | None,
         notifier: Notifier | None,
         mail_from: str | None = None,
+        workspaces: WorkspaceRepository | None = None,
     ) -> None:
         self._meetings = meetings
         self._records = records
@@ -40,6 +52,7 @@ class Deliveries:
         self._mailer = mailer
         self._notifier = notifier
         self._mail_from = mail_from
+        self._workspaces = workspaces
 
     # ------------------------------------------------------------------ helpers
 
@@ -63,6 +76,28 @@ class Deliveries:
             return record.timezone if record else None
         return None
 
+    def _default_language(self, team_id: str) -> str:
+        if self._workspaces is None:
+            return DEFAULT_LANGUAGE
+        return language_for(self._workspaces.get(team_id).default_language)
+
+    def _user_language(self, team_id: str, user_id: str | None) -> str:
+        """A teammate's Slack language, else the workspace default."""
+        default = self._default_language(team_id)
+        profile = self._people.user(team_id, user_id) if user_id else None
+        return language_for(profile.locale, default) if profile else default
+
+    def _recipient_language(self, meeting: Meeting, attendee: Attendee | None, email: str) -> str:
+        """Teammates by their Slack locale; contacts (no language on records yet), and
+        anyone else, by the workspace default."""
+        if attendee is not None and attendee.slack_user_id:
+            return self._user_language(meeting.team_id, attendee.slack_user_id)
+        if attendee is None:  # not an attendee: the host, whose calendar holds the event
+            host = self._people.user(meeting.team_id, meeting.host_id)
+            if host is not None and (host.email or "").lower() == email.lower():
+                return language_for(host.locale, self._default_language(meeting.team_id))
+        return self._default_language(meeting.team_id)
+
     def _mailer_or_give_up(self) -> Mailer:
         if self._mailer is None:
             raise GiveUp("no mail server is configured (set SMTP_URL and MAIL_FROM)")
@@ -76,7 +111,7 @@ class Deliveries:
 
     # ------------------------------------------------------------------ invitations
 
-    def invitation_for(self, meeting: Meeting, method: str = "REQUEST") -> Invitation:
+    def invitation_for(self, meeting: Meeting, method: str = "REQUEST", language: str = DEFAULT_LANGUAGE) -> Invitation:
         return Invitation(
             uid=meeting.uid,
             sequence=meeting.sequence,
@@ -87,9 +122,10 @@ class Deliveries:
             organizer=self._organizer(meeting),
             attendees=tuple(Person(a.email, a.name) for a in meeting.attendees if a.email),
             description=meeting.description,
-            location=meeting.location.display(meeting.join_url),
+            location=meeting.location.display(meeting.join_url, translator(language)),
             join_url=meeting.join_url,
             timezone=meeting.timezone,
+            language=language,
         )
 
     def send_invitation(self, job: ClaimedJob) -> None:
@@ -106,10 +142,12 @@ class Deliveries:
                 and method == "REQUEST":
             return  # already delivered at this version
         mailer = self._mailer_or_give_up()
-        invitation = self.invitation_for(meeting, method)
-        from dataclasses import replace
-
-        invitation = replace(invitation, recipient_timezone=self._recipient_zone(attendee))
+        language = self._recipient_language(meeting, attendee, email)
+        invitation = replace(self.invitation_for(meeting, method, language),
+                             recipient_timezone=self._recipient_zone(attendee))
+        if method == "CANCEL" and attendee is None:
+            # Removed from the meeting by an edit: the cancellation names them alone.
+            invitation = replace(invitation, attendees=(Person(email, ""),))
         try:
             mailer.send_invitation(invitation, Person(email, attendee.name if attendee else ""))
         except MailError as exc:
@@ -149,16 +187,18 @@ class Deliveries:
         if attendee is None:
             return  # removed from the meeting since
         mailer = self._mailer_or_give_up()
+        language = self._recipient_language(meeting, attendee, email)
         reminder = ReminderEmail(
             title=meeting.title,
             start_utc=meeting.start_utc,
             end_utc=meeting.end_utc,
             organizer=self._organizer(meeting),
-            location=meeting.location.display(meeting.join_url),
+            location=meeting.location.display(meeting.join_url, translator(language)),
             join_url=meeting.join_url,
             description=meeting.description if meeting.include_description_in_reminders else None,
             timezone=meeting.timezone,
             recipient_timezone=self._recipient_zone(attendee),
+            language=language,
         )
         try:
             mailer.send_reminder(reminder, Person(email, attendee.name))
@@ -184,14 +224,25 @@ class Deliveries:
         meeting = self._meetings.get(int(job.payload["meeting_id"]))
         if meeting is None:
             return
-        what = {"send_invitation": "The invitation", "send_reminder_email": "A reminder email"}.get(
-            job.kind, "A delivery")
+        t = translator(self._user_language(meeting.team_id, meeting.organizer_id))
         target = job.payload.get("email")
-        to = f" to {target}" if target else ""
-        self._notifier.notify_user(
-            meeting.team_id, meeting.organizer_id,
-            f"{what}{to} for “{meeting.title}” could not be delivered: {error}",
-        )
+        values = {"email": target, "title": meeting.title, "error": error}
+        if job.kind == "send_invitation" and target:
+            text = t.gettext("The invitation to {email} for “{title}” could not be delivered: {error}", **values)
+        elif job.kind == "send_reminder_email" and target:
+            text = t.gettext("A reminder email to {email} for “{title}” could not be delivered: {error}", **values)
+        elif job.kind == "calendar_create":
+            # The calendar job's own final-failure hook queues the email invitations.
+            text = t.gettext("“{title}” could not be added to the host's calendar: {error}. The meeting is kept "
+                             "in Meetline and the attendees are invited by email instead.", **values)
+        elif job.kind == "calendar_update":
+            text = t.gettext("The calendar event for “{title}” could not be updated: {error}", **values)
+        elif job.kind == "calendar_cancel":
+            text = t.gettext("The calendar event for “{title}” could not be cancelled: {error}. "
+                             "Delete it in the calendar by hand.", **values)
+        else:
+            text = t.gettext("A delivery for “{title}” could not be completed: {error}", **values)
+        self._notifier.notify_user(meeting.team_id, meeting.organizer_id, text)
 
     # ------------------------------------------------------------------ outcome prompt
 
@@ -205,3 +256,34 @@ class Deliveries:
         if self._notifier is None:
             raise GiveUp("Slack is not configured for background messages")
         self._notifier.outcome_prompt(meeting)
+        when = next_working_morning(self._clock.now(), self._zone_of(meeting.team_id, meeting.host_id))
+        self._queue.enqueue(JOB_OUTCOME_NUDGE, {"meeting_id": meeting.id}, when,
+                            dedupe_key=f"nudge:{meeting.id}:{int(meeting.end_utc.timestamp())}")
+
+    def _zone_of(self, team_id: str, user_id: str) -> str:
+        profile = self._people.user(team_id, user_id)
+        return profile.timezone if profile else "UTC"
+
+    def outcome_nudge(self, job: ClaimedJob) -> None:
+        """One nudge the next working morning; after that the daily digest takes over."""
+        meeting = self._meeting(job)
+        if meeting is None or meeting.status == "cancelled" or meeting.outcome != OUTCOME_SCHEDULED:
+            return
+        if self._notifier is None:
+            raise GiveUp("Slack is not configured for background messages")
+        self._notifier.outcome_prompt(meeting, nudge=True)
+        self._queue_digest(meeting.team_id, meeting.host_id)
+
+    def _queue_digest(self, team_id: str, user_id: str) -> None:
+        when = next_working_morning(self._clock.now(), self._zone_of(team_id, user_id))
+        self._queue.enqueue(JOB_OUTCOME_DIGEST, {"team_id": team_id, "user_id": user_id}, when,
+                            dedupe_key=f"digest:{team_id}:{user_id}:{when.date().isoformat()}")
+
+    def outcome_digest(self, job: ClaimedJob) -> None:
+        """Every working morning, the meetings still missing an outcome, until none are."""
+        team_id, user_id = str(job.payload["team_id"]), str(job.payload["user_id"])
+        waiting = self._meetings.awaiting_outcome(team_id, user_id, self._clock.now(), limit=20)
+        if not waiting or self._notifier is None:
+            return
+        self._notifier.outcome_digest(team_id, user_id, waiting)
+        self._queue_digest(team_id, user_id)

@@ -2,8 +2,9 @@
 
 The use cases decide *what* is sent (one `Invitation` or `ReminderEmail` per recipient);
 adapters decide *how* (SMTP, iCalendar). The wording lives here, as pure functions over
-the domain types, so every mail adapter says the same thing and a Polish catalogue can be
-added next to the English one without touching any adapter.
+the domain types, so every mail adapter says the same thing; the words come from the
+gettext catalogues (handlers/i18n.py) in each message's `language`, and dates and times
+are formatted for that language by Babel.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from datetime import UTC, datetime, tzinfo
 from typing import Final, Literal, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from handlers.i18n import N_, Translator, translator
 
 Method = Literal["REQUEST", "CANCEL"]
 
@@ -44,6 +47,7 @@ class Invitation:
     the update. `timezone` is the host's IANA zone; `recipient_timezone` is the zone of
     the person this copy goes to, when known (set it per recipient with
     `dataclasses.replace`). The .ics always carries UTC; the zones only shape the text.
+    `language` ("pl", "pl-PL", …) is the recipient's; unknown languages read English.
     """
 
     uid: str
@@ -130,77 +134,15 @@ class Mailer(Protocol):
 
 # --------------------------------------------------------------------------- wording
 
-# Everything a recipient reads is in a catalogue below; the functions after it only
-# arrange catalogue strings and escaped user data.
+# Everything a recipient reads comes from the gettext catalogues (handlers/i18n.py) in
+# the message's `language`; the functions below only arrange translated strings and
+# escaped user data.
 
-
-@dataclass(frozen=True)
-class MailStrings:
-    """One language's wording. A frozen dataclass so a new language must fill every slot."""
-
-    subject_request: str
-    subject_update: str
-    subject_cancel: str
-    subject_reminder: str
-    intro_request: str
-    intro_update: str
-    intro_cancel: str
-    intro_reminder: str
-    label_when: str
-    label_where: str
-    label_join: str
-    label_organizer: str
-    ics_join_line: str
-    footer: str
-    weekdays: tuple[str, str, str, str, str, str, str]  # Monday first, as date.weekday()
-    months: tuple[str, ...]  # January first; the form used after a day number
-    date_format: str
-    twelve_hour: bool
-    am: str = "AM"
-    pm: str = "PM"
-
-
-ENGLISH: Final = MailStrings(
-    subject_request="Invitation: {title} @ {when}",
-    subject_update="Updated invitation: {title} @ {when}",
-    subject_cancel="Canceled: {title} @ {when}",
-    subject_reminder="Reminder: {title} at {when}",
-    intro_request="You have been invited to this meeting.",
-    intro_update="This meeting has been updated.",
-    intro_cancel="This meeting has been canceled.",
-    intro_reminder="This is a reminder of your upcoming meeting.",
-    label_when="When",
-    label_where="Where",
-    label_join="Join",
-    label_organizer="Organizer",
-    ics_join_line="Join: {url}",
-    footer="Sent by Meetline on behalf of {organizer}.",
-    weekdays=("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-    months=(
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-    date_format="{weekday}, {day} {month} {year}",
-    twelve_hour=True,
-)
-
-CATALOGUES: Final[dict[str, MailStrings]] = {"en": ENGLISH}
-
-
-def strings_for(language: str) -> MailStrings:
-    """Accept "pl", "pl-PL" or "pl_PL"; fall back to English rather than fail a send."""
-    base = language.replace("_", "-").split("-", 1)[0].lower()
-    return CATALOGUES.get(base, ENGLISH)
+# Translators: CLDR date pattern for mails (https://unicode.org/reports/tr35/tr35-dates.html);
+# keep it ASCII apart from the month and weekday names. English: "Tuesday, 2 December 2025".
+DATE_PATTERN: Final = N_("EEEE, d MMMM y")
+# Translators: CLDR time pattern for mails, e.g. "HH:mm" for 24-hour clocks. English: "3:00 PM".
+TIME_PATTERN: Final = N_("h:mm a")
 
 
 @dataclass(frozen=True)
@@ -270,25 +212,15 @@ def _zone_label(zone: tzinfo, local: datetime) -> str:
     return f"{key}, UTC{sign}{hours:02d}:{mins:02d}"
 
 
-def _format_time(moment: datetime, s: MailStrings) -> str:
-    if not s.twelve_hour:
-        return f"{moment.hour:02d}:{moment.minute:02d}"
-    hour = moment.hour % 12 or 12
-    return f"{hour}:{moment.minute:02d} {s.am if moment.hour < 12 else s.pm}"
+def _format_time(moment: datetime, t: Translator) -> str:
+    return t.format_time(moment, format=t.gettext(TIME_PATTERN))
 
 
-def _format_date(moment: datetime, s: MailStrings) -> str:
-    return s.date_format.format(
-        weekday=s.weekdays[moment.weekday()],
-        day=moment.day,
-        month=s.months[moment.month - 1],
-        year=moment.year,
-    )
+def _format_date(moment: datetime, t: Translator) -> str:
+    return t.format_date(moment, format=t.gettext(DATE_PATTERN))
 
 
-def format_when(
-    start_utc: datetime, end_utc: datetime | None, zone: tzinfo, strings: MailStrings
-) -> str:
+def format_when(start_utc: datetime, end_utc: datetime | None, zone: tzinfo, t: Translator) -> str:
     """A start (and end) in `zone`, always naming the zone so nobody has to guess it.
 
     ASCII only apart from the catalogue's words: the stdlib folds a Subject with
@@ -296,13 +228,15 @@ def format_when(
     """
     start = start_utc.astimezone(zone)
     label = _zone_label(zone, start)
-    head = f"{_format_date(start, strings)}, {_format_time(start, strings)}"
+    date_text, time_text = _format_date(start, t), _format_time(start, t)
     if end_utc is None:
-        return f"{head} ({label})"
+        return t.gettext("{date}, {time} ({zone})", date=date_text, time=time_text, zone=label)
     end = end_utc.astimezone(zone)
     if end.date() == start.date():
-        return f"{head} - {_format_time(end, strings)} ({label})"
-    return f"{head} - {_format_date(end, strings)}, {_format_time(end, strings)} ({label})"
+        return t.gettext("{date}, {start} - {end} ({zone})", date=date_text, start=time_text,
+                         end=_format_time(end, t), zone=label)
+    return t.gettext("{start_date}, {start} - {end_date}, {end} ({zone})", start_date=date_text,
+                     start=time_text, end_date=_format_date(end, t), end=_format_time(end, t), zone=label)
 
 
 def ics_description(inv: Invitation) -> str:
@@ -310,7 +244,7 @@ def ics_description(inv: Invitation) -> str:
     parts = [multi_line(inv.description)] if inv.description.strip() else []
     if inv.join_url and inv.join_url.strip():
         url = single_line(inv.join_url)
-        parts.append(strings_for(inv.language).ics_join_line.format(url=url))
+        parts.append(translator(inv.language).gettext("Join: {url}", url=url))
     return "\n\n".join(parts)
 
 
@@ -330,17 +264,19 @@ def _render(
     join_url: str | None,
     description: str,
     organizer: Person,
-    strings: MailStrings,
+    t: Translator,
 ) -> MailText:
     organizer_label = _person_label(organizer)
     join = single_line(join_url) if join_url else ""
-    rows: list[tuple[str, str]] = [(strings.label_when, when)]
+    join_label = t.gettext("Join")
+    rows: list[tuple[str, str]] = [(t.gettext("When"), when)]
     if location:
-        rows.append((strings.label_where, location))
+        rows.append((t.gettext("Where"), location))
     if join:
-        rows.append((strings.label_join, join))
-    rows.append((strings.label_organizer, organizer_label))
-    footer = strings.footer.format(organizer=single_line(organizer.name) or organizer_label)
+        rows.append((join_label, join))
+    rows.append((t.gettext("Organizer"), organizer_label))
+    footer = t.gettext("Sent by Meetline on behalf of {organizer}.",
+                       organizer=single_line(organizer.name) or organizer_label)
 
     text_lines = [intro, "", title, ""]
     text_lines += [f"{label}: {value}" for label, value in rows]
@@ -351,7 +287,7 @@ def _render(
     esc = html.escape
     html_rows = []
     for label, value in rows:
-        if label == strings.label_join and is_web_url(value):
+        if label == join_label and is_web_url(value):
             cell = f'<a href="{esc(value, quote=True)}">{esc(value)}</a>'
         else:
             cell = esc(value)
@@ -377,19 +313,23 @@ def _render(
 
 
 def invitation_text(inv: Invitation) -> MailText:
-    """Subject, plain text and HTML for one recipient's copy of an invitation."""
-    s = strings_for(inv.language)
+    """Subject, plain text and HTML for one recipient's copy of an invitation, in
+    `inv.language` with times in the recipient's zone (else the host's)."""
+    t = translator(inv.language)
     zone = resolve_zone(inv.recipient_timezone, inv.timezone)
     title = single_line(inv.title)
-    when = format_when(inv.start_utc, inv.end_utc, zone, s)
+    when = format_when(inv.start_utc, inv.end_utc, zone, t)
     if inv.method == "CANCEL":
-        subject, intro = s.subject_cancel, s.intro_cancel
+        subject = t.gettext("Canceled: {title} @ {when}", title=title, when=when)
+        intro = t.gettext("This meeting has been canceled.")
     elif inv.sequence > 0:
-        subject, intro = s.subject_update, s.intro_update
+        subject = t.gettext("Updated invitation: {title} @ {when}", title=title, when=when)
+        intro = t.gettext("This meeting has been updated.")
     else:
-        subject, intro = s.subject_request, s.intro_request
+        subject = t.gettext("Invitation: {title} @ {when}", title=title, when=when)
+        intro = t.gettext("You have been invited to this meeting.")
     return _render(
-        subject=subject.format(title=title, when=when),
+        subject=subject,
         intro=intro,
         title=title,
         when=when,
@@ -397,25 +337,24 @@ def invitation_text(inv: Invitation) -> MailText:
         join_url=inv.join_url,
         description=multi_line(inv.description),
         organizer=inv.organizer,
-        strings=s,
+        t=t,
     )
 
 
 def reminder_text(rem: ReminderEmail) -> MailText:
     """Subject, plain text and HTML of a reminder; the description only when given."""
-    s = strings_for(rem.language)
+    t = translator(rem.language)
     zone = resolve_zone(rem.recipient_timezone, rem.timezone)
     title = single_line(rem.title)
     return _render(
-        subject=s.subject_reminder.format(
-            title=title, when=format_when(rem.start_utc, None, zone, s)
-        ),
-        intro=s.intro_reminder,
+        subject=t.gettext("Reminder: {title} at {when}", title=title,
+                          when=format_when(rem.start_utc, None, zone, t)),
+        intro=t.gettext("This is a reminder of your upcoming meeting."),
         title=title,
-        when=format_when(rem.start_utc, rem.end_utc, zone, s),
+        when=format_when(rem.start_utc, rem.end_utc, zone, t),
         location=single_line(rem.location),
         join_url=rem.join_url,
         description=multi_line(rem.description or ""),
         organizer=rem.organizer,
-        strings=s,
+        t=t,
     )

@@ -1,7 +1,7 @@
 """Use case: what the /meet modal opens with.
 
 Text after `/meet` pre-fills what is understood; whatever is not understood is reported
-back in the modal, never guessed.
+back in the modal, never guessed, in the user's Slack language.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from handlers.domain import Record, UserProfile
+from handlers.i18n import Translator, language_for, translator
 from handlers.meet_text import parse_meet_text
 from handlers.ports import RecordRepository
 
@@ -36,23 +37,25 @@ def languages_for(locale: str) -> tuple[str, ...]:
     return ("pl", "en") if primary == "pl" else ("en", "pl")
 
 
-def default_title(record: Record | None, user: UserProfile) -> str:
+def default_title(record: Record | None, user: UserProfile, t: Translator | None = None) -> str:
     if record is None:
         return ""
-    host = user.name or "me"
+    t = t or translator(language_for(user.locale))
+    # Translators: the host in a default title "Jane Doe / me" when the user has no name.
+    host = user.name or t.gettext("me")
     return f"{record.name} / {host}"
 
 
-def _pick_record(records: Sequence[Record], query: str) -> tuple[Record | None, str | None]:
+def _pick_record(records: Sequence[Record], query: str, t: Translator) -> tuple[Record | None, str | None]:
     if not records:
-        return None, f"No record matches “{query}”: pick one below."
+        return None, t.gettext("No record matches “{query}”: pick one below.", query=query)
     q = query.casefold().strip()
     exact = [r for r in records if r.name.casefold() == q or (r.email or "").casefold() == q]
     if len(exact) == 1:
         return exact[0], None
     if len(records) == 1:
         return records[0], None
-    return None, f"Several records match “{query}”: pick one below."
+    return None, t.gettext("Several records match “{query}”: pick one below.", query=query)
 
 
 def draft_meet_form(
@@ -64,18 +67,20 @@ def draft_meet_form(
 ) -> MeetFormDraft:
     zone = ZoneInfo(user.timezone)
     local_now = now.astimezone(zone)
+    t = translator(language_for(user.locale))
     parsed = parse_meet_text(text or "", local_now, languages_for(user.locale))
-    notices: list[str] = [f"Could not read “{bit}” as a time or duration." for bit in parsed.not_understood]
+    notices: list[str] = [t.gettext("Could not read “{text}” as a time or duration.", text=bit)
+                          for bit in parsed.not_understood]
     record: Record | None = None
     if parsed.record_query:
-        record, notice = _pick_record(records.search(team_id, parsed.record_query, limit=5), parsed.record_query)
+        record, notice = _pick_record(records.search(team_id, parsed.record_query, limit=5), parsed.record_query, t)
         if notice:
             notices.append(notice)
     return MeetFormDraft(
         timezone=user.timezone,
         idempotency_key=uuid.uuid4().hex,
         record=record,
-        title=parsed.title or default_title(record, user),
+        title=parsed.title or default_title(record, user, t),
         start=parsed.start.astimezone(zone) if parsed.start else None,
         duration_minutes=parsed.duration_minutes or DEFAULT_DURATION,
         notices=tuple(notices),

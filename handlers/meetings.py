@@ -7,6 +7,8 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
+from handlers.i18n import Translator, translator
+
 OUTCOME_SCHEDULED = "SCHEDULED"
 DEFAULT_OUTCOMES = ("COMPLETED", "RESCHEDULED", "NO_SHOW", "CANCELED")
 
@@ -28,12 +30,13 @@ class Location:
     detail: str = ""
     provider: str | None = None  # for video: a key of VIDEO_PROVIDERS
 
-    def display(self, join_url: str | None = None) -> str:
-        """The single line attendees see as the meeting's place."""
+    def display(self, join_url: str | None = None, t: Translator | None = None) -> str:
+        """The single line attendees see as the meeting's place, in `t`'s language (English)."""
+        t = t or translator("en")
         if self.kind is LocationKind.PHONE:
-            return f"Phone call: {self.detail}"
+            return t.gettext("Phone call: {number}", number=self.detail)
         if self.kind is LocationKind.VIDEO:
-            name = VIDEO_PROVIDERS.get(self.provider or "", "Video call")
+            name = VIDEO_PROVIDERS.get(self.provider or "") or t.gettext("Video call")
             return f"{name}: {join_url}" if join_url else name
         return self.detail
 
@@ -110,6 +113,7 @@ class MeetingRequest:
     meeting_type: str | None = None
     associated_record_ids: tuple[int, ...] = ()
     phone_region: str | None = None
+    language: str = "en"  # the organizer's, for the messages they read ("pl", "en")
 
 
 @dataclass(frozen=True)
@@ -225,3 +229,29 @@ def combine_local(day: date, at: time, zone_name: str) -> tuple[datetime | None,
     if other.utcoffset() != local.utcoffset():
         return None, "fold"
     return local, None
+
+
+@dataclass(frozen=True)
+class MeetingUpdate:
+    """The whole new state of an edited meeting; uid and idempotency key never change."""
+
+    meeting_id: int
+    fields: NewMeeting
+    sequence: int
+    status: str = "scheduled"
+    outcome: str = OUTCOME_SCHEDULED
+    expected_sequence: int | None = None  # the version this change was computed from
+
+
+class StaleMeeting(Exception):
+    """The meeting changed between reading it and writing the change (two clicks at once)."""
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    record_id: int
+    kind: str
+    occurred_at: datetime
+    actor_user_id: str | None
+    meeting_id: int | None
+    data: dict[str, Any]

@@ -7,22 +7,30 @@ one change, so double clicks and two devices leave one timeline entry.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from handlers.domain import UserProfile
+from handlers.i18n import N_, Translator, language_for, translator
 from handlers.meetings import DEFAULT_OUTCOMES, OUTCOME_SCHEDULED, Meeting
 from handlers.ports import Clock, MeetingRepository
 
-OUTCOME_LABELS = {
-    OUTCOME_SCHEDULED: "Scheduled",
-    "COMPLETED": "Completed",
-    "RESCHEDULED": "Rescheduled",
-    "NO_SHOW": "No show",
-    "CANCELED": "Canceled",
+OUTCOME_LABELS = {  # English msgids: translate with outcome_label(code, t)
+    OUTCOME_SCHEDULED: N_("Scheduled"),
+    "COMPLETED": N_("Completed"),
+    "RESCHEDULED": N_("Rescheduled"),
+    "NO_SHOW": N_("No show"),
+    "CANCELED": N_("Canceled"),
 }
 
 
-def outcome_label(code: str) -> str:
-    return OUTCOME_LABELS.get(code, code.replace("_", " ").title())
+def outcome_label(code: str, t: Translator | None = None) -> str:
+    """The button text of an outcome in `t`'s language (English by default); a workspace's
+    own outcomes are shown as the admins named them."""
+    label = OUTCOME_LABELS.get(code)
+    if label is None:
+        return code.replace("_", " ").title()
+    return (t or translator("en")).gettext(label)
 
 
 @dataclass(frozen=True)
@@ -40,15 +48,31 @@ class RecordOutcome:
         self._outcomes = (OUTCOME_SCHEDULED, *outcomes)
 
     def __call__(self, meeting_id: int, outcome: str, actor: UserProfile) -> OutcomeResult:
+        """Messages are in the actor's Slack language."""
+        t = translator(language_for(actor.locale))
         meeting = self._meetings.get(meeting_id)
         if meeting is None or meeting.team_id != actor.team_id:
-            return OutcomeResult(False, None, message="This meeting no longer exists.")
+            return OutcomeResult(False, None, message=t.gettext("This meeting no longer exists."))
         if actor.slack_user_id != meeting.host_id and not actor.is_admin:
             return OutcomeResult(
                 False, meeting,
-                message=f"Only <@{meeting.host_id}>, the host, or a Meetline admin can set the outcome of this meeting.",
+                message=t.gettext(
+                    "Only <@{host}>, the host, or a Meetline admin can set the outcome of this meeting.",
+                    host=meeting.host_id),
             )
         if outcome not in self._outcomes:
-            return OutcomeResult(False, meeting, message="That outcome is not offered any more.")
+            return OutcomeResult(False, meeting, message=t.gettext("That outcome is not offered any more."))
         changed = self._meetings.set_outcome(meeting.id, outcome, actor.slack_user_id, self._clock.now())
         return OutcomeResult(True, self._meetings.get(meeting.id), changed=changed)
+
+
+def next_working_morning(now: datetime, zone: str, hour: int = 9) -> datetime:
+    """The next Monday–Friday `hour`:00 strictly after `now`, in the reader's zone (UTC result)."""
+    tz = ZoneInfo(zone)
+    local = now.astimezone(tz)
+    day = local.date()
+    while True:
+        candidate = datetime.combine(day, time(hour, 0), tz)
+        if candidate > local and candidate.weekday() < 5:
+            return candidate.astimezone(UTC)
+        day += timedelta(days=1)

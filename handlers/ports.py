@@ -11,7 +11,14 @@ from datetime import datetime
 from typing import Protocol
 
 from handlers.domain import ImportResult, Record, RecordKind, RecordRow, UserProfile
-from handlers.meetings import JobSpec, Meeting, NewMeeting, TimelineSpec
+from handlers.meetings import (
+    JobSpec,
+    Meeting,
+    MeetingUpdate,
+    NewMeeting,
+    TimelineEntry,
+    TimelineSpec,
+)
 
 
 class Clock(Protocol):
@@ -47,6 +54,8 @@ class UserRepository(Protocol):
     def get(self, team_id: str, slack_user_id: str) -> UserProfile | None: ...
 
     def save(self, profile: UserProfile) -> None: ...
+
+    def has_admin(self, team_id: str) -> bool: ...
 
 
 class PeopleDirectory(Protocol):
@@ -84,7 +93,28 @@ class MeetingRepository(Protocol):
         """Record the outcome and a timeline entry on every record; False if unchanged."""
         ...
 
-    def list(self, team_id: str | None = None, limit: int = 1000) -> list[Meeting]: ...
+    def list_meetings(self, team_id: str | None = None, limit: int = 1000) -> list[Meeting]: ...
+
+    def update(
+        self,
+        change: MeetingUpdate,
+        jobs: Sequence[JobSpec],
+        cancel_kinds: Sequence[str],
+        timeline: Sequence[TimelineSpec],
+    ) -> Meeting:
+        """Apply an edit, cancel the meeting's queued jobs of `cancel_kinds`, queue `jobs`
+        and write `timeline`, in one transaction."""
+        ...
+
+    def upcoming_for(self, team_id: str, user_id: str, now: datetime, limit: int = 10) -> list[Meeting]:
+        """Scheduled meetings not yet ended where the user is host or organizer."""
+        ...
+
+    def awaiting_outcome(self, team_id: str, user_id: str, now: datetime, limit: int = 10) -> list[Meeting]:
+        """Ended, not cancelled, outcome still SCHEDULED, hosted by the user."""
+        ...
+
+    def timeline(self, record_id: int, limit: int = 50) -> list[TimelineEntry]: ...
 
 
 class Notifier(Protocol):
@@ -94,7 +124,9 @@ class Notifier(Protocol):
 
     def mention(self, meeting: Meeting, user_id: str, record: Record | None) -> None: ...
 
-    def outcome_prompt(self, meeting: Meeting) -> None: ...
+    def outcome_prompt(self, meeting: Meeting, nudge: bool = False) -> None: ...
+
+    def outcome_digest(self, team_id: str, user_id: str, meetings: Sequence[Meeting]) -> None: ...
 
 
 @dataclass(frozen=True)

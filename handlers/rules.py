@@ -1,5 +1,6 @@
 """Scheduling rules. Each failure names the form field it belongs to, so the modal can
-show the message next to that field; warnings never block a save."""
+show the message next to that field; warnings never block a save. Messages come in the
+request's language (`MeetingRequest.language`) unless a translator is passed."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import phonenumbers
 
+from handlers.i18n import Translator, translator
 from handlers.meetings import (
     MAX_REMINDERS,
     Location,
@@ -16,6 +18,7 @@ from handlers.meetings import (
     MeetingRequest,
     Reminder,
     ReminderSpec,
+    ReminderUnit,
     combine_local,
 )
 
@@ -52,27 +55,33 @@ class Checked:
         return not self.errors
 
 
-def check_when(req: MeetingRequest, now: datetime, out: Checked) -> None:
+def check_when(req: MeetingRequest, now: datetime, out: Checked, t: Translator | None = None) -> None:
+    t = t or translator(req.language)
     if req.day is None:
-        out.errors[F_DATE] = "Pick the day of the meeting."
+        out.errors[F_DATE] = t.gettext("Pick the day of the meeting.")
     if req.start_time is None:
-        out.errors[F_TIME] = "Pick the start time."
+        out.errors[F_TIME] = t.gettext("Pick the start time.")
     if req.duration_minutes is None:
-        out.errors[F_DURATION_CUSTOM] = "Enter the length in minutes, e.g. 40."
+        out.errors[F_DURATION_CUSTOM] = t.gettext("Enter the length in minutes, e.g. 40.")
     elif not 1 <= req.duration_minutes <= MAX_DURATION_MINUTES:
-        out.errors[F_DURATION_CUSTOM] = f"A meeting lasts between 1 and {MAX_DURATION_MINUTES} minutes."
+        out.errors[F_DURATION_CUSTOM] = t.gettext("A meeting lasts between 1 and {max} minutes.",
+                                                  max=MAX_DURATION_MINUTES)
     if req.day is None or req.start_time is None:
         return
     start, problem = combine_local(req.day, req.start_time, req.timezone)
     if problem == "gap":
-        out.errors[F_TIME] = f"This time does not exist on that day in {req.timezone} (the clocks go forward). Pick another time."
+        out.errors[F_TIME] = t.gettext(
+            "This time does not exist on that day in {zone} (the clocks go forward). Pick another time.",
+            zone=req.timezone)
         return
     if problem == "fold":
-        out.errors[F_TIME] = f"This time happens twice on that day in {req.timezone} (the clocks go back). Pick another time."
+        out.errors[F_TIME] = t.gettext(
+            "This time happens twice on that day in {zone} (the clocks go back). Pick another time.",
+            zone=req.timezone)
         return
     assert start is not None
     if start <= now:
-        out.errors[F_TIME if req.day == now.astimezone(start.tzinfo).date() else F_DATE] = (
+        out.errors[F_TIME if req.day == now.astimezone(start.tzinfo).date() else F_DATE] = t.gettext(
             "The meeting must start in the future."
         )
         return
@@ -81,49 +90,66 @@ def check_when(req: MeetingRequest, now: datetime, out: Checked) -> None:
         out.end_utc = out.start_utc + timedelta(minutes=req.duration_minutes)
 
 
-def check_location(loc: Location, phone_region: str | None, out: Checked) -> None:
+def check_location(loc: Location, phone_region: str | None, out: Checked, t: Translator | None = None) -> None:
+    t = t or translator("en")
     detail = " ".join(loc.detail.split())
     if loc.kind is LocationKind.PHONE:
         if not detail:
-            out.errors[F_PHONE] = "Enter the phone number to call."
+            out.errors[F_PHONE] = t.gettext("Enter the phone number to call.")
             return
         try:
             number = phonenumbers.parse(detail, (phone_region or "").upper() or None)
         except phonenumbers.NumberParseException:
             number = None
         if number is None or not phonenumbers.is_valid_number(number):
-            out.errors[F_PHONE] = "This is not a valid phone number. Include the country code, e.g. +48 22 123 45 67."
+            out.errors[F_PHONE] = t.gettext(
+                "This is not a valid phone number. Include the country code, e.g. +48 22 123 45 67.")
             return
         detail = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     elif loc.kind is LocationKind.IN_PERSON and not detail:
-        out.errors[F_ADDRESS] = "Enter the address where you meet."
+        out.errors[F_ADDRESS] = t.gettext("Enter the address where you meet.")
         return
     elif loc.kind is LocationKind.CUSTOM and not detail:
-        out.errors[F_CUSTOM] = "Describe where the meeting takes place."
+        out.errors[F_CUSTOM] = t.gettext("Describe where the meeting takes place.")
         return
     elif loc.kind is LocationKind.VIDEO and not loc.provider:
-        out.errors[F_VIDEO] = "Pick the video provider."
+        out.errors[F_VIDEO] = t.gettext("Pick the video provider.")
         return
     out.location = Location(loc.kind, detail, loc.provider)
 
 
-def check_reminders(specs: tuple[ReminderSpec, ...], now: datetime, out: Checked) -> None:
+def reminder_offset_text(amount: int, unit: ReminderUnit, t: Translator) -> str:
+    """"2 hours before", with the language's plural form for `amount`."""
+    if unit is ReminderUnit.WEEKS:
+        return t.ngettext("{n} week before", "{n} weeks before", amount)
+    if unit is ReminderUnit.DAYS:
+        return t.ngettext("{n} day before", "{n} days before", amount)
+    if unit is ReminderUnit.HOURS:
+        return t.ngettext("{n} hour before", "{n} hours before", amount)
+    return t.ngettext("{n} minute before", "{n} minutes before", amount)
+
+
+def check_reminders(specs: tuple[ReminderSpec, ...], now: datetime, out: Checked,
+                    t: Translator | None = None) -> None:
+    t = t or translator("en")
     if len(specs) > MAX_REMINDERS:
-        out.errors[reminder_field(MAX_REMINDERS)] = f"At most {MAX_REMINDERS} reminders."
+        out.errors[reminder_field(MAX_REMINDERS)] = t.ngettext("At most {n} reminder.", "At most {n} reminders.",
+                                                               MAX_REMINDERS)
         return
     seen: set[int] = set()
     for index, spec in enumerate(specs):
         if spec.amount is None or spec.amount <= 0:
-            out.errors[reminder_field(index)] = "Enter a whole number greater than 0."
+            out.errors[reminder_field(index)] = t.gettext("Enter a whole number greater than 0.")
             continue
         offset = int(spec.offset.total_seconds() // 60)
         if out.start_utc is None:
             continue
         due = out.start_utc - spec.offset
         if due <= now:
-            out.warnings.append(
-                f"The reminder {spec.amount} {spec.unit.value} before was dropped: that time has already passed."
-            )
+            out.warnings.append(t.gettext(
+                "The reminder {offset} was dropped: that time has already passed.",
+                offset=reminder_offset_text(spec.amount, spec.unit, t),
+            ))
             continue
         if offset in seen:
             continue
@@ -132,19 +158,23 @@ def check_reminders(specs: tuple[ReminderSpec, ...], now: datetime, out: Checked
     out.reminders.sort(key=lambda r: r.due_at)
 
 
-def check_request(req: MeetingRequest, now: datetime) -> Checked:
-    """The rules that need nothing but the request; lookups are checked by the use case."""
+def check_request(req: MeetingRequest, now: datetime, t: Translator | None = None) -> Checked:
+    """The rules that need nothing but the request; lookups are checked by the use case.
+
+    Messages are in `t`'s language, by default the request's (`req.language`).
+    """
+    t = t or translator(req.language)
     out = Checked()
     if req.record_id is None:
-        out.errors[F_RECORD] = "Pick the record this meeting is about."
+        out.errors[F_RECORD] = t.gettext("Pick the record this meeting is about.")
     title = " ".join(req.title.split())
     if not title:
-        out.errors[F_TITLE] = "Give the meeting a title."
+        out.errors[F_TITLE] = t.gettext("Give the meeting a title.")
     elif len(title) > MAX_TITLE:
-        out.errors[F_TITLE] = f"Keep the title under {MAX_TITLE} characters."
-    check_when(req, now, out)
-    check_location(req.location, req.phone_region, out)
-    check_reminders(req.reminders, now, out)
+        out.errors[F_TITLE] = t.gettext("Keep the title under {max} characters.", max=MAX_TITLE)
+    check_when(req, now, out, t)
+    check_location(req.location, req.phone_region, out, t)
+    check_reminders(req.reminders, now, out, t)
     if not req.attendees:
-        out.errors[F_ATTENDEES] = "Add at least one attendee."
+        out.errors[F_ATTENDEES] = t.gettext("Add at least one attendee.")
     return out

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from handlers.domain import Record
+from handlers.domain import Record, UserProfile
+from handlers.i18n import translator
 from handlers.meetings import (
     VIDEO_PROVIDERS,
     Attendee,
@@ -34,11 +35,14 @@ from handlers.ports import (
     RecordRepository,
 )
 from handlers.rules import F_ATTENDEES, F_RECORD, F_VIDEO, Checked, check_request, valid_email
+from handlers.team_rules import on_behalf_problem, sandbox_problem
+from handlers.workspace import WorkspaceRepository
 
 JOB_INVITE = "send_invitation"
 JOB_REMIND = "send_reminder"
 JOB_OUTCOME = "outcome_prompt"
 JOB_MENTION = "mention_dm"
+F_HOST = "host"
 JOB_CALENDAR_CREATE = "calendar_create"
 
 
@@ -112,7 +116,9 @@ class ScheduleMeeting:
         clock: Clock,
         *,
         calendars: CalendarDirectory | None = None,
+        workspaces: WorkspaceRepository | None = None,
     ) -> None:
+        self._workspaces = workspaces
         self._records = records
         self._meetings = meetings
         self._people = people
@@ -124,13 +130,15 @@ class ScheduleMeeting:
         if existing is not None:
             return self._result(existing, created=False, warnings=())
         now = self._clock.now()
-        checked = check_request(req, now)
+        t = translator(req.language)
+        checked = check_request(req, now, t)
         record = self._records.get(req.record_id) if req.record_id is not None else None
         if req.record_id is not None and record is None:
-            checked.errors[F_RECORD] = "This record no longer exists. Pick another."
+            checked.errors[F_RECORD] = t.gettext("This record no longer exists. Pick another.")
         attendees = self._resolve_attendees(req, checked)
         connection = self._calendars.connection_for(req.team_id, req.host_id) if self._calendars else None
         self._check_video(req, connection, checked)
+        self._check_team_rules(req, attendees, connection, checked, host_changed=req.host_id != req.organizer_id)
         if not checked.ok or record is None:
             return Rejected(checked.errors, tuple(checked.warnings))
         new = self._new_meeting(req, checked, record, attendees)
@@ -157,7 +165,8 @@ class ScheduleMeeting:
             if ref.kind is AttendeeKind.CONTACT:
                 rec = self._records.get(int(ref.ref))
                 if rec is None:
-                    checked.errors[F_ATTENDEES] = "One of the attendees no longer exists. Remove it."
+                    checked.errors[F_ATTENDEES] = translator(req.language).gettext(
+                        "One of the attendees no longer exists. Remove it.")
                     continue
                 key = f"c:{rec.id}"
                 attendee = Attendee(AttendeeKind.CONTACT, rec.name, rec.email if valid_email(rec.email) else None,
@@ -165,7 +174,8 @@ class ScheduleMeeting:
             else:
                 user = self._people.user(req.team_id, ref.ref)
                 if user is None:
-                    checked.errors[F_ATTENDEES] = "One of the teammates is not in this workspace. Remove them."
+                    checked.errors[F_ATTENDEES] = translator(req.language).gettext(
+                        "One of the teammates is not in this workspace. Remove them.")
                     continue
                 key = f"u:{user.slack_user_id}"
                 attendee = Attendee(AttendeeKind.USER, user.name or user.slack_user_id,
@@ -207,6 +217,22 @@ class ScheduleMeeting:
             meeting_type=req.meeting_type,
         )
 
+    def _check_team_rules(self, req: MeetingRequest, attendees: list[Attendee],
+                          connection: CalendarConnectionInfo | None, out: Checked, *, host_changed: bool) -> None:
+        """Booking on behalf of a teammate, and who may be booked in a sandbox workspace."""
+        if host_changed:
+            organizer = self._people.user(req.team_id, req.organizer_id) or UserProfile(req.team_id, req.organizer_id)
+            problem = on_behalf_problem(organizer, self._people.user(req.team_id, req.host_id), connection,
+                                        req.language)
+            if problem:
+                out.errors[F_HOST] = problem
+        if self._workspaces is not None and self._workspaces.get(req.team_id).is_sandbox:
+            profiles = {a.slack_user_id: self._people.user(req.team_id, a.slack_user_id)
+                        for a in attendees if a.slack_user_id}
+            problem = sandbox_problem(attendees, profiles, req.language)
+            if problem:
+                out.errors[F_ATTENDEES] = problem
+
     def _check_video(self, req: MeetingRequest, connection: CalendarConnectionInfo | None, out: Checked) -> None:
         """Meet needs the host's Google calendar, Teams their Microsoft 365 one, Zoom the Zoom settings."""
         if req.location.kind is not LocationKind.VIDEO or not req.location.provider:
@@ -214,12 +240,15 @@ class ScheduleMeeting:
         provider = req.location.provider
         if provider == "zoom":
             if not (self._calendars and self._calendars.zoom_available()):
-                out.errors[F_VIDEO] = "Zoom is not set up for this workspace. Pick another provider."
+                out.errors[F_VIDEO] = translator(req.language).gettext(
+                    "Zoom is not set up for this workspace. Pick another provider.")
             return
         needed = {"google_meet": ("google", "Google"), "teams": ("microsoft", "Microsoft 365")}.get(provider)
         if needed and (connection is None or connection.provider != needed[0] or not connection.active):
-            out.errors[F_VIDEO] = (f"Links for {VIDEO_PROVIDERS.get(provider, provider)} are created in the host's "
-                                   f"{needed[1]} calendar. Connect it first, or pick another provider.")
+            out.errors[F_VIDEO] = translator(req.language).gettext(
+                "Links for {provider} are created in the host's {calendar} calendar. "
+                "Connect it first, or pick another provider.",
+                provider=VIDEO_PROVIDERS.get(provider, provider), calendar=needed[1])
 
     def _jobs(self, meeting_id: int, new: NewMeeting, req: MeetingRequest, now: datetime,
               connection: CalendarConnectionInfo | None = None) -> list[JobSpec]:
@@ -232,24 +261,50 @@ class ScheduleMeeting:
             jobs.append(JobSpec(JOB_CALENDAR_CREATE, {"meeting_id": meeting_id}, now,
                                 f"calendar-create:{meeting_id}"))
         else:
-            for email in invitation_recipients(new.attendees, self._people.user(req.team_id, new.host_id)):
-                jobs.append(JobSpec(JOB_INVITE, {"meeting_id": meeting_id, "email": email, "sequence": 0},
-                                    now, f"invite:{meeting_id}:0:{email}"))
-        start_key = int(new.start_utc.timestamp())
-        for reminder in new.reminders:
-            jobs.append(JobSpec(JOB_REMIND, {"meeting_id": meeting_id, "offset_minutes": reminder.offset_minutes},
-                                reminder.due_at, f"remind:{meeting_id}:{start_key}:{reminder.offset_minutes}"))
-        jobs.append(JobSpec(JOB_OUTCOME, {"meeting_id": meeting_id, "end": int(new.end_utc.timestamp())}, new.end_utc,
-                            f"outcome:{meeting_id}:{int(new.end_utc.timestamp())}"))
-        for user_id in mentioned_users(new.notes):
-            jobs.append(JobSpec(JOB_MENTION, {"meeting_id": meeting_id, "user_id": user_id}, now,
-                                f"mention:{meeting_id}:{user_id}"))
-        return jobs
+            jobs += invitation_jobs(
+                meeting_id, invitation_recipients(new.attendees, self._people.user(req.team_id, new.host_id)), now)
+        return jobs + timed_jobs(meeting_id, new) + mention_jobs(meeting_id, new, now)
 
     def _result(self, meeting: Meeting, *, created: bool, warnings: tuple[str, ...]) -> Scheduled:
         invited = tuple(a.name or a.email or "" for a in meeting.attendees if a.email)
         not_invited = tuple(a.name for a in meeting.attendees if not a.email)
         return Scheduled(meeting, created, invited, not_invited, warnings)
+
+
+def timed_jobs(meeting_id: int, new: NewMeeting) -> list[JobSpec]:
+    """Reminders and the outcome prompt; keys carry the times, so a moved meeting gets new jobs."""
+    start_key = int(new.start_utc.timestamp())
+    jobs = [
+        JobSpec(JOB_REMIND, {"meeting_id": meeting_id, "offset_minutes": r.offset_minutes}, r.due_at,
+                f"remind:{meeting_id}:{start_key}:{r.offset_minutes}")
+        for r in new.reminders
+    ]
+    end_key = int(new.end_utc.timestamp())
+    jobs.append(JobSpec(JOB_OUTCOME, {"meeting_id": meeting_id, "end": end_key}, new.end_utc,
+                        f"outcome:{meeting_id}:{end_key}"))
+    return jobs
+
+
+def mention_jobs(meeting_id: int, new: NewMeeting, now: datetime) -> list[JobSpec]:
+    """One DM per mentioned teammate, ever: an edit that mentions them again adds nothing."""
+    return [
+        JobSpec(JOB_MENTION, {"meeting_id": meeting_id, "user_id": user_id}, now, f"mention:{meeting_id}:{user_id}")
+        for user_id in mentioned_users(new.notes)
+    ]
+
+
+def invitation_jobs(meeting_id: int, emails: list[str], now: datetime, sequence: int = 0,
+                    method: str = "REQUEST") -> list[JobSpec]:
+    """Meetline's own .ics, one job per recipient; the key carries the SEQUENCE so each
+    version is mailed once (shared with the calendar jobs, which queue these when the
+    provider does not send invitations itself)."""
+    payload: dict[str, Any] = {"method": method} if method != "REQUEST" else {}
+    prefix = "invite" if method == "REQUEST" else "cancel"
+    return [
+        JobSpec(JOB_INVITE, {"meeting_id": meeting_id, "email": email, "sequence": sequence, **payload}, now,
+                f"{prefix}:{meeting_id}:{sequence}:{email}")
+        for email in emails
+    ]
 
 
 def invitation_recipients(attendees: tuple[Attendee, ...] | list[Attendee], host: Any) -> list[str]:

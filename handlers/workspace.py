@@ -86,3 +86,71 @@ class WorkspaceRepository(Protocol):
     def get(self, team_id: str) -> WorkspaceSettings: ...
 
     def save(self, team_id: str, settings: WorkspaceSettings) -> None: ...
+
+
+def parse_settings_form(
+    current: WorkspaceSettings,
+    *,
+    types_enabled: bool,
+    types: str,
+    outcomes: str,
+    durations: str,
+    reminders: str,
+    work_start: str | None,
+    work_end: str | None,
+    timezone: str,
+    language: str | None,
+    video_default: bool,
+    sandbox: bool,
+) -> tuple[WorkspaceSettings | None, dict[str, str]]:
+    """The admin form's text fields as settings, or an error per field (block id)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    errors: dict[str, str] = {}
+    lengths: list[int] = []
+    for part in durations.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or not 5 <= int(part) <= 720:
+            errors["durations"] = "Use whole minutes between 5 and 720, separated by commas."
+            break
+        lengths.append(int(part))
+    if not lengths and "durations" not in errors:
+        errors["durations"] = "Offer at least one duration."
+    units = {u.value: u.value for u in ReminderUnit} | {u.value.rstrip("s"): u.value for u in ReminderUnit}
+    parsed_reminders: list[tuple[int, str]] = []
+    for line in (raw.strip() for raw in reminders.splitlines()):
+        if not line:
+            continue
+        amount, _, unit = line.partition(" ")
+        unit = unit.strip().lower().removesuffix(" before")
+        if not amount.isdigit() or int(amount) <= 0 or unit not in units:
+            errors["reminders"] = f"Could not read “{line}”: write a number and weeks, days, hours or minutes."
+            break
+        parsed_reminders.append((int(amount), units[unit]))
+    if len(parsed_reminders) > MAX_REMINDERS:
+        errors["reminders"] = f"At most {MAX_REMINDERS} default reminders."
+    try:
+        ZoneInfo(timezone.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = "Not a time zone name. Use an IANA name such as Europe/Warsaw."
+    start, end = work_start or "09:00", work_end or "17:00"
+    if start >= end:
+        errors["work_end"] = "Working hours must end after they start."
+    if errors:
+        return None, errors
+    lines = [t.strip()[:75] for t in types.splitlines() if t.strip()]
+    extra = [o.strip()[:40] for o in outcomes.splitlines() if o.strip()]
+    return WorkspaceSettings(
+        custom_types_enabled=types_enabled,
+        meeting_types=tuple(dict.fromkeys(lines))[:50],
+        default_reminders=tuple(parsed_reminders),
+        custom_outcomes=tuple(dict.fromkeys(o.upper().replace(" ", "_") for o in extra))[:10],
+        durations=tuple(sorted(set(lengths)))[:20],
+        working_hours=(start, end),
+        default_timezone=timezone.strip(),
+        default_language=language or current.default_language,
+        video_default_on=video_default,
+        is_sandbox=sandbox,
+    ), {}

@@ -44,7 +44,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _install_sqlite_hooks(engine)
         return engine
     if backend == "postgresql":
+        # A dead connection from the pool is replaced, not reported to the user;
+        # an unreachable server fails /healthz in seconds instead of hanging it.
         kwargs.setdefault("pool_pre_ping", True)
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        connect_args.setdefault("connect_timeout", 10)
+        kwargs["connect_args"] = connect_args
     return create_engine(url, **kwargs)
 
 

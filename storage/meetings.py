@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.meetings import (
+    OUTCOME_SCHEDULED,
     Attendee,
     AttendeeKind,
     JobSpec,
     Location,
     LocationKind,
     Meeting,
+    MeetingUpdate,
     NewMeeting,
     Reminder,
+    StaleMeeting,
+    TimelineEntry,
     TimelineSpec,
 )
 from storage.db import IMMEDIATE, write_session
@@ -29,6 +35,9 @@ from storage.models import (
     ReminderModel,
     TimelineEntryModel,
 )
+
+if TYPE_CHECKING:
+    from handlers.calendar_sync import CalendarChange
 
 
 def _location(row: MeetingModel) -> Location:
@@ -103,7 +112,7 @@ class SqlMeetingRepository:
         with self._sessions() as session:
             return self._load(session, session.get(MeetingModel, meeting_id))
 
-    def list(self, team_id: str | None = None, limit: int = 1000) -> list[Meeting]:
+    def list_meetings(self, team_id: str | None = None, limit: int = 1000) -> list[Meeting]:
         with self._sessions() as session:
             query = select(MeetingModel).order_by(MeetingModel.start_at).limit(limit)
             if team_id is not None:
@@ -161,9 +170,7 @@ class SqlMeetingRepository:
                 session.add(TimelineEntryModel(record_id=entry.record_id, meeting_id=row.id, kind=entry.kind,
                                                occurred_at=entry.occurred_at, actor_user_id=entry.actor_user_id,
                                                data=entry.data))
-            for job in jobs(row.id):
-                session.add(JobModel(kind=job.kind, payload=job.payload, run_at=job.run_at,
-                                     dedupe_key=job.dedupe_key, meeting_id=job.payload.get("meeting_id")))
+            insert_jobs(session, jobs(row.id))
             session.commit()
             meeting = self._load(session, row)
             assert meeting is not None
@@ -176,6 +183,100 @@ class SqlMeetingRepository:
     def set_outcome(self, meeting_id: int, outcome: str, actor_id: str, now: datetime) -> bool:
         return set_outcome(self._sessions, meeting_id, outcome, actor_id, now)
 
+    def update(
+        self,
+        change: MeetingUpdate,
+        jobs: Sequence[JobSpec],
+        cancel_kinds: Sequence[str],
+        timeline: Sequence[TimelineSpec],
+    ) -> Meeting:
+        new = change.fields
+        with write_session(self._sessions) as session:
+            row = session.get(MeetingModel, change.meeting_id,
+                              with_for_update=session.get_bind().dialect.name == "postgresql")
+            if row is None:
+                raise LookupError(f"meeting {change.meeting_id} does not exist")
+            if change.expected_sequence is not None and (
+                    row.sequence != change.expected_sequence or row.status == "cancelled"):
+                raise StaleMeeting(f"meeting {row.id} changed meanwhile")
+            row.sequence = change.sequence
+            row.status = change.status
+            row.outcome = change.outcome
+            row.title = new.title
+            row.start_at = new.start_utc
+            row.end_at = new.end_utc
+            row.timezone = new.timezone
+            row.duration_minutes = new.duration_minutes
+            row.meeting_type = new.meeting_type
+            row.location_kind = new.location.kind.value
+            row.location_detail = new.location.detail
+            row.video_provider = new.location.provider
+            row.description = new.description
+            row.notes = new.notes
+            row.notes_text = new.notes_text
+            row.include_description_in_reminders = new.include_description_in_reminders
+            row.host_user_id = new.host_id
+            invited = {(a.email or "").lower(): a.invited_sequence for a in row.attendees if a.email}
+            row.attendees = [
+                MeetingAttendeeModel(kind=a.kind.value, record_id=a.record_id, slack_user_id=a.slack_user_id,
+                                     email=a.email, name=a.name[:300],
+                                     invited_sequence=invited.get((a.email or "").lower()))
+                for a in new.attendees
+            ]
+            row.reminders = [ReminderModel(offset_minutes=r.offset_minutes, due_at=r.due_at) for r in new.reminders]
+            existing = set(session.scalars(
+                select(MeetingRecordModel.record_id).where(MeetingRecordModel.meeting_id == row.id)).all())
+            for record_id in dict.fromkeys(new.record_ids):
+                if record_id not in existing:
+                    session.add(MeetingRecordModel(meeting_id=row.id, record_id=record_id))
+            for entry in timeline:
+                session.add(TimelineEntryModel(record_id=entry.record_id, meeting_id=row.id, kind=entry.kind,
+                                               occurred_at=entry.occurred_at, actor_user_id=entry.actor_user_id,
+                                               data=entry.data))
+            cancel_queued_jobs(session, row.id, cancel_kinds)
+            insert_jobs(session, jobs)
+            session.flush()
+            meeting = self._load(session, row)
+        assert meeting is not None
+        return meeting
+
+    def upcoming_for(self, team_id: str, user_id: str, now: datetime, limit: int = 10) -> list[Meeting]:
+        query = (
+            select(MeetingModel)
+            .where(MeetingModel.team_id == team_id, MeetingModel.status == "scheduled",
+                   MeetingModel.end_at > now,
+                   or_(MeetingModel.host_user_id == user_id, MeetingModel.organizer_user_id == user_id))
+            .order_by(MeetingModel.start_at)
+            .limit(limit)
+        )
+        return self._many(query)
+
+    def awaiting_outcome(self, team_id: str, user_id: str, now: datetime, limit: int = 10) -> list[Meeting]:
+        query = (
+            select(MeetingModel)
+            .where(MeetingModel.team_id == team_id, MeetingModel.status == "scheduled",
+                   MeetingModel.end_at <= now, MeetingModel.outcome == OUTCOME_SCHEDULED,
+                   MeetingModel.host_user_id == user_id)
+            .order_by(MeetingModel.end_at.desc())
+            .limit(limit)
+        )
+        return self._many(query)
+
+    def timeline(self, record_id: int, limit: int = 50) -> list[TimelineEntry]:
+        query = (
+            select(TimelineEntryModel)
+            .where(TimelineEntryModel.record_id == record_id)
+            .order_by(TimelineEntryModel.occurred_at.desc(), TimelineEntryModel.id.desc())
+            .limit(limit)
+        )
+        with self._sessions() as session:
+            return [TimelineEntry(e.record_id, e.kind, e.occurred_at, e.actor_user_id, e.meeting_id, dict(e.data or {}))
+                    for e in session.scalars(query)]
+
+    def _many(self, query: Any) -> list[Meeting]:
+        with self._sessions() as session:
+            return [m for m in (self._load(session, row) for row in session.scalars(query)) if m]
+
     def set_calendar_event(
         self, meeting_id: int, provider: str | None, event_id: str | None, join_url: str | None
     ) -> None:
@@ -185,6 +286,53 @@ class SqlMeetingRepository:
                 .where(MeetingModel.id == meeting_id)
                 .values(calendar_provider=provider, calendar_event_id=event_id, join_url=join_url)
             )
+
+    # -- two-way calendar sync (handlers.calendar_sync.SyncedMeetings) ----------------
+
+    def synced_meetings(self, team_id: str, host_id: str, now: datetime, limit: int = 500) -> list[Meeting]:
+        """Upcoming meetings in the host's calendar with no calendar job of ours pending,
+        so sync never reads back an event that is about to be rewritten by an edit."""
+        pending = select(JobModel.meeting_id).where(
+            JobModel.meeting_id == MeetingModel.id, JobModel.status.in_(("queued", "running")),
+            JobModel.kind.in_(("calendar_create", "calendar_update", "calendar_cancel")))
+        query = (
+            select(MeetingModel)
+            .where(MeetingModel.team_id == team_id, MeetingModel.host_user_id == host_id,
+                   MeetingModel.status == "scheduled", MeetingModel.end_at > now,
+                   MeetingModel.calendar_event_id.is_not(None), ~pending.exists())
+            .order_by(MeetingModel.start_at)
+            .limit(limit)
+        )
+        return self._many(query)
+
+    def apply_calendar_change(
+        self,
+        change: CalendarChange,
+        jobs: Sequence[JobSpec],
+        cancel_kinds: Sequence[str],
+        timeline: Sequence[TimelineSpec],
+    ) -> bool:
+        with write_session(self._sessions) as session:
+            row = session.get(MeetingModel, change.meeting_id)
+            if row is None or row.sequence != change.expected_sequence or row.status == "cancelled":
+                return False  # edited or cancelled in Slack meanwhile: that change wins
+            row.sequence = change.sequence
+            row.start_at = change.start_utc
+            row.end_at = change.end_utc
+            row.duration_minutes = max(1, int((change.end_utc - change.start_utc).total_seconds() // 60))
+            row.description = change.description
+            row.status = change.status
+            row.outcome = change.outcome
+            if change.status != "cancelled":
+                row.reminders = [ReminderModel(offset_minutes=r.offset_minutes, due_at=r.due_at)
+                                 for r in change.reminders]
+            for entry in timeline:
+                session.add(TimelineEntryModel(record_id=entry.record_id, meeting_id=row.id, kind=entry.kind,
+                                               occurred_at=entry.occurred_at, actor_user_id=entry.actor_user_id,
+                                               data=entry.data))
+            cancel_queued_jobs(session, row.id, cancel_kinds)
+            insert_jobs(session, jobs)
+            return True
 
     def mark_invited(self, meeting_id: int, email: str, sequence: int) -> None:
         with write_session(self._sessions) as session:
@@ -212,3 +360,30 @@ def set_outcome(sessions: sessionmaker[Session], meeting_id: int, outcome: str, 
                                            occurred_at=now, actor_user_id=actor_id,
                                            data={"outcome": outcome, "previous": previous, "title": row.title}))
         return True
+
+
+def insert_jobs(session: Session, jobs: Sequence[JobSpec]) -> None:
+    """Queue jobs in the caller's transaction; a dedupe key already used is skipped."""
+    if not jobs:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = datetime.now(UTC)
+    for job in jobs:
+        meeting_id = job.payload.get("meeting_id")
+        session.execute(
+            insert(JobModel)
+            .values(kind=job.kind, payload=job.payload, run_at=job.run_at, status="queued", attempts=0,
+                    max_attempts=8, dedupe_key=job.dedupe_key,
+                    meeting_id=meeting_id if isinstance(meeting_id, int) else None, created_at=now)
+            .on_conflict_do_nothing(index_elements=[JobModel.dedupe_key])
+        )
+
+
+def cancel_queued_jobs(session: Session, meeting_id: int, kinds: Sequence[str]) -> None:
+    if kinds:
+        session.execute(
+            update(JobModel)
+            .where(JobModel.meeting_id == meeting_id, JobModel.status == "queued", JobModel.kind.in_(list(kinds)))
+            .values(status="cancelled", finished_at=datetime.now(UTC))
+        )

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -117,8 +118,10 @@ class RecordModel(Base):
     __tablename__ = "records"
     __table_args__ = (
         UniqueConstraint("team_id", "external_id"),
-        Index("ix_records_team_id_updated_at", "team_id", "updated_at"),
-        Index("ix_records_team_id_search_text", "team_id", "search_text"),
+        # (updated_at, id) ordering for "recently updated" without sorting the team.
+        Index("ix_records_team_id_updated_at", "team_id", "updated_at", "id"),
+        # Name-prefix ranking walks this per (team, kind) in name order and stops early.
+        Index("ix_records_team_id_kind_search_text", "team_id", "kind", "search_text"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -153,17 +156,25 @@ class RecordTermModel(Base):
 
     team_id is copied from the record so a prefix lookup touches only the terms of
     the workspace being searched (and of shared records), however many tenants share
-    a PostgreSQL database.
+    a PostgreSQL database. field tells name words (0) from the rest (1: email, phone,
+    company names): "every query word starts a word of the name" ranks above other
+    matches and is found from the index alone.
     """
 
     __tablename__ = "record_terms"
-    __table_args__ = (Index("ix_record_terms_lookup", "team_id", "term", "record_id"),)
+    __table_args__ = (
+        Index("ix_record_terms_lookup", "team_id", "field", "term", "record_id"),
+        # SQLite: the primary key is the table (no rowid copy), and probes on
+        # (record_id, term) read the field without a second lookup.
+        {"sqlite_with_rowid": False},
+    )
 
     record_id: Mapped[int] = mapped_column(
         ForeignKey("records.id", ondelete="CASCADE"), primary_key=True
     )
     term: Mapped[str] = mapped_column(TermType, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    field: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
 
 class MeetingModel(Base):

@@ -6,8 +6,10 @@ alike. Neither engine's full-text search does prefix matching on accent-folded
 words the same way, so we keep our own index: `record_terms` holds every
 normalised word a record can be found by, and each query word becomes one range
 scan (`term >= 'jan' AND term < 'jao'`) on a B-tree that both engines serve from
-the index alone. Records must match every query word; the few thousand candidates
-that survive are ranked in SQL and only `limit` rows come back.
+the index alone. Records must match every query word; at most a thousand
+candidates are ranked in SQL and only `limit` rows come back. Names typed from
+their start, the common case, are answered from the (team, kind, name) index
+without touching the terms at all.
 """
 
 from __future__ import annotations
@@ -20,7 +22,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, and_, case, delete, func, insert, literal, select
+from sqlalchemy import (
+    Table,
+    and_,
+    any_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,9 +55,16 @@ SHARED_TEAM = ""  # records with this team_id are visible to every workspace
 KIND_ORDER = (RecordKind.CONTACT, RecordKind.COMPANY, RecordKind.DEAL, RecordKind.TICKET)
 MAX_TERM_CHARS = 100  # record_terms.term is VARCHAR(100)
 
-# Keep statements well under SQLite's 32766 bound parameters (and PostgreSQL's 65535).
+# IN lists stay well under SQLite's bound-parameter limit; inserts go in batches
+# so memory stays flat however large the file.
 _CHUNK = 900
-_MAX_PARAMS = 20000
+_BATCH_ROWS = 10000
+# PostgreSQL: imports at least this large refresh planner statistics as they go.
+_ANALYZE_AFTER = 1000
+# Bounds on the work of one search (see SqlRecordRepository._by_terms): records
+# ranked, and term matches counted per word.
+_CANDIDATES = 1000
+_WORD_MATCHES = 50000
 
 _records: Table = RecordModel.__table__  # type: ignore[assignment]
 _assocs: Table = RecordAssociationModel.__table__  # type: ignore[assignment]
@@ -125,20 +146,29 @@ def _phone_terms(phone: str) -> set[str]:
     return terms
 
 
+NAME_FIELD = 0  # record_terms.field of words of the record's own name
+OTHER_FIELD = 1  # email, phone, names of associated companies
+ALL_FIELDS = (NAME_FIELD, OTHER_FIELD)
+
+
 def index_terms(
     name: str,
     email: str | None = None,
     phone: str | None = None,
     company_names: Iterable[str] = (),
-) -> set[str]:
-    terms = _word_terms(name)
+) -> dict[str, int]:
+    """Every term the record is found by, with its field (a name word wins when the
+    same term also comes from elsewhere)."""
+    other: set[str] = set()
     if email:
-        terms |= _email_terms(email)
+        other |= _email_terms(email)
     if phone:
-        terms |= _phone_terms(phone)
+        other |= _phone_terms(phone)
     for company in company_names:
-        terms |= _word_terms(company)
-    return {t[:MAX_TERM_CHARS] for t in terms if t}
+        other |= _word_terms(company)
+    terms = {t[:MAX_TERM_CHARS]: OTHER_FIELD for t in other if t}
+    terms.update({t[:MAX_TERM_CHARS]: NAME_FIELD for t in _word_terms(name) if t})
+    return terms
 
 
 def query_words(query: str) -> list[str]:
@@ -160,10 +190,6 @@ def _successor(prefix: str) -> str:
     if last > 0x10FFFF:
         return prefix + "\U0010ffff"
     return prefix[:-1] + chr(last)
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
@@ -214,7 +240,7 @@ class SqlRecordRepository:
         teams: list[str],
         kinds: Sequence[RecordKind] | None,
         limit: int,
-    ) -> list[RecordModel]:
+    ) -> list[Any]:
         # One query per team so each is a walk down (team_id, updated_at) that stops
         # after `limit` rows; `team_id IN (...) ORDER BY updated_at` would sort them all.
         found: list[RecordModel] = []
@@ -235,45 +261,127 @@ class SqlRecordRepository:
         full: str,
         kinds: Sequence[RecordKind] | None,
         limit: int,
-    ) -> list[RecordModel]:
-        conditions: list[Any] = [RecordModel.team_id.in_(teams)]
-        for word in words:
-            conditions.append(
-                RecordModel.id.in_(
-                    select(RecordTermModel.record_id).where(
-                        RecordTermModel.team_id.in_(teams),
-                        RecordTermModel.term >= word,
-                        RecordTermModel.term < _successor(word),
+    ) -> list[Any]:
+        """Best first, in tiers: 0 the name is the query, 1 the name starts with it,
+        2 every query word starts a word of the name, 3 every query word starts some
+        term (email, phone, company). Within a tier: contacts, companies, deals,
+        tickets, then by name.
+
+        At most three statements, whatever the data: tiers 0-1 are short walks of
+        the (team, kind, name) index in one UNION ALL, so typing the start of a name
+        never touches the term index; tiers 2-3 take their candidates from the term
+        index alone and read at most _CANDIDATES records by primary key.
+        """
+        kind_list = [k for k in KIND_ORDER if not kinds or k in kinds]
+        kind_values = [str(k) for k in kind_list]
+        r = _records.c
+
+        branches = [
+            select(*_COLUMNS, literal(0).label("tier"))
+            .where(r.team_id.in_(teams), r.kind.in_(kind_values), r.search_text == full)
+            .order_by(_kind_rank(r.kind), r.id)
+            .limit(limit)
+        ]
+        for team in teams:
+            for kind in kind_values:
+                branches.append(
+                    select(*_COLUMNS, literal(1).label("tier"))
+                    .where(
+                        r.team_id == team,
+                        r.kind == kind,
+                        r.search_text > full,
+                        r.search_text < _successor(full),
+                    )
+                    .order_by(r.search_text, r.id)
+                    .limit(limit)
+                )
+        subqueries = [b.subquery() for b in branches]
+        rows = list(session.execute(union_all(*(select(*sq.c) for sq in subqueries))))
+        rank = {k: i for i, k in enumerate(kind_values)}
+        rows.sort(key=lambda row: (row.tier, rank[row.kind], row.search_text, row.id))
+        found: list[Any] = rows[:limit]
+        if len(found) < limit:
+            seen = {row.id for row in found}
+            found += self._by_terms(session, teams, words, kind_values, seen, limit - len(found))
+        return found
+
+    def _by_terms(
+        self,
+        session: Session,
+        teams: list[str],
+        words: list[str],
+        kinds: list[str],
+        exclude: set[int],
+        limit: int,
+    ) -> list[Any]:
+        """Tiers 2 and 3: records with, for every word, a term starting with it.
+
+        Candidates come from the term index alone: the range of the most selective
+        word (counted first, in one statement), each entry probed on the primary key
+        for the other words. Then at most _CANDIDATES records are read by primary key
+        and their tier (all words in the name or not) settled by more probes. The
+        bounds keep a vague query (every word matching tens of thousands of terms)
+        within the time budget: it gets good matches, not necessarily every one, and
+        sharpens as the user types.
+        """
+        t = _terms.c
+
+        def has_term(word: str, record_id: Any, field: int | None = None) -> Any:
+            n = _terms.alias()
+            conditions = [n.c.record_id == record_id, n.c.term >= word, n.c.term < _successor(word)]
+            if field is not None:
+                conditions.append(n.c.field == field)
+            return select(n.c.record_id).where(*conditions).exists()
+
+        def in_range(word: str) -> list[Any]:
+            # field IN (0, 1) lets the range use the (team, field, term) index, and
+            # lists name terms first, so a capped list keeps the better matches.
+            return [
+                t.team_id.in_(teams),
+                t.field.in_(ALL_FIELDS),
+                t.term >= word,
+                t.term < _successor(word),
+            ]
+
+        driver, others = words[0], words[1:]
+        if others:
+            counts = session.execute(
+                select(
+                    *(
+                        select(func.count())
+                        .select_from(
+                            select(t.record_id)
+                            .where(*in_range(w))
+                            .limit(_WORD_MATCHES + 1)
+                            .subquery()
+                        )
+                        .scalar_subquery()
+                        for w in words
                     )
                 )
-            )
-        if kinds:
-            conditions.append(RecordModel.kind.in_([str(k) for k in kinds]))
+            ).one()
+            size = dict(zip(words, counts, strict=True))
+            driver = min(words, key=lambda w: size[w])
+            if size[driver] == 0:
+                return []
+            others = [w for w in words if w != driver]
+        candidates = (
+            select(t.record_id)
+            .where(*in_range(driver), *(has_term(w, t.record_id) for w in others))
+            .limit(_CANDIDATES)
+        )
+        if exclude:
+            candidates = candidates.where(t.record_id.not_in(sorted(exclude)))
 
-        name = RecordModel.search_text
-        name_words = literal(" ") + func.replace(name, "-", " ")
-        rank = case(
-            (name == full, 0),
-            (and_(name >= full, name < _successor(full)), 1),
-            (
-                and_(
-                    *(name_words.like(f"% {_like_escape(w)}%", escape="\\") for w in words)
-                ),
-                2,
-            ),
-            else_=3,
-        )
-        kind_rank = case(
-            *((RecordModel.kind == str(k), i) for i, k in enumerate(KIND_ORDER)),
-            else_=len(KIND_ORDER),
-        )
-        query = (
-            select(RecordModel)
-            .where(*conditions)
-            .order_by(rank, kind_rank, name, RecordModel.id)
+        r = _records.c
+        tier = case((and_(*(has_term(w, r.id, NAME_FIELD) for w in words)), 2), else_=3)
+        ranked = (
+            select(*_COLUMNS)
+            .where(_id_among(session, candidates), r.kind.in_(kinds))
+            .order_by(tier, _kind_rank(r.kind), r.search_text, r.id)
             .limit(limit)
         )
-        return list(session.execute(query).scalars())
+        return list(session.execute(ranked).all())
 
     def get(self, record_id: int) -> Record | None:
         with self._sessions() as session:
@@ -283,16 +391,12 @@ class SqlRecordRepository:
             return self._to_records(session, [model])[0]
 
     def associations(self, record_id: int) -> list[Record]:
-        kind_rank = case(
-            *((RecordModel.kind == str(k), i) for i, k in enumerate(KIND_ORDER)),
-            else_=len(KIND_ORDER),
-        )
         with self._sessions() as session:
             models = session.execute(
                 select(RecordModel)
                 .join(RecordAssociationModel, RecordAssociationModel.other_id == RecordModel.id)
                 .where(RecordAssociationModel.record_id == record_id)
-                .order_by(kind_rank, RecordModel.search_text, RecordModel.id)
+                .order_by(_kind_rank(), RecordModel.search_text, RecordModel.id)
             ).scalars()
             return self._to_records(session, list(models))
 
@@ -320,7 +424,8 @@ class SqlRecordRepository:
         with self._sessions() as session:
             return int(session.execute(query).scalar_one())
 
-    def _to_records(self, session: Session, models: Sequence[RecordModel]) -> list[Record]:
+    def _to_records(self, session: Session, models: Sequence[Any]) -> list[Record]:
+        """From ORM objects or rows of _COLUMNS, with each contact's company."""
         contact_ids = [m.id for m in models if m.kind == RecordKind.CONTACT]
         companies = _company_names(session, contact_ids)
         return [
@@ -353,8 +458,14 @@ class SqlRecordRepository:
 
         with write_session(self._sessions) as session:
             dialect = session.get_bind().dialect.name
+            big = dialect == "postgresql" and len(by_ext) >= _ANALYZE_AFTER
             existing = self._ids_for(session, [team_id], ext_ids)
             self._upsert(session, dialect, team_id, list(by_ext.values()), now)
+            if big:
+                # The planner has not seen these rows yet; without fresh statistics it
+                # picks sequential scans for every chunked IN lookup below. ANALYZE
+                # counts the rows this transaction inserted.
+                session.execute(text("ANALYZE records"))
             ids = self._ids_for(session, [team_id], ext_ids)
             imported = [ids[e] for e in ext_ids]
 
@@ -374,11 +485,15 @@ class SqlRecordRepository:
             _bulk_insert(
                 session, _assocs, [{"record_id": a, "other_id": b} for a, b in sorted(pairs)]
             )
+            if big:
+                session.execute(text("ANALYZE record_associations"))
             neighbours_after = self._contact_neighbours(session, imported)
 
             imported_set = set(imported)
             extra = sorted((neighbours_before | neighbours_after) - imported_set)
             self._rebuild_terms(session, team_id, by_ext, ids, extra)
+            if big:  # so the first searches after a large import are planned well
+                session.execute(text("ANALYZE record_terms"))
 
         return ImportResult(
             created=len(ext_ids) - len(existing),
@@ -419,25 +534,16 @@ class SqlRecordRepository:
             for r in rows
         ]
         dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        per_batch = max(1, _MAX_PARAMS // len(values[0]))
-        for batch in _chunks(values, per_batch):
-            stmt = dialect_insert(_records).values(list(batch))
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[_records.c.team_id, _records.c.external_id],
-                set_={
-                    col: stmt.excluded[col]
-                    for col in (
-                        "kind",
-                        "name",
-                        "email",
-                        "phone",
-                        "timezone",
-                        "search_text",
-                        "updated_at",
-                    )
-                },
-            )
-            session.execute(stmt)
+        stmt = dialect_insert(_records)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_records.c.team_id, _records.c.external_id],
+            set_={
+                col: stmt.excluded[col]
+                for col in ("kind", "name", "email", "phone", "timezone", "search_text", "updated_at")
+            },
+        )
+        for batch in _chunks(values, _BATCH_ROWS):
+            session.execute(stmt, list(batch))
 
     def _resolve_targets(
         self,
@@ -512,9 +618,45 @@ class SqlRecordRepository:
             session.execute(delete(_terms).where(_terms.c.record_id.in_(chunk)))
         term_rows: list[dict[str, Any]] = []
         for rid, s in stored.items():
-            for term in sorted(index_terms(s.name, s.email, s.phone, companies.get(rid, ()))):
-                term_rows.append({"record_id": rid, "term": term, "team_id": s.team_id})
+            terms = index_terms(s.name, s.email, s.phone, companies.get(rid, ()))
+            for term, field in sorted(terms.items()):
+                term_rows.append(
+                    {"record_id": rid, "term": term, "team_id": s.team_id, "field": field}
+                )
         _bulk_insert(session, _terms, term_rows)
+
+
+def _id_among(session: Session, candidates: Any) -> Any:
+    """`records.id IN (candidates)`, planned as primary-key lookups on both engines.
+
+    SQLite does that by itself. PostgreSQL estimates the subquery poorly and may
+    hash-join it against a scan of every record; `= ANY(ARRAY(subquery))` is run
+    once up front and then used as an index condition.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return _records.c.id == any_(func.array(candidates.scalar_subquery()))
+    return _records.c.id.in_(candidates)
+
+
+def _kind_rank(kind: Any = RecordModel.kind) -> Any:
+    return case(
+        *((kind == str(k), i) for i, k in enumerate(KIND_ORDER)),
+        else_=len(KIND_ORDER),
+    )
+
+
+# What search reads of a record (the Record fields, plus what ranking needs).
+_COLUMNS = (
+    _records.c.id,
+    _records.c.team_id,
+    _records.c.kind,
+    _records.c.external_id,
+    _records.c.name,
+    _records.c.email,
+    _records.c.phone,
+    _records.c.timezone,
+    _records.c.search_text,
+)
 
 
 def _teams(team_id: str) -> list[str]:
@@ -538,13 +680,21 @@ def _company_names(session: Session, contact_ids: Sequence[int]) -> dict[int, li
 
 
 def _bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Multi-row INSERTs: one statement per batch is several times faster than
-    executemany on both drivers, and needs no per-dialect COPY code."""
+    """Many rows, fast: COPY on PostgreSQL (psycopg's executemany is still one
+    statement per row, ~20x slower), executemany on SQLite (native and quick)."""
     if not rows:
         return
-    per_batch = max(1, _MAX_PARAMS // len(rows[0]))
-    for batch in _chunks(rows, per_batch):
-        session.execute(insert(table).values(list(batch)))
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        columns = list(rows[0])
+        driver_connection: Any = connection.connection.driver_connection
+        sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+        with driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+        return
+    for batch in _chunks(rows, _BATCH_ROWS):
+        session.execute(insert(table), list(batch))
 
 
 __all__ = [

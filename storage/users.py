@@ -67,6 +67,23 @@ class SqlUserRepository:
         row.refreshed_at = profile.refreshed_at
         row.extra = dict(profile.extra)
 
+    def teams(self) -> list[str]:
+        with self._sessions() as session:
+            return list(session.scalars(select(UserModel.team_id).distinct().order_by(UserModel.team_id)))
+
+    def list_users(self, team_id: str | None = None) -> list[UserProfile]:
+        query = select(UserModel).order_by(UserModel.team_id, UserModel.name)
+        if team_id:
+            query = query.where(UserModel.team_id == team_id)
+        with self._sessions() as session:
+            return [_to_profile(r) for r in session.scalars(query)]
+
+    def has_admin(self, team_id: str) -> bool:
+        with self._sessions() as session:
+            return session.scalars(
+                select(UserModel.id).where(UserModel.team_id == team_id, UserModel.is_admin.is_(True)).limit(1)
+            ).first() is not None
+
     def search(self, team_id: str, query: str, limit: int = 20) -> list[UserProfile]:
         """Teammates whose name or email starts with the query (case-insensitive)."""
         q = query.strip().lower()

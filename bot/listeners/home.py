@@ -10,16 +10,9 @@ from slack_sdk import WebClient
 from bot.listeners.meet import HELP, open_meet_modal, team_of, user_of
 from bot.profiles import ProfileService
 from bot.services import Services
-from bot.views.home import home_view
 
 
 def register(app: App, services: Services, profiles: ProfileService) -> None:
-    @app.event("app_home_opened")
-    def home_opened(event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        client.views_publish(user_id=event["user"], view=home_view())
-
     @app.event("app_mention")
     def mentioned(event: dict[str, Any], say: Say) -> None:
         say(text=HELP, thread_ts=event.get("thread_ts") or event.get("ts"))

@@ -6,20 +6,35 @@ Listeners stay thin: read the payload, call one use case, render the result.
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.availability import form_availability, submission_conflicts
 from bot.directory import DirectorySync
+from bot.listeners.report import handle_report_command, report_period_text
 from bot.profiles import ProfileService, SlackPeople, phone_region
 from bot.services import Services
 from bot.views.meet_modal import CALLBACK_ID, loading_view, meet_form_view, message_view
-from bot.views.meet_state import FormState, from_draft, parse_state, to_request, with_changes
+from bot.views.meet_state import (
+    FormState,
+    from_draft,
+    parse_state,
+    to_request,
+    when_block_id,
+    with_changes,
+)
 from bot.views.messages import confirmation_blocks, confirmation_text
-from bot.views.text import clip, parse_record_value, record_label, record_option
+from bot.views.text import clip, escape_mrkdwn, parse_record_value, record_label, record_option
+from bot.views.timeline_views import timeline_blocks
 from handlers.domain import Record, RecordKind
+from handlers.editing import ManageMeeting
+from handlers.i18n import language_for
 from handlers.meet_form import draft_meet_form
 from handlers.meetings import AttendeeKind, AttendeeRef
 from handlers.scheduling import Rejected, Scheduled, ScheduleMeeting
@@ -30,7 +45,9 @@ log = logging.getLogger(__name__)
 HELP = (
     "*/meet* opens the scheduling form. Add what you know and Meetline pre-fills it:\n"
     "• `/meet Jane Doe tomorrow 3pm 45m \"Demo\"`\n"
-    "• `/meet jutro o 15 pół godziny`"
+    "• `/meet jutro o 15 pół godziny`\n"
+    "*/meet report [period]* DMs you a meeting report with a chart and a CSV "
+    "(`last month`, `this week`, `last 30 days`, `2026-11-01..2026-11-30`, `zeszły miesiąc`…)."
 )
 
 
@@ -94,6 +111,7 @@ def open_meet_modal(
     state = from_draft(draft, channel=channel_id, attendees=attendees, associated=associated, record=record_opt,
                        default_reminders=ws.default_reminders, durations=ws.durations,
                        location_kind="video" if ws.video_default_on else "none")
+    state = form_availability(services, team_id, user_id, state)
     try:
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=render(state, ws))
     except SlackApiError as exc:
@@ -108,6 +126,7 @@ def render(state: FormState, ws: WorkspaceSettings) -> dict[str, Any]:
 def _rebuild(client: WebClient, body: dict[str, Any], state: FormState, services: Services) -> None:
     view = body.get("view") or {}
     ws = services.workspaces.get(team_of(body))
+    state = form_availability(services, team_of(body), user_of(body), state)
     try:
         client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=render(state, ws))
     except SlackApiError as exc:
@@ -118,6 +137,8 @@ def _rebuild(client: WebClient, body: dict[str, Any], state: FormState, services
 def _errors_for_view(errors: dict[str, str], view: dict[str, Any]) -> dict[str, str]:
     """Slack accepts errors only on input blocks present in the view."""
     present = {b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"}
+    revision = parse_state(view).when_revision  # the date/time inputs may carry a revision suffix
+    errors = {when_block_id(k, revision) if k in ("date", "time") else k: v for k, v in errors.items()}
     shown = {k: v for k, v in errors.items() if k in present}
     rest = [v for k, v in errors.items() if k not in present]
     if rest:
@@ -126,14 +147,37 @@ def _errors_for_view(errors: dict[str, str], view: dict[str, Any]) -> dict[str, 
     return shown
 
 
+def timeline_reply(services: Services, team_id: str, query: str) -> dict[str, Any]:
+    """`/meet timeline <record>`: the best-matching record's meetings, newest first."""
+    if not query:
+        return {"text": "Which record? Try `/meet timeline Jane Doe`."}
+    found = services.records.search(team_id, query, limit=1)
+    if not found:
+        return {"text": f"No record matches “{escape_mrkdwn(query)}”."}
+    record = found[0]
+    entries = services.meetings.timeline(record.id)
+    meetings = {mid: m for mid in {e.meeting_id for e in entries if e.meeting_id is not None}
+                if (m := services.meetings.get(mid)) is not None}
+    return {"text": f"Timeline of {record.name}", "blocks": timeline_blocks(record, entries, meetings)}
+
+
 def register(app: App, services: Services, profiles: ProfileService) -> None:
     directory = DirectorySync(services.users, services.clock)
 
     @app.command("/meet")
     def meet_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         text = (body.get("text") or "").strip()
+        period_text = report_period_text(text)
+        if period_text is not None:
+            handle_report_command(ack, body, client, services, profiles, team_id=team_of(body),
+                                  user_id=user_of(body), period_text=period_text)
+            return
         if text.lower() in ("help", "pomoc", "?") or not body.get("trigger_id"):
             ack(response_type="ephemeral", text=HELP)
+            return
+        word, _, rest = text.partition(" ")
+        if word.lower() in ("timeline", "historia"):
+            ack(response_type="ephemeral", **timeline_reply(services, team_of(body), rest.strip()))
             return
         ack()
         directory.maybe_start(client, team_of(body))
@@ -194,10 +238,25 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
                                             title=title, notices=()), services)
 
     @app.action("duration_select")
+    @app.action("date_pick")
+    @app.action("time_pick")
     @app.action("location_kind_select")
     def form_shape_changed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         _rebuild(client, body, parse_state(body.get("view") or {}), services)
+
+    @app.action(re.compile(r"^use_slot_\d+$"))
+    def use_slot(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """A suggested free time: set it (new block ids, or Slack keeps the old value)."""
+        ack()
+        state = parse_state(body.get("view") or {})
+        value = str((body.get("actions") or [{}])[0].get("value") or "")
+        try:
+            picked = datetime.strptime(value, "%Y-%m-%dT%H:%M")
+        except ValueError:
+            return
+        _rebuild(client, body, with_changes(state, day=picked.date(), time=picked.strftime("%H:%M"),
+                                            when_revision=state.when_revision + 1), services)
 
     @app.action("add_reminder")
     def add_reminder(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -215,17 +274,30 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
                 {"record": "This form has expired. Close it and run /meet again."}, view))
             return
         profile = profiles.get(client, team_id, user_id)
-        request = to_request(state, team_id=team_id, user_id=user_id, phone_region=phone_region(profile.locale))
-        schedule = ScheduleMeeting(services.records, services.meetings, SlackPeople(profiles, client), services.clock)
-        result = schedule(request)
+        language = language_for(profile.locale, services.workspaces.get(team_id).default_language)
+        request = to_request(state, team_id=team_id, user_id=user_id, phone_region=phone_region(profile.locale),
+                             language=language)
+        people = SlackPeople(profiles, client)
+        if state.meeting_id is not None:
+            manage = ManageMeeting(services.records, services.meetings, people, services.clock,
+                                   calendars=services.calendars, workspaces=services.workspaces)
+            result = manage.edit(state.meeting_id, request, profile)
+        else:
+            schedule = ScheduleMeeting(services.records, services.meetings, people, services.clock,
+                                       calendars=services.calendars, workspaces=services.workspaces)
+            conflicts = submission_conflicts(services, request)
+            result = schedule(request)
+            if isinstance(result, Scheduled) and result.created and conflicts:
+                result = replace(result, warnings=(*result.warnings, *conflicts))  # a warning, never an error
         if isinstance(result, Rejected):
             ack(response_action="errors", errors=_errors_for_view(result.errors, view))
             return
         assert isinstance(result, Scheduled)
-        ack(response_action="update", view=message_view("Meeting scheduled", confirmation_text(result)))
-        if result.created:
+        heading = "Meeting updated" if state.meeting_id is not None else "Meeting scheduled"
+        ack(response_action="update", view=message_view(heading, confirmation_text(result)))
+        if result.created or state.meeting_id is not None:
             try:
                 client.chat_postMessage(channel=user_id, text=confirmation_text(result),
-                                        blocks=confirmation_blocks(result))
+                                        blocks=confirmation_blocks(result, heading))
             except SlackApiError as exc:
                 log.warning("confirmation DM failed: %s", exc.response.get("error"))

@@ -11,10 +11,16 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.listeners.manage import publish_home
 from bot.listeners.meet import team_of, user_of
 from bot.profiles import ProfileService
 from bot.services import Services
-from bot.views.messages import outcome_blocks, outcome_change_blocks, outcome_prompt_text
+from bot.views.messages import (
+    digest_blocks,
+    outcome_blocks,
+    outcome_change_blocks,
+    outcome_prompt_text,
+)
 from handlers.outcomes import RecordOutcome
 
 log = logging.getLogger(__name__)
@@ -29,32 +35,42 @@ def _value(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def register(app: App, services: Services, profiles: ProfileService) -> None:
-    record = RecordOutcome(services.meetings, services.clock)
-
     def refuse(client: WebClient, body: dict[str, Any], text: str) -> None:
         channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
         if channel:
             client.chat_postEphemeral(channel=channel, user=user_of(body), text=text)
 
-    @app.action(re.compile(r"^outcome_(?!change$)[a-z0-9_]+$"))
+    @app.action(re.compile(r"^outcome_(?!change)[a-z0-9_]+(:\d+)?$"))
     def outcome_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         value = _value(body)
         if not isinstance(value.get("m"), int) or not isinstance(value.get("o"), str):
             return
         actor = profiles.get(client, team_of(body), user_of(body))
-        result = record(value["m"], value["o"], actor)
+        outcomes = services.workspaces.get(actor.team_id).outcomes
+        result = RecordOutcome(services.meetings, services.clock, outcomes)(value["m"], value["o"], actor)
         if not result.ok or result.meeting is None:
             refuse(client, body, result.message)
             return
         container = body.get("container") or {}
+        if container.get("type") == "view":  # clicked in App Home
+            publish_home(client, services, team_of(body), user_of(body))
+            return
+        block_id = str((body.get("actions") or [{}])[0].get("block_id") or "")
+        if block_id.startswith("digest_outcome_"):  # one line of the daily digest
+            waiting = services.meetings.awaiting_outcome(actor.team_id, actor.slack_user_id, services.clock.now(), 20)
+            blocks = digest_blocks(waiting, outcomes) if waiting else [
+                {"type": "section", "block_id": "digest_done", "text": {"type": "mrkdwn", "text": "All caught up."}}]
+            client.chat_update(channel=str(container.get("channel_id")), ts=str(container.get("message_ts")),
+                               text="Meetings waiting for an outcome", blocks=blocks)
+            return
         try:
             client.chat_update(channel=str(container.get("channel_id")), ts=str(container.get("message_ts")),
-                               text=outcome_prompt_text(result.meeting), blocks=outcome_blocks(result.meeting))
+                               text=outcome_prompt_text(result.meeting), blocks=outcome_blocks(result.meeting, outcomes))
         except SlackApiError as exc:
             log.warning("updating the outcome message failed: %s", exc.response.get("error"))
 
-    @app.action("outcome_change")
+    @app.action(re.compile(r"^outcome_change(:\d+)?$"))
     def outcome_change(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         value = _value(body)
@@ -67,4 +83,5 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             return
         container = body.get("container") or {}
         client.chat_update(channel=str(container.get("channel_id")), ts=str(container.get("message_ts")),
-                           text=outcome_prompt_text(meeting), blocks=outcome_change_blocks(meeting))
+                           text=outcome_prompt_text(meeting),
+                           blocks=outcome_change_blocks(meeting, services.workspaces.get(meeting.team_id).outcomes))

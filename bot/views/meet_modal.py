@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.views.meet_state import DURATIONS, FormState, Option
+from bot.views.meet_state import DURATIONS, FormState, Option, when_block_id
 from bot.views.text import clip, mrkdwn, plain
 from handlers.meetings import MAX_REMINDERS, VIDEO_PROVIDERS, LocationKind, ReminderUnit
 
@@ -108,8 +108,9 @@ def _when_blocks(state: FormState, durations: Sequence[int]) -> list[dict[str, A
     lengths = [_opt(str(m), f"{m} min" if m < 60 else f"{m // 60} h {m % 60} min".replace(" 0 min", ""))
                for m in durations] + [_opt("custom", "Custom…")]
     blocks = [
-        _input("date", "Date", date_el),
-        _input("time", "Start time", time_el, hint=f"In your Slack time zone, {state.timezone}."),
+        _input(when_block_id("date", state.when_revision), "Date", date_el, dispatch=True),
+        _input(when_block_id("time", state.when_revision), "Start time", time_el,
+               hint=f"In your Slack time zone, {state.timezone}.", dispatch=True),
         _input("duration", "Duration", _static("duration_select", lengths, state.duration, "How long"),
                dispatch=True),
     ]
@@ -120,6 +121,20 @@ def _when_blocks(state: FormState, durations: Sequence[int]) -> list[dict[str, A
         if state.duration_custom:
             custom["initial_value"] = state.duration_custom
         blocks.append(_input("duration_custom", "Duration in minutes", custom))
+    blocks.extend(_conflict_blocks(state))
+    return blocks
+
+
+def _conflict_blocks(state: FormState) -> list[dict[str, Any]]:
+    """Calendar warnings under the time, with free alternatives one click away."""
+    if not state.conflicts:
+        return []
+    blocks: list[dict[str, Any]] = [{"type": "context", "block_id": "conflicts", "elements": [
+        mrkdwn(":calendar: " + clip(" ".join(state.conflicts), 2900))]}]
+    if state.suggestions:
+        blocks.append({"type": "actions", "block_id": "conflict_slots", "elements": [
+            {"type": "button", "action_id": f"use_slot_{i}", "text": plain(f"Use {label}", 75), "value": value}
+            for i, (value, label) in enumerate(state.suggestions[:5])]})
     return blocks
 
 
@@ -184,6 +199,13 @@ def meet_form_view(state: FormState, meeting_types: Sequence[str] = (),
     blocks.append(_input("record", "Record", record_el, dispatch=True,
                          hint="The contact, company, deal or ticket this meeting is about."))
     blocks.extend(_when_blocks(state, durations))
+    host_el: dict[str, Any] = {"type": "users_select", "action_id": "host_select",
+                               "placeholder": plain("You", 150)}
+    if state.host:
+        host_el["initial_user"] = state.host
+    blocks.append(_input("host", "Host", host_el, optional=True,
+                         hint="Whose calendar the meeting goes in. Booking for a teammate needs Professional or "
+                              "Enterprise seats for you both and their connected calendar."))
     blocks.append(_input("title", "Title", _text("title_input", state.title, "e.g. Demo with Acme", max_length=250)))
     if meeting_types:
         types = [_opt(t[:75], t) for t in meeting_types[:100]]

@@ -13,9 +13,11 @@ from datetime import date, time
 from typing import TYPE_CHECKING, Any
 
 from handlers.meetings import (
+    AttendeeKind,
     AttendeeRef,
     Location,
     LocationKind,
+    Meeting,
     MeetingRequest,
     ReminderSpec,
     ReminderUnit,
@@ -52,6 +54,14 @@ class FormState:
     associated: tuple[Option, ...] = ()
     notices: tuple[str, ...] = ()
     meeting_id: int | None = None  # set when editing
+    host: str | None = None  # Slack user id; None means the user filling the form
+    # Calendar notices next to the time: warnings (never errors) and free alternatives
+    # as ("YYYY-MM-DDTHH:MM" in `timezone`, label) for the "use_slot_N" buttons.
+    conflicts: tuple[str, ...] = ()
+    suggestions: tuple[Option, ...] = ()
+    # Bumped when the app sets the date/time itself: Slack keeps what an input holds while
+    # its block_id stays the same, so a new value needs new block ids (see when_block_id).
+    when_revision: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def metadata(self) -> str:
@@ -60,7 +70,14 @@ class FormState:
             meta["ch"] = self.channel
         if self.meeting_id is not None:
             meta["m"] = self.meeting_id
+        if self.when_revision:
+            meta["w"] = self.when_revision
         return json.dumps(meta, separators=(",", ":"))
+
+
+def when_block_id(name: str, revision: int) -> str:
+    """The block id of the "date"/"time" input at a given revision ("date", "date_1", …)."""
+    return name if not revision else f"{name}_{revision}"
 
 
 def read_metadata(raw: str | None) -> dict[str, Any]:
@@ -126,7 +143,9 @@ def parse_state(view: dict[str, Any]) -> FormState:
     """Read a submitted (or in-progress) modal; unknown or malformed parts become empty."""
     meta = read_metadata(view.get("private_metadata"))
     values = view.get("state", {}).get("values", {}) or {}
-    day_raw = _value(values, "date", "date_pick").get("selected_date")
+    raw_revision = meta.get("w")
+    revision = raw_revision if isinstance(raw_revision, int) else 0
+    day_raw = _value(values, when_block_id("date", revision), "date_pick").get("selected_date")
     try:
         day = date.fromisoformat(day_raw) if isinstance(day_raw, str) else None
     except ValueError:
@@ -158,7 +177,8 @@ def parse_state(view: dict[str, Any]) -> FormState:
         meeting_id=meta.get("m") if isinstance(meta.get("m"), int) else None,
         record=_option(_value(values, "record", "record_select").get("selected_option")),
         day=day,
-        time=_value(values, "time", "time_pick").get("selected_time"),
+        time=_value(values, when_block_id("time", revision), "time_pick").get("selected_time"),
+        when_revision=revision,
         duration=duration_opt[0] if duration_opt else "30",
         duration_custom=_value(values, "duration_custom", "duration_custom_input").get("value"),
         title=str(_value(values, "title", "title_input").get("value") or ""),
@@ -173,6 +193,7 @@ def parse_state(view: dict[str, Any]) -> FormState:
         description=str(_value(values, "description", "description_input").get("value") or ""),
         notes=notes if isinstance(notes, dict) else None,
         associated=_options(_value(values, "associated", "associated_select").get("selected_options")),
+        host=_value(values, "host", "host_select").get("selected_user"),
     )
 
 
@@ -190,7 +211,10 @@ def _time(text: str | None) -> time | None:
         return None
 
 
-def to_request(state: FormState, *, team_id: str, user_id: str, phone_region: str | None) -> MeetingRequest:
+def to_request(state: FormState, *, team_id: str, user_id: str, phone_region: str | None,
+               language: str = "en") -> MeetingRequest:
+    """The submission as a request; `language` (handlers.i18n.language_for of the user's
+    Slack locale) is the language the rules answer in."""
     record_id = _int(state.record[0][2:]) if state.record and state.record[0].startswith("r:") else None
     duration = _int(state.duration_custom) if state.duration == "custom" else _int(state.duration)
     refs = tuple(r for r in (AttendeeRef.decode(v) for v, _ in state.attendees) if r)
@@ -214,7 +238,7 @@ def to_request(state: FormState, *, team_id: str, user_id: str, phone_region: st
         idempotency_key=state.key,
         team_id=team_id,
         organizer_id=user_id,
-        host_id=user_id,
+        host_id=state.host or user_id,
         timezone=state.timezone,
         record_id=record_id,
         title=state.title,
@@ -230,8 +254,62 @@ def to_request(state: FormState, *, team_id: str, user_id: str, phone_region: st
         meeting_type=state.meeting_type,
         associated_record_ids=associated,
         phone_region=phone_region,
+        language=language,
     )
 
 
 def with_changes(state: FormState, **changes: Any) -> FormState:
     return replace(state, **changes)
+
+
+def from_meeting(
+    meeting: Meeting,
+    *,
+    key: str,
+    labels: dict[int, str],
+    durations: tuple[int, ...] = DURATIONS,
+) -> FormState:
+    """The edit form: the stored meeting in the host's zone. `labels` names records by id."""
+    from zoneinfo import ZoneInfo
+
+    local = meeting.start_utc.astimezone(ZoneInfo(meeting.timezone))
+    duration = str(meeting.duration_minutes) if meeting.duration_minutes in durations else "custom"
+    attendees = tuple(
+        (AttendeeRef(AttendeeKind.CONTACT, str(a.record_id)).encode(), labels.get(a.record_id, a.name))
+        if a.record_id is not None
+        else (AttendeeRef(AttendeeKind.USER, str(a.slack_user_id)).encode(), f"@{a.name}")
+        for a in meeting.attendees
+        if a.record_id is not None or a.slack_user_id
+    )
+    reminders = []
+    for r in sorted(meeting.reminders, key=lambda r: -r.offset_minutes)[:3]:
+        for unit, size in (("weeks", 10080), ("days", 1440), ("hours", 60), ("minutes", 1)):
+            if r.offset_minutes % size == 0:
+                reminders.append((str(r.offset_minutes // size), unit))
+                break
+    record_opt = None
+    if meeting.record_id is not None:
+        record_opt = (f"r:{meeting.record_id}", labels.get(meeting.record_id, "Record"))
+    return FormState(
+        timezone=meeting.timezone,
+        key=key,
+        meeting_id=meeting.id,
+        record=record_opt,
+        day=local.date(),
+        time=local.strftime("%H:%M"),
+        duration=duration,
+        duration_custom=str(meeting.duration_minutes) if duration == "custom" else None,
+        title=meeting.title,
+        meeting_type=meeting.meeting_type,
+        attendees=attendees,
+        location_kind=meeting.location.kind.value,
+        location_detail=meeting.location.detail,
+        video_provider=meeting.location.provider,
+        reminders=tuple(reminders),
+        reminder_rows=max(1, len(reminders)),
+        include_description=meeting.include_description_in_reminders,
+        description=meeting.description,
+        notes=meeting.notes,
+        associated=tuple((f"r:{rid}", labels.get(rid, f"Record {rid}")) for rid in meeting.record_ids),
+        host=meeting.host_id,
+    )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
+from bot.views.manage_views import meeting_manage_actions
 from bot.views.text import clip, escape_mrkdwn, mrkdwn, plain, slack_date
 from handlers.domain import Record
 from handlers.meetings import DEFAULT_OUTCOMES, OUTCOME_SCHEDULED, Meeting
@@ -36,11 +38,20 @@ def confirmation_text(result: Scheduled) -> str:
     return clip("\n".join(lines), 2900) if len("\n".join(lines)) > 2900 else "\n".join(lines)
 
 
-def confirmation_blocks(result: Scheduled) -> list[dict[str, Any]]:
-    return [
-        {"type": "header", "block_id": "head", "text": plain("Meeting scheduled", 150)},
+def confirmation_blocks(result: Scheduled, heading: str = "Meeting scheduled") -> list[dict[str, Any]]:
+    blocks = [
+        {"type": "header", "block_id": "head", "text": plain(heading, 150)},
         {"type": "section", "block_id": "summary", "text": mrkdwn(confirmation_text(result))},
     ]
+    if result.meeting.status != "cancelled":
+        blocks.append(meeting_manage_actions(result.meeting))
+    return blocks
+
+
+def cancelled_blocks(meeting: Meeting) -> list[dict[str, Any]]:
+    return [{"type": "section", "block_id": "cancelled",
+             "text": mrkdwn(f":x: *{escape_mrkdwn(meeting.title)}* ({when_text(meeting)}) was cancelled. "
+                            "Attendees get a cancellation.")}]
 
 
 def mention_text(meeting: Meeting, record: Record | None) -> str:
@@ -75,20 +86,37 @@ def outcome_blocks(meeting: Meeting, outcomes: tuple[str, ...] = DEFAULT_OUTCOME
         summary += "\nWith: " + ", ".join(escape_mrkdwn(a.name or a.email or "") for a in meeting.attendees[:10])
     blocks: list[dict[str, Any]] = [{"type": "section", "block_id": "summary", "text": mrkdwn(clip(summary, 2900))}]
     if meeting.outcome == OUTCOME_SCHEDULED:
-        blocks.append({"type": "actions", "block_id": "outcome", "elements": [
-            {"type": "button", "action_id": f"outcome_{code.lower()}", "text": plain(outcome_label(code), 75),
-             "value": json.dumps({"m": meeting.id, "o": code}), **({"style": "primary"} if code == "COMPLETED" else {})}
-            for code in outcomes[:24]
-        ]})
+        blocks.append(outcome_buttons(meeting, outcomes))
     else:
         blocks.append({"type": "section", "block_id": "outcome_set",
                        "text": mrkdwn(f"Outcome: *{escape_mrkdwn(outcome_label(meeting.outcome))}*"),
-                       "accessory": {"type": "button", "action_id": "outcome_change", "text": plain("Change", 75),
+                       "accessory": {"type": "button", "action_id": f"outcome_change:{meeting.id}", "text": plain("Change", 75),
                                      "value": json.dumps({"m": meeting.id})}})
     return blocks
+
+
+def outcome_buttons(meeting: Meeting, outcomes: tuple[str, ...] = DEFAULT_OUTCOMES,
+                    block_id: str = "outcome") -> dict[str, Any]:
+    return {"type": "actions", "block_id": block_id, "elements": [
+        {"type": "button", "action_id": f"outcome_{code.lower()}:{meeting.id}", "text": plain(outcome_label(code), 75),
+         "value": json.dumps({"m": meeting.id, "o": code}), **({"style": "primary"} if code == "COMPLETED" else {})}
+        for code in outcomes[:25]
+    ]}
 
 
 def outcome_change_blocks(meeting: Meeting, outcomes: tuple[str, ...] = DEFAULT_OUTCOMES) -> list[dict[str, Any]]:
     """Buttons again, to change an outcome already set."""
     reopened = Meeting(**{**meeting.__dict__, "outcome": OUTCOME_SCHEDULED})
     return outcome_blocks(reopened, outcomes)
+
+
+def digest_blocks(meetings: Sequence[Meeting], outcomes: tuple[str, ...] = DEFAULT_OUTCOMES) -> list[dict[str, Any]]:
+    """The daily list of meetings without an outcome, each with its buttons (≤50 blocks)."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "block_id": "digest_head",
+         "text": mrkdwn(f"*{len(meetings)} meeting(s) still need an outcome.* One click each:")},
+    ]
+    for m in list(meetings)[:24]:
+        blocks.append({"type": "section", "block_id": f"digest_{m.id}", "text": mrkdwn(outcome_prompt_text(m))})
+        blocks.append(outcome_buttons(m, outcomes, block_id=f"digest_outcome_{m.id}"))
+    return blocks

@@ -12,6 +12,7 @@ import os
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import storage.calendar_models  # noqa: F401  (registers the calendar tables on Base)
 from storage.db import make_engine, normalize_url
 from storage.models import Base
 

@@ -13,7 +13,3 @@ def stack(database_url: str, tmp_path: Path) -> Iterator[Stack]:
     with running_stack(database_url, tmp_path) as running:
         yield running
 
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:  # TEMP until the root conftest lands
-    return f"sqlite:///{tmp_path / 'e2e.db'}"

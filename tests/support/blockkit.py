@@ -327,7 +327,7 @@ def _view_extra_checks(view: dict[str, Any], *, repeated_action_ids_ok: bool) ->
 # ---------------------------------------------------------------------- public validators
 
 
-def view_errors(view: dict[str, Any], *, allow_repeated_action_ids: bool = False) -> list[str]:
+def view_errors(view: dict[str, Any], *, allow_repeated_action_ids: bool = True) -> list[str]:
     """All problems found in a modal or Home tab view (empty list = valid)."""
     if not isinstance(view, dict):
         return ["$: view is not an object"]
@@ -345,7 +345,7 @@ def view_errors(view: dict[str, Any], *, allow_repeated_action_ids: bool = False
     return list(dict.fromkeys(errors))
 
 
-def validate_modal(view: dict[str, Any], *, allow_repeated_action_ids: bool = False) -> None:
+def validate_modal(view: dict[str, Any], *, allow_repeated_action_ids: bool = True) -> None:
     """Assert ``view`` is a valid modal (views.open / views.push / views.update)."""
     if not isinstance(view, dict) or view.get("type") != "modal":
         _raise(
@@ -357,7 +357,7 @@ def validate_modal(view: dict[str, Any], *, allow_repeated_action_ids: bool = Fa
     _raise("modal", view_errors(view, allow_repeated_action_ids=allow_repeated_action_ids))
 
 
-def validate_home(view: dict[str, Any], *, allow_repeated_action_ids: bool = False) -> None:
+def validate_home(view: dict[str, Any], *, allow_repeated_action_ids: bool = True) -> None:
     """Assert ``view`` is a valid Home tab view (views.publish).
 
     Slack only requires action_ids to be unique within a block; by default this also rejects
@@ -373,7 +373,7 @@ def validate_home(view: dict[str, Any], *, allow_repeated_action_ids: bool = Fal
     _raise("home view", view_errors(view, allow_repeated_action_ids=allow_repeated_action_ids))
 
 
-def validate_view(view: dict[str, Any], *, allow_repeated_action_ids: bool = False) -> None:
+def validate_view(view: dict[str, Any], *, allow_repeated_action_ids: bool = True) -> None:
     """Dispatch on ``view["type"]`` to :func:`validate_modal` / :func:`validate_home`."""
     kind = view.get("type") if isinstance(view, dict) else None
     _raise(
@@ -510,7 +510,7 @@ def validate_options_response(body: dict[str, Any]) -> None:
     _raise("options response", errors)
 
 
-def assert_all_views_valid(fake: FakeSlack, *, allow_repeated_action_ids: bool = False) -> int:
+def assert_all_views_valid(fake: FakeSlack, *, allow_repeated_action_ids: bool = True) -> int:
     """Validate every view sent with views.open/update/push/publish and every ``blocks`` sent
     with chat.postMessage/chat.update/chat.postEphemeral or to a response_url, as recorded by
     ``fake``. Raises one AssertionError listing all problems; returns how many payloads were

@@ -14,6 +14,11 @@ Bolt runs listeners in a thread after ``ack()``: poll with :meth:`FakeSlack.wait
 
 ``response_url`` posts (Bolt's ``respond()``) are accepted at ``fake.response_url()`` and
 recorded with method ``"response_url"``.
+
+File uploads (``WebClient.files_upload_v2``) work like Slack's: files.getUploadURLExternal
+returns an ``upload_url`` on the fake itself, the bytes POSTed (or PUT) there are kept
+(recorded with method ``"file_upload"``), and files.completeUploadExternal shares them.
+:meth:`FakeSlack.uploaded_files` returns the shared files with their bytes.
 """
 
 from __future__ import annotations
@@ -37,10 +42,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["Call", "FakeSlack", "RESPONSE_URL_METHOD"]
+__all__ = ["Call", "FILE_UPLOAD_METHOD", "FakeSlack", "RESPONSE_URL_METHOD"]
 
 #: ``Call.method`` used for posts to ``/response/<anything>`` (``respond()`` / response_url).
 RESPONSE_URL_METHOD = "response_url"
+
+#: ``Call.method`` used for the bytes sent to an upload_url from files.getUploadURLExternal.
+FILE_UPLOAD_METHOD = "file_upload"
 
 #: Form fields that slack_sdk (or an app) may send JSON-encoded; they are decoded in ``Call.args``.
 JSON_FIELDS = frozenset(
@@ -211,6 +219,8 @@ class FakeSlack:
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._view_seq = itertools.count(1)
         self._ts_seq = itertools.count(1)
+        self._files: dict[str, dict[str, Any]] = {}
+        self._file_seq = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -418,6 +428,17 @@ class FakeSlack:
                 raise KeyError(view_id or external_id)
             return copy.deepcopy(self._views[view_id])
 
+    def uploaded_files(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Files shared with files.completeUploadExternal, oldest first: ``id``, ``name``,
+        ``title``, ``alt_txt``, ``snippet_type``, ``channels``, ``initial_comment`` and the
+        uploaded ``data`` (bytes)."""
+        with self._lock:
+            return [
+                copy.deepcopy(f)
+                for f in self._files.values()
+                if f["completed"] and (channel is None or channel in f["channels"])
+            ]
+
     def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
         """Messages posted with chat.postMessage (as updated by chat.update), oldest first."""
         with self._lock:
@@ -440,11 +461,14 @@ class FakeSlack:
         route = split.path
         lower_headers = {k.lower(): v for k, v in headers.items()}
         args: dict[str, Any] = _parse_form(split.query) if split.query else {}
-        args.update(self._parse_body(lower_headers.get("content-type", ""), body))
+        if not route.startswith("/upload/"):  # upload bodies are raw file bytes
+            args.update(self._parse_body(lower_headers.get("content-type", ""), body))
         _decode_json_fields(args)
 
         if route.startswith("/response/"):
             method = RESPONSE_URL_METHOD
+        elif route.startswith("/upload/"):
+            method = FILE_UPLOAD_METHOD
         elif route.startswith("/api/"):
             method = route[len("/api/") :].strip("/")
         else:
@@ -455,6 +479,8 @@ class FakeSlack:
             if reply is None:
                 if method == RESPONSE_URL_METHOD:
                     reply = _Reply(200, b"ok", "text/html")
+                elif method == FILE_UPLOAD_METHOD:
+                    reply = self._receive_upload(route, body)
                 elif not method or "." not in method:
                     reply = _json_reply({"ok": False, "error": "unknown_method"}, status=404)
                 else:
@@ -794,6 +820,75 @@ class FakeSlack:
         channel_id = "D" + ids[0] if len(ids) == 1 else "G" + "".join(ids)
         return {"ok": True, "no_op": True, "already_open": True, "channel": {"id": channel_id}}
 
+    def _m_files_get_upload_url_external(self, args: dict[str, Any]) -> dict[str, Any]:
+        filename = args.get("filename")
+        try:
+            length = int(args.get("length") or 0)
+        except (TypeError, ValueError):
+            length = 0
+        if not filename or length <= 0:
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._file_seq):010d}"
+        self._files[file_id] = {
+            "id": file_id,
+            "name": str(filename),
+            "title": str(filename),
+            "length": length,
+            "alt_txt": args.get("alt_txt"),
+            "snippet_type": args.get("snippet_type"),
+            "data": None,
+            "completed": False,
+            "channels": [],
+            "initial_comment": None,
+        }
+        return {"ok": True, "upload_url": f"{self.root_url}/upload/v1/{file_id}", "file_id": file_id}
+
+    def _receive_upload(self, route: str, body: bytes) -> _Reply:
+        file_id = route.rstrip("/").rsplit("/", 1)[-1]
+        stored = self._files.get(file_id)
+        if stored is None or stored["completed"]:
+            return _Reply(404, b"file not found", "text/plain")
+        stored["data"] = body
+        return _Reply(200, f"OK - {len(body)}".encode(), "text/plain")
+
+    def _m_files_complete_upload_external(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = args.get("files")
+        if isinstance(files, str):
+            try:
+                files = json.loads(files)
+            except ValueError:
+                files = None
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        channels = [c for c in str(args.get("channels") or args.get("channel_id") or "").split(",") if c]
+        chosen = []
+        for item in files:
+            stored = self._files.get(str(item.get("id") if isinstance(item, dict) else ""))
+            if stored is None or stored["completed"]:
+                return {"ok": False, "error": "file_not_found"}
+            if stored["data"] is None:
+                return {"ok": False, "error": "file_upload_not_complete"}
+            if len(stored["data"]) != stored["length"]:
+                return {"ok": False, "error": "file_size_mismatch"}
+            chosen.append((stored, item))
+        shared = []
+        for stored, item in chosen:
+            stored.update(completed=True, channels=channels, initial_comment=args.get("initial_comment"),
+                          title=str(item.get("title") or stored["name"]))
+            shared.append(self._public_file(stored))
+        return {"ok": True, "files": shared}
+
+    def _public_file(self, stored: Mapping[str, Any]) -> dict[str, Any]:
+        return {"id": stored["id"], "name": stored["name"], "title": stored["title"],
+                "size": len(stored["data"] or b""), "channels": list(stored["channels"]),
+                "user": self.bot_user_id}
+
+    def _m_files_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        stored = self._files.get(str(args.get("file") or ""))
+        if stored is None or not stored["completed"]:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "file": self._public_file(stored)}
+
     def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self._users.get(str(args.get("user", "")))
         if user is None:
@@ -848,6 +943,9 @@ _HANDLERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
     "users.info": FakeSlack._m_users_info,
     "users.list": FakeSlack._m_users_list,
     "users.lookupByEmail": FakeSlack._m_users_lookup_by_email,
+    "files.getUploadURLExternal": FakeSlack._m_files_get_upload_url_external,
+    "files.completeUploadExternal": FakeSlack._m_files_complete_upload_external,
+    "files.info": FakeSlack._m_files_info,
 }
 
 
@@ -890,6 +988,9 @@ def _make_handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             self._serve()
 
         def do_GET(self) -> None:  # noqa: N802
+            self._serve()
+
+        def do_PUT(self) -> None:  # noqa: N802 (upload URLs accept PUT too)
             self._serve()
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002

@@ -90,8 +90,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_records"),
         sa.UniqueConstraint("team_id", "external_id", name="uq_records_team_id_external_id"),
     )
-    op.create_index("ix_records_team_id_updated_at", "records", ["team_id", "updated_at"])
-    op.create_index("ix_records_team_id_search_text", "records", ["team_id", "search_text"])
+    op.create_index("ix_records_team_id_updated_at", "records", ["team_id", "updated_at", "id"])
+    op.create_index(
+        "ix_records_team_id_kind_search_text", "records", ["team_id", "kind", "search_text"]
+    )
 
     op.create_table(
         "record_associations",
@@ -118,6 +120,7 @@ def upgrade() -> None:
         sa.Column("record_id", sa.Integer(), nullable=False),
         sa.Column("term", TERM, nullable=False),
         sa.Column("team_id", sa.String(32), nullable=False, server_default=""),
+        sa.Column("field", sa.SmallInteger(), nullable=False, server_default="0"),
         sa.ForeignKeyConstraint(
             ["record_id"],
             ["records.id"],
@@ -125,9 +128,12 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("record_id", "term", name="pk_record_terms"),
+        sqlite_with_rowid=False,
     )
     # Covering index: a prefix lookup is an index-only range scan on both engines.
-    op.create_index("ix_record_terms_lookup", "record_terms", ["team_id", "term", "record_id"])
+    op.create_index(
+        "ix_record_terms_lookup", "record_terms", ["team_id", "field", "term", "record_id"]
+    )
 
     op.create_table(
         "meetings",

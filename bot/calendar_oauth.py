@@ -1,0 +1,352 @@
+"""Connecting Google and Microsoft 365 calendars: the signed start links, the OAuth
+redirects and callbacks under /oauth/, and the wiring of the calendar directory.
+
+Flow: the App Home shows a URL button to `PUBLIC_URL/oauth/<provider>/start?s=…`, where
+`s` is a short-lived token sealed with SECRET_KEY naming the Slack team and user. The
+start endpoint creates the one-time OAuth `state` and keeps the PKCE verifier (Google) or
+msal's flow dict (Microsoft) in `calendar_oauth_flows`, then redirects to the provider.
+The callback takes that row (once), exchanges the code, stores the tokens encrypted and
+DMs the user. Nothing secret ever travels through Slack or the browser beyond the code.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import logging
+import os
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlencode
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.settings import Settings
+from bot.views.calendar_views import CalendarHome, calendar_section
+from handlers.ports import Clock
+from storage.calendar_connections import CalendarConfig, SqlCalendarDirectory
+from storage.crypto import SecretBox, SecretBoxError
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+StartResponse = Callable[..., Any]
+OnConnected = Callable[[str, str, str, str | None], None]  # team, user, provider, email
+
+GOOGLE_SCOPES = [
+    "openid",
+    "https://www.googleapis.com/auth/userinfo.email",
+    "https://www.googleapis.com/auth/calendar.events",
+    "https://www.googleapis.com/auth/calendar.freebusy",
+]
+GOOGLE_REQUIRED_SCOPE = "https://www.googleapis.com/auth/calendar.events"
+MS_SCOPES = ["Calendars.ReadWrite", "User.Read"]  # openid/profile/offline_access are added by msal
+MS_AUTHORITY_HOST = "https://login.microsoftonline.com"
+LINK_LIFETIME = timedelta(hours=1)
+FLOW_LIFETIME = timedelta(minutes=15)
+OAUTH_PROVIDERS = ("google", "microsoft")
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+def calendar_config(settings: Settings) -> CalendarConfig:
+    return CalendarConfig(
+        google_client_id=settings.GOOGLE_CLIENT_ID,
+        google_client_secret=settings.GOOGLE_CLIENT_SECRET,
+        google_api_url=settings.GOOGLE_API_URL,
+        ms_client_id=settings.MS_CLIENT_ID,
+        ms_client_secret=settings.MS_CLIENT_SECRET,
+        ms_tenant_id=settings.MS_TENANT_ID or "common",
+        graph_api_url=settings.GRAPH_API_URL,
+        zoom_account_id=settings.ZOOM_ACCOUNT_ID,
+        zoom_client_id=settings.ZOOM_CLIENT_ID,
+        zoom_client_secret=settings.ZOOM_CLIENT_SECRET,
+        zoom_api_url=settings.ZOOM_API_URL,
+    )
+
+
+def build_calendar_directory(settings: Settings, sessions: sessionmaker[Session]) -> SqlCalendarDirectory:
+    box = SecretBox(settings.SECRET_KEY) if settings.SECRET_KEY else None
+    return SqlCalendarDirectory(sessions, box, calendar_config(settings))
+
+
+def start_link(settings: Settings, provider: str, team_id: str, user_id: str, now: datetime) -> str | None:
+    """A one-hour link that starts the provider's sign-in for this Slack user, or None when
+    the provider is not set up on this server (or PUBLIC_URL / SECRET_KEY is missing)."""
+    if not settings.PUBLIC_URL or not settings.SECRET_KEY:
+        return None
+    if provider == "google" and not (settings.GOOGLE_CLIENT_ID and settings.GOOGLE_CLIENT_SECRET):
+        return None
+    if provider == "microsoft" and not (settings.MS_CLIENT_ID and settings.MS_CLIENT_SECRET):
+        return None
+    sealed = SecretBox(settings.SECRET_KEY).encrypt(json.dumps(
+        {"t": team_id, "u": user_id, "p": provider, "x": int((now + LINK_LIFETIME).timestamp())}))
+    return f"{settings.PUBLIC_URL.rstrip('/')}/oauth/{provider}/start?{urlencode({'s': sealed})}"
+
+
+def home_section(settings: Settings, store: SqlCalendarDirectory, clock: Clock) -> Callable[[str, str],
+                                                                                              list[dict[str, Any]]]:
+    """The App Home hook (Services.home_sections): the user's calendar section."""
+
+    def section(team_id: str, user_id: str) -> list[dict[str, Any]]:
+        status = store.status(team_id, user_id)
+        now = clock.now()
+        missing = []
+        if not settings.PUBLIC_URL:
+            missing.append("`PUBLIC_URL`")
+        if not (settings.GOOGLE_CLIENT_ID and settings.GOOGLE_CLIENT_SECRET):
+            missing.append("`GOOGLE_CLIENT_ID`/`GOOGLE_CLIENT_SECRET`")
+        if not (settings.MS_CLIENT_ID and settings.MS_CLIENT_SECRET):
+            missing.append("`MS_CLIENT_ID`/`MS_CLIENT_SECRET`")
+        hint = ("Google and Microsoft 365 sign-in need " + ", ".join(missing) + " set by an admin.") if missing else None
+        return calendar_section(CalendarHome(
+            provider=status.provider if status else None,
+            email=status.email if status else None,
+            active=status.active if status else True,
+            google_url=start_link(settings, "google", team_id, user_id, now),
+            microsoft_url=start_link(settings, "microsoft", team_id, user_id, now),
+            can_store=store.can_store_secrets,
+            oauth_hint=hint,
+        ))
+
+    return section
+
+
+def _email_from_id_token(id_token: str | None) -> str | None:
+    """The address in an ID token received straight from the token endpoint over TLS,
+    which OpenID Connect allows to trust without checking the signature (Core 3.1.3.7)."""
+    if not id_token or id_token.count(".") < 2:
+        return None
+    payload = id_token.split(".")[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, TypeError):
+        return None
+    email = claims.get("email") if isinstance(claims, dict) else None
+    return str(email) if email else None
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+class CalendarOAuth:
+    """WSGI handler for `/oauth/<provider>/start` and `/oauth/<provider>/callback`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: SqlCalendarDirectory,
+        clock: Clock,
+        *,
+        on_connected: OnConnected | None = None,
+        msal_http_client: Any = None,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._clock = clock
+        self._on_connected = on_connected
+        self._msal_http_client = msal_http_client if msal_http_client is not None else store.config.msal_http_client
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        parts = [p for p in str(environ.get("PATH_INFO", "")).split("/") if p]
+        method = environ.get("REQUEST_METHOD", "GET")
+        if len(parts) != 3 or parts[1] not in OAUTH_PROVIDERS or parts[2] not in ("start", "callback") \
+                or method not in ("GET", "HEAD", "POST") or (method == "POST" and parts[2] != "callback"):
+            return self._page(start_response, 404, "Not found", "There is nothing here.")
+        raw = str(environ.get("QUERY_STRING", ""))
+        if method == "POST":  # Microsoft answers with response_mode=form_post
+            try:
+                length = min(int(environ.get("CONTENT_LENGTH") or 0), 65536)
+            except ValueError:
+                length = 0
+            raw = environ["wsgi.input"].read(length).decode("utf-8", "replace") if length else ""
+        query = {k: v[-1] for k, v in parse_qs(raw).items()}
+        provider, step = parts[1], parts[2]
+        if not self._settings.SECRET_KEY or not self._settings.PUBLIC_URL:
+            return self._page(start_response, 503, "Not set up",
+                              "Calendar sign-in needs PUBLIC_URL and SECRET_KEY on this Meetline server.")
+        try:
+            if step == "start":
+                return self._start(provider, query, start_response)
+            return self._callback(provider, query, start_response)
+        except Exception:  # a provider answering nonsense must give the user a page, not a traceback
+            log.exception("calendar OAuth %s/%s failed", provider, step)
+            return self._page(start_response, 502, "Something went wrong",
+                              "The calendar could not be connected. Start again from Meetline's Home tab in Slack.")
+
+    # ------------------------------------------------------------------ steps
+
+    def _redirect_uri(self, provider: str) -> str:
+        assert self._settings.PUBLIC_URL
+        return f"{self._settings.PUBLIC_URL.rstrip('/')}/oauth/{provider}/callback"
+
+    def _start(self, provider: str, query: dict[str, str], start_response: StartResponse) -> Iterable[bytes]:
+        claims = self._open_link(query.get("s", ""), provider)
+        if claims is None:
+            return self._page(start_response, 400, "Link expired",
+                              "This link has expired. Open Meetline's Home tab in Slack and click Connect again.")
+        team_id, user_id = str(claims["t"]), str(claims["u"])
+        expires = self._clock.now() + FLOW_LIFETIME
+        if provider == "google":
+            flow = self._google_flow()
+            url, state = flow.authorization_url(access_type="offline", prompt="consent")
+            self._store.start_flow(state, team_id, user_id, "google", {"code_verifier": flow.code_verifier}, expires)
+        else:
+            # form_post keeps the code out of browser history and server logs (msal's advice).
+            ms_flow = self._msal_app(None).initiate_auth_code_flow(
+                MS_SCOPES, redirect_uri=self._redirect_uri("microsoft"), response_mode="form_post")
+            if "error" in ms_flow:
+                return self._page(start_response, 502, "Microsoft sign-in unavailable",
+                                  str(ms_flow.get("error_description") or ms_flow["error"]))
+            url = str(ms_flow["auth_uri"])
+            self._store.start_flow(str(ms_flow["state"]), team_id, user_id, "microsoft", ms_flow, expires)
+        start_response("302 Found", [("Location", url), ("Cache-Control", "no-store"), ("Content-Length", "0")])
+        return [b""]
+
+    def _callback(self, provider: str, query: dict[str, str], start_response: StartResponse) -> Iterable[bytes]:
+        pending = self._store.take_flow(query.get("state", ""), provider, self._clock.now())
+        if pending is None:
+            return self._page(start_response, 400, "Link expired",
+                              "This sign-in has expired or was already used. Start again from Meetline's Home tab.")
+        if query.get("error"):
+            return self._page(start_response, 400, "Not connected",
+                              "The calendar was not connected. You can try again from Meetline's Home tab.")
+        if provider == "google":
+            return self._google_callback(pending.team_id, pending.user_id, pending.flow, query, start_response)
+        return self._microsoft_callback(pending.team_id, pending.user_id, pending.flow, query, start_response)
+
+    def _google_callback(self, team_id: str, user_id: str, saved: dict[str, Any], query: dict[str, str],
+                         start_response: StartResponse) -> Iterable[bytes]:
+        from oauthlib.oauth2.rfc6749.errors import OAuth2Error
+
+        # Google may grant fewer scopes than asked (granular consent) or name them
+        # differently; oauthlib would raise on that, we check the one that matters below.
+        os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
+        flow = self._google_flow(state=query.get("state"), code_verifier=saved.get("code_verifier"))
+        try:
+            token = flow.fetch_token(code=query.get("code", ""))
+        except OAuth2Error as exc:
+            log.info("Google refused the code: %s", exc)
+            return self._page(start_response, 400, "Not connected",
+                              "Google did not accept the sign-in. Start again from Meetline's Home tab.")
+        granted = set(token.get("scope") or []) if isinstance(token.get("scope"), list) \
+            else set(str(token.get("scope") or "").split())
+        if granted and GOOGLE_REQUIRED_SCOPE not in granted:
+            return self._page(start_response, 400, "Calendar access missing",
+                              "Meetline needs access to your calendar's events. Start again and allow it.")
+        credentials = flow.credentials
+        email = _email_from_id_token(getattr(credentials, "id_token", None) or token.get("id_token"))
+        self._store.save_google(team_id, user_id, credentials.to_json(), email)
+        self._connected(team_id, user_id, "google", email)
+        return self._page(start_response, 200, "Google Calendar connected",
+                          "Meetings you host in Meetline are now added to your Google Calendar. "
+                          "You can close this tab and go back to Slack.")
+
+    def _microsoft_callback(self, team_id: str, user_id: str, saved: dict[str, Any], query: dict[str, str],
+                            start_response: StartResponse) -> Iterable[bytes]:
+        import msal
+
+        cache = msal.SerializableTokenCache()
+        result = self._msal_app(cache).acquire_token_by_auth_code_flow(saved, query, scopes=MS_SCOPES)
+        if "error" in result:
+            log.info("Microsoft refused the code: %s", result.get("error_description") or result["error"])
+            return self._page(start_response, 400, "Not connected",
+                              "Microsoft did not accept the sign-in. Start again from Meetline's Home tab.")
+        claims = result.get("id_token_claims") or {}
+        email = claims.get("preferred_username") or claims.get("email")
+        self._store.save_microsoft(team_id, user_id, cache.serialize(), str(email) if email else None)
+        self._connected(team_id, user_id, "microsoft", str(email) if email else None)
+        return self._page(start_response, 200, "Microsoft 365 connected",
+                          "Meetings you host in Meetline are now added to your Outlook calendar. "
+                          "You can close this tab and go back to Slack.")
+
+    # ------------------------------------------------------------------ details
+
+    def _open_link(self, sealed: str, provider: str) -> dict[str, Any] | None:
+        assert self._settings.SECRET_KEY
+        if not SecretBox.is_encrypted(sealed):
+            return None
+        try:
+            claims = json.loads(SecretBox(self._settings.SECRET_KEY).decrypt(sealed) or "{}")
+        except (SecretBoxError, ValueError):
+            return None
+        if not isinstance(claims, dict):
+            return None
+        if claims.get("p") != provider or int(claims.get("x", 0)) < self._clock.now().timestamp():
+            return None
+        return claims
+
+    def _google_flow(self, state: str | None = None, code_verifier: str | None = None) -> Any:
+        from google_auth_oauthlib.flow import Flow
+
+        cfg = self._store.config
+        client = {"web": {
+            "client_id": cfg.google_client_id, "client_secret": cfg.google_client_secret,
+            "auth_uri": cfg.google_auth_uri, "token_uri": cfg.google_token_uri,
+            "redirect_uris": [self._redirect_uri("google")],
+        }}
+        kwargs: dict[str, Any] = {"redirect_uri": self._redirect_uri("google")}
+        if state:
+            kwargs["state"] = state
+        if code_verifier:
+            kwargs["code_verifier"] = code_verifier
+        return Flow.from_client_config(client, scopes=GOOGLE_SCOPES, **kwargs)
+
+    def _msal_app(self, cache: Any) -> Any:
+        import msal
+
+        cfg = self._store.config
+        kwargs: dict[str, Any] = {}
+        if self._msal_http_client is not None:
+            kwargs["http_client"] = self._msal_http_client
+        if cache is not None:
+            kwargs["token_cache"] = cache
+        return msal.ConfidentialClientApplication(
+            cfg.ms_client_id, client_credential=cfg.ms_client_secret,
+            authority=f"{MS_AUTHORITY_HOST}/{cfg.ms_tenant_id or 'common'}", **kwargs)
+
+    def _connected(self, team_id: str, user_id: str, provider: str, email: str | None) -> None:
+        if self._on_connected is None:
+            return
+        try:
+            self._on_connected(team_id, user_id, provider, email)
+        except Exception:  # the connection is saved; a failed DM must not turn that into an error page
+            log.warning("could not tell %s that %s is connected", user_id, provider, exc_info=True)
+
+    @staticmethod
+    def _page(start_response: StartResponse, status: int, title: str, text: str) -> list[bytes]:
+        reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 502: "Bad Gateway",
+                  503: "Service Unavailable"}.get(status, "")
+        body = ("<!doctype html><html><head><meta charset=\"utf-8\"><title>Meetline</title></head>"
+                f"<body style=\"font-family:sans-serif;max-width:40em;margin:4em auto\"><h1>{html.escape(title)}</h1>"
+                f"<p>{html.escape(text)}</p></body></html>").encode()
+        start_response(f"{status} {reason}", [("Content-Type", "text/html; charset=utf-8"),
+                                              ("Cache-Control", "no-store"), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def calendar_oauth_for(services: Services) -> CalendarOAuth | None:
+    """The /oauth/ handler wired to this process's services: a DM and a fresh App Home
+    tell the user the connection worked. None when calendars are not wired."""
+    store = services.calendars
+    if not isinstance(store, SqlCalendarDirectory):
+        return None
+    from bot.listeners.manage import publish_home
+    from bot.views.calendar_views import connected_text
+    from bot.worker import client_for_team
+
+    client_for = client_for_team(services)
+
+    def connected(team_id: str, user_id: str, provider: str, email: str | None) -> None:
+        client = client_for(team_id)
+        if client is None:
+            return
+        client.chat_postMessage(channel=user_id, text=connected_text(provider, email))
+        publish_home(client, services, team_id, user_id)
+
+    return CalendarOAuth(services.settings, store, services.clock, on_connected=connected)

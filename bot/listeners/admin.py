@@ -1,0 +1,94 @@
+"""Admin settings from App Home: workspace settings and seats/roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.listeners.manage import publish_home
+from bot.listeners.meet import team_of, user_of
+from bot.profiles import ProfileService
+from bot.services import Services
+from bot.views.admin_views import ADMIN_CALLBACK, SEAT_CALLBACK, admin_settings_view, seat_view
+from handlers.team_rules import SEATS
+from handlers.workspace import parse_settings_form
+
+
+def _values(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {block: actions.get("value") or {} for block, actions in
+            (view.get("state", {}).get("values", {}) or {}).items() if isinstance(actions, dict)}
+
+
+def _text(values: dict[str, dict[str, Any]], block: str) -> str:
+    return str(values.get(block, {}).get("value") or "")
+
+
+def _checked(values: dict[str, dict[str, Any]], block: str) -> bool:
+    return bool(values.get(block, {}).get("selected_options"))
+
+
+def register(app: App, services: Services, profiles: ProfileService) -> None:
+    def is_admin(client: WebClient, body: dict[str, Any]) -> bool:
+        return profiles.get(client, team_of(body), user_of(body)).is_admin
+
+    @app.action("admin_open")
+    def open_settings(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        if not is_admin(client, body):
+            client.chat_postMessage(channel=user_of(body), text="Only Meetline admins can change its settings.")
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=admin_settings_view(services.workspaces.get(team_of(body))))
+
+    @app.action("admin_open_seats")
+    def open_seats(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        if is_admin(client, body):
+            client.views_push(trigger_id=body["trigger_id"], view=seat_view())
+
+    @app.view(ADMIN_CALLBACK)
+    def save_settings(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        if not is_admin(client, body):
+            ack(response_action="errors", errors={"durations": "Only Meetline admins can change settings."})
+            return
+        v = _values(view)
+        team_id = team_of(body)
+        settings, errors = parse_settings_form(
+            services.workspaces.get(team_id),
+            types_enabled=_checked(v, "types_enabled"), types=_text(v, "types"), outcomes=_text(v, "outcomes"),
+            durations=_text(v, "durations"), reminders=_text(v, "reminders"),
+            work_start=v.get("work_start", {}).get("selected_time"), work_end=v.get("work_end", {}).get("selected_time"),
+            timezone=_text(v, "timezone") or "UTC",
+            language=(v.get("language", {}).get("selected_option") or {}).get("value"),
+            video_default=_checked(v, "video_default"), sandbox=_checked(v, "sandbox"),
+        )
+        if settings is None:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        services.workspaces.save(team_id, settings)
+        publish_home(client, services, team_id, user_of(body))
+
+    @app.view(SEAT_CALLBACK)
+    def save_seat(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        if not is_admin(client, body):
+            ack(response_action="errors", errors={"user": "Only Meetline admins can change seats."})
+            return
+        v = _values(view)
+        user_id = str(v.get("user", {}).get("selected_user") or "")
+        seat = str((v.get("seat", {}).get("selected_option") or {}).get("value") or "")
+        roles = {o.get("value") for o in v.get("roles", {}).get("selected_options") or []}
+        target = profiles.lookup(client, team_of(body), user_id) if user_id else None
+        if target is None:
+            ack(response_action="errors", errors={"user": "Pick an active member of this workspace."})
+            return
+        if seat not in SEATS:
+            ack(response_action="errors", errors={"seat": "Pick a seat."})
+            return
+        if target.slack_user_id == user_of(body) and "admin" not in roles:
+            ack(response_action="errors", errors={"roles": "You cannot remove your own admin role."})
+            return
+        target.seat, target.is_admin, target.is_sandbox = seat, "admin" in roles, "sandbox" in roles
+        services.users.save(target)
+        ack()

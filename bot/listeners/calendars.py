@@ -1,0 +1,139 @@
+"""Connecting a calendar from Slack: the App Home buttons, the CalDAV modal, email-only,
+disconnect, and the reconnect button of the "your calendar stopped working" DM.
+
+Google and Microsoft 365 sign in through URL buttons (bot.calendar_oauth); Slack still
+posts a block action for those clicks, which only needs an ack.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.calendar_oauth import start_link
+from bot.listeners.manage import publish_home
+from bot.listeners.meet import team_of, user_of
+from bot.profiles import ProfileService
+from bot.services import Services
+from bot.views.calendar_views import (
+    CALDAV_CALLBACK,
+    F_CALDAV_CALENDAR,
+    F_CALDAV_PASSWORD,
+    F_CALDAV_URL,
+    F_CALDAV_USER,
+    caldav_modal,
+    connect_link_modal,
+    connected_text,
+    read_caldav_modal,
+)
+from handlers.calendars import CalendarAuthError, CalendarError
+from storage.calendar_connections import SqlCalendarDirectory
+
+log = logging.getLogger(__name__)
+
+
+def calendar_store(services: Services) -> SqlCalendarDirectory | None:
+    return services.calendars if isinstance(services.calendars, SqlCalendarDirectory) else None
+
+
+def _refresh_home(client: WebClient, services: Services, team_id: str, user_id: str) -> None:
+    try:
+        publish_home(client, services, team_id, user_id)
+    except SlackApiError as exc:
+        log.warning("App Home refresh failed: %s", exc.response.get("error"))
+
+
+def caldav_errors(fields: dict[str, str]) -> dict[str, str]:
+    """What can be told without asking the server."""
+    errors: dict[str, str] = {}
+    parts = urlsplit(fields["url"])
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        errors[F_CALDAV_URL] = "Enter the server's address, starting with https://"
+    if not fields["username"]:
+        errors[F_CALDAV_USER] = "Enter your username."
+    if not fields["password"]:
+        errors[F_CALDAV_PASSWORD] = "Enter an app password."
+    return errors
+
+
+def register(app: App, services: Services, profiles: ProfileService) -> None:
+    @app.action("calendar_connect_google")
+    @app.action("calendar_connect_microsoft")
+    @app.action("calendar_connect_link")
+    def sign_in_link_clicked(ack: Ack) -> None:
+        ack()  # a URL button: the browser does the rest
+
+    @app.action("calendar_connect_caldav")
+    def caldav_open(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        client.views_open(trigger_id=body["trigger_id"], view=caldav_modal())
+
+    @app.action("calendar_reconnect")
+    def reconnect(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        provider = str((body.get("actions") or [{}])[0].get("value") or "")
+        if provider == "caldav":
+            client.views_open(trigger_id=body["trigger_id"], view=caldav_modal())
+            return
+        url = start_link(services.settings, provider, team_of(body), user_of(body), services.clock.now())
+        client.views_open(trigger_id=body["trigger_id"], view=connect_link_modal(provider, url))
+
+    @app.action("calendar_email_only")
+    def email_only(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        store = calendar_store(services)
+        if store is not None:
+            store.choose_email_only(team_of(body), user_of(body))
+        _refresh_home(client, services, team_of(body), user_of(body))
+
+    @app.action("calendar_disconnect")
+    def disconnect(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        store = calendar_store(services)
+        if store is not None:
+            store.disconnect(team_of(body), user_of(body))
+        _refresh_home(client, services, team_of(body), user_of(body))
+
+    @app.view(CALDAV_CALLBACK)
+    def caldav_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        team_id, user_id = team_of(body), user_of(body)
+        fields = read_caldav_modal(view)
+        errors = caldav_errors(fields)
+        store = calendar_store(services)
+        if store is None or not store.can_store_secrets:
+            errors[F_CALDAV_URL] = "This Meetline server cannot store passwords yet: an admin must set SECRET_KEY."
+        if errors or store is None:
+            ack(response_action="errors", errors=errors)
+            return
+        profile = profiles.get(client, team_id, user_id)
+        email = fields["username"] if "@" in fields["username"] else profile.email
+        probe = store.caldav_probe(fields["url"], fields["username"], fields["password"],
+                                   fields["calendar"] or None, email=email)
+        try:
+            probe.check_connection()
+        except CalendarAuthError:
+            ack(response_action="errors", errors={
+                F_CALDAV_PASSWORD: "The server refused this username and password. Check them, or create a "
+                                   "new app password."})
+            return
+        except CalendarError as exc:
+            field = F_CALDAV_CALENDAR if fields["calendar"] and "no calendar named" in str(exc) else F_CALDAV_URL
+            message = (f"There is no calendar called “{fields['calendar']}” in this account."
+                       if field == F_CALDAV_CALENDAR else f"No CalDAV calendar answered at this address ({exc}).")
+            ack(response_action="errors", errors={field: message[:2000]})
+            return
+        finally:
+            probe.close()
+        store.save_caldav(team_id, user_id, url=fields["url"], username=fields["username"],
+                          password=fields["password"], calendar=fields["calendar"] or None, email=email)
+        ack()
+        try:
+            client.chat_postMessage(channel=user_id, text=connected_text("caldav", email))
+        except SlackApiError as exc:
+            log.warning("connected DM failed: %s", exc.response.get("error"))
+        _refresh_home(client, services, team_id, user_id)

@@ -1,0 +1,117 @@
+"""Edit, cancel and the App Home: a meeting after it was booked."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.listeners.meet import render, team_of, user_of
+from bot.profiles import ProfileService, SlackPeople
+from bot.services import Services
+from bot.views.home import home_view
+from bot.views.meet_modal import loading_view
+from bot.views.meet_state import from_meeting
+from bot.views.messages import cancelled_blocks
+from bot.views.text import record_label
+from handlers.editing import ManageMeeting, may_manage
+
+log = logging.getLogger(__name__)
+
+
+def manager(services: Services, profiles: ProfileService, client: WebClient) -> ManageMeeting:
+    return ManageMeeting(services.records, services.meetings, SlackPeople(profiles, client), services.clock,
+                         calendars=services.calendars, workspaces=services.workspaces)
+
+
+def publish_home(client: WebClient, services: Services, team_id: str, user_id: str) -> None:
+    now = services.clock.now()
+    ws = services.workspaces.get(team_id)
+    profile = services.users.get(team_id, user_id)
+    view = home_view(
+        user_id,
+        services.meetings.upcoming_for(team_id, user_id, now),
+        services.meetings.awaiting_outcome(team_id, user_id, now),
+        ws.outcomes,
+        extra_blocks=services.home_sections(team_id, user_id),
+        is_admin=bool(profile and profile.is_admin),
+    )
+    client.views_publish(user_id=user_id, view=view)
+
+
+def _meeting_id(body: dict[str, Any]) -> int | None:
+    try:
+        value = json.loads((body.get("actions") or [{}])[0].get("value") or "{}")
+    except ValueError:
+        return None
+    return value.get("m") if isinstance(value, dict) and isinstance(value.get("m"), int) else None
+
+
+def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:
+    """An ephemeral note where the click happened, or a DM when it came from App Home."""
+    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+    user_id = user_of(body)
+    if channel:
+        client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+    else:
+        client.chat_postMessage(channel=user_id, text=text)
+
+
+def register(app: App, services: Services, profiles: ProfileService) -> None:
+    @app.action(re.compile(r"^meeting_edit:\d+$"))
+    def edit_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        meeting_id = _meeting_id(body)
+        meeting = services.meetings.get(meeting_id) if meeting_id is not None else None
+        actor = profiles.get(client, team_of(body), user_of(body))
+        if meeting is None or meeting.status == "cancelled":
+            _tell(client, body, "This meeting was cancelled or no longer exists.")
+            return
+        if not may_manage(meeting, actor):
+            _tell(client, body, "Only the host, the organizer or a Meetline admin can edit this meeting.")
+            return
+        try:
+            opened = client.views_open(trigger_id=body["trigger_id"], view=loading_view())
+        except SlackApiError as exc:
+            log.warning("views.open failed: %s", exc.response.get("error"))
+            return
+        ws = services.workspaces.get(meeting.team_id)
+        ids = {*meeting.record_ids, *(a.record_id for a in meeting.attendees if a.record_id is not None)}
+        labels = {rid: record_label(r) for rid in ids if (r := services.records.get(rid)) is not None}
+        state = from_meeting(meeting, key=uuid.uuid4().hex, labels=labels, durations=ws.durations)
+        view = opened["view"]
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=render(state, ws))
+
+    @app.action(re.compile(r"^meeting_cancel:\d+$"))
+    def cancel_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        meeting_id = _meeting_id(body)
+        if meeting_id is None:
+            return
+        actor = profiles.get(client, team_of(body), user_of(body))
+        done, meeting, message = manager(services, profiles, client).cancel(meeting_id, actor)
+        if not done or meeting is None:
+            _tell(client, body, message)
+            return
+        container = body.get("container") or {}
+        if container.get("type") == "message":
+            client.chat_update(channel=str(container.get("channel_id")), ts=str(container.get("message_ts")),
+                               text=f"{meeting.title} was cancelled.", blocks=cancelled_blocks(meeting))
+        else:
+            publish_home(client, services, team_of(body), user_of(body))
+            client.chat_postMessage(channel=user_of(body), text=f"{meeting.title} was cancelled.",
+                                    blocks=cancelled_blocks(meeting))
+
+    @app.event("app_home_opened")
+    def home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        team_id, user_id = str(body.get("team_id") or ""), str(event["user"])
+        profiles.get(client, team_id, user_id)  # refresh the profile (and settle the first admin)
+        publish_home(client, services, team_id, user_id)

@@ -1,0 +1,171 @@
+"""Use cases: edit (reschedule) and cancel a meeting.
+
+An edit keeps the meeting's UID and history: it raises SEQUENCE when attendees would see
+a difference, re-invites only the people affected (a CANCEL to removed ones), moves
+reminders and the outcome prompt with the meeting, and logs the change on the timeline
+instead of deleting anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from handlers.domain import UserProfile
+from handlers.meetings import (
+    JobSpec,
+    Meeting,
+    MeetingRequest,
+    MeetingUpdate,
+    NewMeeting,
+    StaleMeeting,
+    TimelineSpec,
+)
+from handlers.rules import F_RECORD, check_request
+from handlers.scheduling import (
+    JOB_INVITE,
+    JOB_MENTION,
+    JOB_OUTCOME,
+    JOB_REMIND,
+    Rejected,
+    Scheduled,
+    ScheduleMeeting,
+    invitation_recipients,
+    mention_jobs,
+    timed_jobs,
+)
+
+JOB_CALENDAR_UPDATE = "calendar_update"
+JOB_CALENDAR_CANCEL = "calendar_cancel"
+OUTCOME_CANCELED = "CANCELED"
+
+
+def may_manage(meeting: Meeting, actor: UserProfile) -> bool:
+    """Host, organizer, or a Meetline admin of the same workspace."""
+    return actor.team_id == meeting.team_id and (
+        actor.slack_user_id in (meeting.host_id, meeting.organizer_id) or actor.is_admin
+    )
+
+
+def _visible(m: Meeting | NewMeeting) -> tuple[object, ...]:
+    """What attendees see in their calendar: a change here needs a new SEQUENCE for all."""
+    return (m.title, m.start_utc, m.end_utc, m.location, m.description)
+
+
+def invite_jobs(meeting_id: int, sequence: int, emails: list[str], now: datetime, method: str = "REQUEST") -> list[JobSpec]:
+    prefix = "invite" if method == "REQUEST" else "cancel"
+    return [
+        JobSpec(JOB_INVITE, {"meeting_id": meeting_id, "email": email, "sequence": sequence, "method": method},
+                now, f"{prefix}:{meeting_id}:{sequence}:{email}")
+        for email in emails
+    ]
+
+
+class ManageMeeting(ScheduleMeeting):
+    """Scheduling's rules and collaborators, applied to a meeting that already exists."""
+
+    def edit(self, meeting_id: int, req: MeetingRequest, actor: UserProfile) -> Scheduled | Rejected:
+        current = self._meetings.get(meeting_id)
+        if current is None or current.status == "cancelled":
+            return Rejected({F_RECORD: "This meeting was cancelled or no longer exists."})
+        if not may_manage(current, actor):
+            return Rejected({F_RECORD: "Only the host, the organizer or a Meetline admin can edit this meeting."})
+        now = self._clock.now()
+        checked = check_request(req, now)
+        record = self._records.get(req.record_id) if req.record_id is not None else None
+        if req.record_id is not None and record is None:
+            checked.errors[F_RECORD] = "This record no longer exists. Pick another."
+        attendees = self._resolve_attendees(req, checked)
+        connection = self._calendars.connection_for(req.team_id, req.host_id) if self._calendars else None
+        self._check_video(req, connection, checked)
+        self._check_team_rules(req, attendees, connection, checked, host_changed=req.host_id != current.host_id)
+        if not checked.ok or record is None:
+            return Rejected(checked.errors, tuple(checked.warnings))
+        new = replace(self._new_meeting(req, checked, record, attendees), uid=current.uid,
+                      idempotency_key=current.idempotency_key or "", organizer_id=current.organizer_id)
+        old_emails = {a.email.lower() for a in current.attendees if a.email}
+        new_emails = {a.email.lower() for a in new.attendees if a.email}
+        moved = _visible(current) != _visible(new)
+        people_changed = old_emails != new_emails
+        sequence = current.sequence + 1 if (moved or people_changed) else current.sequence
+        jobs: list[JobSpec] = []
+        host = self._people.user(req.team_id, new.host_id)
+        if current.calendar_event_id and (moved or people_changed):
+            jobs.append(JobSpec(JOB_CALENDAR_UPDATE, {"meeting_id": meeting_id, "sequence": sequence}, now,
+                                f"{JOB_CALENDAR_UPDATE}:{meeting_id}:{sequence}"))
+        if not (connection and connection.sends_invitations and current.calendar_event_id):
+            recipients = invitation_recipients(new.attendees, host)
+            affected = recipients if moved else [e for e in recipients if e not in old_emails]
+            if sequence != current.sequence:
+                jobs += invite_jobs(meeting_id, sequence, affected, now)
+                was_invited = {a.email.lower() for a in current.attendees if a.email and a.invited_sequence is not None}
+                removed = sorted((old_emails - new_emails) & was_invited)
+                jobs += invite_jobs(meeting_id, sequence, removed, now, method="CANCEL")
+        jobs += timed_jobs(meeting_id, new) + mention_jobs(meeting_id, new, now)
+        timeline = self._edit_timeline(current, new, req.organizer_id, now, moved)
+        try:
+            updated = self._meetings.update(
+                MeetingUpdate(meeting_id, new, sequence, status="scheduled", outcome=current.outcome,
+                              expected_sequence=current.sequence),
+                jobs, cancel_kinds=(JOB_REMIND, JOB_OUTCOME) if moved or new.reminders != tuple(current.reminders)
+                else (),
+                timeline=timeline,
+            )
+        except StaleMeeting:
+            return Rejected({F_RECORD: "Someone changed this meeting meanwhile. Close the form and edit it again."})
+        return self._result(updated, created=False, warnings=tuple(checked.warnings))
+
+    @staticmethod
+    def _edit_timeline(current: Meeting, new: NewMeeting, actor: str, now: datetime, moved: bool) -> list[TimelineSpec]:
+        rescheduled = current.start_utc != new.start_utc or current.end_utc != new.end_utc
+        kind = "meeting_rescheduled" if rescheduled else "meeting_updated"
+        data = {"title": new.title, "start": new.start_utc.isoformat(), "previous_start": current.start_utc.isoformat(),
+                "host": new.host_id, "organizer": current.organizer_id}
+        return [TimelineSpec(rid, kind, now, actor, data) for rid in dict.fromkeys([*current.record_ids, *new.record_ids])]
+
+
+    def cancel(self, meeting_id: int, actor: UserProfile) -> tuple[bool, Meeting | None, str]:
+        """(done, meeting, message). Cancelling twice is a no-op that still reports success."""
+        m = self._meetings.get(meeting_id)
+        if m is None:
+            return False, None, "This meeting no longer exists."
+        if not may_manage(m, actor):
+            return False, m, "Only the host, the organizer or a Meetline admin can cancel this meeting."
+        if m.status == "cancelled":
+            return True, m, ""
+        now = self._clock.now()
+        sequence = m.sequence + 1
+        jobs: list[JobSpec] = []
+        connection = self._calendars.connection_for(m.team_id, m.host_id) if self._calendars else None
+        if m.calendar_event_id:
+            jobs.append(JobSpec(JOB_CALENDAR_CANCEL, {"meeting_id": m.id, "sequence": sequence}, now,
+                                f"{JOB_CALENDAR_CANCEL}:{m.id}"))
+        if not (connection and connection.sends_invitations and m.calendar_event_id):
+            # Only people who received the invitation need its cancellation.
+            invited = [a for a in m.attendees if a.invited_sequence is not None]
+            host = self._people.user(m.team_id, m.host_id)
+            jobs += invite_jobs(m.id, sequence, invitation_recipients(invited, host), now, method="CANCEL")
+        fields = NewMeeting(
+            team_id=m.team_id, idempotency_key=m.idempotency_key or "", uid=m.uid, title=m.title,
+            start_utc=m.start_utc, end_utc=m.end_utc, timezone=m.timezone, duration_minutes=m.duration_minutes,
+            location=m.location, host_id=m.host_id, organizer_id=m.organizer_id, record_id=m.record_id or 0,
+            attendees=tuple(m.attendees), record_ids=tuple(m.record_ids), reminders=(), description=m.description,
+            notes=m.notes, notes_text=m.notes_text,
+            include_description_in_reminders=m.include_description_in_reminders, meeting_type=m.meeting_type,
+        )
+        timeline = [TimelineSpec(rid, "meeting_cancelled", now, actor.slack_user_id,
+                                 {"title": m.title, "start": m.start_utc.isoformat(), "host": m.host_id,
+                                  "organizer": m.organizer_id})
+                    for rid in m.record_ids]
+        try:
+            updated = self._meetings.update(
+                MeetingUpdate(m.id, fields, sequence, status="cancelled", outcome=OUTCOME_CANCELED,
+                              expected_sequence=m.sequence),
+                jobs, cancel_kinds=(JOB_REMIND, JOB_OUTCOME, JOB_MENTION, JOB_INVITE, "send_reminder_email"),
+                timeline=timeline,
+            )
+        except StaleMeeting:  # a second click, or an edit, got there first
+            latest = self._meetings.get(meeting_id)
+            return (latest is not None and latest.status == "cancelled"), latest, ""
+        return True, updated, ""
+

@@ -1,0 +1,266 @@
+"""Records on SQLite and PostgreSQL: import all-or-nothing, associations, search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from handlers.domain import ImportRejected, RecordKind
+from handlers.records_csv import import_records
+from storage.db import make_engine, make_session_factory
+from storage.models import RecordAssociationModel, RecordModel, RecordTermModel
+from storage.records import SqlRecordRepository, index_terms, normalize, query_words
+
+HEADER = "type,id,name,email,phone,timezone,associations\n"
+
+CRM = (
+    HEADER
+    + "company,acme,Acme Corporation,,,,\n"
+    + "company,globex,Globex,,,,\n"
+    + "contact,c-jane,Jane Doe,jane.doe@acme.com,+48 601 234 567,Europe/Warsaw,acme\n"
+    + "contact,c-john,John Acmeson,john@example.org,,America/New_York,\n"
+    + "contact,c-zofia,Zofia Żółć,zofia@globex.pl,,Europe/Warsaw,globex\n"
+    + "contact,c-bob,Bob Builder,bob@builder.io,,,acme;globex\n"
+    + "contact,c-acme,Acme,acme-person@mail.com,,,\n"
+    + "deal,d-acme,Acme renewal 2025,,,,acme;c-jane\n"
+    + "ticket,t-1,Acme login broken,,,,c-jane\n"
+    + "contact,c-lukasz,Łukasz Wiśniewski,lukasz@firma.pl,,,\n"
+)
+
+
+@pytest.fixture
+def repo(migrated_url: str) -> Iterator[SqlRecordRepository]:
+    engine = make_engine(migrated_url)
+    try:
+        yield SqlRecordRepository(make_session_factory(engine))
+    finally:
+        engine.dispose()
+
+
+def counts(repo: SqlRecordRepository) -> tuple[int, int, int]:
+    with repo._sessions() as session:  # noqa: SLF001 - the test looks behind the port
+        return (
+            session.execute(select(func.count()).select_from(RecordModel)).scalar_one(),
+            session.execute(
+                select(func.count()).select_from(RecordAssociationModel)
+            ).scalar_one(),
+            session.execute(select(func.count()).select_from(RecordTermModel)).scalar_one(),
+        )
+
+
+def names(records: list) -> list[str]:  # type: ignore[type-arg]
+    return [r.name for r in records]
+
+
+def by_external_id(repo: SqlRecordRepository, team: str, external_id: str):  # type: ignore[no-untyped-def]
+    with repo._sessions() as session:  # noqa: SLF001
+        rid = session.execute(
+            select(RecordModel.id).where(
+                RecordModel.team_id == team, RecordModel.external_id == external_id
+            )
+        ).scalar_one()
+    return repo.get(rid)
+
+
+# -- normalisation --------------------------------------------------------------------
+
+
+def test_normalisation_folds_case_accents_and_polish_l() -> None:
+    assert normalize("  Żółć   ŁUKASZ  ") == "zolc lukasz"
+    assert normalize("Renée Müller-Strauß") == "renee muller-strauss"
+    assert query_words("  Jane,  DOE ") == ["jane", "doe"]
+    assert query_words("+48 (601) 234") == ["48", "601", "234"]
+    terms = index_terms("Anne-Marie O'Brien", "a.m@acme.com", "+48 601-234-567", ["Acme Corp"])
+    for term in ["anne-marie", "anne", "marie", "o'brien", "obrien", "a.m@acme.com", "a.m"]:
+        assert term in terms
+    assert {"acme.com", "48601234567", "601234567", "acme", "corp"} <= set(terms)
+    assert terms["anne"] == 0 and terms["acme"] == 1  # name words vs other terms
+
+
+# -- import -----------------------------------------------------------------------------
+
+
+def test_import_then_reimport_is_idempotent_and_updates(repo: SqlRecordRepository) -> None:
+    first = import_records(repo, "T1", CRM)
+    assert (first.created, first.updated) == (10, 0)
+    assert first.associations == 7
+    before = counts(repo)
+
+    again = import_records(repo, "T1", CRM)
+    assert (again.created, again.updated, again.associations) == (0, 10, 7)
+    assert counts(repo) == before
+
+    changed = CRM.replace(
+        "contact,c-jane,Jane Doe,jane.doe@acme.com,+48 601 234 567,Europe/Warsaw,acme",
+        "contact,c-jane,Jane Smith,jane@globex.com,,Europe/London,globex",
+    )
+    result = import_records(repo, "T1", changed)
+    assert (result.created, result.updated) == (0, 10)
+    jane = by_external_id(repo, "T1", "c-jane")
+    assert jane.name == "Jane Smith" and jane.email == "jane@globex.com"
+    assert jane.phone is None and jane.timezone == "Europe/London"
+    assert jane.company == "Globex"
+    assert sorted(r.external_id for r in repo.associations(jane.id)) == ["d-acme", "globex", "t-1"]
+    assert counts(repo)[0] == before[0]
+    assert "Jane Smith" in names(repo.search("T1", "smith"))
+    assert "Jane Smith" not in names(repo.search("T1", "doe"))
+
+
+def test_a_bad_row_anywhere_writes_nothing(repo: SqlRecordRepository) -> None:
+    import_records(repo, "T1", CRM)
+    before = counts(repo)
+    bad = CRM.replace("Jane Doe", "Jane Changed") + "contact,c-x,X,not-an-email,,,\n"
+    with pytest.raises(ImportRejected) as info:
+        import_records(repo, "T1", bad)
+    assert [e.line for e in info.value.errors] == [12]
+    assert counts(repo) == before
+    assert by_external_id(repo, "T1", "c-jane").name == "Jane Doe"
+
+
+def test_repository_itself_is_atomic(repo: SqlRecordRepository) -> None:
+    """Even past the CSV checks (a row naming a missing id), nothing is half-written."""
+    from handlers.records_csv import parse_records_csv
+
+    rows = parse_records_csv(HEADER + "company,a1,Acme,,,,\ncontact,c1,Jane,,,,ghost\n")
+    with pytest.raises(ImportRejected) as info:
+        repo.import_rows("T1", rows)
+    assert info.value.errors[0].line == 3
+    assert counts(repo) == (0, 0, 0)
+
+
+def test_associations_must_exist_in_file_or_storage(repo: SqlRecordRepository) -> None:
+    with pytest.raises(ImportRejected) as info:
+        import_records(repo, "T1", HEADER + "contact,c1,Jane,,,,acme\n")
+    assert info.value.errors[0].line == 2 and "'acme'" in info.value.errors[0].message
+    assert counts(repo) == (0, 0, 0)
+
+    import_records(repo, "T1", HEADER + "company,acme,Acme,,,,\n")
+    result = import_records(repo, "T1", HEADER + "contact,c1,Jane,,,,acme\n")
+    assert result.associations == 1
+    jane = by_external_id(repo, "T1", "c1")
+    assert jane.company == "Acme"
+    acme = by_external_id(repo, "T1", "acme")
+    assert names(repo.associations(acme.id)) == ["Jane"]  # stored both ways
+    # The id is per team: another workspace cannot point at T1's records.
+    with pytest.raises(ImportRejected):
+        import_records(repo, "T2", HEADER + "contact,c1,Jane,,,,acme\n")
+
+
+def test_shared_records_are_visible_to_every_team(repo: SqlRecordRepository) -> None:
+    import_records(repo, "", HEADER + "company,acme,Acme Shared,,,,\n")
+    import_records(repo, "T1", HEADER + "contact,c1,Jane,,,,acme\n")
+    assert names(repo.search("T1", "jane")) == ["Jane"]
+    assert names(repo.search("T2", "acme")) == ["Acme Shared"]
+    assert names(repo.search("T2", "jane")) == []
+    assert repo.existing_external_ids("T9", ["acme", "c1"]) == {"acme"}
+
+
+def test_reimporting_a_company_reindexes_its_contacts(repo: SqlRecordRepository) -> None:
+    import_records(repo, "T1", CRM)
+    assert "Jane Doe" in names(repo.search("T1", "acme corp"))
+    # The company renamed; its contacts are not in the file but must follow.
+    import_records(repo, "T1", HEADER + "company,acme,Initech,,,,c-jane;c-bob\n")
+    assert "Jane Doe" in names(repo.search("T1", "initech"))
+    assert "Jane Doe" not in names(repo.search("T1", "corporation"))
+    jane = by_external_id(repo, "T1", "c-jane")
+    assert jane.company == "Initech"
+    # The company's associations were replaced: d-acme no longer points to it.
+    deal = by_external_id(repo, "T1", "d-acme")
+    assert [r.external_id for r in repo.associations(deal.id)] == ["c-jane"]
+
+
+# -- search -----------------------------------------------------------------------------
+
+
+def test_search_ranks_exact_then_prefix_then_words_then_other(
+    repo: SqlRecordRepository,
+) -> None:
+    import_records(repo, "T1", CRM)
+    results = repo.search("T1", "acme")
+    assert names(results)[:4] == [
+        "Acme",  # the exact name
+        "Acme Corporation",  # names starting with the query: contacts, companies, deals,
+        "Acme renewal 2025",  # tickets
+        "Acme login broken",
+    ]
+    # "Acmeson" is a name word starting with the query: above company/email matches.
+    assert names(results)[4] == "John Acmeson"
+    assert set(names(results)[5:]) == {"Jane Doe", "Bob Builder"}
+    assert [r.kind for r in results[:4]] == [
+        RecordKind.CONTACT,
+        RecordKind.COMPANY,
+        RecordKind.DEAL,
+        RecordKind.TICKET,
+    ]
+
+
+def test_search_finds_contacts_of_a_company(repo: SqlRecordRepository) -> None:
+    import_records(repo, "T1", CRM)
+    contacts = repo.search("T1", "globex", kinds=[RecordKind.CONTACT])
+    assert sorted(names(contacts)) == ["Bob Builder", "Zofia Żółć"]
+    zofia = next(r for r in contacts if r.name == "Zofia Żółć")
+    assert zofia.company == "Globex"
+    bob = next(r for r in contacts if r.name == "Bob Builder")
+    assert bob.company in {"Acme Corporation", "Globex"}
+    assert names(repo.search("T1", "bob acme")) == ["Bob Builder"]
+
+
+def test_search_is_accent_and_case_insensitive(repo: SqlRecordRepository) -> None:
+    import_records(repo, "T1", CRM)
+    assert names(repo.search("T1", "zolc")) == ["Zofia Żółć"]
+    assert names(repo.search("T1", "ŻÓŁĆ")) == ["Zofia Żółć"]
+    assert names(repo.search("T1", "lukasz wisn")) == ["Łukasz Wiśniewski"]
+    assert names(repo.search("T1", "LUKASZ")) == ["Łukasz Wiśniewski"]
+
+
+def test_search_by_email_phone_and_exact_name(repo: SqlRecordRepository) -> None:
+    import_records(repo, "T1", CRM)
+    assert names(repo.search("T1", "jane.doe@acme.com")) == ["Jane Doe"]
+    assert names(repo.search("T1", "jane.doe@")) == ["Jane Doe"]
+    assert names(repo.search("T1", "builder.io")) == ["Bob Builder"]
+    assert names(repo.search("T1", "601 234")) == ["Jane Doe"]
+    assert names(repo.search("T1", "+48601")) == ["Jane Doe"]
+    assert names(repo.search("T1", "jane doe")) == ["Jane Doe"]
+    assert names(repo.search("T1", "doe jane")) == ["Jane Doe"]
+    assert names(repo.search("T1", "nobody")) == []
+
+
+def test_search_kind_filter_and_limit(repo: SqlRecordRepository) -> None:
+    import_records(repo, "T1", CRM)
+    assert names(repo.search("T1", "acme", kinds=[RecordKind.DEAL, RecordKind.TICKET])) == [
+        "Acme renewal 2025",
+        "Acme login broken",
+    ]
+    assert names(repo.search("T1", "acme", kinds=[RecordKind.COMPANY])) == ["Acme Corporation"]
+    assert len(repo.search("T1", "acme", limit=2)) == 2
+    assert names(repo.search("T1", "acme", limit=2)) == ["Acme", "Acme Corporation"]
+    recent = repo.search("T1", "", limit=3)
+    assert len(recent) == 3
+    assert all(r.kind == RecordKind.COMPANY for r in repo.search("T1", "  ", kinds=[RecordKind.COMPANY]))
+
+
+def test_empty_query_lists_most_recently_updated(repo: SqlRecordRepository) -> None:
+    import_records(repo, "T1", CRM)
+    import_records(repo, "T1", HEADER + "contact,c-new,Newest Person,,,,\n")
+    assert repo.search("T1", "")[0].name == "Newest Person"
+    import_records(repo, "T1", HEADER + "company,globex,Globex Updated,,,,\n")
+    assert repo.search("T1", "")[0].name == "Globex Updated"
+
+
+def test_import_and_search_at_some_scale(repo: SqlRecordRepository) -> None:
+    """Batches: several thousand rows go through chunked lookups and bulk inserts."""
+    lines = [HEADER.strip()]
+    for i in range(300):
+        lines.append(f"company,co{i},Company {i} Ltd,,,,")
+    for i in range(1700):
+        lines.append(f"contact,ct{i},Person{i} Surname{i % 50},p{i}@ex{i % 7}.com,,,co{i % 300}")
+    text = "\n".join(lines) + "\n"
+    assert import_records(repo, "T1", text).created == 2000
+    assert import_records(repo, "T1", text).updated == 2000
+    assert counts(repo)[0] == 2000
+    found = repo.search("T1", "person123 surname23")
+    assert names(found) == ["Person123 Surname23"]
+    assert found[0].company == "Company 123 Ltd"
+    assert len(repo.search("T1", "company 12", kinds=[RecordKind.CONTACT], limit=100)) > 0
