@@ -66,8 +66,8 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         if settings is None:
             ack(response_action="errors", errors=errors)
             return
+        services.workspaces.save(team_id, settings)  # before the ack: the next /meet must see it
         ack()
-        services.workspaces.save(team_id, settings)
         publish_home(client, services, team_id, user_of(body))
 
     @app.view(SEAT_CALLBACK)
