@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from handlers.calendar_booking import CALENDAR_JOB_KINDS
 from handlers.meetings import (
     OUTCOME_SCHEDULED,
     Attendee,
@@ -70,7 +71,7 @@ def to_meeting(row: MeetingModel, record_ids: Sequence[int]) -> Meeting:
         join_url=row.join_url,
         status=row.status,
         outcome=row.outcome,
-        record_id=record_ids[0] if record_ids else None,
+        record_id=row.record_id if row.record_id is not None else (record_ids[0] if record_ids else None),
         attendees=[
             Attendee(
                 kind=AttendeeKind(a.kind) if a.kind in ("contact", "user") else AttendeeKind.CONTACT,
@@ -147,6 +148,7 @@ class SqlMeetingRepository:
                 include_description_in_reminders=new.include_description_in_reminders,
                 host_user_id=new.host_id,
                 organizer_user_id=new.organizer_id,
+                record_id=new.record_id,
             )
             row.attendees = [
                 MeetingAttendeeModel(kind=a.kind.value, record_id=a.record_id, slack_user_id=a.slack_user_id,
@@ -174,10 +176,6 @@ class SqlMeetingRepository:
             session.commit()
             meeting = self._load(session, row)
             assert meeting is not None
-            if meeting.record_ids and meeting.record_ids[0] != new.record_id:
-                meeting.record_ids.remove(new.record_id)
-                meeting.record_ids.insert(0, new.record_id)
-                meeting.record_id = new.record_id
             return meeting, True
 
     def set_outcome(self, meeting_id: int, outcome: str, actor_id: str, now: datetime) -> bool:
@@ -216,6 +214,7 @@ class SqlMeetingRepository:
             row.notes_text = new.notes_text
             row.include_description_in_reminders = new.include_description_in_reminders
             row.host_user_id = new.host_id
+            row.record_id = new.record_id or row.record_id
             invited = {(a.email or "").lower(): a.invited_sequence for a in row.attendees if a.email}
             row.attendees = [
                 MeetingAttendeeModel(kind=a.kind.value, record_id=a.record_id, slack_user_id=a.slack_user_id,
@@ -294,7 +293,7 @@ class SqlMeetingRepository:
         so sync never reads back an event that is about to be rewritten by an edit."""
         pending = select(JobModel.meeting_id).where(
             JobModel.meeting_id == MeetingModel.id, JobModel.status.in_(("queued", "running")),
-            JobModel.kind.in_(("calendar_create", "calendar_update", "calendar_cancel")))
+            JobModel.kind.in_(CALENDAR_JOB_KINDS))
         query = (
             select(MeetingModel)
             .where(MeetingModel.team_id == team_id, MeetingModel.host_user_id == host_id,

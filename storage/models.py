@@ -204,6 +204,8 @@ class MeetingModel(Base):
     include_description_in_reminders: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # The record the meeting was booked from (also in meeting_records with the others).
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id", ondelete="SET NULL"))
     host_user_id: Mapped[str] = mapped_column(String(32))  # Slack id ("assigned to")
     organizer_user_id: Mapped[str] = mapped_column(String(32))  # Slack id ("created by")
     status: Mapped[str] = mapped_column(

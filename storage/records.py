@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from sqlalchemy import (
     Table,
@@ -29,10 +29,11 @@ from sqlalchemy import (
     case,
     delete,
     func,
-    insert,
+    intersect,
     literal,
     select,
     text,
+    tuple_,
     union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -46,6 +47,7 @@ from handlers.domain import (
     RecordRow,
     RowError,
 )
+from handlers.ports import RecordRepository
 from storage.db import write_session
 from storage.models import RecordAssociationModel, RecordModel, RecordTermModel
 
@@ -61,8 +63,10 @@ _CHUNK = 900
 _BATCH_ROWS = 10000
 # PostgreSQL: imports at least this large refresh planner statistics as they go.
 _ANALYZE_AFTER = 1000
+# Looking up more external ids than this reads the team's records in one scan.
+_SCAN_TEAM_AFTER = 5000
 # Bounds on the work of one search (see SqlRecordRepository._by_terms): records
-# ranked, and term matches counted per word.
+# ranked, and term matches counted (and intersected) per word.
 _CANDIDATES = 1000
 _WORD_MATCHES = 50000
 
@@ -316,13 +320,14 @@ class SqlRecordRepository:
     ) -> list[Any]:
         """Tiers 2 and 3: records with, for every word, a term starting with it.
 
-        Candidates come from the term index alone: the range of the most selective
-        word (counted first, in one statement), each entry probed on the primary key
-        for the other words. Then at most _CANDIDATES records are read by primary key
-        and their tier (all words in the name or not) settled by more probes. The
-        bounds keep a vague query (every word matching tens of thousands of terms)
-        within the time budget: it gets good matches, not necessarily every one, and
-        sharpens as the user types.
+        Candidates come from the term index alone: the matches of every word are
+        counted first (in one statement, capped); then either the ranges are
+        intersected, or the smallest is walked and probed on the primary key for the
+        other words. At most _CANDIDATES records are then read by primary key and
+        their tier (all words in the name or not) settled by more probes. The bounds
+        keep a vague query (words matching tens of thousands of terms) within the
+        time budget: it gets good matches, not necessarily every one, and sharpens
+        as the user types.
         """
         t = _terms.c
 
@@ -344,6 +349,7 @@ class SqlRecordRepository:
             ]
 
         driver, others = words[0], words[1:]
+        size: dict[str, int] = {}
         if others:
             counts = session.execute(
                 select(
@@ -365,13 +371,23 @@ class SqlRecordRepository:
             if size[driver] == 0:
                 return []
             others = [w for w in words if w != driver]
-        candidates = (
-            select(t.record_id)
-            .where(*in_range(driver), *(has_term(w, t.record_id) for w in others))
-            .limit(_CANDIDATES)
-        )
-        if exclude:
-            candidates = candidates.where(t.record_id.not_in(sorted(exclude)))
+        candidates: Any
+        if others and max(size.values()) <= _WORD_MATCHES:
+            # No range is huge: intersecting them (one hash or sort) beats probing the
+            # primary key once per entry of the smallest.
+            both = intersect(*(select(t.record_id).where(*in_range(w)) for w in words)).subquery()
+            candidates = select(both.c.record_id)
+            if exclude:
+                candidates = candidates.where(both.c.record_id.not_in(sorted(exclude)))
+        else:
+            # One range is huge: walk the smallest, probing for the other words; in a
+            # dense match this stops as soon as enough candidates are found.
+            candidates = select(t.record_id).where(
+                *in_range(driver), *(has_term(w, t.record_id) for w in others)
+            )
+            if exclude:
+                candidates = candidates.where(t.record_id.not_in(sorted(exclude)))
+        candidates = candidates.limit(_CANDIDATES)
 
         r = _records.c
         tier = case((and_(*(has_term(w, r.id, NAME_FIELD) for w in words)), 2), else_=3)
@@ -446,8 +462,14 @@ class SqlRecordRepository:
 
     def import_rows(self, team_id: str, rows: Sequence[RecordRow]) -> ImportResult:
         """Upsert by (team_id, external_id), replace the rows' associations (both
-        directions) and rebuild the search terms of everything whose terms changed,
-        in one transaction: any error leaves the database as it was."""
+        directions) and rebuild the search terms of everything whose terms changed
+        (the rows, and contacts of companies in the file), in one transaction: any
+        error leaves the database as it was.
+
+        Built for 100k-row files: everything the file itself says (kinds, names,
+        the new associations) is used from memory, and the database is asked only
+        about what was stored before, in chunks or one scan of the team.
+        """
         by_ext: dict[str, RecordRow] = {}
         for row in rows:
             by_ext[row.external_id] = row  # a repeated id: the last row wins
@@ -455,64 +477,73 @@ class SqlRecordRepository:
             return ImportResult(created=0, updated=0, associations=0)
         ext_ids = list(by_ext)
         now = datetime.now(UTC)
+        company, contact = str(RecordKind.COMPANY), str(RecordKind.CONTACT)
 
         with write_session(self._sessions) as session:
             dialect = session.get_bind().dialect.name
             big = dialect == "postgresql" and len(by_ext) >= _ANALYZE_AFTER
-            existing = self._ids_for(session, [team_id], ext_ids)
+            before = _lookup(session, [team_id], ext_ids)
             self._upsert(session, dialect, team_id, list(by_ext.values()), now)
             if big:
                 # The planner has not seen these rows yet; without fresh statistics it
-                # picks sequential scans for every chunked IN lookup below. ANALYZE
+                # picks sequential scans for the chunked IN lookups below. ANALYZE
                 # counts the rows this transaction inserted.
                 session.execute(text("ANALYZE records"))
-            ids = self._ids_for(session, [team_id], ext_ids)
+            ids = {ext: found.id for ext, found in _lookup(session, [team_id], ext_ids).items()}
             imported = [ids[e] for e in ext_ids]
-
+            # What the records in play are, after this import: the file's rows, and
+            # the stored records they point at.
+            kind_of = {ids[e]: str(r.kind) for e, r in by_ext.items()}
+            name_of = {ids[e]: r.name for e, r in by_ext.items()}
             targets = self._resolve_targets(session, team_id, by_ext, ids)
-            neighbours_before = self._contact_neighbours(session, imported)
-            for chunk in _chunks(imported):
-                session.execute(delete(_assocs).where(_assocs.c.record_id.in_(chunk)))
-                session.execute(delete(_assocs).where(_assocs.c.other_id.in_(chunk)))
-            pairs: set[tuple[int, int]] = set()
+            for found in targets.values():
+                kind_of.setdefault(found.id, found.kind)
+                name_of.setdefault(found.id, found.name)
+
+            # Contacts whose company terms may change: those of companies in the file,
+            # as they were associated before and as they will be.
+            old_ids = [found.id for found in before.values()]
+            old_companies = [f.id for f in before.values() if f.kind == company]
+            touched = _contact_neighbours(session, old_companies)
+            partners: dict[int, set[int]] = defaultdict(set)
             for ext, row in by_ext.items():
                 rid = ids[ext]
                 for other_ext in row.associations:
-                    oid = targets[other_ext]
+                    oid = targets[other_ext].id
                     if oid != rid:
-                        pairs.add((rid, oid))
-                        pairs.add((oid, rid))
-            _bulk_insert(
-                session, _assocs, [{"record_id": a, "other_id": b} for a, b in sorted(pairs)]
-            )
+                        partners[rid].add(oid)
+                        partners[oid].add(rid)
+            pairs = sorted((a, b) for a, bs in partners.items() for b in bs)
+            _replace_associations(session, old_ids, set(pairs))
             if big:
                 session.execute(text("ANALYZE record_associations"))
-            neighbours_after = self._contact_neighbours(session, imported)
+            touched |= {
+                b for a, b in pairs if kind_of.get(a) == company and kind_of.get(b) == contact
+            }
+            extra = sorted(touched - set(imported))
 
-            imported_set = set(imported)
-            extra = sorted((neighbours_before | neighbours_after) - imported_set)
-            self._rebuild_terms(session, team_id, by_ext, ids, extra)
+            # The imported records' associations are now exactly `partners`.
+            companies = {
+                rid: sorted(
+                    (name_of[o] for o in partners.get(rid, ()) if kind_of.get(o) == company),
+                    key=normalize,
+                )
+                for rid in imported
+                if kind_of[rid] == contact
+            }
+            stored = {
+                ids[e]: _Stored(ids[e], team_id, str(r.kind), r.name, r.email, r.phone)
+                for e, r in by_ext.items()
+            }
+            self._rebuild_terms(session, stored, companies, old_ids, extra)
             if big:  # so the first searches after a large import are planned well
                 session.execute(text("ANALYZE record_terms"))
 
         return ImportResult(
-            created=len(ext_ids) - len(existing),
-            updated=len(existing),
+            created=len(ext_ids) - len(before),
+            updated=len(before),
             associations=len(pairs) // 2,
         )
-
-    @staticmethod
-    def _ids_for(session: Session, teams: list[str], ext_ids: Sequence[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for team in reversed(teams):  # the team's own records override shared ones
-            for chunk in _chunks(ext_ids):
-                for rid, ext in session.execute(
-                    select(_records.c.id, _records.c.external_id).where(
-                        _records.c.team_id == team, _records.c.external_id.in_(chunk)
-                    )
-                ):
-                    found[ext] = rid
-        return found
 
     @staticmethod
     def _upsert(
@@ -545,18 +576,19 @@ class SqlRecordRepository:
         for batch in _chunks(values, _BATCH_ROWS):
             session.execute(stmt, list(batch))
 
+    @staticmethod
     def _resolve_targets(
-        self,
-        session: Session,
-        team_id: str,
-        by_ext: dict[str, RecordRow],
-        ids: dict[str, int],
-    ) -> dict[str, int]:
+        session: Session, team_id: str, by_ext: dict[str, RecordRow], ids: dict[str, int]
+    ) -> dict[str, _Found]:
+        """Every association's record: a row of the file, else one stored for the
+        team, else a shared one. Anything else rejects the whole import."""
         wanted = {e for row in by_ext.values() for e in row.associations}
-        targets = {e: ids[e] for e in wanted if e in ids}
+        targets = {
+            e: _Found(ids[e], str(by_ext[e].kind), by_ext[e].name) for e in wanted if e in by_ext
+        }
         missing = sorted(wanted - targets.keys())
         if missing:
-            targets.update(self._ids_for(session, _teams(team_id), missing))
+            targets.update(_lookup(session, _teams(team_id), missing))
         unknown = wanted - targets.keys()
         if unknown:
             errors = [
@@ -569,35 +601,18 @@ class SqlRecordRepository:
         return targets
 
     @staticmethod
-    def _contact_neighbours(session: Session, record_ids: Sequence[int]) -> set[int]:
-        """Contacts associated with any of `record_ids`: their terms include the
-        names of their companies, so a company's change must reach them."""
-        found: set[int] = set()
-        for chunk in _chunks(record_ids):
-            found.update(
-                session.execute(
-                    select(_assocs.c.other_id)
-                    .join(_records, _records.c.id == _assocs.c.other_id)
-                    .where(
-                        _assocs.c.record_id.in_(chunk),
-                        _records.c.kind == str(RecordKind.CONTACT),
-                    )
-                ).scalars()
-            )
-        return found
-
     def _rebuild_terms(
-        self,
         session: Session,
-        team_id: str,
-        by_ext: dict[str, RecordRow],
-        ids: dict[str, int],
+        stored: dict[int, _Stored],
+        companies: dict[int, list[str]],
+        old_ids: Sequence[int],
         extra_ids: Sequence[int],
     ) -> None:
-        stored: dict[int, _Stored] = {
-            ids[ext]: _Stored(ids[ext], team_id, str(r.kind), r.name, r.email, r.phone)
-            for ext, r in by_ext.items()
-        }
+        """Bring the terms of the imported records (`stored`, with the company names
+        of their contacts) and of `extra_ids` (read back from the database) up to
+        date. Only records whose terms differ are rewritten, so re-importing an
+        unchanged file reads the index but writes nothing."""
+        stored = dict(stored)
         for chunk in _chunks(extra_ids):
             for m in session.execute(
                 select(
@@ -610,20 +625,106 @@ class SqlRecordRepository:
                 ).where(_records.c.id.in_(chunk))
             ):
                 stored[m.id] = _Stored(m.id, m.team_id, m.kind, m.name, m.email, m.phone)
-
-        all_ids = list(stored)
-        contacts = [i for i, s in stored.items() if s.kind == RecordKind.CONTACT]
-        companies = _company_names(session, contacts)
-        for chunk in _chunks(all_ids):
-            session.execute(delete(_terms).where(_terms.c.record_id.in_(chunk)))
+        companies = {**companies, **_company_names(session, extra_ids)}
+        may_have_terms = {*old_ids, *extra_ids}  # records created just now have none
+        t = _terms.c
+        stale: list[int] = []
         term_rows: list[dict[str, Any]] = []
-        for rid, s in stored.items():
-            terms = index_terms(s.name, s.email, s.phone, companies.get(rid, ()))
-            for term, field in sorted(terms.items()):
-                term_rows.append(
+        for chunk in _chunks(list(stored)):
+            current: dict[int, dict[str, int]] = defaultdict(dict)
+            existing = [rid for rid in chunk if rid in may_have_terms]
+            if existing:
+                for rid, term, field in session.execute(
+                    select(t.record_id, t.term, t.field).where(t.record_id.in_(existing))
+                ):
+                    current[rid][term] = field
+            for rid in chunk:
+                s = stored[rid]
+                wanted = index_terms(s.name, s.email, s.phone, companies.get(rid, ()))
+                if wanted == current.get(rid, {}):
+                    continue
+                if rid in may_have_terms:
+                    stale.append(rid)
+                term_rows.extend(
                     {"record_id": rid, "term": term, "team_id": s.team_id, "field": field}
+                    for term, field in sorted(wanted.items())
                 )
+        for chunk in _chunks(stale):
+            session.execute(delete(_terms).where(t.record_id.in_(chunk)))
         _bulk_insert(session, _terms, term_rows)
+
+
+def _replace_associations(
+    session: Session, old_ids: Sequence[int], wanted: set[tuple[int, int]]
+) -> None:
+    """Make `wanted` (both directions) the associations of the imported records.
+
+    Only the difference is written: a re-import of an unchanged file deletes and
+    inserts nothing. `old_ids` are the imported records that existed before; the
+    others cannot have associations yet.
+    """
+    a = _assocs.c
+    current: set[tuple[int, int]] = set()
+    for chunk in _chunks(old_ids):
+        for record_id, other_id in session.execute(
+            select(a.record_id, a.other_id).where(a.record_id.in_(chunk))
+        ):
+            current.add((record_id, other_id))
+            current.add((other_id, record_id))  # stored both ways: the mirror row
+    gone = sorted(current - wanted)
+    for some in _chunks(gone, _CHUNK // 2):
+        session.execute(delete(_assocs).where(tuple_(a.record_id, a.other_id).in_(some)))
+    added = sorted(wanted - current)
+    _bulk_insert(session, _assocs, [{"record_id": r, "other_id": o} for r, o in added])
+
+
+class _Found(NamedTuple):
+    id: int
+    kind: str
+    name: str
+
+
+def _lookup(session: Session, teams: list[str], ext_ids: Sequence[str]) -> dict[str, _Found]:
+    """Stored records by external id; a team's own record wins over a shared one.
+
+    Large batches read the whole team in one scan: cheaper than hundreds of IN
+    lookups, and immune to a planner without statistics for fresh rows.
+    """
+    r = _records.c
+    wanted = set(ext_ids)
+    found: dict[str, _Found] = {}
+    for team in reversed(teams):
+        if len(wanted) > _SCAN_TEAM_AFTER:
+            queries = [select(r.external_id, r.id, r.kind, r.name).where(r.team_id == team)]
+        else:
+            queries = [
+                select(r.external_id, r.id, r.kind, r.name).where(
+                    r.team_id == team, r.external_id.in_(chunk)
+                )
+                for chunk in _chunks(sorted(wanted))
+            ]
+        for query in queries:
+            for ext, rid, kind, name in session.execute(query):
+                if ext in wanted:
+                    found[ext] = _Found(rid, kind, name)
+    return found
+
+
+def _contact_neighbours(session: Session, record_ids: Sequence[int]) -> set[int]:
+    """Contacts associated with any of `record_ids`."""
+    found: set[int] = set()
+    for chunk in _chunks(record_ids):
+        found.update(
+            session.execute(
+                select(_assocs.c.other_id)
+                .join(_records, _records.c.id == _assocs.c.other_id)
+                .where(
+                    _assocs.c.record_id.in_(chunk),
+                    _records.c.kind == str(RecordKind.CONTACT),
+                )
+            ).scalars()
+        )
+    return found
 
 
 def _id_among(session: Session, candidates: Any) -> Any:
@@ -680,21 +781,35 @@ def _company_names(session: Session, contact_ids: Sequence[int]) -> dict[int, li
 
 
 def _bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Many rows, fast: COPY on PostgreSQL (psycopg's executemany is still one
-    statement per row, ~20x slower), executemany on SQLite (native and quick)."""
+    """Many rows, fast, on the session's connection and transaction: COPY on
+    PostgreSQL (psycopg's executemany is still a statement per row, ~20x slower),
+    the driver's own executemany of plain tuples on SQLite (SQLAlchemy's per-row
+    parameter handling would cost more than the insert itself)."""
     if not rows:
         return
+    columns = list(rows[0])
     connection = session.connection()
+    driver_connection: Any = connection.connection.driver_connection
     if connection.dialect.name == "postgresql":
-        columns = list(rows[0])
-        driver_connection: Any = connection.connection.driver_connection
         sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
         with driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
             for row in rows:
                 copy.write_row([row[c] for c in columns])
         return
-    for batch in _chunks(rows, _BATCH_ROWS):
-        session.execute(insert(table), list(batch))
+    placeholders = ", ".join("?" for _ in columns)
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
+    cursor = driver_connection.cursor()
+    try:
+        for batch in _chunks(rows, _BATCH_ROWS):
+            cursor.executemany(sql, [tuple(row[c] for c in columns) for row in batch])
+    finally:
+        cursor.close()
+
+
+if TYPE_CHECKING:  # mypy proves the port is implemented; nothing runs
+
+    def _implements(repo: SqlRecordRepository) -> RecordRepository:
+        return repo
 
 
 __all__ = [

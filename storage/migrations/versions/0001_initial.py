@@ -161,6 +161,7 @@ def upgrade() -> None:
             nullable=False,
             server_default=sa.false(),
         ),
+        sa.Column("record_id", sa.Integer(), nullable=True),
         sa.Column("host_user_id", sa.String(32), nullable=False),
         sa.Column("organizer_user_id", sa.String(32), nullable=False),
         sa.Column("status", sa.String(16), nullable=False, server_default="scheduled"),
@@ -169,6 +170,9 @@ def upgrade() -> None:
         sa.Column("calendar_event_id", sa.String(1024), nullable=True),
         _ts("created_at"),
         _ts("updated_at"),
+        sa.ForeignKeyConstraint(
+            ["record_id"], ["records.id"], name="fk_meetings_record_id_records", ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_meetings"),
         sa.UniqueConstraint("idempotency_key", name="uq_meetings_idempotency_key"),
         sa.UniqueConstraint("uid", name="uq_meetings_uid"),
