@@ -31,10 +31,6 @@ class AvailabilityReport:
     warnings: tuple[str, ...] = ()
     suggestions: tuple[datetime, ...] = ()  # aware UTC slot starts, only when there is a clash
 
-    @property
-    def clash(self) -> bool:
-        return bool(self.warnings)
-
 
 @dataclass(frozen=True)
 class _Person:
@@ -119,7 +115,7 @@ class Availability:
             return AvailabilityReport(("Could not read your calendar to check for conflicts.",))
         warnings: list[str] = []
         known: list[BusyInterval] = []
-        host_known = False
+        host_known = busy_found = False
         for person in people:
             spans = busy.get(person.email) if person.email else None
             if spans is None:
@@ -130,11 +126,12 @@ class Availability:
             known.extend(spans)
             clashes = [s for s in _merge(spans) if s.start < end and start < s.end]
             if clashes:
+                busy_found = True
                 verb = "are" if person.user_id == host_id else "is"
                 times = ", ".join(_span_text(s, zone, start.astimezone(zone)) for s in clashes[:3])
                 warnings.append(f"{person.label} {verb} busy {times}.")
         suggestions: list[datetime] = []
-        if suggest and host_known and (always_suggest or any("busy" in w for w in warnings)):
+        if suggest and host_known and (always_suggest or busy_found):
             earliest = max(self._clock.now(), local_day.astimezone(UTC))
             suggestions = free_slots(_merge(known), earliest, window_end, end - start, working_hours,
                                      zone.key, count=count)
