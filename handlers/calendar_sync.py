@@ -198,6 +198,7 @@ class CalendarSync:
         if bucket == self._scheduled_bucket:
             return 0
         accounts = self._accounts.syncable()
+        self._queue.purge_finished(JOB_CALENDAR_SYNC, now - timedelta(days=1))
         for account in accounts:
             self._queue.enqueue(JOB_CALENDAR_SYNC, {"connection_id": account.id}, now,
                                 dedupe_key=f"calendar-sync:{account.id}:{bucket}", max_attempts=3)

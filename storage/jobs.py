@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -213,6 +213,16 @@ class SqlJobQueue:
             ):
                 counts[status] = count
         return counts
+
+    def purge_finished(self, kind: str, older_than: datetime) -> int:
+        """Delete finished jobs of a recurring kind (their dedupe keys are time buckets,
+        never reused), so periodic work does not grow the table without bound."""
+        with write_session(self._sessions) as session:
+            result = session.execute(
+                delete(JobModel).where(JobModel.kind == kind, JobModel.status.in_((DONE, FAILED, CANCELLED)),
+                                       JobModel.finished_at < older_than)
+            )
+            return _rowcount(result)
 
     def list_failed(self, limit: int = 100) -> list[JobInfo]:
         with self._sessions() as session:

@@ -245,3 +245,22 @@ def test_processes_racing_each_job_exactly_once(
         p.join(timeout=30)
         assert p.exitcode == 0
     _check(ids, collected, queue)
+
+
+def test_purge_finished_removes_only_old_finished_jobs_of_that_kind(migrated_url: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from storage.db import make_engine, make_session_factory
+    from storage.jobs import SqlJobQueue
+
+    engine = make_engine(migrated_url)
+    queue = SqlJobQueue(make_session_factory(engine), engine.dialect.name)
+    now = datetime.now(UTC)
+    old = queue.enqueue("calendar_sync", {}, now - timedelta(days=3), dedupe_key="sync:old")
+    fresh = queue.enqueue("calendar_sync", {}, now, dedupe_key="sync:fresh")
+    other = queue.enqueue("send_invitation", {}, now - timedelta(days=3), dedupe_key="invite:old")
+    for job in queue.claim("w", now, limit=10):
+        queue.complete(job.id, "w", now - timedelta(days=2) if job.id in (old, other) else now)
+    assert queue.purge_finished("calendar_sync", now - timedelta(days=1)) == 1
+    assert queue.get(old) is None and queue.get(fresh) is not None and queue.get(other) is not None
+    engine.dispose()
