@@ -14,6 +14,7 @@ from datetime import datetime
 from handlers.domain import UserProfile
 from handlers.meetings import (
     JobSpec,
+    LocationKind,
     Meeting,
     MeetingRequest,
     MeetingUpdate,
@@ -23,6 +24,7 @@ from handlers.meetings import (
 )
 from handlers.rules import F_RECORD, check_request
 from handlers.scheduling import (
+    JOB_CALENDAR_CREATE,
     JOB_INVITE,
     JOB_MENTION,
     JOB_OUTCOME,
@@ -30,6 +32,7 @@ from handlers.scheduling import (
     Rejected,
     Scheduled,
     ScheduleMeeting,
+    invitation_jobs,
     invitation_recipients,
     mention_jobs,
     timed_jobs,
@@ -50,15 +53,6 @@ def may_manage(meeting: Meeting, actor: UserProfile) -> bool:
 def _visible(m: Meeting | NewMeeting) -> tuple[object, ...]:
     """What attendees see in their calendar: a change here needs a new SEQUENCE for all."""
     return (m.title, m.start_utc, m.end_utc, m.location, m.description)
-
-
-def invite_jobs(meeting_id: int, sequence: int, emails: list[str], now: datetime, method: str = "REQUEST") -> list[JobSpec]:
-    prefix = "invite" if method == "REQUEST" else "cancel"
-    return [
-        JobSpec(JOB_INVITE, {"meeting_id": meeting_id, "email": email, "sequence": sequence, "method": method},
-                now, f"{prefix}:{meeting_id}:{sequence}:{email}")
-        for email in emails
-    ]
 
 
 class ManageMeeting(ScheduleMeeting):
@@ -90,17 +84,22 @@ class ManageMeeting(ScheduleMeeting):
         sequence = current.sequence + 1 if (moved or people_changed) else current.sequence
         jobs: list[JobSpec] = []
         host = self._people.user(req.team_id, new.host_id)
+        needs_event = (connection is not None and connection.active) or new.location.kind is LocationKind.VIDEO
         if current.calendar_event_id and (moved or people_changed):
             jobs.append(JobSpec(JOB_CALENDAR_UPDATE, {"meeting_id": meeting_id, "sequence": sequence}, now,
                                 f"{JOB_CALENDAR_UPDATE}:{meeting_id}:{sequence}"))
-        if not (connection and connection.sends_invitations and current.calendar_event_id):
+        if not current.calendar_event_id and moved and needs_event:
+            # No event yet (e.g. video added by this edit): create it first, as a new
+            # booking would; its handler mails our invitations when the provider does not.
+            jobs.append(JobSpec(JOB_CALENDAR_CREATE, {"meeting_id": meeting_id}, now,
+                                f"calendar-create:{meeting_id}:{sequence}"))
+            jobs += self._cancellations(current, old_emails, new_emails, meeting_id, sequence, now)
+        elif sequence != current.sequence and not (
+                connection and connection.sends_invitations and current.calendar_event_id):
             recipients = invitation_recipients(new.attendees, host)
             affected = recipients if moved else [e for e in recipients if e not in old_emails]
-            if sequence != current.sequence:
-                jobs += invite_jobs(meeting_id, sequence, affected, now)
-                was_invited = {a.email.lower() for a in current.attendees if a.email and a.invited_sequence is not None}
-                removed = sorted((old_emails - new_emails) & was_invited)
-                jobs += invite_jobs(meeting_id, sequence, removed, now, method="CANCEL")
+            jobs += invitation_jobs(meeting_id, affected, now, sequence)
+            jobs += self._cancellations(current, old_emails, new_emails, meeting_id, sequence, now)
         jobs += timed_jobs(meeting_id, new) + mention_jobs(meeting_id, new, now)
         timeline = self._edit_timeline(current, new, req.organizer_id, now, moved)
         try:
@@ -114,6 +113,14 @@ class ManageMeeting(ScheduleMeeting):
         except StaleMeeting:
             return Rejected({F_RECORD: "Someone changed this meeting meanwhile. Close the form and edit it again."})
         return self._result(updated, created=False, warnings=tuple(checked.warnings))
+
+    @staticmethod
+    def _cancellations(current: Meeting, old_emails: set[str], new_emails: set[str], meeting_id: int,
+                       sequence: int, now: datetime) -> list[JobSpec]:
+        """A CANCEL for each person removed by the edit who had received the invitation."""
+        was_invited = {a.email.lower() for a in current.attendees if a.email and a.invited_sequence is not None}
+        removed = sorted((old_emails - new_emails) & was_invited)
+        return invitation_jobs(meeting_id, removed, now, sequence, method="CANCEL")
 
     @staticmethod
     def _edit_timeline(current: Meeting, new: NewMeeting, actor: str, now: datetime, moved: bool) -> list[TimelineSpec]:
@@ -144,7 +151,7 @@ class ManageMeeting(ScheduleMeeting):
             # Only people who received the invitation need its cancellation.
             invited = [a for a in m.attendees if a.invited_sequence is not None]
             host = self._people.user(m.team_id, m.host_id)
-            jobs += invite_jobs(m.id, sequence, invitation_recipients(invited, host), now, method="CANCEL")
+            jobs += invitation_jobs(m.id, invitation_recipients(invited, host), now, sequence, method="CANCEL")
         fields = NewMeeting(
             team_id=m.team_id, idempotency_key=m.idempotency_key or "", uid=m.uid, title=m.title,
             start_utc=m.start_utc, end_utc=m.end_utc, timezone=m.timezone, duration_minutes=m.duration_minutes,
