@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -175,3 +176,47 @@ def test_unanswered_outcome_gets_one_nudge_then_a_daily_digest(stack: Stack) -> 
     stack.run_worker()
     assert len(stack.slack.calls("chat.postMessage")) == count  # the digest stops once all are answered
     assert_all_views_valid(stack.slack)
+
+
+def test_reminder_emails_follow_a_rescheduled_meeting(stack: Stack) -> None:
+    view = open_form(stack)
+    values = meet_values(record=jane(stack), day=in_days(4), at="10:00", duration="30", title="Pricing call",
+                         attendees=contacts(stack, "Jane Doe"), reminders=[("1", "hours")],
+                         description="Bring the Q3 numbers", include_description=True)
+    assert submit(stack, view, values).json()["response_action"] == "update"
+    stack.run_worker()
+    stack.smtp.wait_for(2)
+    (meeting,) = stack.meetings_json()
+    first_due = datetime.fromisoformat(meeting["reminders"][0]["due_at"])
+
+    # Move the meeting one day later before the first reminder is due.
+    confirmation = stack.slack.wait_for("chat.postMessage")[0].args
+    edit = button(confirmation, "meeting_edit")
+    opened = len(stack.slack.calls("views.open"))
+    stack.client.interact(block_actions(edit["action_id"], edit["value"], block_id="manage", user_id=HOST))
+    stack.slack.wait_for("views.open", count=opened + 1)
+    form = stack.slack.wait_for("views.update", predicate=lambda c: "Edit" in json.dumps(c.args["view"]["title"]))
+    edit_view = form[-1].args["view"] | {"id": stack.slack.calls("views.open")[-1].response["view"]["id"]}
+    assert submit(stack, edit_view, values | meet_values(
+        record=jane(stack), day=in_days(5), at="10:00", duration="30", title="Pricing call",
+        attendees=contacts(stack, "Jane Doe"), reminders=[("1", "hours")], description="Bring the Q3 numbers",
+        include_description=True)).json()["response_action"] == "update"
+    stack.run_worker()  # the updated invitations
+    stack.smtp.clear()
+
+    stack.clock.set(first_due + timedelta(minutes=1))
+    stack.run_worker()
+    assert stack.smtp.messages == []  # nothing at the old time
+
+    (moved,) = stack.meetings_json()
+    stack.clock.set(datetime.fromisoformat(moved["reminders"][0]["due_at"]) + timedelta(minutes=1))
+    stack.run_worker()
+    (mail,) = stack.smtp.wait_for(1)
+    assert mail.rcpt_tos == ("jane@acme.example",)
+    body = mail.message.get_body(("plain",)).get_content()
+    assert "Bring the Q3 numbers" in body
+    start_ny = datetime.fromisoformat(moved["start"]).astimezone(ZoneInfo("America/New_York"))
+    assert start_ny.strftime("%-I:%M") in body and "America/New_York" in body  # in Jane's own zone
+    stack.clock.advance(minutes=10)
+    stack.run_worker()
+    assert len(stack.smtp.messages) == 1  # exactly once
