@@ -99,6 +99,23 @@ def _html_body(ev: CalendarEvent) -> str:
     return "".join(f"<p>{p}</p>" for p in paragraphs)
 
 
+TEAMS_SEPARATOR = "_" * 20
+
+
+def teams_part(content: str, join_url: str | None) -> str | None:
+    """The Teams block of an online meeting's body, from the start of the element around
+    its separator line (or its join link) to the end; None when it cannot be found, in
+    which case the body is left untouched: rewriting it without the block would turn the
+    Teams meeting off."""
+    anchor = content.find(TEAMS_SEPARATOR)
+    if anchor < 0 and join_url:
+        anchor = content.find(join_url)
+    if anchor < 0:
+        return None
+    start = content.rfind("<div", 0, anchor)
+    return content[start if start >= 0 else anchor:]
+
+
 class GraphCalendar:
     """One connected Microsoft 365 mailbox calendar.
 
@@ -150,11 +167,16 @@ class GraphCalendar:
     def update_event(self, event_id: str, ev: CalendarEvent) -> CalendarResult:
         path = f"/events/{quote(event_id, safe='')}"
         current = self._call(
-            "GET", path, params={"$select": "id,isOnlineMeeting,onlineMeeting"}
+            "GET", path, params={"$select": "id,isOnlineMeeting,onlineMeeting,body"}
         ).json()
         body = self._event_fields(ev)
         if not current.get("isOnlineMeeting"):
             body["body"] = {"contentType": "html", "content": _html_body(ev)}
+        else:
+            kept = teams_part((current.get("body") or {}).get("content") or "",
+                              ((current.get("onlineMeeting") or {}).get("joinUrl")))
+            if kept is not None:  # the description changes, Teams' own block stays as it was
+                body["body"] = {"contentType": "html", "content": _html_body(ev) + kept}
         event = self._call("PATCH", path, json=body).json()
         if not event.get("onlineMeeting") and current.get("onlineMeeting"):
             event["onlineMeeting"] = current["onlineMeeting"]

@@ -171,7 +171,9 @@ def test_teams_link_is_read_back_and_the_blob_survives_updates(
     )
     assert updated.join_url == created.join_url
     [patch] = graph_calls(fake, "PATCH")
-    assert "body" not in patch.json
+    # The new description reaches attendees, and Teams' own block is kept (GET, edit, PATCH).
+    assert patch.json["body"]["content"].startswith("<p>changed</p>")
+    assert created.join_url in patch.json["body"]["content"]
     assert not set(patch.json) & {"isOnlineMeeting", "onlineMeetingProvider", "transactionId"}
     assert fake.teams_blob_broken is False
     assert fake.user_events()[0]["onlineMeeting"]["joinUrl"] == created.join_url
@@ -429,3 +431,12 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("soon") is None
     assert parse_retry_after("") is None
     assert parse_retry_after(None) is None
+
+
+def test_teams_part_keeps_the_block_or_refuses_to_guess() -> None:
+    from adapters.graph_calendar import teams_part
+
+    join = "https://teams.microsoft.com/l/meetup-join/abc"
+    body = f'<html><body><p>old agenda</p><div class="teams"><a href="{join}">Join</a></div></body></html>'
+    assert teams_part(body, join) == f'<div class="teams"><a href="{join}">Join</a></div></body></html>'
+    assert teams_part("<p>no block here</p>", join) is None
