@@ -392,3 +392,27 @@ def test_throttling_outages_and_a_revoked_token(cal: CalendarStack) -> None:
     assert "stopped working" in dump(home(stack, "EvCal4"))
     assert_all_views_valid(stack.slack)
 
+
+
+def test_booking_on_behalf_of_a_teammate_with_a_connected_calendar(cal: CalendarStack) -> None:
+    stack = cal.stack
+    cal.store.save_google(TEAM, TEAMMATE, json.dumps(cal.google.authorized_user_info()), "bob@meetline.example")
+    for user, seat in ((HOST, "professional"), (TEAMMATE, "enterprise")):
+        assert stack.cli("users", "set", user, "--team", TEAM, "--seat", seat).returncode == 0
+    values = meet_values(record=jane(stack), day=in_days(6), at="09:30", duration="30", title="Handover",
+                         attendees=contacts(stack, "Jane Doe"))
+    values["host"] = {"host_select": {"type": "users_select", "selected_user": TEAMMATE}}
+    meeting = book(stack, values)
+    stored = stack.services.meetings.get(meeting["id"])
+    assert stored is not None and stored.host_id == TEAMMATE and stored.organizer_id == HOST
+    assert [a.email for a in stored.attendees] == ["jane@acme.example"]  # the organizer is not added
+    stack.run_worker()
+    (event,) = [e for e in cal.google.user_events() if e["extendedProperties"]["private"]["meetline_id"]
+                == str(meeting["id"])]
+    assert [a["email"] for a in event["attendees"]] == ["jane@acme.example"]
+    entries = stack.services.meetings.timeline(stack.record_id("Jane Doe"))
+    mine = [e for e in entries if e.meeting_id == meeting["id"]]
+    assert mine and mine[0].data["host"] == TEAMMATE and mine[0].data["organizer"] == HOST
+    cal.store.disconnect(TEAM, TEAMMATE)
+    for user in (HOST, TEAMMATE):
+        assert stack.cli("users", "set", user, "--team", TEAM, "--seat", "none").returncode == 0
