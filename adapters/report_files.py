@@ -1,5 +1,9 @@
 """The meeting report as files and text for people and spreadsheets: CSV, a PNG chart,
-JSON and a plain-text table (the command line)."""
+JSON and a plain-text table (the command line).
+
+The chart and the CSV's labels are in the reader's language (`t`, English by default);
+the CSV's header, dimensions and keys, the JSON and the command line's table stay
+English, for scripts and operators."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import csv
 import io
 from typing import Any
 
+from handlers.i18n import Translator, translator
 from handlers.reports import DIMENSIONS, Count, Report
 
 CSV_HEADER = ("dimension", "key", "label", "count")
@@ -22,25 +27,28 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _summary(report: Report) -> list[tuple[str, str, int]]:
+def _summary(report: Report, t: Translator | None = None) -> list[tuple[str, str, int]]:
+    t = t or translator("en")
     return [
-        ("meetings", "Meetings", report.total),
-        ("ended_not_canceled", "Ended and not canceled (rate base)", report.ended),
-        ("completed", "Completed (of ended)", report.completed),
-        ("no_show", "No show (of ended)", report.no_show),
-        ("canceled", "Canceled", report.canceled),
+        ("meetings", t.gettext("Meetings"), report.total),
+        ("ended_not_canceled", t.gettext("Ended and not canceled (rate base)"), report.ended),
+        ("completed", t.gettext("Completed (of ended)"), report.completed),
+        ("no_show", t.gettext("No show (of ended)"), report.no_show),
+        ("canceled", t.gettext("Canceled"), report.canceled),
     ]
 
 
-def report_csv(report: Report) -> str:
+def report_csv(report: Report, t: Translator | None = None) -> str:
     """One row per count: dimension (summary, organizer, host, outcome, type), key (Slack
     user id, outcome code, meeting type; "" for meetings without a type), label, count.
 
-    Summing `count` over one dimension gives the summary's `meetings` row."""
+    Summing `count` over one dimension gives the summary's `meetings` row. The header,
+    dimensions and keys are fixed (spreadsheets and scripts read them); the labels are
+    for people, in `t`'s language (English by default)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    for key, label, count in _summary(report):
+    for key, label, count in _summary(report, t):
         writer.writerow(("summary", key, label, count))
     for dimension in DIMENSIONS:
         for row in report.dimension(dimension):
@@ -115,14 +123,14 @@ def _bars(ax: Any, rows: list[Count], title: str) -> None:
     ax.spines[["top", "right"]].set_visible(False)
 
 
-def _top(rows: tuple[Count, ...], limit: int) -> list[Count]:
+def _top(rows: tuple[Count, ...], limit: int, t: Translator) -> list[Count]:
     if len(rows) <= limit:
         return list(rows)
     rest = sum(r.count for r in rows[limit - 1:])
-    return [*rows[: limit - 1], Count("", f"{len(rows) - limit + 1} others", rest)]
+    return [*rows[: limit - 1], Count("", t.ngettext("{n} other", "{n} others", len(rows) - limit + 1), rest)]
 
 
-def report_chart_png(report: Report) -> bytes:
+def report_chart_png(report: Report, t: Translator | None = None) -> bytes:
     """Two horizontal bar charts, meetings by outcome and by host, as a PNG of a fixed size.
 
     Uses matplotlib's object API with the Agg canvas, never pyplot: pyplot keeps global
@@ -132,12 +140,13 @@ def report_chart_png(report: Report) -> bytes:
 
     fig = Figure(figsize=CHART_SIZE_INCHES, dpi=CHART_DPI, layout="constrained")
     FigureCanvasAgg(fig)
-    fig.suptitle(f"Meetings: {report.period.describe()}", fontsize=13)
+    t = t or translator("en")
+    fig.suptitle(t.gettext("Meetings: {period}", period=report.period.describe(t)), fontsize=13)
     outcome_ax, host_ax = fig.subplots(1, 2)
-    _bars(outcome_ax, list(report.by_outcome), "By outcome")
-    _bars(host_ax, _top(report.by_host, CHART_TOP), "By host (assigned to)")
+    _bars(outcome_ax, list(report.by_outcome), t.gettext("By outcome"))
+    _bars(host_ax, _top(report.by_host, CHART_TOP, t), t.gettext("By host (assigned to)"))
     if not report.by_host:
-        host_ax.text(0.5, 0.5, "No meetings", ha="center", va="center", transform=host_ax.transAxes)
+        host_ax.text(0.5, 0.5, t.gettext("No meetings"), ha="center", va="center", transform=host_ax.transAxes)
     out = io.BytesIO()
     # Constrained layout makes room for long labels inside the fixed size; no
     # bbox_inches="tight" (it changes the size with the labels); no timestamps or

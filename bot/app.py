@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from typing import Any
 
@@ -16,10 +17,12 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
+from bot.i18n_context import browser_translator
 from bot.listeners import admin, calendars, home, manage, meet, outcome
 from bot.profiles import ProfileService
 from bot.services import Services
 from handlers.domain import UserProfile
+from handlers.i18n import Translator
 from storage.crypto import SecretBox
 from storage.events import remember_event
 from storage.slack_stores import EncryptedInstallationStore
@@ -54,22 +57,36 @@ def _make_admin(services: Services, installation: Any) -> None:
     services.users.save(profile)
 
 
+def _page_translator(args: SuccessArgs | FailureArgs) -> Translator:
+    """The installer's browser language (the Slack user is not known to us yet)."""
+    headers = getattr(args.request, "headers", None) or {}
+    values = headers.get("accept-language") or []
+    return browser_translator(values[0] if isinstance(values, list) and values else str(values or ""))
+
+
+def _page(t: Translator, title: str, text: str) -> str:
+    return (f"<html lang=\"{html.escape(t.language)}\"><head><meta charset=\"utf-8\"></head><body>"
+            f"<h1>{html.escape(title)}</h1><p>{text}</p></body></html>")
+
+
 def _install_success(args: SuccessArgs, services: Services) -> BoltResponse:
     _make_admin(services, args.installation)
+    t = _page_translator(args)
     return BoltResponse(
         status=200,
         headers={"Content-Type": "text/html; charset=utf-8"},
-        body="<html><body><h1>Meetline is installed.</h1>"
-        "<p>Go back to Slack and type <code>/meet</code>.</p></body></html>",
+        body=_page(t, t.gettext("Meetline is installed."),
+                   t.gettext("Go back to Slack and type {command}.", command="<code>/meet</code>")),
     )
 
 
 def _install_failure(args: FailureArgs) -> BoltResponse:
+    t = _page_translator(args)
     return BoltResponse(
         status=args.suggested_status_code,
         headers={"Content-Type": "text/html; charset=utf-8"},
-        body="<html><body><h1>Meetline could not be installed.</h1>"
-        f"<p>{args.reason}. Please start the installation again.</p></body></html>",
+        body=_page(t, t.gettext("Meetline could not be installed."),
+                   t.gettext("{reason}. Please start the installation again.", reason=html.escape(str(args.reason)))),
     )
 
 

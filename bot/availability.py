@@ -19,6 +19,7 @@ from bot.views.meet_state import FormState
 from handlers.availability import Availability, AvailabilityReport
 from handlers.calendar_booking import CalendarAccounts
 from handlers.domain import UserProfile
+from handlers.i18n import Translator, translator
 from handlers.meetings import AttendeeKind, AttendeeRef, MeetingRequest, combine_local
 from storage.calendar_connections import SqlCalendarDirectory
 
@@ -58,14 +59,14 @@ def _window(day: date | None, at: str | None, minutes: int | None, zone: str) ->
 
 
 def _check(services: Services, team_id: str, host_id: str, teammates: list[str], start: datetime,
-           end: datetime) -> AvailabilityReport:
+           end: datetime, t: Translator) -> AvailabilityReport:
     ws = services.workspaces.get(team_id)
     try:
         hours = (ws.work_start, ws.work_end)
     except ValueError:
         hours = (time(9), time(17))
     return Availability(_accounts(services), CachedPeople(services), services.clock).check(
-        team_id, host_id, teammates, start, end, working_hours=hours)
+        team_id, host_id, teammates, start, end, working_hours=hours, t=t)
 
 
 def form_availability(services: Services, team_id: str, user_id: str, state: FormState) -> FormState:
@@ -79,14 +80,17 @@ def form_availability(services: Services, team_id: str, user_id: str, state: For
     if window is None:
         return cleared
     refs = [r for r in (AttendeeRef.decode(v) for v, _ in state.attendees) if r]
+    t = translator(state.language)  # the form's language (English when not recorded)
     try:
-        report = _check(services, team_id, state.host or user_id, _teammates(refs), *window)
+        report = _check(services, team_id, state.host or user_id, _teammates(refs), *window, t)
     except Exception:  # advisory only: the form must open whatever the calendar does
         log.warning("free/busy check failed", exc_info=True)
         return cleared
     zone = ZoneInfo(state.timezone)
+    # Translators: the CLDR pattern of a suggested free time on its button ("Use Thu 03 Dec 10:00").
+    pattern = t.gettext("EEE dd MMM HH:mm")
     suggestions = tuple(
-        (s.astimezone(zone).strftime("%Y-%m-%dT%H:%M"), s.astimezone(zone).strftime("%a %d %b %H:%M"))
+        (s.astimezone(zone).strftime("%Y-%m-%dT%H:%M"), t.format_datetime(s, zone, pattern))
         for s in report.suggestions)
     return replace(state, conflicts=report.warnings, suggestions=suggestions)
 
@@ -99,11 +103,12 @@ def submission_conflicts(services: Services, req: MeetingRequest) -> tuple[str, 
                      req.duration_minutes, req.timezone)
     if window is None:
         return ()
-    future = _pool.submit(_check, services, req.team_id, req.host_id, _teammates(list(req.attendees)), *window)
+    t = translator(req.language)
+    future = _pool.submit(_check, services, req.team_id, req.host_id, _teammates(list(req.attendees)), *window, t)
     try:
         return future.result(timeout=SUBMIT_DEADLINE).warnings
     except FutureTimeout:
-        return ("Your calendar did not answer in time, so conflicts were not checked.",)
+        return (t.gettext("Your calendar did not answer in time, so conflicts were not checked."),)
     except Exception:
         log.warning("free/busy re-check failed", exc_info=True)
         return ()

@@ -23,8 +23,10 @@ from urllib.parse import parse_qs, urlencode
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.i18n_context import browser_translator
 from bot.settings import Settings
 from bot.views.calendar_views import CalendarHome, calendar_section
+from handlers.i18n import Translator, translator
 from handlers.ports import Clock
 from storage.calendar_connections import CalendarConfig, SqlCalendarDirectory
 from storage.crypto import SecretBox, SecretBoxError
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 
 StartResponse = Callable[..., Any]
 OnConnected = Callable[[str, str, str, str | None], None]  # team, user, provider, email
+LanguageOf = Callable[[str, str], str]  # team, user -> language (bot.i18n_context.language_lookup)
 
 GOOGLE_SCOPES = [
     "openid",
@@ -89,11 +92,11 @@ def start_link(settings: Settings, provider: str, team_id: str, user_id: str, no
     return f"{settings.PUBLIC_URL.rstrip('/')}/oauth/{provider}/start?{urlencode({'s': sealed})}"
 
 
-def home_section(settings: Settings, store: SqlCalendarDirectory, clock: Clock) -> Callable[[str, str],
-                                                                                              list[dict[str, Any]]]:
-    """The App Home hook (Services.home_sections): the user's calendar section."""
+def home_section(settings: Settings, store: SqlCalendarDirectory, clock: Clock) -> Callable[
+        [str, str, Translator], list[dict[str, Any]]]:
+    """The App Home hook (Services.home_sections): the user's calendar section, in `t`'s language."""
 
-    def section(team_id: str, user_id: str) -> list[dict[str, Any]]:
+    def section(team_id: str, user_id: str, t: Translator) -> list[dict[str, Any]]:
         status = store.status(team_id, user_id)
         now = clock.now()
         missing = []
@@ -103,7 +106,8 @@ def home_section(settings: Settings, store: SqlCalendarDirectory, clock: Clock) 
             missing.append("`GOOGLE_CLIENT_ID`/`GOOGLE_CLIENT_SECRET`")
         if not (settings.MS_CLIENT_ID and settings.MS_CLIENT_SECRET):
             missing.append("`MS_CLIENT_ID`/`MS_CLIENT_SECRET`")
-        hint = ("Google and Microsoft 365 sign-in need " + ", ".join(missing) + " set by an admin.") if missing else None
+        hint = t.gettext("Google and Microsoft 365 sign-in need {settings} set by an admin.",
+                         settings=", ".join(missing)) if missing else None
         return calendar_section(CalendarHome(
             provider=status.provider if status else None,
             email=status.email if status else None,
@@ -112,7 +116,7 @@ def home_section(settings: Settings, store: SqlCalendarDirectory, clock: Clock) 
             microsoft_url=start_link(settings, "microsoft", team_id, user_id, now),
             can_store=store.can_store_secrets,
             oauth_hint=hint,
-        ))
+        ), t=t)
 
     return section
 
@@ -145,19 +149,23 @@ class CalendarOAuth:
         *,
         on_connected: OnConnected | None = None,
         msal_http_client: Any = None,
+        language_of: LanguageOf | None = None,
     ) -> None:
         self._settings = settings
+        self._language_of = language_of
         self._store = store
         self._clock = clock
         self._on_connected = on_connected
         self._msal_http_client = msal_http_client if msal_http_client is not None else store.config.msal_http_client
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        # The pages speak the browser's language until the Slack user is known, then theirs.
+        t = browser_translator(str(environ.get("HTTP_ACCEPT_LANGUAGE", "")))
         parts = [p for p in str(environ.get("PATH_INFO", "")).split("/") if p]
         method = environ.get("REQUEST_METHOD", "GET")
         if len(parts) != 3 or parts[1] not in OAUTH_PROVIDERS or parts[2] not in ("start", "callback") \
                 or method not in ("GET", "HEAD", "POST") or (method == "POST" and parts[2] != "callback"):
-            return self._page(start_response, 404, "Not found", "There is nothing here.")
+            return self._page(start_response, 404, t.gettext("Not found"), t.gettext("There is nothing here."), t)
         raw = str(environ.get("QUERY_STRING", ""))
         if method == "POST":  # Microsoft answers with response_mode=form_post
             try:
@@ -168,16 +176,16 @@ class CalendarOAuth:
         query = {k: v[-1] for k, v in parse_qs(raw).items()}
         provider, step = parts[1], parts[2]
         if not self._settings.SECRET_KEY or not self._settings.PUBLIC_URL:
-            return self._page(start_response, 503, "Not set up",
-                              "Calendar sign-in needs PUBLIC_URL and SECRET_KEY on this Meetline server.")
+            return self._page(start_response, 503, t.gettext("Not set up"),
+                              t.gettext("Calendar sign-in needs PUBLIC_URL and SECRET_KEY on this Meetline server."), t)
         try:
             if step == "start":
-                return self._start(provider, query, start_response)
-            return self._callback(provider, query, start_response)
+                return self._start(provider, query, start_response, t)
+            return self._callback(provider, query, start_response, t)
         except Exception:  # a provider answering nonsense must give the user a page, not a traceback
             log.exception("calendar OAuth %s/%s failed", provider, step)
-            return self._page(start_response, 502, "Something went wrong",
-                              "The calendar could not be connected. Start again from Meetline's Home tab in Slack.")
+            return self._page(start_response, 502, t.gettext("Something went wrong"), t.gettext(
+                "The calendar could not be connected. Start again from Meetline's Home tab in Slack."), t)
 
     # ------------------------------------------------------------------ steps
 
@@ -185,12 +193,23 @@ class CalendarOAuth:
         assert self._settings.PUBLIC_URL
         return f"{self._settings.PUBLIC_URL.rstrip('/')}/oauth/{provider}/callback"
 
-    def _start(self, provider: str, query: dict[str, str], start_response: StartResponse) -> Iterable[bytes]:
+    def _user_translator(self, team_id: str, user_id: str, fallback: Translator) -> Translator:
+        if self._language_of is None:
+            return fallback
+        try:
+            return translator(self._language_of(team_id, user_id))
+        except Exception:  # the page matters more than its language
+            log.warning("no language for %s", user_id, exc_info=True)
+            return fallback
+
+    def _start(self, provider: str, query: dict[str, str], start_response: StartResponse,
+               t: Translator) -> Iterable[bytes]:
         claims = self._open_link(query.get("s", ""), provider)
         if claims is None:
-            return self._page(start_response, 400, "Link expired",
-                              "This link has expired. Open Meetline's Home tab in Slack and click Connect again.")
+            return self._page(start_response, 400, t.gettext("Link expired"), t.gettext(
+                "This link has expired. Open Meetline's Home tab in Slack and click Connect again."), t)
         team_id, user_id = str(claims["t"]), str(claims["u"])
+        t = self._user_translator(team_id, user_id, t)
         expires = self._clock.now() + FLOW_LIFETIME
         if provider == "google":
             flow = self._google_flow()
@@ -201,27 +220,29 @@ class CalendarOAuth:
             ms_flow = self._msal_app(None).initiate_auth_code_flow(
                 MS_SCOPES, redirect_uri=self._redirect_uri("microsoft"), response_mode="form_post")
             if "error" in ms_flow:
-                return self._page(start_response, 502, "Microsoft sign-in unavailable",
-                                  str(ms_flow.get("error_description") or ms_flow["error"]))
+                return self._page(start_response, 502, t.gettext("Microsoft sign-in unavailable"),
+                                  str(ms_flow.get("error_description") or ms_flow["error"]), t)
             url = str(ms_flow["auth_uri"])
             self._store.start_flow(str(ms_flow["state"]), team_id, user_id, "microsoft", ms_flow, expires)
         start_response("302 Found", [("Location", url), ("Cache-Control", "no-store"), ("Content-Length", "0")])
         return [b""]
 
-    def _callback(self, provider: str, query: dict[str, str], start_response: StartResponse) -> Iterable[bytes]:
+    def _callback(self, provider: str, query: dict[str, str], start_response: StartResponse,
+                  t: Translator) -> Iterable[bytes]:
         pending = self._store.take_flow(query.get("state", ""), provider, self._clock.now())
         if pending is None:
-            return self._page(start_response, 400, "Link expired",
-                              "This sign-in has expired or was already used. Start again from Meetline's Home tab.")
+            return self._page(start_response, 400, t.gettext("Link expired"), t.gettext(
+                "This sign-in has expired or was already used. Start again from Meetline's Home tab."), t)
+        t = self._user_translator(pending.team_id, pending.user_id, t)
         if query.get("error"):
-            return self._page(start_response, 400, "Not connected",
-                              "The calendar was not connected. You can try again from Meetline's Home tab.")
+            return self._page(start_response, 400, t.gettext("Not connected"), t.gettext(
+                "The calendar was not connected. You can try again from Meetline's Home tab."), t)
         if provider == "google":
-            return self._google_callback(pending.team_id, pending.user_id, pending.flow, query, start_response)
-        return self._microsoft_callback(pending.team_id, pending.user_id, pending.flow, query, start_response)
+            return self._google_callback(pending.team_id, pending.user_id, pending.flow, query, start_response, t)
+        return self._microsoft_callback(pending.team_id, pending.user_id, pending.flow, query, start_response, t)
 
     def _google_callback(self, team_id: str, user_id: str, saved: dict[str, Any], query: dict[str, str],
-                         start_response: StartResponse) -> Iterable[bytes]:
+                         start_response: StartResponse, t: Translator) -> Iterable[bytes]:
         from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
         # Google may grant fewer scopes than asked (granular consent) or name them
@@ -232,38 +253,38 @@ class CalendarOAuth:
             token = flow.fetch_token(code=query.get("code", ""))
         except OAuth2Error as exc:
             log.info("Google refused the code: %s", exc)
-            return self._page(start_response, 400, "Not connected",
-                              "Google did not accept the sign-in. Start again from Meetline's Home tab.")
+            return self._page(start_response, 400, t.gettext("Not connected"), t.gettext(
+                "Google did not accept the sign-in. Start again from Meetline's Home tab."), t)
         granted = set(token.get("scope") or []) if isinstance(token.get("scope"), list) \
             else set(str(token.get("scope") or "").split())
         if granted and GOOGLE_REQUIRED_SCOPE not in granted:
-            return self._page(start_response, 400, "Calendar access missing",
-                              "Meetline needs access to your calendar's events. Start again and allow it.")
+            return self._page(start_response, 400, t.gettext("Calendar access missing"), t.gettext(
+                "Meetline needs access to your calendar's events. Start again and allow it."), t)
         credentials = flow.credentials
         email = _email_from_id_token(getattr(credentials, "id_token", None) or token.get("id_token"))
         self._store.save_google(team_id, user_id, credentials.to_json(), email)
         self._connected(team_id, user_id, "google", email)
-        return self._page(start_response, 200, "Google Calendar connected",
-                          "Meetings you host in Meetline are now added to your Google Calendar. "
-                          "You can close this tab and go back to Slack.")
+        return self._page(start_response, 200, t.gettext("Google Calendar connected"), t.gettext(
+            "Meetings you host in Meetline are now added to your Google Calendar. "
+            "You can close this tab and go back to Slack."), t)
 
     def _microsoft_callback(self, team_id: str, user_id: str, saved: dict[str, Any], query: dict[str, str],
-                            start_response: StartResponse) -> Iterable[bytes]:
+                            start_response: StartResponse, t: Translator) -> Iterable[bytes]:
         import msal
 
         cache = msal.SerializableTokenCache()
         result = self._msal_app(cache).acquire_token_by_auth_code_flow(saved, query, scopes=MS_SCOPES)
         if "error" in result:
             log.info("Microsoft refused the code: %s", result.get("error_description") or result["error"])
-            return self._page(start_response, 400, "Not connected",
-                              "Microsoft did not accept the sign-in. Start again from Meetline's Home tab.")
+            return self._page(start_response, 400, t.gettext("Not connected"), t.gettext(
+                "Microsoft did not accept the sign-in. Start again from Meetline's Home tab."), t)
         claims = result.get("id_token_claims") or {}
         email = claims.get("preferred_username") or claims.get("email")
         self._store.save_microsoft(team_id, user_id, cache.serialize(), str(email) if email else None)
         self._connected(team_id, user_id, "microsoft", str(email) if email else None)
-        return self._page(start_response, 200, "Microsoft 365 connected",
-                          "Meetings you host in Meetline are now added to your Outlook calendar. "
-                          "You can close this tab and go back to Slack.")
+        return self._page(start_response, 200, t.gettext("Microsoft 365 connected"), t.gettext(
+            "Meetings you host in Meetline are now added to your Outlook calendar. "
+            "You can close this tab and go back to Slack."), t)
 
     # ------------------------------------------------------------------ details
 
@@ -319,10 +340,11 @@ class CalendarOAuth:
             log.warning("could not tell %s that %s is connected", user_id, provider, exc_info=True)
 
     @staticmethod
-    def _page(start_response: StartResponse, status: int, title: str, text: str) -> list[bytes]:
+    def _page(start_response: StartResponse, status: int, title: str, text: str, t: Translator) -> list[bytes]:
         reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 502: "Bad Gateway",
                   503: "Service Unavailable"}.get(status, "")
-        body = ("<!doctype html><html><head><meta charset=\"utf-8\"><title>Meetline</title></head>"
+        body = (f"<!doctype html><html lang=\"{html.escape(t.language)}\"><head><meta charset=\"utf-8\">"
+                "<title>Meetline</title></head>"
                 f"<body style=\"font-family:sans-serif;max-width:40em;margin:4em auto\"><h1>{html.escape(title)}</h1>"
                 f"<p>{html.escape(text)}</p></body></html>").encode()
         start_response(f"{status} {reason}", [("Content-Type", "text/html; charset=utf-8"),
@@ -336,17 +358,21 @@ def calendar_oauth_for(services: Services) -> CalendarOAuth | None:
     store = services.calendars
     if not isinstance(store, SqlCalendarDirectory):
         return None
+    from bot.i18n_context import language_lookup
     from bot.listeners.manage import publish_home
     from bot.views.calendar_views import connected_text
     from bot.worker import client_for_team
 
     client_for = client_for_team(services)
+    language_of = language_lookup(services)
 
     def connected(team_id: str, user_id: str, provider: str, email: str | None) -> None:
         client = client_for(team_id)
         if client is None:
             return
-        client.chat_postMessage(channel=user_id, text=connected_text(provider, email))
+        t = translator(language_of(team_id, user_id))
+        client.chat_postMessage(channel=user_id, text=connected_text(provider, email, t=t))
         publish_home(client, services, team_id, user_id)
 
-    return CalendarOAuth(services.settings, store, services.clock, on_connected=connected)
+    return CalendarOAuth(services.settings, store, services.clock, on_connected=connected, language_of=language_of)
+

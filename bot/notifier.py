@@ -1,4 +1,7 @@
-"""Slack DMs sent from background jobs (no incoming request, so no Bolt context)."""
+"""Slack DMs sent from background jobs (no incoming request, so no Bolt context).
+
+Each DM is in its recipient's language: `language_of(team_id, user_id)` (wired in
+bot.worker from the stored profile's Slack locale and the workspace default)."""
 
 from __future__ import annotations
 
@@ -11,24 +14,40 @@ from slack_sdk.errors import SlackApiError
 from bot.views.calendar_views import reconnect_blocks, reconnect_text
 from bot.views.messages import (
     digest_blocks,
+    digest_text,
     mention_blocks,
     mention_text,
     outcome_blocks,
+    outcome_nudge_block,
+    outcome_nudge_text,
     outcome_prompt_text,
 )
 from handlers.domain import Record
+from handlers.i18n import DEFAULT_LANGUAGE, Translator, translator
 from handlers.meetings import Meeting
 from handlers.worker import RetryLater
 
 log = logging.getLogger(__name__)
 
 ClientForTeam = Callable[[str], WebClient | None]
+LanguageOf = Callable[[str, str], str]  # (team_id, user_id) -> a supported language
 RETRYABLE = {"ratelimited", "service_unavailable", "request_timeout", "internal_error", "fatal_error"}
 
 
 class SlackNotifier:
-    def __init__(self, client_for: ClientForTeam) -> None:
+    def __init__(self, client_for: ClientForTeam, language_of: LanguageOf | None = None) -> None:
         self._client_for = client_for
+        self._language_of = language_of
+
+    def _t(self, team_id: str, user_id: str) -> Translator:
+        """The recipient's language; English when it cannot be told."""
+        if self._language_of is None:
+            return translator(DEFAULT_LANGUAGE)
+        try:
+            return translator(self._language_of(team_id, user_id))
+        except Exception:  # a DM in English beats no DM
+            log.warning("no language for %s; writing in English", user_id, exc_info=True)
+            return translator(DEFAULT_LANGUAGE)
 
     def _post(self, team_id: str, user_id: str, text: str, blocks: list[dict[str, object]] | None = None) -> None:
         client = self._client_for(team_id)
@@ -47,20 +66,27 @@ class SlackNotifier:
         self._post(team_id, user_id, text)
 
     def mention(self, meeting: Meeting, user_id: str, record: Record | None) -> None:
-        self._post(meeting.team_id, user_id, mention_text(meeting, record), mention_blocks(meeting, record))
+        t = self._t(meeting.team_id, user_id)
+        self._post(meeting.team_id, user_id, mention_text(meeting, record, t=t), mention_blocks(meeting, record, t=t))
 
     def outcome_prompt(self, meeting: Meeting, nudge: bool = False) -> None:
-        text = outcome_prompt_text(meeting)
-        blocks = outcome_blocks(meeting)
+        t = self._t(meeting.team_id, meeting.host_id)
+        text = outcome_prompt_text(meeting, t=t)
+        blocks = outcome_blocks(meeting, t=t)
         if nudge:
-            text = "Reminder: " + text
-            blocks = [{"type": "context", "block_id": "nudge",
-                       "elements": [{"type": "mrkdwn", "text": ":wave: A gentle reminder: no outcome yet."}]}, *blocks]
+            text = outcome_nudge_text(meeting, t=t)
+            blocks = [outcome_nudge_block(t=t), *blocks]
         self._post(meeting.team_id, meeting.host_id, text, blocks)
 
     def outcome_digest(self, team_id: str, user_id: str, meetings: Sequence[Meeting]) -> None:
-        self._post(team_id, user_id, f"{len(meetings)} meeting(s) still need an outcome.", digest_blocks(meetings))
+        t = self._t(team_id, user_id)
+        self._post(team_id, user_id, digest_text(len(meetings), t=t), digest_blocks(meetings, t=t))
 
     def calendar_disconnected(self, team_id: str, user_id: str, provider: str) -> None:
         """The host's calendar refused Meetline: say so, with a button to reconnect."""
-        self._post(team_id, user_id, reconnect_text(provider), reconnect_blocks(provider))
+        t = self._t(team_id, user_id)
+        self._post(team_id, user_id, reconnect_text(provider, t=t), reconnect_blocks(provider, t=t))
+
+    def language_of(self, team_id: str, user_id: str) -> str:
+        """The recipient's language, for texts built by the caller (notify_user)."""
+        return self._t(team_id, user_id).language

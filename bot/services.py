@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
 from handlers.clock import SystemClock
+from handlers.i18n import Translator
 from handlers.invitations import Mailer
 from handlers.ports import CalendarDirectory, Clock
 from storage.db import make_engine, make_session_factory
@@ -33,8 +34,9 @@ class Services:
     workspaces: SqlWorkspaceRepository
     mailer: Mailer | None = None
     calendars: CalendarDirectory | None = None
-    # Extra App Home blocks per (team, user), e.g. the calendar connection status.
-    home_sections: Callable[[str, str], list[dict[str, Any]]] = lambda team_id, user_id: []
+    # Extra App Home blocks per (team, user), e.g. the calendar connection status, in the
+    # reader's language (the Translator).
+    home_sections: Callable[[str, str, Translator], list[dict[str, Any]]] = lambda team_id, user_id, t: []
     clock: Clock = field(default_factory=SystemClock)
 
 

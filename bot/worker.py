@@ -10,6 +10,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.app import make_client
+from bot.i18n_context import language_lookup
 from bot.notifier import ClientForTeam, SlackNotifier
 from bot.profiles import ProfileService
 from bot.services import Services
@@ -72,7 +73,7 @@ def client_for_team(services: Services) -> ClientForTeam:
 
 def build_worker(services: Services, client_for: ClientForTeam | None = None) -> Worker:
     client_for = client_for or client_for_team(services)
-    notifier = SlackNotifier(client_for)
+    notifier = SlackNotifier(client_for, language_lookup(services))
     deliveries = Deliveries(
         services.meetings, services.records, TeamPeople(services, client_for), services.jobs, services.clock,
         mailer=services.mailer, notifier=notifier, mail_from=services.settings.MAIL_FROM,

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.calendar_booking import CalendarAccounts
 from handlers.calendars import BusyInterval, CalendarError, free_slots
+from handlers.i18n import Translator, translator
 from handlers.ports import Clock, PeopleDirectory
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class AvailabilityReport:
 class _Person:
     user_id: str
     email: str | None
-    label: str  # "You" for the host, else the teammate's name
+    label: str  # the teammate's name ("" for the host)
 
 
 def _merge(spans: Sequence[BusyInterval]) -> list[BusyInterval]:
@@ -49,10 +50,11 @@ def _merge(spans: Sequence[BusyInterval]) -> list[BusyInterval]:
     return merged
 
 
-def _span_text(span: BusyInterval, zone: ZoneInfo, day: datetime) -> str:
+def _span_text(span: BusyInterval, zone: ZoneInfo, day: datetime, t: Translator) -> str:
     start, end = span.start.astimezone(zone), span.end.astimezone(zone)
-    prefix = "" if start.date() == day.date() else f"{start:%a %d %b} "
-    return f"{prefix}{start:%H:%M}–{end:%H:%M}"
+    # Translators: the CLDR pattern of a busy span's day when it is not the meeting's day.
+    prefix = "" if start.date() == day.date() else t.format_date(start, format=t.gettext("EEE dd MMM")) + " "
+    return f"{prefix}{t.format_time(start, format='HH:mm')}–{t.format_time(end, format='HH:mm')}"
 
 
 class Availability:
@@ -62,10 +64,10 @@ class Availability:
         self._clock = clock
 
     def conflicts(self, team_id: str, host_id: str, internal_user_ids: Sequence[str], start: datetime,
-                  end: datetime) -> list[str]:
+                  end: datetime, t: Translator | None = None) -> list[str]:
         """Warnings for [start, end), times in the host's zone; empty when all are free or
         the host has no calendar to ask."""
-        return list(self.check(team_id, host_id, internal_user_ids, start, end, suggest=False).warnings)
+        return list(self.check(team_id, host_id, internal_user_ids, start, end, suggest=False, t=t).warnings)
 
     def suggest_slots(self, team_id: str, host_id: str, internal_user_ids: Sequence[str], start: datetime,
                       end: datetime, working_hours: tuple[time, time], count: int = 3) -> list[datetime]:
@@ -86,8 +88,11 @@ class Availability:
         count: int = 3,
         suggest: bool = True,
         always_suggest: bool = False,
+        t: Translator | None = None,
     ) -> AvailabilityReport:
-        """Conflicts and, when there is one, free alternatives: one free/busy call."""
+        """Conflicts and, when there is one, free alternatives: one free/busy call. The
+        warnings are in `t`'s language (English by default)."""
+        t = t or translator("en")
         if self._accounts is None or end <= start:
             return AvailabilityReport()
         account = self._accounts.account(team_id, host_id)
@@ -95,7 +100,7 @@ class Availability:
             return AvailabilityReport()
         host = self._people.user(team_id, host_id)
         zone = ZoneInfo(host.timezone if host else "UTC")
-        people = [_Person(host_id, account.email or (host.email if host else None), "You")]
+        people = [_Person(host_id, account.email or (host.email if host else None), "")]
         for user_id in dict.fromkeys(internal_user_ids):
             if user_id == host_id or len(people) > MAX_PEOPLE:
                 continue
@@ -112,24 +117,24 @@ class Availability:
             busy = self._accounts.calendar(account, interactive=True).free_busy(emails, window_start, window_end)
         except CalendarError as exc:
             log.info("free/busy for %s failed: %s", host_id, exc)
-            return AvailabilityReport(("Could not read your calendar to check for conflicts.",))
+            return AvailabilityReport((t.gettext("Could not read your calendar to check for conflicts."),))
         warnings: list[str] = []
         known: list[BusyInterval] = []
         host_known = busy_found = False
         for person in people:
             spans = busy.get(person.email) if person.email else None
             if spans is None:
-                whose = "your" if person.user_id == host_id else f"{person.label}'s"
-                warnings.append(f"Could not read {whose} calendar.")
+                warnings.append(t.gettext("Could not read your calendar.") if person.user_id == host_id
+                                else t.gettext("Could not read {name}'s calendar.", name=person.label))
                 continue
             host_known = host_known or person.user_id == host_id
             known.extend(spans)
             clashes = [s for s in _merge(spans) if s.start < end and start < s.end]
             if clashes:
                 busy_found = True
-                verb = "are" if person.user_id == host_id else "is"
-                times = ", ".join(_span_text(s, zone, start.astimezone(zone)) for s in clashes[:3])
-                warnings.append(f"{person.label} {verb} busy {times}.")
+                times = ", ".join(_span_text(s, zone, start.astimezone(zone), t) for s in clashes[:3])
+                warnings.append(t.gettext("You are busy {times}.", times=times) if person.user_id == host_id
+                                else t.gettext("{name} is busy {times}.", name=person.label, times=times))
         suggestions: list[datetime] = []
         if suggest and host_known and (always_suggest or busy_found):
             earliest = max(self._clock.now(), local_day.astimezone(UTC))

@@ -32,6 +32,7 @@ from handlers.calendars import (
     VideoKind,
 )
 from handlers.domain import UserProfile
+from handlers.i18n import language_for, translator
 from handlers.jobs import ClaimedJob, JobQueue
 from handlers.meetings import LocationKind, Meeting
 from handlers.ports import CalendarDirectory, Clock, MeetingRepository, PeopleDirectory
@@ -329,11 +330,14 @@ class CalendarBooking:
         """The confirmation went out before the video link existed: send the link now."""
         if not after or after == before or self._notifier is None:
             return
+        host = self._people.user(meeting.team_id, meeting.host_id)
+        t = translator(language_for(host.locale if host else None))  # the host reads their Slack language
         name = {"google_meet": "Google Meet", "teams": "Microsoft Teams", ZOOM: "Zoom"}.get(
-            meeting.location.provider or "", "Video")
+            meeting.location.provider or "") or t.gettext("Video call")
         try:
             self._notifier.notify_user(meeting.team_id, meeting.host_id,
-                                       f"{name} link for “{meeting.title}”: {after}")
+                                       t.gettext("{provider} link for “{title}”: {url}", provider=name,
+                                                 title=meeting.title, url=after))
         except RetryLater:
             log.warning("link DM to %s could not be sent now", meeting.host_id)
 

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from handlers.domain import UserProfile
+from handlers.i18n import Translator, language_for, translator
 from handlers.meetings import (
     JobSpec,
     LocationKind,
@@ -61,14 +62,16 @@ class ManageMeeting(ScheduleMeeting):
     def edit(self, meeting_id: int, req: MeetingRequest, actor: UserProfile) -> Scheduled | Rejected:
         current = self._meetings.get(meeting_id)
         if current is None or current.status == "cancelled":
-            return Rejected({F_RECORD: "This meeting was cancelled or no longer exists."})
+            return Rejected({F_RECORD: translator(req.language).gettext(
+                "This meeting was cancelled or no longer exists.")})
         if not may_manage(current, actor):
-            return Rejected({F_RECORD: "Only the host, the organizer or a Meetline admin can edit this meeting."})
+            return Rejected({F_RECORD: translator(req.language).gettext(
+                "Only the host, the organizer or a Meetline admin can edit this meeting.")})
         now = self._clock.now()
         checked = check_request(req, now)
         record = self._records.get(req.record_id) if req.record_id is not None else None
         if req.record_id is not None and record is None:
-            checked.errors[F_RECORD] = "This record no longer exists. Pick another."
+            checked.errors[F_RECORD] = translator(req.language).gettext("This record no longer exists. Pick another.")
         attendees = self._resolve_attendees(req, checked)
         connection = self._calendars.connection_for(req.team_id, req.host_id) if self._calendars else None
         self._check_video(req, connection, checked)
@@ -111,7 +114,8 @@ class ManageMeeting(ScheduleMeeting):
                 timeline=timeline,
             )
         except StaleMeeting:
-            return Rejected({F_RECORD: "Someone changed this meeting meanwhile. Close the form and edit it again."})
+            return Rejected({F_RECORD: translator(req.language).gettext(
+                "Someone changed this meeting meanwhile. Close the form and edit it again.")})
         return self._result(updated, created=False, warnings=tuple(checked.warnings))
 
     @staticmethod
@@ -131,13 +135,20 @@ class ManageMeeting(ScheduleMeeting):
         return [TimelineSpec(rid, kind, now, actor, data) for rid in dict.fromkeys([*current.record_ids, *new.record_ids])]
 
 
+    def _actor_translator(self, actor: UserProfile) -> Translator:
+        """The actor's Slack language, else their workspace's default."""
+        default = self._workspaces.get(actor.team_id).default_language if self._workspaces else "en"
+        return translator(language_for(actor.locale, default))
+
     def cancel(self, meeting_id: int, actor: UserProfile) -> tuple[bool, Meeting | None, str]:
-        """(done, meeting, message). Cancelling twice is a no-op that still reports success."""
+        """(done, meeting, message in the actor's language). Cancelling twice is a no-op that
+        still reports success."""
         m = self._meetings.get(meeting_id)
         if m is None:
-            return False, None, "This meeting no longer exists."
+            return False, None, self._actor_translator(actor).gettext("This meeting no longer exists.")
         if not may_manage(m, actor):
-            return False, m, "Only the host, the organizer or a Meetline admin can cancel this meeting."
+            return False, m, self._actor_translator(actor).gettext(
+                "Only the host, the organizer or a Meetline admin can cancel this meeting.")
         if m.status == "cancelled":
             return True, m, ""
         now = self._clock.now()

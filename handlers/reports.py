@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from handlers.i18n import N_, Translator, translator
 from handlers.meetings import DEFAULT_OUTCOMES, OUTCOME_SCHEDULED, Meeting
 from handlers.outcomes import outcome_label
 from handlers.ports import Clock, UserRepository
@@ -40,19 +41,36 @@ PERIOD_FORMS_PL = ("dzisiaj", "wczoraj", "ten tydzień", "zeszły tydzień", "te
 
 DIMENSIONS = ("organizer", "host", "outcome", "type")
 
+# Named periods in the reader's language (the key stays the canonical English name).
+PERIOD_NAMES = {
+    "today": N_("today"), "yesterday": N_("yesterday"), "this week": N_("this week"),
+    "last week": N_("last week"), "this month": N_("this month"), "last month": N_("last month"),
+}
+NO_TYPE = N_("No type")
+
 
 class UnknownPeriod(ValueError):
-    """The text names no period we understand; str() is one line naming the accepted forms."""
+    """The text names no period we understand; str() is one line naming the accepted forms.
 
-    def __init__(self, text: str, reason: str = "") -> None:
+    `reason` is in English (the command line's language); `reason_in(t)` gives it in a
+    reader's language. `message` is the reason's catalogue id (marked with N_), filled
+    from `values`."""
+
+    def __init__(self, text: str, message: str = "", **values: object) -> None:
         self.text = text
-        self.reason = reason
+        self.message = message
+        self.values = values
+        self.reason = translator("en").gettext(message, **values) if message else ""
+        reason = self.reason
         why = f" ({reason})" if reason else ""
         shown = " ".join(text.split())[:100]  # one line, whatever was typed
         super().__init__(
             f'unknown period "{shown}"{why}; use one of: {", ".join(PERIOD_FORMS)} '
             f'(YYYY-MM-DD..YYYY-MM-DD, ends included), or in Polish: {", ".join(PERIOD_FORMS_PL)}'
         )
+
+    def reason_in(self, t: Translator) -> str:
+        return t.gettext(self.message, **self.values) if self.message else ""
 
 
 @dataclass(frozen=True)
@@ -70,14 +88,34 @@ class Period:
     def days(self) -> int:
         return (self.last_day - self.first_day).days + 1
 
-    def describe(self) -> str:
+    def _is_range(self) -> bool:
+        return re.fullmatch(r"\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?", self.key) is not None
+
+    def span(self, t: Translator | None = None) -> str:
+        """"2026-10-01 – 2026-10-31" (English) or "01.10.2026 – 31.10.2026" (Polish)."""
+        t = t or translator("en")
+        # Translators: the CLDR pattern of the days in a report's period (ISO in English).
+        pattern = t.gettext("yyyy-MM-dd")
+        first = t.format_date(self.first_day, format=pattern)
+        return first if self.days == 1 else f"{first} – {t.format_date(self.last_day, format=pattern)}"
+
+    def name(self, t: Translator | None = None) -> str:
+        """The period as the reader names it: "last month", "zeszły miesiąc", "ostatnie 7 dni";
+        a range of dates is its span."""
+        t = t or translator("en")
+        if self.key in PERIOD_NAMES:
+            return t.gettext(PERIOD_NAMES[self.key])
+        days = re.fullmatch(r"last (\d+) days?", self.key)
+        if days:
+            return t.ngettext("last {n} day", "last {n} days", int(days.group(1)))
+        return self.span(t) if self._is_range() else self.key
+
+    def describe(self, t: Translator | None = None) -> str:
         """"last month (2026-10-01 – 2026-10-31, Europe/Warsaw)": names and dates, so a
-        reader in another zone sees which days were counted."""
-        span = (self.first_day.isoformat() if self.days == 1
-                else f"{self.first_day.isoformat()} – {self.last_day.isoformat()}")
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?", self.key):
-            return f"{span} ({self.timezone})"
-        return f"{self.key} ({span}, {self.timezone})"
+        reader in another zone sees which days were counted; in `t`'s language (English)."""
+        if self._is_range():
+            return f"{self.span(t)} ({self.timezone})"
+        return f"{self.name(t)} ({self.span(t)}, {self.timezone})"
 
     def contains(self, instant: datetime) -> bool:
         return self.start_utc <= instant < self.end_utc
@@ -120,7 +158,7 @@ def _day(text: str, original: str) -> date:
     try:
         return date.fromisoformat("-".join(p.zfill(2) for p in text.split("-")))
     except ValueError:
-        raise UnknownPeriod(original, f"{text} is not a date") from None
+        raise UnknownPeriod(original, N_("{day} is not a date"), day=text) from None
 
 
 def day_start_utc(day: date, zone: ZoneInfo) -> datetime:
@@ -165,13 +203,13 @@ def parse_period(text: str, now: datetime, timezone: str) -> Period:
     elif match := _LAST_DAYS.fullmatch(folded):
         count = int(match.group(1))
         if not 1 <= count <= MAX_DAYS:
-            raise UnknownPeriod(text, f"the number of days must be 1 to {MAX_DAYS}")
+            raise UnknownPeriod(text, N_("the number of days must be 1 to {max}"), max=MAX_DAYS)
         key = f"last {count} days" if count != 1 else "last 1 day"
         first, last = today - timedelta(days=count - 1), today
     elif match := _RANGE.fullmatch(folded):
         first, last = _day(match.group(1), text), _day(match.group(2), text)
         if last < first:
-            raise UnknownPeriod(text, "the range ends before it starts")
+            raise UnknownPeriod(text, N_("the range ends before it starts"))
         key = f"{first.isoformat()}..{last.isoformat()}"
     elif _ONE_DAY.fullmatch(folded):
         first = last = _day(folded, text)
@@ -179,7 +217,7 @@ def parse_period(text: str, now: datetime, timezone: str) -> Period:
     else:
         raise UnknownPeriod(text)
     if (last - first).days >= MAX_DAYS:
-        raise UnknownPeriod(text, f"periods are limited to {MAX_DAYS} days")
+        raise UnknownPeriod(text, N_("periods are limited to {max} days"), max=MAX_DAYS)
     return Period(key=key, first_day=first, last_day=last, timezone=timezone,
                   start_utc=day_start_utc(first, zone), end_utc=day_start_utc(last + timedelta(days=1), zone))
 
@@ -205,7 +243,7 @@ class ReportLabels:
     people: Mapping[str, str] = field(default_factory=dict)
     outcome: Callable[[str], str] = outcome_label
     outcomes: tuple[str, ...] = (OUTCOME_SCHEDULED, *DEFAULT_OUTCOMES)
-    no_type: str = "No type"
+    no_type: str = NO_TYPE  # already in the reader's language
 
 
 @dataclass(frozen=True)
@@ -307,7 +345,10 @@ class MeetingReport:
     def period(self, text: str, timezone: str) -> Period:
         return parse_period(text, self._clock.now(), timezone)
 
-    def __call__(self, team_id: str | None, period: Period, outcomes: Sequence[str] = DEFAULT_OUTCOMES) -> Report:
+    def __call__(self, team_id: str | None, period: Period, outcomes: Sequence[str] = DEFAULT_OUTCOMES,
+                 t: Translator | None = None) -> Report:
+        """The report with its labels (outcomes, "No type") in `t`'s language (English)."""
+        t = t or translator("en")
         meetings = self._source.meetings_between(team_id, period.start_utc, period.end_utc)
         people: dict[str, str] = {}
         for m in meetings:
@@ -315,5 +356,6 @@ class MeetingReport:
                 if uid not in people:
                     profile = self._users.get(m.team_id, uid)
                     people[uid] = profile.name if profile and profile.name else uid
-        labels = ReportLabels(people=people, outcomes=tuple(dict.fromkeys((OUTCOME_SCHEDULED, *outcomes))))
+        labels = ReportLabels(people=people, outcomes=tuple(dict.fromkeys((OUTCOME_SCHEDULED, *outcomes))),
+                              outcome=lambda code: outcome_label(code, t), no_type=t.gettext(NO_TYPE))
         return build_report(meetings, period, labels, now=self._clock.now())

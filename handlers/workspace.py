@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import time
 from typing import Any, Protocol
 
+from handlers.i18n import Translator, translator
 from handlers.meetings import DEFAULT_OUTCOMES, MAX_REMINDERS, ReminderUnit
 
 DEFAULT_DURATIONS = (15, 30, 45, 60, 90, 120)
@@ -82,6 +83,32 @@ class WorkspaceSettings:
         )
 
 
+# The words a default reminder's unit may be written with, in every language the admin
+# form is shown in ("1 day", "2 days", "1 dzień", "30 minut"; "before"/"przed" allowed).
+UNIT_WORDS: dict[str, ReminderUnit] = {
+    word: unit
+    for unit, words in (
+        (ReminderUnit.WEEKS, ("week", "weeks", "tydzień", "tydzien", "tygodnie", "tygodni")),
+        (ReminderUnit.DAYS, ("day", "days", "dzień", "dzien", "dni")),
+        (ReminderUnit.HOURS, ("hour", "hours", "h", "godzina", "godzinę", "godzine", "godziny", "godzin")),
+        (ReminderUnit.MINUTES, ("minute", "minutes", "min", "minuta", "minutę", "minute", "minuty", "minut")),
+    )
+    for word in words
+}
+
+
+def reminder_line(amount: int, unit: str, t: Translator | None = None) -> str:
+    """A default reminder as the admin form shows it ("1 day", "30 minut")."""
+    t = t or translator("en")
+    if unit == ReminderUnit.WEEKS:
+        return t.ngettext("{n} week", "{n} weeks", amount)
+    if unit == ReminderUnit.DAYS:
+        return t.ngettext("{n} day", "{n} days", amount)
+    if unit == ReminderUnit.HOURS:
+        return t.ngettext("{n} hour", "{n} hours", amount)
+    return t.ngettext("{n} minute", "{n} minutes", amount)
+
+
 class WorkspaceRepository(Protocol):
     def get(self, team_id: str) -> WorkspaceSettings: ...
 
@@ -102,10 +129,13 @@ def parse_settings_form(
     language: str | None,
     video_default: bool,
     sandbox: bool,
+    t: Translator | None = None,
 ) -> tuple[WorkspaceSettings | None, dict[str, str]]:
-    """The admin form's text fields as settings, or an error per field (block id)."""
+    """The admin form's text fields as settings, or an error per field (block id), the
+    errors in `t`'s language (English by default)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    t = t or translator("en")
     errors: dict[str, str] = {}
     lengths: list[int] = []
     for part in durations.replace(";", ",").split(","):
@@ -113,34 +143,35 @@ def parse_settings_form(
         if not part:
             continue
         if not part.isdigit() or not 5 <= int(part) <= 720:
-            errors["durations"] = "Use whole minutes between 5 and 720, separated by commas."
+            errors["durations"] = t.gettext("Use whole minutes between 5 and 720, separated by commas.")
             break
         lengths.append(int(part))
     if not lengths and "durations" not in errors:
-        errors["durations"] = "Offer at least one duration."
-    units = {u.value: u.value for u in ReminderUnit} | {u.value.rstrip("s"): u.value for u in ReminderUnit}
+        errors["durations"] = t.gettext("Offer at least one duration.")
     parsed_reminders: list[tuple[int, str]] = []
     for line in (raw.strip() for raw in reminders.splitlines()):
         if not line:
             continue
         amount, _, unit = line.partition(" ")
-        unit = unit.strip().lower().removesuffix(" before")
-        if not amount.isdigit() or int(amount) <= 0 or unit not in units:
-            errors["reminders"] = f"Could not read “{line}”: write a number and weeks, days, hours or minutes."
+        unit = " ".join(unit.lower().split()).removesuffix(" before").removesuffix(" przed")
+        if not amount.isdigit() or int(amount) <= 0 or unit not in UNIT_WORDS:
+            errors["reminders"] = t.gettext("Could not read “{line}”: write a number and weeks, days, hours or "
+                                            "minutes.", line=line)
             break
-        parsed_reminders.append((int(amount), units[unit]))
+        parsed_reminders.append((int(amount), UNIT_WORDS[unit].value))
     if len(parsed_reminders) > MAX_REMINDERS:
-        errors["reminders"] = f"At most {MAX_REMINDERS} default reminders."
+        errors["reminders"] = t.ngettext("At most {n} default reminder.", "At most {n} default reminders.",
+                                         MAX_REMINDERS)
     try:
         ZoneInfo(timezone.strip())
     except (ZoneInfoNotFoundError, ValueError):
-        errors["timezone"] = "Not a time zone name. Use an IANA name such as Europe/Warsaw."
+        errors["timezone"] = t.gettext("Not a time zone name. Use an IANA name such as Europe/Warsaw.")
     start, end = work_start or "09:00", work_end or "17:00"
     if start >= end:
-        errors["work_end"] = "Working hours must end after they start."
+        errors["work_end"] = t.gettext("Working hours must end after they start.")
     if errors:
         return None, errors
-    lines = [t.strip()[:75] for t in types.splitlines() if t.strip()]
+    lines = [name.strip()[:75] for name in types.splitlines() if name.strip()]
     extra = [o.strip()[:40] for o in outcomes.splitlines() if o.strip()]
     return WorkspaceSettings(
         custom_types_enabled=types_enabled,

@@ -7,11 +7,14 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.i18n_context import translator_for
 from bot.listeners.manage import publish_home
 from bot.listeners.meet import team_of, user_of
 from bot.profiles import ProfileService
 from bot.services import Services
 from bot.views.admin_views import ADMIN_CALLBACK, SEAT_CALLBACK, admin_settings_view, seat_view
+from handlers.domain import UserProfile
+from handlers.i18n import Translator
 from handlers.team_rules import SEATS
 from handlers.workspace import parse_settings_form
 
@@ -30,27 +33,34 @@ def _checked(values: dict[str, dict[str, Any]], block: str) -> bool:
 
 
 def register(app: App, services: Services, profiles: ProfileService) -> None:
-    def is_admin(client: WebClient, body: dict[str, Any]) -> bool:
-        return profiles.get(client, team_of(body), user_of(body)).is_admin
+    def actor(client: WebClient, body: dict[str, Any]) -> tuple[UserProfile, Translator]:
+        """Who acts, and the language they read."""
+        profile = profiles.get(client, team_of(body), user_of(body))
+        return profile, translator_for(profile, services.workspaces.get(team_of(body)))
 
     @app.action("admin_open")
     def open_settings(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if not is_admin(client, body):
-            client.chat_postMessage(channel=user_of(body), text="Only Meetline admins can change its settings.")
+        profile, t = actor(client, body)
+        if not profile.is_admin:
+            client.chat_postMessage(channel=user_of(body),
+                                    text=t.gettext("Only Meetline admins can change its settings."))
             return
-        client.views_open(trigger_id=body["trigger_id"], view=admin_settings_view(services.workspaces.get(team_of(body))))
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=admin_settings_view(services.workspaces.get(team_of(body)), t=t))
 
     @app.action("admin_open_seats")
     def open_seats(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if is_admin(client, body):
-            client.views_push(trigger_id=body["trigger_id"], view=seat_view())
+        profile, t = actor(client, body)
+        if profile.is_admin:
+            client.views_push(trigger_id=body["trigger_id"], view=seat_view(t=t))
 
     @app.view(ADMIN_CALLBACK)
     def save_settings(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        if not is_admin(client, body):
-            ack(response_action="errors", errors={"durations": "Only Meetline admins can change settings."})
+        profile, t = actor(client, body)
+        if not profile.is_admin:
+            ack(response_action="errors", errors={"durations": t.gettext("Only Meetline admins can change settings.")})
             return
         v = _values(view)
         team_id = team_of(body)
@@ -61,7 +71,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             work_start=v.get("work_start", {}).get("selected_time"), work_end=v.get("work_end", {}).get("selected_time"),
             timezone=_text(v, "timezone") or "UTC",
             language=(v.get("language", {}).get("selected_option") or {}).get("value"),
-            video_default=_checked(v, "video_default"), sandbox=_checked(v, "sandbox"),
+            video_default=_checked(v, "video_default"), sandbox=_checked(v, "sandbox"), t=t,
         )
         if settings is None:
             ack(response_action="errors", errors=errors)
@@ -72,8 +82,9 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
 
     @app.view(SEAT_CALLBACK)
     def save_seat(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        if not is_admin(client, body):
-            ack(response_action="errors", errors={"user": "Only Meetline admins can change seats."})
+        profile, t = actor(client, body)
+        if not profile.is_admin:
+            ack(response_action="errors", errors={"user": t.gettext("Only Meetline admins can change seats.")})
             return
         v = _values(view)
         user_id = str(v.get("user", {}).get("selected_user") or "")
@@ -81,13 +92,13 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         roles = {o.get("value") for o in v.get("roles", {}).get("selected_options") or []}
         target = profiles.lookup(client, team_of(body), user_id) if user_id else None
         if target is None:
-            ack(response_action="errors", errors={"user": "Pick an active member of this workspace."})
+            ack(response_action="errors", errors={"user": t.gettext("Pick an active member of this workspace.")})
             return
         if seat not in SEATS:
-            ack(response_action="errors", errors={"seat": "Pick a seat."})
+            ack(response_action="errors", errors={"seat": t.gettext("Pick a seat.")})
             return
         if target.slack_user_id == user_of(body) and "admin" not in roles:
-            ack(response_action="errors", errors={"roles": "You cannot remove your own admin role."})
+            ack(response_action="errors", errors={"roles": t.gettext("You cannot remove your own admin role.")})
             return
         target.seat, target.is_admin, target.is_sandbox = seat, "admin" in roles, "sandbox" in roles
         services.users.save(target)

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.calendar_oauth import start_link
+from bot.i18n_context import translator_for, user_translator
 from bot.listeners.manage import publish_home
 from bot.listeners.meet import team_of, user_of
 from bot.profiles import ProfileService
@@ -32,6 +33,7 @@ from bot.views.calendar_views import (
     read_caldav_modal,
 )
 from handlers.calendars import CalendarAuthError, CalendarError
+from handlers.i18n import Translator
 from storage.calendar_connections import SqlCalendarDirectory
 
 log = logging.getLogger(__name__)
@@ -48,16 +50,16 @@ def _refresh_home(client: WebClient, services: Services, team_id: str, user_id: 
         log.warning("App Home refresh failed: %s", exc.response.get("error"))
 
 
-def caldav_errors(fields: dict[str, str]) -> dict[str, str]:
+def caldav_errors(fields: dict[str, str], t: Translator) -> dict[str, str]:
     """What can be told without asking the server."""
     errors: dict[str, str] = {}
     parts = urlsplit(fields["url"])
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        errors[F_CALDAV_URL] = "Enter the server's address, starting with https://"
+        errors[F_CALDAV_URL] = t.gettext("Enter the server's address, starting with https://")
     if not fields["username"]:
-        errors[F_CALDAV_USER] = "Enter your username."
+        errors[F_CALDAV_USER] = t.gettext("Enter your username.")
     if not fields["password"]:
-        errors[F_CALDAV_PASSWORD] = "Enter an app password."
+        errors[F_CALDAV_PASSWORD] = t.gettext("Enter an app password.")
     return errors
 
 
@@ -68,20 +70,24 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     def sign_in_link_clicked(ack: Ack) -> None:
         ack()  # a URL button: the browser does the rest
 
+    def reader(client: WebClient, body: dict[str, Any]) -> Translator:
+        return user_translator(client, services, profiles, team_of(body), user_of(body))
+
     @app.action("calendar_connect_caldav")
     def caldav_open(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        client.views_open(trigger_id=body["trigger_id"], view=caldav_modal())
+        client.views_open(trigger_id=body["trigger_id"], view=caldav_modal(t=reader(client, body)))
 
     @app.action("calendar_reconnect")
     def reconnect(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         provider = str((body.get("actions") or [{}])[0].get("value") or "")
+        t = reader(client, body)
         if provider == "caldav":
-            client.views_open(trigger_id=body["trigger_id"], view=caldav_modal())
+            client.views_open(trigger_id=body["trigger_id"], view=caldav_modal(t=t))
             return
         url = start_link(services.settings, provider, team_of(body), user_of(body), services.clock.now())
-        client.views_open(trigger_id=body["trigger_id"], view=connect_link_modal(provider, url))
+        client.views_open(trigger_id=body["trigger_id"], view=connect_link_modal(provider, url, t=t))
 
     @app.action("calendar_email_only")
     def email_only(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -102,15 +108,17 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     @app.view(CALDAV_CALLBACK)
     def caldav_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         team_id, user_id = team_of(body), user_of(body)
+        profile = profiles.get(client, team_id, user_id)
+        t = translator_for(profile, services.workspaces.get(team_id))
         fields = read_caldav_modal(view)
-        errors = caldav_errors(fields)
+        errors = caldav_errors(fields, t)
         store = calendar_store(services)
         if store is None or not store.can_store_secrets:
-            errors[F_CALDAV_URL] = "This Meetline server cannot store passwords yet: an admin must set SECRET_KEY."
+            errors[F_CALDAV_URL] = t.gettext("This Meetline server cannot store passwords yet: an admin must set "
+                                             "SECRET_KEY.")
         if errors or store is None:
             ack(response_action="errors", errors=errors)
             return
-        profile = profiles.get(client, team_id, user_id)
         email = fields["username"] if "@" in fields["username"] else profile.email
         probe = store.caldav_probe(fields["url"], fields["username"], fields["password"],
                                    fields["calendar"] or None, email=email)
@@ -118,13 +126,14 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             probe.check_connection()
         except CalendarAuthError:
             ack(response_action="errors", errors={
-                F_CALDAV_PASSWORD: "The server refused this username and password. Check them, or create a "
-                                   "new app password."})
+                F_CALDAV_PASSWORD: t.gettext("The server refused this username and password. Check them, or create "
+                                             "a new app password.")})
             return
         except CalendarError as exc:
             field = F_CALDAV_CALENDAR if fields["calendar"] and "no calendar named" in str(exc) else F_CALDAV_URL
-            message = (f"There is no calendar called “{fields['calendar']}” in this account."
-                       if field == F_CALDAV_CALENDAR else f"No CalDAV calendar answered at this address ({exc}).")
+            message = (t.gettext("There is no calendar called “{name}” in this account.", name=fields["calendar"])
+                       if field == F_CALDAV_CALENDAR
+                       else t.gettext("No CalDAV calendar answered at this address ({error}).", error=str(exc)))
             ack(response_action="errors", errors={field: message[:2000]})
             return
         finally:
@@ -133,7 +142,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
                           password=fields["password"], calendar=fields["calendar"] or None, email=email)
         ack()
         try:
-            client.chat_postMessage(channel=user_id, text=connected_text("caldav", email))
+            client.chat_postMessage(channel=user_id, text=connected_text("caldav", email, t=t))
         except SlackApiError as exc:
             log.warning("connected DM failed: %s", exc.response.get("error"))
         _refresh_home(client, services, team_id, user_id)

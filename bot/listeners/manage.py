@@ -12,13 +12,14 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.i18n_context import translator_for
 from bot.listeners.meet import render, team_of, user_of
 from bot.profiles import ProfileService, SlackPeople
 from bot.services import Services
 from bot.views.home import home_view
 from bot.views.meet_modal import loading_view
 from bot.views.meet_state import from_meeting
-from bot.views.messages import cancelled_blocks
+from bot.views.messages import cancelled_blocks, cancelled_text
 from bot.views.text import record_label
 from handlers.editing import ManageMeeting, may_manage
 
@@ -31,16 +32,19 @@ def manager(services: Services, profiles: ProfileService, client: WebClient) -> 
 
 
 def publish_home(client: WebClient, services: Services, team_id: str, user_id: str) -> None:
+    """The user's App Home, in their language (the stored profile: no Slack call)."""
     now = services.clock.now()
     ws = services.workspaces.get(team_id)
     profile = services.users.get(team_id, user_id)
+    t = translator_for(profile, ws)
     view = home_view(
         user_id,
         services.meetings.upcoming_for(team_id, user_id, now),
         services.meetings.awaiting_outcome(team_id, user_id, now),
         ws.outcomes,
-        extra_blocks=services.home_sections(team_id, user_id),
+        extra_blocks=services.home_sections(team_id, user_id, t),
         is_admin=bool(profile and profile.is_admin),
+        t=t,
     )
     client.views_publish(user_id=user_id, view=view)
 
@@ -70,23 +74,25 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         meeting_id = _meeting_id(body)
         meeting = services.meetings.get(meeting_id) if meeting_id is not None else None
         actor = profiles.get(client, team_of(body), user_of(body))
+        ws = services.workspaces.get(team_of(body))
+        t = translator_for(actor, ws)
         if meeting is None or meeting.status == "cancelled":
-            _tell(client, body, "This meeting was cancelled or no longer exists.")
+            _tell(client, body, t.gettext("This meeting was cancelled or no longer exists."))
             return
         if not may_manage(meeting, actor):
-            _tell(client, body, "Only the host, the organizer or a Meetline admin can edit this meeting.")
+            _tell(client, body, t.gettext("Only the host, the organizer or a Meetline admin can edit this meeting."))
             return
         try:
-            opened = client.views_open(trigger_id=body["trigger_id"], view=loading_view())
+            opened = client.views_open(trigger_id=body["trigger_id"], view=loading_view(t=t))
         except SlackApiError as exc:
             log.warning("views.open failed: %s", exc.response.get("error"))
             return
         ws = services.workspaces.get(meeting.team_id)
         ids = {*meeting.record_ids, *(a.record_id for a in meeting.attendees if a.record_id is not None)}
-        labels = {rid: record_label(r) for rid in ids if (r := services.records.get(rid)) is not None}
-        state = from_meeting(meeting, key=uuid.uuid4().hex, labels=labels, durations=ws.durations)
+        labels = {rid: record_label(r, t=t) for rid in ids if (r := services.records.get(rid)) is not None}
+        state = from_meeting(meeting, key=uuid.uuid4().hex, labels=labels, durations=ws.durations, t=t)
         view = opened["view"]
-        client.views_update(view_id=view["id"], hash=view.get("hash"), view=render(state, ws))
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=render(state, ws, t))
 
     @app.action(re.compile(r"^meeting_cancel:\d+$"))
     def cancel_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -99,14 +105,15 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         if not done or meeting is None:
             _tell(client, body, message)
             return
+        t = translator_for(actor, services.workspaces.get(team_of(body)))
         container = body.get("container") or {}
         if container.get("type") == "message":
             client.chat_update(channel=str(container.get("channel_id")), ts=str(container.get("message_ts")),
-                               text=f"{meeting.title} was cancelled.", blocks=cancelled_blocks(meeting))
+                               text=cancelled_text(meeting, t=t), blocks=cancelled_blocks(meeting, t=t))
         else:
             publish_home(client, services, team_of(body), user_of(body))
-            client.chat_postMessage(channel=user_of(body), text=f"{meeting.title} was cancelled.",
-                                    blocks=cancelled_blocks(meeting))
+            client.chat_postMessage(channel=user_of(body), text=cancelled_text(meeting, t=t),
+                                    blocks=cancelled_blocks(meeting, t=t))
 
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:

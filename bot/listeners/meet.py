@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.availability import form_availability, submission_conflicts
 from bot.directory import DirectorySync
+from bot.i18n_context import cached_translator, translator_for
 from bot.listeners.report import handle_report_command, report_period_text
 from bot.profiles import ProfileService, SlackPeople, phone_region
 from bot.services import Services
@@ -34,7 +35,7 @@ from bot.views.text import clip, escape_mrkdwn, parse_record_value, record_label
 from bot.views.timeline_views import timeline_blocks
 from handlers.domain import Record, RecordKind
 from handlers.editing import ManageMeeting
-from handlers.i18n import language_for
+from handlers.i18n import Translator, translator
 from handlers.meet_form import draft_meet_form
 from handlers.meetings import AttendeeKind, AttendeeRef
 from handlers.scheduling import Rejected, Scheduled, ScheduleMeeting
@@ -42,13 +43,15 @@ from handlers.workspace import WorkspaceSettings
 
 log = logging.getLogger(__name__)
 
-HELP = (
-    "*/meet* opens the scheduling form. Add what you know and Meetline pre-fills it:\n"
-    "• `/meet Jane Doe tomorrow 3pm 45m \"Demo\"`\n"
-    "• `/meet jutro o 15 pół godziny`\n"
-    "*/meet report [period]* DMs you a meeting report with a chart and a CSV "
-    "(`last month`, `this week`, `last 30 days`, `2026-11-01..2026-11-30`, `zeszły miesiąc`…)."
-)
+def help_text(t: Translator) -> str:
+    """`/meet help` and @-mentions: what the command does, with examples in `t`'s language."""
+    return t.gettext(
+        "*/meet* opens the scheduling form. Add what you know and Meetline pre-fills it:\n"
+        "• `/meet Jane Doe tomorrow 3pm 45m \"Demo\"`\n"
+        "• `/meet jutro o 15 pół godziny`\n"
+        "*/meet report [period]* DMs you a meeting report with a chart and a CSV "
+        "(`last month`, `this week`, `last 30 days`, `2026-11-01..2026-11-30`, `zeszły miesiąc`…).\n"
+        "*/meet timeline [record]* lists a record's meetings.")
 
 
 def team_of(body: dict[str, Any]) -> str:
@@ -65,18 +68,20 @@ def user_of(body: dict[str, Any]) -> str:
     return str(body.get("user_id") or "")
 
 
-def contact_option(record: Record) -> tuple[str, str]:
-    return (AttendeeRef(AttendeeKind.CONTACT, str(record.id)).encode(), record_label(record))
+def contact_option(record: Record, t: Translator) -> tuple[str, str]:
+    return (AttendeeRef(AttendeeKind.CONTACT, str(record.id)).encode(), record_label(record, t=t))
 
 
-def prefill_for_record(services: Services, record: Record) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+def prefill_for_record(services: Services, record: Record, t: Translator) -> tuple[
+        tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
     """Attendees (the record's contact, or its associated contacts) and associated records."""
     related = services.records.associations(record.id)
     if record.kind == RecordKind.CONTACT:
-        attendees = [contact_option(record)]
+        attendees = [contact_option(record, t)]
     else:
-        attendees = [contact_option(r) for r in related if r.kind == RecordKind.CONTACT][:10]
-    associated = [(f"r:{record.id}", record_label(record))] + [(f"r:{r.id}", record_label(r)) for r in related[:20]]
+        attendees = [contact_option(r, t) for r in related if r.kind == RecordKind.CONTACT][:10]
+    associated = [(f"r:{record.id}", record_label(record, t=t))] + [
+        (f"r:{r.id}", record_label(r, t=t)) for r in related[:20]]
     return tuple(attendees), tuple(associated)
 
 
@@ -92,43 +97,53 @@ def open_meet_modal(
     channel_id: str | None = None,
 ) -> bool:
     """Open the light view first (the trigger lives 3 s), then fill it in."""
-    try:
-        opened = client.views_open(trigger_id=trigger_id, view=loading_view())
+    try:  # the stored profile's language: no Slack call before the trigger expires
+        opened = client.views_open(trigger_id=trigger_id,
+                                   view=loading_view(t=cached_translator(services, team_id, user_id)))
     except SlackApiError as exc:
         log.warning("views.open failed: %s", exc.response.get("error"))
         return False
     view = opened["view"]
     profile = profiles.get(client, team_id, user_id)
+    ws = services.workspaces.get(team_id)
+    t = translator_for(profile, ws)
     draft = draft_meet_form(text, services.clock.now(), profile, services.records, team_id)
     attendees: tuple[tuple[str, str], ...] = ()
     associated: tuple[tuple[str, str], ...] = ()
     record_opt = None
     if draft.record is not None:
-        attendees, associated = prefill_for_record(services, draft.record)
-        option = record_option(draft.record)
+        attendees, associated = prefill_for_record(services, draft.record, t)
+        option = record_option(draft.record, t=t)
         record_opt = (option["value"], option["text"]["text"])
-    ws = services.workspaces.get(team_id)
     state = from_draft(draft, channel=channel_id, attendees=attendees, associated=associated, record=record_opt,
                        default_reminders=ws.default_reminders, durations=ws.durations,
-                       location_kind="video" if ws.video_default_on else "none")
+                       location_kind="video" if ws.video_default_on else "none", language=t.language)
     state = form_availability(services, team_id, user_id, state)
     try:
-        client.views_update(view_id=view["id"], hash=view.get("hash"), view=render(state, ws))
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=render(state, ws, t))
     except SlackApiError as exc:
         log.warning("views.update failed: %s", exc.response.get("error"))
     return True
 
 
-def render(state: FormState, ws: WorkspaceSettings) -> dict[str, Any]:
-    return meet_form_view(state, ws.offered_types, ws.durations)
+def render(state: FormState, ws: WorkspaceSettings, t: Translator | None = None) -> dict[str, Any]:
+    return meet_form_view(state, ws.offered_types, ws.durations, t=t)
+
+
+def form_translator(services: Services, body: dict[str, Any], state: FormState) -> Translator:
+    """The language the form was opened in (its metadata), else the user's."""
+    if state.language:
+        return translator(state.language)
+    return cached_translator(services, team_of(body), user_of(body))
 
 
 def _rebuild(client: WebClient, body: dict[str, Any], state: FormState, services: Services) -> None:
     view = body.get("view") or {}
     ws = services.workspaces.get(team_of(body))
+    t = form_translator(services, body, state)
     state = form_availability(services, team_of(body), user_of(body), state)
     try:
-        client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=render(state, ws))
+        client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=render(state, ws, t))
     except SlackApiError as exc:
         # hash_conflict means the user changed something meanwhile: their newer view wins.
         log.info("views.update skipped: %s", exc.response.get("error"))
@@ -147,18 +162,19 @@ def _errors_for_view(errors: dict[str, str], view: dict[str, Any]) -> dict[str, 
     return shown
 
 
-def timeline_reply(services: Services, team_id: str, query: str) -> dict[str, Any]:
+def timeline_reply(services: Services, team_id: str, query: str, t: Translator) -> dict[str, Any]:
     """`/meet timeline <record>`: the best-matching record's meetings, newest first."""
     if not query:
-        return {"text": "Which record? Try `/meet timeline Jane Doe`."}
+        return {"text": t.gettext("Which record? Try `/meet timeline Jane Doe`.")}
     found = services.records.search(team_id, query, limit=1)
     if not found:
-        return {"text": f"No record matches “{escape_mrkdwn(query)}”."}
+        return {"text": t.gettext("No record matches “{query}”.", query=escape_mrkdwn(query))}
     record = found[0]
     entries = services.meetings.timeline(record.id)
     meetings = {mid: m for mid in {e.meeting_id for e in entries if e.meeting_id is not None}
                 if (m := services.meetings.get(mid)) is not None}
-    return {"text": f"Timeline of {record.name}", "blocks": timeline_blocks(record, entries, meetings)}
+    return {"text": t.gettext("Timeline of {name}", name=record.name),
+            "blocks": timeline_blocks(record, entries, meetings, t=t)}
 
 
 def register(app: App, services: Services, profiles: ProfileService) -> None:
@@ -173,11 +189,12 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
                                   user_id=user_of(body), period_text=period_text)
             return
         if text.lower() in ("help", "pomoc", "?") or not body.get("trigger_id"):
-            ack(response_type="ephemeral", text=HELP)
+            ack(response_type="ephemeral", text=help_text(cached_translator(services, team_of(body), user_of(body))))
             return
         word, _, rest = text.partition(" ")
         if word.lower() in ("timeline", "historia"):
-            ack(response_type="ephemeral", **timeline_reply(services, team_of(body), rest.strip()))
+            t = cached_translator(services, team_of(body), user_of(body))
+            ack(response_type="ephemeral", **timeline_reply(services, team_of(body), rest.strip(), t))
             return
         ack()
         directory.maybe_start(client, team_of(body))
@@ -186,18 +203,21 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             user_id=user_of(body), text=text, channel_id=body.get("channel_id"),
         )
         if not opened and body.get("channel_id"):
+            t = cached_translator(services, team_of(body), user_of(body))
             client.chat_postEphemeral(channel=body["channel_id"], user=user_of(body),
-                                      text="Slack took too long to open the form. Please run /meet again.")
+                                      text=t.gettext("Slack took too long to open the form. Please run /meet again."))
 
     @app.options("record_select")
     def record_options(ack: Ack, payload: dict[str, Any], body: dict[str, Any]) -> None:
         found = services.records.search(team_of(body), str(payload.get("value") or "")[:200], limit=50)
-        ack(options=[record_option(r) for r in found])
+        t = form_translator(services, body, parse_state(body.get("view") or {}))
+        ack(options=[record_option(r, t=t) for r in found])
 
     @app.options("associated_select")
     def associated_options(ack: Ack, payload: dict[str, Any], body: dict[str, Any]) -> None:
         found = services.records.search(team_of(body), str(payload.get("value") or "")[:200], limit=50)
-        ack(options=[record_option(r) for r in found])
+        t = form_translator(services, body, parse_state(body.get("view") or {}))
+        ack(options=[record_option(r, t=t) for r in found])
 
     @app.options("attendee_select")
     def attendee_options(ack: Ack, payload: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
@@ -206,13 +226,14 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         directory.maybe_start(client, team_id)
         contacts = services.records.search(team_id, query, kinds=[RecordKind.CONTACT], limit=40)
         teammates = services.users.search(team_id, query, limit=20)
+        t = form_translator(services, body, parse_state(body.get("view") or {}))
         groups = []
         if contacts:
-            groups.append({"label": {"type": "plain_text", "text": "Contacts"},
+            groups.append({"label": {"type": "plain_text", "text": t.gettext("Contacts")},
                            "options": [{"text": {"type": "plain_text", "text": label}, "value": value}
-                                       for value, label in map(contact_option, contacts)]})
+                                       for value, label in (contact_option(c, t) for c in contacts)]})
         if teammates:
-            groups.append({"label": {"type": "plain_text", "text": "Teammates"},
+            groups.append({"label": {"type": "plain_text", "text": t.gettext("Teammates")},
                            "options": [{"text": {"type": "plain_text", "text": clip(f"@{u.name or u.slack_user_id}"
                                                                                     + (f" ({u.email})" if u.email else ""), 75)},
                                         "value": AttendeeRef(AttendeeKind.USER, u.slack_user_id).encode()}
@@ -227,13 +248,15 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         record = services.records.get(record_id) if record_id is not None else None
         if record is None:
             return
-        attendees, associated = prefill_for_record(services, record)
+        t = form_translator(services, body, state)
+        attendees, associated = prefill_for_record(services, record, t)
         merged_attendees = tuple(dict.fromkeys((*state.attendees, *attendees)))
         merged_associated = tuple(dict.fromkeys((*state.associated, *associated)))
         title = state.title
         if not title:
             profile = profiles.get(client, team_of(body), user_of(body))
-            title = f"{record.name} / {profile.name or 'me'}"
+            # Translators: the organizer in a default title "Jane Doe / me" when Slack has no name.
+            title = f"{record.name} / {profile.name or t.gettext('me')}"
         _rebuild(client, body, with_changes(state, attendees=merged_attendees, associated=merged_associated,
                                             title=title, notices=()), services)
 
@@ -270,13 +293,14 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         state = parse_state(view)
         team_id, user_id = team_of(body), user_of(body)
         if not state.key:
+            t = form_translator(services, body, state)
             ack(response_action="errors", errors=_errors_for_view(
-                {"record": "This form has expired. Close it and run /meet again."}, view))
+                {"record": t.gettext("This form has expired. Close it and run /meet again.")}, view))
             return
         profile = profiles.get(client, team_id, user_id)
-        language = language_for(profile.locale, services.workspaces.get(team_id).default_language)
+        t = translator_for(profile, services.workspaces.get(team_id))
         request = to_request(state, team_id=team_id, user_id=user_id, phone_region=phone_region(profile.locale),
-                             language=language)
+                             language=t.language)
         people = SlackPeople(profiles, client)
         if state.meeting_id is not None:
             manage = ManageMeeting(services.records, services.meetings, people, services.clock,
@@ -293,11 +317,11 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             ack(response_action="errors", errors=_errors_for_view(result.errors, view))
             return
         assert isinstance(result, Scheduled)
-        heading = "Meeting updated" if state.meeting_id is not None else "Meeting scheduled"
-        ack(response_action="update", view=message_view(heading, confirmation_text(result)))
+        heading = t.gettext("Meeting updated") if state.meeting_id is not None else t.gettext("Meeting scheduled")
+        ack(response_action="update", view=message_view(heading, confirmation_text(result, t=t), t=t))
         if result.created or state.meeting_id is not None:
             try:
-                client.chat_postMessage(channel=user_id, text=confirmation_text(result),
-                                        blocks=confirmation_blocks(result, heading))
+                client.chat_postMessage(channel=user_id, text=confirmation_text(result, t=t),
+                                        blocks=confirmation_blocks(result, heading, t=t))
             except SlackApiError as exc:
                 log.warning("confirmation DM failed: %s", exc.response.get("error"))

@@ -11,12 +11,15 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.i18n_context import translator_for
 from bot.listeners.manage import publish_home
 from bot.listeners.meet import team_of, user_of
 from bot.profiles import ProfileService
 from bot.services import Services
 from bot.views.messages import (
     digest_blocks,
+    digest_done_blocks,
+    digest_text,
     outcome_blocks,
     outcome_change_blocks,
     outcome_prompt_text,
@@ -47,7 +50,8 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         if not isinstance(value.get("m"), int) or not isinstance(value.get("o"), str):
             return
         actor = profiles.get(client, team_of(body), user_of(body))
-        outcomes = services.workspaces.get(actor.team_id).outcomes
+        ws = services.workspaces.get(actor.team_id)
+        outcomes, t = ws.outcomes, translator_for(actor, ws)  # the message is re-drawn for whoever clicked
         result = RecordOutcome(services.meetings, services.clock, outcomes)(value["m"], value["o"], actor)
         if not result.ok or result.meeting is None:
             refuse(client, body, result.message)
@@ -59,14 +63,15 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         block_id = str((body.get("actions") or [{}])[0].get("block_id") or "")
         if block_id.startswith("digest_outcome_"):  # one line of the daily digest
             waiting = services.meetings.awaiting_outcome(actor.team_id, actor.slack_user_id, services.clock.now(), 20)
-            blocks = digest_blocks(waiting, outcomes) if waiting else [
-                {"type": "section", "block_id": "digest_done", "text": {"type": "mrkdwn", "text": "All caught up."}}]
+            blocks = digest_blocks(waiting, outcomes, t=t) if waiting else digest_done_blocks(t=t)
             client.chat_update(channel=str(container.get("channel_id")), ts=str(container.get("message_ts")),
-                               text="Meetings waiting for an outcome", blocks=blocks)
+                               text=digest_text(len(waiting), t=t) if waiting else t.gettext("All caught up."),
+                               blocks=blocks)
             return
         try:
             client.chat_update(channel=str(container.get("channel_id")), ts=str(container.get("message_ts")),
-                               text=outcome_prompt_text(result.meeting), blocks=outcome_blocks(result.meeting, outcomes))
+                               text=outcome_prompt_text(result.meeting, t=t),
+                               blocks=outcome_blocks(result.meeting, outcomes, t=t))
         except SlackApiError as exc:
             log.warning("updating the outcome message failed: %s", exc.response.get("error"))
 
@@ -78,10 +83,13 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         if meeting is None:
             return
         actor = profiles.get(client, team_of(body), user_of(body))
+        ws = services.workspaces.get(meeting.team_id)
+        t = translator_for(actor, ws)
         if actor.slack_user_id != meeting.host_id and not actor.is_admin:
-            refuse(client, body, f"Only <@{meeting.host_id}>, the host, or a Meetline admin can change the outcome.")
+            refuse(client, body, t.gettext("Only {host}, the host, or a Meetline admin can change the outcome.",
+                                           host=f"<@{meeting.host_id}>"))
             return
         container = body.get("container") or {}
         client.chat_update(channel=str(container.get("channel_id")), ts=str(container.get("message_ts")),
-                           text=outcome_prompt_text(meeting),
-                           blocks=outcome_change_blocks(meeting, services.workspaces.get(meeting.team_id).outcomes))
+                           text=outcome_prompt_text(meeting, t=t),
+                           blocks=outcome_change_blocks(meeting, ws.outcomes, t=t))

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from adapters.report_files import report_chart_png, report_csv
+from bot.i18n_context import cached_translator, translator_for
 from bot.profiles import ProfileService
 from bot.services import Services
 from bot.views.report_views import period_help_text, report_blocks, report_started_text, report_text
@@ -42,40 +43,47 @@ def _file_stem(report: Report) -> str:
 def handle_report_command(ack: Ack, body: dict[str, Any], client: WebClient, services: Services,
                           profiles: ProfileService, *, team_id: str, user_id: str, period_text: str) -> None:
     use_case = MeetingReport(SqlReportSource(services.sessions), services.users, services.clock)
+    # The ack is due within 3 s: the language comes from the stored profile (no Slack call).
+    t = cached_translator(services, team_id, user_id)
     try:
         # Readability does not depend on the zone, so the answer needs no Slack call.
-        named = use_case.period(period_text, "UTC").key
+        named = use_case.period(period_text, "UTC").name(t)
     except UnknownPeriod as exc:
-        ack(response_type="ephemeral", text=period_help_text(exc.text, exc.reason))
+        ack(response_type="ephemeral", text=period_help_text(exc.text, exc.reason_in(t), t=t))
         return
-    ack(response_type="ephemeral", text=report_started_text(named))
+    ack(response_type="ephemeral", text=report_started_text(named, t=t))
     channel_id = body.get("channel_id")
     try:
         profile = profiles.get(client, team_id, user_id)
+        ws = services.workspaces.get(team_id)
+        t = translator_for(profile, ws)
         period = use_case.period(period_text, profile.timezone)
-        report = use_case(team_id, period, services.workspaces.get(team_id).outcomes)
-        client.chat_postMessage(channel=user_id, text=report_text(report), blocks=report_blocks(report))
+        report = use_case(team_id, period, ws.outcomes, t)
+        client.chat_postMessage(channel=user_id, text=report_text(report, t=t), blocks=report_blocks(report, t=t))
         dm = client.conversations_open(users=user_id)["channel"]["id"]
         stem = _file_stem(report)
+        described = period.describe(t)
+        title = t.gettext("Meetings {period}", period=period.name(t))
         client.files_upload_v2(
             channel=dm,
-            initial_comment=f"Chart and CSV for {period.describe()}.",
+            initial_comment=t.gettext("Chart and CSV for {period}.", period=described),
             file_uploads=[
-                {"file": report_chart_png(report), "filename": f"{stem}.png", "title": f"Meetings {period.key}",
-                 "alt_txt": f"Bar charts of meetings by outcome and by host, {period.describe()}"[:1000]},
-                {"content": report_csv(report), "filename": f"{stem}.csv", "title": f"Meetings {period.key} (CSV)"},
+                {"file": report_chart_png(report, t), "filename": f"{stem}.png", "title": title,
+                 "alt_txt": t.gettext("Bar charts of meetings by outcome and by host, {period}",
+                                      period=described)[:1000]},
+                {"content": report_csv(report, t), "filename": f"{stem}.csv", "title": f"{title} (CSV)"},
             ],
         )
     except SlackApiError as exc:
         log.warning("sending the report failed: %s", exc.response.get("error"))
         if channel_id:
             _quietly(client.chat_postEphemeral, channel=channel_id, user=user_id,
-                     text="Meetline could not send your report to your DM. Please try again in a minute.")
+                     text=t.gettext("Meetline could not send your report to your DM. Please try again in a minute."))
     except Exception:
         log.exception("building the report failed")
         if channel_id:
             _quietly(client.chat_postEphemeral, channel=channel_id, user=user_id,
-                     text="Meetline could not build your report. The error was logged; please try again.")
+                     text=t.gettext("Meetline could not build your report. The error was logged; please try again."))
 
 
 def _quietly(method: Any, **kwargs: Any) -> None:

@@ -4,18 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.views.text import clip, mrkdwn, plain
-from handlers.meetings import ReminderUnit
+from babel import Locale
+
+from bot.views.text import EN, clip, mrkdwn, plain
+from handlers.i18n import N_, SUPPORTED, Translator, language_for
 from handlers.team_rules import SEATS
-from handlers.workspace import WorkspaceSettings
+from handlers.workspace import WorkspaceSettings, reminder_line
 
 ADMIN_CALLBACK = "admin_settings"
 SEAT_CALLBACK = "admin_seat"
-UNIT_LABELS = {u.value: f"{u.value} before" for u in ReminderUnit}
+SEAT_LABELS = {"none": N_("No seat")}  # the paid seats are product names, shown as named
 
 
 def _opt(value: str, label: str) -> dict[str, Any]:
     return {"text": plain(clip(label, 75), 75), "value": value}
+
+
+def language_name(language: str) -> str:
+    """A language by its own name ("English", "Polski"), as language pickers show them."""
+    try:
+        name = Locale.parse(language).get_display_name(language) or language
+    except (ValueError, TypeError):
+        return language
+    return name[:1].upper() + name[1:]
 
 
 def _text_input(block_id: str, label: str, value: str, *, multiline: bool = False, hint: str | None = None,
@@ -40,52 +51,66 @@ def _checkbox(block_id: str, label: str, text: str, checked: bool) -> dict[str, 
     return {"type": "input", "block_id": block_id, "label": plain(label), "element": element, "optional": True}
 
 
-def admin_settings_view(ws: WorkspaceSettings) -> dict[str, Any]:
+def admin_settings_view(ws: WorkspaceSettings, *, t: Translator = EN) -> dict[str, Any]:
+    languages = [_opt(code, language_name(code)) for code in SUPPORTED]
+    chosen = [o for o in languages if o["value"] == language_for(ws.default_language)] or languages[:1]
+    manage = t.gettext("Manage seats")
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "block_id": "intro", "text": mrkdwn(
-            "Settings for everyone in this workspace. Seats and admins are managed with *Manage seats*.")},
+        {"type": "section", "block_id": "intro", "text": mrkdwn(t.gettext(
+            "Settings for everyone in this workspace. Seats and admins are managed with *{button}*.",
+            button=manage))},
         {"type": "actions", "block_id": "seat_actions", "elements": [
-            {"type": "button", "action_id": "admin_open_seats", "text": plain("Manage seats", 75)}]},
-        _checkbox("types_enabled", "Meeting types", "Ask for a meeting type in the form", ws.custom_types_enabled),
-        _text_input("types", "Meeting types offered", "\n".join(ws.meeting_types), multiline=True,
-                    hint="One per line, e.g. Demo, Discovery call, QBR."),
-        _text_input("outcomes", "Extra outcomes", "\n".join(ws.custom_outcomes), multiline=True,
-                    hint="One per line, offered after Completed, Rescheduled, No show and Canceled."),
-        _text_input("durations", "Durations offered (minutes)", ", ".join(str(d) for d in ws.durations),
-                    optional=False, hint="Comma-separated, e.g. 15, 30, 45, 60, 90, 120."),
-        _text_input("reminders", "Default reminder emails",
-                    "\n".join(f"{n} {u}" for n, u in ws.default_reminders), multiline=True,
-                    hint="Up to three lines like “1 days” or “30 minutes”; users can remove them per meeting."),
-        {"type": "input", "block_id": "work_start", "label": plain("Working hours start"), "element": {
+            {"type": "button", "action_id": "admin_open_seats", "text": plain(manage, 75)}]},
+        _checkbox("types_enabled", t.gettext("Meeting types"), t.gettext("Ask for a meeting type in the form"),
+                  ws.custom_types_enabled),
+        _text_input("types", t.gettext("Meeting types offered"), "\n".join(ws.meeting_types), multiline=True,
+                    hint=t.gettext("One per line, e.g. Demo, Discovery call, QBR.")),
+        _text_input("outcomes", t.gettext("Extra outcomes"), "\n".join(ws.custom_outcomes), multiline=True,
+                    hint=t.gettext("One per line, offered after Completed, Rescheduled, No show and Canceled.")),
+        _text_input("durations", t.gettext("Durations offered (minutes)"), ", ".join(str(d) for d in ws.durations),
+                    optional=False, hint=t.gettext("Comma-separated, e.g. 15, 30, 45, 60, 90, 120.")),
+        _text_input("reminders", t.gettext("Default reminder emails"),
+                    "\n".join(reminder_line(n, u, t) for n, u in ws.default_reminders), multiline=True,
+                    hint=t.gettext("Up to three lines like “1 day” or “30 minutes”; users can remove them "
+                                   "per meeting.")),
+        {"type": "input", "block_id": "work_start", "label": plain(t.gettext("Working hours start")), "element": {
             "type": "timepicker", "action_id": "value", "initial_time": ws.working_hours[0]}},
-        {"type": "input", "block_id": "work_end", "label": plain("Working hours end"), "element": {
+        {"type": "input", "block_id": "work_end", "label": plain(t.gettext("Working hours end")), "element": {
             "type": "timepicker", "action_id": "value", "initial_time": ws.working_hours[1]}},
-        _text_input("timezone", "Default time zone", ws.default_timezone, optional=False,
-                    hint="An IANA name such as Europe/Warsaw; used when a user's zone is unknown."),
-        {"type": "input", "block_id": "language", "label": plain("Default language for contacts"), "element": {
-            "type": "static_select", "action_id": "value",
-            "options": [_opt("en", "English"), _opt("pl", "Polski")],
-            "initial_option": _opt("pl", "Polski") if ws.default_language == "pl" else _opt("en", "English")}},
-        _checkbox("video_default", "Video", "New meetings default to a video conference", ws.video_default_on),
-        _checkbox("sandbox", "Sandbox", "This is a sandbox workspace (only sandbox users can be booked)",
-                  ws.is_sandbox),
+        _text_input("timezone", t.gettext("Default time zone"), ws.default_timezone, optional=False,
+                    hint=t.gettext("An IANA name such as Europe/Warsaw; used when a user's zone is unknown.")),
+        {"type": "input", "block_id": "language", "label": plain(t.gettext("Default language for contacts")),
+         "hint": plain(t.gettext("Teammates read Meetline in their Slack language; this one when Meetline "
+                                 "does not speak it.")),
+         "element": {"type": "static_select", "action_id": "value", "options": languages,
+                     "initial_option": chosen[0]}},
+        _checkbox("video_default", t.gettext("Video"), t.gettext("New meetings default to a video conference"),
+                  ws.video_default_on),
+        _checkbox("sandbox", t.gettext("Sandbox"),
+                  t.gettext("This is a sandbox workspace (only sandbox users can be booked)"), ws.is_sandbox),
     ]
-    return {"type": "modal", "callback_id": ADMIN_CALLBACK, "title": plain("Meetline settings", 24),
-            "submit": plain("Save", 24), "close": plain("Cancel", 24), "blocks": blocks}
+    return {"type": "modal", "callback_id": ADMIN_CALLBACK, "title": plain(t.gettext("Meetline settings"), 24),
+            "submit": plain(t.gettext("Save"), 24), "close": plain(t.gettext("Cancel"), 24), "blocks": blocks}
 
 
-def seat_view() -> dict[str, Any]:
+def seat_label(seat: str, t: Translator = EN) -> str:
+    label = SEAT_LABELS.get(seat)
+    return t.gettext(label) if label else seat.title()
+
+
+def seat_view(*, t: Translator = EN) -> dict[str, Any]:
     return {
-        "type": "modal", "callback_id": SEAT_CALLBACK, "title": plain("Seats and roles", 24),
-        "submit": plain("Save", 24), "close": plain("Back", 24),
+        "type": "modal", "callback_id": SEAT_CALLBACK, "title": plain(t.gettext("Seats and roles"), 24),
+        "submit": plain(t.gettext("Save"), 24), "close": plain(t.gettext("Back"), 24),
         "blocks": [
-            {"type": "input", "block_id": "user", "label": plain("Teammate"), "element": {
-                "type": "users_select", "action_id": "value", "placeholder": plain("Search people", 150)}},
-            {"type": "input", "block_id": "seat", "label": plain("Seat"), "element": {
+            {"type": "input", "block_id": "user", "label": plain(t.gettext("Teammate")), "element": {
+                "type": "users_select", "action_id": "value",
+                "placeholder": plain(t.gettext("Search people"), 150)}},
+            {"type": "input", "block_id": "seat", "label": plain(t.gettext("Seat")), "element": {
                 "type": "static_select", "action_id": "value",
-                "options": [_opt(s, s.title()) for s in SEATS]}},
-            {"type": "input", "block_id": "roles", "label": plain("Roles"), "optional": True, "element": {
+                "options": [_opt(s, seat_label(s, t)) for s in SEATS]}},
+            {"type": "input", "block_id": "roles", "label": plain(t.gettext("Roles")), "optional": True, "element": {
                 "type": "checkboxes", "action_id": "value",
-                "options": [_opt("admin", "Meetline admin"), _opt("sandbox", "Sandbox user")]}},
+                "options": [_opt("admin", t.gettext("Meetline admin")), _opt("sandbox", t.gettext("Sandbox user"))]}},
         ],
     }

@@ -12,14 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.views.text import clip, escape_mrkdwn, mrkdwn, plain
+from bot.views.text import EN, clip, escape_mrkdwn, mrkdwn, plain
+from handlers.i18n import N_, Translator
 
 CALDAV_CALLBACK = "calendar_caldav"
-PROVIDER_LABELS = {
-    "google": "Google Calendar",
-    "microsoft": "Microsoft 365",
-    "caldav": "CalDAV calendar",
-    "email": "email invitations only",
+PROVIDER_LABELS = {  # translated where shown (provider_label); product names read the same
+    "google": N_("Google Calendar"),
+    "microsoft": N_("Microsoft 365"),
+    "caldav": N_("CalDAV calendar"),
+    "email": N_("email invitations only"),
 }
 # block ids of the CalDAV modal: errors are reported against them
 F_CALDAV_URL = "caldav_url"
@@ -41,63 +42,92 @@ class CalendarHome:
     oauth_hint: str | None = None  # why a provider button is missing, for admins
 
 
-def _status_text(home: CalendarHome) -> str:
-    label = PROVIDER_LABELS.get(home.provider or "", home.provider or "")
-    who = f" as {escape_mrkdwn(home.email)}" if home.email else ""
+def provider_label(provider: str | None, t: Translator = EN) -> str:
+    """"Google Calendar", "Microsoft 365", "CalDAV calendar": a provider as readers name it."""
+    label = PROVIDER_LABELS.get(provider or "")
+    return t.gettext(label) if label else (provider or "")
+
+
+def _status_text(home: CalendarHome, t: Translator) -> str:
+    label = provider_label(home.provider, t)
+    email = escape_mrkdwn(home.email) if home.email else None
     if home.provider is None:
-        return ("No calendar connected. Meetings you host are not added to a calendar, and attendees get "
-                "Meetline's email invitation.")
+        return t.gettext("No calendar connected. Meetings you host are not added to a calendar, and attendees get "
+                         "Meetline's email invitation.")
     if home.provider == "email":
-        return ("You chose *email invitations only*: attendees get Meetline's invitation by email and "
-                "nothing is added to a calendar.")
+        return t.gettext("You chose *email invitations only*: attendees get Meetline's invitation by email and "
+                         "nothing is added to a calendar.")
     if not home.active:
-        return (f":warning: Your *{label}* connection{who} stopped working. Reconnect it so meetings land in "
-                "your calendar again; until then attendees get Meetline's email invitation.")
-    extra = {"google": " Google Meet links are made there when you pick Meet.",
-             "microsoft": " Teams links are made there when you pick Teams.",
-             "caldav": " Attendees get Meetline's email invitation."}.get(home.provider, "")
-    return f":white_check_mark: Connected to *{label}*{who}. Meetings you host are added to it.{extra}"
+        if email:
+            lost = t.gettext("Your *{calendar}* connection as {email} stopped working. Reconnect it so meetings "
+                             "land in your calendar again; until then attendees get Meetline's email invitation.",
+                             calendar=label, email=email)
+        else:
+            lost = t.gettext("Your *{calendar}* connection stopped working. Reconnect it so meetings land in your "
+                             "calendar again; until then attendees get Meetline's email invitation.",
+                             calendar=label)
+        return ":warning: " + lost
+    if email:
+        text = t.gettext("Connected to *{calendar}* as {email}. Meetings you host are added to it.",
+                         calendar=label, email=email)
+    else:
+        text = t.gettext("Connected to *{calendar}*. Meetings you host are added to it.", calendar=label)
+    if home.provider == "google":
+        text += " " + t.gettext("Google Meet links are made there when you pick Meet.")
+    elif home.provider == "microsoft":
+        text += " " + t.gettext("Teams links are made there when you pick Teams.")
+    elif home.provider == "caldav":
+        text += " " + t.gettext("Attendees get Meetline's email invitation.")
+    return ":white_check_mark: " + text
 
 
-def calendar_section(home: CalendarHome) -> list[dict[str, Any]]:
+def _connect_text(provider: str, name: str, home: CalendarHome, t: Translator) -> str:
+    """"Connect Google Calendar", or "Reconnect …" for the provider already chosen."""
+    if home.provider == provider:
+        return t.gettext("Reconnect {calendar}", calendar=name)
+    return t.gettext("Connect {calendar}", calendar=name)
+
+
+def calendar_section(home: CalendarHome, *, t: Translator = EN) -> list[dict[str, Any]]:
     """The App Home "Calendar" section (block ids prefixed `calendar_`)."""
     blocks: list[dict[str, Any]] = [
         {"type": "divider", "block_id": "calendar_div"},
-        {"type": "header", "block_id": "calendar_head", "text": plain("Calendar", 150)},
-        {"type": "section", "block_id": "calendar_status", "text": mrkdwn(clip(_status_text(home), 2900))},
+        {"type": "header", "block_id": "calendar_head", "text": plain(t.gettext("Calendar"), 150)},
+        {"type": "section", "block_id": "calendar_status", "text": mrkdwn(clip(_status_text(home, t), 2900))},
     ]
     if not home.can_store:
-        blocks.append({"type": "context", "block_id": "calendar_setup", "elements": [mrkdwn(
-            "Calendars can be connected once an admin sets `SECRET_KEY` (it encrypts the stored tokens).")]})
+        blocks.append({"type": "context", "block_id": "calendar_setup", "elements": [mrkdwn(t.gettext(
+            "Calendars can be connected once an admin sets `SECRET_KEY` (it encrypts the stored tokens)."))]})
         return blocks
     elements: list[dict[str, Any]] = []
     connected = home.provider in ("google", "microsoft", "caldav") and home.active
-    verb = "Reconnect" if home.provider in ("google", "microsoft", "caldav") else "Connect"
     if home.google_url:
-        text = f"{verb} Google Calendar" if home.provider == "google" else "Connect Google Calendar"
+        text = _connect_text("google", provider_label("google", t), home, t)
         elements.append({"type": "button", "action_id": "calendar_connect_google", "text": plain(text, 75),
                          "url": home.google_url, **({"style": "primary"} if not connected else {})})
     if home.microsoft_url:
-        text = f"{verb} Microsoft 365" if home.provider == "microsoft" else "Connect Microsoft 365"
+        text = _connect_text("microsoft", provider_label("microsoft", t), home, t)
         elements.append({"type": "button", "action_id": "calendar_connect_microsoft", "text": plain(text, 75),
                          "url": home.microsoft_url})
-    caldav_text = f"{verb} CalDAV" if home.provider == "caldav" else "Connect CalDAV"
-    elements.append({"type": "button", "action_id": "calendar_connect_caldav", "text": plain(caldav_text, 75),
-                     "value": "caldav"})
+    elements.append({"type": "button", "action_id": "calendar_connect_caldav",
+                     "text": plain(_connect_text("caldav", "CalDAV", home, t), 75), "value": "caldav"})
     if home.provider != "email":
         elements.append({"type": "button", "action_id": "calendar_email_only",
-                         "text": plain("Email invitations only", 75), "value": "email"})
+                         "text": plain(t.gettext("Email invitations only"), 75), "value": "email"})
     if home.provider is not None:
-        label = PROVIDER_LABELS.get(home.provider, home.provider)
+        if home.provider == "email":
+            forget = t.gettext("Meetline forgets that you chose email invitations only.")
+        else:
+            forget = t.gettext("Meetline forgets your {calendar} connection. Meetings already booked stay in your "
+                               "calendar.", calendar=provider_label(home.provider, t))
         elements.append({
             "type": "button", "action_id": "calendar_disconnect", "style": "danger",
-            "text": plain("Disconnect", 75), "value": home.provider,
+            "text": plain(t.gettext("Disconnect"), 75), "value": home.provider,
             "confirm": {
-                "title": plain("Disconnect?", 100),
-                "text": plain(clip(f"Meetline forgets your {label} connection. Meetings already booked stay "
-                                   "in your calendar.", 300), 300),
-                "confirm": plain("Disconnect", 30),
-                "deny": plain("Keep it", 30),
+                "title": plain(t.gettext("Disconnect?"), 100),
+                "text": plain(clip(forget, 300), 300),
+                "confirm": plain(t.gettext("Disconnect"), 30),
+                "deny": plain(t.gettext("Keep it"), 30),
                 "style": "danger",
             },
         })
@@ -121,25 +151,26 @@ def _text_input(block_id: str, label: str, value: str | None, placeholder: str, 
     return block
 
 
-def caldav_modal(url: str = "", username: str = "", calendar: str = "") -> dict[str, Any]:
+def caldav_modal(url: str = "", username: str = "", calendar: str = "", *, t: Translator = EN) -> dict[str, Any]:
     """The CalDAV connect form; the password is never pre-filled."""
     return {
         "type": "modal",
         "callback_id": CALDAV_CALLBACK,
-        "title": plain("Connect CalDAV", 24),
-        "submit": plain("Connect", 24),
-        "close": plain("Cancel", 24),
+        "title": plain(t.gettext("Connect {calendar}", calendar="CalDAV"), 24),
+        "submit": plain(t.gettext("Connect"), 24),
+        "close": plain(t.gettext("Cancel"), 24),
         "blocks": [
-            {"type": "section", "block_id": "caldav_intro", "text": mrkdwn(
+            {"type": "section", "block_id": "caldav_intro", "text": mrkdwn(t.gettext(
                 "Fastmail, iCloud, Nextcloud, Radicale and other CalDAV servers. Meetline checks the details "
-                "before saving them (encrypted).")},
-            _text_input(F_CALDAV_URL, "Server URL", url, "https://caldav.example.com/",
-                        "The CalDAV address your provider gives for calendar apps."),
-            _text_input(F_CALDAV_USER, "Username", username, "you@example.com", max_length=320),
-            _text_input(F_CALDAV_PASSWORD, "App password", None, "An app-specific password",
-                        "Create an app password at your provider; it is stored encrypted.", max_length=500),
-            _text_input(F_CALDAV_CALENDAR, "Calendar name", calendar, "e.g. Work",
-                        "Leave empty to use your first calendar.", optional=True, max_length=200),
+                "before saving them (encrypted)."))},
+            _text_input(F_CALDAV_URL, t.gettext("Server URL"), url, "https://caldav.example.com/",
+                        t.gettext("The CalDAV address your provider gives for calendar apps.")),
+            _text_input(F_CALDAV_USER, t.gettext("Username"), username, "you@example.com", max_length=320),
+            _text_input(F_CALDAV_PASSWORD, t.gettext("App password"), None, t.gettext("An app-specific password"),
+                        t.gettext("Create an app password at your provider; it is stored encrypted."),
+                        max_length=500),
+            _text_input(F_CALDAV_CALENDAR, t.gettext("Calendar name"), calendar, t.gettext("e.g. Work"),
+                        t.gettext("Leave empty to use your first calendar."), optional=True, max_length=200),
         ],
     }
 
@@ -155,41 +186,47 @@ def read_caldav_modal(view: dict[str, Any]) -> dict[str, str]:
             "calendar": get(F_CALDAV_CALENDAR)}
 
 
-def reconnect_text(provider: str) -> str:
-    label = PROVIDER_LABELS.get(provider, provider)
-    return (f"Meetline can no longer reach your {label}. Meetings you host are not added to it until you "
-            "reconnect; attendees get Meetline's email invitation meanwhile.")
+def reconnect_text(provider: str, *, t: Translator = EN) -> str:
+    return t.gettext("Meetline can no longer reach your {calendar}. Meetings you host are not added to it until "
+                     "you reconnect; attendees get Meetline's email invitation meanwhile.",
+                     calendar=provider_label(provider, t))
 
 
-def reconnect_blocks(provider: str) -> list[dict[str, Any]]:
+def reconnect_blocks(provider: str, *, t: Translator = EN) -> list[dict[str, Any]]:
     return [
-        {"type": "section", "block_id": "calendar_lost", "text": mrkdwn(":warning: " + reconnect_text(provider))},
+        {"type": "section", "block_id": "calendar_lost",
+         "text": mrkdwn(":warning: " + reconnect_text(provider, t=t))},
         {"type": "actions", "block_id": "calendar_reconnect_actions", "elements": [
             {"type": "button", "action_id": "calendar_reconnect", "style": "primary",
-             "text": plain(f"Reconnect {PROVIDER_LABELS.get(provider, provider)}", 75), "value": provider}]},
+             "text": plain(t.gettext("Reconnect {calendar}", calendar=provider_label(provider, t)), 75),
+             "value": provider}]},
     ]
 
 
-def connect_link_modal(provider: str, url: str | None) -> dict[str, Any]:
+def connect_link_modal(provider: str, url: str | None, *, t: Translator = EN) -> dict[str, Any]:
     """A fresh sign-in link (a DM's button is older than any link it could carry)."""
-    label = PROVIDER_LABELS.get(provider, provider)
+    label = provider_label(provider, t)
     blocks: list[dict[str, Any]]
     if url:
         blocks = [
             {"type": "section", "block_id": "link_intro",
-             "text": mrkdwn(f"Sign in to {label} in your browser to reconnect it to Meetline.")},
+             "text": mrkdwn(t.gettext("Sign in to {calendar} in your browser to reconnect it to Meetline.",
+                                      calendar=label))},
             {"type": "actions", "block_id": "link_actions", "elements": [
                 {"type": "button", "action_id": "calendar_connect_link", "style": "primary",
-                 "text": plain(f"Continue to {label}", 75), "url": url}]},
+                 "text": plain(t.gettext("Continue to {calendar}", calendar=label), 75), "url": url}]},
         ]
     else:
-        blocks = [{"type": "section", "block_id": "link_intro", "text": mrkdwn(
-            f"{label} cannot be connected on this Meetline server yet: an admin must set it up first.")}]
-    return {"type": "modal", "callback_id": "calendar_link", "title": plain("Reconnect calendar", 24),
-            "close": plain("Close", 24), "blocks": blocks}
+        blocks = [{"type": "section", "block_id": "link_intro", "text": mrkdwn(t.gettext(
+            "{calendar} cannot be connected on this Meetline server yet: an admin must set it up first.",
+            calendar=label))}]
+    return {"type": "modal", "callback_id": "calendar_link", "title": plain(t.gettext("Reconnect calendar"), 24),
+            "close": plain(t.gettext("Close"), 24), "blocks": blocks}
 
 
-def connected_text(provider: str, email: str | None) -> str:
-    label = PROVIDER_LABELS.get(provider, provider)
-    who = f" ({email})" if email else ""
-    return f"Your {label}{who} is connected. Meetings you host from now on are added to it."
+def connected_text(provider: str, email: str | None, *, t: Translator = EN) -> str:
+    label = provider_label(provider, t)
+    if email:
+        return t.gettext("Your {calendar} ({email}) is connected. Meetings you host from now on are added to it.",
+                         calendar=label, email=email)
+    return t.gettext("Your {calendar} is connected. Meetings you host from now on are added to it.", calendar=label)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, time
 from typing import TYPE_CHECKING, Any
 
+from bot.views.text import EN
+from handlers.i18n import Translator
 from handlers.meetings import (
     AttendeeKind,
     AttendeeRef,
@@ -62,6 +64,9 @@ class FormState:
     # Bumped when the app sets the date/time itself: Slack keeps what an input holds while
     # its block_id stays the same, so a new value needs new block ids (see when_block_id).
     when_revision: int = 0
+    # The language the form is shown in (bot.i18n_context): kept in private_metadata as
+    # "lang", so updates of the view need no profile lookup.
+    language: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def metadata(self) -> str:
@@ -72,6 +77,8 @@ class FormState:
             meta["m"] = self.meeting_id
         if self.when_revision:
             meta["w"] = self.when_revision
+        if self.language:
+            meta["lang"] = self.language
         return json.dumps(meta, separators=(",", ":"))
 
 
@@ -98,6 +105,7 @@ def from_draft(
     default_reminders: tuple[tuple[int, str], ...] = (),
     durations: tuple[int, ...] = DURATIONS,
     location_kind: str = "none",
+    language: str | None = None,
 ) -> FormState:
     start = draft.start
     duration = str(draft.duration_minutes) if draft.duration_minutes in durations else "custom"
@@ -118,6 +126,7 @@ def from_draft(
         reminder_rows=max(1, len(reminders)),
         notices=draft.notices,
         location_kind=location_kind,
+        language=language,
     )
 
 
@@ -179,6 +188,7 @@ def parse_state(view: dict[str, Any]) -> FormState:
         day=day,
         time=_value(values, when_block_id("time", revision), "time_pick").get("selected_time"),
         when_revision=revision,
+        language=meta["lang"] if isinstance(meta.get("lang"), str) else None,
         duration=duration_opt[0] if duration_opt else "30",
         duration_custom=_value(values, "duration_custom", "duration_custom_input").get("value"),
         title=str(_value(values, "title", "title_input").get("value") or ""),
@@ -268,8 +278,10 @@ def from_meeting(
     key: str,
     labels: dict[int, str],
     durations: tuple[int, ...] = DURATIONS,
+    t: Translator = EN,
 ) -> FormState:
-    """The edit form: the stored meeting in the host's zone. `labels` names records by id."""
+    """The edit form: the stored meeting in the host's zone. `labels` names records by id
+    (records deleted since are named in `t`'s language)."""
     from zoneinfo import ZoneInfo
 
     local = meeting.start_utc.astimezone(ZoneInfo(meeting.timezone))
@@ -289,7 +301,7 @@ def from_meeting(
                 break
     record_opt = None
     if meeting.record_id is not None:
-        record_opt = (f"r:{meeting.record_id}", labels.get(meeting.record_id, "Record"))
+        record_opt = (f"r:{meeting.record_id}", labels.get(meeting.record_id) or t.gettext("Record"))
     return FormState(
         timezone=meeting.timezone,
         key=key,
@@ -310,6 +322,8 @@ def from_meeting(
         include_description=meeting.include_description_in_reminders,
         description=meeting.description,
         notes=meeting.notes,
-        associated=tuple((f"r:{rid}", labels.get(rid, f"Record {rid}")) for rid in meeting.record_ids),
+        associated=tuple((f"r:{rid}", labels.get(rid) or t.gettext("Record {id}", id=rid))
+                         for rid in meeting.record_ids),
         host=meeting.host_id,
+        language=t.language,
     )

@@ -1,4 +1,6 @@
-"""Pure builders for the messages Meetline posts (confirmation DMs and the like)."""
+"""Pure builders for the messages Meetline posts (confirmation DMs and the like).
+
+Every builder takes `t`, the reader's Translator (English by default)."""
 
 from __future__ import annotations
 
@@ -8,61 +10,77 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.views.manage_views import meeting_manage_actions
-from bot.views.text import clip, escape_mrkdwn, mrkdwn, plain, slack_date
+from bot.views.text import EN, clip, escape_mrkdwn, mrkdwn, plain, slack_date
 from handlers.domain import Record
+from handlers.i18n import Translator
 from handlers.meetings import DEFAULT_OUTCOMES, OUTCOME_SCHEDULED, Meeting
 from handlers.outcomes import outcome_label
 from handlers.scheduling import Scheduled
 
 
-def when_text(meeting: Meeting) -> str:
+def when_text(meeting: Meeting, *, t: Translator = EN) -> str:
     """Rendered by Slack in each reader's own zone."""
-    return f"{slack_date(meeting.start_utc)} – {slack_date(meeting.end_utc, '{time}')}"
+    return f"{slack_date(meeting.start_utc, t=t)} – {slack_date(meeting.end_utc, '{time}', t=t)}"
 
 
-def confirmation_text(result: Scheduled) -> str:
+def _names(names: Sequence[str]) -> str:
+    return ", ".join(escape_mrkdwn(n) for n in names)
+
+
+def confirmation_text(result: Scheduled, *, t: Translator = EN) -> str:
     meeting = result.meeting
-    lines = [f"*{escape_mrkdwn(meeting.title)}* is scheduled for {when_text(meeting)}."]
-    place = meeting.location.display(meeting.join_url)
+    lines = [t.gettext("*{title}* is scheduled for {when}.", title=escape_mrkdwn(meeting.title),
+                       when=when_text(meeting, t=t))]
+    place = meeting.location.display(meeting.join_url, t)
     if place:
-        lines.append(f"Where: {escape_mrkdwn(place)}")
+        lines.append(t.gettext("Where: {place}", place=escape_mrkdwn(place)))
     if result.invited:
-        lines.append("Invitations are on their way to: " + ", ".join(escape_mrkdwn(n) for n in result.invited) + ".")
+        lines.append(t.gettext("Invitations are on their way to: {names}.", names=_names(result.invited)))
     if result.not_invited:
-        lines.append(":warning: Not invited (no valid email): "
-                     + ", ".join(escape_mrkdwn(n) for n in result.not_invited) + ".")
+        lines.append(":warning: " + t.gettext("Not invited (no valid email): {names}.",
+                                              names=_names(result.not_invited)))
     for warning in result.warnings:
         lines.append(f":information_source: {escape_mrkdwn(warning)}")
     if meeting.reminders:
-        lines.append(f"Reminder emails: {len(meeting.reminders)}.")
-    return clip("\n".join(lines), 2900) if len("\n".join(lines)) > 2900 else "\n".join(lines)
+        lines.append(t.ngettext("{n} reminder email is scheduled.", "{n} reminder emails are scheduled.",
+                                len(meeting.reminders)))
+    text = "\n".join(lines)
+    return clip(text, 2900) if len(text) > 2900 else text
 
 
-def confirmation_blocks(result: Scheduled, heading: str = "Meeting scheduled") -> list[dict[str, Any]]:
+def confirmation_blocks(result: Scheduled, heading: str | None = None, *, t: Translator = EN) -> list[dict[str, Any]]:
     blocks = [
-        {"type": "header", "block_id": "head", "text": plain(heading, 150)},
-        {"type": "section", "block_id": "summary", "text": mrkdwn(confirmation_text(result))},
+        {"type": "header", "block_id": "head", "text": plain(heading or t.gettext("Meeting scheduled"), 150)},
+        {"type": "section", "block_id": "summary", "text": mrkdwn(confirmation_text(result, t=t))},
     ]
     if result.meeting.status != "cancelled":
-        blocks.append(meeting_manage_actions(result.meeting))
+        blocks.append(meeting_manage_actions(result.meeting, t=t))
     return blocks
 
 
-def cancelled_blocks(meeting: Meeting) -> list[dict[str, Any]]:
-    return [{"type": "section", "block_id": "cancelled",
-             "text": mrkdwn(f":x: *{escape_mrkdwn(meeting.title)}* ({when_text(meeting)}) was cancelled. "
-                            "Attendees get a cancellation.")}]
+def cancelled_text(meeting: Meeting, *, t: Translator = EN) -> str:
+    """The notification text of a cancelled meeting's message."""
+    return t.gettext("{title} was cancelled.", title=meeting.title)
 
 
-def mention_text(meeting: Meeting, record: Record | None) -> str:
-    about = f" about *{escape_mrkdwn(record.name)}*" if record else ""
-    return (f"<@{meeting.organizer_id}> mentioned you in the notes of *{escape_mrkdwn(meeting.title)}*{about}, "
-            f"{when_text(meeting)}.")
+def cancelled_blocks(meeting: Meeting, *, t: Translator = EN) -> list[dict[str, Any]]:
+    text = t.gettext("*{title}* ({when}) was cancelled. Attendees get a cancellation.",
+                     title=escape_mrkdwn(meeting.title), when=when_text(meeting, t=t))
+    return [{"type": "section", "block_id": "cancelled", "text": mrkdwn(":x: " + text)}]
 
 
-def mention_blocks(meeting: Meeting, record: Record | None) -> list[dict[str, Any]]:
+def mention_text(meeting: Meeting, record: Record | None, *, t: Translator = EN) -> str:
+    values = {"organizer": f"<@{meeting.organizer_id}>", "title": escape_mrkdwn(meeting.title),
+              "when": when_text(meeting, t=t)}
+    if record is None:
+        return t.gettext("{organizer} mentioned you in the notes of *{title}*, {when}.", **values)
+    return t.gettext("{organizer} mentioned you in the notes of *{title}* about *{record}*, {when}.",
+                     record=escape_mrkdwn(record.name), **values)
+
+
+def mention_blocks(meeting: Meeting, record: Record | None, *, t: Translator = EN) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "block_id": "mention", "text": mrkdwn(mention_text(meeting, record))},
+        {"type": "section", "block_id": "mention", "text": mrkdwn(mention_text(meeting, record, t=t))},
     ]
     if meeting.notes_text:
         # Escape everything the organizer typed, then restore only real user mentions.
@@ -72,51 +90,78 @@ def mention_blocks(meeting: Meeting, record: Record | None) -> list[dict[str, An
     return blocks
 
 
-def outcome_prompt_text(meeting: Meeting) -> str:
-    return f"How did *{escape_mrkdwn(meeting.title)}* ({when_text(meeting)}) go?"
+def outcome_prompt_text(meeting: Meeting, *, t: Translator = EN) -> str:
+    return t.gettext("How did *{title}* ({when}) go?", title=escape_mrkdwn(meeting.title),
+                     when=when_text(meeting, t=t))
 
 
-def outcome_blocks(meeting: Meeting, outcomes: tuple[str, ...] = DEFAULT_OUTCOMES) -> list[dict[str, Any]]:
+def outcome_blocks(meeting: Meeting, outcomes: tuple[str, ...] = DEFAULT_OUTCOMES, *,
+                   t: Translator = EN) -> list[dict[str, Any]]:
     """The DM after a meeting: buttons while no outcome is set, else the outcome and "Change"."""
-    summary = outcome_prompt_text(meeting)
-    place = meeting.location.display(meeting.join_url)
+    summary = outcome_prompt_text(meeting, t=t)
+    place = meeting.location.display(meeting.join_url, t)
     if place:
-        summary += f"\nWhere: {escape_mrkdwn(place)}"
+        summary += "\n" + t.gettext("Where: {place}", place=escape_mrkdwn(place))
     if meeting.attendees:
-        summary += "\nWith: " + ", ".join(escape_mrkdwn(a.name or a.email or "") for a in meeting.attendees[:10])
+        summary += "\n" + t.gettext("With: {names}",
+                                    names=_names([a.name or a.email or "" for a in meeting.attendees[:10]]))
     blocks: list[dict[str, Any]] = [{"type": "section", "block_id": "summary", "text": mrkdwn(clip(summary, 2900))}]
     if meeting.outcome == OUTCOME_SCHEDULED:
-        blocks.append(outcome_buttons(meeting, outcomes))
+        blocks.append(outcome_buttons(meeting, outcomes, t=t))
     else:
+        outcome = escape_mrkdwn(outcome_label(meeting.outcome, t))
         blocks.append({"type": "section", "block_id": "outcome_set",
-                       "text": mrkdwn(f"Outcome: *{escape_mrkdwn(outcome_label(meeting.outcome))}*"),
-                       "accessory": {"type": "button", "action_id": f"outcome_change:{meeting.id}", "text": plain("Change", 75),
+                       "text": mrkdwn(t.gettext("Outcome: *{outcome}*", outcome=outcome)),
+                       "accessory": {"type": "button", "action_id": f"outcome_change:{meeting.id}",
+                                     "text": plain(t.gettext("Change"), 75),
                                      "value": json.dumps({"m": meeting.id})}})
     return blocks
 
 
 def outcome_buttons(meeting: Meeting, outcomes: tuple[str, ...] = DEFAULT_OUTCOMES,
-                    block_id: str = "outcome") -> dict[str, Any]:
+                    block_id: str = "outcome", *, t: Translator = EN) -> dict[str, Any]:
     return {"type": "actions", "block_id": block_id, "elements": [
-        {"type": "button", "action_id": f"outcome_{code.lower()}:{meeting.id}", "text": plain(outcome_label(code), 75),
+        {"type": "button", "action_id": f"outcome_{code.lower()}:{meeting.id}",
+         "text": plain(outcome_label(code, t), 75),
          "value": json.dumps({"m": meeting.id, "o": code}), **({"style": "primary"} if code == "COMPLETED" else {})}
         for code in outcomes[:25]
     ]}
 
 
-def outcome_change_blocks(meeting: Meeting, outcomes: tuple[str, ...] = DEFAULT_OUTCOMES) -> list[dict[str, Any]]:
+def outcome_change_blocks(meeting: Meeting, outcomes: tuple[str, ...] = DEFAULT_OUTCOMES, *,
+                          t: Translator = EN) -> list[dict[str, Any]]:
     """Buttons again, to change an outcome already set."""
     reopened = Meeting(**{**meeting.__dict__, "outcome": OUTCOME_SCHEDULED})
-    return outcome_blocks(reopened, outcomes)
+    return outcome_blocks(reopened, outcomes, t=t)
 
 
-def digest_blocks(meetings: Sequence[Meeting], outcomes: tuple[str, ...] = DEFAULT_OUTCOMES) -> list[dict[str, Any]]:
+def outcome_nudge_text(meeting: Meeting, *, t: Translator = EN) -> str:
+    return t.gettext("Reminder: {prompt}", prompt=outcome_prompt_text(meeting, t=t))
+
+
+def outcome_nudge_block(*, t: Translator = EN) -> dict[str, Any]:
+    return {"type": "context", "block_id": "nudge",
+            "elements": [mrkdwn(":wave: " + t.gettext("A gentle reminder: no outcome yet."))]}
+
+
+def digest_text(count: int, *, t: Translator = EN) -> str:
+    """The digest's notification text (its blocks say the same in a sentence)."""
+    return t.gettext("Meetings that still need an outcome: {n}.", n=count)
+
+
+def digest_done_blocks(*, t: Translator = EN) -> list[dict[str, Any]]:
+    """The digest once every meeting in it has an outcome."""
+    return [{"type": "section", "block_id": "digest_done", "text": mrkdwn(t.gettext("All caught up."))}]
+
+
+def digest_blocks(meetings: Sequence[Meeting], outcomes: tuple[str, ...] = DEFAULT_OUTCOMES, *,
+                  t: Translator = EN) -> list[dict[str, Any]]:
     """The daily list of meetings without an outcome, each with its buttons (≤50 blocks)."""
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "block_id": "digest_head",
-         "text": mrkdwn(f"*{len(meetings)} meeting(s) still need an outcome.* One click each:")},
-    ]
+    head = t.ngettext("*{n} meeting still needs an outcome.* One click each:",
+                      "*{n} meetings still need an outcome.* One click each:", len(meetings))
+    blocks: list[dict[str, Any]] = [{"type": "section", "block_id": "digest_head", "text": mrkdwn(head)}]
     for m in list(meetings)[:24]:
-        blocks.append({"type": "section", "block_id": f"digest_{m.id}", "text": mrkdwn(outcome_prompt_text(m))})
-        blocks.append(outcome_buttons(m, outcomes, block_id=f"digest_outcome_{m.id}"))
+        blocks.append({"type": "section", "block_id": f"digest_{m.id}", "text": mrkdwn(outcome_prompt_text(m, t=t))})
+        blocks.append(outcome_buttons(m, outcomes, block_id=f"digest_outcome_{m.id}",
+                                      t=t))
     return blocks

@@ -10,7 +10,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from bot.views.text import clip, escape_mrkdwn, mrkdwn, plain
+from bot.views.text import EN, clip, escape_mrkdwn, mrkdwn, plain
+from handlers.i18n import Translator
 from handlers.reports import PERIOD_FORMS, PERIOD_FORMS_PL, Count, Report
 
 TOP = 10
@@ -30,66 +31,82 @@ def _label(row: Count) -> str:
     return escape_mrkdwn(clip(row.label, 100))
 
 
-def _lines(rows: tuple[Count, ...], name: Callable[[Count], str], *, skip_zero: bool = False) -> str:
+def _lines(rows: tuple[Count, ...], name: Callable[[Count], str], *, skip_zero: bool = False,
+           t: Translator = EN) -> str:
     """At most TOP short lines (labels clipped to 100 chars), so a section stays far
     below Slack's 3000 characters whatever the workspace named its types."""
     shown = [r for r in rows if r.count or not skip_zero]
     lines = [f"• {name(r)} — *{r.count}*" for r in shown[:TOP]]
     if len(shown) > TOP:
-        lines.append(f"_…and {len(shown) - TOP} more in the CSV_")
+        more = len(shown) - TOP
+        lines.append("_" + t.ngettext("…and {n} more in the CSV", "…and {n} more in the CSV", more) + "_")
     return "\n".join(lines) or "–"
 
 
-def report_text(report: Report) -> str:
+def report_text(report: Report, *, t: Translator = EN) -> str:
     """The notification / fallback text: the numbers that matter, in one line."""
-    return (f"Meeting report, {report.period.describe()}: {report.total} meetings, "
-            f"completed {rate_text(report.completion_rate)}, no-show {rate_text(report.no_show_rate)}, "
-            f"canceled {report.canceled}.")
+    return t.ngettext(
+        "Meeting report, {period}: {n} meeting, completed {completion}, no-show {no_show}, canceled {canceled}.",
+        "Meeting report, {period}: {n} meetings, completed {completion}, no-show {no_show}, canceled {canceled}.",
+        report.total, period=report.period.describe(t), completion=rate_text(report.completion_rate),
+        no_show=rate_text(report.no_show_rate), canceled=report.canceled)
 
 
-def report_blocks(report: Report) -> list[dict[str, Any]]:
+def _field(label: str, value: str) -> dict[str, Any]:
+    return mrkdwn(f"*{label}*\n{value}")
+
+
+def _section(block_id: str, heading: str, lines: str) -> dict[str, Any]:
+    return {"type": "section", "block_id": block_id, "text": mrkdwn(f"*{heading}*\n{lines}")}
+
+
+def report_blocks(report: Report, *, t: Translator = EN) -> list[dict[str, Any]]:
     period = report.period
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "block_id": "report_head", "text": plain("Meeting report", 150)},
+        {"type": "header", "block_id": "report_head", "text": plain(t.gettext("Meeting report"), 150)},
         {"type": "context", "block_id": "report_period",
-         "elements": [mrkdwn(escape_mrkdwn(clip(period.describe(), 2000)))]},
+         "elements": [mrkdwn(escape_mrkdwn(clip(period.describe(t), 2000)))]},
         {"type": "section", "block_id": "report_totals", "fields": [
-            mrkdwn(f"*Meetings*\n{report.total}"),
-            mrkdwn(f"*Canceled*\n{report.canceled}"),
-            mrkdwn(f"*Completion rate*\n{rate_text(report.completion_rate)} ({report.completed} of {report.ended})"),
-            mrkdwn(f"*No-show rate*\n{rate_text(report.no_show_rate)} ({report.no_show} of {report.ended})"),
+            _field(t.gettext("Meetings"), str(report.total)),
+            _field(t.gettext("Canceled"), str(report.canceled)),
+            _field(t.gettext("Completion rate"), t.gettext(
+                "{rate} ({count} of {ended})", rate=rate_text(report.completion_rate), count=report.completed,
+                ended=report.ended)),
+            _field(t.gettext("No-show rate"), t.gettext(
+                "{rate} ({count} of {ended})", rate=rate_text(report.no_show_rate), count=report.no_show,
+                ended=report.ended)),
         ]},
         {"type": "context", "block_id": "report_rates_note", "elements": [mrkdwn(
-            "Rates count the meetings that have ended and were not canceled.")]},
+            t.gettext("Rates count the meetings that have ended and were not canceled."))]},
     ]
     if not report.total:
         blocks.append({"type": "section", "block_id": "report_empty",
-                       "text": mrkdwn("No meetings started in this period.")})
+                       "text": mrkdwn(t.gettext("No meetings started in this period."))})
         return blocks
     blocks += [
         {"type": "divider", "block_id": "report_div"},
-        {"type": "section", "block_id": "report_organizers",
-         "text": mrkdwn("*By organizer (created by)*\n" + _lines(report.by_organizer, _person))},
-        {"type": "section", "block_id": "report_hosts",
-         "text": mrkdwn("*By host (assigned to)*\n" + _lines(report.by_host, _person))},
-        {"type": "section", "block_id": "report_outcomes",
-         "text": mrkdwn("*By outcome*\n" + _lines(report.by_outcome, _label, skip_zero=True))},
-        {"type": "section", "block_id": "report_types",
-         "text": mrkdwn("*By meeting type*\n" + _lines(report.by_type, _label))},
+        _section("report_organizers", t.gettext("By organizer (created by)"),
+                 _lines(report.by_organizer, _person, t=t)),
+        _section("report_hosts", t.gettext("By host (assigned to)"), _lines(report.by_host, _person, t=t)),
+        _section("report_outcomes", t.gettext("By outcome"),
+                 _lines(report.by_outcome, _label, skip_zero=True, t=t)),
+        _section("report_types", t.gettext("By meeting type"), _lines(report.by_type, _label, t=t)),
     ]
     return blocks
 
 
-def report_started_text(period_name: str) -> str:
-    return (f"Preparing your meeting report for *{escape_mrkdwn(period_name)}* (in your time zone). "
-            "It will arrive in your direct messages with Meetline, with a chart and a CSV.")
+def report_started_text(period_name: str, *, t: Translator = EN) -> str:
+    return t.gettext("Preparing your meeting report for *{period}* (in your time zone). It will arrive in your "
+                     "direct messages with Meetline, with a chart and a CSV.", period=escape_mrkdwn(period_name))
 
 
-def period_help_text(text: str, reason: str = "") -> str:
-    """Shown for a period we cannot read: what went wrong and every form that works."""
+def period_help_text(text: str, reason: str = "", *, t: Translator = EN) -> str:
+    """Shown for a period we cannot read: what went wrong and every form that works
+    (`reason` already in `t`'s language)."""
     english = ", ".join(f"`{f}`" for f in PERIOD_FORMS)
     polish = ", ".join(f"`{f}`" for f in PERIOD_FORMS_PL)
     why = f" ({escape_mrkdwn(reason)})" if reason else ""
-    return (f":warning: I can't read “{escape_mrkdwn(clip(text, 100))}” as a period{why}.\n"
-            f"Try `/meet report last month`. Periods: {english} (both dates included), "
-            f"`last N days`; po polsku: {polish}. Periods follow your Slack time zone; weeks start on Monday.")
+    return ":warning: " + t.gettext(
+        "I can't read “{text}” as a period{why}.\nTry `/meet report last month`. Periods: {english} (both dates "
+        "included), `last N days`; po polsku: {polish}. Periods follow your Slack time zone; weeks start on Monday.",
+        text=escape_mrkdwn(clip(text, 100)), why=why, english=english, polish=polish)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from handlers.domain import Record
+from handlers.i18n import N_, Translator, translator
+
+EN: Final[Translator] = translator("en")
+"""The default `t` of every view builder: English, as before the texts were translated."""
 
 
 def clip(text: str, limit: int) -> str:
@@ -27,26 +31,33 @@ def mrkdwn(text: str, limit: int = 3000) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": text[:limit] or " "}
 
 
-def slack_date(when: datetime, fmt: str = "{date_short_pretty} at {time}") -> str:
-    """A date Slack renders in each reader's own zone, with an explicit-UTC fallback."""
+def slack_date(when: datetime, fmt: str | None = None, *, t: Translator = EN) -> str:
+    """A date Slack renders in each reader's own zone, with an explicit-UTC fallback.
+
+    `fmt` holds Slack's tokens ({date_short_pretty}, {time}, …); the words around them
+    are in `t`'s language. The fallback (clients that cannot render it) stays UTC."""
+    if fmt is None:
+        # Translators: Slack fills in {date_short_pretty} ("Dec 3", "today") and {time}; keep both tokens.
+        fmt = t.gettext("{date_short_pretty} at {time}")
     epoch = int(when.timestamp())
     fallback = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{epoch}^{fmt}|{fallback}>"
 
 
-KIND_LABEL = {"contact": "Contact", "company": "Company", "deal": "Deal", "ticket": "Ticket"}
+KIND_LABEL = {"contact": N_("Contact"), "company": N_("Company"), "deal": N_("Deal"), "ticket": N_("Ticket")}
 
 
-def record_label(record: Record) -> str:
+def record_label(record: Record, *, t: Translator = EN) -> str:
     """Option text: name, then what tells two Janes apart (company or email), ≤75 chars."""
     detail = record.company or record.email or ""
-    kind = KIND_LABEL.get(str(record.kind), str(record.kind))
+    label = KIND_LABEL.get(str(record.kind))
+    kind = t.gettext(label) if label else str(record.kind)
     text = f"{record.name} ({detail})" if detail else record.name
     return clip(f"{kind}: {text}", 75)
 
 
-def record_option(record: Record) -> dict[str, Any]:
-    return {"text": plain(record_label(record), 75), "value": f"r:{record.id}"}
+def record_option(record: Record, *, t: Translator = EN) -> dict[str, Any]:
+    return {"text": plain(record_label(record, t=t), 75), "value": f"r:{record.id}"}
 
 
 def parse_record_value(value: str | None) -> int | None:

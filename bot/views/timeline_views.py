@@ -6,18 +6,19 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.views.text import clip, escape_mrkdwn, mrkdwn, plain, slack_date
+from bot.views.text import EN, clip, escape_mrkdwn, mrkdwn, plain, slack_date
 from handlers.domain import Record
+from handlers.i18n import N_, Translator
 from handlers.meetings import Meeting, TimelineEntry
 from handlers.outcomes import outcome_label
 
-KIND_LABELS = {
-    "meeting_scheduled": ":calendar: Scheduled",
-    "meeting_rescheduled": ":arrows_counterclockwise: Rescheduled",
-    "meeting_updated": ":pencil2: Updated",
-    "meeting_cancelled": ":x: Cancelled",
-    "outcome_set": ":white_check_mark: Outcome",
-    "calendar_changed": ":calendar: Changed in the calendar",
+KIND_LABELS = {  # (emoji, label): the label is translated where shown
+    "meeting_scheduled": (":calendar:", N_("Scheduled")),
+    "meeting_rescheduled": (":arrows_counterclockwise:", N_("Rescheduled")),
+    "meeting_updated": (":pencil2:", N_("Updated")),
+    "meeting_cancelled": (":x:", N_("Cancelled")),
+    "outcome_set": (":white_check_mark:", N_("Outcome")),
+    "calendar_changed": (":calendar:", N_("Changed in the calendar")),
 }
 MAX_ENTRIES = 40
 
@@ -32,35 +33,41 @@ def _start(entry: TimelineEntry, meeting: Meeting | None) -> datetime | None:
     return meeting.start_utc if meeting else None
 
 
+def _kind(kind: str, t: Translator) -> str:
+    emoji, label = KIND_LABELS.get(kind, ("", ""))
+    return f"{emoji} {t.gettext(label)}" if label else kind
+
+
 def timeline_blocks(record: Record, entries: Sequence[TimelineEntry],
-                    meetings: Mapping[int, Meeting]) -> list[dict[str, Any]]:
+                    meetings: Mapping[int, Meeting], *, t: Translator = EN) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "block_id": "head", "text": plain(clip(f"Timeline: {record.name}", 150), 150)},
+        {"type": "header", "block_id": "head",
+         "text": plain(clip(t.gettext("Timeline: {name}", name=record.name), 150), 150)},
     ]
     if not entries:
         blocks.append({"type": "section", "block_id": "empty",
-                       "text": mrkdwn("No meetings on this record yet. Schedule one with `/meet`.")})
+                       "text": mrkdwn(t.gettext("No meetings on this record yet. Schedule one with `/meet`."))})
         return blocks
     for i, entry in enumerate(entries[:MAX_ENTRIES]):
         meeting = meetings.get(entry.meeting_id) if entry.meeting_id is not None else None
         title = str(entry.data.get("title") or (meeting.title if meeting else ""))
         start = _start(entry, meeting)
-        parts = [f"*{KIND_LABELS.get(entry.kind, entry.kind)}* · {escape_mrkdwn(title)}"]
+        parts = [f"*{_kind(entry.kind, t)}* · {escape_mrkdwn(title)}"]
         if entry.kind == "outcome_set":
-            parts[0] += f": {escape_mrkdwn(outcome_label(str(entry.data.get('outcome', ''))))}"
+            parts[0] += f": {escape_mrkdwn(outcome_label(str(entry.data.get('outcome', '')), t))}"
         details = []
         if start:
-            details.append(slack_date(start))
+            details.append(slack_date(start, t=t))
         host = entry.data.get("host") or (meeting.host_id if meeting else None)
         organizer = entry.data.get("organizer") or (meeting.organizer_id if meeting else None)
         if host:
-            details.append(f"assigned to <@{host}>")
+            details.append(t.gettext("assigned to {host}", host=f"<@{host}>"))
         if organizer:
-            details.append(f"created by <@{organizer}>")
+            details.append(t.gettext("created by {organizer}", organizer=f"<@{organizer}>"))
         if meeting and entry.kind != "outcome_set":
-            details.append(f"outcome {escape_mrkdwn(outcome_label(meeting.outcome))}")
+            details.append(t.gettext("outcome {outcome}", outcome=escape_mrkdwn(outcome_label(meeting.outcome, t))))
         text = parts[0] + ("\n" + " · ".join(details) if details else "")
         blocks.append({"type": "section", "block_id": f"entry_{i}", "text": mrkdwn(clip(text, 2900))})
         blocks.append({"type": "context", "block_id": f"when_{i}",
-                       "elements": [mrkdwn(f"logged {slack_date(entry.occurred_at)}")]})
+                       "elements": [mrkdwn(t.gettext("logged {when}", when=slack_date(entry.occurred_at, t=t)))]})
     return blocks[:50]

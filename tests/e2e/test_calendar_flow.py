@@ -407,8 +407,8 @@ def test_booking_on_behalf_of_a_teammate_with_a_connected_calendar(cal: Calendar
     assert stored is not None and stored.host_id == TEAMMATE and stored.organizer_id == HOST
     assert [a.email for a in stored.attendees] == ["jane@acme.example"]  # the organizer is not added
     stack.run_worker()
-    (event,) = [e for e in cal.google.user_events() if e["extendedProperties"]["private"]["meetline_id"]
-                == str(meeting["id"])]
+    (event,) = [e for e in cal.google.user_events()
+                if (e.get("extendedProperties") or {}).get("private", {}).get("meetline_id") == str(meeting["id"])]
     assert [a["email"] for a in event["attendees"]] == ["jane@acme.example"]
     entries = stack.services.meetings.timeline(stack.record_id("Jane Doe"))
     mine = [e for e in entries if e.meeting_id == meeting["id"]]
