@@ -88,10 +88,14 @@ class Deliveries:
         return language_for(profile.locale, default) if profile else default
 
     def _recipient_language(self, meeting: Meeting, attendee: Attendee | None, email: str) -> str:
-        """Teammates by their Slack locale; contacts (no language on records yet), and
-        anyone else, by the workspace default."""
+        """Teammates by their Slack locale; contacts by their record's language when it
+        is set; anyone else by the workspace default."""
         if attendee is not None and attendee.slack_user_id:
             return self._user_language(meeting.team_id, attendee.slack_user_id)
+        if attendee is not None and attendee.record_id is not None:
+            record = self._records.get(attendee.record_id)
+            if record is not None and record.language:
+                return record.language
         if attendee is None:  # not an attendee: the host, whose calendar holds the event
             host = self._people.user(meeting.team_id, meeting.host_id)
             if host is not None and (host.email or "").lower() == email.lower():

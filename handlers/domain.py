@@ -26,6 +26,7 @@ class Record:
     phone: str | None = None
     timezone: str | None = None
     company: str | None = None  # name of an associated company, for display and search
+    language: str | None = None  # for the mails Meetline sends this contact
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class RecordRow:
     phone: str | None
     timezone: str | None
     associations: tuple[str, ...] = ()
+    language: str | None = None
 
 
 @dataclass(frozen=True)

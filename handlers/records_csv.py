@@ -16,9 +16,13 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from handlers.domain import ImportRejected, ImportResult, RecordKind, RecordRow, RowError
+from handlers.i18n import SUPPORTED
 from handlers.ports import RecordRepository
 
 COLUMNS = ("type", "id", "name", "email", "phone", "timezone", "associations")
+# Beyond DESIGN.md's header: a contact's language for the mails Meetline sends them
+# (invitations, reminders). Optional, so files written to the contract keep working.
+OPTIONAL_COLUMNS = ("language",)
 ALLOWED_TYPES = tuple(k.value for k in RecordKind)
 MAX_ID_CHARS = 128
 MAX_NAME_CHARS = 300
@@ -86,9 +90,9 @@ def _parse(text: str) -> tuple[list[RecordRow], list[RowError], set[str]]:
             break
         if not any(f.strip() for f in fields):
             continue  # blank lines, and the ",,,,,," rows spreadsheets leave behind
-        if len(fields) != len(COLUMNS):
+        if len(fields) != len(positions):
             errors.append(
-                RowError(line, f"expected {len(COLUMNS)} fields, found {len(fields)}")
+                RowError(line, f"expected {len(positions)} fields, found {len(fields)}")
             )
             continue
         values = {col: fields[pos].strip() for col, pos in positions.items()}
@@ -120,7 +124,7 @@ def _records_with_lines(text: str) -> Iterator[tuple[int, list[str], str | None]
 def _check_header(line: int, header: list[str]) -> tuple[dict[str, int], list[RowError]]:
     names = [h.strip() for h in header]
     problems: list[str] = []
-    unknown = [n for n in names if n not in COLUMNS]
+    unknown = [n for n in names if n not in COLUMNS + OPTIONAL_COLUMNS]
     missing = [c for c in COLUMNS if c not in names]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if unknown:
@@ -132,7 +136,7 @@ def _check_header(line: int, header: list[str]) -> tuple[dict[str, int], list[Ro
     if problems:
         message = "; ".join(problems) + f" (the header must be {','.join(COLUMNS)}, in any order)"
         return {}, [RowError(line, message)]
-    return {name: names.index(name) for name in COLUMNS}, []
+    return {name: names.index(name) for name in COLUMNS + OPTIONAL_COLUMNS if name in names}, []
 
 
 def _validate(
@@ -177,6 +181,10 @@ def _validate(
     if timezone is not None and not is_valid_timezone(timezone):
         errors.append(f"unknown time zone {timezone!r} (use an IANA name such as Europe/Warsaw)")
 
+    language = (v.get("language") or "").lower().replace("_", "-").split("-")[0] or None
+    if language is not None and language not in SUPPORTED:
+        errors.append(f"unsupported language {v['language']!r} (supported: {', '.join(SUPPORTED)})")
+
     associations: list[str] = []
     for part in v["associations"].split(";"):
         ref = part.strip()
@@ -198,6 +206,7 @@ def _validate(
         phone=phone,
         timezone=timezone,
         associations=tuple(associations),
+        language=language,
     )
 
 

@@ -132,6 +132,7 @@ class RecordModel(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(64))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(16))
     # The normalised name (casefolded, accents stripped): exact/prefix ranking uses it.
     search_text: Mapped[str] = mapped_column(SearchTextType, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -454,6 +454,7 @@ class SqlRecordRepository:
                 phone=m.phone,
                 timezone=m.timezone,
                 company=companies[m.id][0] if companies.get(m.id) else None,
+                language=m.language,
             )
             for m in models
         ]
@@ -558,6 +559,7 @@ class SqlRecordRepository:
                 "email": r.email,
                 "phone": r.phone,
                 "timezone": r.timezone,
+                "language": r.language,
                 "search_text": normalize(r.name),
                 "created_at": now,
                 "updated_at": now,
@@ -570,7 +572,7 @@ class SqlRecordRepository:
             index_elements=[_records.c.team_id, _records.c.external_id],
             set_={
                 col: stmt.excluded[col]
-                for col in ("kind", "name", "email", "phone", "timezone", "search_text", "updated_at")
+                for col in ("kind", "name", "email", "phone", "timezone", "language", "search_text", "updated_at")
             },
         )
         for batch in _chunks(values, _BATCH_ROWS):
@@ -756,6 +758,7 @@ _COLUMNS = (
     _records.c.email,
     _records.c.phone,
     _records.c.timezone,
+    _records.c.language,
     _records.c.search_text,
 )
 

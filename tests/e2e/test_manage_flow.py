@@ -73,6 +73,9 @@ def test_edit_reschedules_reinvites_the_affected_and_cancels_the_removed(stack: 
     assert set(by_rcpt) == {"zofia@acme.example", "anna@meetline.example", "jane@acme.example"}
     assert by_rcpt["jane@acme.example"][0] == "CANCEL"
     assert by_rcpt["zofia@acme.example"][0] == "REQUEST"
+    subjects = {m.rcpt_tos[0]: str(m.message["Subject"]) for m in mails}
+    assert subjects["zofia@acme.example"].startswith("Zmienione zaproszenie:")  # her record's language
+    assert subjects["anna@meetline.example"].startswith("Updated invitation:")
     for _method, cal in by_rcpt.values():
         event = cal.walk("VEVENT")[0]
         assert str(event["UID"]) == meeting["uid"] and int(event["SEQUENCE"]) == 1

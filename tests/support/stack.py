@@ -23,13 +23,13 @@ from tests.support.server import BOT_TOKEN, SIGNING_SECRET, ServeProcess, clean_
 from tests.support.slack_requests import SlackClientSim
 from tests.support.smtp_sink import SmtpSink
 
-RECORDS_CSV = """type,id,name,email,phone,timezone,associations
-company,acme,Acme Sp. z o.o.,,+48 22 123 45 67,Europe/Warsaw,
-contact,jane,Jane Doe,jane@acme.example,,America/New_York,acme
-contact,john,John Nomail,,+48 600 100 200,Europe/Warsaw,acme
-contact,zofia,Zofia Żółć,zofia@acme.example,,Europe/Warsaw,acme
-deal,d1,Acme renewal 2027,,,,acme;jane;john
-ticket,t1,Login problem,,,,jane
+RECORDS_CSV = """type,id,name,email,phone,timezone,associations,language
+company,acme,Acme Sp. z o.o.,,+48 22 123 45 67,Europe/Warsaw,,
+contact,jane,Jane Doe,jane@acme.example,,America/New_York,acme,
+contact,john,John Nomail,,+48 600 100 200,Europe/Warsaw,acme,
+contact,zofia,Zofia Żółć,zofia@acme.example,,Europe/Warsaw,acme,pl
+deal,d1,Acme renewal 2027,,,,acme;jane;john,
+ticket,t1,Login problem,,,,jane,
 """
 
 HOST = "U1"

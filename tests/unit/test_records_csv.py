@@ -193,3 +193,18 @@ def test_import_rejects_unknown_associations_together_with_row_errors() -> None:
     assert lines[1] == (3, "name is empty")
     assert len(lines) == 2  # c3 -> c2 is fine: c2 is in the file, even if invalid
     assert repo.imported is None
+
+
+def test_an_optional_language_column_is_read_and_checked() -> None:
+    from handlers.domain import ImportRejected
+    from handlers.records_csv import parse_records_csv
+
+    rows = parse_records_csv("type,id,name,email,phone,timezone,associations,language\n"
+                             "contact,p1,Zofia,z@acme.example,,,,pl-PL\ncontact,p2,Jan,,,,,\n")
+    assert [r.language for r in rows] == ["pl", None]
+    try:
+        parse_records_csv("type,id,name,email,phone,timezone,associations,language\ncontact,p1,X,,,,,klingon\n")
+    except ImportRejected as exc:
+        assert [e.line for e in exc.errors] == [2] and "unsupported language" in str(exc)
+    else:
+        raise AssertionError("an unknown language must be refused")

@@ -84,6 +84,7 @@ def upgrade() -> None:
         sa.Column("email", sa.String(320), nullable=True),
         sa.Column("phone", sa.String(64), nullable=True),
         sa.Column("timezone", sa.String(64), nullable=True),
+        sa.Column("language", sa.String(16), nullable=True),
         sa.Column("search_text", SEARCH_TEXT, nullable=False, server_default=""),
         _ts("created_at"),
         _ts("updated_at"),
