@@ -45,7 +45,7 @@ def confirmation_text(result: Scheduled, *, t: Translator = EN) -> str:
         lines.append(t.ngettext("{n} reminder email is scheduled.", "{n} reminder emails are scheduled.",
                                 len(meeting.reminders)))
     text = "\n".join(lines)
-    return clip(text, 2900) if len(text) > 2900 else text
+    return text if len(text) <= 2900 else text[:2899] + "…"  # keep the line breaks
 
 
 def confirmation_blocks(result: Scheduled, heading: str | None = None, *, t: Translator = EN) -> list[dict[str, Any]]:
