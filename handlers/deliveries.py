@@ -171,7 +171,7 @@ class Deliveries:
         start_key = int(meeting.start_utc.timestamp())
         now = self._clock.now()
         for attendee in meeting.attendees:
-            if not attendee.email or attendee.kind.value == "declined":
+            if not attendee.email or attendee.response == "declined":
                 continue
             self._queue.enqueue(
                 JOB_REMINDER_MAIL,

@@ -125,6 +125,7 @@ class Attendee:
     slack_user_id: str | None = None
     timezone: str | None = None
     invited_sequence: int | None = None
+    response: str = "needs-action"  # "declined" ones get no reminders
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,7 @@ def to_meeting(row: MeetingModel, record_ids: Sequence[int]) -> Meeting:
                 record_id=a.record_id,
                 slack_user_id=a.slack_user_id,
                 invited_sequence=a.invited_sequence,
+                response=a.response or "needs-action",
             )
             for a in row.attendees
         ],
