@@ -216,11 +216,14 @@ class SqlMeetingRepository:
             row.include_description_in_reminders = new.include_description_in_reminders
             row.host_user_id = new.host_id
             row.record_id = new.record_id or row.record_id
-            invited = {(a.email or "").lower(): a.invited_sequence for a in row.attendees if a.email}
+            # Kept attendees keep what we know of them: the version they were sent, their answer.
+            kept = {(a.email or "").lower(): a for a in row.attendees if a.email}
             row.attendees = [
                 MeetingAttendeeModel(kind=a.kind.value, record_id=a.record_id, slack_user_id=a.slack_user_id,
                                      email=a.email, name=a.name[:300],
-                                     invited_sequence=invited.get((a.email or "").lower()))
+                                     invited_sequence=getattr(kept.get((a.email or "").lower()), "invited_sequence",
+                                                              None),
+                                     response=getattr(kept.get((a.email or "").lower()), "response", "needs-action"))
                 for a in new.attendees
             ]
             row.reminders = [ReminderModel(offset_minutes=r.offset_minutes, due_at=r.due_at) for r in new.reminders]
