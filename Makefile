@@ -29,8 +29,13 @@ test: lint
 messages: $(STAMP)
 	$(BIN)/python -m handlers.i18n update
 
+# Benchmarks (README "Benchmarks"): a Markdown table on stdout and in bench/results.md.
+# `make bench BENCH_ARGS=--quick` for a small run; PostgreSQL scratch databases go to
+# BENCH_DATABASE_URL (default: TEST_DATABASE_URL, else the local server).
+BENCH_DATABASE_URL ?= $(or $(TEST_DATABASE_URL),postgresql+psycopg://postgres@127.0.0.1:5432/test)
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" TEST_DATABASE_URL="$(or $(TEST_DATABASE_URL),$(BENCH_DATABASE_URL))" \
+		$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -23,10 +23,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from adapters.smtp_mail import SmtpMailer
-from bench.common import Row, postgres_available, scratch_postgres
+from bench.common import Row, cpu_seconds, postgres_available, scratch_postgres
 from bench.seed import HOST_EMAIL, expected_keys, queue_reminder_mails, seed_meetings
 from bench.sink import CountingSink
 from handlers.invitations import Person, ReminderEmail
@@ -63,14 +63,52 @@ def _direct_smtp(sink: CountingSink, count: int) -> float:
     return count / (time.perf_counter() - t0)
 
 
+def _postgres_backends(url: str) -> list[int]:
+    from sqlalchemy.engine import make_url
+
+    from bench.common import server_url
+
+    engine = make_engine(server_url())
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(select(text("pid")).select_from(text("pg_stat_activity"))
+                                     .where(text("datname = :name")), {"name": make_url(url).database}).scalars())
+    finally:
+        engine.dispose()
+
+
 def _drain(url: str, sink: CountingSink, workers: int, workdir: Path) -> dict[str, Any]:
     env = worker_env(url, sink.url)
     logs = [open(workdir / f"worker-{workers}-{i}.log", "wb") for i in range(workers)]  # noqa: SIM115
+    bench_cpu = time.process_time()  # this process: the SMTP sink
+    first_seen: dict[int, float] = {}
+    last_seen: dict[int, float] = {}
     t0 = time.monotonic()
     procs = [subprocess.Popen([sys.executable, "-m", "bot.cli", "worker", "--once"], env=env, cwd=REPO,
                               stdout=out, stderr=subprocess.STDOUT) for out in logs]
-    codes = [p.wait(timeout=3600) for p in procs]
+    worker_cpu = 0.0
+    running = {p.pid: p for p in procs}
+    codes: dict[int, int] = {}
+    while running:
+        for pid in list(running):
+            done_pid, status, usage = os.wait4(pid, os.WNOHANG)
+            if done_pid:
+                codes[pid] = os.waitstatus_to_exitcode(status)
+                worker_cpu += usage.ru_utime + usage.ru_stime
+                running.pop(pid).returncode = codes[pid]
+        if time.monotonic() - t0 > 3600:
+            raise TimeoutError("the workers did not finish within an hour")
+        try:  # PostgreSQL's share: CPU of the server processes serving this database
+            for pid in _postgres_backends(url):
+                used = cpu_seconds(pid)
+                if used is not None:
+                    first_seen.setdefault(pid, used)
+                    last_seen[pid] = used
+        except Exception:  # noqa: BLE001 - a measurement, never a failure
+            pass
+        time.sleep(0.5)
     wall = time.monotonic() - t0
+    sink_cpu = time.process_time() - bench_cpu
     for out in logs:
         out.close()
     engine = make_engine(url)
@@ -78,12 +116,20 @@ def _drain(url: str, sink: CountingSink, workers: int, workdir: Path) -> dict[st
         statuses = dict(conn.execute(select(JobModel.status, func.count()).group_by(JobModel.status)).tuples().all())
         first, last = conn.execute(select(func.min(JobModel.finished_at), func.max(JobModel.finished_at))).one()
         per_worker = conn.execute(select(JobModel.locked_by, func.count()).group_by(JobModel.locked_by)).all()
+        errors = conn.execute(select(JobModel.last_error, func.count()).where(JobModel.last_error.is_not(None))
+                              .group_by(JobModel.last_error).order_by(func.count().desc()).limit(3)).all()
     engine.dispose()
     done = int(statuses.get("done", 0))
     span = (last - first).total_seconds() if first and last else float("nan")
-    return {"workers": workers, "exit_codes": codes, "wall_seconds": round(wall, 1),
-            "busy_seconds": round(span, 2), "statuses": statuses, "jobs_per_second": round(done / span, 1) if span else 0,
-            "jobs_per_worker": sorted(n for _, n in per_worker)}
+    per_job = 1000 / max(done, 1)
+    return {"workers": workers, "exit_codes": [codes[p.pid] for p in procs], "wall_seconds": round(wall, 1),
+            "busy_seconds": round(span, 2), "statuses": statuses,
+            "jobs_per_second": round(done / span, 1) if span else 0,
+            "jobs_per_worker": sorted(n for _, n in per_worker),
+            "retried_errors": [(str(e)[:300], n) for e, n in errors],
+            "cpu_ms_per_job": {"workers (incl. start-up)": round(worker_cpu * per_job, 2),
+                               "postgres backends": round(sum(last_seen[p] - first_seen[p] for p in last_seen) * per_job, 2),
+                               "smtp sink (bench process)": round(sink_cpu * per_job, 2)}}
 
 
 def run(quick: bool = False) -> dict[str, Any]:
@@ -94,8 +140,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         results["skipped"] = "no PostgreSQL server (set BENCH_DATABASE_URL)"
         results["rows"] = []
         return results
-    with scratch_postgres("jobs") as url, CountingSink() as sink, \
-            tempfile.TemporaryDirectory(prefix="meetline-bench-jobs-") as tmp:
+    with scratch_postgres("jobs") as url, tempfile.TemporaryDirectory(prefix="meetline-bench-jobs-") as tmp:
         upgrade(url)
         engine = make_engine(url)
         sessions = make_session_factory(engine)
@@ -103,17 +148,23 @@ def run(quick: bool = False) -> dict[str, Any]:
         seeded = seed_meetings(sessions, meetings, ATTENDEES)
         results["seed_seconds"] = round(time.perf_counter() - t0, 1)
         expected = expected_keys(seeded, ATTENDEES)
-        results["direct_smtp_per_second"] = round(_direct_smtp(sink, min(jobs, 2000)), 1)
+        with CountingSink() as sink:
+            results["direct_smtp_per_second"] = round(_direct_smtp(sink, min(jobs, 2000)), 1)
         runs = []
         for workers in WORKERS:
-            sink.clear()
             queue_reminder_mails(sessions, seeded, ATTENDEES, salt=f"w{workers}")
-            outcome = _drain(url, sink, workers, Path(tmp))
+            with engine.connect() as conn:  # as autovacuum would, after replacing every row
+                conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE jobs"))
+            with CountingSink() as sink:  # a fresh mail server (and port) per run
+                outcome = _drain(url, sink, workers, Path(tmp))
             delivered = set(sink.counts)
             outcome["missing"] = len(expected - delivered)
             outcome["unexpected"] = len(delivered - expected)
             outcome["duplicates"] = sum(n - 1 for n in sink.counts.values() if n > 1)
             outcome["mails"] = sink.total
+            if outcome["missing"]:
+                outcome["worker_log_tail"] = [(Path(tmp) / f"worker-{workers}-{i}.log").read_text(errors="replace")
+                                              [-1500:] for i in range(workers)]
             log.info("jobs with %s worker(s): %s", workers, outcome)
             runs.append(outcome)
         engine.dispose()

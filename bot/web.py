@@ -18,6 +18,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
 from bot.calendar_oauth import calendar_oauth_for
+from bot.envelope import envelope_problem
 from bot.services import Services
 from storage.db import ping
 
@@ -56,6 +57,10 @@ class WebApp:
                 body = environ["wsgi.input"].read(length) if length else b""
                 if not self._signed(body, environ):
                     return self._json(start_response, 401, {"error": "invalid request"})
+                problem = envelope_problem(body, str(environ.get("CONTENT_TYPE", "")))
+                if problem:
+                    log.info("malformed Slack request refused: %s", problem)
+                    return self._json(start_response, 400, {"error": "malformed request"})
                 environ["wsgi.input"] = io.BytesIO(body)
             try:
                 return self._slack(environ, start_response)  # type: ignore[no-any-return]

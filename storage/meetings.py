@@ -111,6 +111,8 @@ class SqlMeetingRepository:
             return self._load(session, row)
 
     def get(self, meeting_id: int) -> Meeting | None:
+        if not 0 < meeting_id < 2**31:  # ids come back from Slack payloads: never trust their size
+            return None
         with self._sessions() as session:
             return self._load(session, session.get(MeetingModel, meeting_id))
 

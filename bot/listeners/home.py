@@ -17,6 +17,8 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     @app.event("app_mention")
     def mentioned(event: dict[str, Any], body: dict[str, Any], say: Say) -> None:
         # In a channel, in the language of whoever mentioned Meetline.
+        if not isinstance(event.get("channel"), str):
+            return  # not a real mention: nowhere to answer
         t = cached_translator(services, str(body.get("team_id") or ""), str(event.get("user") or ""))
         say(text=help_text(t), thread_ts=event.get("thread_ts") or event.get("ts"))
 

@@ -117,7 +117,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
 
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") != "home":
+        if event.get("tab", "home") != "home" or not isinstance(event.get("user"), str):
             return
         team_id, user_id = str(body.get("team_id") or ""), str(event["user"])
         profiles.get(client, team_id, user_id)  # refresh the profile (and settle the first admin)

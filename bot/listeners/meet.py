@@ -139,6 +139,8 @@ def form_translator(services: Services, body: dict[str, Any], state: FormState) 
 
 def _rebuild(client: WebClient, body: dict[str, Any], state: FormState, services: Services) -> None:
     view = body.get("view") or {}
+    if not view.get("id"):
+        return  # not from a view (a forged or broken payload): nothing to update
     ws = services.workspaces.get(team_of(body))
     t = form_translator(services, body, state)
     state = form_availability(services, team_of(body), user_of(body), state)

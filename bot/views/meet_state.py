@@ -183,7 +183,7 @@ def parse_state(view: dict[str, Any]) -> FormState:
         timezone=str(meta.get("tz") or "UTC"),
         key=str(meta.get("k") or ""),
         channel=meta.get("ch"),
-        meeting_id=meta.get("m") if isinstance(meta.get("m"), int) else None,
+        meeting_id=meta["m"] if isinstance(meta.get("m"), int) and 0 < meta["m"] < 2**31 else None,
         record=_option(_value(values, "record", "record_select").get("selected_option")),
         day=day,
         time=_value(values, when_block_id("time", revision), "time_pick").get("selected_time"),

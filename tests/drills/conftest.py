@@ -1,0 +1,87 @@
+"""Fault drills: the app under failures, retries, hostile input and crashes.
+
+Fixtures here give a whole running app (`drill_stack`, one per module: `meetline
+serve`, fake Slack, SMTP sink, database) on PostgreSQL when TEST_DATABASE_URL is set,
+else on SQLite; and a bare PostgreSQL database (`pg_url`) for the worker drills.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests.support.stack import Stack, running_stack
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "drill: a fault drill (tests/drills); runs in `make test`")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/drills/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.drill)
+
+
+def postgres_server() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return None
+    from storage.db import normalize_url
+
+    return normalize_url(url)
+
+
+@contextmanager
+def fresh_database(kind: str, workdir: Path) -> Iterator[str]:
+    """An empty database: SQLite in `workdir`, or a new PostgreSQL database dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'drill.db'}"
+        return
+    server = postgres_server()
+    assert server is not None
+    name = f"meetline_drill_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_url(tmp_path: Path) -> Iterator[str]:
+    if postgres_server() is None:
+        pytest.skip("TEST_DATABASE_URL is not set (the worker drills need PostgreSQL)")
+    with fresh_database("postgresql", tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def drill_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One running app for a module's drills (they keep to their own meetings)."""
+    workdir = tmp_path_factory.mktemp("drill")
+    kind = "postgresql" if postgres_server() else "sqlite"
+    with fresh_database(kind, workdir) as url, running_stack(url, workdir) as stack:
+        yield stack
+
+
+@pytest.fixture
+def stack(drill_stack: Stack) -> Stack:
+    """The module's app, with the fakes' recordings cleared for this drill."""
+    drill_stack.slack.clear()
+    drill_stack.smtp.clear()
+    drill_stack.smtp.accept_all()
+    if not drill_stack.smtp.running:
+        drill_stack.smtp.start()
+    return drill_stack
