@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -97,6 +98,9 @@ def build_app(services: Services) -> App:
         "signing_secret": settings.SLACK_SIGNING_SECRET or "",
         "client": client,
         "process_before_response": False,
+        # Bolt's default pool has 5 threads: a listener's after-ack work (views.open, users.info,
+        # views.update) then holds up every other request's ack. The ack must not wait for that.
+        "listener_executor": ThreadPoolExecutor(max_workers=64, thread_name_prefix="bolt-listener"),
         "ignoring_self_events_enabled": True,
     }
     if settings.slack_mode == "oauth":

@@ -262,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve Slack over HTTP (POST /slack/events)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=3000)
-    serve.add_argument("--threads", type=int, default=16)
+    serve.add_argument("--threads", type=int, default=32, help="HTTP worker threads (default 32)")
     serve.add_argument("--no-worker", action="store_true", help="do not run the job worker in-process")
     serve.add_argument("--explain-setup", action="store_true", help=argparse.SUPPRESS)
     serve.set_defaults(func=cmd_serve)
