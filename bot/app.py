@@ -100,7 +100,7 @@ def build_app(services: Services) -> App:
         "process_before_response": False,
         # Bolt's default pool has 5 threads: a listener's after-ack work (views.open, users.info,
         # views.update) then holds up every other request's ack. The ack must not wait for that.
-        "listener_executor": ThreadPoolExecutor(max_workers=64, thread_name_prefix="bolt-listener"),
+        "listener_executor": ThreadPoolExecutor(max_workers=16, thread_name_prefix="bolt-listener"),
         "ignoring_self_events_enabled": True,
     }
     if settings.slack_mode == "oauth":

@@ -46,10 +46,8 @@ def envelope_problem(body: bytes, content_type: str) -> str | None:
 def _payload_problem(data: Any) -> str | None:
     if not isinstance(data, dict):
         return "not an object"
-    try:  # lone surrogates ("\\ud800") are valid JSON but no text a database can store
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return "text that is not valid Unicode"
+    if not _storable(data):
+        return "text that is not valid Unicode, or contains NUL"
     if not isinstance(data.get("type"), str):
         return "type missing or not a string"
     problem = _nested_problem(data, depth=0)
@@ -101,3 +99,22 @@ def _nested_problem(obj: dict[str, Any], depth: int) -> str | None:
                 if problem:
                     return problem
     return None
+
+
+def _storable(value: Any, depth: int = 0) -> bool:
+    """Lone surrogates and NUL are valid JSON but no text a database (PostgreSQL) stores."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if depth > 20:
+        return True
+    if isinstance(value, dict):
+        return all(_storable(k, depth + 1) and _storable(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_storable(v, depth + 1) for v in value)
+    return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Say
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.i18n_context import cached_translator
@@ -15,12 +15,15 @@ from bot.services import Services
 
 def register(app: App, services: Services, profiles: ProfileService) -> None:
     @app.event("app_mention")
-    def mentioned(event: dict[str, Any], body: dict[str, Any], say: Say) -> None:
+    def mentioned(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         # In a channel, in the language of whoever mentioned Meetline.
-        if not isinstance(event.get("channel"), str):
+        channel = event.get("channel")
+        if not isinstance(channel, str) or not channel:
             return  # not a real mention: nowhere to answer
         t = cached_translator(services, str(body.get("team_id") or ""), str(event.get("user") or ""))
-        say(text=help_text(t), thread_ts=event.get("thread_ts") or event.get("ts"))
+        thread = event.get("thread_ts") or event.get("ts")
+        client.chat_postMessage(channel=channel, text=help_text(t),
+                                thread_ts=thread if isinstance(thread, str) else None)
 
     @app.action("home_schedule")
     def home_schedule(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

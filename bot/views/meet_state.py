@@ -181,7 +181,7 @@ def parse_state(view: dict[str, Any]) -> FormState:
     type_opt = _option(_value(values, "meeting_type", "meeting_type_select").get("selected_option"))
     return FormState(
         timezone=str(meta.get("tz") or "UTC"),
-        key=str(meta.get("k") or ""),
+        key=_safe_key(meta.get("k")),
         channel=meta.get("ch"),
         meeting_id=meta["m"] if isinstance(meta.get("m"), int) and 0 < meta["m"] < 2**31 else None,
         record=_option(_value(values, "record", "record_select").get("selected_option")),
@@ -327,3 +327,9 @@ def from_meeting(
         host=meeting.host_id,
         language=t.language,
     )
+
+
+def _safe_key(value: object) -> str:
+    """The idempotency key we wrote (hex); anything else is treated as an expired form."""
+    text = str(value or "")
+    return text if 0 < len(text) <= 64 and text.isascii() and text.replace("-", "").isalnum() else ""
