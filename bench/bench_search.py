@@ -32,7 +32,7 @@ from handlers.domain import Record, RecordKind, UserProfile
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import RecordModel
-from storage.records import SHARED_TEAM, SqlRecordRepository, normalize
+from storage.records import SqlRecordRepository, normalize
 from storage.users import SqlUserRepository
 
 TEAM = "T0001"
@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 def _naive(repo: SqlRecordRepository, sessions: Any) -> Callable[[str, list[RecordKind] | None, int], list[Record]]:
     def search(query: str, kinds: list[RecordKind] | None, limit: int) -> list[Record]:
         q = query.strip().lower()
-        stmt = select(RecordModel).where(RecordModel.team_id.in_([TEAM, SHARED_TEAM]))
+        stmt = select(RecordModel).where(RecordModel.team_id == TEAM)
         if kinds:
             stmt = stmt.where(RecordModel.kind.in_([str(k) for k in kinds]))
         if q:

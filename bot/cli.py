@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -73,7 +74,8 @@ def cmd_meetings(args: argparse.Namespace) -> int:
     settings = _settings()
     _migrate(settings)
     services = _services(settings)
-    meetings = services.meetings.list_meetings(args.team)
+    # The operator's own view: without --team, every workspace of this install.
+    meetings = services.meetings.list_meetings(args.team) if args.team else services.meetings.list_every_team()
     if args.json:
         print(json.dumps([meeting_json(m) for m in meetings], indent=2, ensure_ascii=False))
     else:
@@ -163,17 +165,67 @@ def cmd_import(args: argparse.Namespace) -> int:
     settings = _settings()
     _migrate(settings)
     services = _services(settings)
+    team = _import_team(args.team, settings, services)
     try:
-        result = import_records(services.records, args.team, text)
+        result = import_records(services.records, team, text)
     except ImportRejected as exc:
         for error in exc.errors:
             print(f"{path}: {error}", file=sys.stderr)
         raise CliError(f"{path}: {len(exc.errors)} bad row(s); nothing was imported") from None
     print(
         f"imported {path}: {result.created} created, {result.updated} updated, "
-        f"{result.associations} associations"
+        f"{result.associations} associations (workspace {team})"
     )
     return 0
+
+
+_TEAM_ID = re.compile(r"^[TE][A-Z0-9]{1,31}$")
+
+
+def _import_team(given: str | None, settings: Settings, services: Services) -> str:
+    """The workspace imported records belong to (records are never shared between
+    workspaces). --team wins; else the only installed workspace (multi-workspace mode),
+    or the bot token's (single-workspace mode: the one seen in requests, else Slack's
+    auth.test, so `import` before the first `serve` works)."""
+    if given is not None:
+        if not _TEAM_ID.match(given):
+            raise CliError(f"--team: {given[:40]!r} is not a Slack team id (like T0123ABCD)")
+        return given
+    if settings.slack_mode == "oauth":
+        from storage.installed import installed_teams
+
+        assert settings.SLACK_CLIENT_ID
+        teams = installed_teams(services.engine, settings.SLACK_CLIENT_ID)
+        if len(teams) == 1:
+            return teams[0]
+        if teams:
+            raise CliError(f"--team is required: Meetline is installed in {len(teams)} workspaces "
+                           f"({', '.join(teams[:10])})")
+        raise CliError("--team is required: Meetline is not installed in any workspace yet")
+    if settings.slack_mode == "single":
+        seen = services.users.teams()
+        if len(seen) == 1:
+            return seen[0]
+        return _bot_token_team(settings)
+    raise CliError("--team is required: no Slack workspace is configured (SLACK_BOT_TOKEN is not set)")
+
+
+def _bot_token_team(settings: Settings) -> str:
+    from slack_sdk.errors import SlackApiError
+
+    from bot.app import make_client
+
+    try:
+        answer = make_client(settings.SLACK_API_URL, settings.SLACK_BOT_TOKEN).auth_test()
+        team = str(answer.get("team_id") or "")
+    except SlackApiError as exc:
+        raise CliError(f"--team is required: Slack's auth.test refused SLACK_BOT_TOKEN "
+                       f"({exc.response.get('error')})") from None
+    except OSError as exc:
+        raise CliError(f"--team is required: Slack's auth.test could not be reached ({type(exc).__name__})") from None
+    if not _TEAM_ID.match(team):
+        raise CliError("--team is required: Slack's auth.test named no workspace")
+    return team
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -294,7 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", help="import records from a CSV file")
     imp.add_argument("path")
-    imp.add_argument("--team", default="", help="Slack team id the records belong to (default: all)")
+    imp.add_argument("--team", default=None,
+                     help="Slack team id the records belong to (default: the only installed workspace, "
+                          "or the bot token's; required when several are installed)")
     imp.set_defaults(func=cmd_import)
 
     report = sub.add_parser("report", help="count meetings by organizer, host, outcome and type")

@@ -196,7 +196,7 @@ class CalendarBooking:
     # ------------------------------------------------------------------ jobs
 
     def calendar_create(self, job: ClaimedJob) -> None:
-        meeting = self._meetings.get(int(job.payload["meeting_id"]))
+        meeting = self._meetings.get(job.team_id, int(job.payload["meeting_id"]))
         if meeting is None or meeting.status == "cancelled":
             return
         host = self._people.user(meeting.team_id, meeting.host_id)
@@ -220,14 +220,14 @@ class CalendarBooking:
         except CalendarError as exc:
             raise self._calendar_failed(exc, account.provider) from exc
         # Before any invitation job: the invitations carry the link stored here.
-        self._meetings.set_calendar_event(meeting.id, account.provider, result.event_id, result.join_url or join_url)
+        self._meetings.set_calendar_event(meeting.team_id, meeting.id, account.provider, result.event_id, result.join_url or join_url)
         if not result.sends_invitations:
             # The event sits in the host's own calendar already; the attendees need ours.
             self._invite_by_email(meeting, host, include_host=False)
         self._link_ready(meeting, meeting.join_url, result.join_url or join_url)
 
     def calendar_update(self, job: ClaimedJob) -> None:
-        meeting = self._meetings.get(int(job.payload["meeting_id"]))
+        meeting = self._meetings.get(job.team_id, int(job.payload["meeting_id"]))
         if meeting is None or meeting.status == "cancelled" or not meeting.calendar_event_id:
             return
         if int(job.payload.get("sequence", meeting.sequence)) != meeting.sequence:
@@ -236,7 +236,7 @@ class CalendarBooking:
         join_url = self._sync_zoom(meeting, host)
         if meeting.calendar_provider == ZOOM:
             zoom_id = zoom_meeting_id(meeting) if join_url else None
-            self._meetings.set_calendar_event(meeting.id, ZOOM if zoom_id else None, zoom_id, join_url)
+            self._meetings.set_calendar_event(meeting.team_id, meeting.id, ZOOM if zoom_id else None, zoom_id, join_url)
             return
         account = self._active_account(meeting)
         if account is None or account.provider != meeting.calendar_provider:
@@ -256,10 +256,10 @@ class CalendarBooking:
             raise GiveUp(f"the host's calendar refused the change ({exc}); reconnect it and edit again") from exc
         except CalendarError as exc:
             raise self._calendar_failed(exc, account.provider) from exc
-        self._meetings.set_calendar_event(meeting.id, account.provider, result.event_id, result.join_url or join_url)
+        self._meetings.set_calendar_event(meeting.team_id, meeting.id, account.provider, result.event_id, result.join_url or join_url)
 
     def calendar_cancel(self, job: ClaimedJob) -> None:
-        meeting = self._meetings.get(int(job.payload["meeting_id"]))
+        meeting = self._meetings.get(job.team_id, int(job.payload["meeting_id"]))
         if meeting is None or not meeting.calendar_event_id:
             return
         zoom_id = zoom_meeting_id(meeting)
@@ -287,7 +287,7 @@ class CalendarBooking:
         """A calendar that stays down must not cost the attendees their invitation."""
         if job.kind != JOB_CALENDAR_CREATE or "meeting_id" not in job.payload:
             return
-        meeting = self._meetings.get(int(job.payload["meeting_id"]))
+        meeting = self._meetings.get(job.team_id, int(job.payload["meeting_id"]))
         if meeting is None or meeting.status == "cancelled":
             return
         if meeting.calendar_provider in ("google", "microsoft") and meeting.calendar_event_id:
@@ -361,10 +361,10 @@ class CalendarBooking:
         # Stored at once: Zoom has no idempotency key, so a retry must find this link. A
         # meeting already in a calendar keeps that event id (the Zoom id is in the URL).
         if meeting.calendar_event_id and meeting.calendar_provider not in (None, ZOOM):
-            self._meetings.set_calendar_event(meeting.id, meeting.calendar_provider, meeting.calendar_event_id,
+            self._meetings.set_calendar_event(meeting.team_id, meeting.id, meeting.calendar_provider, meeting.calendar_event_id,
                                               link.join_url)
         else:
-            self._meetings.set_calendar_event(meeting.id, ZOOM, link.meeting_id, link.join_url)
+            self._meetings.set_calendar_event(meeting.team_id, meeting.id, ZOOM, link.meeting_id, link.join_url)
         return link.join_url
 
     def _sync_zoom(self, meeting: Meeting, host: UserProfile | None) -> str | None:

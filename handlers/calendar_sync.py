@@ -120,6 +120,7 @@ class SyncedMeetings(Protocol):
 
     def apply_calendar_change(
         self,
+        team_id: str,
         change: CalendarChange,
         jobs: Sequence[JobSpec],
         cancel_kinds: Sequence[str],
@@ -252,7 +253,7 @@ class CalendarSync:
                 invited = [a for a in meeting.attendees if a.invited_sequence is not None]
                 jobs = invitation_jobs(meeting.id, invitation_recipients(invited, None), now, sequence, "CANCEL")
             applied = self._meetings.apply_calendar_change(
-                CalendarChange(meeting.id, meeting.sequence, sequence, meeting.start_utc, meeting.end_utc,
+                meeting.team_id, CalendarChange(meeting.id, meeting.sequence, sequence, meeting.start_utc, meeting.end_utc,
                                meeting.description, "cancelled", OUTCOME_CANCELED, ()),
                 jobs, (JOB_REMIND, JOB_OUTCOME, JOB_MENTION, JOB_INVITE, _REMINDER_MAIL),
                 self._timeline(meeting, now, account, "cancelled"),
@@ -286,7 +287,7 @@ class CalendarSync:
         if own_invitations:
             jobs += invitation_jobs(meeting.id, invitation_recipients(meeting.attendees, None), now, sequence)
         applied = self._meetings.apply_calendar_change(
-            CalendarChange(meeting.id, meeting.sequence, sequence, start, end, description, meeting.status,
+            meeting.team_id, CalendarChange(meeting.id, meeting.sequence, sequence, start, end, description, meeting.status,
                            meeting.outcome, reminders),
             jobs, cancel_kinds,
             self._timeline(meeting, now, account, "moved" if moved else "description", start, end),

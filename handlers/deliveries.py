@@ -57,7 +57,7 @@ class Deliveries:
     # ------------------------------------------------------------------ helpers
 
     def _meeting(self, job: ClaimedJob) -> Meeting | None:
-        return self._meetings.get(int(job.payload["meeting_id"]))
+        return self._meetings.get(job.team_id, int(job.payload["meeting_id"]))
 
     def _organizer(self, meeting: Meeting) -> Person:
         host = self._people.user(meeting.team_id, meeting.host_id)
@@ -66,13 +66,13 @@ class Deliveries:
             raise GiveUp("the host has no email address and MAIL_FROM is not set")
         return Person(email=email, name=(host.name if host else "") or "")
 
-    def _recipient_zone(self, attendee: Attendee | None) -> str | None:
+    def _recipient_zone(self, team_id: str, attendee: Attendee | None) -> str | None:
         if attendee is None:
             return None
         if attendee.timezone:
             return attendee.timezone
         if attendee.record_id is not None:
-            record = self._records.get(attendee.record_id)
+            record = self._records.get(team_id, attendee.record_id)
             return record.timezone if record else None
         return None
 
@@ -93,7 +93,7 @@ class Deliveries:
         if attendee is not None and attendee.slack_user_id:
             return self._user_language(meeting.team_id, attendee.slack_user_id)
         if attendee is not None and attendee.record_id is not None:
-            record = self._records.get(attendee.record_id)
+            record = self._records.get(meeting.team_id, attendee.record_id)
             if record is not None and record.language:
                 return record.language
         if attendee is None:  # not an attendee: the host, whose calendar holds the event
@@ -148,7 +148,7 @@ class Deliveries:
         mailer = self._mailer_or_give_up()
         language = self._recipient_language(meeting, attendee, email)
         invitation = replace(self.invitation_for(meeting, method, language),
-                             recipient_timezone=self._recipient_zone(attendee))
+                             recipient_timezone=self._recipient_zone(meeting.team_id, attendee))
         if method == "CANCEL" and attendee is None:
             # Removed from the meeting by an edit: the cancellation names them alone.
             invitation = replace(invitation, attendees=(Person(email, ""),))
@@ -156,7 +156,7 @@ class Deliveries:
             mailer.send_invitation(invitation, Person(email, attendee.name if attendee else ""))
         except MailError as exc:
             raise self._mail_failed(exc, email) from exc
-        self._meetings.mark_invited(meeting.id, email, sequence)
+        self._meetings.mark_invited(meeting.team_id, meeting.id, email, sequence)
 
     # ------------------------------------------------------------------ reminders
 
@@ -201,7 +201,7 @@ class Deliveries:
             join_url=meeting.join_url,
             description=meeting.description if meeting.include_description_in_reminders else None,
             timezone=meeting.timezone,
-            recipient_timezone=self._recipient_zone(attendee),
+            recipient_timezone=self._recipient_zone(meeting.team_id, attendee),
             language=language,
         )
         try:
@@ -218,14 +218,14 @@ class Deliveries:
         user_id = str(job.payload["user_id"])
         if self._people.user(meeting.team_id, user_id) is None:
             return  # not in this workspace, or deactivated: ignored, as promised
-        record = self._records.get(meeting.record_id) if meeting.record_id is not None else None
+        record = self._records.get(meeting.team_id, meeting.record_id) if meeting.record_id is not None else None
         self._notifier.mention(meeting, user_id, record)
 
     def report_failure(self, job: ClaimedJob, error: str, now: datetime | None = None) -> None:
         """Tell the organizer what could not be delivered, in Slack."""
         if self._notifier is None or "meeting_id" not in job.payload:
             return
-        meeting = self._meetings.get(int(job.payload["meeting_id"]))
+        meeting = self._meetings.get(job.team_id, int(job.payload["meeting_id"]))
         if meeting is None:
             return
         t = translator(self._user_language(meeting.team_id, meeting.organizer_id))

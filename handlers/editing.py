@@ -60,7 +60,7 @@ class ManageMeeting(ScheduleMeeting):
     """Scheduling's rules and collaborators, applied to a meeting that already exists."""
 
     def edit(self, meeting_id: int, req: MeetingRequest, actor: UserProfile) -> Scheduled | Rejected:
-        current = self._meetings.get(meeting_id)
+        current = self._meetings.get(req.team_id, meeting_id)
         if current is None or current.status == "cancelled":
             return Rejected({F_RECORD: translator(req.language).gettext(
                 "This meeting was cancelled or no longer exists.")})
@@ -69,9 +69,7 @@ class ManageMeeting(ScheduleMeeting):
                 "Only the host, the organizer or a Meetline admin can edit this meeting.")})
         now = self._clock.now()
         checked = check_request(req, now)
-        record = self._records.get(req.record_id) if req.record_id is not None else None
-        if req.record_id is not None and record is None:
-            checked.errors[F_RECORD] = translator(req.language).gettext("This record no longer exists. Pick another.")
+        record = self._record(req, checked)
         attendees = self._resolve_attendees(req, checked)
         connection = self._calendars.connection_for(req.team_id, req.host_id) if self._calendars else None
         self._check_video(req, connection, checked)
@@ -116,6 +114,9 @@ class ManageMeeting(ScheduleMeeting):
         except StaleMeeting:
             return Rejected({F_RECORD: translator(req.language).gettext(
                 "Someone changed this meeting meanwhile. Close the form and edit it again.")})
+        except LookupError:  # deleted meanwhile, or a record of another workspace slipped in
+            return Rejected({F_RECORD: translator(req.language).gettext(
+                "This meeting was cancelled or no longer exists.")})
         return self._result(updated, created=False, warnings=tuple(checked.warnings))
 
     @staticmethod
@@ -143,7 +144,7 @@ class ManageMeeting(ScheduleMeeting):
     def cancel(self, meeting_id: int, actor: UserProfile) -> tuple[bool, Meeting | None, str]:
         """(done, meeting, message in the actor's language). Cancelling twice is a no-op that
         still reports success."""
-        m = self._meetings.get(meeting_id)
+        m = self._meetings.get(actor.team_id, meeting_id)
         if m is None:
             return False, None, self._actor_translator(actor).gettext("This meeting no longer exists.")
         if not may_manage(m, actor):
@@ -182,8 +183,10 @@ class ManageMeeting(ScheduleMeeting):
                 jobs, cancel_kinds=(JOB_REMIND, JOB_OUTCOME, JOB_MENTION, JOB_INVITE, "send_reminder_email"),
                 timeline=timeline,
             )
+        except LookupError:
+            return False, None, self._actor_translator(actor).gettext("This meeting no longer exists.")
         except StaleMeeting:  # a second click, or an edit, got there first
-            latest = self._meetings.get(meeting_id)
+            latest = self._meetings.get(actor.team_id, meeting_id)
             return (latest is not None and latest.status == "cancelled"), latest, ""
         return True, updated, ""
 

@@ -31,6 +31,9 @@ class ClaimedJob:
     attempts: int
     max_attempts: int
     run_at: datetime
+    # The workspace of the job's meeting, read from the meeting row when the job is
+    # claimed: every lookup the job makes is scoped to it ("" when it has no meeting).
+    team_id: str = ""
 
     @property
     def is_last_attempt(self) -> bool:

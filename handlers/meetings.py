@@ -83,8 +83,10 @@ class AttendeeRef:
         prefix, _, ref = value.partition(":")
         if not ref:
             return None
-        if prefix == "c" and ref.isdigit():
-            return AttendeeRef(AttendeeKind.CONTACT, ref)
+        if prefix == "c":
+            # Kept as sent: the use case looks it up in the caller's workspace, and an id
+            # that is junk, huge or another workspace's is "no longer exists" there.
+            return AttendeeRef(AttendeeKind.CONTACT, ref[:40])
         if prefix == "u":
             return AttendeeRef(AttendeeKind.USER, ref)
         return None

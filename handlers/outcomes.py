@@ -50,8 +50,8 @@ class RecordOutcome:
     def __call__(self, meeting_id: int, outcome: str, actor: UserProfile) -> OutcomeResult:
         """Messages are in the actor's Slack language."""
         t = translator(language_for(actor.locale))
-        meeting = self._meetings.get(meeting_id)
-        if meeting is None or meeting.team_id != actor.team_id:
+        meeting = self._meetings.get(actor.team_id, meeting_id)
+        if meeting is None:
             return OutcomeResult(False, None, message=t.gettext("This meeting no longer exists."))
         if actor.slack_user_id != meeting.host_id and not actor.is_admin:
             return OutcomeResult(
@@ -62,8 +62,9 @@ class RecordOutcome:
             )
         if outcome not in self._outcomes:
             return OutcomeResult(False, meeting, message=t.gettext("That outcome is not offered any more."))
-        changed = self._meetings.set_outcome(meeting.id, outcome, actor.slack_user_id, self._clock.now())
-        return OutcomeResult(True, self._meetings.get(meeting.id), changed=changed)
+        changed = self._meetings.set_outcome(actor.team_id, meeting.id, outcome, actor.slack_user_id,
+                                             self._clock.now())
+        return OutcomeResult(True, self._meetings.get(actor.team_id, meeting.id), changed=changed)
 
 
 def next_working_morning(now: datetime, zone: str, hour: int = 9) -> datetime:

@@ -39,9 +39,13 @@ class RecordRepository(Protocol):
         """Best matches first: exact name, then name prefix, then word/email/company prefix."""
         ...
 
-    def get(self, record_id: int) -> Record | None: ...
+    def get(self, team_id: str, record_id: int) -> Record | None:
+        """The workspace's record; None for an unknown id and for another workspace's."""
+        ...
 
-    def associations(self, record_id: int) -> list[Record]: ...
+    def associations(self, team_id: str, record_id: int) -> list[Record]:
+        """The record's associated records, only if the record and they are the workspace's."""
+        ...
 
     def import_rows(self, team_id: str, rows: Sequence[RecordRow]) -> ImportResult:
         """Upsert rows by (team_id, external_id) and replace their associations, atomically."""
@@ -65,9 +69,11 @@ class PeopleDirectory(Protocol):
 
 
 class MeetingRepository(Protocol):
-    def by_idempotency_key(self, key: str) -> Meeting | None: ...
+    def by_idempotency_key(self, team_id: str, key: str) -> Meeting | None: ...
 
-    def get(self, meeting_id: int) -> Meeting | None: ...
+    def get(self, team_id: str, meeting_id: int) -> Meeting | None:
+        """The workspace's meeting; None for an unknown id and for another workspace's."""
+        ...
 
     def create(
         self,
@@ -78,22 +84,24 @@ class MeetingRepository(Protocol):
         """Store the meeting, its jobs and timeline entries in one transaction.
 
         Returns the stored meeting and True, or the meeting already stored under the
-        same idempotency key and False (then nothing else is written)."""
+        same idempotency key and False (then nothing else is written). Raises LookupError
+        when the key is taken by another workspace's meeting."""
         ...
 
-    def mark_invited(self, meeting_id: int, email: str, sequence: int) -> None: ...
+    def mark_invited(self, team_id: str, meeting_id: int, email: str, sequence: int) -> None: ...
 
     def set_calendar_event(
-        self, meeting_id: int, provider: str | None, event_id: str | None, join_url: str | None
+        self, team_id: str, meeting_id: int, provider: str | None, event_id: str | None, join_url: str | None
     ) -> None:
         """Remember where the meeting lives in the host's calendar and its video link."""
         ...
 
-    def set_outcome(self, meeting_id: int, outcome: str, actor_id: str, now: datetime) -> bool:
-        """Record the outcome and a timeline entry on every record; False if unchanged."""
+    def set_outcome(self, team_id: str, meeting_id: int, outcome: str, actor_id: str, now: datetime) -> bool:
+        """Record the outcome and a timeline entry on every record; False if unchanged
+        (or not the workspace's meeting)."""
         ...
 
-    def list_meetings(self, team_id: str | None = None, limit: int = 1000) -> list[Meeting]: ...
+    def list_meetings(self, team_id: str, limit: int = 1000) -> list[Meeting]: ...
 
     def update(
         self,
@@ -103,7 +111,8 @@ class MeetingRepository(Protocol):
         timeline: Sequence[TimelineSpec],
     ) -> Meeting:
         """Apply an edit, cancel the meeting's queued jobs of `cancel_kinds`, queue `jobs`
-        and write `timeline`, in one transaction."""
+        and write `timeline`, in one transaction. The meeting must belong to
+        `change.fields.team_id` (LookupError otherwise)."""
         ...
 
     def upcoming_for(self, team_id: str, user_id: str, now: datetime, limit: int = 10) -> list[Meeting]:
@@ -114,7 +123,9 @@ class MeetingRepository(Protocol):
         """Ended, not cancelled, outcome still SCHEDULED, hosted by the user."""
         ...
 
-    def timeline(self, record_id: int, limit: int = 50) -> list[TimelineEntry]: ...
+    def timeline(self, team_id: str, record_id: int, limit: int = 50) -> list[TimelineEntry]:
+        """Entries of the workspace's record about the workspace's meetings, newest first."""
+        ...
 
 
 class Notifier(Protocol):

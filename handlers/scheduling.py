@@ -15,6 +15,7 @@ from typing import Any
 
 from handlers.domain import Record, UserProfile
 from handlers.i18n import translator
+from handlers.ids import parse_id
 from handlers.meetings import (
     VIDEO_PROVIDERS,
     Attendee,
@@ -43,6 +44,7 @@ JOB_REMIND = "send_reminder"
 JOB_OUTCOME = "outcome_prompt"
 JOB_MENTION = "mention_dm"
 F_HOST = "host"
+F_ASSOCIATED = "associated"
 JOB_CALENDAR_CREATE = "calendar_create"
 
 
@@ -126,15 +128,13 @@ class ScheduleMeeting:
         self._calendars = calendars
 
     def __call__(self, req: MeetingRequest) -> Scheduled | Rejected:
-        existing = self._meetings.by_idempotency_key(req.idempotency_key)
+        existing = self._meetings.by_idempotency_key(req.team_id, req.idempotency_key)
         if existing is not None:
             return self._result(existing, created=False, warnings=())
         now = self._clock.now()
         t = translator(req.language)
         checked = check_request(req, now, t)
-        record = self._records.get(req.record_id) if req.record_id is not None else None
-        if req.record_id is not None and record is None:
-            checked.errors[F_RECORD] = t.gettext("This record no longer exists. Pick another.")
+        record = self._record(req, checked)
         attendees = self._resolve_attendees(req, checked)
         connection = self._calendars.connection_for(req.team_id, req.host_id) if self._calendars else None
         self._check_video(req, connection, checked)
@@ -153,17 +153,34 @@ class ScheduleMeeting:
             )
             for rid in new.record_ids
         ]
-        meeting, created = self._meetings.create(
-            new, lambda meeting_id: self._jobs(meeting_id, new, req, now, connection), timeline
-        )
+        try:
+            meeting, created = self._meetings.create(
+                new, lambda meeting_id: self._jobs(meeting_id, new, req, now, connection), timeline
+            )
+        except LookupError:  # a forged submission key or record of another workspace
+            return Rejected({F_RECORD: t.gettext("This form has expired. Close it and run /meet again.")})
         return self._result(meeting, created=created, warnings=tuple(checked.warnings))
+
+    def _record(self, req: MeetingRequest, checked: Checked) -> Record | None:
+        """The meeting's record and its associated records, in the caller's workspace only:
+        an id of another workspace (or junk) is answered like a deleted record."""
+        t = translator(req.language)
+        record = self._records.get(req.team_id, req.record_id) if req.record_id is not None else None
+        if req.record_id is not None and record is None:
+            checked.errors[F_RECORD] = t.gettext("This record no longer exists. Pick another.")
+        for rid in req.associated_record_ids:
+            if self._records.get(req.team_id, rid) is None:
+                checked.errors[F_ASSOCIATED] = t.gettext("This record no longer exists. Pick another.")
+                break
+        return record
 
     def _resolve_attendees(self, req: MeetingRequest, checked: Checked) -> list[Attendee]:
         attendees: list[Attendee] = []
         seen: set[str] = set()
         for ref in req.attendees:
             if ref.kind is AttendeeKind.CONTACT:
-                rec = self._records.get(int(ref.ref))
+                rid = parse_id(ref.ref)
+                rec = self._records.get(req.team_id, rid) if rid is not None else None
                 if rec is None:
                     checked.errors[F_ATTENDEES] = translator(req.language).gettext(
                         "One of the attendees no longer exists. Remove it.")

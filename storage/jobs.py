@@ -5,6 +5,9 @@ Claiming is the delicate part. On PostgreSQL several worker processes claim at o
 blocking the others. SQLite has one writer at a time, so the claim runs in a
 `BEGIN IMMEDIATE` transaction and needs nothing more. Either way a claim is a lease:
 a job whose worker died (lease expired while "running") is due again.
+
+A claimed job carries the workspace of its meeting, read from the meeting row, so the
+worker's every lookup is scoped to that workspace like a Slack request's.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from handlers.jobs import (
     backoff_seconds,
 )
 from storage.db import write_session
-from storage.models import JobModel
+from storage.models import JobModel, MeetingModel
 
 _MAX_ERROR_CHARS = 4000
 
@@ -146,8 +149,13 @@ class SqlJobQueue:
                     JobModel.attempts,
                     JobModel.max_attempts,
                     JobModel.run_at,
+                    JobModel.meeting_id,
                 )
             ).all()
+            meeting_ids = sorted({r.meeting_id for r in rows if r.meeting_id is not None})
+            teams: dict[int, str] = dict(session.execute(
+                select(MeetingModel.id, MeetingModel.team_id).where(MeetingModel.id.in_(meeting_ids))
+            ).tuples().all()) if meeting_ids else {}
         jobs = [
             ClaimedJob(
                 id=r.id,
@@ -156,6 +164,7 @@ class SqlJobQueue:
                 attempts=r.attempts,
                 max_attempts=r.max_attempts,
                 run_at=r.run_at,
+                team_id=teams.get(r.meeting_id, "") if r.meeting_id is not None else "",
             )
             for r in rows
         ]

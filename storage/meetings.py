@@ -1,4 +1,9 @@
-"""Meetings, their attendees, reminders, jobs and timeline entries, stored together."""
+"""Meetings, their attendees, reminders, jobs and timeline entries, stored together.
+
+Every read and write takes the workspace and touches only its meetings, records and
+timeline entries: a meeting id of another workspace behaves exactly like an unknown
+one. Only the operator's command line lists every workspace (`list_every_team`).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,13 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.calendar_booking import CALENDAR_JOB_KINDS
+from handlers.ids import parse_id
 from handlers.meetings import (
     OUTCOME_SCHEDULED,
     Attendee,
@@ -33,6 +39,7 @@ from storage.models import (
     MeetingAttendeeModel,
     MeetingModel,
     MeetingRecordModel,
+    RecordModel,
     ReminderModel,
     TimelineEntryModel,
 )
@@ -105,23 +112,25 @@ class SqlMeetingRepository:
         ).all()
         return to_meeting(row, record_ids)
 
-    def by_idempotency_key(self, key: str) -> Meeting | None:
+    def by_idempotency_key(self, team_id: str, key: str) -> Meeting | None:
         with self._sessions() as session:
-            row = session.scalars(select(MeetingModel).where(MeetingModel.idempotency_key == key)).first()
+            row = session.scalars(select(MeetingModel).where(MeetingModel.idempotency_key == key,
+                                                             MeetingModel.team_id == team_id)).first()
             return self._load(session, row)
 
-    def get(self, meeting_id: int) -> Meeting | None:
-        if not 0 < meeting_id < 2**31:  # ids come back from Slack payloads: never trust their size
-            return None
+    def get(self, team_id: str, meeting_id: int) -> Meeting | None:
         with self._sessions() as session:
-            return self._load(session, session.get(MeetingModel, meeting_id))
+            return self._load(session, _row(session, team_id, meeting_id))
 
-    def list_meetings(self, team_id: str | None = None, limit: int = 1000) -> list[Meeting]:
-        with self._sessions() as session:
-            query = select(MeetingModel).order_by(MeetingModel.start_at).limit(limit)
-            if team_id is not None:
-                query = query.where(MeetingModel.team_id == team_id)
-            return [m for m in (self._load(session, row) for row in session.scalars(query)) if m]
+    def list_meetings(self, team_id: str, limit: int = 1000) -> list[Meeting]:
+        query = (select(MeetingModel).where(MeetingModel.team_id == team_id)
+                 .order_by(MeetingModel.start_at).limit(limit))
+        return self._many(query)
+
+    def list_every_team(self, limit: int = 1000) -> list[Meeting]:
+        """Every workspace's meetings: for the operator's command line only, never for a
+        Slack request (it is not part of handlers.ports.MeetingRepository)."""
+        return self._many(select(MeetingModel).order_by(MeetingModel.start_at).limit(limit))
 
     def create(
         self,
@@ -159,14 +168,17 @@ class SqlMeetingRepository:
                 for a in new.attendees
             ]
             row.reminders = [ReminderModel(offset_minutes=r.offset_minutes, due_at=r.due_at) for r in new.reminders]
+            _check_records(session, new.team_id, [*new.record_ids, *(a.record_id for a in new.attendees)])
             session.add(row)
             try:
                 session.flush()
             except IntegrityError:
                 # Another request stored this submission first: report that one.
                 session.rollback()
-                existing = self.by_idempotency_key(new.idempotency_key)
+                existing = self.by_idempotency_key(new.team_id, new.idempotency_key)
                 if existing is None:
+                    if self._key_taken(new.idempotency_key):  # by another workspace: not ours to show
+                        raise LookupError("the submission key belongs to another workspace") from None
                     raise
                 return existing, False
             for record_id in dict.fromkeys(new.record_ids):
@@ -181,8 +193,13 @@ class SqlMeetingRepository:
             assert meeting is not None
             return meeting, True
 
-    def set_outcome(self, meeting_id: int, outcome: str, actor_id: str, now: datetime) -> bool:
-        return set_outcome(self._sessions, meeting_id, outcome, actor_id, now)
+    def _key_taken(self, key: str) -> bool:
+        with self._sessions() as session:
+            return session.scalars(select(MeetingModel.id).where(MeetingModel.idempotency_key == key)).first() \
+                is not None
+
+    def set_outcome(self, team_id: str, meeting_id: int, outcome: str, actor_id: str, now: datetime) -> bool:
+        return set_outcome(self._sessions, team_id, meeting_id, outcome, actor_id, now)
 
     def update(
         self,
@@ -193,10 +210,15 @@ class SqlMeetingRepository:
     ) -> Meeting:
         new = change.fields
         with write_session(self._sessions) as session:
-            row = session.get(MeetingModel, change.meeting_id,
-                              with_for_update=session.get_bind().dialect.name == "postgresql")
+            row = _row(session, new.team_id, change.meeting_id, lock=True)
             if row is None:
-                raise LookupError(f"meeting {change.meeting_id} does not exist")
+                raise LookupError(f"meeting {change.meeting_id} does not exist in {new.team_id}")
+            linked = set(session.scalars(
+                select(MeetingRecordModel.record_id).where(MeetingRecordModel.meeting_id == row.id)).all())
+            linked |= {a.record_id for a in row.attendees if a.record_id is not None}
+            # Only links this change adds are checked: what was stored before stays editable.
+            _check_records(session, new.team_id, [rid for rid in (*new.record_ids, *(a.record_id for a in new.attendees))
+                                                  if rid not in linked])
             if change.expected_sequence is not None and (
                     row.sequence != change.expected_sequence or row.status == "cancelled"):
                 raise StaleMeeting(f"meeting {row.id} changed meanwhile")
@@ -267,10 +289,18 @@ class SqlMeetingRepository:
         )
         return self._many(query)
 
-    def timeline(self, record_id: int, limit: int = 50) -> list[TimelineEntry]:
+    def timeline(self, team_id: str, record_id: int, limit: int = 50) -> list[TimelineEntry]:
+        rid = parse_id(record_id)
+        if rid is None or not team_id:
+            return []
+        # The record must be the team's, and so must each entry's meeting: entries that
+        # older versions wrote across workspaces stay hidden.
         query = (
             select(TimelineEntryModel)
-            .where(TimelineEntryModel.record_id == record_id)
+            .join(RecordModel, RecordModel.id == TimelineEntryModel.record_id)
+            .outerjoin(MeetingModel, MeetingModel.id == TimelineEntryModel.meeting_id)
+            .where(TimelineEntryModel.record_id == rid, RecordModel.team_id == team_id,
+                   or_(TimelineEntryModel.meeting_id.is_(None), MeetingModel.team_id == team_id))
             .order_by(TimelineEntryModel.occurred_at.desc(), TimelineEntryModel.id.desc())
             .limit(limit)
         )
@@ -283,12 +313,12 @@ class SqlMeetingRepository:
             return [m for m in (self._load(session, row) for row in session.scalars(query)) if m]
 
     def set_calendar_event(
-        self, meeting_id: int, provider: str | None, event_id: str | None, join_url: str | None
+        self, team_id: str, meeting_id: int, provider: str | None, event_id: str | None, join_url: str | None
     ) -> None:
         with write_session(self._sessions) as session:
             session.execute(
                 update(MeetingModel)
-                .where(MeetingModel.id == meeting_id)
+                .where(MeetingModel.id == meeting_id, MeetingModel.team_id == team_id)
                 .values(calendar_provider=provider, calendar_event_id=event_id, join_url=join_url)
             )
 
@@ -312,13 +342,14 @@ class SqlMeetingRepository:
 
     def apply_calendar_change(
         self,
+        team_id: str,
         change: CalendarChange,
         jobs: Sequence[JobSpec],
         cancel_kinds: Sequence[str],
         timeline: Sequence[TimelineSpec],
     ) -> bool:
         with write_session(self._sessions) as session:
-            row = session.get(MeetingModel, change.meeting_id)
+            row = _row(session, team_id, change.meeting_id)
             if row is None or row.sequence != change.expected_sequence or row.status == "cancelled":
                 return False  # edited or cancelled in Slack meanwhile: that change wins
             row.sequence = change.sequence
@@ -339,8 +370,10 @@ class SqlMeetingRepository:
             insert_jobs(session, jobs)
             return True
 
-    def mark_invited(self, meeting_id: int, email: str, sequence: int) -> None:
+    def mark_invited(self, team_id: str, meeting_id: int, email: str, sequence: int) -> None:
         with write_session(self._sessions) as session:
+            if _row(session, team_id, meeting_id) is None:
+                return
             session.execute(
                 update(MeetingAttendeeModel)
                 .where(MeetingAttendeeModel.meeting_id == meeting_id, MeetingAttendeeModel.email == email)
@@ -348,11 +381,36 @@ class SqlMeetingRepository:
             )
 
 
-def set_outcome(sessions: sessionmaker[Session], meeting_id: int, outcome: str, actor_id: str,
+def _row(session: Session, team_id: str, meeting_id: int, *, lock: bool = False) -> MeetingModel | None:
+    """The team's meeting by an id that may have come from Slack (bounded, else None)."""
+    mid = parse_id(meeting_id)
+    if mid is None or not team_id:
+        return None
+    query = select(MeetingModel).where(MeetingModel.id == mid, MeetingModel.team_id == team_id)
+    if lock and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalars(query).first()
+
+
+def _check_records(session: Session, team_id: str, record_ids: Sequence[int | None]) -> None:
+    """Refuse to link a meeting to records of another workspace (the use cases check
+    first; this keeps a slip there from writing into someone else's timeline)."""
+    wanted = {rid for rid in record_ids if rid is not None}
+    if not wanted:
+        return
+    if any(parse_id(rid) is None for rid in wanted):
+        raise LookupError("a record id out of range")
+    found = session.scalar(select(func.count()).select_from(RecordModel)
+                           .where(RecordModel.id.in_(sorted(wanted)), RecordModel.team_id == team_id))
+    if found != len(wanted):
+        raise LookupError(f"records of another workspace, or unknown, for {team_id}")
+
+
+def set_outcome(sessions: sessionmaker[Session], team_id: str, meeting_id: int, outcome: str, actor_id: str,
                 now: datetime) -> bool:
     with write_session(sessions) as session:
         # Two clicks at once: the row lock makes the second see the first's outcome.
-        row = session.get(MeetingModel, meeting_id, with_for_update=session.get_bind().dialect.name == "postgresql")
+        row = _row(session, team_id, meeting_id, lock=True)
         if row is None or row.outcome == outcome:
             return False
         previous = row.outcome

@@ -10,6 +10,10 @@ the index alone. Records must match every query word; at most a thousand
 candidates are ranked in SQL and only `limit` rows come back. Names typed from
 their start, the common case, are answered from the (team, kind, name) index
 without touching the terms at all.
+
+Every read takes the workspace and returns only its records: there is no shared
+pool (rows stored with an empty team by older versions are invisible; re-import
+them with `meetline import --team T`).
 """
 
 from __future__ import annotations
@@ -47,13 +51,13 @@ from handlers.domain import (
     RecordRow,
     RowError,
 )
+from handlers.ids import parse_id
 from handlers.ports import RecordRepository
 from storage.db import write_session
 from storage.models import RecordAssociationModel, RecordModel, RecordTermModel
 
 T = TypeVar("T")
 
-SHARED_TEAM = ""  # records with this team_id are visible to every workspace
 KIND_ORDER = (RecordKind.CONTACT, RecordKind.COMPANY, RecordKind.DEAL, RecordKind.TICKET)
 MAX_TERM_CHARS = 100  # record_terms.term is VARCHAR(100)
 
@@ -229,6 +233,8 @@ class SqlRecordRepository:
         limit: int = 50,
     ) -> list[Record]:
         limit = max(1, min(limit, 1000))
+        if not team_id:  # no workspace, no records (legacy rows with an empty team stay hidden)
+            return []
         teams = _teams(team_id)
         words = query_words(query)
         with self._sessions() as session:
@@ -399,25 +405,36 @@ class SqlRecordRepository:
         )
         return list(session.execute(ranked).all())
 
-    def get(self, record_id: int) -> Record | None:
+    def get(self, team_id: str, record_id: int) -> Record | None:
+        rid = parse_id(record_id)
+        if rid is None or not team_id:
+            return None
         with self._sessions() as session:
-            model = session.get(RecordModel, record_id)
+            model = session.execute(
+                select(RecordModel).where(RecordModel.id == rid, RecordModel.team_id == team_id)
+            ).scalar_one_or_none()
             if model is None:
                 return None
             return self._to_records(session, [model])[0]
 
-    def associations(self, record_id: int) -> list[Record]:
+    def associations(self, team_id: str, record_id: int) -> list[Record]:
+        rid = parse_id(record_id)
+        if rid is None or not team_id:
+            return []
+        source = _records.alias("source")
         with self._sessions() as session:
             models = session.execute(
                 select(RecordModel)
                 .join(RecordAssociationModel, RecordAssociationModel.other_id == RecordModel.id)
-                .where(RecordAssociationModel.record_id == record_id)
+                .join(source, source.c.id == RecordAssociationModel.record_id)
+                .where(RecordAssociationModel.record_id == rid, source.c.team_id == team_id,
+                       RecordModel.team_id == team_id)
                 .order_by(_kind_rank(), RecordModel.search_text, RecordModel.id)
             ).scalars()
             return self._to_records(session, list(models))
 
     def existing_external_ids(self, team_id: str, external_ids: Sequence[str]) -> set[str]:
-        """Ids stored for this team, or shared with every team, among `external_ids`."""
+        """Ids stored for this team among `external_ids`."""
         wanted = sorted(set(external_ids))
         found: set[str] = set()
         with self._sessions() as session:
@@ -432,11 +449,9 @@ class SqlRecordRepository:
                 )
         return found
 
-    def count(self, team_id: str | None = None) -> int:
-        """Number of stored records (of one team, or all); for reports and tests."""
-        query = select(func.count()).select_from(RecordModel)
-        if team_id is not None:
-            query = query.where(RecordModel.team_id == team_id)
+    def count(self, team_id: str) -> int:
+        """Number of the team's stored records; for reports and tests."""
+        query = select(func.count()).select_from(RecordModel).where(RecordModel.team_id == team_id)
         with self._sessions() as session:
             return int(session.execute(query).scalar_one())
 
@@ -583,7 +598,7 @@ class SqlRecordRepository:
         session: Session, team_id: str, by_ext: dict[str, RecordRow], ids: dict[str, int]
     ) -> dict[str, _Found]:
         """Every association's record: a row of the file, else one stored for the
-        team, else a shared one. Anything else rejects the whole import."""
+        team. Anything else (another team's record included) rejects the whole import."""
         wanted = {e for row in by_ext.values() for e in row.associations}
         targets = {
             e: _Found(ids[e], str(by_ext[e].kind), by_ext[e].name) for e in wanted if e in by_ext
@@ -687,7 +702,7 @@ class _Found(NamedTuple):
 
 
 def _lookup(session: Session, teams: list[str], ext_ids: Sequence[str]) -> dict[str, _Found]:
-    """Stored records by external id; a team's own record wins over a shared one.
+    """Stored records by external id, of the given teams (later teams win).
 
     Large batches read the whole team in one scan: cheaper than hundreds of IN
     lookups, and immune to a planner without statistics for fresh rows.
@@ -764,7 +779,8 @@ _COLUMNS = (
 
 
 def _teams(team_id: str) -> list[str]:
-    return [team_id] if team_id == SHARED_TEAM else [team_id, SHARED_TEAM]
+    """The teams whose records a workspace reads: its own, only."""
+    return [team_id]
 
 
 def _company_names(session: Session, contact_ids: Sequence[int]) -> dict[int, list[str]]:
@@ -816,7 +832,6 @@ if TYPE_CHECKING:  # mypy proves the port is implemented; nothing runs
 
 
 __all__ = [
-    "SHARED_TEAM",
     "SqlRecordRepository",
     "index_terms",
     "normalize",

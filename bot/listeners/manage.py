@@ -72,7 +72,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     def edit_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         meeting_id = _meeting_id(body)
-        meeting = services.meetings.get(meeting_id) if meeting_id is not None else None
+        meeting = services.meetings.get(team_of(body), meeting_id) if meeting_id is not None else None
         actor = profiles.get(client, team_of(body), user_of(body))
         ws = services.workspaces.get(team_of(body))
         t = translator_for(actor, ws)
@@ -89,7 +89,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             return
         ws = services.workspaces.get(meeting.team_id)
         ids = {*meeting.record_ids, *(a.record_id for a in meeting.attendees if a.record_id is not None)}
-        labels = {rid: record_label(r, t=t) for rid in ids if (r := services.records.get(rid)) is not None}
+        labels = {rid: record_label(r, t=t) for rid in ids if (r := services.records.get(meeting.team_id, rid)) is not None}
         state = from_meeting(meeting, key=uuid.uuid4().hex, labels=labels, durations=ws.durations, t=t)
         view = opened["view"]
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=render(state, ws, t))

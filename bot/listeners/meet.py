@@ -72,10 +72,10 @@ def contact_option(record: Record, t: Translator) -> tuple[str, str]:
     return (AttendeeRef(AttendeeKind.CONTACT, str(record.id)).encode(), record_label(record, t=t))
 
 
-def prefill_for_record(services: Services, record: Record, t: Translator) -> tuple[
+def prefill_for_record(services: Services, team_id: str, record: Record, t: Translator) -> tuple[
         tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
     """Attendees (the record's contact, or its associated contacts) and associated records."""
-    related = services.records.associations(record.id)
+    related = services.records.associations(team_id, record.id)
     if record.kind == RecordKind.CONTACT:
         attendees = [contact_option(record, t)]
     else:
@@ -112,7 +112,7 @@ def open_meet_modal(
     associated: tuple[tuple[str, str], ...] = ()
     record_opt = None
     if draft.record is not None:
-        attendees, associated = prefill_for_record(services, draft.record, t)
+        attendees, associated = prefill_for_record(services, team_id, draft.record, t)
         option = record_option(draft.record, t=t)
         record_opt = (option["value"], option["text"]["text"])
     state = from_draft(draft, channel=channel_id, attendees=attendees, associated=associated, record=record_opt,
@@ -172,9 +172,9 @@ def timeline_reply(services: Services, team_id: str, query: str, t: Translator) 
     if not found:
         return {"text": t.gettext("No record matches “{query}”.", query=escape_mrkdwn(query))}
     record = found[0]
-    entries = services.meetings.timeline(record.id)
+    entries = services.meetings.timeline(team_id, record.id)
     meetings = {mid: m for mid in {e.meeting_id for e in entries if e.meeting_id is not None}
-                if (m := services.meetings.get(mid)) is not None}
+                if (m := services.meetings.get(team_id, mid)) is not None}
     return {"text": t.gettext("Timeline of {name}", name=record.name),
             "blocks": timeline_blocks(record, entries, meetings, t=t)}
 
@@ -247,11 +247,12 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         ack()
         state = parse_state(body.get("view") or {})
         record_id = parse_record_value(state.record[0] if state.record else None)
-        record = services.records.get(record_id) if record_id is not None else None
+        # Only the caller's workspace: another's record id (or junk) is like a deleted one.
+        record = services.records.get(team_of(body), record_id) if record_id is not None else None
         if record is None:
             return
         t = form_translator(services, body, state)
-        attendees, associated = prefill_for_record(services, record, t)
+        attendees, associated = prefill_for_record(services, team_of(body), record, t)
         merged_attendees = tuple(dict.fromkeys((*state.attendees, *attendees)))
         merged_associated = tuple(dict.fromkeys((*state.associated, *associated)))
         title = state.title

@@ -79,7 +79,8 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     def outcome_change(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         value = _value(body)
-        meeting = services.meetings.get(value["m"]) if isinstance(value.get("m"), int) else None
+        # The caller's workspace only: another's meeting id is answered like a missing one.
+        meeting = services.meetings.get(team_of(body), value["m"]) if isinstance(value.get("m"), int) else None
         if meeting is None:
             return
         actor = profiles.get(client, team_of(body), user_of(body))

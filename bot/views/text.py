@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from handlers.domain import Record
 from handlers.i18n import N_, Translator, translator
+from handlers.ids import parse_prefixed_id
 
 EN: Final[Translator] = translator("en")
 """The default `t` of every view builder: English, as before the texts were translated."""
@@ -61,9 +62,5 @@ def record_option(record: Record, *, t: Translator = EN) -> dict[str, Any]:
 
 
 def parse_record_value(value: str | None) -> int | None:
-    if not value or not value.startswith("r:"):
-        return None
-    try:
-        return int(value[2:])
-    except ValueError:
-        return None
+    """`r:<id>` from an option value; junk and out-of-range ids are None."""
+    return parse_prefixed_id(value, "r")
