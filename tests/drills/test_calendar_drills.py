@@ -134,7 +134,7 @@ def test_google_500_429_and_timeouts_end_in_one_event_one_invitation_each_and_ev
     assert len(inserts) >= 6 and all(r.query.get("sendUpdates") == "all" for r in inserts)
     created = [r for r in inserts if r.status == 200]
     assert len(created) == 1  # Google mailed its invitations with this one insert only
-    stored = stack.services.meetings.get(meeting_id)
+    stored = stack.services.meetings.get("T0001", meeting_id)
     assert stored is not None and stored.calendar_provider == "google" and stored.calendar_event_id == event["id"]
     assert invitations(stack, title) == {}  # Google sends them; ours would be doubles
 

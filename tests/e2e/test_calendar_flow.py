@@ -223,7 +223,7 @@ def test_google_sign_in_then_a_meet_booking_lands_in_google(cal: CalendarStack) 
                               "timeZone": "Europe/Warsaw"}
     assert [a["email"] for a in event["attendees"]] == ["jane@acme.example"]
     assert event["conferenceData"]["conferenceSolution"]["key"]["type"] == "hangoutsMeet"
-    stored = stack.services.meetings.get(meeting["id"])
+    stored = stack.services.meetings.get("T0001", meeting["id"])
     assert stored is not None and stored.join_url == event["hangoutLink"]
     assert any(event["hangoutLink"] in t for t in dms(stack))  # the link, once Google made it
     stack.run_worker()
@@ -326,7 +326,7 @@ def test_zoom_link_reaches_the_invitation_of_an_email_only_host(cal: CalendarSta
     assert sorted(r for m in mails for r in m.rcpt_tos) == [HOST_EMAIL, "jane@acme.example"]
     event = calendar_part(mails[0].message).walk("VEVENT")[0]
     assert join_url in str(event["LOCATION"])
-    stored = stack.services.meetings.get(meeting["id"])
+    stored = stack.services.meetings.get("T0001", meeting["id"])
     assert stored is not None and stored.join_url == join_url
     assert_all_views_valid(stack.slack)
 
@@ -371,7 +371,7 @@ def test_throttling_outages_and_a_revoked_token(cal: CalendarStack) -> None:
         assert job.status == "failed" and job.attempts == job.max_attempts
     assert any("“Down demo” could not be added to the host's calendar" in t for t in dms(stack))
     assert sorted(r for m in stack.smtp.wait_for(2) for r in m.rcpt_tos) == [HOST_EMAIL, "jane@acme.example"]
-    kept = stack.services.meetings.get(down["id"])
+    kept = stack.services.meetings.get("T0001", down["id"])
     assert kept is not None and kept.status == "scheduled"
     cal.google.clear_failures()
 
@@ -403,14 +403,14 @@ def test_booking_on_behalf_of_a_teammate_with_a_connected_calendar(cal: Calendar
                          attendees=contacts(stack, "Jane Doe"))
     values["host"] = {"host_select": {"type": "users_select", "selected_user": TEAMMATE}}
     meeting = book(stack, values)
-    stored = stack.services.meetings.get(meeting["id"])
+    stored = stack.services.meetings.get("T0001", meeting["id"])
     assert stored is not None and stored.host_id == TEAMMATE and stored.organizer_id == HOST
     assert [a.email for a in stored.attendees] == ["jane@acme.example"]  # the organizer is not added
     stack.run_worker()
     (event,) = [e for e in cal.google.user_events()
                 if (e.get("extendedProperties") or {}).get("private", {}).get("meetline_id") == str(meeting["id"])]
     assert [a["email"] for a in event["attendees"]] == ["jane@acme.example"]
-    entries = stack.services.meetings.timeline(stack.record_id("Jane Doe"))
+    entries = stack.services.meetings.timeline("T0001", stack.record_id("Jane Doe"))
     mine = [e for e in entries if e.meeting_id == meeting["id"]]
     assert mine and mine[0].data["host"] == TEAMMATE and mine[0].data["organizer"] == HOST
     cal.store.disconnect(TEAM, TEAMMATE)

@@ -124,7 +124,7 @@ class World:
             refs.append(AttendeeRef(AttendeeKind.USER, BOB))
         day = (self.clock.now() + timedelta(days=day_offset)).date()
         request = MeetingRequest(
-            idempotency_key=key or f"k-{len(self.meetings.list_meetings())}", team_id=TEAM, organizer_id=HOST,
+            idempotency_key=key or f"k-{len(self.meetings.list_meetings(TEAM))}", team_id=TEAM, organizer_id=HOST,
             host_id=HOST, timezone="Europe/Warsaw", record_id=jane.id, title="Demo for Acme", day=day,
             start_time=at, duration_minutes=45, attendees=tuple(refs), location=location or Location(),
             description="Agenda: pricing",
@@ -219,7 +219,7 @@ def test_google_meet_booking_creates_one_event_and_no_invitations_of_ours(world:
     assert event["extendedProperties"]["private"]["meetline_id"] == str(meeting.id)
     insert = world.google.calls("POST", "/events")[0]
     assert insert.query["sendUpdates"] == "all" and insert.query["conferenceDataVersion"] == "1"
-    stored = world.meetings.get(meeting.id)
+    stored = world.meetings.get(TEAM, meeting.id)
     assert stored is not None and stored.calendar_provider == "google"
     assert stored.join_url == event["hangoutLink"] and stored.join_url.startswith("https://meet.google.com/")
     assert world.invited(meeting.id) == []  # Google mails the attendees itself
@@ -242,7 +242,7 @@ def test_throttling_and_server_errors_are_retried_until_the_event_exists(world: 
     world.clock.advance(minutes=1)
     world.run()
     assert len(world.google.user_events()) == 2
-    assert {m.calendar_provider for m in (world.meetings.get(meeting.id), world.meetings.get(second.id)) if m} \
+    assert {m.calendar_provider for m in (world.meetings.get(TEAM, meeting.id), world.meetings.get(TEAM, second.id)) if m} \
         == {"google"}
 
 
@@ -257,7 +257,7 @@ def test_a_calendar_down_for_good_falls_back_to_email_invitations(world: World) 
         job = session.scalars(select(JobModel).where(JobModel.kind == JOB_CALENDAR_CREATE)).one()
         assert job.status == "failed" and job.attempts == 8 and "unavailable" in (job.last_error or "")
     assert world.invited(meeting.id) == [("anna@meetline.example", 0, "REQUEST"), ("jane@acme.example", 0, "REQUEST")]
-    assert world.meetings.get(meeting.id) is not None  # the meeting is kept
+    assert world.meetings.get(TEAM, meeting.id) is not None  # the meeting is kept
 
 
 def test_a_revoked_google_token_reconnect_dm_and_email_invitations(world: World) -> None:
@@ -282,7 +282,7 @@ def test_zoom_without_a_calendar_stores_the_link_before_anything_else(world: Wor
     world.run()
     (zoom_meeting,) = world.zoom.meetings.values()
     assert zoom_meeting["host_email"] == HOST_EMAIL and zoom_meeting["duration"] == 45
-    stored = world.meetings.get(meeting.id)
+    stored = world.meetings.get(TEAM, meeting.id)
     assert stored is not None and stored.join_url == zoom_meeting["join_url"]
     assert stored.calendar_provider == "zoom" and stored.calendar_event_id == str(zoom_meeting["id"])
     assert world.invited(meeting.id) == [("anna@meetline.example", 0, "REQUEST"), ("jane@acme.example", 0, "REQUEST")]
@@ -301,7 +301,7 @@ def test_zoom_link_survives_a_calendar_retry_without_a_second_zoom_meeting(world
     (event,) = world.google.user_events()
     join_url = next(iter(world.zoom.meetings.values()))["join_url"]
     assert event["location"] == join_url and join_url in event["description"]
-    stored = world.meetings.get(meeting.id)
+    stored = world.meetings.get(TEAM, meeting.id)
     assert stored is not None and stored.calendar_provider == "google" and stored.join_url == join_url
 
 
@@ -309,7 +309,7 @@ def test_update_and_cancel_follow_an_edit(world: World) -> None:
     world.connect_google()
     meeting = world.book(location=Location(LocationKind.VIDEO, provider="zoom"))
     world.run()
-    stored = world.meetings.get(meeting.id)
+    stored = world.meetings.get(TEAM, meeting.id)
     assert stored is not None and stored.calendar_event_id
     moved = stored.start_utc + timedelta(hours=2)
     world.meetings.update(MeetingUpdate(meeting.id, as_new_meeting(stored, moved, moved + timedelta(minutes=45), ()), 1),
@@ -349,13 +349,13 @@ def test_caldav_host_gets_the_event_and_attendees_get_our_invitation(world: Worl
         world.handled.clear()
         world.sync().sync(_job(JOB_CALENDAR_SYNC, {"connection_id": _connection_id(world)}))
         world.run()
-        moved = world.meetings.get(meeting.id)
+        moved = world.meetings.get(TEAM, meeting.id)
         assert moved is not None and moved.start_utc == later and moved.sequence == 1
         assert world.invited(meeting.id) == [("jane@acme.example", 1, "REQUEST")]
         assert "calendar_changed" in world.timeline_kinds(meeting.id)
         # Unchanged since (same ctag): the next sync reads nothing and changes nothing.
         world.sync().sync(_job(JOB_CALENDAR_SYNC, {"connection_id": _connection_id(world)}))
-        assert world.meetings.get(meeting.id).sequence == 1  # type: ignore[union-attr]
+        assert world.meetings.get(TEAM, meeting.id).sequence == 1  # type: ignore[union-attr]
 
 
 def test_google_sync_moves_and_cancels_meetings_and_recovers_from_an_expired_token(world: World) -> None:
@@ -363,7 +363,7 @@ def test_google_sync_moves_and_cancels_meetings_and_recovers_from_an_expired_tok
     meeting = world.book()
     other = world.book(day_offset=6)
     world.run()
-    stored = world.meetings.get(meeting.id)
+    stored = world.meetings.get(TEAM, meeting.id)
     assert stored is not None and stored.calendar_event_id
     assert world.sync().schedule_due() == 1
     world.run()  # first sync: a full listing, nothing to change
@@ -372,7 +372,7 @@ def test_google_sync_moves_and_cancels_meetings_and_recovers_from_an_expired_tok
     world.google.user_moves(stored.calendar_event_id, later, later + timedelta(minutes=30))
     world.google.expire_sync_tokens()
     world.sync().sync(_job(JOB_CALENDAR_SYNC, {"connection_id": _connection_id(world)}))
-    moved = world.meetings.get(meeting.id)
+    moved = world.meetings.get(TEAM, meeting.id)
     assert moved is not None and (moved.start_utc, moved.end_utc) == (later, later + timedelta(minutes=30))
     assert moved.sequence == 0  # Google told the attendees; our SEQUENCE is for our own mails
     assert "calendar_changed" in world.timeline_kinds(meeting.id)
@@ -381,11 +381,11 @@ def test_google_sync_moves_and_cancels_meetings_and_recovers_from_an_expired_tok
                                                          JobModel.meeting_id == meeting.id,
                                                          JobModel.status == "queued")).one()
         assert outcome.run_at == later + timedelta(minutes=30)
-    gone = world.meetings.get(other.id)
+    gone = world.meetings.get(TEAM, other.id)
     assert gone is not None and gone.calendar_event_id
     world.google.user_deletes(gone.calendar_event_id)
     world.sync().sync(_job(JOB_CALENDAR_SYNC, {"connection_id": _connection_id(world)}))
-    cancelled = world.meetings.get(other.id)
+    cancelled = world.meetings.get(TEAM, other.id)
     assert cancelled is not None and cancelled.status == "cancelled" and cancelled.outcome == "CANCELED"
     assert any("syncToken" in call for call in world.google.list_calls)
 
@@ -400,7 +400,7 @@ def test_graph_delta_sync_moves_a_meeting(world: World) -> None:
         world.store.save_microsoft(TEAM, HOST, cache, HOST_EMAIL)
         meeting = world.book(location=Location(LocationKind.VIDEO, provider="teams"))
         world.run()
-        stored = world.meetings.get(meeting.id)
+        stored = world.meetings.get(TEAM, meeting.id)
         assert stored is not None and stored.calendar_provider == "microsoft" and stored.calendar_event_id
         assert world.invited(meeting.id) == []
         sync = world.sync()
@@ -409,7 +409,7 @@ def test_graph_delta_sync_moves_a_meeting(world: World) -> None:
         later = stored.start_utc + timedelta(hours=1)
         graph.user_moves(stored.calendar_event_id, later, later + timedelta(minutes=45))
         sync.sync(job)
-        moved = world.meetings.get(meeting.id)
+        moved = world.meetings.get(TEAM, meeting.id)
         assert moved is not None and moved.start_utc == later
 
 
@@ -509,7 +509,7 @@ def test_microsoft_sign_in_with_msal_against_the_fake_identity_platform(world: W
         world.run()
         (event,) = graph.user_events()
         assert event["isOnlineMeeting"] is True
-        stored = world.meetings.get(meeting.id)
+        stored = world.meetings.get(TEAM, meeting.id)
         assert stored is not None and stored.join_url and "teams" in stored.join_url
 
 
@@ -517,7 +517,9 @@ def test_microsoft_sign_in_with_msal_against_the_fake_identity_platform(world: W
 
 
 def _job(kind: str, payload: dict[str, Any]) -> ClaimedJob:
-    return ClaimedJob(id=0, kind=kind, payload=payload, attempts=1, max_attempts=8, run_at=datetime.now(UTC))
+    # As the queue claims it: with the workspace of the job's meeting.
+    return ClaimedJob(id=0, kind=kind, payload=payload, attempts=1, max_attempts=8, run_at=datetime.now(UTC),
+                      team_id=TEAM if "meeting_id" in payload else "")
 
 
 def _connection_id(world: World) -> int:

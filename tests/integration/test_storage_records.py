@@ -61,7 +61,7 @@ def by_external_id(repo: SqlRecordRepository, team: str, external_id: str):  # t
                 RecordModel.team_id == team, RecordModel.external_id == external_id
             )
         ).scalar_one()
-    return repo.get(rid)
+    return repo.get(team, rid)
 
 
 # -- normalisation --------------------------------------------------------------------
@@ -102,7 +102,7 @@ def test_import_then_reimport_is_idempotent_and_updates(repo: SqlRecordRepositor
     assert jane.name == "Jane Smith" and jane.email == "jane@globex.com"
     assert jane.phone is None and jane.timezone == "Europe/London"
     assert jane.company == "Globex"
-    assert sorted(r.external_id for r in repo.associations(jane.id)) == ["d-acme", "globex", "t-1"]
+    assert sorted(r.external_id for r in repo.associations("T1", jane.id)) == ["d-acme", "globex", "t-1"]
     assert counts(repo)[0] == before[0]
     assert "Jane Smith" in names(repo.search("T1", "smith"))
     assert "Jane Smith" not in names(repo.search("T1", "doe"))
@@ -142,19 +142,31 @@ def test_associations_must_exist_in_file_or_storage(repo: SqlRecordRepository) -
     jane = by_external_id(repo, "T1", "c1")
     assert jane.company == "Acme"
     acme = by_external_id(repo, "T1", "acme")
-    assert names(repo.associations(acme.id)) == ["Jane"]  # stored both ways
+    assert names(repo.associations("T1", acme.id)) == ["Jane"]  # stored both ways
     # The id is per team: another workspace cannot point at T1's records.
     with pytest.raises(ImportRejected):
         import_records(repo, "T2", HEADER + "contact,c1,Jane,,,,acme\n")
 
 
-def test_shared_records_are_visible_to_every_team(repo: SqlRecordRepository) -> None:
+def test_records_belong_to_one_workspace_and_no_id_reads_across(repo: SqlRecordRepository) -> None:
+    import_records(repo, "T1", CRM)
+    import_records(repo, "T2", HEADER + "company,other,Other Co,,,,\n")
+    jane = by_external_id(repo, "T1", "c-jane")
+    assert repo.get("T1", jane.id) == jane
+    assert repo.get("T2", jane.id) is None  # another workspace's id: like a missing one
+    assert repo.associations("T2", jane.id) == [] and repo.associations("T1", jane.id)
+    assert names(repo.search("T2", "jane")) == [] and names(repo.search("T2", "")) == ["Other Co"]
+    assert repo.existing_external_ids("T2", ["c-jane", "other"]) == {"other"}
+    for junk in (10**30, -1, 0, 2**63):
+        assert repo.get("T1", junk) is None and repo.associations("T1", junk) == []
+
+
+def test_rows_with_an_empty_team_are_shared_with_nobody(repo: SqlRecordRepository) -> None:
+    """Older versions imported without --team into a pool every workspace saw."""
     import_records(repo, "", HEADER + "company,acme,Acme Shared,,,,\n")
-    import_records(repo, "T1", HEADER + "contact,c1,Jane,,,,acme\n")
-    assert names(repo.search("T1", "jane")) == ["Jane"]
-    assert names(repo.search("T2", "acme")) == ["Acme Shared"]
-    assert names(repo.search("T2", "jane")) == []
-    assert repo.existing_external_ids("T9", ["acme", "c1"]) == {"acme"}
+    assert names(repo.search("T2", "acme")) == [] and repo.search("", "acme") == []
+    with pytest.raises(ImportRejected):  # nor can a workspace associate with them
+        import_records(repo, "T1", HEADER + "contact,c1,Jane,,,,acme\n")
 
 
 def test_reimporting_a_company_reindexes_its_contacts(repo: SqlRecordRepository) -> None:
@@ -168,7 +180,7 @@ def test_reimporting_a_company_reindexes_its_contacts(repo: SqlRecordRepository)
     assert jane.company == "Initech"
     # The company's associations were replaced: d-acme no longer points to it.
     deal = by_external_id(repo, "T1", "d-acme")
-    assert [r.external_id for r in repo.associations(deal.id)] == ["c-jane"]
+    assert [r.external_id for r in repo.associations("T1", deal.id)] == ["c-jane"]
 
 
 # -- search -----------------------------------------------------------------------------

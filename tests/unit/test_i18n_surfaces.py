@@ -99,7 +99,7 @@ def test_to_request_carries_the_language() -> None:
 
 
 class NoRecords:
-    def get(self, record_id: int) -> Record | None:
+    def get(self, team_id: str, record_id: int) -> Record | None:
         return None
 
     def search(self, team_id: str, query: str, **kwargs: Any) -> list[Record]:
@@ -107,7 +107,7 @@ class NoRecords:
 
 
 class NoMeetings:
-    def by_idempotency_key(self, key: str) -> Meeting | None:
+    def by_idempotency_key(self, team_id: str, key: str) -> Meeting | None:
         return None
 
 
@@ -152,10 +152,10 @@ class OneMeeting:
         self.meeting = meeting
         self.invited: list[tuple[int, str, int]] = []
 
-    def get(self, meeting_id: int) -> Meeting | None:
-        return self.meeting
+    def get(self, team_id: str, meeting_id: int) -> Meeting | None:
+        return self.meeting if self.meeting is not None and self.meeting.team_id == team_id else None
 
-    def mark_invited(self, meeting_id: int, email: str, sequence: int) -> None:
+    def mark_invited(self, team_id: str, meeting_id: int, email: str, sequence: int) -> None:
         self.invited.append((meeting_id, email, sequence))
 
 
@@ -265,7 +265,7 @@ class Workspaces:
 
 
 class Records:
-    def get(self, record_id: int) -> Record | None:
+    def get(self, team_id: str, record_id: int) -> Record | None:
         return Record(id=record_id, kind=RecordKind.CONTACT, external_id="c1", name="Jan Kowalski",
                       email="jan@example.pl", timezone="Europe/Warsaw")
 
@@ -301,7 +301,7 @@ def job(kind: str, email: str) -> ClaimedJob:
     payload: dict[str, Any] = {"meeting_id": 7, "email": email, "sequence": 0}
     if kind == JOB_REMINDER_MAIL:
         payload = {"meeting_id": 7, "email": email, "offset_minutes": 60, "start": int(START.timestamp())}
-    return ClaimedJob(id=1, kind=kind, payload=payload, attempts=1, max_attempts=5, run_at=NOW)
+    return ClaimedJob(id=1, kind=kind, payload=payload, attempts=1, max_attempts=5, run_at=NOW, team_id="T1")
 
 
 def test_teammates_read_their_slack_language_contacts_the_workspace_default() -> None:

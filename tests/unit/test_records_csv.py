@@ -36,10 +36,10 @@ class FakeRepo:
     def search(self, team_id: str, query: str, *, kinds=None, limit: int = 50) -> list[Record]:  # type: ignore[no-untyped-def]
         return []
 
-    def get(self, record_id: int) -> Record | None:
+    def get(self, team_id: str, record_id: int) -> Record | None:
         return None
 
-    def associations(self, record_id: int) -> list[Record]:
+    def associations(self, team_id: str, record_id: int) -> list[Record]:
         return []
 
 
