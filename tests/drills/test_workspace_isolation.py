@@ -141,7 +141,7 @@ def _open_form(w: TwoWorkspaces, team: str, user: str) -> dict[str, Any]:
     updated = len(w.slack.calls("views.update"))
     resp = w.client.command("", user_id=user, team_id=team)
     assert resp.status == 200, resp.text
-    view_id = w.slack.wait_for("views.open", count=opened + 1)[-1].response["view"]["id"]
+    view_id = (w.slack.wait_for("views.open", count=opened + 1)[-1].response or {})["view"]["id"]
     update = w.slack.wait_for("views.update", count=updated + 1)[-1]
     assert update.args["view_id"] == view_id
     return update.args["view"] | {"id": view_id}

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from sqlalchemy import create_engine, text
 
 from storage.db import normalize_url
