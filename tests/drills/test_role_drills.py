@@ -29,9 +29,9 @@ from handlers.reports import MeetingReport
 from storage.migrate import upgrade
 from storage.models import JobModel, MeetingModel, TimelineEntryModel, UserModel, WorkspaceModel
 from storage.reports import SqlReportSource
-from tests.drills.helpers import book
+from tests.drills.helpers import book, booking_values, meetings_titled
 from tests.e2e.test_reports import book as book_as
-from tests.e2e.test_schedule_flow import WARSAW, in_days
+from tests.e2e.test_schedule_flow import WARSAW, in_days, submit
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.server import SECRET_KEY, SIGNING_SECRET, ServeProcess, clean_env
 from tests.support.slack_requests import (
@@ -235,6 +235,19 @@ def test_non_host_cannot_cancel_another_s_meeting_with_a_forged_button(stack: St
     assert written(stack) == before
     (meeting,) = [m for m in stack.meetings_json() if m["id"] == hosts_meeting["id"]]
     assert meeting["status"] == "scheduled" and meeting["outcome"] == "SCHEDULED"
+
+
+def test_non_host_cannot_edit_another_s_meeting_with_a_forged_form(stack: Stack,
+                                                                    hosts_meeting: dict[str, Any]) -> None:
+    """A meet_form submission whose private_metadata names someone else's meeting."""
+    before = written(stack)
+    meta = json.dumps({"k": "forged-edit", "tz": "Europe/Warsaw", "m": hosts_meeting["id"]})
+    values = booking_values(stack, "Hijacked", days=6)
+    resp = submit(stack, {"id": "VFORGED4", "private_metadata": meta, "blocks": []}, values, user=TEAMMATE)
+    assert resp.json()["response_action"] == "errors"
+    assert "can edit this meeting" in json.dumps(resp.json()["errors"])
+    assert written(stack) == before
+    assert meetings_titled(stack, "Hijacked") == []
 
 
 def test_admin_who_is_not_the_host_may_set_the_outcome(stack: Stack, hosts_meeting: dict[str, Any]) -> None:
