@@ -120,3 +120,47 @@ def test_booking_on_behalf_follows_the_team_rules_and_stays_in_the_workspace() -
     assert "sync turned off" in str(can_book_on_behalf(pro, host, _calendar(sync_enabled=False)))
     foreign = UserProfile(OTHER_TEAM, "U2", name="Bob", seat="enterprise")
     assert "not an active member of this workspace" in str(can_book_on_behalf(pro, foreign, _calendar()))
+
+
+class _Source:
+    def __init__(self, meetings: list[Meeting]) -> None:
+        self.meetings = meetings
+        self.asked: list[str | None] = []
+
+    def meetings_between(self, team_id: str | None, start_utc: datetime, end_utc: datetime) -> list[Meeting]:
+        self.asked.append(team_id)
+        return [m for m in self.meetings if team_id is None or m.team_id == team_id]
+
+
+class _Users:
+    def get(self, team_id: str, slack_user_id: str) -> UserProfile | None:
+        return UserProfile(team_id, slack_user_id, name=f"Name of {slack_user_id}")
+
+    def save(self, profile: UserProfile) -> None:
+        raise AssertionError("a report writes nothing")
+
+    def has_admin(self, team_id: str) -> bool:
+        return False
+
+
+class _Clock:
+    def now(self) -> datetime:
+        return START
+
+
+def test_a_member_s_report_counts_and_names_only_their_own_meetings() -> None:
+    from handlers.reports import MeetingReport
+
+    source = _Source([meeting(host="UME", organizer="UME"), meeting(host="UBOSS", organizer="UME"),
+                      meeting(host="UBOSS", organizer="UBOSS", guest="UME"), meeting(team=OTHER_TEAM, host="UME")])
+    use_case = MeetingReport(source, _Users(), _Clock())
+    period = use_case.period("this week", "UTC")
+    mine = use_case(OTHER_TEAM, period, reader=actor("UME"))  # the team asked for is the reader's own
+    assert source.asked[-1] == TEAM
+    assert mine.scope is ReportScope.OWN and mine.reader == "UME" and mine.total == 2
+    assert {c.key for c in mine.by_organizer} == {"UME"} and {c.key: c.count for c in mine.by_host} == {
+        "UME": 1, "UBOSS": 1}  # UBOSS hosts a meeting UME organized: that one is UME's too
+    team = use_case(TEAM, period, reader=actor("UMGR", Role.MANAGER))
+    assert team.scope is ReportScope.TEAM and team.total == 3
+    operator = use_case(None, period)  # the command line: every workspace
+    assert operator.scope is ReportScope.TEAM and operator.total == 4 and operator.reader is None
