@@ -32,6 +32,7 @@ from storage.reports import SqlReportSource
 from tests.drills.helpers import book, booking_values, meetings_titled
 from tests.e2e.test_reports import book as book_as
 from tests.e2e.test_schedule_flow import WARSAW, in_days, submit
+from tests.support.blockkit import assert_all_views_valid
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.server import SECRET_KEY, SIGNING_SECRET, ServeProcess, clean_env
 from tests.support.slack_requests import (
@@ -186,6 +187,7 @@ def test_slack_owner_administers_and_grants_the_manager_role(stack: Stack) -> No
     assert listed[MANAGER]["admin"] is False
     assert listed[OWNER]["role"] == "admin" and listed[OWNER]["admin"] is False  # from Slack, not stored
     assert "admin_actions" not in block_ids(home_of(stack, MANAGER))  # managers read, admins configure
+    assert_all_views_valid(stack.slack)
 
 
 # ---------------------------------------------------------------- meetings of others
