@@ -22,7 +22,6 @@ from bot.i18n_context import browser_translator
 from bot.listeners import admin, calendars, home, manage, meet, outcome
 from bot.profiles import ProfileService
 from bot.services import Services
-from handlers.domain import UserProfile
 from handlers.i18n import Translator
 from storage.crypto import SecretBox
 from storage.events import remember_event
@@ -48,14 +47,17 @@ def make_client(api_url: str, token: str | None = None) -> WebClient:
     return client
 
 
-def _make_admin(services: Services, installation: Any) -> None:
-    """Whoever installs Meetline into a workspace administers it there."""
+def _first_installer_admin(services: Services, installation: Any) -> None:
+    """The first person to install Meetline into a workspace administers it there.
+
+    Only the first: anyone may start /slack/install again (Slack lets members
+    re-authorize an app they can install), and a re-install must not be a way to become
+    admin. Later admins come from Slack's own owner/admin flags or from an admin."""
     team_id, user_id = getattr(installation, "team_id", None), getattr(installation, "user_id", None)
     if not team_id or not user_id:
         return
-    profile = services.users.get(team_id, user_id) or UserProfile(team_id=team_id, slack_user_id=user_id)
-    profile.is_admin = True
-    services.users.save(profile)
+    if services.users.claim_first_admin(team_id, user_id):
+        log.info("first installer %s administers Meetline in %s", user_id, team_id)
 
 
 def _page_translator(args: SuccessArgs | FailureArgs) -> Translator:
@@ -71,7 +73,7 @@ def _page(t: Translator, title: str, text: str) -> str:
 
 
 def _install_success(args: SuccessArgs, services: Services) -> BoltResponse:
-    _make_admin(services, args.installation)
+    _first_installer_admin(services, args.installation)
     t = _page_translator(args)
     return BoltResponse(
         status=200,

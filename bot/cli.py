@@ -265,6 +265,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_users(args: argparse.Namespace) -> int:
     """List Meetline's users, or set a user's seat and roles (`users set U123 --seat pro…`)."""
     from handlers.domain import UserProfile
+    from handlers.policy import Actor
     from handlers.team_rules import SEATS
 
     settings = _settings()
@@ -284,18 +285,24 @@ def cmd_users(args: argparse.Namespace) -> int:
             profile.is_admin = args.admin
         if args.sandbox is not None:
             profile.is_sandbox = args.sandbox
+        if args.manager is not None:
+            profile.is_manager = args.manager
         users.save(profile)
         print(f"{profile.slack_user_id} in {team}: seat {profile.seat}, admin {profile.is_admin}, "
-              f"sandbox {profile.is_sandbox}")
+              f"manager {profile.is_manager}, sandbox {profile.is_sandbox}, role {Actor.of(profile).role}")
         return 0
     rows = users.list_users(args.team)
     if args.json:
         print(json.dumps([{"team_id": u.team_id, "user_id": u.slack_user_id, "name": u.name, "email": u.email,
-                           "seat": u.seat, "admin": u.is_admin, "sandbox": u.is_sandbox} for u in rows], indent=2))
+                           "seat": u.seat, "admin": u.is_admin, "manager": u.is_manager,
+                           "slack_admin": u.is_slack_admin, "role": str(Actor.of(u).role),
+                           "sandbox": u.is_sandbox} for u in rows], indent=2))
         return 0
-    print(f"{'team':<12} {'user':<12} {'seat':<13} {'admin':<6} {'sandbox':<8} name")
+    # `role` is what the policy applies: admin (granted here or Slack's owner/admin), manager, member.
+    print(f"{'team':<12} {'user':<12} {'seat':<13} {'admin':<6} {'manager':<8} {'role':<8} {'sandbox':<8} name")
     for u in rows:
         print(f"{u.team_id:<12} {u.slack_user_id:<12} {u.seat:<13} {('yes' if u.is_admin else 'no'):<6} "
+              f"{('yes' if u.is_manager else 'no'):<8} {Actor.of(u).role:<8} "
               f"{('yes' if u.is_sandbox else 'no'):<8} {u.name}")
     return 0
 
@@ -340,6 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_argument("--team", default=None)
     users.add_argument("--seat", default=None, help="none, starter, professional or enterprise")
     users.add_argument("--admin", action=argparse.BooleanOptionalAction, default=None)
+    users.add_argument("--manager", action=argparse.BooleanOptionalAction, default=None,
+                       help="managers see the team's reports in /meet report")
     users.add_argument("--sandbox", action=argparse.BooleanOptionalAction, default=None)
     users.add_argument("--json", action="store_true")
     users.set_defaults(func=cmd_users)

@@ -36,28 +36,17 @@ class ProfileService:
         self._users = users
         self._clock = clock
         self._admin_ids = admin_ids or set()
-        self._teams_with_admin: set[str] = set()
 
     def get(self, client: WebClient, team_id: str, user_id: str) -> UserProfile:
-        """The user's profile; a default (UTC, English) one when Slack cannot tell."""
+        """The user's profile; a default (UTC, English, member) one when Slack cannot tell.
+
+        Using Meetline first grants nothing: admins are Slack's owners and admins, the
+        first installer (bot.app), ADMIN_SLACK_IDS, and whoever an admin or the operator
+        names (handlers.policy)."""
         found = self.lookup(client, team_id, user_id)
         if found is None:
             return UserProfile(team_id=team_id, slack_user_id=user_id)
-        if not found.is_admin and self._first_admin_needed(team_id):
-            # Without ADMIN_SLACK_IDS, the first person to use Meetline in a workspace
-            # (in practice whoever installed it) administers it.
-            found.is_admin = True
-            self._users.save(found)
-            self._teams_with_admin.add(team_id)
         return found
-
-    def _first_admin_needed(self, team_id: str) -> bool:
-        if self._admin_ids or team_id in self._teams_with_admin:
-            return False
-        if self._users.has_admin(team_id):
-            self._teams_with_admin.add(team_id)
-            return False
-        return True
 
     def lookup(self, client: WebClient, team_id: str, user_id: str) -> UserProfile | None:
         """None for users Slack does not know or who are deactivated."""
@@ -102,7 +91,8 @@ class SlackPeople:
 
 
 def profile_from_slack(team_id: str, user: dict[str, Any], cached: UserProfile | None, now: datetime) -> UserProfile:
-    """Merge what users.info / users.list say into the cached profile (seat, admin kept)."""
+    """Merge what users.info / users.list say into the cached profile (seat and the roles
+    granted in Meetline kept; Slack's own owner/admin flags follow Slack)."""
     profile = user.get("profile") or {}
     fresh = cached or UserProfile(team_id=team_id, slack_user_id=str(user.get("id")))
     fresh.name = profile.get("display_name") or user.get("real_name") or user.get("name") or fresh.name
@@ -110,5 +100,7 @@ def profile_from_slack(team_id: str, user: dict[str, Any], cached: UserProfile |
     fresh.timezone = _valid_zone(user.get("tz"))
     fresh.locale = user.get("locale") or fresh.locale
     fresh.refreshed_at = now
-    fresh.extra = {**fresh.extra, "deleted": bool(user.get("deleted")), "is_bot": bool(user.get("is_bot"))}
+    slack_admin = bool(user.get("is_owner") or user.get("is_admin") or user.get("is_primary_owner"))
+    fresh.extra = {**fresh.extra, "deleted": bool(user.get("deleted")), "is_bot": bool(user.get("is_bot")),
+                   "slack_admin": slack_admin and not user.get("deleted") and not user.get("is_bot")}
     return fresh

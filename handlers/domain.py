@@ -79,7 +79,14 @@ class UserProfile:
     timezone: str = "UTC"
     locale: str = "en-US"
     seat: str = "none"
-    is_admin: bool = False
+    is_admin: bool = False  # granted in Meetline (first installer, an admin, the operator)
     is_sandbox: bool = False
     refreshed_at: datetime | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    is_manager: bool = False  # granted by an admin: sees the team's reports
+
+    @property
+    def is_slack_admin(self) -> bool:
+        """Slack's own owner/admin flags as users.info last said (refreshed with the
+        profile), so losing them in Slack loses them here too."""
+        return bool(self.extra.get("slack_admin"))

@@ -23,6 +23,7 @@ from handlers.meetings import (
     StaleMeeting,
     TimelineSpec,
 )
+from handlers.policy import can_cancel_meeting, can_edit_meeting
 from handlers.rules import F_RECORD, check_request
 from handlers.scheduling import (
     JOB_CALENDAR_CREATE,
@@ -45,10 +46,8 @@ OUTCOME_CANCELED = "CANCELED"
 
 
 def may_manage(meeting: Meeting, actor: UserProfile) -> bool:
-    """Host, organizer, or a Meetline admin of the same workspace."""
-    return actor.team_id == meeting.team_id and (
-        actor.slack_user_id in (meeting.host_id, meeting.organizer_id) or actor.is_admin
-    )
+    """Host, organizer, or a Meetline admin of the same workspace (handlers.policy)."""
+    return can_edit_meeting(actor, meeting)
 
 
 def _visible(m: Meeting | NewMeeting) -> tuple[object, ...]:
@@ -147,7 +146,7 @@ class ManageMeeting(ScheduleMeeting):
         m = self._meetings.get(actor.team_id, meeting_id)
         if m is None:
             return False, None, self._actor_translator(actor).gettext("This meeting no longer exists.")
-        if not may_manage(m, actor):
+        if not can_cancel_meeting(actor, m):
             return False, m, self._actor_translator(actor).gettext(
                 "Only the host, the organizer or a Meetline admin can cancel this meeting.")
         if m.status == "cancelled":

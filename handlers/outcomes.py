@@ -1,6 +1,6 @@
 """Use case: the host records how a meeting went.
 
-Only the host (assigned to) or a Meetline admin may set it; the same outcome twice is
+Only the host (assigned to) or a Meetline admin may set it (handlers.policy); the same outcome twice is
 one change, so double clicks and two devices leave one timeline entry.
 """
 
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from handlers.domain import UserProfile
 from handlers.i18n import N_, Translator, language_for, translator
 from handlers.meetings import DEFAULT_OUTCOMES, OUTCOME_SCHEDULED, Meeting
+from handlers.policy import can_set_outcome
 from handlers.ports import Clock, MeetingRepository
 
 OUTCOME_LABELS = {  # English msgids: translate with outcome_label(code, t)
@@ -53,7 +54,7 @@ class RecordOutcome:
         meeting = self._meetings.get(actor.team_id, meeting_id)
         if meeting is None:
             return OutcomeResult(False, None, message=t.gettext("This meeting no longer exists."))
-        if actor.slack_user_id != meeting.host_id and not actor.is_admin:
+        if not can_set_outcome(actor, meeting):
             return OutcomeResult(
                 False, meeting,
                 message=t.gettext(

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from handlers.i18n import N_, Translator, translator
 from handlers.meetings import DEFAULT_OUTCOMES, OUTCOME_SCHEDULED, Meeting
 from handlers.outcomes import outcome_label
+from handlers.policy import Actor, ReportScope, in_report, report_scope
 from handlers.ports import Clock, UserRepository
 
 OUTCOME_CANCELED = "CANCELED"
@@ -259,6 +260,9 @@ class Report:
     by_host: tuple[Count, ...]
     by_outcome: tuple[Count, ...]
     by_type: tuple[Count, ...]
+    # OWN: only the meetings `reader` organized or hosts (a member's report); TEAM: all.
+    scope: ReportScope = ReportScope.TEAM
+    reader: str | None = None
 
     @property
     def completion_rate(self) -> float | None:
@@ -335,7 +339,11 @@ class ReportSource(Protocol):
 
 
 class MeetingReport:
-    """The report for a team, a period text and a reader's zone, with names for people."""
+    """The report for a team, a period text and a reader's zone, with names for people.
+
+    With a `reader` the policy decides what they may count: managers and admins the
+    team, members only the meetings they organized or host (their colleagues' numbers
+    and names never reach them). Without one it is the operator's (the command line)."""
 
     def __init__(self, source: ReportSource, users: UserRepository, clock: Clock) -> None:
         self._source = source
@@ -346,10 +354,16 @@ class MeetingReport:
         return parse_period(text, self._clock.now(), timezone)
 
     def __call__(self, team_id: str | None, period: Period, outcomes: Sequence[str] = DEFAULT_OUTCOMES,
-                 t: Translator | None = None) -> Report:
+                 t: Translator | None = None, *, reader: Actor | None = None) -> Report:
         """The report with its labels (outcomes, "No type") in `t`'s language (English)."""
         t = t or translator("en")
+        if reader is not None:
+            team_id = reader.team_id  # a reader's report is of their own workspace, whatever was asked
         meetings = self._source.meetings_between(team_id, period.start_utc, period.end_utc)
+        scope = ReportScope.TEAM
+        if reader is not None:
+            scope = report_scope(reader)
+            meetings = [m for m in meetings if in_report(reader, m)]
         people: dict[str, str] = {}
         for m in meetings:
             for uid in (m.organizer_id, m.host_id):
@@ -358,4 +372,5 @@ class MeetingReport:
                     people[uid] = profile.name if profile and profile.name else uid
         labels = ReportLabels(people=people, outcomes=tuple(dict.fromkeys((OUTCOME_SCHEDULED, *outcomes))),
                               outcome=lambda code: outcome_label(code, t), no_type=t.gettext(NO_TYPE))
-        return build_report(meetings, period, labels, now=self._clock.now())
+        report = build_report(meetings, period, labels, now=self._clock.now())
+        return replace(report, scope=scope, reader=reader.user_id if reader else None)

@@ -26,7 +26,7 @@ def on_behalf_problem(
 ) -> str | None:
     """None when the organizer may book for this host; else the first failing condition."""
     t = translator(language)
-    if host is None:
+    if host is None or host.team_id != organizer.team_id:  # another workspace's user is no member here
         return t.gettext("This person is not an active member of this workspace.")
     if host.slack_user_id == organizer.slack_user_id:
         return None

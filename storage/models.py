@@ -107,6 +107,8 @@ class UserModel(Base):
     seat: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     is_sandbox: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Granted by an admin: sees the team's reports (handlers.policy). Migration 0003_roles.
+    is_manager: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Whatever else users.info told us that the app wants to keep (UserProfile.extra).
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

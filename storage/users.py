@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+import zlib
+
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +26,7 @@ def _to_profile(row: UserModel) -> UserProfile:
         is_sandbox=bool(row.is_sandbox),
         refreshed_at=row.refreshed_at,
         extra=dict(row.extra or {}),
+        is_manager=bool(row.is_manager),
     )
 
 
@@ -64,6 +67,7 @@ class SqlUserRepository:
         row.seat = profile.seat
         row.is_admin = profile.is_admin
         row.is_sandbox = profile.is_sandbox
+        row.is_manager = profile.is_manager
         row.refreshed_at = profile.refreshed_at
         row.extra = dict(profile.extra)
 
@@ -83,6 +87,25 @@ class SqlUserRepository:
             return session.scalars(
                 select(UserModel.id).where(UserModel.team_id == team_id, UserModel.is_admin.is_(True)).limit(1)
             ).first() is not None
+
+    def claim_first_admin(self, team_id: str, slack_user_id: str) -> bool:
+        """Make the user admin only if the workspace has no admin yet; True when they became
+        it. One transaction (and on PostgreSQL a per-workspace lock), so two people
+        finishing an install at once do not both become the "first" installer."""
+        with write_session(self._sessions) as session:
+            if session.get_bind().dialect.name == "postgresql":
+                key = zlib.crc32(f"meetline-first-admin:{team_id}".encode())
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            if session.scalars(select(UserModel.id).where(UserModel.team_id == team_id,
+                                                          UserModel.is_admin.is_(True)).limit(1)).first():
+                return False
+            row = session.scalars(select(UserModel).where(UserModel.team_id == team_id,
+                                                          UserModel.slack_user_id == slack_user_id)).first()
+            if row is None:
+                row = UserModel(team_id=team_id, slack_user_id=slack_user_id, extra={})
+                session.add(row)
+            row.is_admin = True
+            return True
 
     def search(self, team_id: str, query: str, limit: int = 20) -> list[UserProfile]:
         """Teammates whose name or email starts with the query (case-insensitive)."""

@@ -15,6 +15,7 @@ from bot.services import Services
 from bot.views.admin_views import ADMIN_CALLBACK, SEAT_CALLBACK, admin_settings_view, seat_view
 from handlers.domain import UserProfile
 from handlers.i18n import Translator
+from handlers.policy import can_change_settings, can_grant_roles
 from handlers.team_rules import SEATS
 from handlers.workspace import parse_settings_form
 
@@ -42,7 +43,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     def open_settings(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         profile, t = actor(client, body)
-        if not profile.is_admin:
+        if not can_change_settings(profile, team_of(body)):
             client.chat_postMessage(channel=user_of(body),
                                     text=t.gettext("Only Meetline admins can change its settings."))
             return
@@ -53,13 +54,13 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     def open_seats(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         profile, t = actor(client, body)
-        if profile.is_admin:
+        if can_change_settings(profile, team_of(body)):
             client.views_push(trigger_id=body["trigger_id"], view=seat_view(t=t))
 
     @app.view(ADMIN_CALLBACK)
     def save_settings(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         profile, t = actor(client, body)
-        if not profile.is_admin:
+        if not can_change_settings(profile, team_of(body)):
             ack(response_action="errors", errors={"durations": t.gettext("Only Meetline admins can change settings.")})
             return
         v = _values(view)
@@ -83,7 +84,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     @app.view(SEAT_CALLBACK)
     def save_seat(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         profile, t = actor(client, body)
-        if not profile.is_admin:
+        if not can_change_settings(profile, team_of(body)):
             ack(response_action="errors", errors={"user": t.gettext("Only Meetline admins can change seats.")})
             return
         v = _values(view)
@@ -91,7 +92,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         seat = str((v.get("seat", {}).get("selected_option") or {}).get("value") or "")
         roles = {o.get("value") for o in v.get("roles", {}).get("selected_options") or []}
         target = profiles.lookup(client, team_of(body), user_id) if user_id else None
-        if target is None:
+        if target is None or not can_grant_roles(profile, target):
             ack(response_action="errors", errors={"user": t.gettext("Pick an active member of this workspace.")})
             return
         if seat not in SEATS:
@@ -101,5 +102,6 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             ack(response_action="errors", errors={"roles": t.gettext("You cannot remove your own admin role.")})
             return
         target.seat, target.is_admin, target.is_sandbox = seat, "admin" in roles, "sandbox" in roles
+        target.is_manager = "manager" in roles
         services.users.save(target)
         ack()

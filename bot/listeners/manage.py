@@ -21,7 +21,8 @@ from bot.views.meet_modal import loading_view
 from bot.views.meet_state import from_meeting
 from bot.views.messages import cancelled_blocks, cancelled_text
 from bot.views.text import record_label
-from handlers.editing import ManageMeeting, may_manage
+from handlers.editing import ManageMeeting
+from handlers.policy import can_change_settings, can_edit_meeting
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def publish_home(client: WebClient, services: Services, team_id: str, user_id: s
         services.meetings.awaiting_outcome(team_id, user_id, now),
         ws.outcomes,
         extra_blocks=services.home_sections(team_id, user_id, t),
-        is_admin=bool(profile and profile.is_admin),
+        is_admin=bool(profile and can_change_settings(profile, team_id)),
         t=t,
     )
     client.views_publish(user_id=user_id, view=view)
@@ -79,7 +80,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         if meeting is None or meeting.status == "cancelled":
             _tell(client, body, t.gettext("This meeting was cancelled or no longer exists."))
             return
-        if not may_manage(meeting, actor):
+        if not can_edit_meeting(actor, meeting):
             _tell(client, body, t.gettext("Only the host, the organizer or a Meetline admin can edit this meeting."))
             return
         try:
@@ -120,5 +121,5 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         if event.get("tab", "home") != "home" or not isinstance(event.get("user"), str):
             return
         team_id, user_id = str(body.get("team_id") or ""), str(event["user"])
-        profiles.get(client, team_id, user_id)  # refresh the profile (and settle the first admin)
+        profiles.get(client, team_id, user_id)  # refresh the profile (Slack's admin flags, name, zone)
         publish_home(client, services, team_id, user_id)

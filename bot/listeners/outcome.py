@@ -25,6 +25,7 @@ from bot.views.messages import (
     outcome_prompt_text,
 )
 from handlers.outcomes import RecordOutcome
+from handlers.policy import can_set_outcome
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         actor = profiles.get(client, team_of(body), user_of(body))
         ws = services.workspaces.get(meeting.team_id)
         t = translator_for(actor, ws)
-        if actor.slack_user_id != meeting.host_id and not actor.is_admin:
+        if not can_set_outcome(actor, meeting):
             refuse(client, body, t.gettext("Only {host}, the host, or a Meetline admin can change the outcome.",
                                            host=f"<@{meeting.host_id}>"))
             return

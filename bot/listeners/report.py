@@ -3,6 +3,9 @@
 Counting and drawing can take longer than Slack's 3-second ack, so the command is
 acknowledged first (with the period as read, or with the accepted forms when the
 period is unreadable) and the report follows in the user's DM with the app.
+
+What it counts is the policy's (handlers.policy.report_scope): the team for managers
+and admins, the reader's own meetings for members; message, chart and CSV alike.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from bot.i18n_context import cached_translator, translator_for
 from bot.profiles import ProfileService
 from bot.services import Services
 from bot.views.report_views import period_help_text, report_blocks, report_started_text, report_text
+from handlers.policy import Actor, ReportScope
 from handlers.reports import MeetingReport, Report, UnknownPeriod
 from storage.reports import SqlReportSource
 
@@ -58,15 +62,18 @@ def handle_report_command(ack: Ack, body: dict[str, Any], client: WebClient, ser
         ws = services.workspaces.get(team_id)
         t = translator_for(profile, ws)
         period = use_case.period(period_text, profile.timezone)
-        report = use_case(team_id, period, ws.outcomes, t)
+        report = use_case(team_id, period, ws.outcomes, t, reader=Actor.of(profile))
         client.chat_postMessage(channel=user_id, text=report_text(report, t=t), blocks=report_blocks(report, t=t))
         dm = client.conversations_open(users=user_id)["channel"]["id"]
         stem = _file_stem(report)
         described = period.describe(t)
-        title = t.gettext("Meetings {period}", period=period.name(t))
+        own = report.scope is ReportScope.OWN
+        title = (t.gettext("Your meetings {period}", period=period.name(t)) if own
+                 else t.gettext("Meetings {period}", period=period.name(t)))
         client.files_upload_v2(
             channel=dm,
-            initial_comment=t.gettext("Chart and CSV for {period}.", period=described),
+            initial_comment=(t.gettext("Chart and CSV of your meetings for {period}.", period=described) if own
+                             else t.gettext("Chart and CSV for {period}.", period=described)),
             file_uploads=[
                 {"file": report_chart_png(report, t), "filename": f"{stem}.png", "title": title,
                  "alt_txt": t.gettext("Bar charts of meetings by outcome and by host, {period}",

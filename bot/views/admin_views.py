@@ -57,7 +57,7 @@ def admin_settings_view(ws: WorkspaceSettings, *, t: Translator = EN) -> dict[st
     manage = t.gettext("Manage seats")
     blocks: list[dict[str, Any]] = [
         {"type": "section", "block_id": "intro", "text": mrkdwn(t.gettext(
-            "Settings for everyone in this workspace. Seats and admins are managed with *{button}*.",
+            "Settings for everyone in this workspace. Seats, admins and managers are managed with *{button}*.",
             button=manage))},
         {"type": "actions", "block_id": "seat_actions", "elements": [
             {"type": "button", "action_id": "admin_open_seats", "text": plain(manage, 75)}]},
@@ -111,6 +111,8 @@ def seat_view(*, t: Translator = EN) -> dict[str, Any]:
                 "options": [_opt(s, seat_label(s, t)) for s in SEATS]}},
             {"type": "input", "block_id": "roles", "label": plain(t.gettext("Roles")), "optional": True, "element": {
                 "type": "checkboxes", "action_id": "value",
-                "options": [_opt("admin", t.gettext("Meetline admin")), _opt("sandbox", t.gettext("Sandbox user"))]}},
+                "options": [_opt("admin", t.gettext("Meetline admin")),
+                            _opt("manager", t.gettext("Manager (sees the team's reports)")),
+                            _opt("sandbox", t.gettext("Sandbox user"))]}},
         ],
     }

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.views.text import EN, clip, escape_mrkdwn, mrkdwn, plain
 from handlers.i18n import Translator
+from handlers.policy import ReportScope
 from handlers.reports import PERIOD_FORMS, PERIOD_FORMS_PL, Count, Report
 
 TOP = 10
@@ -45,6 +46,14 @@ def _lines(rows: tuple[Count, ...], name: Callable[[Count], str], *, skip_zero: 
 
 def report_text(report: Report, *, t: Translator = EN) -> str:
     """The notification / fallback text: the numbers that matter, in one line."""
+    if report.scope is ReportScope.OWN:
+        return t.ngettext(
+            "Your meeting report, {period}: {n} meeting, completed {completion}, no-show {no_show}, "
+            "canceled {canceled}.",
+            "Your meeting report, {period}: {n} meetings, completed {completion}, no-show {no_show}, "
+            "canceled {canceled}.",
+            report.total, period=report.period.describe(t), completion=rate_text(report.completion_rate),
+            no_show=rate_text(report.no_show_rate), canceled=report.canceled)
     return t.ngettext(
         "Meeting report, {period}: {n} meeting, completed {completion}, no-show {no_show}, canceled {canceled}.",
         "Meeting report, {period}: {n} meetings, completed {completion}, no-show {no_show}, canceled {canceled}.",
@@ -62,8 +71,10 @@ def _section(block_id: str, heading: str, lines: str) -> dict[str, Any]:
 
 def report_blocks(report: Report, *, t: Translator = EN) -> list[dict[str, Any]]:
     period = report.period
+    own = report.scope is ReportScope.OWN
+    heading = t.gettext("Your meeting report") if own else t.gettext("Meeting report")
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "block_id": "report_head", "text": plain(t.gettext("Meeting report"), 150)},
+        {"type": "header", "block_id": "report_head", "text": plain(heading, 150)},
         {"type": "context", "block_id": "report_period",
          "elements": [mrkdwn(escape_mrkdwn(clip(period.describe(t), 2000)))]},
         {"type": "section", "block_id": "report_totals", "fields": [
@@ -79,6 +90,9 @@ def report_blocks(report: Report, *, t: Translator = EN) -> list[dict[str, Any]]
         {"type": "context", "block_id": "report_rates_note", "elements": [mrkdwn(
             t.gettext("Rates count the meetings that have ended and were not canceled."))]},
     ]
+    if own:
+        blocks.append({"type": "context", "block_id": "report_scope", "elements": [mrkdwn(t.gettext(
+            "Only the meetings you organized or host. Team reports are for Meetline managers and admins."))]})
     if not report.total:
         blocks.append({"type": "section", "block_id": "report_empty",
                        "text": mrkdwn(t.gettext("No meetings started in this period."))})

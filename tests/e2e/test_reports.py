@@ -121,6 +121,10 @@ def test_reports_in_slack_and_on_the_command_line_agree(stack: Stack) -> None:
         titles[title] = (user, outcome or "")
     assert len(stack.meetings_json()) == len(BOOKED)
 
+    # Team reports are for managers and admins (members get their own: tests/drills/test_role_drills.py).
+    for user, role in ((TEAMMATE, "--manager"), (HOST, "--admin")):
+        assert stack.cli("users", "set", user, "--team", TEAM, role).returncode == 0
+
     # Booked for the coming days: a range covering them counts the whole team's, no rates yet.
     today = datetime.now(WARSAW).date()
     summary, files = report_dm(stack, TEAMMATE, f"raport {today}..{today + timedelta(days=5)}")

@@ -37,3 +37,21 @@ def test_user_repository_round_trip(migrated_url: str) -> None:
         assert repo.get("T2", "U1") is None
     finally:
         engine.dispose()
+
+
+def test_manager_role_is_stored_and_only_the_first_installer_claims_admin(migrated_url: str) -> None:
+    engine = make_engine(migrated_url)
+    repo = SqlUserRepository(make_session_factory(engine))
+    try:
+        repo.save(UserProfile(team_id="T1", slack_user_id="U3", name="Mia", is_manager=True))
+        stored = repo.get("T1", "U3")
+        assert stored is not None and stored.is_manager and not stored.is_admin
+        assert repo.claim_first_admin("T1", "U1") is True  # no admin yet: the first installer
+        assert repo.claim_first_admin("T1", "U2") is False  # a re-install by someone else
+        assert repo.claim_first_admin("T1", "U1") is False
+        first, second = repo.get("T1", "U1"), repo.get("T1", "U2")
+        assert first is not None and first.is_admin and (second is None or not second.is_admin)
+        assert repo.claim_first_admin("T2", "U2") is True  # another workspace has its own first installer
+        assert not repo.get("T1", "U3").is_admin  # type: ignore[union-attr]
+    finally:
+        engine.dispose()

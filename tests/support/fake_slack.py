@@ -290,8 +290,11 @@ class FakeSlack:
         is_bot: bool = False,
         display_name: str = "",
         team_id: str | None = None,
+        is_admin: bool = False,
+        is_owner: bool = False,
     ) -> dict[str, Any]:
-        """Register a user for users.info / users.lookupByEmail. Returns the user object."""
+        """Register a user for users.info / users.lookupByEmail. Returns the user object.
+        `is_admin` / `is_owner` are the workspace's own Slack admin and owner flags."""
         name = name or user_id.lower()
         real_name = real_name if real_name is not None else name
         profile: dict[str, Any] = {
@@ -318,8 +321,8 @@ class FakeSlack:
             "tz_offset": _tz_offset(tz),
             "is_bot": is_bot,
             "is_app_user": False,
-            "is_admin": False,
-            "is_owner": False,
+            "is_admin": is_admin or is_owner,
+            "is_owner": is_owner,
             "updated": 1700000000,
             "profile": profile,
             "_locale": locale,
