@@ -121,8 +121,6 @@ def parse_allow_hosts(value: str | Iterable[str] | None) -> frozenset[tuple[str,
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    if ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
     if ip.sixtofour is not None:
         return ip.sixtofour
     if ip in NAT64:
@@ -137,6 +135,8 @@ def is_public_address(address: str) -> bool:
     except ValueError:
         return False
     if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # the socket really talks IPv4 to that address
+            return is_public_address(str(ip.ipv4_mapped))
         embedded = _embedded_ipv4(ip)
         if embedded is not None and not is_public_address(str(embedded)):
             return False
