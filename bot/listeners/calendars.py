@@ -38,6 +38,7 @@ from storage.calendar_connections import SqlCalendarDirectory
 
 log = logging.getLogger(__name__)
 
+
 def _origin_for_log(url: str) -> str:
     """Scheme, host and port only: paths often carry the user's email address."""
     parts = urlsplit(url)

@@ -205,6 +205,16 @@ def test_redirect_to_another_origin_is_not_followed(rng: Range) -> None:
     assert rng.target.hits == 0, f"the redirect was followed: {rng.target.requests}"
 
 
+def test_the_reason_goes_to_the_log_only(rng: Range) -> None:
+    before = len(rng.stack.serve.log())
+    assert_generic_refusal(rng, connect(rng, rng.redirector.url))
+    assert_generic_refusal(rng, connect(rng, f"https://127.0.0.1:{rng.internal.port}/"))
+    rng.stack.wait_until(lambda: "non-public address" in rng.stack.serve.log()[before:])
+    logged = rng.stack.serve.log()[before:]
+    assert "redirect from" in logged and "another origin" in logged
+    assert DAV_PASSWORD not in logged and SECRET not in logged
+
+
 def test_foreign_href_from_propfind_is_not_fetched(rng: Range) -> None:
     assert_generic_refusal(rng, connect(rng, rng.foreign.url))
     assert ("PROPFIND", "/principals/anna/") in rng.foreign.requests  # it got as far as the hrefs
