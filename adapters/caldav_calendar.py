@@ -12,7 +12,12 @@ Choices that matter, and why:
 - **Free/busy.** Only the connected user's own calendars can be read, so only their
   email gets an answer; anybody else is `None` (unknown), never free.
 - **Transport.** The caldav library talks through its own HTTP stack (niquests), so tests
-  run against a real Radicale rather than mocks.
+  run against a real Radicale rather than mocks. The URL is one a user typed, so the
+  library's session is replaced by `adapters.outbound.GuardedSession`: every request
+  (the probe, and the worker's later PUT/DELETE) is checked against the operator's
+  `OutboundPolicy` on the address actually connected to, stays on the typed origin
+  (redirects and server-supplied hrefs included), and has short timeouts and a size cap.
+  RFC 6764 discovery is off: it would look up other hosts behind the guard's back.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from caldav.davclient import DAVClient
 from caldav.lib import error as dav_error
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from adapters.outbound import OutboundPolicy, OutboundRefused
 from handlers.calendars import (
     BusyInterval,
     CalendarAuthError,
@@ -129,9 +135,11 @@ class CalDavCalendar:
         calendar_name: str | None = None,
         *,
         email: str | None = None,
-        timeout: int = 30,
+        timeout: float = 30,
+        policy: OutboundPolicy | None = None,
     ) -> None:
         self._url = url
+        self._policy = policy or OutboundPolicy()
         self._username = username
         self._password = password
         self._calendar_name = calendar_name
@@ -223,12 +231,17 @@ class CalDavCalendar:
     # ------------------------------------------------------------------ details
     def _dav(self) -> Any:
         if self._client is None:
-            self._client = DAVClient(
+            session = self._policy.session(self._url, timeout=self._timeout)
+            client = DAVClient(
                 url=self._url,
                 username=self._username,
                 password=self._password,
-                timeout=self._timeout,
+                timeout=max(1, int(self._timeout)),  # the guarded session applies the real limits
+                enable_rfc6764=False,
             )
+            client.session.close()
+            client.session = session
+            self._client = client
         return self._client
 
     def _calendars(self) -> list[Any]:
@@ -289,6 +302,9 @@ class CalDavCalendar:
             return call()
         except CalendarError:
             raise
+        except OutboundRefused as exc:
+            # A refused address stays refused: retrying in the worker would not help.
+            raise CalendarError(f"CalDAV request refused by the outbound policy: {exc}", transient=False) from exc
         except dav_error.AuthorizationError as exc:
             self._principal = self._target = None
             raise CalendarAuthError(f"CalDAV server refused the credentials: {exc.reason}") from exc
@@ -305,4 +321,11 @@ class CalDavCalendar:
             self._client = self._principal = self._target = None
             raise CalendarError(
                 f"CalDAV server unreachable: {type(exc).__name__}: {exc}", transient=True
+            ) from exc
+        except Exception as exc:
+            # The library turns answers it cannot read (HTML, JSON, broken XML from a
+            # server that is not CalDAV) into assorted exceptions; they are the server's
+            # problem, never a crash of the form or the worker.
+            raise CalendarError(
+                f"CalDAV server gave an answer Meetline cannot read: {type(exc).__name__}", transient=False
             ) from exc

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlencode
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapters.outbound import OutboundPolicy
 from bot.i18n_context import browser_translator
 from bot.settings import Settings
 from bot.views.calendar_views import CalendarHome, calendar_section
@@ -70,6 +71,7 @@ def calendar_config(settings: Settings) -> CalendarConfig:
         zoom_client_id=settings.ZOOM_CLIENT_ID,
         zoom_client_secret=settings.ZOOM_CLIENT_SECRET,
         zoom_api_url=settings.ZOOM_API_URL,
+        outbound=OutboundPolicy(allow_hosts=settings.caldav_allow_hosts),
     )
 
 

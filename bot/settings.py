@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     ZOOM_CLIENT_ID: str | None = None
     ZOOM_CLIENT_SECRET: str | None = None
     ZOOM_API_URL: str | None = None
+    CALDAV_ALLOW_HOSTS: str = ""
 
     @field_validator("SLACK_BOT_TOKEN")
     @classmethod
@@ -95,6 +96,17 @@ class Settings(BaseSettings):
     def _smtp(cls, v: str | None) -> str | None:
         return _check_url("SMTP_URL", v, ("smtp", "smtps"))
 
+    @field_validator("CALDAV_ALLOW_HOSTS")
+    @classmethod
+    def _caldav_allow_hosts(cls, v: str) -> str:
+        from adapters.outbound import parse_allow_hosts
+
+        try:
+            parse_allow_hosts(v)
+        except ValueError as exc:
+            raise ValueError(f"CALDAV_ALLOW_HOSTS: {exc}") from None
+        return v
+
     @field_validator("DATABASE_URL")
     @classmethod
     def _database(cls, v: str) -> str:
@@ -108,6 +120,14 @@ class Settings(BaseSettings):
         if url.get_backend_name() not in ("sqlite", "postgresql", "postgres"):
             raise ValueError("DATABASE_URL must be a sqlite:// or postgresql:// URL")
         return v
+
+    @property
+    def caldav_allow_hosts(self) -> frozenset[tuple[str, int]]:
+        """Servers user-typed CalDAV URLs may reach although they resolve to private
+        addresses (plain http included): on-premise servers, the tests' Radicale."""
+        from adapters.outbound import parse_allow_hosts
+
+        return parse_allow_hosts(self.CALDAV_ALLOW_HOSTS)
 
     @property
     def admin_ids(self) -> set[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapters.calendar_changes import CalDavCalendarSync, GoogleCalendarSync, GraphCalendarSync
 from adapters.graph_calendar import GRAPH_URL, MsalTokenProvider
 from adapters.http_retry import RetryPolicy, Sleep
+from adapters.outbound import OutboundPolicy
 from adapters.zoom import ZOOM_API_URL, ZOOM_OAUTH_URL, ZoomConferencing
 from handlers.calendar_booking import CalendarAccount
 from handlers.calendars import CalendarAuthError, CalendarError, CalendarPort
@@ -63,6 +64,9 @@ class CalendarConfig:
     sleep: Sleep = time.sleep
     timeout: float = 30.0
     interactive_timeout: float = 3.0
+    # What user-typed CalDAV URLs may reach (CALDAV_ALLOW_HOSTS); the probe and the worker
+    # both build their adapter with it.
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
 
     @property
     def google_token_uri(self) -> str:
@@ -211,7 +215,8 @@ class SqlCalendarDirectory:
         if account.provider == "caldav":
             data = json.loads(secret)
             return CalDavCalendarSync(str(data["url"]), str(data["username"]), str(data["password"]),
-                                      data.get("calendar") or None, email=account.email, timeout=int(timeout))
+                                      data.get("calendar") or None, email=account.email, timeout=timeout,
+                                      policy=cfg.outbound)
         raise CalendarError(f"unknown calendar provider {account.provider!r}", transient=False)
 
     # ------------------------------------------------------------------ connecting
@@ -248,7 +253,7 @@ class SqlCalendarDirectory:
                      email: str | None = None) -> CalDavCalendarSync:
         """An adapter for credentials not saved yet, to check them first."""
         return CalDavCalendarSync(url, username, password, calendar, email=email,
-                                  timeout=int(self.config.interactive_timeout))
+                                  timeout=self.config.interactive_timeout, policy=self.config.outbound)
 
     # ------------------------------------------------------------------ OAuth flows
 

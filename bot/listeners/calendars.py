@@ -39,6 +39,15 @@ from storage.calendar_connections import SqlCalendarDirectory
 log = logging.getLogger(__name__)
 
 
+def _origin_for_log(url: str) -> str:
+    """Scheme, host and port only: paths often carry the user's email address."""
+    parts = urlsplit(url)
+    try:
+        return f"{parts.scheme}://{parts.hostname}:{parts.port or ''}"
+    except ValueError:
+        return "(malformed URL)"
+
+
 def calendar_store(services: Services) -> SqlCalendarDirectory | None:
     return services.calendars if isinstance(services.calendars, SqlCalendarDirectory) else None
 
@@ -130,11 +139,16 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
                                              "a new app password.")})
             return
         except CalendarError as exc:
-            field = F_CALDAV_CALENDAR if fields["calendar"] and "no calendar named" in str(exc) else F_CALDAV_URL
-            message = (t.gettext("There is no calendar called “{name}” in this account.", name=fields["calendar"])
-                       if field == F_CALDAV_CALENDAR
-                       else t.gettext("No CalDAV calendar answered at this address ({error}).", error=str(exc)))
-            ack(response_action="errors", errors={field: message[:2000]})
+            if fields["calendar"] and "no calendar named" in str(exc):
+                ack(response_action="errors", errors={F_CALDAV_CALENDAR: t.gettext(
+                    "There is no calendar called “{name}” in this account.", name=fields["calendar"])})
+                return
+            # One sentence for every other failure (refused address, closed port, timeout,
+            # not a CalDAV answer): the form must not tell an internal network's story.
+            log.warning("CalDAV connect check failed for %s/%s at %s: %s", team_id, user_id,
+                        _origin_for_log(fields["url"]), exc)
+            ack(response_action="errors",
+                errors={F_CALDAV_URL: t.gettext("Could not reach a CalDAV server at that address.")})
             return
         finally:
             probe.close()

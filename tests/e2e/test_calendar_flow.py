@@ -93,6 +93,7 @@ def module_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CalendarS
             "GOOGLE_CLIENT_ID": google.client_id, "GOOGLE_CLIENT_SECRET": google.client_secret,
             "GOOGLE_API_URL": google.url, "ZOOM_ACCOUNT_ID": zoom.account_id, "ZOOM_CLIENT_ID": zoom.client_id,
             "ZOOM_CLIENT_SECRET": zoom.client_secret, "ZOOM_API_URL": zoom.api_url,
+            "CALDAV_ALLOW_HOSTS": dav.allow_host,  # Radicale is plain http on loopback
         }
         env = clean_env({**values, "OAUTHLIB_INSECURE_TRANSPORT": "1"})  # the fake token endpoint is http
         upgrade(database_url)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -327,6 +327,7 @@ def test_update_and_cancel_follow_an_edit(world: World) -> None:
 def test_caldav_host_gets_the_event_and_attendees_get_our_invitation(world: World, tmp_path: Path) -> None:
     with RadicaleServer(tmp_path / "dav", users={HOST_EMAIL: "s3cret"}) as dav:
         dav.make_calendar(HOST_EMAIL, "s3cret", "Work")
+        world.store.config = replace(world.store.config, outbound=dav.policy)  # CALDAV_ALLOW_HOSTS
         world.store.save_caldav(TEAM, HOST, url=dav.url, username=HOST_EMAIL, password="s3cret", calendar=None,
                                 email=HOST_EMAIL)
         meeting = world.book()

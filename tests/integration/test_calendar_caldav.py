@@ -55,7 +55,7 @@ def dav(tmp_path: Path) -> Iterator[RadicaleServer]:
 
 @pytest.fixture
 def cal(dav: RadicaleServer) -> CalDavCalendar:
-    return CalDavCalendar(dav.url, USER, PASSWORD)
+    return CalDavCalendar(dav.url, USER, PASSWORD, policy=dav.policy)
 
 
 def stored_events(dav: RadicaleServer, name: str = "Work") -> list[Any]:
@@ -128,7 +128,7 @@ def test_awkward_uids_stay_idempotent(cal: CalDavCalendar, dav: RadicaleServer) 
 
 def test_named_calendar_is_used(dav: RadicaleServer) -> None:
     dav.make_calendar(USER, PASSWORD, "Meetings")
-    cal = CalDavCalendar(dav.url, USER, PASSWORD, calendar_name="Meetings")
+    cal = CalDavCalendar(dav.url, USER, PASSWORD, calendar_name="Meetings", policy=dav.policy)
     assert sorted(cal.calendar_names()) == ["Meetings", "Work"]
     cal.create_event(meeting())
     assert stored_events(dav, "Work") == []
@@ -174,24 +174,24 @@ def test_free_busy_clips_to_the_window(cal: CalDavCalendar) -> None:
 
 
 def test_check_connection(dav: RadicaleServer) -> None:
-    CalDavCalendar(dav.url, USER, PASSWORD).check_connection()
+    CalDavCalendar(dav.url, USER, PASSWORD, policy=dav.policy).check_connection()
     with pytest.raises(CalendarAuthError):
-        CalDavCalendar(dav.url, USER, "wrong").check_connection()
+        CalDavCalendar(dav.url, USER, "wrong", policy=dav.policy).check_connection()
     with pytest.raises(CalendarError) as caught:
-        CalDavCalendar(dav.url, USER, PASSWORD, calendar_name="Nope").check_connection()
+        CalDavCalendar(dav.url, USER, PASSWORD, calendar_name="Nope", policy=dav.policy).check_connection()
     assert caught.value.transient is False
     assert not isinstance(caught.value, CalendarAuthError)
 
 
 def test_wrong_password_on_a_write_is_an_auth_error(dav: RadicaleServer) -> None:
     with pytest.raises(CalendarAuthError):
-        CalDavCalendar(dav.url, USER, "wrong").create_event(meeting())
+        CalDavCalendar(dav.url, USER, "wrong", policy=dav.policy).create_event(meeting())
 
 
 def test_server_down_is_transient(tmp_path: Path) -> None:
     with RadicaleServer(tmp_path, users={USER: PASSWORD}) as server:
-        url = server.url
-    cal = CalDavCalendar(url, USER, PASSWORD, timeout=2)
+        url, policy = server.url, server.policy
+    cal = CalDavCalendar(url, USER, PASSWORD, timeout=2, policy=policy)
     with pytest.raises(CalendarError) as caught:
         cal.check_connection()
     assert caught.value.transient is True
@@ -203,7 +203,7 @@ def test_server_down_is_transient(tmp_path: Path) -> None:
 def test_open_server_without_auth(tmp_path: Path) -> None:
     with RadicaleServer(tmp_path) as server:
         server.make_calendar("anyone@example.com", "", "Cal")
-        cal = CalDavCalendar(server.url, "anyone@example.com", "")
+        cal = CalDavCalendar(server.url, "anyone@example.com", "", policy=server.policy)
         cal.check_connection()
         result = cal.create_event(meeting(organizer_email="anyone@example.com"))
         assert "anyone@example.com" in result.event_id

@@ -8,7 +8,11 @@ is a 1 s penalty, which would only slow the tests down)::
 
     with RadicaleServer(tmp_path, users={"host@example.com": "s3cret"}) as dav:
         dav.make_calendar("host@example.com", "s3cret", "Work")
-        cal = CalDavCalendar(dav.url, "host@example.com", "s3cret")
+        cal = CalDavCalendar(dav.url, "host@example.com", "s3cret", policy=dav.policy)
+
+It listens on loopback over plain http, which Meetline's outbound guard refuses unless
+the operator allows it: `allow_host` is the `CALDAV_ALLOW_HOSTS` entry for this server
+and `policy` the matching `OutboundPolicy`.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import radicale
 import radicale.config
 from caldav.davclient import DAVClient
+
+from adapters.outbound import OutboundPolicy
 
 __all__ = ["RadicaleServer", "radicale_server"]
 
@@ -71,6 +77,14 @@ class RadicaleServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_port}/"
+
+    @property
+    def allow_host(self) -> str:
+        return f"127.0.0.1:{self._server.server_port}"
+
+    @property
+    def policy(self) -> OutboundPolicy:
+        return OutboundPolicy.from_setting(self.allow_host)
 
     def start(self) -> None:
         self._thread = threading.Thread(

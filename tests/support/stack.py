@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -77,7 +77,9 @@ class Stack:
 
 
 @contextmanager
-def running_stack(database_url: str, workdir: Path) -> Iterator[Stack]:
+def running_stack(database_url: str, workdir: Path, extra: Mapping[str, str] | None = None) -> Iterator[Stack]:
+    """`extra`: more settings for both the served app and the in-process services."""
+    extra = dict(extra or {})
     with FakeSlack() as slack, SmtpSink() as smtp:
         slack.add_user(HOST, name="anna", real_name="Anna Host", email="anna@meetline.example", tz="Europe/Warsaw")
         slack.add_user(TEAMMATE, name="bob", real_name="Bob Mate", email="bob@meetline.example", tz="Europe/London")
@@ -89,6 +91,7 @@ def running_stack(database_url: str, workdir: Path) -> Iterator[Stack]:
             "DATABASE_URL": database_url,
             "SMTP_URL": smtp.url,
             "MAIL_FROM": "Meetline <meetline@meetline.example>",
+            **extra,
         })
         upgrade(database_url)
         csv_path = workdir / "records.csv"
@@ -99,6 +102,7 @@ def running_stack(database_url: str, workdir: Path) -> Iterator[Stack]:
         settings = Settings(
             SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=slack.url,
             DATABASE_URL=database_url, SMTP_URL=smtp.url, MAIL_FROM="meetline@meetline.example",
+            **extra,  # type: ignore[arg-type]
         )
         services = build_services(settings, clock=clock)
         with ServeProcess(env, workdir, ["--no-worker"]) as serve:
