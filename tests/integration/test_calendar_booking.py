@@ -56,12 +56,13 @@ from tests.support.calendar_fakes import FakeGoogleAccount, FakeGraphDelta, rfc3
 from tests.support.clock import MutableClock
 from tests.support.fake_zoom import FakeZoom
 from tests.support.radicale_server import RadicaleServer
+from tests.support.server import SECRET_KEY
 
 TEAM = "T0001"
 HOST = "U1"
 BOB = "U2"
 HOST_EMAIL = "anna@meetline.example"
-SECRET = "test-secret-key-0123456789abcdef"
+SECRET = SECRET_KEY
 RECORDS = """type,id,name,email,phone,timezone,associations
 contact,jane,Jane Doe,jane@acme.example,,America/New_York,
 contact,john,John Nomail,,+48 600 100 200,Europe/Warsaw,
