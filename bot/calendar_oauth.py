@@ -210,17 +210,13 @@ class CalendarOAuth:
         t = browser_translator(str(environ.get("HTTP_ACCEPT_LANGUAGE", "")))
         parts = [p for p in str(environ.get("PATH_INFO", "")).split("/") if p]
         method = environ.get("REQUEST_METHOD", "GET")
-        # Opening a link uses it up, so only a real GET starts (not a HEAD from a link checker).
+        # Opening a link uses it up, so only a real GET starts (not a HEAD from a link checker);
+        # both providers answer with a top-level GET, the only request a SameSite=Lax cookie
+        # comes back with (no form_post).
         if len(parts) != 3 or parts[1] not in OAUTH_PROVIDERS or parts[2] not in ("start", "callback") \
-                or method not in ("GET", "POST") or (method == "POST" and parts[2] != "callback"):
+                or method != "GET":
             return self._page(start_response, 404, t.gettext("Not found"), t.gettext("There is nothing here."), t)
         raw = str(environ.get("QUERY_STRING", ""))
-        if method == "POST":  # Microsoft answers with response_mode=form_post
-            try:
-                length = min(int(environ.get("CONTENT_LENGTH") or 0), 65536)
-            except ValueError:
-                length = 0
-            raw = environ["wsgi.input"].read(length).decode("utf-8", "replace") if length else ""
         query = {k: v[-1] for k, v in parse_qs(raw).items()}
         provider, step = parts[1], parts[2]
         if not self._settings.SECRET_KEY or not self._settings.PUBLIC_URL:
