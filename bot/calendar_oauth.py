@@ -222,11 +222,10 @@ class CalendarOAuth:
         if not self._settings.SECRET_KEY or not self._settings.PUBLIC_URL:
             return self._page(start_response, 503, t.gettext("Not set up"),
                               t.gettext("Calendar sign-in needs PUBLIC_URL and SECRET_KEY on this Meetline server."), t)
-        cookie = _cookie_from(environ)
         try:
             if step == "start":
-                return self._start(provider, query, cookie, start_response, t)
-            return self._callback(provider, query, cookie, start_response, t)
+                return self._start(provider, query, start_response, t)
+            return self._callback(provider, query, _cookie_from(environ), start_response, t)
         except Exception:  # a provider answering nonsense must give the user a page, not a traceback
             log.exception("calendar OAuth %s/%s failed", provider, step)
             return self._page(start_response, 502, t.gettext("Something went wrong"), t.gettext(
@@ -247,7 +246,7 @@ class CalendarOAuth:
             log.warning("no language for %s", user_id, exc_info=True)
             return fallback
 
-    def _start(self, provider: str, query: dict[str, str], cookie: str | None, start_response: StartResponse,
+    def _start(self, provider: str, query: dict[str, str], start_response: StartResponse,
                t: Translator) -> Iterable[bytes]:
         claims = self._open_link(query.get("s", ""), provider)
         if claims is None:
@@ -262,9 +261,9 @@ class CalendarOAuth:
                 "for a new one."), t)
         t = self._user_translator(team_id, user_id, t)
         expires = now + FLOW_LIFETIME
-        # One value per browser: a second sign-in started in the same browser keeps it, so
-        # both can finish; another browser never has it.
-        cookie = cookie or secrets.token_urlsafe(32)
+        # Always a fresh value, never one the browser brings along: a cookie planted by
+        # someone else (a sibling subdomain can set one) must not be what the flow trusts.
+        cookie = secrets.token_urlsafe(32)
         bound = browser_hash(cookie)
         if provider == "google":
             flow = self._google_flow()

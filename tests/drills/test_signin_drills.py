@@ -250,6 +250,18 @@ def test_a_sign_in_finished_in_another_browser_connects_nothing(signin: SigninSt
     assert signin.connections() == []
 
 
+def test_a_cookie_planted_in_the_victims_browser_is_not_trusted(signin: SigninStack) -> None:
+    attacker = signin.browser()
+    assert attacker.get(signin.home_link(T1, ANNA)).status == 302  # a cookie value the attacker knows
+    victim = Browser(signin.serve.url, cookies=dict(attacker.cookies))  # planted from a sibling subdomain
+    started = victim.get(signin.home_link(T2, BEA))
+    assert started.status == 302 and victim.cookies != attacker.cookies  # the start sets a fresh value
+    code, state = signin.google.issue_code(started.headers["location"])
+    refused = attacker.get(f"{PUBLIC_URL}/oauth/google/callback?state={state}&code={code}")
+    assert refused.status == 400
+    assert signin.connections() == []
+
+
 def test_an_expired_sign_in_link_is_refused(signin: SigninStack) -> None:
     eleven_minutes_ago = datetime.now(UTC) - timedelta(minutes=11)
     old = start_link(signin.services.settings, "google", T1, ANNA, eleven_minutes_ago)
