@@ -2,22 +2,37 @@
 redirects and callbacks under /oauth/, and the wiring of the calendar directory.
 
 Flow: the App Home shows a URL button to `PUBLIC_URL/oauth/<provider>/start?s=…`, where
-`s` is a short-lived token sealed with SECRET_KEY naming the Slack team and user. The
-start endpoint creates the one-time OAuth `state` and keeps the PKCE verifier (Google) or
-msal's flow dict (Microsoft) in `calendar_oauth_flows`, then redirects to the provider.
-The callback takes that row (once), exchanges the code, stores the tokens encrypted and
-DMs the user. Nothing secret ever travels through Slack or the browser beyond the code.
+`s` is sealed with SECRET_KEY (its own HKDF label) and names the Slack team and user, a
+random nonce and an expiry ten minutes ahead; every Home render mints a fresh one. The
+start endpoint accepts a link once (the nonce is recorded), sets an HttpOnly SameSite=Lax
+cookie with a random value in the browser, creates the one-time OAuth `state` and keeps
+the PKCE verifier (Google) or msal's flow dict (Microsoft) plus the cookie's hash in
+`calendar_oauth_flows`, then redirects to the provider. The callback takes that row
+(once), refuses a browser without the matching cookie before redeeming the code, and
+exchanges the code.
+
+A link is a bearer token for whoever opens it, so the account that signed in is saved
+only when its address is the Slack user's email (case-insensitive). Otherwise the tokens
+are parked, encrypted, and the Slack user (not whoever holds the browser) is asked in a
+DM "Connect anna@example.com?"; only their click saves it. Nothing secret ever travels
+through Slack or the browser beyond the code.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import html
 import json
 import logging
 import os
+import re
+import secrets
+import warnings
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
@@ -29,8 +44,8 @@ from bot.settings import Settings
 from bot.views.calendar_views import CalendarHome, calendar_section
 from handlers.i18n import Translator, translator
 from handlers.ports import Clock
-from storage.calendar_connections import CalendarConfig, SqlCalendarDirectory
-from storage.crypto import SecretBox, SecretBoxError
+from storage.calendar_connections import CalendarConfig, PendingConnection, SqlCalendarDirectory
+from storage.crypto import SIGNIN_LINKS, SecretBox, SecretBoxError
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -40,6 +55,8 @@ log = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]
 OnConnected = Callable[[str, str, str, str | None], None]  # team, user, provider, email
 LanguageOf = Callable[[str, str], str]  # team, user -> language (bot.i18n_context.language_lookup)
+EmailOf = Callable[[str, str], str | None]  # team, user -> the Slack user's email, None when unknown
+OnPending = Callable[[PendingConnection], None]  # ask the Slack user to confirm
 
 GOOGLE_SCOPES = [
     "openid",
@@ -50,9 +67,14 @@ GOOGLE_SCOPES = [
 GOOGLE_REQUIRED_SCOPE = "https://www.googleapis.com/auth/calendar.events"
 MS_SCOPES = ["Calendars.ReadWrite", "User.Read"]  # openid/profile/offline_access are added by msal
 MS_AUTHORITY_HOST = "https://login.microsoftonline.com"
-LINK_LIFETIME = timedelta(hours=1)
+LINK_LIFETIME = timedelta(minutes=10)
 FLOW_LIFETIME = timedelta(minutes=15)
+PENDING_LIFETIME = timedelta(minutes=30)
+COOKIE = "meetline_signin"
+_COOKIE_VALUE = re.compile(r"^[A-Za-z0-9_-]{43,128}$")
 OAUTH_PROVIDERS = ("google", "microsoft")
+# msal nudges towards form_post; the browser-binding cookie needs the GET answer (see _start).
+warnings.filterwarnings("ignore", message="response_mode='form_post' is recommended", category=UserWarning)
 
 
 # --------------------------------------------------------------------------- wiring
@@ -81,16 +103,18 @@ def build_calendar_directory(settings: Settings, sessions: sessionmaker[Session]
 
 
 def start_link(settings: Settings, provider: str, team_id: str, user_id: str, now: datetime) -> str | None:
-    """A one-hour link that starts the provider's sign-in for this Slack user, or None when
-    the provider is not set up on this server (or PUBLIC_URL / SECRET_KEY is missing)."""
+    """A single-use, ten-minute link that starts the provider's sign-in for this Slack user,
+    or None when the provider is not set up on this server (or PUBLIC_URL / SECRET_KEY is
+    missing)."""
     if not settings.PUBLIC_URL or not settings.SECRET_KEY:
         return None
     if provider == "google" and not (settings.GOOGLE_CLIENT_ID and settings.GOOGLE_CLIENT_SECRET):
         return None
     if provider == "microsoft" and not (settings.MS_CLIENT_ID and settings.MS_CLIENT_SECRET):
         return None
-    sealed = SecretBox(settings.SECRET_KEY).encrypt(json.dumps(
-        {"t": team_id, "u": user_id, "p": provider, "x": int((now + LINK_LIFETIME).timestamp())}))
+    sealed = SecretBox(settings.SECRET_KEY, SIGNIN_LINKS).encrypt(json.dumps(
+        {"t": team_id, "u": user_id, "p": provider, "n": secrets.token_urlsafe(18),
+         "x": int((now + LINK_LIFETIME).timestamp())}))
     return f"{settings.PUBLIC_URL.rstrip('/')}/oauth/{provider}/start?{urlencode({'s': sealed})}"
 
 
@@ -123,18 +147,37 @@ def home_section(settings: Settings, store: SqlCalendarDirectory, clock: Clock) 
     return section
 
 
-def _email_from_id_token(id_token: str | None) -> str | None:
-    """The address in an ID token received straight from the token endpoint over TLS,
+def _claims_of_id_token(id_token: str | None) -> dict[str, Any]:
+    """The claims of an ID token received straight from the token endpoint over TLS,
     which OpenID Connect allows to trust without checking the signature (Core 3.1.3.7)."""
     if not id_token or id_token.count(".") < 2:
-        return None
+        return {}
     payload = id_token.split(".")[1]
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (ValueError, TypeError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def same_address(account: str | None, slack: str | None) -> bool:
+    """Whether the calendar account is the Slack user's own address (case-insensitive)."""
+    return bool(account and slack and account.strip().casefold() == slack.strip().casefold())
+
+
+def browser_hash(value: str) -> str:
+    """What the flow row keeps of the browser cookie: the value is 256 random bits, so a
+    plain hash cannot be turned back into a working cookie from a database dump."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _cookie_from(environ: dict[str, Any]) -> str | None:
+    try:
+        jar = SimpleCookie(str(environ.get("HTTP_COOKIE", "")))
+    except CookieError:
         return None
-    email = claims.get("email") if isinstance(claims, dict) else None
-    return str(email) if email else None
+    morsel = jar.get(COOKIE)
+    return morsel.value if morsel is not None and _COOKIE_VALUE.match(morsel.value) else None
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -152,8 +195,12 @@ class CalendarOAuth:
         on_connected: OnConnected | None = None,
         msal_http_client: Any = None,
         language_of: LanguageOf | None = None,
+        email_of: EmailOf | None = None,
+        on_pending: OnPending | None = None,
     ) -> None:
         self._settings = settings
+        self._email_of = email_of
+        self._on_pending = on_pending
         self._language_of = language_of
         self._store = store
         self._clock = clock
@@ -165,16 +212,13 @@ class CalendarOAuth:
         t = browser_translator(str(environ.get("HTTP_ACCEPT_LANGUAGE", "")))
         parts = [p for p in str(environ.get("PATH_INFO", "")).split("/") if p]
         method = environ.get("REQUEST_METHOD", "GET")
+        # Opening a link uses it up, so only a real GET starts (not a HEAD from a link checker);
+        # both providers answer with a top-level GET, the only request a SameSite=Lax cookie
+        # comes back with (no form_post).
         if len(parts) != 3 or parts[1] not in OAUTH_PROVIDERS or parts[2] not in ("start", "callback") \
-                or method not in ("GET", "HEAD", "POST") or (method == "POST" and parts[2] != "callback"):
+                or method != "GET":
             return self._page(start_response, 404, t.gettext("Not found"), t.gettext("There is nothing here."), t)
         raw = str(environ.get("QUERY_STRING", ""))
-        if method == "POST":  # Microsoft answers with response_mode=form_post
-            try:
-                length = min(int(environ.get("CONTENT_LENGTH") or 0), 65536)
-            except ValueError:
-                length = 0
-            raw = environ["wsgi.input"].read(length).decode("utf-8", "replace") if length else ""
         query = {k: v[-1] for k, v in parse_qs(raw).items()}
         provider, step = parts[1], parts[2]
         if not self._settings.SECRET_KEY or not self._settings.PUBLIC_URL:
@@ -183,7 +227,7 @@ class CalendarOAuth:
         try:
             if step == "start":
                 return self._start(provider, query, start_response, t)
-            return self._callback(provider, query, start_response, t)
+            return self._callback(provider, query, _cookie_from(environ), start_response, t)
         except Exception:  # a provider answering nonsense must give the user a page, not a traceback
             log.exception("calendar OAuth %s/%s failed", provider, step)
             return self._page(start_response, 502, t.gettext("Something went wrong"), t.gettext(
@@ -211,30 +255,57 @@ class CalendarOAuth:
             return self._page(start_response, 400, t.gettext("Link expired"), t.gettext(
                 "This link has expired. Open Meetline's Home tab in Slack and click Connect again."), t)
         team_id, user_id = str(claims["t"]), str(claims["u"])
+        now = self._clock.now()
+        link_expires = datetime.fromtimestamp(int(claims["x"]), tz=now.tzinfo)
+        if not self._store.use_link(str(claims.get("n") or ""), link_expires, now):
+            return self._page(start_response, 400, t.gettext("Link already used"), t.gettext(
+                "This sign-in link was already opened. Open Meetline's Home tab in Slack and click Connect again "
+                "for a new one."), t)
         t = self._user_translator(team_id, user_id, t)
-        expires = self._clock.now() + FLOW_LIFETIME
+        expires = now + FLOW_LIFETIME
+        # Always a fresh value, never one the browser brings along: a cookie planted by
+        # someone else (a sibling subdomain can set one) must not be what the flow trusts.
+        cookie = secrets.token_urlsafe(32)
+        bound = browser_hash(cookie)
         if provider == "google":
             flow = self._google_flow()
             url, state = flow.authorization_url(access_type="offline", prompt="consent")
-            self._store.start_flow(state, team_id, user_id, "google", {"code_verifier": flow.code_verifier}, expires)
+            self._store.start_flow(state, team_id, user_id, "google", {"code_verifier": flow.code_verifier}, expires,
+                                   browser_hash=bound)
         else:
-            # form_post keeps the code out of browser history and server logs (msal's advice).
+            # The answer must be a top-level GET (response_mode=query): a SameSite=Lax cookie
+            # is not sent with the cross-site POST of form_post, and the cookie is the check.
             ms_flow = self._msal_app(None).initiate_auth_code_flow(
-                MS_SCOPES, redirect_uri=self._redirect_uri("microsoft"), response_mode="form_post")
+                MS_SCOPES, redirect_uri=self._redirect_uri("microsoft"), response_mode="query")
             if "error" in ms_flow:
                 return self._page(start_response, 502, t.gettext("Microsoft sign-in unavailable"),
                                   str(ms_flow.get("error_description") or ms_flow["error"]), t)
             url = str(ms_flow["auth_uri"])
-            self._store.start_flow(str(ms_flow["state"]), team_id, user_id, "microsoft", ms_flow, expires)
-        start_response("302 Found", [("Location", url), ("Cache-Control", "no-store"), ("Content-Length", "0")])
+            self._store.start_flow(str(ms_flow["state"]), team_id, user_id, "microsoft", ms_flow, expires,
+                                   browser_hash=bound)
+        start_response("302 Found", [("Location", url), ("Cache-Control", "no-store"), ("Content-Length", "0"),
+                                     ("Set-Cookie", self._cookie_header(provider, cookie))])
         return [b""]
 
-    def _callback(self, provider: str, query: dict[str, str], start_response: StartResponse,
+    def _cookie_header(self, provider: str, value: str) -> str:
+        secure = "; Secure" if str(self._settings.PUBLIC_URL or "").startswith("https:") else ""
+        max_age = int(FLOW_LIFETIME.total_seconds())
+        return f"{COOKIE}={value}; Path=/oauth/{provider}/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+
+    def _callback(self, provider: str, query: dict[str, str], cookie: str | None, start_response: StartResponse,
                   t: Translator) -> Iterable[bytes]:
         pending = self._store.take_flow(query.get("state", ""), provider, self._clock.now())
         if pending is None:
             return self._page(start_response, 400, t.gettext("Link expired"), t.gettext(
                 "This sign-in has expired or was already used. Start again from Meetline's Home tab."), t)
+        if cookie is None or pending.browser_hash is None \
+                or not hmac.compare_digest(browser_hash(cookie), pending.browser_hash):
+            # Checked before the code is redeemed: the account is never even read.
+            log.info("calendar sign-in for %s/%s finished in another browser; refused", pending.team_id,
+                     pending.user_id)
+            return self._page(start_response, 400, t.gettext("Another browser"), t.gettext(
+                "This sign-in was started in another browser. Nothing was connected. Start again from Meetline's "
+                "Home tab, and finish in the same browser."), t)
         t = self._user_translator(pending.team_id, pending.user_id, t)
         if query.get("error"):
             return self._page(start_response, 400, t.gettext("Not connected"), t.gettext(
@@ -263,7 +334,11 @@ class CalendarOAuth:
             return self._page(start_response, 400, t.gettext("Calendar access missing"), t.gettext(
                 "Meetline needs access to your calendar's events. Start again and allow it."), t)
         credentials = flow.credentials
-        email = _email_from_id_token(getattr(credentials, "id_token", None) or token.get("id_token"))
+        claims = _claims_of_id_token(getattr(credentials, "id_token", None) or token.get("id_token"))
+        email = str(claims["email"]) if claims.get("email") else None
+        verified = claims.get("email_verified") in (True, "true")
+        if not self._owner_matches(team_id, user_id, email if verified else None):
+            return self._ask_owner(team_id, user_id, "google", credentials.to_json(), email, start_response, t)
         self._store.save_google(team_id, user_id, credentials.to_json(), email)
         self._connected(team_id, user_id, "google", email)
         return self._page(start_response, 200, t.gettext("Google Calendar connected"), t.gettext(
@@ -282,25 +357,62 @@ class CalendarOAuth:
                 "Microsoft did not accept the sign-in. Start again from Meetline's Home tab."), t)
         claims = result.get("id_token_claims") or {}
         email = claims.get("preferred_username") or claims.get("email")
+        # preferred_username is the sign-in name the tenant vouches for; a bare `email` claim
+        # may be unverified, so it is shown but never matched.
+        signed_in = str(claims["preferred_username"]) if claims.get("preferred_username") else None
+        if not self._owner_matches(team_id, user_id, signed_in):
+            return self._ask_owner(team_id, user_id, "microsoft", cache.serialize(), str(email) if email else None,
+                                   start_response, t)
         self._store.save_microsoft(team_id, user_id, cache.serialize(), str(email) if email else None)
         self._connected(team_id, user_id, "microsoft", str(email) if email else None)
         return self._page(start_response, 200, t.gettext("Microsoft 365 connected"), t.gettext(
             "Meetings you host in Meetline are now added to your Outlook calendar. "
             "You can close this tab and go back to Slack."), t)
 
+    def _owner_matches(self, team_id: str, user_id: str, email: str | None) -> bool:
+        if email is None or self._email_of is None:
+            return False
+        try:
+            slack_email = self._email_of(team_id, user_id)
+        except Exception:  # Slack unreachable: ask in Slack later rather than guess now
+            log.warning("no Slack email for %s", user_id, exc_info=True)
+            return False
+        return same_address(email, slack_email)
+
+    def _ask_owner(self, team_id: str, user_id: str, provider: str, secret: str, email: str | None,
+                   start_response: StartResponse, t: Translator) -> Iterable[bytes]:
+        """Park the account and ask the Slack user the link was made for. The page says
+        nothing about that user: whoever holds this browser may not be them."""
+        parked = self._store.park(team_id, user_id, provider, secret, email, self._clock.now() + PENDING_LIFETIME)
+        log.info("calendar sign-in for %s/%s is waiting for the Slack user's confirmation", team_id, user_id)
+        if self._on_pending is not None:
+            try:
+                self._on_pending(parked)
+            except Exception:
+                log.warning("could not ask %s to confirm a %s connection", user_id, provider, exc_info=True)
+        return self._page(start_response, 200, t.gettext("Confirm in Slack"), t.gettext(
+            "The account you signed in with is not the email address Slack has for the person this link was made "
+            "for. Meetline asked them in Slack to confirm it; nothing is connected until they do. You can close "
+            "this tab."), t)
+
     # ------------------------------------------------------------------ details
 
     def _open_link(self, sealed: str, provider: str) -> dict[str, Any] | None:
         assert self._settings.SECRET_KEY
-        if not SecretBox.is_encrypted(sealed):
+        if not SecretBox.is_encrypted(sealed) or len(sealed) > 2000:
             return None
         try:
-            claims = json.loads(SecretBox(self._settings.SECRET_KEY).decrypt(sealed) or "{}")
+            claims = json.loads(SecretBox(self._settings.SECRET_KEY, SIGNIN_LINKS).decrypt(sealed) or "{}")
         except (SecretBoxError, ValueError):
             return None
         if not isinstance(claims, dict):
             return None
-        if claims.get("p") != provider or int(claims.get("x", 0)) < self._clock.now().timestamp():
+        try:
+            expiry = int(claims.get("x", 0))
+        except (TypeError, ValueError):
+            return None
+        if claims.get("p") != provider or expiry < self._clock.now().timestamp() or not claims.get("n") \
+                or not claims.get("t") or not claims.get("u"):
             return None
         return claims
 
@@ -356,17 +468,35 @@ class CalendarOAuth:
 
 def calendar_oauth_for(services: Services) -> CalendarOAuth | None:
     """The /oauth/ handler wired to this process's services: a DM and a fresh App Home
-    tell the user the connection worked. None when calendars are not wired."""
+    tell the user the connection worked, or a DM asks them to confirm a foreign account.
+    None when calendars are not wired."""
     store = services.calendars
     if not isinstance(store, SqlCalendarDirectory):
         return None
     from bot.i18n_context import language_lookup
     from bot.listeners.manage import publish_home
-    from bot.views.calendar_views import connected_text
+    from bot.profiles import ProfileService
+    from bot.views.calendar_views import connected_text, pending_blocks, pending_text
     from bot.worker import client_for_team
 
     client_for = client_for_team(services)
     language_of = language_lookup(services)
+    profiles = ProfileService(services.users, services.clock, services.settings.admin_ids)
+
+    def email_of(team_id: str, user_id: str) -> str | None:
+        client = client_for(team_id)
+        if client is None:
+            return None
+        profile = profiles.lookup(client, team_id, user_id)
+        return profile.email if profile is not None else None
+
+    def ask(pending: PendingConnection) -> None:
+        client = client_for(pending.team_id)
+        if client is None:
+            return
+        t = translator(language_of(pending.team_id, pending.user_id))
+        client.chat_postMessage(channel=pending.user_id, text=pending_text(pending.provider, pending.email, t=t),
+                                blocks=pending_blocks(pending.provider, pending.email, pending.id, t=t))
 
     def connected(team_id: str, user_id: str, provider: str, email: str | None) -> None:
         client = client_for(team_id)
@@ -376,5 +506,6 @@ def calendar_oauth_for(services: Services) -> CalendarOAuth | None:
         client.chat_postMessage(channel=user_id, text=connected_text(provider, email, t=t))
         publish_home(client, services, team_id, user_id)
 
-    return CalendarOAuth(services.settings, store, services.clock, on_connected=connected, language_of=language_of)
+    return CalendarOAuth(services.settings, store, services.clock, on_connected=connected, language_of=language_of,
+                         email_of=email_of, on_pending=ask)
 

@@ -307,6 +307,29 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rotate_keys(args: argparse.Namespace) -> int:
+    """Re-encrypt every stored secret with the first key of SECRET_KEY (`new,old`)."""
+    settings = _settings()
+    if not settings.SECRET_KEY:
+        raise CliError("SECRET_KEY is not set: put the new key first and the old one after it, e.g. "
+                       "SECRET_KEY=new,old")
+    _migrate(settings)
+    from storage.crypto import SecretBox
+    from storage.db import make_engine
+    from storage.key_rotation import RotationError, rotate_secrets
+
+    engine = make_engine(settings.DATABASE_URL)
+    try:
+        result = rotate_secrets(engine, SecretBox(settings.SECRET_KEY))
+    except RotationError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        engine.dispose()
+    print(f"re-encrypted {result.values} stored secret(s) with the first key of SECRET_KEY; "
+          "the other keys can be removed now")
+    return 0
+
+
 def _only_team(teams: list[str]) -> str:
     if len(teams) == 1:
         return teams[0]
@@ -359,6 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="Slack team id the records belong to (default: the only installed workspace, "
                           "or the bot token's; required when several are installed)")
     imp.set_defaults(func=cmd_import)
+
+    rotate = sub.add_parser("rotate-keys", help="re-encrypt stored tokens with the first key of SECRET_KEY")
+    rotate.set_defaults(func=cmd_rotate_keys)
 
     report = sub.add_parser("report", help="count meetings by organizer, host, outcome and type")
     report.add_argument("--period", default="last 30 days",

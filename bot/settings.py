@@ -75,9 +75,12 @@ class Settings(BaseSettings):
     @field_validator("SECRET_KEY")
     @classmethod
     def _secret_key(cls, v: str | None) -> str | None:
-        if v and len(v) < 16:
-            raise ValueError("SECRET_KEY must be at least 16 characters long")
-        return v or None
+        """One key, or several separated by commas (the first encrypts, all decrypt)."""
+        if not v:
+            return None
+        from storage.crypto import parse_secret_keys
+
+        return ",".join(parse_secret_keys(v))
 
     @field_validator("SLACK_API_URL")
     @classmethod

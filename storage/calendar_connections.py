@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,7 +29,12 @@ from adapters.zoom import ZOOM_API_URL, ZOOM_OAUTH_URL, ZoomConferencing
 from handlers.calendar_booking import CalendarAccount
 from handlers.calendars import CalendarAuthError, CalendarError, CalendarPort
 from handlers.ports import CalendarConnectionInfo
-from storage.calendar_models import CalendarConnectionModel, OAuthFlowModel
+from storage.calendar_models import (
+    CalendarConnectionModel,
+    OAuthFlowModel,
+    PendingConnectionModel,
+    SigninLinkUseModel,
+)
 from storage.crypto import SecretBox, SecretBoxError
 from storage.db import write_session
 from storage.models import utcnow
@@ -105,6 +111,18 @@ class PendingFlow:
     user_id: str
     provider: str
     flow: dict[str, Any]
+    browser_hash: str | None = None  # what the callback's cookie must hash to
+
+
+@dataclass(frozen=True)
+class PendingConnection:
+    """A signed-in account waiting for the Slack user's "Connect …?" answer."""
+
+    id: str
+    team_id: str
+    user_id: str
+    provider: str
+    email: str | None
 
 
 def _account(row: CalendarConnectionModel) -> CalendarAccount:
@@ -257,17 +275,32 @@ class SqlCalendarDirectory:
 
     # ------------------------------------------------------------------ OAuth flows
 
+    def use_link(self, nonce: str, expires_at: datetime, now: datetime) -> bool:
+        """Record that the sign-in link with `nonce` was opened; False when it already was
+        (a second opening, or a race between two: exactly one wins the primary key)."""
+        if not nonce or len(nonce) > 64:
+            return False
+        try:
+            with write_session(self._sessions) as session:
+                session.execute(delete(SigninLinkUseModel).where(SigninLinkUseModel.expires_at < now))
+                session.add(SigninLinkUseModel(nonce=nonce, expires_at=expires_at))
+        except IntegrityError:
+            return False
+        return True
+
     def start_flow(self, state: str, team_id: str, user_id: str, provider: str, flow: dict[str, Any],
-                   expires_at: datetime) -> None:
+                   expires_at: datetime, browser_hash: str | None = None) -> None:
         blob = self._encrypt(json.dumps(flow))
         assert blob is not None
         with write_session(self._sessions) as session:
             session.execute(delete(OAuthFlowModel).where(OAuthFlowModel.expires_at < utcnow()))
             session.add(OAuthFlowModel(state=state, team_id=team_id, slack_user_id=user_id, provider=provider,
-                                       flow=blob, expires_at=expires_at))
+                                       flow=blob, expires_at=expires_at, browser_hash=browser_hash))
 
     def take_flow(self, state: str, provider: str, now: datetime) -> PendingFlow | None:
         """The flow for `state`, once: the row is deleted whether it was still valid or not."""
+        if not state or len(state) > 255:
+            return None
         with write_session(self._sessions) as session:
             row = session.get(OAuthFlowModel, state)
             if row is None:
@@ -277,9 +310,63 @@ class SqlCalendarDirectory:
                 return None
             try:
                 flow = json.loads(self._decrypt(row.flow) or "{}")
-            except (SecretBoxError, ValueError):
+            except (SecretBoxError, CalendarAuthError, ValueError):
                 return None
-            return PendingFlow(row.team_id, row.slack_user_id, row.provider, flow)
+            return PendingFlow(row.team_id, row.slack_user_id, row.provider, flow, row.browser_hash)
+
+    # ------------------------------------------------------------------ confirmations
+
+    def park(self, team_id: str, user_id: str, provider: str, secret: str, email: str | None,
+             expires_at: datetime) -> PendingConnection:
+        """Keep a signed-in account (encrypted) until the Slack user confirms it; an older
+        unanswered one for the same user is dropped, so only the latest can be confirmed."""
+        if provider not in ("google", "microsoft"):
+            raise ValueError(f"cannot park a {provider!r} connection")
+        blob = self._encrypt(secret)
+        assert blob is not None
+        pending_id = secrets.token_urlsafe(24)
+        with write_session(self._sessions) as session:
+            session.execute(delete(PendingConnectionModel).where(
+                (PendingConnectionModel.expires_at < utcnow())
+                | ((PendingConnectionModel.team_id == team_id) & (PendingConnectionModel.slack_user_id == user_id))))
+            session.add(PendingConnectionModel(id=pending_id, team_id=team_id, slack_user_id=user_id,
+                                               provider=provider, email=email, credentials=blob,
+                                               expires_at=expires_at))
+        return PendingConnection(pending_id, team_id, user_id, provider, email)
+
+    def confirm_pending(self, pending_id: str, team_id: str, user_id: str, now: datetime) -> PendingConnection | None:
+        """Save the parked account as the user's calendar; None (and nothing saved) unless
+        the row exists, has not expired and belongs to exactly this team and user. Someone
+        else's click leaves the row for its owner."""
+        with write_session(self._sessions) as session:
+            row = self._pending_row(session, pending_id, team_id, user_id)
+            if row is None:
+                return None
+            session.delete(row)
+            if row.expires_at < now:
+                return None
+            found = PendingConnection(row.id, row.team_id, row.slack_user_id, row.provider, row.email)
+            credentials = row.credentials
+        self._upsert(team_id, user_id, found.provider, credentials, found.email,
+                     "primary" if found.provider == "google" else None)
+        return found
+
+    def cancel_pending(self, pending_id: str, team_id: str, user_id: str) -> bool:
+        with write_session(self._sessions) as session:
+            row = self._pending_row(session, pending_id, team_id, user_id)
+            if row is None:
+                return False
+            session.delete(row)
+            return True
+
+    @staticmethod
+    def _pending_row(session: Session, pending_id: str, team_id: str, user_id: str) -> PendingConnectionModel | None:
+        if not pending_id or len(pending_id) > 64:
+            return None
+        row = session.get(PendingConnectionModel, pending_id)
+        if row is None or row.team_id != team_id or row.slack_user_id != user_id:
+            return None
+        return row
 
     # ------------------------------------------------------------------ details
 

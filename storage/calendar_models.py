@@ -61,6 +61,40 @@ class OAuthFlowModel(Base):
     provider: Mapped[str] = mapped_column(String(16))
     flow: Mapped[str] = mapped_column(Text)  # encrypted JSON
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # SHA-256 of the random cookie set in the browser that opened the sign-in link: the
+    # callback must come from that browser. NULL only for rows made before 0004.
+    browser_hash: Mapped[str | None] = mapped_column(String(64))
 
 
-__all__ = ["PROVIDERS", "STATUSES", "CalendarConnectionModel", "OAuthFlowModel"]
+class SigninLinkUseModel(Base):
+    """A sign-in link's nonce, recorded when the link is first opened: a second opening
+    finds it and is refused. Kept until the link would have expired anyway."""
+
+    __tablename__ = "calendar_signin_links"
+    __table_args__ = (Index("ix_calendar_signin_links_expires_at", "expires_at"),)
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PendingConnectionModel(Base):
+    """A finished sign-in whose account email differs from the Slack user's (or is
+    unknown): the tokens wait here, encrypted, until that Slack user confirms in Slack."""
+
+    __tablename__ = "calendar_pending_connections"
+    __table_args__ = (
+        Index("ix_calendar_pending_connections_expires_at", "expires_at"),
+        Index("ix_calendar_pending_connections_team_id_slack_user_id", "team_id", "slack_user_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # random, sent in the Connect button
+    team_id: Mapped[str] = mapped_column(String(32))
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    provider: Mapped[str] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(String(320))
+    credentials: Mapped[str] = mapped_column(Text)  # encrypted, as calendar_connections.credentials
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+__all__ = ["PROVIDERS", "STATUSES", "CalendarConnectionModel", "OAuthFlowModel", "PendingConnectionModel",
+           "SigninLinkUseModel"]

@@ -27,9 +27,12 @@ from bot.views.calendar_views import (
     F_CALDAV_PASSWORD,
     F_CALDAV_URL,
     F_CALDAV_USER,
+    PENDING_CANCEL,
+    PENDING_CONNECT,
     caldav_modal,
     connect_link_modal,
     connected_text,
+    pending_answer_text,
     read_caldav_modal,
 )
 from handlers.calendars import CalendarAuthError, CalendarError
@@ -97,6 +100,44 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             return
         url = start_link(services.settings, provider, team_of(body), user_of(body), services.clock.now())
         client.views_open(trigger_id=body["trigger_id"], view=connect_link_modal(provider, url, t=t))
+
+    @app.action(PENDING_CONNECT)
+    @app.action(PENDING_CANCEL)
+    def pending_answered(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """"Connect anna@example.com?": only the Slack user the sign-in link was made for,
+        in that workspace, can answer; anyone else's click changes nothing."""
+        ack()
+        store = calendar_store(services)
+        action = (body.get("actions") or [{}])[0]
+        pending_id = str(action.get("value") or "")[:64]
+        team_id, user_id = team_of(body), user_of(body)
+        t = reader(client, body)
+        if store is None:
+            return
+        if action.get("action_id") == PENDING_CONNECT:
+            found = store.confirm_pending(pending_id, team_id, user_id, services.clock.now())
+            outcome = "connected" if found is not None else "refused"
+        else:
+            found = None
+            outcome = "cancelled" if store.cancel_pending(pending_id, team_id, user_id) else "refused"
+        if outcome == "refused":
+            # Not theirs, expired or already answered: tell the clicker only, touch nothing.
+            log.info("calendar confirmation refused for %s", user_id)
+            try:
+                client.chat_postMessage(channel=user_id, text=pending_answer_text("refused", "", None, t=t))
+            except SlackApiError as exc:
+                log.warning("refusal DM failed: %s", exc.response.get("error"))
+            return
+        text = pending_answer_text(outcome, found.provider if found else "", found.email if found else None, t=t)
+        container = body.get("container") or {}
+        channel, ts = container.get("channel_id"), container.get("message_ts")
+        if channel and ts:
+            try:
+                client.chat_update(channel=channel, ts=ts, text=text, blocks=[])
+            except SlackApiError as exc:
+                log.warning("confirmation update failed: %s", exc.response.get("error"))
+        if found is not None:
+            _refresh_home(client, services, team_id, user_id)
 
     @app.action("calendar_email_only")
     def email_only(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

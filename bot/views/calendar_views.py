@@ -230,3 +230,42 @@ def connected_text(provider: str, email: str | None, *, t: Translator = EN) -> s
         return t.gettext("Your {calendar} ({email}) is connected. Meetings you host from now on are added to it.",
                          calendar=label, email=email)
     return t.gettext("Your {calendar} is connected. Meetings you host from now on are added to it.", calendar=label)
+
+
+PENDING_CONNECT = "calendar_pending_connect"
+PENDING_CANCEL = "calendar_pending_cancel"
+
+
+def pending_text(provider: str, email: str | None, *, t: Translator = EN) -> str:
+    """The question itself ("Connect anna@t1.test?"), also the DM's notification text."""
+    if email:
+        return t.gettext("Connect {email}?", email=escape_mrkdwn(email))
+    return t.gettext("Connect this {calendar} account?", calendar=provider_label(provider, t))
+
+
+def pending_blocks(provider: str, email: str | None, pending_id: str, *, t: Translator = EN) -> list[dict[str, Any]]:
+    """Asked when a sign-in through the user's link ended in an account whose address is
+    not the one Slack has for them: only their own click connects it."""
+    label = provider_label(provider, t)
+    why = t.gettext("Someone finished signing in to {calendar} through your Meetline link with an account that is "
+                    "not your Slack email address. Connect it only if it is yours: meetings you host would be added "
+                    "to it and invitations sent from it.", calendar=label)
+    return [
+        {"type": "section", "block_id": "calendar_pending",
+         "text": mrkdwn(clip(f"*{pending_text(provider, email, t=t)}*\n{why}", 2900))},
+        {"type": "actions", "block_id": "calendar_pending_actions", "elements": [
+            {"type": "button", "action_id": PENDING_CONNECT, "style": "primary",
+             "text": plain(t.gettext("Connect"), 75), "value": pending_id},
+            {"type": "button", "action_id": PENDING_CANCEL, "text": plain(t.gettext("Cancel"), 75),
+             "value": pending_id}]},
+    ]
+
+
+def pending_answer_text(outcome: str, provider: str, email: str | None, *, t: Translator = EN) -> str:
+    """What the confirmation message turns into: connected, cancelled, or gone."""
+    if outcome == "connected":
+        return ":white_check_mark: " + connected_text(provider, escape_mrkdwn(email) if email else None, t=t)
+    if outcome == "cancelled":
+        return t.gettext("Not connected. Nothing from that account was kept.")
+    return t.gettext("This confirmation has expired or is not yours. Nothing was connected; to connect a calendar, "
+                     "use Meetline's Home tab.")

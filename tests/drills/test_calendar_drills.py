@@ -33,6 +33,7 @@ from storage.crypto import SecretBox
 from storage.models import JobModel
 from tests.drills.helpers import at_least, invitations, outcome_prompts, reminders
 from tests.support.calendar_fakes import FakeGoogleAccount
+from tests.support.server import SECRET_KEY
 from tests.support.stack import HOST, Stack
 
 HOST_EMAIL = "anna@meetline.example"
@@ -70,7 +71,7 @@ def calendar_services(stack: Stack, google: UnreliableGoogle) -> Services:
     config = CalendarConfig(google_client_id=google.client_id, google_client_secret=google.client_secret,
                             google_api_url=google.url, policy=RetryPolicy(max_attempts=2, base_delay=0, max_delay=0),
                             sleep=lambda seconds: None, timeout=1.0, interactive_timeout=1.0)
-    store = SqlCalendarDirectory(stack.services.sessions, SecretBox("drill-secret-key-0123456789abcdef"), config)
+    store = SqlCalendarDirectory(stack.services.sessions, SecretBox(SECRET_KEY), config)
     return replace(stack.services, calendars=store)
 
 

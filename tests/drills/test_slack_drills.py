@@ -33,6 +33,7 @@ from tests.drills.helpers import (
 from tests.e2e.forms import rich_text_with_mentions
 from tests.e2e.test_schedule_flow import open_form
 from tests.support.fake_slack import Call
+from tests.support.server import OTHER_SECRET_KEY, SECRET_KEY
 from tests.support.slack_requests import (
     FORM,
     JSON,
@@ -284,7 +285,7 @@ def test_slack_tokens_are_stored_encrypted_and_unreadable_with_another_secret_ke
     url = stack.env["DATABASE_URL"]
     engine = make_engine(url)
     try:
-        store = EncryptedInstallationStore("drill-client", engine, SecretBox("the-real-secret-key-0123456789"))
+        store = EncryptedInstallationStore("drill-client", engine, SecretBox(SECRET_KEY))
         store.save(Installation(app_id="A0001", team_id="TDRILL", user_id="UINSTALLER",
                                 bot_token="xoxb-drill-bot-token-plaintext", bot_id="B1", bot_user_id="UBOT",
                                 user_token="xoxp-drill-user-token-plaintext", installed_at=time.time()))
@@ -297,7 +298,7 @@ def test_slack_tokens_are_stored_encrypted_and_unreadable_with_another_secret_ke
         assert "enc1:" in dump
         bot = store.find_bot(enterprise_id=None, team_id="TDRILL")
         assert bot is not None and bot.bot_token == "xoxb-drill-bot-token-plaintext"
-        thief = EncryptedInstallationStore("drill-client", engine, SecretBox("a-guessed-secret-key-987654321"))
+        thief = EncryptedInstallationStore("drill-client", engine, SecretBox(OTHER_SECRET_KEY))
         for read in (lambda: thief.find_bot(enterprise_id=None, team_id="TDRILL"),
                      lambda: thief.find_installation(enterprise_id=None, team_id="TDRILL")):
             try:

@@ -205,7 +205,8 @@ def test_google_sign_in_then_a_meet_booking_lands_in_google(cal: CalendarStack) 
     started = stack.client.get(link.removeprefix(PUBLIC_URL))
     assert started.status == 302
     code, state = cal.google.issue_code(started.headers["location"])
-    done = stack.client.get(f"/oauth/google/callback?state={state}&code={code}")
+    cookie = started.headers["set-cookie"].split(";")[0]  # the browser brings back what the start set
+    done = stack.client.get(f"/oauth/google/callback?state={state}&code={code}", headers={"Cookie": cookie})
     assert done.status == 200 and "connected" in done.text
     assert any("Google Calendar (anna@meetline.example) is connected" in t for t in
                (c.args.get("text", "") for c in stack.slack.wait_for("chat.postMessage")))

@@ -11,7 +11,13 @@ from sqlalchemy import create_engine, text
 from storage.crypto import SecretBox, SecretBoxError
 from storage.migrate import upgrade
 from tests.support.fake_slack import FakeSlack
-from tests.support.server import SECRET_KEY, SIGNING_SECRET, ServeProcess, clean_env
+from tests.support.server import (
+    OTHER_SECRET_KEY,
+    SECRET_KEY,
+    SIGNING_SECRET,
+    ServeProcess,
+    clean_env,
+)
 from tests.support.slack_requests import SlackClientSim
 
 CLIENT = ("111.222", "s3cret")
@@ -57,5 +63,5 @@ def test_install_stores_encrypted_tokens_and_serves_the_workspace(tmp_path: Path
     assert "xoxb-installed" not in stored and stored.startswith("enc1:")
     assert SecretBox(SECRET_KEY).decrypt(stored) == "xoxb-installed"
     with pytest.raises(SecretBoxError):
-        SecretBox("another-secret-key-0123456789").decrypt(stored)
+        SecretBox(OTHER_SECRET_KEY).decrypt(stored)
     assert admin  # the installer administers Meetline in that workspace

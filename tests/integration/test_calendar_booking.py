@@ -56,12 +56,13 @@ from tests.support.calendar_fakes import FakeGoogleAccount, FakeGraphDelta, rfc3
 from tests.support.clock import MutableClock
 from tests.support.fake_zoom import FakeZoom
 from tests.support.radicale_server import RadicaleServer
+from tests.support.server import SECRET_KEY
 
 TEAM = "T0001"
 HOST = "U1"
 BOB = "U2"
 HOST_EMAIL = "anna@meetline.example"
-SECRET = "test-secret-key-0123456789abcdef"
+SECRET = SECRET_KEY
 RECORDS = """type,id,name,email,phone,timezone,associations
 contact,jane,Jane Doe,jane@acme.example,,America/New_York,
 contact,john,John Nomail,,+48 600 100 200,Europe/Warsaw,
@@ -446,10 +447,13 @@ def _settings(world: World, **extra: Any) -> Settings:
                     GOOGLE_CLIENT_SECRET=world.google.client_secret, GOOGLE_API_URL=world.google.url, **extra)
 
 
-def _get(app: CalendarOAuth, url: str, form: str | None = None) -> tuple[str, dict[str, str], str]:
+def _get(app: CalendarOAuth, url: str, form: str | None = None,
+         cookie: str | None = None) -> tuple[str, dict[str, str], str]:
     parts = urlsplit(url)
     environ: dict[str, Any] = {"PATH_INFO": parts.path, "QUERY_STRING": parts.query,
                                "REQUEST_METHOD": "GET" if form is None else "POST"}
+    if cookie:
+        environ["HTTP_COOKIE"] = cookie.split(";")[0]  # what a browser sends back of a Set-Cookie
     if form is not None:
         environ.update({"CONTENT_LENGTH": str(len(form)), "wsgi.input": io.BytesIO(form.encode())})
     setup_testing_defaults(environ)
@@ -466,15 +470,18 @@ def test_google_sign_in_stores_the_tokens_and_tells_the_user(world: World, monke
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the fake token endpoint is plain http
     settings = _settings(world)
     connected: list[tuple[str, str, str, str | None]] = []
-    app = CalendarOAuth(settings, world.store, world.clock, on_connected=lambda *a: connected.append(a))
+    app = CalendarOAuth(settings, world.store, world.clock, on_connected=lambda *a: connected.append(a),
+                        email_of=lambda team, user: HOST_EMAIL.upper())  # addresses match case-insensitively
     link = start_link(settings, "google", TEAM, HOST, world.clock.now())
     assert link is not None
     status, headers, _ = _get(app, link)
     assert status.startswith("302")
+    cookie = headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
     code, state = world.google.issue_code(headers["Location"])
     scopes = parse_qs(urlsplit(headers["Location"]).query)["scope"][0].split()
     assert "https://www.googleapis.com/auth/calendar.events" in scopes
-    status, _, page = _get(app, f"https://meetline.test/oauth/google/callback?state={state}&code={code}")
+    status, _, page = _get(app, f"https://meetline.test/oauth/google/callback?state={state}&code={code}", cookie=cookie)
     assert status.startswith("200") and "connected" in page
     assert connected == [(TEAM, HOST, "google", HOST_EMAIL)]
     # The stored credentials work (refresh through the fake's token endpoint).
@@ -482,10 +489,13 @@ def test_google_sign_in_stores_the_tokens_and_tells_the_user(world: World, monke
     world.run()
     assert len(world.google.user_events()) == 1
     # The state is one-time, and an old link expires.
-    status, _, _ = _get(app, f"https://meetline.test/oauth/google/callback?state={state}&code={code}")
+    status, _, _ = _get(app, f"https://meetline.test/oauth/google/callback?state={state}&code={code}", cookie=cookie)
     assert status.startswith("400")
-    world.clock.advance(hours=2)
-    assert _get(app, link)[0].startswith("400")
+    assert _get(app, link)[0].startswith("400")  # a link is used up once opened
+    fresh = start_link(settings, "google", TEAM, HOST, world.clock.now())
+    assert fresh is not None
+    world.clock.advance(minutes=11)  # and expires unopened after ten minutes
+    assert _get(app, fresh)[0].startswith("400")
 
 
 def test_microsoft_sign_in_with_msal_against_the_fake_identity_platform(world: World) -> None:
@@ -497,13 +507,16 @@ def test_microsoft_sign_in_with_msal_against_the_fake_identity_platform(world: W
                                             msal_http_client=graph.msal_http(), policy=FAST,
                                             sleep=lambda seconds: None)
         connected: list[Any] = []
-        app = CalendarOAuth(settings, world.store, world.clock, on_connected=lambda *a: connected.append(a))
+        app = CalendarOAuth(settings, world.store, world.clock, on_connected=lambda *a: connected.append(a),
+                            email_of=lambda team, user: HOST_EMAIL)
         link = start_link(settings, "microsoft", TEAM, HOST, world.clock.now())
         assert link is not None
         status, headers, _ = _get(app, link)
         assert status.startswith("302") and "/oauth2/v2.0/authorize" in headers["Location"]
+        assert parse_qs(urlsplit(headers["Location"]).query)["response_mode"] == ["query"]
         code, state = graph.authorize(headers["Location"])
-        status, _, page = _get(app, "https://meetline.test/oauth/microsoft/callback", f"code={code}&state={state}")
+        status, _, page = _get(app, f"https://meetline.test/oauth/microsoft/callback?code={code}&state={state}",
+                               cookie=headers["Set-Cookie"])
         assert status.startswith("200"), page
         assert connected == [(TEAM, HOST, "microsoft", HOST_EMAIL)]
         meeting = world.book(location=Location(LocationKind.VIDEO, provider="teams"))

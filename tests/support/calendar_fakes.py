@@ -42,6 +42,8 @@ class FakeGoogleAccount(FakeGoogle):
         self.expired_sync_tokens: set[str] = set()
         self._version = itertools.count(1)
         self.list_calls: list[dict[str, str]] = []
+        self.signin_email: str | None = None  # who signs in on the consent screen (default: user_email)
+        self.email_verified = True
 
     # ------------------------------------------------------------ the browser's part
     def issue_code(self, authorization_url: str) -> tuple[str, str]:
@@ -98,7 +100,9 @@ class FakeGoogleAccount(FakeGoogle):
         token = f"ya29.code-{secrets.token_hex(4)}"
         self.valid_tokens.add(token)
         self.refresh_tokens.add("1//refresh")
-        id_token = ".".join([_b64({"alg": "none"}), _b64({"email": self.user_email, "aud": self.client_id}), ""])
+        claims = {"email": self.signin_email or self.user_email, "email_verified": self.email_verified,
+                  "aud": self.client_id}
+        id_token = ".".join([_b64({"alg": "none"}), _b64(claims), ""])
         return Reply(200, {"access_token": token, "expires_in": 3599, "refresh_token": "1//refresh",
                            "scope": self.granted_scope, "token_type": "Bearer", "id_token": id_token})
 

@@ -16,7 +16,9 @@ REPO = Path(__file__).resolve().parents[2]
 MEETLINE = [sys.executable, "-m", "bot.cli"]
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-token"
-SECRET_KEY = "test-secret-key-0123456789abcdef"
+# Test keys only (SECRET_KEY needs 32+ random bytes); OTHER_SECRET_KEY plays a wrong or new key.
+SECRET_KEY = "6EdIvPa1IGj6Eltn1cNP6B5hoJEYkuWc4uuPLnIiInY"
+OTHER_SECRET_KEY = "6YYpAljiqZtBHm7pfZZowAFXlG1MoUOO-DLLcNcIhn8"
 
 SLACK_VARS = (
     "SLACK_SIGNING_SECRET",
