@@ -257,6 +257,16 @@ def _only_team(teams: list[str]) -> str:
     raise CliError("--team is required: " + (f"users exist in {', '.join(teams)}" if teams else "no users yet"))
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number above 0, not {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="meetline", description="Schedule CRM meetings from Slack.")
     parser.add_argument("-v", "--verbose", action="store_true",
@@ -271,9 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--threads", type=int, default=32, help="HTTP worker threads (default 32)")
-    serve.add_argument("--connection-limit", type=int, default=SERVING.connection_limit,
+    serve.add_argument("--connection-limit", type=_positive, default=SERVING.connection_limit,
                        help=f"open connections at most (default {SERVING.connection_limit})")
-    serve.add_argument("--channel-timeout", type=int, default=SERVING.channel_timeout,
+    serve.add_argument("--channel-timeout", type=_positive, default=SERVING.channel_timeout,
                        help=f"seconds an idle connection is kept (default {SERVING.channel_timeout})")
     serve.add_argument("--no-worker", action="store_true", help="do not run the job worker in-process")
     serve.add_argument("--explain-setup", action="store_true", help=argparse.SUPPRESS)
