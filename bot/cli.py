@@ -8,10 +8,12 @@ import logging
 import re
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.serving import SERVING
 from bot.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -128,7 +130,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         start_in_background(build_worker(services))
     logging.getLogger(__name__).info("Meetline listening on http://%s:%s", args.host, args.port)
-    serve(WebApp(app, services), host=args.host, port=args.port, threads=args.threads, ident="meetline")
+    limits = replace(SERVING, connection_limit=args.connection_limit, channel_timeout=args.channel_timeout)
+    serve(WebApp(app, services), host=args.host, port=args.port, threads=args.threads, **limits.waitress())
     return 0
 
 
@@ -336,35 +339,54 @@ def _only_team(teams: list[str]) -> str:
     raise CliError("--team is required: " + (f"users exist in {', '.join(teams)}" if teams else "no users yet"))
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number above 0, not {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="meetline", description="Schedule CRM meetings from Slack.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="debug logging of Meetline itself (never of tokens, emails, titles or notes)")
+    # `-v` is accepted after the command too (`meetline serve -v`); SUPPRESS keeps a
+    # `-v` given before the command from being reset by the subcommand's default.
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="serve Slack over HTTP (POST /slack/events)")
+    serve = sub.add_parser("serve", parents=[verbose], help="serve Slack over HTTP (POST /slack/events)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--threads", type=int, default=32, help="HTTP worker threads (default 32)")
+    serve.add_argument("--connection-limit", type=_positive, default=SERVING.connection_limit,
+                       help=f"open connections at most (default {SERVING.connection_limit})")
+    serve.add_argument("--channel-timeout", type=_positive, default=SERVING.channel_timeout,
+                       help=f"seconds an idle connection is kept (default {SERVING.channel_timeout})")
     serve.add_argument("--no-worker", action="store_true", help="do not run the job worker in-process")
     serve.add_argument("--explain-setup", action="store_true", help=argparse.SUPPRESS)
     serve.set_defaults(func=cmd_serve)
 
-    socket = sub.add_parser("socket", help="connect to Slack with Socket Mode")
+    socket = sub.add_parser("socket", parents=[verbose], help="connect to Slack with Socket Mode")
     socket.set_defaults(func=cmd_socket)
 
-    migrate = sub.add_parser("migrate", help="create or upgrade the database schema")
+    migrate = sub.add_parser("migrate", parents=[verbose], help="create or upgrade the database schema")
     migrate.set_defaults(func=cmd_migrate)
 
-    worker = sub.add_parser("worker", help="run the job worker (reminders, invitations, prompts)")
+    worker = sub.add_parser("worker", parents=[verbose], help="run the job worker (reminders, invitations, prompts)")
     worker.add_argument("--once", action="store_true", help="run the jobs that are due and exit")
     worker.set_defaults(func=cmd_worker)
 
-    meetings = sub.add_parser("meetings", help="list meetings")
+    meetings = sub.add_parser("meetings", parents=[verbose], help="list meetings")
     meetings.add_argument("--json", action="store_true")
     meetings.add_argument("--team", default=None)
     meetings.set_defaults(func=cmd_meetings)
 
-    users = sub.add_parser("users", help="list users, or set a user's seat and roles")
+    users = sub.add_parser("users", parents=[verbose], help="list users, or set a user's seat and roles")
     users.add_argument("action", nargs="?", choices=["list", "set"], default="list")
     users.add_argument("user", nargs="?", help="Slack user id (for set)")
     users.add_argument("--team", default=None)
@@ -376,17 +398,18 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_argument("--json", action="store_true")
     users.set_defaults(func=cmd_users)
 
-    imp = sub.add_parser("import", help="import records from a CSV file")
+    imp = sub.add_parser("import", parents=[verbose], help="import records from a CSV file")
     imp.add_argument("path")
     imp.add_argument("--team", default=None,
                      help="Slack team id the records belong to (default: the only installed workspace, "
                           "or the bot token's; required when several are installed)")
     imp.set_defaults(func=cmd_import)
 
-    rotate = sub.add_parser("rotate-keys", help="re-encrypt stored tokens with the first key of SECRET_KEY")
+    rotate = sub.add_parser("rotate-keys", parents=[verbose],
+                            help="re-encrypt stored tokens with the first key of SECRET_KEY")
     rotate.set_defaults(func=cmd_rotate_keys)
 
-    report = sub.add_parser("report", help="count meetings by organizer, host, outcome and type")
+    report = sub.add_parser("report", parents=[verbose], help="count meetings by organizer, host, outcome and type")
     report.add_argument("--period", default="last 30 days",
                         help='"this week", "last month", "last 30 days", "2026-11-01..2026-11-30", '
                              '"zeszły miesiąc"... (default: last 30 days)')
@@ -403,10 +426,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from bot.logs import configure_logging
+
+    configure_logging(verbose=args.verbose)
     try:
         return int(args.func(args))
     except CliError as exc:

@@ -3,13 +3,44 @@
 Bolt's own middleware assumes Slack's shapes (an `event` object, string `type`s, a list
 of action objects…) and answers 500 when a signed body breaks them; a malformed body is
 the sender's mistake, so it gets a 400 here and never reaches a listener.
+
+The same goes for what Slack itself bounds: ids have Slack's shape (`T…`, `U…`, `C…`),
+inputs are no longer than Slack lets a user type, lists no longer than Slack sends. A
+signed body beyond those was not written by Slack (a leaked signing secret, a replay
+tool, a bug), and letting it through would carry a 3 kB "channel id" into a modal's
+`private_metadata` or a 100 kB "title" into the database.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from collections.abc import Iterator
+from typing import Any, Final
 from urllib.parse import parse_qs
+
+_ID_SHAPES: Final = {
+    "team": re.compile(r"[TE][A-Z0-9]{1,20}"),
+    "enterprise": re.compile(r"E[A-Z0-9]{1,20}"),
+    "user": re.compile(r"[UW][A-Z0-9]{1,20}"),
+    "channel": re.compile(r"[CGD][A-Z0-9]{1,20}"),
+}
+MAX_COMMAND_TEXT: Final = 2000  # `/meet Jane Doe tomorrow 3pm 45m Demo` is 36
+MAX_QUERY: Final = 500  # an options load's search text
+MAX_INPUT: Final = 3000  # Slack's largest max_length of a plain_text_input
+MAX_RICH_TEXT: Final = 10_000  # internal notes: characters across all elements
+MAX_RICH_NODES: Final = 2_000
+MAX_SELECTED: Final = 100  # multi-selects: Slack's max_selected_items
+MAX_ACTIONS: Final = 25
+MAX_METADATA: Final = 3000  # Slack's own private_metadata limit
+MAX_IDENTIFIER: Final = 255  # action_id, block_id, callback_id
+MAX_VALUE: Final = 2000  # a button's or option's value
+
+
+def slack_id_ok(kind: str, value: object) -> bool:
+    """Whether `value` has the shape of a Slack id of `kind` (team, enterprise, user,
+    channel): a type letter and up to 20 upper-case letters and digits."""
+    return isinstance(value, str) and _ID_SHAPES[kind].fullmatch(value) is not None
 
 _STRING_KEYS = ("id", "team_id", "user_id", "channel_id", "view_id", "api_app_id", "callback_id",
                 "private_metadata", "hash", "root_view_id", "enterprise_id", "token", "event_id")
@@ -37,7 +68,7 @@ def envelope_problem(body: bytes, content_type: str) -> str | None:
         except ValueError:
             return "payload is not JSON"
     if "command" in form:
-        return None
+        return _command_problem(form)
     if "ssl_check" in form:
         return None
     return "neither a command, a payload nor an event"
@@ -72,7 +103,117 @@ def _payload_problem(data: Any) -> str | None:
     for key in ("action_id", "block_id", "callback_id", "trigger_id", "value"):
         if key in data and data[key] is not None and not isinstance(data[key], str):
             return f"{key} is not a string"
+    return _ids_problem(data) or (None if data["type"] == "event_callback" else _bounds_problem(data))
+
+
+def _first(values: list[str]) -> str:
+    return values[0] if values else ""
+
+
+def _command_problem(form: dict[str, list[str]]) -> str | None:
+    for key, kind, required in (("team_id", "team", True), ("user_id", "user", True),
+                                ("channel_id", "channel", False), ("enterprise_id", "enterprise", False)):
+        value = _first(form.get(key, []))
+        if (value or required) and not slack_id_ok(kind, value):
+            return f"{key} is not a Slack {kind} id"
+    if len(_first(form.get("text", []))) > MAX_COMMAND_TEXT:
+        return "command text too long"
     return None
+
+
+# Where a payload or an event carries ids: (path of keys, kind). Present means checked.
+_ID_PATHS: Final[tuple[tuple[tuple[str, ...], str], ...]] = (
+    (("team_id",), "team"), (("enterprise_id",), "enterprise"), (("user_id",), "user"),
+    (("channel_id",), "channel"), (("team", "id"), "team"), (("enterprise", "id"), "enterprise"),
+    (("user", "id"), "user"), (("user", "team_id"), "team"), (("channel", "id"), "channel"),
+    (("container", "channel_id"), "channel"), (("view", "team_id"), "team"),
+    (("event", "user"), "user"), (("event", "channel"), "channel"), (("event", "team"), "team"),
+)
+_SELECTED: Final = (("selected_user", "user"), ("selected_channel", "channel"),
+                    ("selected_conversation", "channel"))
+_SELECTED_LISTS: Final = (("selected_users", "user"), ("selected_channels", "channel"),
+                          ("selected_conversations", "channel"))
+
+
+def _ids_problem(data: dict[str, Any]) -> str | None:
+    for path, kind in _ID_PATHS:
+        value: Any = data
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        # Objects where a string is expected were refused above; events such as
+        # user_change carry a whole user object under "user".
+        if isinstance(value, str) and value and not slack_id_ok(kind, value):
+            return f"{'.'.join(path)} is not a Slack {kind} id"
+    for element in _state_elements(data):
+        for key, kind in _SELECTED:
+            if element.get(key) is not None and not slack_id_ok(kind, element[key]):
+                return f"{key} is not a Slack {kind} id"
+        for key, kind in _SELECTED_LISTS:
+            if key in element and not (isinstance(element[key], list)
+                                       and all(slack_id_ok(kind, v) for v in element[key])):
+                return f"{key} are not Slack {kind} ids"
+    return None
+
+
+def _state_elements(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    view = data.get("view")
+    state = view.get("state") if isinstance(view, dict) else None
+    values = state.get("values") if isinstance(state, dict) else None
+    if isinstance(values, dict):
+        for block in values.values():
+            if isinstance(block, dict):
+                yield from (e for e in block.values() if isinstance(e, dict))
+
+
+def _bounds_problem(data: dict[str, Any]) -> str | None:
+    """Lengths and counts no Slack client produces (commands and events aside)."""
+    view: dict[str, Any] = data["view"] if isinstance(data.get("view"), dict) else {}
+    for key, limit in (("private_metadata", MAX_METADATA), ("callback_id", MAX_IDENTIFIER),
+                       ("external_id", MAX_IDENTIFIER)):
+        if len(str(view.get(key) or "")) > limit:
+            return f"view {key} too long"
+    if data["type"] == "block_suggestion" and len(str(data.get("value") or "")) > MAX_QUERY:
+        return "search text too long"
+    for key in ("action_id", "block_id", "callback_id"):
+        if len(str(data.get(key) or "")) > MAX_IDENTIFIER:
+            return f"{key} too long"
+    actions = data.get("actions") or []
+    if len(actions) > MAX_ACTIONS:
+        return "too many actions"
+    for action in actions:
+        if len(str(action.get("action_id") or "")) > MAX_IDENTIFIER or \
+                len(str(action.get("block_id") or "")) > MAX_IDENTIFIER or \
+                len(str(action.get("value") or "")) > MAX_VALUE:
+            return "action too long"
+    for element in _state_elements(data):
+        if len(str(element.get("value") or "")) > MAX_INPUT:
+            return "input longer than Slack allows"
+        for key in ("selected_options", *(k for k, _ in _SELECTED_LISTS)):
+            if isinstance(element.get(key), list) and len(element[key]) > MAX_SELECTED:
+                return "too many selected items"
+        rich = element.get("rich_text_value")
+        if rich is not None and not _rich_text_bounded(rich):
+            return "rich text too long"
+    return None
+
+
+def _rich_text_bounded(rich: Any) -> bool:
+    chars = nodes = 0
+    stack = [rich]
+    while stack:
+        node = stack.pop()
+        nodes += 1
+        if nodes > MAX_RICH_NODES:
+            return False
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str):
+            chars += len(node)
+            if chars > MAX_RICH_TEXT:
+                return False
+    return True
 
 
 def _action_ok(action: Any) -> bool:

@@ -22,6 +22,7 @@ from bot.views.messages import (
     outcome_nudge_text,
     outcome_prompt_text,
 )
+from bot.views.text import escape_mrkdwn
 from handlers.domain import Record
 from handlers.i18n import DEFAULT_LANGUAGE, Translator, translator
 from handlers.meetings import Meeting
@@ -63,7 +64,9 @@ class SlackNotifier:
             log.warning("DM to %s failed: %s", user_id, error)
 
     def notify_user(self, team_id: str, user_id: str, text: str) -> None:
-        self._post(team_id, user_id, text)
+        """A plain sentence (callers fill in titles, addresses, errors): sent escaped, so
+        nothing in it becomes a mention or a link in Slack's mrkdwn."""
+        self._post(team_id, user_id, escape_mrkdwn(text))
 
     def mention(self, meeting: Meeting, user_id: str, record: Record | None) -> None:
         t = self._t(meeting.team_id, user_id)

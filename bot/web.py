@@ -20,12 +20,12 @@ from slack_sdk.signature import SignatureVerifier
 from bot.calendar_oauth import calendar_oauth_for
 from bot.envelope import envelope_problem
 from bot.services import Services
+from bot.serving import MAX_BODY
 from storage.db import ping
 
 log = logging.getLogger(__name__)
 
 StartResponse = Callable[..., Any]
-MAX_BODY = 1_000_000
 
 
 class WebApp:
@@ -41,18 +41,15 @@ class WebApp:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
+        length = _content_length(environ)
+        if length is None or length > MAX_BODY:  # waitress stops reading at the same cap
+            return self._json(start_response, 413, {"error": "request too large"})
         if path == "/healthz" and method in ("GET", "HEAD"):
             ok = ping(self._services.engine)
             return self._json(start_response, 200 if ok else 503, {"ok": ok})
         if path.startswith("/oauth/") and self._calendar_oauth is not None:
             return self._calendar_oauth(environ, start_response)
         if path in self._slack_paths:
-            try:
-                length = int(environ.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0
-            if length > MAX_BODY:
-                return self._json(start_response, 413, {"error": "request too large"})
             if method == "POST" and path == "/slack/events":
                 body = environ["wsgi.input"].read(length) if length else b""
                 if not self._signed(body, environ):
@@ -87,6 +84,16 @@ class WebApp:
             [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
         )
         return [data]
+
+
+def _content_length(environ: dict[str, Any]) -> int | None:
+    """The declared body size; None when it is not a number (refused like a huge body).
+
+    waitress turns a chunked body into a Content-Length after reading it, and refuses
+    one that grows past `max_request_body_size` while reading, so every body that
+    reaches the app has a length we can trust before reading it."""
+    raw = str(environ.get("CONTENT_LENGTH") or "0").strip()
+    return int(raw) if raw.isdigit() else None
 
 
 def _slack_headers(environ: dict[str, Any]) -> dict[str, str]:

@@ -108,10 +108,15 @@ class Deliveries:
         return self._mailer
 
     @staticmethod
-    def _mail_failed(exc: MailError, who: str) -> Exception:
+    def _mail_failed(exc: MailError) -> Exception:
+        """The failure as stored in `jobs.last_error` and told to the organizer: the SMTP
+        status only. The server's reply quotes the recipient, and the job's payload
+        already says who it was for."""
         if exc.transient:
-            return RetryLater(f"mail to {who} failed for now: {exc}")
-        return GiveUp(f"mail to {who} was refused: {exc}")
+            status = f"SMTP {exc.smtp_code}" if exc.smtp_code else "mail server unreachable"
+            return RetryLater(f"the mail could not be sent for now ({status})")
+        status = f"SMTP {exc.smtp_code}" if exc.smtp_code else "unusable address or mail set-up"
+        return GiveUp(f"the mail was refused ({status})")
 
     # ------------------------------------------------------------------ invitations
 
@@ -155,7 +160,7 @@ class Deliveries:
         try:
             mailer.send_invitation(invitation, Person(email, attendee.name if attendee else ""))
         except MailError as exc:
-            raise self._mail_failed(exc, email) from exc
+            raise self._mail_failed(exc) from exc
         self._meetings.mark_invited(meeting.team_id, meeting.id, email, sequence)
 
     # ------------------------------------------------------------------ reminders
@@ -207,7 +212,7 @@ class Deliveries:
         try:
             mailer.send_reminder(reminder, Person(email, attendee.name))
         except MailError as exc:
-            raise self._mail_failed(exc, email) from exc
+            raise self._mail_failed(exc) from exc
 
     # ------------------------------------------------------------------ mentions
 

@@ -16,16 +16,29 @@ from dataclasses import dataclass
 
 from handlers.jobs import ClaimedJob, JobQueue
 from handlers.ports import Clock
+from handlers.redaction import error_summary, redact
 
 log = logging.getLogger(__name__)
 
 
 class RetryLater(Exception):
-    """A transient failure: run the job again after the queue's backoff."""
+    """A transient failure: run the job again after the queue's backoff.
+
+    The message is stored in `jobs.last_error` and may be shown to the organizer: say
+    what failed and give a status code, never an address, a title or a server's reply."""
 
 
 class GiveUp(Exception):
-    """A permanent failure: retrying cannot help."""
+    """A permanent failure: retrying cannot help. The message follows RetryLater's rule."""
+
+
+def stored_error(exc: BaseException) -> str:
+    """The failure as kept in `jobs.last_error` and the log: our own message (scrubbed,
+    as a safety net) for RetryLater/GiveUp, else only the exception's class and status
+    code, because library and server messages quote recipients, bodies and tokens."""
+    if isinstance(exc, RetryLater | GiveUp):
+        return redact(str(exc))
+    return error_summary(exc)
 
 
 JobHandler = Callable[[ClaimedJob], None]
@@ -97,19 +110,19 @@ class Worker:
             handler(job)
         except RetryLater as exc:
             if job.is_last_attempt:
-                self._final(job, str(exc) or "gave up after retries", stats)
+                self._final(job, stored_error(exc) or "gave up after retries", stats)
             else:
-                log.info("job %s (%s) will be retried: %s", job.id, job.kind, exc)
-                self._queue.fail(job.id, self.worker_id, str(exc)[:2000], now(), retry=True)
+                log.info("job %s (%s) will be retried: %s", job.id, job.kind, stored_error(exc))
+                self._queue.fail(job.id, self.worker_id, stored_error(exc)[:2000], now(), retry=True)
                 stats.retried += 1
         except GiveUp as exc:
-            self._final(job, str(exc), stats)
+            self._final(job, stored_error(exc), stats)
         except Exception as exc:  # a bug or an unexpected outage: retry, keep the trace in the log
-            log.exception("job %s (%s) failed", job.id, job.kind)
+            log.exception("job %s (%s) failed", job.id, job.kind)  # the log's filter scrubs the trace
             if job.is_last_attempt:
-                self._final(job, f"{type(exc).__name__}: {exc}", stats)
+                self._final(job, stored_error(exc), stats)
             else:
-                self._queue.fail(job.id, self.worker_id, f"{type(exc).__name__}: {exc}"[:2000], now(), retry=True)
+                self._queue.fail(job.id, self.worker_id, stored_error(exc)[:2000], now(), retry=True)
                 stats.retried += 1
         else:
             self._queue.complete(job.id, self.worker_id, now())

@@ -37,6 +37,9 @@ def normalize_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalize_url(url)
     backend = make_url(url).get_backend_name()
+    # Database errors end up in tracebacks in the log: name the statement, not its
+    # parameters (titles, notes, addresses).
+    kwargs.setdefault("hide_parameters", True)
     if backend == "sqlite":
         connect_args = dict(kwargs.pop("connect_args", {}))
         connect_args.setdefault("check_same_thread", False)

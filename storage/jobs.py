@@ -32,6 +32,7 @@ from handlers.jobs import (
     JobQueue,
     backoff_seconds,
 )
+from handlers.redaction import redact
 from storage.db import write_session
 from storage.models import JobModel, MeetingModel
 
@@ -197,7 +198,7 @@ class SqlJobQueue:
             ).scalar_one_or_none()
             if job is None:
                 return False
-            job.last_error = error[-_MAX_ERROR_CHARS:]
+            job.last_error = redact(error)[-_MAX_ERROR_CHARS:]  # kept for operators: no addresses, no tokens
             job.locked_until = None
             if retry and job.attempts < job.max_attempts:
                 job.status = QUEUED

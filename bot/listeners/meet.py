@@ -32,7 +32,7 @@ from bot.views.meet_state import (
 )
 from bot.views.messages import confirmation_blocks, confirmation_text
 from bot.views.text import clip, escape_mrkdwn, parse_record_value, record_label, record_option
-from bot.views.timeline_views import timeline_blocks
+from bot.views.timeline_views import timeline_blocks, timeline_text
 from handlers.domain import Record, RecordKind
 from handlers.editing import ManageMeeting
 from handlers.i18n import Translator, translator
@@ -175,7 +175,7 @@ def timeline_reply(services: Services, team_id: str, query: str, t: Translator) 
     entries = services.meetings.timeline(team_id, record.id)
     meetings = {mid: m for mid in {e.meeting_id for e in entries if e.meeting_id is not None}
                 if (m := services.meetings.get(team_id, mid)) is not None}
-    return {"text": t.gettext("Timeline of {name}", name=record.name),
+    return {"text": timeline_text(record, t=t),
             "blocks": timeline_blocks(record, entries, meetings, t=t)}
 
 

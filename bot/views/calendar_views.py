@@ -228,7 +228,7 @@ def connected_text(provider: str, email: str | None, *, t: Translator = EN) -> s
     label = provider_label(provider, t)
     if email:
         return t.gettext("Your {calendar} ({email}) is connected. Meetings you host from now on are added to it.",
-                         calendar=label, email=email)
+                         calendar=label, email=escape_mrkdwn(email))
     return t.gettext("Your {calendar} is connected. Meetings you host from now on are added to it.", calendar=label)
 
 

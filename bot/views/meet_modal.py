@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.views.meet_state import DURATIONS, FormState, Option, when_block_id
-from bot.views.text import EN, clip, mrkdwn, plain
+from bot.views.text import EN, clip, escape_mrkdwn, mrkdwn, plain
 from handlers.i18n import N_, Translator, translator
 from handlers.meetings import MAX_REMINDERS, VIDEO_PROVIDERS, LocationKind, ReminderUnit
 
@@ -144,7 +144,7 @@ def _conflict_blocks(state: FormState, t: Translator = EN) -> list[dict[str, Any
     if not state.conflicts:
         return []
     blocks: list[dict[str, Any]] = [{"type": "context", "block_id": "conflicts", "elements": [
-        mrkdwn(":calendar: " + clip(" ".join(state.conflicts), 2900))]}]
+        mrkdwn(":calendar: " + escape_mrkdwn(clip(" ".join(state.conflicts), 2900)))]}]
     if state.suggestions:
         blocks.append({"type": "actions", "block_id": "conflict_slots", "elements": [
             {"type": "button", "action_id": f"use_slot_{i}", "text": plain(t.gettext("Use {slot}", slot=label), 75),
@@ -212,7 +212,7 @@ def meet_form_view(state: FormState, meeting_types: Sequence[str] = (),
     blocks: list[dict[str, Any]] = []
     if state.notices:
         blocks.append({"type": "context", "block_id": "notices",
-                       "elements": [mrkdwn(":warning: " + clip(" ".join(state.notices), 2900))]})
+                       "elements": [mrkdwn(":warning: " + escape_mrkdwn(clip(" ".join(state.notices), 2900)))]})
     record_el: dict[str, Any] = {"type": "external_select", "action_id": "record_select", "min_query_length": 0,
                                  "placeholder": plain(t.gettext("Search contacts, companies, deals, tickets"), 150)}
     if state.record:

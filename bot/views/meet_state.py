@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, time
 from typing import TYPE_CHECKING, Any
 
+from bot.envelope import slack_id_ok
 from bot.views.text import EN
 from handlers.i18n import Translator
 from handlers.meetings import (
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from handlers.meet_form import MeetFormDraft
 
 DURATIONS = (15, 30, 45, 60, 90, 120)
+MAX_METADATA = 3000  # Slack's limit for a view's private_metadata
+MAX_ZONE = 64  # IANA zone names are at most ~32 characters
+MAX_LANGUAGE = 16
 Option = tuple[str, str]  # (value, label)
 
 
@@ -70,16 +74,25 @@ class FormState:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def metadata(self) -> str:
-        meta: dict[str, Any] = {"k": self.key, "tz": self.timezone}
-        if self.channel:
+        """The modal's private_metadata: short by construction (Slack refuses a view whose
+        metadata is over 3,000 characters), so untrusted parts that are not of their
+        expected shape are left out rather than echoed."""
+        meta: dict[str, Any] = {"k": _safe_key(self.key), "tz": _bounded(self.timezone, MAX_ZONE) or "UTC"}
+        if self.channel and slack_id_ok("channel", self.channel):
             meta["ch"] = self.channel
         if self.meeting_id is not None:
             meta["m"] = self.meeting_id
         if self.when_revision:
             meta["w"] = self.when_revision
-        if self.language:
+        if _bounded(self.language, MAX_LANGUAGE):
             meta["lang"] = self.language
-        return json.dumps(meta, separators=(",", ":"))
+        text = json.dumps(meta, separators=(",", ":"))
+        assert len(text) <= MAX_METADATA, "private_metadata over Slack's limit"
+        return text
+
+
+def _bounded(value: str | None, limit: int) -> str | None:
+    return value if value and len(value) <= limit else None
 
 
 def when_block_id(name: str, revision: int) -> str:
@@ -180,15 +193,15 @@ def parse_state(view: dict[str, Any]) -> FormState:
     notes = _value(values, "notes", "notes_input").get("rich_text_value")
     type_opt = _option(_value(values, "meeting_type", "meeting_type_select").get("selected_option"))
     return FormState(
-        timezone=str(meta.get("tz") or "UTC"),
+        timezone=_bounded(meta["tz"], MAX_ZONE) or "UTC" if isinstance(meta.get("tz"), str) else "UTC",
         key=_safe_key(meta.get("k")),
-        channel=meta.get("ch"),
+        channel=meta["ch"] if slack_id_ok("channel", meta.get("ch")) else None,
         meeting_id=meta["m"] if isinstance(meta.get("m"), int) and 0 < meta["m"] < 2**31 else None,
         record=_option(_value(values, "record", "record_select").get("selected_option")),
         day=day,
         time=_value(values, when_block_id("time", revision), "time_pick").get("selected_time"),
         when_revision=revision,
-        language=meta["lang"] if isinstance(meta.get("lang"), str) else None,
+        language=_bounded(meta["lang"], MAX_LANGUAGE) if isinstance(meta.get("lang"), str) else None,
         duration=duration_opt[0] if duration_opt else "30",
         duration_custom=_value(values, "duration_custom", "duration_custom_input").get("value"),
         title=str(_value(values, "title", "title_input").get("value") or ""),

@@ -59,8 +59,8 @@ def confirmation_blocks(result: Scheduled, heading: str | None = None, *, t: Tra
 
 
 def cancelled_text(meeting: Meeting, *, t: Translator = EN) -> str:
-    """The notification text of a cancelled meeting's message."""
-    return t.gettext("{title} was cancelled.", title=meeting.title)
+    """The notification text of a cancelled meeting's message (mrkdwn, like every `text`)."""
+    return t.gettext("{title} was cancelled.", title=escape_mrkdwn(meeting.title))
 
 
 def cancelled_blocks(meeting: Meeting, *, t: Translator = EN) -> list[dict[str, Any]]:

@@ -57,7 +57,7 @@ def report_text(report: Report, *, t: Translator = EN) -> str:
     return t.ngettext(
         "Meeting report, {period}: {n} meeting, completed {completion}, no-show {no_show}, canceled {canceled}.",
         "Meeting report, {period}: {n} meetings, completed {completion}, no-show {no_show}, canceled {canceled}.",
-        report.total, period=report.period.describe(t), completion=rate_text(report.completion_rate),
+        report.total, period=escape_mrkdwn(report.period.describe(t)), completion=rate_text(report.completion_rate),
         no_show=rate_text(report.no_show_rate), canceled=report.canceled)
 
 

@@ -38,6 +38,11 @@ def _kind(kind: str, t: Translator) -> str:
     return f"{emoji} {t.gettext(label)}" if label else kind
 
 
+def timeline_text(record: Record, *, t: Translator = EN) -> str:
+    """The reply's notification text (mrkdwn: the record's name is escaped)."""
+    return t.gettext("Timeline of {name}", name=escape_mrkdwn(clip(record.name, 150)))
+
+
 def timeline_blocks(record: Record, entries: Sequence[TimelineEntry],
                     meetings: Mapping[int, Meeting], *, t: Translator = EN) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
