@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.deliveries import JOB_REMINDER_MAIL
 from handlers.domain import RecordKind, RecordRow, UserProfile
+from handlers.jobs import JobKind
 from handlers.meetings import Attendee, AttendeeKind, Location, NewMeeting
 from storage.meetings import SqlMeetingRepository
 from storage.models import JobModel, RecordModel
@@ -75,7 +75,7 @@ def queue_reminder_mails(sessions: sessionmaker[Session], meetings: list[tuple[i
         for i in range(attendees_per):
             email = attendee_email(i)
             rows.append({
-                "kind": JOB_REMINDER_MAIL,
+                "kind": JobKind.REMINDER_MAIL,
                 "payload": {"meeting_id": meeting_id, "email": email, "offset_minutes": 60, "start": start_key},
                 "run_at": run_at, "status": "queued", "attempts": 0, "max_attempts": 8,
                 "dedupe_key": f"remind-mail:{meeting_id}:{start_key}:60:{email}:{salt}",

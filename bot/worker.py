@@ -14,18 +14,11 @@ from bot.i18n_context import language_lookup
 from bot.notifier import ClientForTeam, SlackNotifier
 from bot.profiles import ProfileService
 from bot.services import Services
-from handlers.calendar_booking import JOB_CALENDAR_CANCEL, JOB_CALENDAR_UPDATE, CalendarBooking
-from handlers.calendar_sync import JOB_CALENDAR_SYNC, CalendarSync
-from handlers.deliveries import JOB_OUTCOME_DIGEST, JOB_OUTCOME_NUDGE, JOB_REMINDER_MAIL, Deliveries
+from handlers.calendar_booking import CalendarBooking
+from handlers.calendar_sync import CalendarSync
+from handlers.deliveries import Deliveries
 from handlers.domain import UserProfile
-from handlers.jobs import ClaimedJob
-from handlers.scheduling import (
-    JOB_CALENDAR_CREATE,
-    JOB_INVITE,
-    JOB_MENTION,
-    JOB_OUTCOME,
-    JOB_REMIND,
-)
+from handlers.jobs import ClaimedJob, JobKind
 from handlers.worker import RunStats, Worker
 from storage.calendar_connections import SqlCalendarDirectory
 from storage.crypto import SecretBox
@@ -80,13 +73,13 @@ def build_worker(services: Services, client_for: ClientForTeam | None = None) ->
         workspaces=services.workspaces,
     )
     handlers = {
-        JOB_INVITE: deliveries.send_invitation,
-        JOB_REMIND: deliveries.send_reminder,
-        JOB_REMINDER_MAIL: deliveries.send_reminder_email,
-        JOB_MENTION: deliveries.mention_dm,
-        JOB_OUTCOME: deliveries.outcome_prompt,
-        JOB_OUTCOME_NUDGE: deliveries.outcome_nudge,
-        JOB_OUTCOME_DIGEST: deliveries.outcome_digest,
+        JobKind.INVITE: deliveries.send_invitation,
+        JobKind.REMIND: deliveries.send_reminder,
+        JobKind.REMINDER_MAIL: deliveries.send_reminder_email,
+        JobKind.MENTION: deliveries.mention_dm,
+        JobKind.OUTCOME: deliveries.outcome_prompt,
+        JobKind.OUTCOME_NUDGE: deliveries.outcome_nudge,
+        JobKind.OUTCOME_DIGEST: deliveries.outcome_digest,
     }
     calendars = services.calendars if isinstance(services.calendars, SqlCalendarDirectory) else None
     booking = CalendarBooking(
@@ -95,15 +88,15 @@ def build_worker(services: Services, client_for: ClientForTeam | None = None) ->
         mail_from=services.settings.MAIL_FROM,
     )
     handlers |= {
-        JOB_CALENDAR_CREATE: booking.calendar_create,
-        JOB_CALENDAR_UPDATE: booking.calendar_update,
-        JOB_CALENDAR_CANCEL: booking.calendar_cancel,
+        JobKind.CALENDAR_CREATE: booking.calendar_create,
+        JobKind.CALENDAR_UPDATE: booking.calendar_update,
+        JobKind.CALENDAR_CANCEL: booking.calendar_cancel,
     }
     sync = None
     if calendars is not None:
         sync = CalendarSync(calendars, services.meetings, services.jobs, services.clock, notifier=notifier,
                             conferencing=calendars.conferencing())
-        handlers |= {JOB_CALENDAR_SYNC: sync.sync}
+        handlers |= {JobKind.CALENDAR_SYNC: sync.sync}
 
     def on_final_failure(job: ClaimedJob, error: str) -> None:
         booking.on_final_failure(job, error)  # a calendar down for good: invite by email instead

@@ -33,18 +33,15 @@ from handlers.calendars import (
 )
 from handlers.domain import UserProfile
 from handlers.i18n import language_for, translator
-from handlers.jobs import ClaimedJob, JobQueue
+from handlers.jobs import ClaimedJob, JobKind, JobQueue
 from handlers.meetings import LocationKind, Meeting
 from handlers.ports import CalendarDirectory, Clock, MeetingRepository, PeopleDirectory
 from handlers.rules import valid_email
-from handlers.scheduling import JOB_CALENDAR_CREATE, invitation_jobs, invitation_recipients
+from handlers.scheduling import invitation_jobs, invitation_recipients
 from handlers.worker import GiveUp, RetryLater
 
 log = logging.getLogger(__name__)
 
-JOB_CALENDAR_UPDATE = "calendar_update"
-JOB_CALENDAR_CANCEL = "calendar_cancel"
-CALENDAR_JOB_KINDS = (JOB_CALENDAR_CREATE, JOB_CALENDAR_UPDATE, JOB_CALENDAR_CANCEL)
 ZOOM = "zoom"
 PROVIDER_NAMES = {"google": "Google Calendar", "microsoft": "Microsoft 365", "caldav": "CalDAV calendar",
                   ZOOM: "Zoom"}
@@ -285,7 +282,7 @@ class CalendarBooking:
 
     def on_final_failure(self, job: ClaimedJob, error: str) -> None:
         """A calendar that stays down must not cost the attendees their invitation."""
-        if job.kind != JOB_CALENDAR_CREATE or "meeting_id" not in job.payload:
+        if job.kind != JobKind.CALENDAR_CREATE or "meeting_id" not in job.payload:
             return
         meeting = self._meetings.get(job.team_id, int(job.payload["meeting_id"]))
         if meeting is None or meeting.status == "cancelled":

@@ -27,14 +27,10 @@ from handlers.calendar_booking import (
     zoom_meeting_id,
 )
 from handlers.calendars import CalendarAuthError, CalendarError, ConferencingError, ConferencingPort
-from handlers.jobs import ClaimedJob, JobQueue
+from handlers.jobs import ATTENDEE_KINDS, TIMED_KINDS, ClaimedJob, JobKind, JobQueue
 from handlers.meetings import JobSpec, Meeting, NewMeeting, Reminder, TimelineSpec
 from handlers.ports import Clock
 from handlers.scheduling import (
-    JOB_INVITE,
-    JOB_MENTION,
-    JOB_OUTCOME,
-    JOB_REMIND,
     invitation_jobs,
     invitation_recipients,
     timed_jobs,
@@ -43,11 +39,9 @@ from handlers.worker import GiveUp, RetryLater
 
 log = logging.getLogger(__name__)
 
-JOB_CALENDAR_SYNC = "calendar_sync"
 SYNC_INTERVAL = timedelta(minutes=5)
 OUTCOME_CANCELED = "CANCELED"
 TIMELINE_KIND = "calendar_changed"
-_REMINDER_MAIL = "send_reminder_email"
 
 
 # --------------------------------------------------------------------------- types and ports
@@ -199,9 +193,9 @@ class CalendarSync:
         if bucket == self._scheduled_bucket:
             return 0
         accounts = self._accounts.syncable()
-        self._queue.purge_finished(JOB_CALENDAR_SYNC, now - timedelta(days=1))
+        self._queue.purge_finished(JobKind.CALENDAR_SYNC, now - timedelta(days=1))
         for account in accounts:
-            self._queue.enqueue(JOB_CALENDAR_SYNC, {"connection_id": account.id}, now,
+            self._queue.enqueue(JobKind.CALENDAR_SYNC, {"connection_id": account.id}, now,
                                 dedupe_key=f"calendar-sync:{account.id}:{bucket}", max_attempts=3)
         self._scheduled_bucket = bucket
         return len(accounts)
@@ -255,7 +249,7 @@ class CalendarSync:
             applied = self._meetings.apply_calendar_change(
                 meeting.team_id, CalendarChange(meeting.id, meeting.sequence, sequence, meeting.start_utc, meeting.end_utc,
                                meeting.description, "cancelled", OUTCOME_CANCELED, ()),
-                jobs, (JOB_REMIND, JOB_OUTCOME, JOB_MENTION, JOB_INVITE, _REMINDER_MAIL),
+                jobs, ATTENDEE_KINDS,
                 self._timeline(meeting, now, account, "cancelled"),
             )
             if applied:
@@ -283,7 +277,7 @@ class CalendarSync:
             reminders = tuple(Reminder(r.offset_minutes, start - timedelta(minutes=r.offset_minutes))
                               for r in meeting.reminders if start - timedelta(minutes=r.offset_minutes) > now)
             jobs += timed_jobs(meeting.id, as_new_meeting(meeting, start, end, reminders))
-            cancel_kinds = (JOB_REMIND, JOB_OUTCOME)
+            cancel_kinds = TIMED_KINDS
         if own_invitations:
             jobs += invitation_jobs(meeting.id, invitation_recipients(meeting.attendees, None), now, sequence)
         applied = self._meetings.apply_calendar_change(

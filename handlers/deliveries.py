@@ -18,16 +18,12 @@ from datetime import datetime
 
 from handlers.i18n import DEFAULT_LANGUAGE, language_for, translator
 from handlers.invitations import Invitation, Mailer, MailError, Person, ReminderEmail
-from handlers.jobs import ClaimedJob, JobQueue
+from handlers.jobs import ClaimedJob, JobKind, JobQueue
 from handlers.meetings import OUTCOME_SCHEDULED, Attendee, Meeting
 from handlers.outcomes import next_working_morning
 from handlers.ports import Clock, MeetingRepository, Notifier, PeopleDirectory, RecordRepository
 from handlers.worker import GiveUp, RetryLater
 from handlers.workspace import WorkspaceRepository
-
-JOB_REMINDER_MAIL = "send_reminder_email"
-JOB_OUTCOME_NUDGE = "outcome_nudge"
-JOB_OUTCOME_DIGEST = "outcome_digest"
 
 
 class Deliveries:
@@ -179,7 +175,7 @@ class Deliveries:
             if not attendee.email or attendee.response == "declined":
                 continue
             self._queue.enqueue(
-                JOB_REMINDER_MAIL,
+                JobKind.REMINDER_MAIL,
                 {"meeting_id": meeting.id, "email": attendee.email, "offset_minutes": offset, "start": start_key},
                 now,
                 dedupe_key=f"remind-mail:{meeting.id}:{start_key}:{offset}:{attendee.email}",
@@ -236,17 +232,17 @@ class Deliveries:
         t = translator(self._user_language(meeting.team_id, meeting.organizer_id))
         target = job.payload.get("email")
         values = {"email": target, "title": meeting.title, "error": error}
-        if job.kind == "send_invitation" and target:
+        if job.kind == JobKind.INVITE and target:
             text = t.gettext("The invitation to {email} for “{title}” could not be delivered: {error}", **values)
-        elif job.kind == "send_reminder_email" and target:
+        elif job.kind == JobKind.REMINDER_MAIL and target:
             text = t.gettext("A reminder email to {email} for “{title}” could not be delivered: {error}", **values)
-        elif job.kind == "calendar_create":
+        elif job.kind == JobKind.CALENDAR_CREATE:
             # The calendar job's own final-failure hook queues the email invitations.
             text = t.gettext("“{title}” could not be added to the host's calendar: {error}. The meeting is kept "
                              "in Meetline and the attendees are invited by email instead.", **values)
-        elif job.kind == "calendar_update":
+        elif job.kind == JobKind.CALENDAR_UPDATE:
             text = t.gettext("The calendar event for “{title}” could not be updated: {error}", **values)
-        elif job.kind == "calendar_cancel":
+        elif job.kind == JobKind.CALENDAR_CANCEL:
             text = t.gettext("The calendar event for “{title}” could not be cancelled: {error}. "
                              "Delete it in the calendar by hand.", **values)
         else:
@@ -266,7 +262,7 @@ class Deliveries:
             raise GiveUp("Slack is not configured for background messages")
         self._notifier.outcome_prompt(meeting)
         when = next_working_morning(self._clock.now(), self._zone_of(meeting.team_id, meeting.host_id))
-        self._queue.enqueue(JOB_OUTCOME_NUDGE, {"meeting_id": meeting.id}, when,
+        self._queue.enqueue(JobKind.OUTCOME_NUDGE, {"meeting_id": meeting.id}, when,
                             dedupe_key=f"nudge:{meeting.id}:{int(meeting.end_utc.timestamp())}")
 
     def _zone_of(self, team_id: str, user_id: str) -> str:
@@ -285,7 +281,7 @@ class Deliveries:
 
     def _queue_digest(self, team_id: str, user_id: str) -> None:
         when = next_working_morning(self._clock.now(), self._zone_of(team_id, user_id))
-        self._queue.enqueue(JOB_OUTCOME_DIGEST, {"team_id": team_id, "user_id": user_id}, when,
+        self._queue.enqueue(JobKind.OUTCOME_DIGEST, {"team_id": team_id, "user_id": user_id}, when,
                             dedupe_key=f"digest:{team_id}:{user_id}:{when.date().isoformat()}")
 
     def outcome_digest(self, job: ClaimedJob) -> None:

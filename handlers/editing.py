@@ -13,6 +13,7 @@ from datetime import datetime
 
 from handlers.domain import UserProfile
 from handlers.i18n import Translator, language_for, translator
+from handlers.jobs import ATTENDEE_KINDS, TIMED_KINDS, JobKind
 from handlers.meetings import (
     JobSpec,
     LocationKind,
@@ -26,11 +27,6 @@ from handlers.meetings import (
 from handlers.policy import can_cancel_meeting, can_edit_meeting
 from handlers.rules import F_RECORD, check_request
 from handlers.scheduling import (
-    JOB_CALENDAR_CREATE,
-    JOB_INVITE,
-    JOB_MENTION,
-    JOB_OUTCOME,
-    JOB_REMIND,
     Rejected,
     Scheduled,
     ScheduleMeeting,
@@ -40,8 +36,6 @@ from handlers.scheduling import (
     timed_jobs,
 )
 
-JOB_CALENDAR_UPDATE = "calendar_update"
-JOB_CALENDAR_CANCEL = "calendar_cancel"
 OUTCOME_CANCELED = "CANCELED"
 
 
@@ -86,12 +80,12 @@ class ManageMeeting(ScheduleMeeting):
         host = self._people.user(req.team_id, new.host_id)
         needs_event = (connection is not None and connection.active) or new.location.kind is LocationKind.VIDEO
         if current.calendar_event_id and (moved or people_changed):
-            jobs.append(JobSpec(JOB_CALENDAR_UPDATE, {"meeting_id": meeting_id, "sequence": sequence}, now,
-                                f"{JOB_CALENDAR_UPDATE}:{meeting_id}:{sequence}"))
+            jobs.append(JobSpec(JobKind.CALENDAR_UPDATE, {"meeting_id": meeting_id, "sequence": sequence}, now,
+                                f"{JobKind.CALENDAR_UPDATE}:{meeting_id}:{sequence}"))
         if not current.calendar_event_id and moved and needs_event:
             # No event yet (e.g. video added by this edit): create it first, as a new
             # booking would; its handler mails our invitations when the provider does not.
-            jobs.append(JobSpec(JOB_CALENDAR_CREATE, {"meeting_id": meeting_id}, now,
+            jobs.append(JobSpec(JobKind.CALENDAR_CREATE, {"meeting_id": meeting_id}, now,
                                 f"calendar-create:{meeting_id}:{sequence}"))
             jobs += self._cancellations(current, old_emails, new_emails, meeting_id, sequence, now)
         elif sequence != current.sequence and not (
@@ -106,7 +100,7 @@ class ManageMeeting(ScheduleMeeting):
             updated = self._meetings.update(
                 MeetingUpdate(meeting_id, new, sequence, status="scheduled", outcome=current.outcome,
                               expected_sequence=current.sequence),
-                jobs, cancel_kinds=(JOB_REMIND, JOB_OUTCOME) if moved or new.reminders != tuple(current.reminders)
+                jobs, cancel_kinds=TIMED_KINDS if moved or new.reminders != tuple(current.reminders)
                 else (),
                 timeline=timeline,
             )
@@ -156,8 +150,8 @@ class ManageMeeting(ScheduleMeeting):
         jobs: list[JobSpec] = []
         connection = self._calendars.connection_for(m.team_id, m.host_id) if self._calendars else None
         if m.calendar_event_id:
-            jobs.append(JobSpec(JOB_CALENDAR_CANCEL, {"meeting_id": m.id, "sequence": sequence}, now,
-                                f"{JOB_CALENDAR_CANCEL}:{m.id}"))
+            jobs.append(JobSpec(JobKind.CALENDAR_CANCEL, {"meeting_id": m.id, "sequence": sequence}, now,
+                                f"{JobKind.CALENDAR_CANCEL}:{m.id}"))
         if not (connection and connection.sends_invitations and m.calendar_event_id):
             # Only people who received the invitation need its cancellation.
             invited = [a for a in m.attendees if a.invited_sequence is not None]
@@ -179,7 +173,7 @@ class ManageMeeting(ScheduleMeeting):
             updated = self._meetings.update(
                 MeetingUpdate(m.id, fields, sequence, status="cancelled", outcome=OUTCOME_CANCELED,
                               expected_sequence=m.sequence),
-                jobs, cancel_kinds=(JOB_REMIND, JOB_OUTCOME, JOB_MENTION, JOB_INVITE, "send_reminder_email"),
+                jobs, cancel_kinds=ATTENDEE_KINDS,
                 timeline=timeline,
             )
         except LookupError:

@@ -10,7 +10,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
+
+
+class JobKind(StrEnum):
+    """What a job does; the value is what `jobs.kind` stores, so never rename a value
+    (queued rows would find no handler): add a member, and its handler in bot/worker.py."""
+
+    INVITE = "send_invitation"
+    REMIND = "send_reminder"  # fans out into one REMINDER_MAIL per attendee
+    REMINDER_MAIL = "send_reminder_email"
+    MENTION = "mention_dm"
+    OUTCOME = "outcome_prompt"
+    OUTCOME_NUDGE = "outcome_nudge"
+    OUTCOME_DIGEST = "outcome_digest"
+    CALENDAR_CREATE = "calendar_create"
+    CALENDAR_UPDATE = "calendar_update"
+    CALENDAR_CANCEL = "calendar_cancel"
+    CALENDAR_SYNC = "calendar_sync"
+
+
+# Jobs that write the host's calendar event: calendar sync waits until none is pending.
+CALENDAR_KINDS = (JobKind.CALENDAR_CREATE, JobKind.CALENDAR_UPDATE, JobKind.CALENDAR_CANCEL)
+# Jobs due at a time derived from the meeting's: re-queued when the meeting moves.
+TIMED_KINDS = (JobKind.REMIND, JobKind.OUTCOME)
+# Jobs that reach attendees or teammates: none may run once the meeting is cancelled.
+ATTENDEE_KINDS = (JobKind.REMIND, JobKind.OUTCOME, JobKind.MENTION, JobKind.INVITE, JobKind.REMINDER_MAIL)
 
 # Job statuses as stored.
 QUEUED = "queued"

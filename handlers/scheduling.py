@@ -16,6 +16,7 @@ from typing import Any
 from handlers.domain import Record, UserProfile
 from handlers.i18n import translator
 from handlers.ids import parse_id
+from handlers.jobs import JobKind
 from handlers.meetings import (
     VIDEO_PROVIDERS,
     Attendee,
@@ -39,13 +40,8 @@ from handlers.rules import F_ATTENDEES, F_RECORD, F_VIDEO, Checked, check_reques
 from handlers.team_rules import on_behalf_problem, sandbox_problem
 from handlers.workspace import WorkspaceRepository
 
-JOB_INVITE = "send_invitation"
-JOB_REMIND = "send_reminder"
-JOB_OUTCOME = "outcome_prompt"
-JOB_MENTION = "mention_dm"
 F_HOST = "host"
 F_ASSOCIATED = "associated"
-JOB_CALENDAR_CREATE = "calendar_create"
 
 
 @dataclass(frozen=True)
@@ -275,7 +271,7 @@ class ScheduleMeeting:
             # The calendar (or Zoom) call comes first: it creates the join link the
             # invitations carry. Its handler queues Meetline's own invitations when the
             # provider does not send them itself.
-            jobs.append(JobSpec(JOB_CALENDAR_CREATE, {"meeting_id": meeting_id}, now,
+            jobs.append(JobSpec(JobKind.CALENDAR_CREATE, {"meeting_id": meeting_id}, now,
                                 f"calendar-create:{meeting_id}"))
         else:
             jobs += invitation_jobs(
@@ -292,12 +288,12 @@ def timed_jobs(meeting_id: int, new: NewMeeting) -> list[JobSpec]:
     """Reminders and the outcome prompt; keys carry the times, so a moved meeting gets new jobs."""
     start_key = int(new.start_utc.timestamp())
     jobs = [
-        JobSpec(JOB_REMIND, {"meeting_id": meeting_id, "offset_minutes": r.offset_minutes}, r.due_at,
+        JobSpec(JobKind.REMIND, {"meeting_id": meeting_id, "offset_minutes": r.offset_minutes}, r.due_at,
                 f"remind:{meeting_id}:{start_key}:{r.offset_minutes}")
         for r in new.reminders
     ]
     end_key = int(new.end_utc.timestamp())
-    jobs.append(JobSpec(JOB_OUTCOME, {"meeting_id": meeting_id, "end": end_key}, new.end_utc,
+    jobs.append(JobSpec(JobKind.OUTCOME, {"meeting_id": meeting_id, "end": end_key}, new.end_utc,
                         f"outcome:{meeting_id}:{end_key}"))
     return jobs
 
@@ -305,7 +301,7 @@ def timed_jobs(meeting_id: int, new: NewMeeting) -> list[JobSpec]:
 def mention_jobs(meeting_id: int, new: NewMeeting, now: datetime) -> list[JobSpec]:
     """One DM per mentioned teammate, ever: an edit that mentions them again adds nothing."""
     return [
-        JobSpec(JOB_MENTION, {"meeting_id": meeting_id, "user_id": user_id}, now, f"mention:{meeting_id}:{user_id}")
+        JobSpec(JobKind.MENTION, {"meeting_id": meeting_id, "user_id": user_id}, now, f"mention:{meeting_id}:{user_id}")
         for user_id in mentioned_users(new.notes)
     ]
 
@@ -318,7 +314,7 @@ def invitation_jobs(meeting_id: int, emails: list[str], now: datetime, sequence:
     payload: dict[str, Any] = {"method": method} if method != "REQUEST" else {}
     prefix = "invite" if method == "REQUEST" else "cancel"
     return [
-        JobSpec(JOB_INVITE, {"meeting_id": meeting_id, "email": email, "sequence": sequence, **payload}, now,
+        JobSpec(JobKind.INVITE, {"meeting_id": meeting_id, "email": email, "sequence": sequence, **payload}, now,
                 f"{prefix}:{meeting_id}:{sequence}:{email}")
         for email in emails
     ]

@@ -77,6 +77,11 @@ class Worker:
         self._lease = lease_seconds
         self._stop = threading.Event()
 
+    @property
+    def kinds(self) -> set[str]:
+        """The job kinds this worker can run (a queued kind missing here never runs)."""
+        return set(self._handlers)
+
     def run_once(self) -> RunStats:
         """Run every job that is due now, then return."""
         stats = RunStats()

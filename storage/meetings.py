@@ -16,8 +16,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.calendar_booking import CALENDAR_JOB_KINDS
 from handlers.ids import parse_id
+from handlers.jobs import CALENDAR_KINDS
 from handlers.meetings import (
     OUTCOME_SCHEDULED,
     Attendee,
@@ -329,7 +329,7 @@ class SqlMeetingRepository:
         so sync never reads back an event that is about to be rewritten by an edit."""
         pending = select(JobModel.meeting_id).where(
             JobModel.meeting_id == MeetingModel.id, JobModel.status.in_(("queued", "running")),
-            JobModel.kind.in_(CALENDAR_JOB_KINDS))
+            JobModel.kind.in_(CALENDAR_KINDS))
         query = (
             select(MeetingModel)
             .where(MeetingModel.team_id == team_id, MeetingModel.host_user_id == host_id,

@@ -26,8 +26,9 @@ from sqlalchemy import select
 from adapters.http_retry import RetryPolicy
 from bot.services import Services
 from bot.worker import TeamPeople, build_worker, client_for_team
+from handlers.jobs import JobKind
 from handlers.meetings import AttendeeKind, AttendeeRef, MeetingRequest, ReminderSpec, ReminderUnit
-from handlers.scheduling import JOB_CALENDAR_CREATE, Scheduled, ScheduleMeeting
+from handlers.scheduling import Scheduled, ScheduleMeeting
 from storage.calendar_connections import CalendarConfig, SqlCalendarDirectory
 from storage.crypto import SecretBox
 from storage.models import JobModel
@@ -96,7 +97,7 @@ def schedule(services: Services, stack: Stack, title: str) -> int:
 def calendar_job(stack: Stack, meeting_id: int) -> JobModel:
     with stack.services.sessions() as session:
         return session.scalars(select(JobModel).where(JobModel.meeting_id == meeting_id,
-                                                      JobModel.kind == JOB_CALENDAR_CREATE)).one()
+                                                      JobModel.kind == JobKind.CALENDAR_CREATE)).one()
 
 
 def run(services: Services, stack: Stack, rounds: int = 1, step: timedelta = timedelta(minutes=5)) -> None:

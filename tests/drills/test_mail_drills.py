@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from handlers.jobs import JobKind
 from storage.models import JobModel
 from tests.drills.helpers import (
     at_least,
@@ -78,7 +79,7 @@ def test_an_outage_longer_than_the_retry_budget_is_reported_to_the_organizer(sta
     assert invitations(stack, title) == {}
     with stack.services.sessions() as session:
         failed = session.scalars(select(JobModel).where(JobModel.meeting_id == meeting["id"],
-                                                        JobModel.kind == "send_invitation")).all()
+                                                        JobModel.kind == JobKind.INVITE)).all()
         assert {(j.status, j.attempts) for j in failed} == {("failed", 8)}
     told = [c.args["text"] for c in stack.slack.calls("chat.postMessage")
             if c.args.get("channel") == HOST and "could not be delivered" in c.args.get("text", "")]

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from handlers.jobs import JobKind
 from storage.calendar_connections import SqlCalendarDirectory
 from storage.models import JobModel
 from tests.drills.conftest import fresh_database, postgres_server
@@ -259,5 +260,5 @@ def test_worker_never_reaches_an_inside_address_saved_earlier(rng: Range) -> Non
     assert rng.internal.hits == 0, f"the worker reached the internal service: {rng.internal.requests}"
     with rng.stack.services.sessions() as session:
         jobs = session.scalars(select(JobModel).where(JobModel.meeting_id == meeting["id"],
-                                                      JobModel.kind == "calendar_create")).all()
+                                                      JobModel.kind == JobKind.CALENDAR_CREATE)).all()
     assert [(j.status, j.attempts) for j in jobs] == [("failed", 1)]

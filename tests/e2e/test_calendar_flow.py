@@ -24,6 +24,7 @@ from sqlalchemy import select
 from adapters.http_retry import RetryPolicy
 from bot.services import build_services
 from bot.settings import Settings
+from handlers.jobs import JobKind
 from storage.calendar_connections import SqlCalendarDirectory
 from storage.migrate import upgrade
 from storage.models import JobModel, MeetingModel
@@ -368,7 +369,7 @@ def test_throttling_outages_and_a_revoked_token(cal: CalendarStack) -> None:
         stack.run_worker()
         stack.clock.advance(hours=2)
     with stack.services.sessions() as session:
-        job = session.scalars(select(JobModel).where(JobModel.kind == "calendar_create",
+        job = session.scalars(select(JobModel).where(JobModel.kind == JobKind.CALENDAR_CREATE,
                                                      JobModel.meeting_id == down["id"])).one()
         assert job.status == "failed" and job.attempts == job.max_attempts
     assert any("“Down demo” could not be added to the host's calendar" in t for t in dms(stack))

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from handlers.jobs import JobKind
 from storage.models import JobModel, TimelineEntryModel
 from tests.e2e.forms import meet_values
 from tests.e2e.test_schedule_flow import (
@@ -82,7 +83,7 @@ def test_edit_reschedules_reinvites_the_affected_and_cancels_the_removed(stack: 
     with stack.services.sessions() as session:
         kinds = [e.kind for e in session.scalars(select(TimelineEntryModel).order_by(TimelineEntryModel.id))]
         assert "meeting_scheduled" in kinds and "meeting_rescheduled" in kinds  # history kept
-        old_reminders = session.scalars(select(JobModel).where(JobModel.kind == "send_reminder")).all()
+        old_reminders = session.scalars(select(JobModel).where(JobModel.kind == JobKind.REMIND)).all()
         assert sorted(j.status for j in old_reminders) == ["cancelled", "queued"]
     assert_all_views_valid(stack.slack)
 

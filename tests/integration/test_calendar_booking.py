@@ -28,10 +28,10 @@ from bot.calendar_oauth import CalendarOAuth, start_link
 from bot.settings import Settings
 from handlers.availability import Availability
 from handlers.calendar_booking import CalendarBooking
-from handlers.calendar_sync import JOB_CALENDAR_SYNC, CalendarSync, as_new_meeting
+from handlers.calendar_sync import CalendarSync, as_new_meeting
 from handlers.calendars import CalendarEvent
 from handlers.domain import UserProfile
-from handlers.jobs import ClaimedJob
+from handlers.jobs import ClaimedJob, JobKind
 from handlers.meetings import (
     AttendeeKind,
     AttendeeRef,
@@ -42,7 +42,7 @@ from handlers.meetings import (
     MeetingUpdate,
 )
 from handlers.records_csv import import_records
-from handlers.scheduling import JOB_CALENDAR_CREATE, JOB_INVITE, Scheduled, ScheduleMeeting
+from handlers.scheduling import Scheduled, ScheduleMeeting
 from handlers.worker import RunStats, Worker
 from storage.calendar_connections import CalendarConfig, SqlCalendarDirectory
 from storage.calendar_models import CalendarConnectionModel
@@ -140,14 +140,14 @@ class World:
         def record(job: Any) -> None:
             self.handled.append((job.kind, dict(job.payload)))
 
-        handlers = {JOB_CALENDAR_CREATE: booking.calendar_create, "calendar_update": booking.calendar_update,
-                    "calendar_cancel": booking.calendar_cancel, JOB_CALENDAR_SYNC: sync.sync,
-                    JOB_INVITE: record, "mention_dm": record}
+        handlers = {JobKind.CALENDAR_CREATE: booking.calendar_create, JobKind.CALENDAR_UPDATE: booking.calendar_update,
+                    JobKind.CALENDAR_CANCEL: booking.calendar_cancel, JobKind.CALENDAR_SYNC: sync.sync,
+                    JobKind.INVITE: record, JobKind.MENTION: record}
         return Worker(self.jobs, handlers, self.clock, on_final_failure=booking.on_final_failure).run_once()
 
     def invited(self, meeting_id: int) -> list[tuple[str, int, str]]:
         return sorted((p["email"], p["sequence"], p.get("method", "REQUEST")) for k, p in self.handled
-                      if k == JOB_INVITE and p["meeting_id"] == meeting_id)
+                      if k == JobKind.INVITE and p["meeting_id"] == meeting_id)
 
     def connect_google(self) -> None:
         self.store.save_google(TEAM, HOST, json.dumps(self.google.authorized_user_info()), HOST_EMAIL)
@@ -226,7 +226,7 @@ def test_google_meet_booking_creates_one_event_and_no_invitations_of_ours(world:
     assert world.invited(meeting.id) == []  # Google mails the attendees itself
     assert world.notes.dms == [(HOST, f"Google Meet link for “Demo for Acme”: {stored.join_url}")]
     # The job again (a crash after the insert): still one event, one Meet link.
-    world.booking().calendar_create(_job(JOB_CALENDAR_CREATE, {"meeting_id": meeting.id}))
+    world.booking().calendar_create(_job(JobKind.CALENDAR_CREATE, {"meeting_id": meeting.id}))
     assert len(world.google.user_events()) == 1 and world.google.meet_links_created == 1
 
 
@@ -255,7 +255,7 @@ def test_a_calendar_down_for_good_falls_back_to_email_invitations(world: World) 
         world.run()
         world.clock.advance(hours=2)
     with world.sessions() as session:
-        job = session.scalars(select(JobModel).where(JobModel.kind == JOB_CALENDAR_CREATE)).one()
+        job = session.scalars(select(JobModel).where(JobModel.kind == JobKind.CALENDAR_CREATE)).one()
         assert job.status == "failed" and job.attempts == 8 and "unavailable" in (job.last_error or "")
     assert world.invited(meeting.id) == [("anna@meetline.example", 0, "REQUEST"), ("jane@acme.example", 0, "REQUEST")]
     assert world.meetings.get(TEAM, meeting.id) is not None  # the meeting is kept
@@ -287,7 +287,7 @@ def test_zoom_without_a_calendar_stores_the_link_before_anything_else(world: Wor
     assert stored is not None and stored.join_url == zoom_meeting["join_url"]
     assert stored.calendar_provider == "zoom" and stored.calendar_event_id == str(zoom_meeting["id"])
     assert world.invited(meeting.id) == [("anna@meetline.example", 0, "REQUEST"), ("jane@acme.example", 0, "REQUEST")]
-    world.booking().calendar_create(_job(JOB_CALENDAR_CREATE, {"meeting_id": meeting.id}))
+    world.booking().calendar_create(_job(JobKind.CALENDAR_CREATE, {"meeting_id": meeting.id}))
     assert len(world.zoom.meetings) == 1
 
 
@@ -316,12 +316,12 @@ def test_update_and_cancel_follow_an_edit(world: World) -> None:
     world.meetings.update(MeetingUpdate(meeting.id, as_new_meeting(stored, moved, moved + timedelta(minutes=45), ()), 1),
                           [], (), [])
     booking = world.booking()
-    booking.calendar_update(_job("calendar_update", {"meeting_id": meeting.id, "sequence": 1}))
+    booking.calendar_update(_job(JobKind.CALENDAR_UPDATE, {"meeting_id": meeting.id, "sequence": 1}))
     (event,) = world.google.user_events()
     assert event["start"]["dateTime"] == rfc3339(moved)
     zoom_meeting = next(iter(world.zoom.meetings.values()))
     assert zoom_meeting["start_time"] == rfc3339(moved)
-    booking.calendar_cancel(_job("calendar_cancel", {"meeting_id": meeting.id, "sequence": 2}))
+    booking.calendar_cancel(_job(JobKind.CALENDAR_CANCEL, {"meeting_id": meeting.id, "sequence": 2}))
     assert world.google.user_events() == [] and world.zoom.meetings == {}
 
 
@@ -349,14 +349,14 @@ def test_caldav_host_gets_the_event_and_attendees_get_our_invitation(world: Worl
         stored_event.data = cal.to_ical().decode()
         stored_event.save(increase_seqno=False)
         world.handled.clear()
-        world.sync().sync(_job(JOB_CALENDAR_SYNC, {"connection_id": _connection_id(world)}))
+        world.sync().sync(_job(JobKind.CALENDAR_SYNC, {"connection_id": _connection_id(world)}))
         world.run()
         moved = world.meetings.get(TEAM, meeting.id)
         assert moved is not None and moved.start_utc == later and moved.sequence == 1
         assert world.invited(meeting.id) == [("jane@acme.example", 1, "REQUEST")]
         assert "calendar_changed" in world.timeline_kinds(meeting.id)
         # Unchanged since (same ctag): the next sync reads nothing and changes nothing.
-        world.sync().sync(_job(JOB_CALENDAR_SYNC, {"connection_id": _connection_id(world)}))
+        world.sync().sync(_job(JobKind.CALENDAR_SYNC, {"connection_id": _connection_id(world)}))
         assert world.meetings.get(TEAM, meeting.id).sequence == 1  # type: ignore[union-attr]
 
 
@@ -373,20 +373,20 @@ def test_google_sync_moves_and_cancels_meetings_and_recovers_from_an_expired_tok
     later = stored.start_utc + timedelta(hours=3)
     world.google.user_moves(stored.calendar_event_id, later, later + timedelta(minutes=30))
     world.google.expire_sync_tokens()
-    world.sync().sync(_job(JOB_CALENDAR_SYNC, {"connection_id": _connection_id(world)}))
+    world.sync().sync(_job(JobKind.CALENDAR_SYNC, {"connection_id": _connection_id(world)}))
     moved = world.meetings.get(TEAM, meeting.id)
     assert moved is not None and (moved.start_utc, moved.end_utc) == (later, later + timedelta(minutes=30))
     assert moved.sequence == 0  # Google told the attendees; our SEQUENCE is for our own mails
     assert "calendar_changed" in world.timeline_kinds(meeting.id)
     with world.sessions() as session:
-        outcome = session.scalars(select(JobModel).where(JobModel.kind == "outcome_prompt",
+        outcome = session.scalars(select(JobModel).where(JobModel.kind == JobKind.OUTCOME,
                                                          JobModel.meeting_id == meeting.id,
                                                          JobModel.status == "queued")).one()
         assert outcome.run_at == later + timedelta(minutes=30)
     gone = world.meetings.get(TEAM, other.id)
     assert gone is not None and gone.calendar_event_id
     world.google.user_deletes(gone.calendar_event_id)
-    world.sync().sync(_job(JOB_CALENDAR_SYNC, {"connection_id": _connection_id(world)}))
+    world.sync().sync(_job(JobKind.CALENDAR_SYNC, {"connection_id": _connection_id(world)}))
     cancelled = world.meetings.get(TEAM, other.id)
     assert cancelled is not None and cancelled.status == "cancelled" and cancelled.outcome == "CANCELED"
     assert any("syncToken" in call for call in world.google.list_calls)
@@ -406,7 +406,7 @@ def test_graph_delta_sync_moves_a_meeting(world: World) -> None:
         assert stored is not None and stored.calendar_provider == "microsoft" and stored.calendar_event_id
         assert world.invited(meeting.id) == []
         sync = world.sync()
-        job = _job(JOB_CALENDAR_SYNC, {"connection_id": _connection_id(world)})
+        job = _job(JobKind.CALENDAR_SYNC, {"connection_id": _connection_id(world)})
         sync.sync(job)
         later = stored.start_utc + timedelta(hours=1)
         graph.user_moves(stored.calendar_event_id, later, later + timedelta(minutes=45))

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from bot.views.meet_state import FormState, to_request
-from handlers.deliveries import JOB_REMINDER_MAIL, Deliveries
+from handlers.deliveries import Deliveries
 from handlers.domain import Record, RecordKind, UserProfile
 from handlers.invitations import Invitation, Person, ReminderEmail, invitation_text, reminder_text
-from handlers.jobs import ClaimedJob
+from handlers.jobs import ClaimedJob, JobKind
 from handlers.meet_form import draft_meet_form
 from handlers.meetings import (
     Attendee,
@@ -26,7 +26,7 @@ from handlers.meetings import (
 )
 from handlers.outcomes import RecordOutcome, outcome_label
 from handlers.rules import check_request
-from handlers.scheduling import JOB_INVITE, Rejected, ScheduleMeeting
+from handlers.scheduling import Rejected, ScheduleMeeting
 from handlers.workspace import WorkspaceSettings
 from tests.support.clock import MutableClock as FakeClock
 
@@ -299,7 +299,7 @@ def deliveries(mailer: Mailer, workspace_language: str | None) -> Deliveries:
 
 def job(kind: str, email: str) -> ClaimedJob:
     payload: dict[str, Any] = {"meeting_id": 7, "email": email, "sequence": 0}
-    if kind == JOB_REMINDER_MAIL:
+    if kind == JobKind.REMINDER_MAIL:
         payload = {"meeting_id": 7, "email": email, "offset_minutes": 60, "start": int(START.timestamp())}
     return ClaimedJob(id=1, kind=kind, payload=payload, attempts=1, max_attempts=5, run_at=NOW, team_id="T1")
 
@@ -308,7 +308,7 @@ def test_teammates_read_their_slack_language_contacts_the_workspace_default() ->
     mailer = Mailer()
     d = deliveries(mailer, "pl")
     for email in ("jan@example.pl", "ola@example.com", "sam@example.com", "anna@example.pl"):
-        d.send_invitation(job(JOB_INVITE, email))
+        d.send_invitation(job(JobKind.INVITE, email))
     languages = {to.email: inv.language for inv, to in mailer.invitations}
     assert languages == {"jan@example.pl": "pl", "ola@example.com": "pl", "sam@example.com": "en",
                          "anna@example.pl": "pl"}  # the host, by their own locale
@@ -323,9 +323,9 @@ def test_teammates_read_their_slack_language_contacts_the_workspace_default() ->
 def test_without_workspace_settings_contacts_read_english() -> None:
     mailer = Mailer()
     d = deliveries(mailer, None)
-    d.send_invitation(job(JOB_INVITE, "jan@example.pl"))
-    d.send_reminder_email(job(JOB_REMINDER_MAIL, "jan@example.pl"))
-    d.send_reminder_email(job(JOB_REMINDER_MAIL, "ola@example.com"))
+    d.send_invitation(job(JobKind.INVITE, "jan@example.pl"))
+    d.send_reminder_email(job(JobKind.REMINDER_MAIL, "jan@example.pl"))
+    d.send_reminder_email(job(JobKind.REMINDER_MAIL, "ola@example.com"))
     assert [inv.language for inv, _ in mailer.invitations] == ["en"]
     assert [rem.language for rem, _ in mailer.reminders] == ["en", "pl"]
     assert reminder_text(mailer.reminders[1][0]).subject.startswith("Przypomnienie: Demo, czwartek")
