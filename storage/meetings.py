@@ -183,10 +183,7 @@ class SqlMeetingRepository:
                 return existing, False
             for record_id in dict.fromkeys(new.record_ids):
                 session.add(MeetingRecordModel(meeting_id=row.id, record_id=record_id))
-            for entry in timeline:
-                session.add(TimelineEntryModel(record_id=entry.record_id, meeting_id=row.id, kind=entry.kind,
-                                               occurred_at=entry.occurred_at, actor_user_id=entry.actor_user_id,
-                                               data=entry.data))
+            insert_timeline(session, row.id, timeline)
             insert_jobs(session, jobs(row.id))
             session.commit()
             meeting = self._load(session, row)
@@ -256,10 +253,7 @@ class SqlMeetingRepository:
             for record_id in dict.fromkeys(new.record_ids):
                 if record_id not in existing:
                     session.add(MeetingRecordModel(meeting_id=row.id, record_id=record_id))
-            for entry in timeline:
-                session.add(TimelineEntryModel(record_id=entry.record_id, meeting_id=row.id, kind=entry.kind,
-                                               occurred_at=entry.occurred_at, actor_user_id=entry.actor_user_id,
-                                               data=entry.data))
+            insert_timeline(session, row.id, timeline)
             cancel_queued_jobs(session, row.id, cancel_kinds)
             insert_jobs(session, jobs)
             session.flush()
@@ -362,10 +356,7 @@ class SqlMeetingRepository:
             if change.status != "cancelled":
                 row.reminders = [ReminderModel(offset_minutes=r.offset_minutes, due_at=r.due_at)
                                  for r in change.reminders]
-            for entry in timeline:
-                session.add(TimelineEntryModel(record_id=entry.record_id, meeting_id=row.id, kind=entry.kind,
-                                               occurred_at=entry.occurred_at, actor_user_id=entry.actor_user_id,
-                                               data=entry.data))
+            insert_timeline(session, row.id, timeline)
             cancel_queued_jobs(session, row.id, cancel_kinds)
             insert_jobs(session, jobs)
             return True
@@ -418,11 +409,19 @@ def set_outcome(sessions: sessionmaker[Session], team_id: str, meeting_id: int, 
         record_ids = session.scalars(
             select(MeetingRecordModel.record_id).where(MeetingRecordModel.meeting_id == meeting_id)
         ).all()
-        for record_id in record_ids:
-            session.add(TimelineEntryModel(record_id=record_id, meeting_id=meeting_id, kind="outcome_set",
-                                           occurred_at=now, actor_user_id=actor_id,
-                                           data={"outcome": outcome, "previous": previous, "title": row.title}))
+        insert_timeline(session, row.id, [
+            TimelineSpec(record_id, "outcome_set", now, actor_id,
+                         {"outcome": outcome, "previous": previous, "title": row.title})
+            for record_id in record_ids])
         return True
+
+
+def insert_timeline(session: Session, meeting_id: int, entries: Sequence[TimelineSpec]) -> None:
+    """Log the meeting's entries on its records' timelines, in the caller's transaction,
+    so a timeline never shows a change that was rolled back."""
+    session.add_all(TimelineEntryModel(record_id=e.record_id, meeting_id=meeting_id, kind=e.kind,
+                                       occurred_at=e.occurred_at, actor_user_id=e.actor_user_id, data=e.data)
+                    for e in entries)
 
 
 def insert_jobs(session: Session, jobs: Sequence[JobSpec]) -> None:
