@@ -21,7 +21,6 @@ from handlers.calendar_booking import CalendarAccounts
 from handlers.domain import UserProfile
 from handlers.i18n import Translator, translator
 from handlers.meetings import AttendeeKind, AttendeeRef, MeetingRequest, combine_local
-from storage.calendar_connections import SqlCalendarDirectory
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +40,7 @@ class CachedPeople:
 
 
 def _accounts(services: Services) -> CalendarAccounts | None:
-    return services.calendars if isinstance(services.calendars, SqlCalendarDirectory) else None
+    return services.calendars
 
 
 def _teammates(refs: list[AttendeeRef]) -> list[str]:

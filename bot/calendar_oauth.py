@@ -33,22 +33,19 @@ import warnings
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from http.cookies import CookieError, SimpleCookie
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from sqlalchemy.orm import Session, sessionmaker
+import msal
+from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
-from adapters.outbound import OutboundPolicy
 from bot.i18n_context import browser_translator
+from bot.services import SigninProviders
 from bot.settings import Settings
 from bot.views.calendar_views import CalendarHome, calendar_section
 from handlers.i18n import Translator, translator
-from handlers.ports import Clock
-from storage.calendar_connections import CalendarConfig, PendingConnection, SqlCalendarDirectory
+from handlers.ports import CalendarConnections, Clock, PendingConnection
 from storage.crypto import SIGNIN_LINKS, SecretBox, SecretBoxError
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +63,6 @@ GOOGLE_SCOPES = [
 ]
 GOOGLE_REQUIRED_SCOPE = "https://www.googleapis.com/auth/calendar.events"
 MS_SCOPES = ["Calendars.ReadWrite", "User.Read"]  # openid/profile/offline_access are added by msal
-MS_AUTHORITY_HOST = "https://login.microsoftonline.com"
 LINK_LIFETIME = timedelta(minutes=10)
 FLOW_LIFETIME = timedelta(minutes=15)
 PENDING_LIFETIME = timedelta(minutes=30)
@@ -77,29 +73,7 @@ OAUTH_PROVIDERS = ("google", "microsoft")
 warnings.filterwarnings("ignore", message="response_mode='form_post' is recommended", category=UserWarning)
 
 
-# --------------------------------------------------------------------------- wiring
-
-
-def calendar_config(settings: Settings) -> CalendarConfig:
-    return CalendarConfig(
-        google_client_id=settings.GOOGLE_CLIENT_ID,
-        google_client_secret=settings.GOOGLE_CLIENT_SECRET,
-        google_api_url=settings.GOOGLE_API_URL,
-        ms_client_id=settings.MS_CLIENT_ID,
-        ms_client_secret=settings.MS_CLIENT_SECRET,
-        ms_tenant_id=settings.MS_TENANT_ID or "common",
-        graph_api_url=settings.GRAPH_API_URL,
-        zoom_account_id=settings.ZOOM_ACCOUNT_ID,
-        zoom_client_id=settings.ZOOM_CLIENT_ID,
-        zoom_client_secret=settings.ZOOM_CLIENT_SECRET,
-        zoom_api_url=settings.ZOOM_API_URL,
-        outbound=OutboundPolicy(allow_hosts=settings.caldav_allow_hosts),
-    )
-
-
-def build_calendar_directory(settings: Settings, sessions: sessionmaker[Session]) -> SqlCalendarDirectory:
-    box = SecretBox(settings.SECRET_KEY) if settings.SECRET_KEY else None
-    return SqlCalendarDirectory(sessions, box, calendar_config(settings))
+# --------------------------------------------------------------------------- links
 
 
 def start_link(settings: Settings, provider: str, team_id: str, user_id: str, now: datetime) -> str | None:
@@ -118,7 +92,7 @@ def start_link(settings: Settings, provider: str, team_id: str, user_id: str, no
     return f"{settings.PUBLIC_URL.rstrip('/')}/oauth/{provider}/start?{urlencode({'s': sealed})}"
 
 
-def home_section(settings: Settings, store: SqlCalendarDirectory, clock: Clock) -> Callable[
+def home_section(settings: Settings, store: CalendarConnections, clock: Clock) -> Callable[
         [str, str, Translator], list[dict[str, Any]]]:
     """The App Home hook (Services.home_sections): the user's calendar section, in `t`'s language."""
 
@@ -189,11 +163,11 @@ class CalendarOAuth:
     def __init__(
         self,
         settings: Settings,
-        store: SqlCalendarDirectory,
+        store: CalendarConnections,
+        signin: SigninProviders,
         clock: Clock,
         *,
         on_connected: OnConnected | None = None,
-        msal_http_client: Any = None,
         language_of: LanguageOf | None = None,
         email_of: EmailOf | None = None,
         on_pending: OnPending | None = None,
@@ -205,7 +179,7 @@ class CalendarOAuth:
         self._store = store
         self._clock = clock
         self._on_connected = on_connected
-        self._msal_http_client = msal_http_client if msal_http_client is not None else store.config.msal_http_client
+        self._signin = signin
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         # The pages speak the browser's language until the Slack user is known, then theirs.
@@ -316,8 +290,6 @@ class CalendarOAuth:
 
     def _google_callback(self, team_id: str, user_id: str, saved: dict[str, Any], query: dict[str, str],
                          start_response: StartResponse, t: Translator) -> Iterable[bytes]:
-        from oauthlib.oauth2.rfc6749.errors import OAuth2Error
-
         # Google may grant fewer scopes than asked (granular consent) or name them
         # differently; oauthlib would raise on that, we check the one that matters below.
         os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
@@ -347,8 +319,6 @@ class CalendarOAuth:
 
     def _microsoft_callback(self, team_id: str, user_id: str, saved: dict[str, Any], query: dict[str, str],
                             start_response: StartResponse, t: Translator) -> Iterable[bytes]:
-        import msal
-
         cache = msal.SerializableTokenCache()
         result = self._msal_app(cache).acquire_token_by_auth_code_flow(saved, query, scopes=MS_SCOPES)
         if "error" in result:
@@ -417,33 +387,11 @@ class CalendarOAuth:
         return claims
 
     def _google_flow(self, state: str | None = None, code_verifier: str | None = None) -> Any:
-        from google_auth_oauthlib.flow import Flow
-
-        cfg = self._store.config
-        client = {"web": {
-            "client_id": cfg.google_client_id, "client_secret": cfg.google_client_secret,
-            "auth_uri": cfg.google_auth_uri, "token_uri": cfg.google_token_uri,
-            "redirect_uris": [self._redirect_uri("google")],
-        }}
-        kwargs: dict[str, Any] = {"redirect_uri": self._redirect_uri("google")}
-        if state:
-            kwargs["state"] = state
-        if code_verifier:
-            kwargs["code_verifier"] = code_verifier
-        return Flow.from_client_config(client, scopes=GOOGLE_SCOPES, **kwargs)
+        return self._signin.google_flow(self._redirect_uri("google"), GOOGLE_SCOPES, state=state,
+                                        code_verifier=code_verifier)
 
     def _msal_app(self, cache: Any) -> Any:
-        import msal
-
-        cfg = self._store.config
-        kwargs: dict[str, Any] = {}
-        if self._msal_http_client is not None:
-            kwargs["http_client"] = self._msal_http_client
-        if cache is not None:
-            kwargs["token_cache"] = cache
-        return msal.ConfidentialClientApplication(
-            cfg.ms_client_id, client_credential=cfg.ms_client_secret,
-            authority=f"{MS_AUTHORITY_HOST}/{cfg.ms_tenant_id or 'common'}", **kwargs)
+        return self._signin.msal_app(cache)
 
     def _connected(self, team_id: str, user_id: str, provider: str, email: str | None) -> None:
         if self._on_connected is None:
@@ -464,48 +412,4 @@ class CalendarOAuth:
         start_response(f"{status} {reason}", [("Content-Type", "text/html; charset=utf-8"),
                                               ("Cache-Control", "no-store"), ("Content-Length", str(len(body)))])
         return [body]
-
-
-def calendar_oauth_for(services: Services) -> CalendarOAuth | None:
-    """The /oauth/ handler wired to this process's services: a DM and a fresh App Home
-    tell the user the connection worked, or a DM asks them to confirm a foreign account.
-    None when calendars are not wired."""
-    store = services.calendars
-    if not isinstance(store, SqlCalendarDirectory):
-        return None
-    from bot.i18n_context import language_lookup
-    from bot.listeners.manage import publish_home
-    from bot.profiles import ProfileService
-    from bot.views.calendar_views import connected_text, pending_blocks, pending_text
-    from bot.worker import client_for_team
-
-    client_for = client_for_team(services)
-    language_of = language_lookup(services)
-    profiles = ProfileService(services.users, services.clock, services.settings.admin_ids)
-
-    def email_of(team_id: str, user_id: str) -> str | None:
-        client = client_for(team_id)
-        if client is None:
-            return None
-        profile = profiles.lookup(client, team_id, user_id)
-        return profile.email if profile is not None else None
-
-    def ask(pending: PendingConnection) -> None:
-        client = client_for(pending.team_id)
-        if client is None:
-            return
-        t = translator(language_of(pending.team_id, pending.user_id))
-        client.chat_postMessage(channel=pending.user_id, text=pending_text(pending.provider, pending.email, t=t),
-                                blocks=pending_blocks(pending.provider, pending.email, pending.id, t=t))
-
-    def connected(team_id: str, user_id: str, provider: str, email: str | None) -> None:
-        client = client_for(team_id)
-        if client is None:
-            return
-        t = translator(language_of(team_id, user_id))
-        client.chat_postMessage(channel=user_id, text=connected_text(provider, email, t=t))
-        publish_home(client, services, team_id, user_id)
-
-    return CalendarOAuth(services.settings, store, services.clock, on_connected=connected, language_of=language_of,
-                         email_of=email_of, on_pending=ask)
 

@@ -11,14 +11,31 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk.errors import SlackApiError
+from waitress import serve
+
+from adapters.report_files import report_csv, report_json, report_table
+from bot.app import make_client
+from bot.logs import configure_logging
+from bot.services import Services
 from bot.serving import SERVING
 from bot.settings import Settings, SettingsError, load_settings
-
-if TYPE_CHECKING:
-    from bot.services import Services
-    from handlers.meetings import Meeting
+from bot.wiring import build_services, slack_app, start_in_background, web_app, worker_for
+from handlers.domain import ImportRejected, UserProfile
+from handlers.meetings import DEFAULT_OUTCOMES, Meeting
+from handlers.policy import Actor
+from handlers.records_csv import import_records
+from handlers.reports import UnknownPeriod, parse_period
+from handlers.team_rules import SEATS
+from storage.crypto import SecretBox
+from storage.db import make_engine
+from storage.installed import installed_teams
+from storage.key_rotation import RotationError, rotate_secrets
+from storage.migrate import upgrade
 
 SETUP_HINT = (
     "To create the Slack app: open https://api.slack.com/apps, choose Create New App > "
@@ -41,7 +58,6 @@ def _settings() -> Settings:
 
 
 def _migrate(settings: Settings) -> None:
-    from storage.migrate import upgrade
 
     try:
         upgrade(settings.DATABASE_URL)
@@ -50,7 +66,6 @@ def _migrate(settings: Settings) -> None:
 
 
 def _services(settings: Settings) -> Services:
-    from bot.services import build_services
 
     try:
         return build_services(settings)
@@ -61,9 +76,8 @@ def _services(settings: Settings) -> Services:
 def cmd_worker(args: argparse.Namespace) -> int:
     settings = _settings()
     _migrate(settings)
-    from bot.worker import build_worker
 
-    worker = build_worker(_services(settings))
+    worker = worker_for(_services(settings))
     if args.once:
         stats = worker.run_once()
         print(f"jobs: {stats.done} done, {stats.retried} to retry, {stats.failed} failed")
@@ -118,20 +132,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(SETUP_HINT, file=sys.stderr)
         return 0 if args.explain_setup else 2
     _migrate(settings)
-    from waitress import serve
 
-    from bot.app import build_app
-    from bot.web import WebApp
 
     services = _services(settings)
-    app = build_app(services)
+    app = slack_app(services)
     if not args.no_worker:
-        from bot.worker import build_worker, start_in_background
-
-        start_in_background(build_worker(services))
+        start_in_background(worker_for(services))
     logging.getLogger(__name__).info("Meetline listening on http://%s:%s", args.host, args.port)
     limits = replace(SERVING, connection_limit=args.connection_limit, channel_timeout=args.channel_timeout)
-    serve(WebApp(app, services), host=args.host, port=args.port, threads=args.threads, **limits.waitress())
+    serve(web_app(services, app), host=args.host, port=args.port, threads=args.threads, **limits.waitress())
     return 0
 
 
@@ -141,22 +150,16 @@ def cmd_socket(args: argparse.Namespace) -> int:
     if missing:
         raise CliError(f"Socket Mode needs {', '.join(missing)}")
     _migrate(settings)
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import build_app
 
     services = _services(settings)
-    app = build_app(services)
-    from bot.worker import build_worker, start_in_background
-
-    start_in_background(build_worker(services))
+    app = slack_app(services)
+    start_in_background(worker_for(services))
     SocketModeHandler(app, settings.SLACK_APP_TOKEN).start()
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from handlers.domain import ImportRejected
-    from handlers.records_csv import import_records
 
     path = Path(args.path)
     try:
@@ -195,7 +198,6 @@ def _import_team(given: str | None, settings: Settings, services: Services) -> s
             raise CliError(f"--team: {given[:40]!r} is not a Slack team id (like T0123ABCD)")
         return given
     if settings.slack_mode == "oauth":
-        from storage.installed import installed_teams
 
         assert settings.SLACK_CLIENT_ID
         teams = installed_teams(services.engine, settings.SLACK_CLIENT_ID)
@@ -214,9 +216,7 @@ def _import_team(given: str | None, settings: Settings, services: Services) -> s
 
 
 def _bot_token_team(settings: Settings) -> str:
-    from slack_sdk.errors import SlackApiError
 
-    from bot.app import make_client
 
     try:
         answer = make_client(settings.SLACK_API_URL, settings.SLACK_BOT_TOKEN).auth_test()
@@ -232,12 +232,7 @@ def _bot_token_team(settings: Settings) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from adapters.report_files import report_csv, report_json, report_table
-    from handlers.meetings import DEFAULT_OUTCOMES
-    from handlers.reports import MeetingReport, UnknownPeriod, parse_period
-    from storage.reports import SqlReportSource
 
     try:  # bad input is reported before touching the database
         parse_period(args.period, datetime.now(UTC), "UTC")
@@ -253,7 +248,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     services = _services(settings)
     workspace = services.workspaces.get(args.team) if args.team else None
     zone = args.tz or (workspace.default_timezone if workspace else "UTC")
-    use_case = MeetingReport(SqlReportSource(services.sessions), services.users, services.clock)
+    use_case = services.reports
     report = use_case(args.team, use_case.period(args.period, zone),
                       workspace.outcomes if workspace else DEFAULT_OUTCOMES)
     if args.csv:
@@ -267,9 +262,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_users(args: argparse.Namespace) -> int:
     """List Meetline's users, or set a user's seat and roles (`users set U123 --seat pro…`)."""
-    from handlers.domain import UserProfile
-    from handlers.policy import Actor
-    from handlers.team_rules import SEATS
 
     settings = _settings()
     _migrate(settings)
@@ -317,9 +309,6 @@ def cmd_rotate_keys(args: argparse.Namespace) -> int:
         raise CliError("SECRET_KEY is not set: put the new key first and the old one after it, e.g. "
                        "SECRET_KEY=new,old")
     _migrate(settings)
-    from storage.crypto import SecretBox
-    from storage.db import make_engine
-    from storage.key_rotation import RotationError, rotate_secrets
 
     engine = make_engine(settings.DATABASE_URL)
     try:
@@ -426,7 +415,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from bot.logs import configure_logging
 
     configure_logging(verbose=args.verbose)
     try:

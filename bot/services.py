@@ -1,25 +1,67 @@
-"""The composition root's wiring: which adapter and repository serve which port."""
+"""What the Slack surface is handed: one record of ports, built by `bot.wiring`.
+
+Every field is typed by what it does (a Protocol from `handlers`, or a small one here),
+never by the class that implements it, so listeners cannot reach past a port and tests
+can build a `Services` from fakes. The engine and session factory are here only for
+Slack's own stores (installations, OAuth state, event dedupe) and the health check.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from handlers.clock import SystemClock
+from handlers.calendar_booking import CalendarAccounts
+from handlers.calendar_sync import SyncedMeetings
+from handlers.calendars import CalendarPort, ConferencingPort
 from handlers.i18n import Translator
 from handlers.invitations import Mailer
-from handlers.ports import CalendarDirectory, Clock
-from storage.db import make_engine, make_session_factory
-from storage.jobs import SqlJobQueue
-from storage.meetings import SqlMeetingRepository
-from storage.records import SqlRecordRepository
-from storage.users import SqlUserRepository
-from storage.workspaces import SqlWorkspaceRepository
+from handlers.jobs import JobQueue
+from handlers.ports import (
+    CalendarConnections,
+    Clock,
+    MeetingRepository,
+    RecordRepository,
+    UserRepository,
+)
+from handlers.reports import MeetingReport
+from handlers.workspace import WorkspaceRepository
+
+# Extra App Home blocks per (team, user), e.g. the calendar connection status, in the
+# reader's language (the Translator).
+HomeSections = Callable[[str, str, Translator], list[dict[str, Any]]]
+
+
+class Meetings(MeetingRepository, SyncedMeetings, Protocol):
+    """The meetings as the request path and the calendar sync both use them."""
+
+
+class CalDavProbe(Protocol):
+    """An adapter for CalDAV credentials not saved yet, to check them before saving."""
+
+    def __call__(self, url: str, username: str, password: str, calendar: str | None = None,
+                 email: str | None = None) -> CalDavCheck: ...
+
+
+class CalDavCheck(CalendarPort, Protocol):
+    def check_connection(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class SigninProviders(Protocol):
+    """The provider libraries' sign-in objects (Google's OAuth flow, an msal application),
+    configured from the settings; `bot.calendar_oauth` drives them."""
+
+    def google_flow(self, redirect_uri: str, scopes: list[str], state: str | None = None,
+                    code_verifier: str | None = None) -> Any: ...
+
+    def msal_app(self, cache: Any = None) -> Any: ...
 
 
 @dataclass
@@ -27,46 +69,18 @@ class Services:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    records: SqlRecordRepository
-    users: SqlUserRepository
-    meetings: SqlMeetingRepository
-    jobs: SqlJobQueue
-    workspaces: SqlWorkspaceRepository
-    mailer: Mailer | None = None
-    calendars: CalendarDirectory | None = None
-    # Extra App Home blocks per (team, user), e.g. the calendar connection status, in the
-    # reader's language (the Translator).
-    home_sections: Callable[[str, str, Translator], list[dict[str, Any]]] = lambda team_id, user_id, t: []
-    clock: Clock = field(default_factory=SystemClock)
-
-
-def build_mailer(settings: Settings) -> Mailer | None:
-    """None when no mail server is configured: invitations then wait in the queue."""
-    if not settings.SMTP_URL:
-        return None
-    from adapters.smtp_mail import SmtpMailer
-
-    return SmtpMailer(settings.SMTP_URL, settings.MAIL_FROM or "meetline@localhost")
-
-
-def build_services(settings: Settings, clock: Clock | None = None) -> Services:
-    from bot.calendar_oauth import build_calendar_directory, home_section
-
-    engine = make_engine(settings.DATABASE_URL)
-    sessions = make_session_factory(engine)
-    clock = clock or SystemClock()
-    calendars = build_calendar_directory(settings, sessions)
-    return Services(
-        settings=settings,
-        engine=engine,
-        sessions=sessions,
-        records=SqlRecordRepository(sessions),
-        users=SqlUserRepository(sessions),
-        meetings=SqlMeetingRepository(sessions),
-        jobs=SqlJobQueue(sessions, engine.dialect.name),
-        workspaces=SqlWorkspaceRepository(sessions),
-        mailer=build_mailer(settings),
-        calendars=calendars,
-        home_sections=home_section(settings, calendars, clock),
-        clock=clock,
-    )
+    clock: Clock
+    records: RecordRepository
+    users: UserRepository
+    meetings: Meetings
+    jobs: JobQueue
+    workspaces: WorkspaceRepository
+    calendars: CalendarAccounts
+    connections: CalendarConnections
+    conferencing: ConferencingPort | None
+    caldav_probe: CalDavProbe
+    signin: SigninProviders
+    mailer: Mailer | None
+    home_sections: HomeSections
+    # Use cases, built once (`bot.wiring`), never per request.
+    reports: MeetingReport

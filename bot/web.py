@@ -17,7 +17,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
-from bot.calendar_oauth import calendar_oauth_for
+from bot.calendar_oauth import CalendarOAuth
 from bot.envelope import envelope_problem
 from bot.services import Services
 from bot.serving import MAX_BODY
@@ -29,14 +29,14 @@ StartResponse = Callable[..., Any]
 
 
 class WebApp:
-    def __init__(self, app: App, services: Services) -> None:
+    def __init__(self, app: App, services: Services, calendar_oauth: CalendarOAuth | None = None) -> None:
         self._slack = SlackRequestHandler(app, path="/slack/events")
         self._verifier = SignatureVerifier(services.settings.SLACK_SIGNING_SECRET or "")
         self._services = services
         self._slack_paths = {"/slack/events"}
         if app.oauth_flow is not None:
             self._slack_paths |= {app.oauth_flow.install_path, app.oauth_flow.redirect_uri_path}
-        self._calendar_oauth = calendar_oauth_for(services)
+        self._calendar_oauth = calendar_oauth
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

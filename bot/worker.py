@@ -20,7 +20,6 @@ from handlers.deliveries import Deliveries
 from handlers.domain import UserProfile
 from handlers.jobs import ClaimedJob, JobKind
 from handlers.worker import RunStats, Worker
-from storage.calendar_connections import SqlCalendarDirectory
 from storage.crypto import SecretBox
 from storage.slack_stores import EncryptedInstallationStore
 
@@ -81,22 +80,19 @@ def build_worker(services: Services, client_for: ClientForTeam | None = None) ->
         JobKind.OUTCOME_NUDGE: deliveries.outcome_nudge,
         JobKind.OUTCOME_DIGEST: deliveries.outcome_digest,
     }
-    calendars = services.calendars if isinstance(services.calendars, SqlCalendarDirectory) else None
+    calendars = services.calendars
     booking = CalendarBooking(
         services.meetings, TeamPeople(services, client_for), services.jobs, services.clock, calendars,
-        conferencing=calendars.conferencing() if calendars else None, notifier=notifier,
-        mail_from=services.settings.MAIL_FROM,
+        conferencing=services.conferencing, notifier=notifier, mail_from=services.settings.MAIL_FROM,
     )
     handlers |= {
         JobKind.CALENDAR_CREATE: booking.calendar_create,
         JobKind.CALENDAR_UPDATE: booking.calendar_update,
         JobKind.CALENDAR_CANCEL: booking.calendar_cancel,
     }
-    sync = None
-    if calendars is not None:
-        sync = CalendarSync(calendars, services.meetings, services.jobs, services.clock, notifier=notifier,
-                            conferencing=calendars.conferencing())
-        handlers |= {JobKind.CALENDAR_SYNC: sync.sync}
+    sync = CalendarSync(calendars, services.meetings, services.jobs, services.clock, notifier=notifier,
+                        conferencing=services.conferencing)
+    handlers |= {JobKind.CALENDAR_SYNC: sync.sync}
 
     def on_final_failure(job: ClaimedJob, error: str) -> None:
         booking.on_final_failure(job, error)  # a calendar down for good: invite by email instead

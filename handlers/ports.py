@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from handlers.domain import ImportResult, Record, RecordKind, RecordRow, UserProfile
 from handlers.meetings import (
@@ -61,6 +61,16 @@ class UserRepository(Protocol):
 
     def has_admin(self, team_id: str) -> bool: ...
 
+    def claim_first_admin(self, team_id: str, slack_user_id: str) -> bool:
+        """Make the user admin if the workspace has none yet; True if they became it."""
+        ...
+
+    def teams(self) -> list[str]: ...
+
+    def list_users(self, team_id: str | None = None) -> list[UserProfile]: ...
+
+    def search(self, team_id: str, query: str, limit: int = 20) -> list[UserProfile]: ...
+
 
 class PeopleDirectory(Protocol):
     """Slack teammates as the use cases need them (name, email, zone, seat)."""
@@ -102,6 +112,10 @@ class MeetingRepository(Protocol):
         ...
 
     def list_meetings(self, team_id: str, limit: int = 1000) -> list[Meeting]: ...
+
+    def list_every_team(self, limit: int = 1000) -> list[Meeting]:
+        """The operator's view (command line only): meetings of every workspace."""
+        ...
 
     def update(
         self,
@@ -157,3 +171,91 @@ class CalendarDirectory(Protocol):
     def zoom_available(self) -> bool:
         """Zoom is configured (ZOOM_* settings), so Zoom links can be created."""
         ...
+
+
+@dataclass(frozen=True)
+class ConnectionStatus:
+    """A user's calendar choice as the App Home shows it (email-only included)."""
+
+    provider: str  # google | microsoft | caldav | email
+    email: str | None
+    active: bool
+    calendar_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PendingFlow:
+    """A started OAuth sign-in: who started it and the provider library's saved state."""
+
+    team_id: str
+    user_id: str
+    provider: str
+    flow: dict[str, Any]
+    browser_hash: str | None = None  # what the callback's cookie must hash to
+
+
+@dataclass(frozen=True)
+class PendingConnection:
+    """A signed-in account waiting for the Slack user's "Connect …?" answer."""
+
+    id: str
+    team_id: str
+    user_id: str
+    provider: str
+    email: str | None
+
+
+class CalendarConnections(Protocol):
+    """Connecting calendars: what the sign-in pages and the calendar listeners store.
+
+    Separate from `CalendarAccounts` (what background work uses) because connecting is
+    about secrets and one-time flows, never about adapters."""
+
+    @property
+    def can_store_secrets(self) -> bool:
+        """False without SECRET_KEY: nothing secret can be saved then."""
+        ...
+
+    def status(self, team_id: str, user_id: str) -> ConnectionStatus | None: ...
+
+    def save_google(self, team_id: str, user_id: str, credentials_json: str, email: str | None) -> None: ...
+
+    def save_microsoft(self, team_id: str, user_id: str, token_cache: str, email: str | None) -> None: ...
+
+    def save_caldav(self, team_id: str, user_id: str, *, url: str, username: str, password: str,
+                    calendar: str | None, email: str | None) -> None: ...
+
+    def choose_email_only(self, team_id: str, user_id: str) -> None: ...
+
+    def disconnect(self, team_id: str, user_id: str) -> bool: ...
+
+    def use_link(self, nonce: str, expires_at: datetime, now: datetime) -> bool:
+        """Record that a sign-in link was opened; False when it already was."""
+        ...
+
+    def start_flow(self, state: str, team_id: str, user_id: str, provider: str, flow: dict[str, Any],
+                   expires_at: datetime, browser_hash: str | None = None) -> None: ...
+
+    def take_flow(self, state: str, provider: str, now: datetime) -> PendingFlow | None:
+        """The flow for `state`, once."""
+        ...
+
+    def park(self, team_id: str, user_id: str, provider: str, secret: str, email: str | None,
+             expires_at: datetime) -> PendingConnection: ...
+
+    def confirm_pending(self, pending_id: str, team_id: str, user_id: str,
+                        now: datetime) -> PendingConnection | None: ...
+
+    def cancel_pending(self, pending_id: str, team_id: str, user_id: str) -> bool: ...
+
+
+class CalendarSecrets(Protocol):
+    """A stored connection's credentials, for the adapter factory: read them, and write
+    back what a provider refreshed (Google tokens, an msal cache)."""
+
+    def secret(self, account_id: int) -> str: ...
+
+    def store_secret(self, account_id: int, value: str) -> None: ...
+
+    def calendar_id(self, account_id: int) -> str | None: ...
+

@@ -1,9 +1,9 @@
-"""Connected calendars: stored encrypted, and turned into the right adapter on demand.
+"""Connected calendars, stored encrypted: the rows, their secrets, the one-time OAuth
+flows (`state` → PKCE verifier or msal flow) for `bot.calendar_oauth`, and accounts
+waiting for their owner's confirmation.
 
-`SqlCalendarDirectory` is the one place that knows how a stored connection becomes a
-`CalendarPort` (Google credentials JSON, an msal token cache, CalDAV credentials) and how
-refreshed tokens get written back, so use cases only ever see ports. It also keeps the
-one-time OAuth flows (`state` → PKCE verifier or msal flow) for `bot.calendar_oauth`.
+Turning a stored connection into an adapter is `adapters.calendar_factory`'s job; it
+reads and writes the secrets through the `CalendarSecrets` methods here.
 """
 
 from __future__ import annotations
@@ -11,24 +11,16 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import time
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters.calendar_changes import CalDavCalendarSync, GoogleCalendarSync, GraphCalendarSync
-from adapters.graph_calendar import GRAPH_URL, MsalTokenProvider
-from adapters.http_retry import RetryPolicy, Sleep
-from adapters.outbound import OutboundPolicy
-from adapters.zoom import ZOOM_API_URL, ZOOM_OAUTH_URL, ZoomConferencing
 from handlers.calendar_booking import CalendarAccount
-from handlers.calendars import CalendarAuthError, CalendarError, CalendarPort
-from handlers.ports import CalendarConnectionInfo
+from handlers.calendars import CalendarAuthError, CalendarError
+from handlers.ports import CalendarConnectionInfo, ConnectionStatus, PendingConnection, PendingFlow
 from storage.calendar_models import (
     CalendarConnectionModel,
     OAuthFlowModel,
@@ -44,85 +36,6 @@ log = logging.getLogger(__name__)
 CALENDAR_PROVIDERS = ("google", "microsoft", "caldav")
 EMAIL_ONLY = "email"
 SENDS_INVITATIONS = {"google": True, "microsoft": True, "caldav": False}
-GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
-GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
-INTERACTIVE_POLICY = RetryPolicy(max_attempts=1)
-
-
-@dataclass(frozen=True)
-class CalendarConfig:
-    """What building adapters needs from the settings (plus test seams: the msal HTTP
-    client, the retry policy and the sleep the adapters use between retries)."""
-
-    google_client_id: str | None = None
-    google_client_secret: str | None = None
-    google_api_url: str | None = None  # a fake's root in tests; moves the OAuth endpoints too
-    ms_client_id: str | None = None
-    ms_client_secret: str | None = None
-    ms_tenant_id: str = "common"
-    graph_api_url: str | None = None
-    msal_http_client: Any = None
-    zoom_account_id: str | None = None
-    zoom_client_id: str | None = None
-    zoom_client_secret: str | None = None
-    zoom_api_url: str | None = None
-    policy: RetryPolicy | None = None
-    sleep: Sleep = time.sleep
-    timeout: float = 30.0
-    interactive_timeout: float = 3.0
-    # What user-typed CalDAV URLs may reach (CALDAV_ALLOW_HOSTS); the probe and the worker
-    # both build their adapter with it.
-    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
-
-    @property
-    def google_token_uri(self) -> str:
-        return f"{self.google_api_url.rstrip('/')}/token" if self.google_api_url else GOOGLE_TOKEN_URI
-
-    @property
-    def google_auth_uri(self) -> str:
-        return f"{self.google_api_url.rstrip('/')}/o/oauth2/auth" if self.google_api_url else GOOGLE_AUTH_URI
-
-    @property
-    def google_ready(self) -> bool:
-        return bool(self.google_client_id and self.google_client_secret)
-
-    @property
-    def microsoft_ready(self) -> bool:
-        return bool(self.ms_client_id and self.ms_client_secret)
-
-    @property
-    def zoom_ready(self) -> bool:
-        return bool(self.zoom_account_id and self.zoom_client_id and self.zoom_client_secret)
-
-
-@dataclass(frozen=True)
-class ConnectionStatus:
-    """A user's choice as the App Home shows it (email-only included)."""
-
-    provider: str  # google | microsoft | caldav | email
-    email: str | None
-    active: bool
-    calendar_id: str | None = None
-
-
-@dataclass(frozen=True)
-class PendingFlow:
-    team_id: str
-    user_id: str
-    provider: str
-    flow: dict[str, Any]
-    browser_hash: str | None = None  # what the callback's cookie must hash to
-
-
-@dataclass(frozen=True)
-class PendingConnection:
-    """A signed-in account waiting for the Slack user's "Connect …?" answer."""
-
-    id: str
-    team_id: str
-    user_id: str
-    provider: str
-    email: str | None
 
 
 def _account(row: CalendarConnectionModel) -> CalendarAccount:
@@ -133,14 +46,13 @@ def _account(row: CalendarConnectionModel) -> CalendarAccount:
     )
 
 
-class SqlCalendarDirectory:
-    """handlers.ports.CalendarDirectory and handlers.calendar_booking.CalendarAccounts."""
+class SqlCalendarConnections:
+    """handlers.ports.CalendarConnections and CalendarSecrets, and the stored side of
+    handlers.calendar_booking.CalendarAccounts (adapters.calendar_factory adds the adapters)."""
 
-    def __init__(self, sessions: sessionmaker[Session], box: SecretBox | None,
-                 config: CalendarConfig | None = None) -> None:
+    def __init__(self, sessions: sessionmaker[Session], box: SecretBox | None) -> None:
         self._sessions = sessions
         self._box = box
-        self.config = config or CalendarConfig()
 
     @property
     def can_store_secrets(self) -> bool:
@@ -156,24 +68,6 @@ class SqlCalendarDirectory:
             provider=row.provider, sends_invitations=SENDS_INVITATIONS[row.provider], email=row.email,
             sync_enabled=bool(row.sync_enabled), active=row.status == "active",
         )
-
-    def zoom_available(self) -> bool:
-        return self.config.zoom_ready
-
-    def conferencing(self) -> ZoomConferencing | None:
-        cfg = self.config
-        if not cfg.zoom_ready:
-            return None
-        assert cfg.zoom_account_id and cfg.zoom_client_id and cfg.zoom_client_secret
-        api_url, oauth_url = ZOOM_API_URL, ZOOM_OAUTH_URL
-        if cfg.zoom_api_url:
-            # A stand-in (tests, a proxy) serves the token endpoint next to the API.
-            api_url = cfg.zoom_api_url.rstrip("/")
-            parts = urlsplit(api_url)
-            oauth_url = f"{parts.scheme}://{parts.netloc}/oauth/token"
-        return ZoomConferencing(cfg.zoom_account_id, cfg.zoom_client_id, cfg.zoom_client_secret,
-                                api_url=api_url, oauth_url=oauth_url, sleep=cfg.sleep, policy=cfg.policy,
-                                timeout=cfg.timeout)
 
     # ------------------------------------------------------------------ CalendarAccounts
 
@@ -206,37 +100,6 @@ class SqlCalendarDirectory:
             session.execute(update(CalendarConnectionModel).where(CalendarConnectionModel.id == account_id)
                             .values(sync_state=state))
 
-    def calendar(self, account: CalendarAccount, *, interactive: bool = False) -> CalendarPort:
-        cfg = self.config
-        policy = INTERACTIVE_POLICY if interactive else cfg.policy
-        timeout = cfg.interactive_timeout if interactive else cfg.timeout
-        secret = self._secret(account.id)
-        if account.provider == "google":
-            if not cfg.google_ready:
-                raise CalendarError("Google Calendar is not configured (GOOGLE_CLIENT_ID/SECRET)", transient=False)
-            return GoogleCalendarSync.from_authorized_user_info(
-                secret, calendar_id=self._calendar_id(account.id) or "primary", api_url=cfg.google_api_url,
-                token_uri=cfg.google_token_uri, policy=policy, sleep=cfg.sleep, timeout=timeout,
-                on_credentials_changed=lambda blob: self._store_secret(account.id, blob),
-            )
-        if account.provider == "microsoft":
-            if not cfg.microsoft_ready:
-                raise CalendarError("Microsoft 365 is not configured (MS_CLIENT_ID/SECRET)", transient=False)
-            assert cfg.ms_client_id and cfg.ms_client_secret
-            tokens = MsalTokenProvider(
-                cfg.ms_client_id, cfg.ms_client_secret, tenant_id=cfg.ms_tenant_id or "common",
-                username=account.email, load_cache=lambda: self._secret(account.id),
-                save_cache=lambda blob: self._store_secret(account.id, blob), http_client=cfg.msal_http_client,
-            )
-            return GraphCalendarSync(tokens, api_url=cfg.graph_api_url or GRAPH_URL, sleep=cfg.sleep,
-                                     policy=policy, timeout=timeout)
-        if account.provider == "caldav":
-            data = json.loads(secret)
-            return CalDavCalendarSync(str(data["url"]), str(data["username"]), str(data["password"]),
-                                      data.get("calendar") or None, email=account.email, timeout=timeout,
-                                      policy=cfg.outbound)
-        raise CalendarError(f"unknown calendar provider {account.provider!r}", transient=False)
-
     # ------------------------------------------------------------------ connecting
 
     def status(self, team_id: str, user_id: str) -> ConnectionStatus | None:
@@ -266,12 +129,6 @@ class SqlCalendarDirectory:
             result = session.execute(delete(CalendarConnectionModel).where(
                 CalendarConnectionModel.team_id == team_id, CalendarConnectionModel.slack_user_id == user_id))
             return bool(getattr(result, "rowcount", 0))
-
-    def caldav_probe(self, url: str, username: str, password: str, calendar: str | None = None,
-                     email: str | None = None) -> CalDavCalendarSync:
-        """An adapter for credentials not saved yet, to check them first."""
-        return CalDavCalendarSync(url, username, password, calendar, email=email,
-                                  timeout=self.config.interactive_timeout, policy=self.config.outbound)
 
     # ------------------------------------------------------------------ OAuth flows
 
@@ -376,7 +233,7 @@ class SqlCalendarDirectory:
                 CalendarConnectionModel.team_id == team_id,
                 CalendarConnectionModel.slack_user_id == user_id)).first()
 
-    def _calendar_id(self, account_id: int) -> str | None:
+    def calendar_id(self, account_id: int) -> str | None:
         with self._sessions() as session:
             row = session.get(CalendarConnectionModel, account_id)
             return row.calendar_id if row else None
@@ -396,7 +253,7 @@ class SqlCalendarDirectory:
         except SecretBoxError as exc:
             raise CalendarAuthError("stored calendar credentials cannot be decrypted (SECRET_KEY changed?)") from exc
 
-    def _secret(self, account_id: int) -> str:
+    def secret(self, account_id: int) -> str:
         with self._sessions() as session:
             row = session.get(CalendarConnectionModel, account_id)
             stored = row.credentials if row is not None else None
@@ -404,7 +261,7 @@ class SqlCalendarDirectory:
             raise CalendarAuthError("the calendar connection has no stored credentials")
         return self._decrypt(stored)
 
-    def _store_secret(self, account_id: int, value: str) -> None:
+    def store_secret(self, account_id: int, value: str) -> None:
         """Refreshed tokens (Google) or a changed msal cache: the next job starts from them."""
         encrypted = self._encrypt(value)
         with write_session(self._sessions) as session:

@@ -37,7 +37,7 @@ from bot.views.calendar_views import (
 )
 from handlers.calendars import CalendarAuthError, CalendarError
 from handlers.i18n import Translator
-from storage.calendar_connections import SqlCalendarDirectory
+from handlers.ports import CalendarConnections
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,8 @@ def _origin_for_log(url: str) -> str:
         return "(malformed URL)"
 
 
-def calendar_store(services: Services) -> SqlCalendarDirectory | None:
-    return services.calendars if isinstance(services.calendars, SqlCalendarDirectory) else None
+def calendar_store(services: Services) -> CalendarConnections | None:
+    return services.connections
 
 
 def _refresh_home(client: WebClient, services: Services, team_id: str, user_id: str) -> None:
@@ -170,7 +170,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             ack(response_action="errors", errors=errors)
             return
         email = fields["username"] if "@" in fields["username"] else profile.email
-        probe = store.caldav_probe(fields["url"], fields["username"], fields["password"],
+        probe = services.caldav_probe(fields["url"], fields["username"], fields["password"],
                                    fields["calendar"] or None, email=email)
         try:
             probe.check_connection()

@@ -24,8 +24,7 @@ from bot.profiles import ProfileService
 from bot.services import Services
 from bot.views.report_views import period_help_text, report_blocks, report_started_text, report_text
 from handlers.policy import Actor, ReportScope
-from handlers.reports import MeetingReport, Report, UnknownPeriod
-from storage.reports import SqlReportSource
+from handlers.reports import Report, UnknownPeriod
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +45,7 @@ def _file_stem(report: Report) -> str:
 
 def handle_report_command(ack: Ack, body: dict[str, Any], client: WebClient, services: Services,
                           profiles: ProfileService, *, team_id: str, user_id: str, period_text: str) -> None:
-    use_case = MeetingReport(SqlReportSource(services.sessions), services.users, services.clock)
+    use_case = services.reports
     # The ack is due within 3 s: the language comes from the stored profile (no Slack call).
     t = cached_translator(services, team_id, user_id)
     try:

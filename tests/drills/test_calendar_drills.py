@@ -23,13 +23,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from adapters.calendar_factory import CalendarConfig, ConnectedCalendars
 from adapters.http_retry import RetryPolicy
 from bot.services import Services
 from bot.worker import TeamPeople, build_worker, client_for_team
 from handlers.jobs import JobKind
 from handlers.meetings import AttendeeKind, AttendeeRef, MeetingRequest, ReminderSpec, ReminderUnit
 from handlers.scheduling import Scheduled, ScheduleMeeting
-from storage.calendar_connections import CalendarConfig, SqlCalendarDirectory
+from storage.calendar_connections import SqlCalendarConnections
 from storage.crypto import SecretBox
 from storage.models import JobModel
 from tests.drills.helpers import at_least, invitations, outcome_prompts, reminders
@@ -72,8 +73,10 @@ def calendar_services(stack: Stack, google: UnreliableGoogle) -> Services:
     config = CalendarConfig(google_client_id=google.client_id, google_client_secret=google.client_secret,
                             google_api_url=google.url, policy=RetryPolicy(max_attempts=2, base_delay=0, max_delay=0),
                             sleep=lambda seconds: None, timeout=1.0, interactive_timeout=1.0)
-    store = SqlCalendarDirectory(stack.services.sessions, SecretBox(SECRET_KEY), config)
-    return replace(stack.services, calendars=store)
+    connections = SqlCalendarConnections(stack.services.sessions, SecretBox(SECRET_KEY))
+    calendars = ConnectedCalendars(connections, config)
+    return replace(stack.services, calendars=calendars, connections=connections,
+                   conferencing=calendars.conferencing())
 
 
 def schedule(services: Services, stack: Stack, title: str) -> int:
@@ -110,8 +113,7 @@ def run(services: Services, stack: Stack, rounds: int = 1, step: timedelta = tim
 def test_google_500_429_and_timeouts_end_in_one_event_one_invitation_each_and_every_reminder_once(
         stack: Stack, google: UnreliableGoogle) -> None:
     services = calendar_services(stack, google)
-    assert isinstance(services.calendars, SqlCalendarDirectory)
-    services.calendars.save_google("T0001", HOST, json.dumps(google.authorized_user_info()), HOST_EMAIL)
+    services.connections.save_google("T0001", HOST, json.dumps(google.authorized_user_info()), HOST_EMAIL)
     title = "Drill calendar outage"
     google.fail_next(3, 500, path_contains="/events")
     google.fail_next(2, 429, retry_after="0", path_contains="/events")

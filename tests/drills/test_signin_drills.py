@@ -26,10 +26,12 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 from sqlalchemy import delete, select, update
 
-from bot.calendar_oauth import calendar_oauth_for, start_link
-from bot.services import Services, build_services
+from adapters.calendar_factory import ConnectedCalendars
+from bot.calendar_oauth import start_link
+from bot.services import Services
 from bot.settings import Settings
-from storage.calendar_connections import SqlCalendarDirectory
+from bot.wiring import build_services, calendar_oauth_for
+from storage.calendar_connections import SqlCalendarConnections
 from storage.calendar_models import CalendarConnectionModel, PendingConnectionModel
 from storage.crypto import SecretBox, SecretBoxError
 from storage.db import make_engine
@@ -92,10 +94,16 @@ class SigninStack:
     workdir: Path
 
     @property
-    def store(self) -> SqlCalendarDirectory:
-        store = self.services.calendars
-        assert isinstance(store, SqlCalendarDirectory)
+    def store(self) -> SqlCalendarConnections:
+        store = self.services.connections
+        assert isinstance(store, SqlCalendarConnections)
         return store
+
+    @property
+    def calendars(self) -> ConnectedCalendars:
+        calendars = self.services.calendars
+        assert isinstance(calendars, ConnectedCalendars)
+        return calendars
 
     def browser(self) -> Browser:
         return Browser(self.serve.url)
@@ -331,7 +339,7 @@ def test_the_owner_confirming_connects_the_other_account(signin: SigninStack) ->
     assert "is connected" in update.args["text"] and update.args["ts"] == ask.response["ts"]  # type: ignore[index]
     # The account works: the stored (encrypted) credentials build a calendar.
     account = signin.store.account(T2, BEA)
-    assert account is not None and signin.store.calendar(account) is not None
+    assert account is not None and signin.calendars.calendar(account) is not None
     click_connect(signin, ask, user_id=BEA, team_id=T2)  # a double click changes nothing
     assert [r[:4] for r in signin.connections()] == [(T2, BEA, "google", ANNA_EMAIL)]
 
@@ -368,7 +376,7 @@ def microsoft(signin: SigninStack) -> Iterator[tuple[FakeGraphDelta, str]]:
     """The /oauth/ handler `meetline serve` mounts, served over HTTP in-process, with msal's
     transport sent to the fake identity platform (Anna's account: anna@t1.test)."""
     with FakeGraphDelta(user_email=ANNA_EMAIL) as graph:
-        store = signin.store
+        store = signin.calendars
         saved = store.config
         store.config = replace(saved, ms_client_id=graph.client_id, ms_client_secret=graph.client_secret,
                                ms_tenant_id=graph.tenant_id, graph_api_url=graph.graph_url,
@@ -436,7 +444,7 @@ def test_rotate_keys_moves_every_stored_secret_to_the_new_key(tmp_path: Path) ->
     upgrade(database_url)
     engine = make_engine(database_url)
     try:
-        SqlCalendarDirectory(sessionmaker(engine), SecretBox(old)).save_google(T1, ANNA, '{"token": "ya29"}', ANNA_EMAIL)
+        SqlCalendarConnections(sessionmaker(engine), SecretBox(old)).save_google(T1, ANNA, '{"token": "ya29"}', ANNA_EMAIL)
         EncryptedInstallationStore("client", engine, SecretBox(old)).save(Installation(
             app_id="A1", enterprise_id=None, team_id=T2, user_id=BEA, bot_token="xoxb-t2", bot_id="B1",
             bot_user_id="UBOT"))
@@ -455,9 +463,9 @@ def test_rotate_keys_moves_every_stored_secret_to_the_new_key(tmp_path: Path) ->
 
     engine = make_engine(database_url)
     try:
-        store = SqlCalendarDirectory(sessionmaker(engine), SecretBox(new))
+        store = SqlCalendarConnections(sessionmaker(engine), SecretBox(new))
         account = store.account(T1, ANNA)
-        assert account is not None and json.loads(store._secret(account.id)) == {"token": "ya29"}
+        assert account is not None and json.loads(store.secret(account.id)) == {"token": "ya29"}
         bot = EncryptedInstallationStore("client", engine, SecretBox(new)).find_bot(enterprise_id=None, team_id=T2)
         assert bot is not None and bot.bot_token == "xoxb-t2"
         with pytest.raises(SecretBoxError):

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.jobs import JobKind
-from storage.calendar_connections import SqlCalendarDirectory
+from handlers.ports import CalendarConnections
 from storage.models import JobModel
 from tests.drills.conftest import fresh_database, postgres_server
 from tests.drills.helpers import book
@@ -67,10 +67,8 @@ class Range:
         return found + ([self.internal6] if self.internal6 else [])
 
     @property
-    def store(self) -> SqlCalendarDirectory:
-        store = self.stack.services.calendars
-        assert isinstance(store, SqlCalendarDirectory)
-        return store
+    def store(self) -> CalendarConnections:
+        return self.stack.services.connections
 
 
 def _ipv6_server(stack: ExitStack) -> RecordingServer | None:

@@ -22,8 +22,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from bot.services import Services, build_services
+from bot.services import Services
 from bot.settings import Settings
+from bot.wiring import build_services
 from bot.worker import build_worker
 from handlers.records_csv import import_records
 from storage.migrate import upgrade

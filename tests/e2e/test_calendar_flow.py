@@ -22,10 +22,10 @@ from caldav.davclient import DAVClient
 from sqlalchemy import select
 
 from adapters.http_retry import RetryPolicy
-from bot.services import build_services
 from bot.settings import Settings
+from bot.wiring import build_services, calendar_config
 from handlers.jobs import JobKind
-from storage.calendar_connections import SqlCalendarDirectory
+from handlers.ports import CalendarConnections
 from storage.migrate import upgrade
 from storage.models import JobModel, MeetingModel
 from tests.e2e.forms import meet_values
@@ -69,10 +69,8 @@ class CalendarStack:
     dav: RadicaleServer
 
     @property
-    def store(self) -> SqlCalendarDirectory:
-        store = self.stack.services.calendars
-        assert isinstance(store, SqlCalendarDirectory)
-        return store
+    def store(self) -> CalendarConnections:
+        return self.stack.services.connections
 
     def connect_google(self) -> None:
         self.store.save_google(TEAM, HOST, json.dumps(self.google.authorized_user_info()), HOST_EMAIL)
@@ -102,11 +100,10 @@ def module_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CalendarS
         imported = run_cli(["import", str(workdir / "records.csv")], env, workdir)
         assert imported.returncode == 0, imported.stderr
         clock = MutableClock()
-        services = build_services(Settings(**values), clock=clock)  # type: ignore[arg-type]
-        store = services.calendars
-        assert isinstance(store, SqlCalendarDirectory)
+        settings = Settings(**values)  # type: ignore[arg-type]
         # The in-process worker retries without sleeping; the job queue does the waiting.
-        store.config = replace(store.config, policy=FAST, sleep=lambda seconds: None)
+        services = build_services(settings, clock=clock, calendar_seams=replace(
+            calendar_config(settings), policy=FAST, sleep=lambda seconds: None))
         with ServeProcess(env, workdir, ["--no-worker"]) as serve:
             stack = Stack(slack, smtp, serve, SlackClientSim(serve.url, SIGNING_SECRET), services, clock, env,
                           workdir)
@@ -298,7 +295,7 @@ def test_caldav_connect_checks_the_password_and_bookings_mail_our_invitation(cal
     assert cal.store.status(TEAM, HOST) is None
     right = submit(DAV_PASSWORD)
     assert right.status == 200 and "errors" not in right.text
-    assert cal.store.connection_for(TEAM, HOST).provider == "caldav"  # type: ignore[union-attr]
+    assert cal.stack.services.calendars.connection_for(TEAM, HOST).provider == "caldav"  # type: ignore[union-attr]
 
     meeting = book(stack, meet_values(record=jane(stack), day=in_days(5), at="09:00", title="CalDAV demo",
                                       attendees=contacts(stack, "Jane Doe")))
@@ -391,7 +388,7 @@ def test_throttling_outages_and_a_revoked_token(cal: CalendarStack) -> None:
                  if "calendar_reconnect" in dump(c.args.get("blocks"))]
     assert len(reconnect) == 1 and reconnect[0].args["channel"] == HOST
     assert sorted(r for m in stack.smtp.wait_for(2) for r in m.rcpt_tos) == [HOST_EMAIL, "jane@acme.example"]
-    assert cal.store.connection_for(TEAM, HOST).active is False  # type: ignore[union-attr]
+    assert cal.stack.services.calendars.connection_for(TEAM, HOST).active is False  # type: ignore[union-attr]
     assert "stopped working" in dump(home(stack, "EvCal4"))
     assert_all_views_valid(stack.slack)
 

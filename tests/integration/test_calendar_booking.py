@@ -23,6 +23,7 @@ from caldav.davclient import DAVClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapters.calendar_factory import CalendarConfig, ConnectedCalendars
 from adapters.http_retry import RetryPolicy
 from bot.calendar_oauth import CalendarOAuth, start_link
 from bot.settings import Settings
@@ -44,7 +45,7 @@ from handlers.meetings import (
 from handlers.records_csv import import_records
 from handlers.scheduling import Scheduled, ScheduleMeeting
 from handlers.worker import RunStats, Worker
-from storage.calendar_connections import CalendarConfig, SqlCalendarDirectory
+from storage.calendar_connections import SqlCalendarConnections
 from storage.calendar_models import CalendarConnectionModel
 from storage.crypto import SecretBox
 from storage.db import make_engine, make_session_factory
@@ -96,7 +97,8 @@ class People:
 @dataclass
 class World:
     sessions: sessionmaker[Session]
-    store: SqlCalendarDirectory
+    store: SqlCalendarConnections
+    calendars: ConnectedCalendars
     meetings: SqlMeetingRepository
     jobs: SqlJobQueue
     records: SqlRecordRepository
@@ -108,13 +110,13 @@ class World:
     handled: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def booking(self) -> CalendarBooking:
-        return CalendarBooking(self.meetings, self.people, self.jobs, self.clock, self.store,
-                               conferencing=self.store.conferencing(), notifier=self.notes,
+        return CalendarBooking(self.meetings, self.people, self.jobs, self.clock, self.calendars,
+                               conferencing=self.calendars.conferencing(), notifier=self.notes,
                                mail_from="meetline@meetline.example")
 
     def sync(self) -> CalendarSync:
-        return CalendarSync(self.store, self.meetings, self.jobs, self.clock, notifier=self.notes,
-                            conferencing=self.store.conferencing())
+        return CalendarSync(self.calendars, self.meetings, self.jobs, self.clock, notifier=self.notes,
+                            conferencing=self.calendars.conferencing())
 
     def book(self, *, location: Location | None = None, teammate: bool = False, day_offset: int = 3,
              at: time = time(10, 0), key: str | None = None) -> Meeting:
@@ -130,7 +132,7 @@ class World:
             start_time=at, duration_minutes=45, attendees=tuple(refs), location=location or Location(),
             description="Agenda: pricing",
         )
-        result = ScheduleMeeting(self.records, self.meetings, self.people, self.clock, calendars=self.store)(request)
+        result = ScheduleMeeting(self.records, self.meetings, self.people, self.clock, calendars=self.calendars)(request)
         assert isinstance(result, Scheduled), result
         return result.meeting
 
@@ -169,10 +171,10 @@ def world(migrated_url: str) -> Iterator[World]:
             zoom_account_id=zoom.account_id, zoom_client_id=zoom.client_id, zoom_client_secret=zoom.client_secret,
             zoom_api_url=zoom.api_url, policy=FAST, sleep=lambda seconds: None, interactive_timeout=5,
         )
-        store = SqlCalendarDirectory(sessions, SecretBox(SECRET), config)
+        store = SqlCalendarConnections(sessions, SecretBox(SECRET))
         records = SqlRecordRepository(sessions)
         import_records(records, TEAM, RECORDS)
-        yield World(sessions, store, SqlMeetingRepository(sessions), SqlJobQueue(sessions, engine.dialect.name),
+        yield World(sessions, store, ConnectedCalendars(store, config), SqlMeetingRepository(sessions), SqlJobQueue(sessions, engine.dialect.name),
                     records,
                     MutableClock(datetime.now(UTC)), People(), Recorder(), google, zoom)
     engine.dispose()
@@ -328,7 +330,7 @@ def test_update_and_cancel_follow_an_edit(world: World) -> None:
 def test_caldav_host_gets_the_event_and_attendees_get_our_invitation(world: World, tmp_path: Path) -> None:
     with RadicaleServer(tmp_path / "dav", users={HOST_EMAIL: "s3cret"}) as dav:
         dav.make_calendar(HOST_EMAIL, "s3cret", "Work")
-        world.store.config = replace(world.store.config, outbound=dav.policy)  # CALDAV_ALLOW_HOSTS
+        world.calendars.config = replace(world.calendars.config, outbound=dav.policy)  # CALDAV_ALLOW_HOSTS
         world.store.save_caldav(TEAM, HOST, url=dav.url, username=HOST_EMAIL, password="s3cret", calendar=None,
                                 email=HOST_EMAIL)
         meeting = world.book()
@@ -394,7 +396,7 @@ def test_google_sync_moves_and_cancels_meetings_and_recovers_from_an_expired_tok
 
 def test_graph_delta_sync_moves_a_meeting(world: World) -> None:
     with FakeGraphDelta(user_email=HOST_EMAIL) as graph:
-        world.store.config = CalendarConfig(ms_client_id=graph.client_id, ms_client_secret=graph.client_secret,
+        world.calendars.config = CalendarConfig(ms_client_id=graph.client_id, ms_client_secret=graph.client_secret,
                                             ms_tenant_id=graph.tenant_id, graph_api_url=graph.graph_url,
                                             msal_http_client=graph.msal_http(), policy=FAST,
                                             sleep=lambda seconds: None)
@@ -421,9 +423,9 @@ def test_free_busy_names_conflicts_and_suggests_free_times(world: World) -> None
     start = datetime.combine(tomorrow, time(10, 0), tzinfo=UTC).astimezone(UTC)
     world.google.add_busy("bob@meetline.example", start, start + timedelta(minutes=30))
     # The host's own calendar holds an event at the same time.
-    world.store.calendar(world.store.account(TEAM, HOST)).create_event(  # type: ignore[arg-type]
+    world.calendars.calendar(world.calendars.account(TEAM, HOST)).create_event(  # type: ignore[arg-type]
         _event(start - timedelta(minutes=30), start + timedelta(minutes=60)))
-    availability = Availability(world.store, world.people, world.clock)
+    availability = Availability(world.calendars, world.people, world.clock)
     warnings = availability.conflicts(TEAM, HOST, [BOB, "U404"], start, start + timedelta(minutes=45))
     local = start.astimezone(ZoneInfo("Europe/Warsaw"))
     assert warnings == [
@@ -470,7 +472,7 @@ def test_google_sign_in_stores_the_tokens_and_tells_the_user(world: World, monke
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the fake token endpoint is plain http
     settings = _settings(world)
     connected: list[tuple[str, str, str, str | None]] = []
-    app = CalendarOAuth(settings, world.store, world.clock, on_connected=lambda *a: connected.append(a),
+    app = CalendarOAuth(settings, world.store, world.calendars, world.clock, on_connected=lambda *a: connected.append(a),
                         email_of=lambda team, user: HOST_EMAIL.upper())  # addresses match case-insensitively
     link = start_link(settings, "google", TEAM, HOST, world.clock.now())
     assert link is not None
@@ -502,12 +504,12 @@ def test_microsoft_sign_in_with_msal_against_the_fake_identity_platform(world: W
     with FakeGraphDelta(user_email=HOST_EMAIL) as graph:
         settings = _settings(world, MS_CLIENT_ID=graph.client_id, MS_CLIENT_SECRET=graph.client_secret,
                              MS_TENANT_ID=graph.tenant_id)
-        world.store.config = CalendarConfig(ms_client_id=graph.client_id, ms_client_secret=graph.client_secret,
+        world.calendars.config = CalendarConfig(ms_client_id=graph.client_id, ms_client_secret=graph.client_secret,
                                             ms_tenant_id=graph.tenant_id, graph_api_url=graph.graph_url,
                                             msal_http_client=graph.msal_http(), policy=FAST,
                                             sleep=lambda seconds: None)
         connected: list[Any] = []
-        app = CalendarOAuth(settings, world.store, world.clock, on_connected=lambda *a: connected.append(a),
+        app = CalendarOAuth(settings, world.store, world.calendars, world.clock, on_connected=lambda *a: connected.append(a),
                             email_of=lambda team, user: HOST_EMAIL)
         link = start_link(settings, "microsoft", TEAM, HOST, world.clock.now())
         assert link is not None

@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.services import Services, build_services
+from bot.services import Services
 from bot.settings import Settings
+from bot.wiring import build_services
 from bot.worker import build_worker
 from handlers.worker import RunStats
 from storage.migrate import upgrade

@@ -1,0 +1,149 @@
+"""The composition root: the one place that builds settings, engine, repositories,
+adapters, use cases and the Bolt app, for `meetline serve`, `socket`, `worker` and the
+other commands.
+
+Everything below `bot/` receives what it needs from here (a `Services` record typed by
+ports), so nothing else constructs an adapter or a repository, and no module has to
+import another lazily to dodge a cycle: this module imports everything and nothing
+imports it but the command line (and tests).
+"""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from adapters.calendar_factory import CalendarConfig, ConnectedCalendars
+from adapters.outbound import OutboundPolicy
+from adapters.smtp_mail import SmtpMailer
+from bot.app import build_app
+from bot.calendar_oauth import CalendarOAuth, home_section
+from bot.i18n_context import language_lookup
+from bot.listeners.manage import publish_home
+from bot.profiles import ProfileService
+from bot.services import Services
+from bot.settings import Settings
+from bot.views.calendar_views import connected_text, pending_blocks, pending_text
+from bot.web import WebApp
+from bot.worker import build_worker, client_for_team, start_in_background
+from handlers.clock import SystemClock
+from handlers.i18n import translator
+from handlers.invitations import Mailer
+from handlers.ports import Clock, PendingConnection
+from handlers.reports import MeetingReport
+from handlers.worker import Worker
+from storage.calendar_connections import SqlCalendarConnections
+from storage.crypto import SecretBox
+from storage.db import make_engine, make_session_factory
+from storage.jobs import SqlJobQueue
+from storage.meetings import SqlMeetingRepository
+from storage.records import SqlRecordRepository
+from storage.reports import SqlReportSource
+from storage.users import SqlUserRepository
+from storage.workspaces import SqlWorkspaceRepository
+
+
+def build_mailer(settings: Settings) -> Mailer | None:
+    """None when no mail server is configured: invitations then wait in the queue."""
+    if not settings.SMTP_URL:
+        return None
+    return SmtpMailer(settings.SMTP_URL, settings.MAIL_FROM or "meetline@localhost")
+
+
+def calendar_config(settings: Settings) -> CalendarConfig:
+    return CalendarConfig(
+        google_client_id=settings.GOOGLE_CLIENT_ID,
+        google_client_secret=settings.GOOGLE_CLIENT_SECRET,
+        google_api_url=settings.GOOGLE_API_URL,
+        ms_client_id=settings.MS_CLIENT_ID,
+        ms_client_secret=settings.MS_CLIENT_SECRET,
+        ms_tenant_id=settings.MS_TENANT_ID or "common",
+        graph_api_url=settings.GRAPH_API_URL,
+        zoom_account_id=settings.ZOOM_ACCOUNT_ID,
+        zoom_client_id=settings.ZOOM_CLIENT_ID,
+        zoom_client_secret=settings.ZOOM_CLIENT_SECRET,
+        zoom_api_url=settings.ZOOM_API_URL,
+        outbound=OutboundPolicy(allow_hosts=settings.caldav_allow_hosts),
+    )
+
+
+def build_services(settings: Settings, clock: Clock | None = None,
+                   calendar_seams: CalendarConfig | None = None) -> Services:
+    """Raises ValueError for a malformed setting the adapters check (SMTP_URL, MAIL_FROM).
+
+    `calendar_seams` replaces the calendar configuration made from `settings` (tests: a
+    retry policy without sleeping, msal's transport to a fake)."""
+    engine = make_engine(settings.DATABASE_URL)
+    sessions = make_session_factory(engine)
+    clock = clock or SystemClock()
+    connections = SqlCalendarConnections(sessions, SecretBox(settings.SECRET_KEY) if settings.SECRET_KEY else None)
+    calendars = ConnectedCalendars(connections, calendar_seams or calendar_config(settings))
+    users = SqlUserRepository(sessions)
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        clock=clock,
+        records=SqlRecordRepository(sessions),
+        users=users,
+        meetings=SqlMeetingRepository(sessions),
+        jobs=SqlJobQueue(sessions, engine.dialect.name),
+        workspaces=SqlWorkspaceRepository(sessions),
+        calendars=calendars,
+        connections=connections,
+        conferencing=calendars.conferencing(),
+        caldav_probe=calendars.caldav_probe,
+        signin=calendars,
+        mailer=build_mailer(settings),
+        home_sections=home_section(settings, connections, clock),
+        reports=MeetingReport(SqlReportSource(sessions), users, clock),
+    )
+
+
+def calendar_oauth_for(services: Services) -> CalendarOAuth:
+    """The /oauth/ handler wired to this process's services: a DM and a fresh App Home
+    tell the user the connection worked, or a DM asks them to confirm a foreign account."""
+    client_for = client_for_team(services)
+    language_of = language_lookup(services)
+    profiles = ProfileService(services.users, services.clock, services.settings.admin_ids)
+
+    def email_of(team_id: str, user_id: str) -> str | None:
+        client = client_for(team_id)
+        if client is None:
+            return None
+        profile = profiles.lookup(client, team_id, user_id)
+        return profile.email if profile is not None else None
+
+    def ask(pending: PendingConnection) -> None:
+        client = client_for(pending.team_id)
+        if client is None:
+            return
+        t = translator(language_of(pending.team_id, pending.user_id))
+        client.chat_postMessage(channel=pending.user_id, text=pending_text(pending.provider, pending.email, t=t),
+                                blocks=pending_blocks(pending.provider, pending.email, pending.id, t=t))
+
+    def connected(team_id: str, user_id: str, provider: str, email: str | None) -> None:
+        client = client_for(team_id)
+        if client is None:
+            return
+        t = translator(language_of(team_id, user_id))
+        client.chat_postMessage(channel=user_id, text=connected_text(provider, email, t=t))
+        publish_home(client, services, team_id, user_id)
+
+    return CalendarOAuth(services.settings, services.connections, services.signin, services.clock,
+                         on_connected=connected, language_of=language_of, email_of=email_of, on_pending=ask)
+
+
+__all__ = ["build_services", "calendar_oauth_for", "slack_app", "start_in_background", "web_app", "worker_for"]
+
+
+def slack_app(services: Services) -> App:
+    return build_app(services)
+
+
+def web_app(services: Services, app: App) -> WebApp:
+    """The WSGI app `meetline serve` runs: Slack, health and the calendar sign-in."""
+    return WebApp(app, services, calendar_oauth_for(services))
+
+
+def worker_for(services: Services) -> Worker:
+    return build_worker(services)
