@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.services import build_services
 from bot.settings import Settings
+from bot.wiring import build_services
 from bot.worker import build_worker
 from handlers.jobs import ATTENDEE_KINDS, CALENDAR_KINDS, TIMED_KINDS, JobKind
 
