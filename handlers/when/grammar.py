@@ -1,0 +1,466 @@
+"""The rules (regular expressions over folded text) that find time tokens and give each
+its possible readings; compiled once per language set, because building them is slow.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+
+from handlers.when.lexicon import (
+    EN_MONTHS,
+    EN_NUMBERS,
+    EN_WEEKDAYS,
+    FULL_WEEKDAYS,
+    MINUTES_PER,
+    PL_MONTHS,
+    PL_NUMBERS,
+    PL_WEEKDAYS,
+    TENS,
+    UNIT_LETTERS,
+    UNIT_WORDS,
+    UNITS,
+    alternation,
+    number_value,
+)
+from handlers.when.readings import Builder, ClockTime, Date, Reading, Rule
+
+_B = r"(?<!\w)"  # word start
+_E = r"(?!\w)"  # word end
+_DB = r"(?<![\w.:/\-])"  # number start: not inside 2026-12-03, 1.5 or 10:30
+_AMPM = r"(?P<ap>[ap])\.?\s?m\.?(?!\w)"
+
+
+@dataclass(frozen=True, slots=True)
+class Grammar:
+    rules: tuple[Rule, ...]
+    durations: tuple[Rule, ...]  # meeting lengths: minutes/hours only
+    month_hint: re.Pattern[str] | None
+    languages: tuple[str, ...]
+
+
+def _num_alt(langs: tuple[str, ...]) -> tuple[str, str]:
+    """Regex for digit numbers and for number words (words need a space before a unit)."""
+    words: dict[str, int] = {}
+    if "en" in langs:
+        words.update(EN_NUMBERS)
+    if "pl" in langs:
+        words.update(PL_NUMBERS)
+    tens = [w for w in TENS if w in words]
+    units = [w for w in UNITS if w in words]
+    word_alt = alternation(words) if words else "(?!)"
+    if tens and units:
+        word_alt = rf"(?:{alternation(tens)})[\s-]+(?:{alternation(units)})|{word_alt}"
+    return r"\d+(?:[.,]\d+)?", word_alt
+
+
+def _unit_alt(langs: tuple[str, ...], kinds: Sequence[str], letters: bool) -> str:
+    words: list[str] = []
+    for lang in langs:
+        for kind in kinds:
+            words.extend(UNIT_WORDS[lang][kind])
+    if letters:
+        for kind in kinds:
+            words.extend(UNIT_LETTERS[kind])
+    return alternation(words) + r"\.?" if words else "(?!)"
+
+
+def _unit_kind(word: str) -> str | None:
+    word = word.rstrip(".")
+    for table in UNIT_WORDS.values():
+        for kind, words in table.items():
+            if word in words:
+                return kind
+    for kind, letters in UNIT_LETTERS.items():
+        if word in letters:
+            return kind
+    return None
+
+
+def _amount_pattern(langs: tuple[str, ...], kinds: Sequence[str], tag: str) -> str:
+    """`<number> <unit>`; hours may carry minutes ("1h30", "2 hours and 15 minutes")."""
+    digits, words = _num_alt(langs)
+    mins = _unit_alt(langs, ["min"], letters=True)
+    conj = "|".join(w for w, lang in (("and", "en"), ("i", "pl")) if lang in langs) or "(?!)"
+
+    def head(suffix: str, unit_kinds: Sequence[str]) -> str:
+        letters = _unit_alt(langs, unit_kinds, letters=True)
+        spelled = _unit_alt(langs, unit_kinds, letters=False)
+        return (
+            rf"(?:(?P<{tag}n{suffix}>{digits})\s*(?P<{tag}u{suffix}>{letters})"
+            rf"|(?P<{tag}w{suffix}>{words})\s+(?P<{tag}v{suffix}>{spelled}))"
+        )
+
+    tail = (
+        rf"(?:(?<=h)(?P<{tag}m>\d{{2}})(?:{mins})?(?!\w)"
+        rf"|(?!\w)(?:\s*(?:(?:{conj})\s+)?(?P<{tag}k>\d{{1,2}})\s*(?:{mins})(?!\w))?)"
+    )
+    others = [k for k in kinds if k != "hour"]
+    return rf"(?:{head('h', ['hour'])}{tail}|{head('o', others)}(?!\w))"
+
+
+def _amount_value(m: re.Match[str], tag: str) -> tuple[str, float] | None:
+    """(unit kind, amount) of an `_amount_pattern` match, minutes folded into hours."""
+    groups = m.groupdict()
+    for suffix in ("h", "o"):
+        if groups.get(f"{tag}n{suffix}") is not None:
+            amount = number_value(groups[f"{tag}n{suffix}"])
+            kind = _unit_kind(groups[f"{tag}u{suffix}"])
+            break
+        if groups.get(f"{tag}w{suffix}") is not None:
+            amount = number_value(groups[f"{tag}w{suffix}"])
+            kind = _unit_kind(groups[f"{tag}v{suffix}"])
+            break
+    else:
+        return None
+    if amount is None or kind is None:
+        return None
+    extra = groups.get(f"{tag}m") or groups.get(f"{tag}k")
+    if extra is not None:
+        if amount != int(amount) or int(extra) >= 60:
+            return None  # "1.5h30" and "1h75" mean nothing
+        return "min", amount * 60 + int(extra)
+    return kind, amount
+
+
+# Fixed phrases measured in minutes, shared by "in half an hour" and "45m" durations.
+_FIXED_MINUTES = {
+    "en": {
+        "half an hour": 30, "half hour": 30, "a half hour": 30, "half-hour": 30,
+        "half an hr": 30, "an hour and a half": 90, "a hour and a half": 90,
+        "one hour and a half": 90, "hour and a half": 90, "a quarter of an hour": 15,
+        "quarter of an hour": 15, "a quarter hour": 15, "quarter hour": 15,
+        "an hour": 60, "a hour": 60,
+    },
+    "pl": {
+        "pol godziny": 30, "pol h": 30, "poltorej godziny": 90, "poltora godziny": 90,
+        "poltorej h": 90, "kwadrans": 15, "kwadransa": 15, "godzine": 60, "godzina": 60,
+        "godzinke": 60, "godzinka": 60, "trzy kwadranse": 45,
+    },
+}  # fmt: skip
+
+
+def _fixed_alt(langs: tuple[str, ...]) -> dict[str, int]:
+    table: dict[str, int] = {}
+    for lang in langs:
+        table.update(_FIXED_MINUTES[lang])
+    return table
+
+
+def _phrase_alt(phrases: Iterable[str]) -> str:
+    """Like `alternation` for multi-word phrases, letting any run of spaces separate the words."""
+    parts = {r"[\s-]+".join(map(re.escape, re.split(r"[\s-]+", p.strip()))) for p in phrases}
+    return "|".join(sorted(parts, key=lambda w: (-len(w), w)))
+
+
+def _and_a_half(langs: tuple[str, ...]) -> str:
+    if "en" not in langs:
+        return "(?P<hh>(?!))"
+    digits, words = _num_alt(langs)
+    return rf"(?P<hh>{digits}|{words})\s+and\s+a\s+half\s+(?:hours|hour|hrs|hr)"
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s-]+", " ", text.strip())
+
+
+def _build_grammar(langs: tuple[str, ...]) -> Grammar:
+    en, pl = "en" in langs, "pl" in langs
+    rules: list[Rule] = []
+
+    def rule(pattern: str, build: Builder) -> None:
+        rules.append(Rule(re.compile(pattern), build))
+
+    pre_words: list[str] = []
+    if en:
+        pre_words += ["at", "around"]
+    if pl:
+        pre_words += [r"o\s+godz(?:inie|\.)?", r"na\s+godz(?:ine|\.)?", r"godz(?:inie|ina|\.)?",
+                      "o", "na", "okolo"]  # fmt: skip
+    pre_alt = "|".join(pre_words) or "(?!)"
+    pre = rf"(?:{_B}(?P<pre>{pre_alt})\s+|(?P<at>@)\s*)"
+    all_units = "|".join(
+        (_unit_alt(langs, ["min", "hour", "day", "week", "month"], letters=False), "h", "m")
+    )
+    not_unit = rf"(?!\s*(?:{all_units})(?!\w))"
+
+    # --- clock times -------------------------------------------------------------
+    def clock_reading(h: int, mi: int, ap: str | None) -> Reading | None:
+        if ap is not None:
+            if not 1 <= h <= 12:
+                return None
+            h = (0 if h == 12 else h) if ap == "a" else (12 if h == 12 else h + 12)
+        if not (0 <= h <= 23 and 0 <= mi <= 59):
+            return None
+        return Reading(clock=ClockTime(h, mi, ap is not None))
+
+    def colon(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+        r = clock_reading(int(m["h"]), int(m["m"]), m["ap"])
+        return None if r is None else ((r,), True)
+
+    rule(rf"{pre}?{_DB}(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::\d{{2}})?(?![\d:])(?:\s*{_AMPM})?", colon)
+
+    def ampm(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+        r = clock_reading(int(m["h"]), int(m["m"] or 0), m["ap"])
+        return None if r is None else ((r,), True)
+
+    rule(rf"{pre}?{_DB}(?P<h>\d{{1,2}})(?:\.(?P<m>\d{{2}}))?\s*{_AMPM}", ampm)
+
+    def prefixed_dot(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+        r = clock_reading(int(m["h"]), int(m["m"]), None)
+        return None if r is None else ((r,), True)
+
+    rule(rf"{pre}{_DB}(?P<h>\d{{1,2}})\.(?P<m>\d{{2}})(?!\d)(?!\.\d)", prefixed_dot)
+
+    def hours_h(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+        h = int(m["h"])
+        if h < 10 and m["pre"] is None and m["at"] is None:
+            return None  # "2h" is a duration
+        r = clock_reading(h, int(m["m"] or 0), None)
+        return None if r is None else ((r,), True)
+
+    rule(rf"{pre}?{_DB}(?P<h>\d{{1,2}})h(?P<m>\d{{2}})?(?!\w)", hours_h)
+
+    def bare_hour(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+        r = clock_reading(int(m["h"]), 0, None)
+        return None if r is None else ((r,), True)
+
+    rule(rf"{pre}{_DB}(?P<h>\d{{1,2}})(?!\w)(?![.:,]\d){not_unit}", bare_hour)
+
+    # --- numeric dates -----------------------------------------------------------
+    def iso(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+        reading = Reading(date=Date("abs", int(m["y"]), int(m["mo"]), int(m["d"])))
+        if m["th"] is not None:
+            c = clock_reading(int(m["th"]), int(m["tm"]), None)
+            if c is None:
+                return None
+            reading = reading._replace(clock=c.clock)
+        return (reading,), True
+
+    rule(rf"{_DB}(?P<y>\d{{4}})-(?P<mo>\d{{1,2}})-(?P<d>\d{{1,2}})(?:[t ](?P<th>\d{{2}}):(?P<tm>\d{{2}})(?::\d{{2}})?)?(?![\w:])", iso)
+
+    def dotted(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+        d, mo = int(m["d"]), int(m["mo"])
+        year = _year(m["y"])
+        readings = [Reading(date=Date("abs", year, mo, d))]
+        if year is None and len(m["mo"]) == 2:
+            r = clock_reading(d, mo, None)
+            if r is not None:
+                readings.insert(0 if m["dot"] is None else 1, r)
+        return tuple(readings), True
+
+    rule(rf"{_DB}(?P<d>\d{{1,2}})\.(?P<mo>\d{{1,2}})(?:\.(?P<y>\d{{4}}|\d{{2}})|(?P<dot>\.))?(?![\w])(?!\.\d){not_unit}", dotted)
+
+    month_first = langs[:1] == ("en",) if langs else False
+
+    def slashed(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+        a, b = int(m["a"]), int(m["b"])
+        year = _year(m["y"])
+        md = Reading(date=Date("abs", year, a, b))
+        dm = Reading(date=Date("abs", year, b, a))
+        return ((md, dm) if month_first else (dm, md)), True
+
+    rule(rf"{_DB}(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})(?:/(?P<y>\d{{4}}|\d{{2}}))?(?![\w/])", slashed)
+
+    # --- month names -------------------------------------------------------------
+    months: dict[str, int] = {}
+    if en:
+        months.update(EN_MONTHS)
+    if pl:
+        months.update(PL_MONTHS)
+    if months:
+        month_alt = alternation(months)
+        ordinal = r"(?:st|nd|rd|th)?" if en else ""
+        on_the = r"(?:(?:on\s+)?(?:the\s+)?)?" if en else ""
+        of = r"(?:of\s+)?" if en else ""
+        year = r"(?:,?\s+(?P<y>\d{4})(?![\d:.]))?"
+
+        def named(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+            month = months[m["mon"]]
+            return (Reading(date=Date("abs", _year(m["y"]), month, int(m["d"]))),), True
+
+        rule(rf"{_B}{on_the}{_DB}(?P<d>\d{{1,2}}){ordinal}\.?\s*{of}(?P<mon>{month_alt})\.?(?!\w){year}", named)
+        rule(rf"{_B}(?:on\s+)?(?P<mon>{month_alt})\.?\s*(?:the\s+)?{_DB}(?P<d>\d{{1,2}}){ordinal}(?![\w:.]){year}" if en
+             else rf"{_B}(?P<mon>{month_alt})\.?\s*{_DB}(?P<d>\d{{1,2}})(?![\w:.]){year}", named)  # fmt: skip
+    month_hint = re.compile(rf"{_B}(?:{alternation(months)}){_E}") if months else None
+
+    if en:
+
+        def day_of_month(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+            return (Reading(date=Date("dom", day=int(m["d"]))),), m["the"] is not None
+
+        rule(rf"{_B}(?:on\s+)?(?P<the>the\s+)?{_DB}(?P<d>\d{{1,2}})(?:st|nd|rd|th)(?!\w)", day_of_month)
+
+    # --- relative days -----------------------------------------------------------
+    day_words: dict[str, int] = {}
+    if en:
+        day_words.update({"today": 0, "tomorrow": 1, "tomorow": 1, "tmrw": 1, "tmr": 1,
+                          "day after tomorrow": 2, "the day after tomorrow": 2})  # fmt: skip
+    if pl:
+        day_words.update({"dzis": 0, "dzisiaj": 0, "jutro": 1, "pojutrze": 2})
+    if day_words:
+
+        def day_word(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+            return (Reading(date=Date("rel", days=day_words[_squash(m["w"])])),), True
+
+        rule(rf"{_B}(?P<w>{_phrase_alt(day_words)}){_E}", day_word)
+
+    # --- parts of day ------------------------------------------------------------
+    parts: dict[str, str] = {}
+    today_parts: dict[str, str] = {}
+    if en:
+        parts.update({"morning": "morning", "in the morning": "morning",
+                      "afternoon": "afternoon", "in the afternoon": "afternoon",
+                      "evening": "evening", "in the evening": "evening",
+                      "noon": "noon", "at noon": "noon", "midday": "noon", "at midday": "noon",
+                      "12 noon": "noon", "at 12 noon": "noon", "midnight": "midnight",
+                      "at midnight": "midnight", "12 midnight": "midnight",
+                      "at 12 midnight": "midnight"})  # fmt: skip
+        today_parts.update({"tonight": "evening", "this morning": "morning",
+                            "this afternoon": "afternoon", "this evening": "evening"})  # fmt: skip
+    if pl:
+        parts.update({"rano": "morning", "rankiem": "morning", "z rana": "morning",
+                      "przed poludniem": "morning", "po poludniu": "afternoon",
+                      "popoludniu": "afternoon", "wieczorem": "evening", "wieczor": "evening",
+                      "poludnie": "noon", "w poludnie": "noon", "w samo poludnie": "noon",
+                      "o poludniu": "noon", "polnoc": "midnight", "o polnocy": "midnight",
+                      "w polnoc": "midnight"})  # fmt: skip
+        today_parts.update({"dzis wieczorem": "evening", "dzisiaj wieczorem": "evening"})
+    if parts or today_parts:
+        every = {**parts, **today_parts}
+
+        def part(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+            key = _squash(m["w"])
+            if key in today_parts:
+                return (Reading(date=Date("rel"), part=today_parts[key]),), True
+            return (Reading(part=parts[key]),), True
+
+        rule(rf"{_B}(?P<w>{_phrase_alt(every)}){_E}", part)
+
+    # --- weekdays, next week/month -------------------------------------------------
+    weekdays: dict[str, int] = {}
+    modes: dict[str, str] = {}
+    if en:
+        weekdays.update(EN_WEEKDAYS)
+        modes.update({"next": "next", "on next": "next", "this": "this", "on this": "this",
+                      "on": "plain", "coming": "plain", "this coming": "plain",
+                      "on the": "plain"})  # fmt: skip
+    if pl:
+        weekdays.update(PL_WEEKDAYS)
+        for lead in ("", "w ", "we "):
+            for word in ("przyszly", "przyszla", "przyszle", "nastepny", "nastepna", "nastepne"):
+                modes[lead + word] = "next"
+            for word in ("najblizszy", "najblizsza", "najblizsze"):
+                modes[lead + word] = "plain"
+        modes.update({"w": "plain", "we": "plain", "w ten": "this", "w te": "this",
+                      "w ta": "this", "ten": "this", "te": "this"})  # fmt: skip
+    if weekdays:
+
+        def weekday(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+            mode = modes[_squash(m["mod"])] if m["mod"] else "plain"
+            strong = m["wd"] in FULL_WEEKDAYS or mode != "plain"
+            return (Reading(weekday=(weekdays[m["wd"]], mode)),), strong
+
+        rule(rf"{_B}(?:(?P<mod>{_phrase_alt(modes)})\s+)?(?P<wd>{alternation(weekdays)})(?:\.|(?!\w))", weekday)
+
+    periods: dict[str, str] = {}
+    if en:
+        periods.update({"next week": "week", "next month": "month"})
+    if pl:
+        for lead in ("", "w "):
+            for adj in ("przyszlym", "nastepnym"):
+                periods[f"{lead}{adj} tygodniu"] = "week"
+                periods[f"{lead}{adj} miesiacu"] = "month"
+        for adj in ("przyszly", "nastepny"):
+            periods[f"{adj} tydzien"] = "week"
+            periods[f"{adj} miesiac"] = "month"
+    if periods:
+
+        def period(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+            return (Reading(date=Date(periods[_squash(m["w"])])),), True
+
+        rule(rf"{_B}(?P<w>{_phrase_alt(periods)}){_E}", period)
+
+    # --- relative amounts: "in 2 hours", "za 3 dni", "2 days from now" ----------
+    fixed = _fixed_alt(langs)
+    lead_words = [w for w, lang in (("in", "en"), ("za", "pl")) if lang in langs]
+    amount = _amount_pattern(langs, ["min", "hour", "day", "week", "month"], "r")
+    implicit: dict[str, str] = {}
+    if en:
+        implicit.update({"a fortnight": "fortnight", "fortnight": "fortnight"})
+    if pl:
+        implicit.update({"tydzien": "week", "dzien": "day", "miesiac": "month"})
+    fixed_alt = _phrase_alt({**fixed, **implicit}) if (fixed or implicit) else "(?!)"
+    body = rf"(?:{_and_a_half(langs)}|(?P<fx>{fixed_alt})(?!\w)|{amount})"
+
+    def relative(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+        if m["hh"] is not None:
+            n = number_value(m["hh"])
+            return None if n is None else _relative_reading("min", n * 60 + 30)
+        if m["fx"] is not None:
+            key = _squash(m["fx"])
+            if key in implicit:
+                kind = implicit[key]
+                return _relative_reading("day", 14) if kind == "fortnight" else _relative_reading(kind, 1)
+            return _relative_reading("min", fixed[key])
+        value = _amount_value(m, "r")
+        return None if value is None else _relative_reading(*value)
+
+    if lead_words:
+        rule(rf"{_B}(?:{'|'.join(lead_words)})\s+{body}", relative)
+    if en:
+        rule(rf"{_B}{body}\s+(?:from\s+now|later)(?!\w)", relative)
+
+    # --- meeting durations (used by the /meet text reader, not as times) -----------
+    durations: list[Rule] = []
+    dur_lead = [w for w, lang in (("for", "en"), ("na", "pl"), ("przez", "pl")) if lang in langs]
+    lead = rf"(?:(?:{'|'.join(dur_lead)})\s+)?" if dur_lead else ""
+    dur_amount = _amount_pattern(langs, ["min", "hour"], "d")
+    fixed_dur = _phrase_alt(fixed) if fixed else "(?!)"
+
+    def duration(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+        if m["hh"] is not None:
+            n = number_value(m["hh"])
+            minutes: float | None = None if n is None else n * 60 + 30
+        elif m["fx"] is not None:
+            minutes = fixed[_squash(m["fx"])]
+        else:
+            value = _amount_value(m, "d")
+            minutes = None if value is None else value[1] * MINUTES_PER[value[0]]
+        return (Reading(delta=None if minutes is None else timedelta(minutes=minutes)),), True
+
+    durations.append(
+        Rule(re.compile(rf"(?<![\w.:/\-]){lead}(?:{_and_a_half(langs)}|(?P<fx>{fixed_dur})(?!\w)|{dur_amount})"), duration)
+    )
+    return Grammar(tuple(rules), tuple(durations), month_hint, langs)
+
+
+def _year(text: str | None) -> int | None:
+    if text is None:
+        return None
+    year = int(text)
+    return year + 2000 if year < 100 else year
+
+
+def _relative_reading(kind: str, amount: float) -> tuple[tuple[Reading, ...], bool] | None:
+    if amount <= 0:
+        return None
+    if kind in MINUTES_PER:
+        return (Reading(delta=timedelta(minutes=amount * MINUTES_PER[kind])),), True
+    if amount != int(amount):
+        return None  # "in 1.5 days" has no clear wall-clock meaning
+    n = int(amount)
+    if kind == "day":
+        return (Reading(date=Date("rel", days=n)),), True
+    if kind == "week":
+        return (Reading(date=Date("rel", days=7 * n)),), True
+    return (Reading(date=Date("rel", months=n)),), True
+
+
+@lru_cache(maxsize=16)
+def grammar_for(langs: tuple[str, ...]) -> Grammar:
+    return _build_grammar(langs)
+
