@@ -21,6 +21,7 @@ migrate: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check bot handlers adapters storage tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/pytest -q

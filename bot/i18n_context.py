@@ -19,17 +19,15 @@ need no lookup at all.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from slack_sdk import WebClient
+
+from bot.profiles import ProfileService
+from bot.services import Services
 from handlers.domain import UserProfile
 from handlers.i18n import DEFAULT_LANGUAGE, Translator, language_for, translator
 from handlers.workspace import WorkspaceSettings
 
-if TYPE_CHECKING:
-    from slack_sdk import WebClient
-
-    from bot.profiles import ProfileService
-    from bot.services import Services
 
 def language_of_profile(profile: UserProfile | None, ws: WorkspaceSettings | None) -> str:
     """The supported language for a Slack user: their locale, else the workspace default."""

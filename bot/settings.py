@@ -11,6 +11,11 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from adapters.outbound import parse_allow_hosts
+from storage.crypto import parse_secret_keys
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 
@@ -78,8 +83,6 @@ class Settings(BaseSettings):
         """One key, or several separated by commas (the first encrypts, all decrypt)."""
         if not v:
             return None
-        from storage.crypto import parse_secret_keys
-
         return ",".join(parse_secret_keys(v))
 
     @field_validator("SLACK_API_URL")
@@ -102,8 +105,6 @@ class Settings(BaseSettings):
     @field_validator("CALDAV_ALLOW_HOSTS")
     @classmethod
     def _caldav_allow_hosts(cls, v: str) -> str:
-        from adapters.outbound import parse_allow_hosts
-
         try:
             parse_allow_hosts(v)
         except ValueError as exc:
@@ -113,9 +114,6 @@ class Settings(BaseSettings):
     @field_validator("DATABASE_URL")
     @classmethod
     def _database(cls, v: str) -> str:
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-
         try:
             url = make_url(v)
         except ArgumentError:
@@ -128,8 +126,6 @@ class Settings(BaseSettings):
     def caldav_allow_hosts(self) -> frozenset[tuple[str, int]]:
         """Servers user-typed CalDAV URLs may reach although they resolve to private
         addresses (plain http included): on-premise servers, the tests' Radicale."""
-        from adapters.outbound import parse_allow_hosts
-
         return parse_allow_hosts(self.CALDAV_ALLOW_HOSTS)
 
     @property

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from datetime import date, time
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.envelope import slack_id_ok
 from bot.views.text import EN
 from handlers.i18n import Translator
+from handlers.meet_form import MeetFormDraft
 from handlers.meetings import (
     AttendeeKind,
     AttendeeRef,
@@ -25,9 +27,6 @@ from handlers.meetings import (
     ReminderSpec,
     ReminderUnit,
 )
-
-if TYPE_CHECKING:
-    from handlers.meet_form import MeetFormDraft
 
 DURATIONS = (15, 30, 45, 60, 90, 120)
 MAX_METADATA = 3000  # Slack's limit for a view's private_metadata
@@ -295,8 +294,6 @@ def from_meeting(
 ) -> FormState:
     """The edit form: the stored meeting in the host's zone. `labels` names records by id
     (records deleted since are named in `t`'s language)."""
-    from zoneinfo import ZoneInfo
-
     local = meeting.start_utc.astimezone(ZoneInfo(meeting.timezone))
     duration = str(meeting.duration_minutes) if meeting.duration_minutes in durations else "custom"
     attendees = tuple(
