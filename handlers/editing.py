@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from handlers.domain import UserProfile
+from handlers.errors import Field, NotAllowed, NotFound, Reason, ValidationFailed
 from handlers.i18n import Translator, language_for, translator
 from handlers.jobs import ATTENDEE_KINDS, TIMED_KINDS, JobKind
 from handlers.meetings import (
@@ -25,9 +26,8 @@ from handlers.meetings import (
     TimelineSpec,
 )
 from handlers.policy import can_cancel_meeting, can_edit_meeting
-from handlers.rules import F_RECORD, check_request
+from handlers.rules import check_request
 from handlers.scheduling import (
-    Rejected,
     Scheduled,
     ScheduleMeeting,
     invitation_jobs,
@@ -52,14 +52,13 @@ def _visible(m: Meeting | NewMeeting) -> tuple[object, ...]:
 class ManageMeeting(ScheduleMeeting):
     """Scheduling's rules and collaborators, applied to a meeting that already exists."""
 
-    def edit(self, meeting_id: int, req: MeetingRequest, actor: UserProfile) -> Scheduled | Rejected:
+    def edit(self, meeting_id: int, req: MeetingRequest, actor: UserProfile) -> Scheduled:
+        """Raises NotFound, NotAllowed or ValidationFailed when the edit cannot be made."""
         current = self._meetings.get(req.team_id, meeting_id)
         if current is None or current.status == "cancelled":
-            return Rejected({F_RECORD: translator(req.language).gettext(
-                "This meeting was cancelled or no longer exists.")})
+            raise NotFound(translator(req.language).gettext("This meeting was cancelled or no longer exists."))
         if not may_manage(current, actor):
-            return Rejected({F_RECORD: translator(req.language).gettext(
-                "Only the host, the organizer or a Meetline admin can edit this meeting.")})
+            raise NotAllowed(Reason.EDIT_MEETING, host=current.host_id)
         now = self._clock.now()
         checked = check_request(req, now)
         record = self._record(req, checked)
@@ -68,7 +67,7 @@ class ManageMeeting(ScheduleMeeting):
         self._check_video(req, connection, checked)
         self._check_team_rules(req, attendees, connection, checked, host_changed=req.host_id != current.host_id)
         if not checked.ok or record is None:
-            return Rejected(checked.errors, tuple(checked.warnings))
+            raise ValidationFailed(checked.errors, tuple(checked.warnings))
         new = replace(self._new_meeting(req, checked, record, attendees), uid=current.uid,
                       idempotency_key=current.idempotency_key or "", organizer_id=current.organizer_id)
         old_emails = {a.email.lower() for a in current.attendees if a.email}
@@ -105,11 +104,11 @@ class ManageMeeting(ScheduleMeeting):
                 timeline=timeline,
             )
         except StaleMeeting:
-            return Rejected({F_RECORD: translator(req.language).gettext(
-                "Someone changed this meeting meanwhile. Close the form and edit it again.")})
+            raise ValidationFailed({Field.RECORD: translator(req.language).gettext(
+                "Someone changed this meeting meanwhile. Close the form and edit it again.")}) from None
         except LookupError:  # deleted meanwhile, or a record of another workspace slipped in
-            return Rejected({F_RECORD: translator(req.language).gettext(
-                "This meeting was cancelled or no longer exists.")})
+            raise NotFound(translator(req.language).gettext(
+                "This meeting was cancelled or no longer exists.")) from None
         return self._result(updated, created=False, warnings=tuple(checked.warnings))
 
     @staticmethod

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.domain import UserProfile
+from handlers.errors import DomainError, NotAllowed, NotFound, Reason
 from handlers.i18n import N_, Translator, language_for, translator
 from handlers.meetings import DEFAULT_OUTCOMES, OUTCOME_SCHEDULED, Meeting
 from handlers.policy import can_set_outcome
@@ -36,36 +37,43 @@ def outcome_label(code: str, t: Translator | None = None) -> str:
 
 @dataclass(frozen=True)
 class OutcomeResult:
-    ok: bool
-    meeting: Meeting | None
+    meeting: Meeting
     changed: bool = False
-    message: str = ""
 
 
 class RecordOutcome:
+    """Raises NotFound (no such meeting in the actor's workspace), NotAllowed (not its host
+    nor an admin) or DomainError (an outcome no longer offered); messages are in the
+    actor's Slack language."""
+
     def __init__(self, meetings: MeetingRepository, clock: Clock, outcomes: tuple[str, ...] = DEFAULT_OUTCOMES) -> None:
         self._meetings = meetings
         self._clock = clock
         self._outcomes = (OUTCOME_SCHEDULED, *outcomes)
 
     def __call__(self, meeting_id: int, outcome: str, actor: UserProfile) -> OutcomeResult:
-        """Messages are in the actor's Slack language."""
-        t = translator(language_for(actor.locale))
-        meeting = self._meetings.get(actor.team_id, meeting_id)
-        if meeting is None:
-            return OutcomeResult(False, None, message=t.gettext("This meeting no longer exists."))
-        if not can_set_outcome(actor, meeting):
-            return OutcomeResult(
-                False, meeting,
-                message=t.gettext(
-                    "Only <@{host}>, the host, or a Meetline admin can set the outcome of this meeting.",
-                    host=meeting.host_id),
-            )
+        meeting = self._meeting(meeting_id, actor, Reason.SET_OUTCOME)
         if outcome not in self._outcomes:
-            return OutcomeResult(False, meeting, message=t.gettext("That outcome is not offered any more."))
+            raise DomainError(_t(actor).gettext("That outcome is not offered any more."))
         changed = self._meetings.set_outcome(actor.team_id, meeting.id, outcome, actor.slack_user_id,
                                              self._clock.now())
-        return OutcomeResult(True, self._meetings.get(actor.team_id, meeting.id), changed=changed)
+        return OutcomeResult(self._meetings.get(actor.team_id, meeting.id) or meeting, changed=changed)
+
+    def to_change(self, meeting_id: int, actor: UserProfile) -> Meeting:
+        """The meeting whose outcome `actor` asks to change, once the same rule allows it."""
+        return self._meeting(meeting_id, actor, Reason.CHANGE_OUTCOME)
+
+    def _meeting(self, meeting_id: int, actor: UserProfile, asked: Reason) -> Meeting:
+        meeting = self._meetings.get(actor.team_id, meeting_id)
+        if meeting is None:
+            raise NotFound(_t(actor).gettext("This meeting no longer exists."))
+        if not can_set_outcome(actor, meeting):
+            raise NotAllowed(asked, host=meeting.host_id)
+        return meeting
+
+
+def _t(actor: UserProfile) -> Translator:
+    return translator(language_for(actor.locale))
 
 
 def next_working_morning(now: datetime, zone: str, hour: int = 9) -> datetime:

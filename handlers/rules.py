@@ -1,5 +1,5 @@
-"""Scheduling rules. Each failure names the form field it belongs to, so the modal can
-show the message next to that field; warnings never block a save. Messages come in the
+"""Scheduling rules. Each failure names the form field it belongs to (`handlers.errors.Field`),
+so the form can show the message next to that field; warnings never block a save. Messages come in the
 request's language (`MeetingRequest.language`) unless a translator is passed."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import phonenumbers
 
+from handlers.errors import Field
 from handlers.i18n import Translator, translator
 from handlers.meetings import (
     MAX_REMINDERS,
@@ -26,24 +27,13 @@ MAX_DURATION_MINUTES = 12 * 60
 MAX_TITLE = 250
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}$")
 
-# Field names double as the modal's block ids.
-F_RECORD, F_DATE, F_TIME, F_DURATION, F_DURATION_CUSTOM = "record", "date", "time", "duration", "duration_custom"
-F_TITLE, F_ATTENDEES, F_PHONE, F_ADDRESS, F_VIDEO, F_CUSTOM = (
-    "title", "attendees", "loc_phone", "loc_address", "loc_video", "loc_custom",
-)
-
-
-def reminder_field(index: int) -> str:
-    return f"rem_amount_{index}"
-
-
 def valid_email(value: str | None) -> bool:
     return bool(value) and EMAIL_RE.match(value or "") is not None
 
 
 @dataclass
 class Checked:
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[Field, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     start_utc: datetime | None = None
     end_utc: datetime | None = None
@@ -58,30 +48,30 @@ class Checked:
 def check_when(req: MeetingRequest, now: datetime, out: Checked, t: Translator | None = None) -> None:
     t = t or translator(req.language)
     if req.day is None:
-        out.errors[F_DATE] = t.gettext("Pick the day of the meeting.")
+        out.errors[Field.DATE] = t.gettext("Pick the day of the meeting.")
     if req.start_time is None:
-        out.errors[F_TIME] = t.gettext("Pick the start time.")
+        out.errors[Field.TIME] = t.gettext("Pick the start time.")
     if req.duration_minutes is None:
-        out.errors[F_DURATION_CUSTOM] = t.gettext("Enter the length in minutes, e.g. 40.")
+        out.errors[Field.DURATION] = t.gettext("Enter the length in minutes, e.g. 40.")
     elif not 1 <= req.duration_minutes <= MAX_DURATION_MINUTES:
-        out.errors[F_DURATION_CUSTOM] = t.gettext("A meeting lasts between 1 and {max} minutes.",
+        out.errors[Field.DURATION] = t.gettext("A meeting lasts between 1 and {max} minutes.",
                                                   max=MAX_DURATION_MINUTES)
     if req.day is None or req.start_time is None:
         return
     start, problem = combine_local(req.day, req.start_time, req.timezone)
     if problem == "gap":
-        out.errors[F_TIME] = t.gettext(
+        out.errors[Field.TIME] = t.gettext(
             "This time does not exist on that day in {zone} (the clocks go forward). Pick another time.",
             zone=req.timezone)
         return
     if problem == "fold":
-        out.errors[F_TIME] = t.gettext(
+        out.errors[Field.TIME] = t.gettext(
             "This time happens twice on that day in {zone} (the clocks go back). Pick another time.",
             zone=req.timezone)
         return
     assert start is not None
     if start <= now:
-        out.errors[F_TIME if req.day == now.astimezone(start.tzinfo).date() else F_DATE] = t.gettext(
+        out.errors[Field.TIME if req.day == now.astimezone(start.tzinfo).date() else Field.DATE] = t.gettext(
             "The meeting must start in the future."
         )
         return
@@ -95,25 +85,25 @@ def check_location(loc: Location, phone_region: str | None, out: Checked, t: Tra
     detail = " ".join(loc.detail.split())
     if loc.kind is LocationKind.PHONE:
         if not detail:
-            out.errors[F_PHONE] = t.gettext("Enter the phone number to call.")
+            out.errors[Field.PHONE] = t.gettext("Enter the phone number to call.")
             return
         try:
             number = phonenumbers.parse(detail, (phone_region or "").upper() or None)
         except phonenumbers.NumberParseException:
             number = None
         if number is None or not phonenumbers.is_valid_number(number):
-            out.errors[F_PHONE] = t.gettext(
+            out.errors[Field.PHONE] = t.gettext(
                 "This is not a valid phone number. Include the country code, e.g. +48 22 123 45 67.")
             return
         detail = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     elif loc.kind is LocationKind.IN_PERSON and not detail:
-        out.errors[F_ADDRESS] = t.gettext("Enter the address where you meet.")
+        out.errors[Field.ADDRESS] = t.gettext("Enter the address where you meet.")
         return
     elif loc.kind is LocationKind.CUSTOM and not detail:
-        out.errors[F_CUSTOM] = t.gettext("Describe where the meeting takes place.")
+        out.errors[Field.CUSTOM_LOCATION] = t.gettext("Describe where the meeting takes place.")
         return
     elif loc.kind is LocationKind.VIDEO and not loc.provider:
-        out.errors[F_VIDEO] = t.gettext("Pick the video provider.")
+        out.errors[Field.VIDEO] = t.gettext("Pick the video provider.")
         return
     out.location = Location(loc.kind, detail, loc.provider)
 
@@ -133,13 +123,13 @@ def check_reminders(specs: tuple[ReminderSpec, ...], now: datetime, out: Checked
                     t: Translator | None = None) -> None:
     t = t or translator("en")
     if len(specs) > MAX_REMINDERS:
-        out.errors[reminder_field(MAX_REMINDERS)] = t.ngettext("At most {n} reminder.", "At most {n} reminders.",
+        out.errors[Field.reminder(MAX_REMINDERS)] = t.ngettext("At most {n} reminder.", "At most {n} reminders.",
                                                                MAX_REMINDERS)
         return
     seen: set[int] = set()
     for index, spec in enumerate(specs):
         if spec.amount is None or spec.amount <= 0:
-            out.errors[reminder_field(index)] = t.gettext("Enter a whole number greater than 0.")
+            out.errors[Field.reminder(index)] = t.gettext("Enter a whole number greater than 0.")
             continue
         offset = int(spec.offset.total_seconds() // 60)
         if out.start_utc is None:
@@ -166,15 +156,15 @@ def check_request(req: MeetingRequest, now: datetime, t: Translator | None = Non
     t = t or translator(req.language)
     out = Checked()
     if req.record_id is None:
-        out.errors[F_RECORD] = t.gettext("Pick the record this meeting is about.")
+        out.errors[Field.RECORD] = t.gettext("Pick the record this meeting is about.")
     title = " ".join(req.title.split())
     if not title:
-        out.errors[F_TITLE] = t.gettext("Give the meeting a title.")
+        out.errors[Field.TITLE] = t.gettext("Give the meeting a title.")
     elif len(title) > MAX_TITLE:
-        out.errors[F_TITLE] = t.gettext("Keep the title under {max} characters.", max=MAX_TITLE)
+        out.errors[Field.TITLE] = t.gettext("Keep the title under {max} characters.", max=MAX_TITLE)
     check_when(req, now, out, t)
     check_location(req.location, req.phone_region, out, t)
     check_reminders(req.reminders, now, out, t)
     if not req.attendees:
-        out.errors[F_ATTENDEES] = t.gettext("Add at least one attendee.")
+        out.errors[Field.ATTENDEES] = t.gettext("Add at least one attendee.")
     return out

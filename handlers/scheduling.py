@@ -9,11 +9,12 @@ server that is down only delays what the job queue will deliver.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from handlers.domain import Record, UserProfile
+from handlers.errors import Field, ValidationFailed
 from handlers.i18n import translator
 from handlers.ids import parse_id
 from handlers.jobs import JobKind
@@ -36,12 +37,9 @@ from handlers.ports import (
     PeopleDirectory,
     RecordRepository,
 )
-from handlers.rules import F_ATTENDEES, F_RECORD, F_VIDEO, Checked, check_request, valid_email
+from handlers.rules import Checked, check_request, valid_email
 from handlers.team_rules import on_behalf_problem, sandbox_problem
 from handlers.workspace import WorkspaceRepository
-
-F_HOST = "host"
-F_ASSOCIATED = "associated"
 
 
 @dataclass(frozen=True)
@@ -51,12 +49,6 @@ class Scheduled:
     invited: tuple[str, ...]
     not_invited: tuple[str, ...]
     warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Rejected:
-    errors: dict[str, str]
-    warnings: tuple[str, ...] = field(default_factory=tuple)
 
 
 def mentioned_users(notes: dict[str, Any] | None) -> list[str]:
@@ -123,7 +115,8 @@ class ScheduleMeeting:
         self._clock = clock
         self._calendars = calendars
 
-    def __call__(self, req: MeetingRequest) -> Scheduled | Rejected:
+    def __call__(self, req: MeetingRequest) -> Scheduled:
+        """Raises ValidationFailed when a rule refuses the request."""
         existing = self._meetings.by_idempotency_key(req.team_id, req.idempotency_key)
         if existing is not None:
             return self._result(existing, created=False, warnings=())
@@ -136,7 +129,7 @@ class ScheduleMeeting:
         self._check_video(req, connection, checked)
         self._check_team_rules(req, attendees, connection, checked, host_changed=req.host_id != req.organizer_id)
         if not checked.ok or record is None:
-            return Rejected(checked.errors, tuple(checked.warnings))
+            raise ValidationFailed(checked.errors, tuple(checked.warnings))
         new = self._new_meeting(req, checked, record, attendees)
         timeline = [
             TimelineSpec(
@@ -154,7 +147,7 @@ class ScheduleMeeting:
                 new, lambda meeting_id: self._jobs(meeting_id, new, req, now, connection), timeline
             )
         except LookupError:  # a forged submission key or record of another workspace
-            return Rejected({F_RECORD: t.gettext("This form has expired. Close it and run /meet again.")})
+            raise ValidationFailed({Field.RECORD: t.gettext("This form has expired. Close it and run /meet again.")}) from None
         return self._result(meeting, created=created, warnings=tuple(checked.warnings))
 
     def _record(self, req: MeetingRequest, checked: Checked) -> Record | None:
@@ -163,10 +156,10 @@ class ScheduleMeeting:
         t = translator(req.language)
         record = self._records.get(req.team_id, req.record_id) if req.record_id is not None else None
         if req.record_id is not None and record is None:
-            checked.errors[F_RECORD] = t.gettext("This record no longer exists. Pick another.")
+            checked.errors[Field.RECORD] = t.gettext("This record no longer exists. Pick another.")
         for rid in req.associated_record_ids:
             if self._records.get(req.team_id, rid) is None:
-                checked.errors[F_ASSOCIATED] = t.gettext("This record no longer exists. Pick another.")
+                checked.errors[Field.ASSOCIATED] = t.gettext("This record no longer exists. Pick another.")
                 break
         return record
 
@@ -178,7 +171,7 @@ class ScheduleMeeting:
                 rid = parse_id(ref.ref)
                 rec = self._records.get(req.team_id, rid) if rid is not None else None
                 if rec is None:
-                    checked.errors[F_ATTENDEES] = translator(req.language).gettext(
+                    checked.errors[Field.ATTENDEES] = translator(req.language).gettext(
                         "One of the attendees no longer exists. Remove it.")
                     continue
                 key = f"c:{rec.id}"
@@ -187,7 +180,7 @@ class ScheduleMeeting:
             else:
                 user = self._people.user(req.team_id, ref.ref)
                 if user is None:
-                    checked.errors[F_ATTENDEES] = translator(req.language).gettext(
+                    checked.errors[Field.ATTENDEES] = translator(req.language).gettext(
                         "One of the teammates is not in this workspace. Remove them.")
                     continue
                 key = f"u:{user.slack_user_id}"
@@ -238,13 +231,13 @@ class ScheduleMeeting:
             problem = on_behalf_problem(organizer, self._people.user(req.team_id, req.host_id), connection,
                                         req.language)
             if problem:
-                out.errors[F_HOST] = problem
+                out.errors[Field.HOST] = problem
         if self._workspaces is not None and self._workspaces.get(req.team_id).is_sandbox:
             profiles = {a.slack_user_id: self._people.user(req.team_id, a.slack_user_id)
                         for a in attendees if a.slack_user_id}
             problem = sandbox_problem(attendees, profiles, req.language)
             if problem:
-                out.errors[F_ATTENDEES] = problem
+                out.errors[Field.ATTENDEES] = problem
 
     def _check_video(self, req: MeetingRequest, connection: CalendarConnectionInfo | None, out: Checked) -> None:
         """Meet needs the host's Google calendar, Teams their Microsoft 365 one, Zoom the Zoom settings."""
@@ -253,12 +246,12 @@ class ScheduleMeeting:
         provider = req.location.provider
         if provider == "zoom":
             if not (self._calendars and self._calendars.zoom_available()):
-                out.errors[F_VIDEO] = translator(req.language).gettext(
+                out.errors[Field.VIDEO] = translator(req.language).gettext(
                     "Zoom is not set up for this workspace. Pick another provider.")
             return
         needed = {"google_meet": ("google", "Google"), "teams": ("microsoft", "Microsoft 365")}.get(provider)
         if needed and (connection is None or connection.provider != needed[0] or not connection.active):
-            out.errors[F_VIDEO] = translator(req.language).gettext(
+            out.errors[Field.VIDEO] = translator(req.language).gettext(
                 "Links for {provider} are created in the host's {calendar} calendar. "
                 "Connect it first, or pick another provider.",
                 provider=VIDEO_PROVIDERS.get(provider, provider), calendar=needed[1])

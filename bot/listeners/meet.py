@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.availability import form_availability, submission_conflicts
 from bot.directory import DirectorySync
+from bot.errors import modal_errors
 from bot.i18n_context import cached_translator, translator_for
 from bot.listeners.report import handle_report_command, report_period_text
 from bot.profiles import ProfileService, SlackPeople, phone_region
@@ -27,7 +28,6 @@ from bot.views.meet_state import (
     from_draft,
     parse_state,
     to_request,
-    when_block_id,
     with_changes,
 )
 from bot.views.messages import confirmation_blocks, confirmation_text
@@ -35,10 +35,11 @@ from bot.views.text import clip, escape_mrkdwn, parse_record_value, record_label
 from bot.views.timeline_views import timeline_blocks, timeline_text
 from handlers.domain import Record, RecordKind
 from handlers.editing import ManageMeeting
+from handlers.errors import DomainError
 from handlers.i18n import Translator, translator
 from handlers.meet_form import draft_meet_form
 from handlers.meetings import AttendeeKind, AttendeeRef
-from handlers.scheduling import Rejected, Scheduled, ScheduleMeeting
+from handlers.scheduling import ScheduleMeeting
 from handlers.workspace import WorkspaceSettings
 
 log = logging.getLogger(__name__)
@@ -149,19 +150,6 @@ def _rebuild(client: WebClient, body: dict[str, Any], state: FormState, services
     except SlackApiError as exc:
         # hash_conflict means the user changed something meanwhile: their newer view wins.
         log.info("views.update skipped: %s", exc.response.get("error"))
-
-
-def _errors_for_view(errors: dict[str, str], view: dict[str, Any]) -> dict[str, str]:
-    """Slack accepts errors only on input blocks present in the view."""
-    present = {b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"}
-    revision = parse_state(view).when_revision  # the date/time inputs may carry a revision suffix
-    errors = {when_block_id(k, revision) if k in ("date", "time") else k: v for k, v in errors.items()}
-    shown = {k: v for k, v in errors.items() if k in present}
-    rest = [v for k, v in errors.items() if k not in present]
-    if rest:
-        target = "record" if "record" in present else next(iter(present), "record")
-        shown[target] = clip(" ".join([shown.get(target, ""), *rest]).strip(), 2000)
-    return shown
 
 
 def timeline_reply(services: Services, team_id: str, query: str, t: Translator) -> dict[str, Any]:
@@ -297,29 +285,29 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         team_id, user_id = team_of(body), user_of(body)
         if not state.key:
             t = form_translator(services, body, state)
-            ack(response_action="errors", errors=_errors_for_view(
-                {"record": t.gettext("This form has expired. Close it and run /meet again.")}, view))
+            expired = DomainError(t.gettext("This form has expired. Close it and run /meet again."))
+            ack(response_action="errors", errors=modal_errors(expired, view, t))
             return
         profile = profiles.get(client, team_id, user_id)
         t = translator_for(profile, services.workspaces.get(team_id))
         request = to_request(state, team_id=team_id, user_id=user_id, phone_region=phone_region(profile.locale),
                              language=t.language)
         people = SlackPeople(profiles, client)
-        if state.meeting_id is not None:
-            manage = ManageMeeting(services.records, services.meetings, people, services.clock,
-                                   calendars=services.calendars, workspaces=services.workspaces)
-            result = manage.edit(state.meeting_id, request, profile)
-        else:
-            schedule = ScheduleMeeting(services.records, services.meetings, people, services.clock,
+        try:
+            if state.meeting_id is not None:
+                manage = ManageMeeting(services.records, services.meetings, people, services.clock,
                                        calendars=services.calendars, workspaces=services.workspaces)
-            conflicts = submission_conflicts(services, request)
-            result = schedule(request)
-            if isinstance(result, Scheduled) and result.created and conflicts:
-                result = replace(result, warnings=(*result.warnings, *conflicts))  # a warning, never an error
-        if isinstance(result, Rejected):
-            ack(response_action="errors", errors=_errors_for_view(result.errors, view))
+                result = manage.edit(state.meeting_id, request, profile)
+            else:
+                schedule = ScheduleMeeting(services.records, services.meetings, people, services.clock,
+                                           calendars=services.calendars, workspaces=services.workspaces)
+                conflicts = submission_conflicts(services, request)
+                result = schedule(request)
+                if result.created and conflicts:
+                    result = replace(result, warnings=(*result.warnings, *conflicts))  # a warning, never an error
+        except DomainError as error:
+            ack(response_action="errors", errors=modal_errors(error, view, t))
             return
-        assert isinstance(result, Scheduled)
         heading = t.gettext("Meeting updated") if state.meeting_id is not None else t.gettext("Meeting scheduled")
         ack(response_action="update", view=message_view(heading, confirmation_text(result, t=t), t=t))
         if result.created or state.meeting_id is not None:

@@ -11,6 +11,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.errors import error_text
 from bot.i18n_context import translator_for
 from bot.listeners.manage import publish_home
 from bot.listeners.meet import team_of, user_of
@@ -24,8 +25,8 @@ from bot.views.messages import (
     outcome_change_blocks,
     outcome_prompt_text,
 )
+from handlers.errors import DomainError, NotFound
 from handlers.outcomes import RecordOutcome
-from handlers.policy import can_set_outcome
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,10 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         actor = profiles.get(client, team_of(body), user_of(body))
         ws = services.workspaces.get(actor.team_id)
         outcomes, t = ws.outcomes, translator_for(actor, ws)  # the message is re-drawn for whoever clicked
-        result = RecordOutcome(services.meetings, services.clock, outcomes)(value["m"], value["o"], actor)
-        if not result.ok or result.meeting is None:
-            refuse(client, body, result.message)
+        try:
+            result = RecordOutcome(services.meetings, services.clock, outcomes)(value["m"], value["o"], actor)
+        except DomainError as error:
+            refuse(client, body, error_text(error, t))
             return
         container = body.get("container") or {}
         if container.get("type") == "view":  # clicked in App Home
@@ -80,16 +82,17 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     def outcome_change(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         value = _value(body)
-        # The caller's workspace only: another's meeting id is answered like a missing one.
-        meeting = services.meetings.get(team_of(body), value["m"]) if isinstance(value.get("m"), int) else None
-        if meeting is None:
+        if not isinstance(value.get("m"), int):
             return
         actor = profiles.get(client, team_of(body), user_of(body))
-        ws = services.workspaces.get(meeting.team_id)
+        ws = services.workspaces.get(actor.team_id)
         t = translator_for(actor, ws)
-        if not can_set_outcome(actor, meeting):
-            refuse(client, body, t.gettext("Only {host}, the host, or a Meetline admin can change the outcome.",
-                                           host=f"<@{meeting.host_id}>"))
+        try:
+            meeting = RecordOutcome(services.meetings, services.clock, ws.outcomes).to_change(value["m"], actor)
+        except NotFound:  # the caller's workspace only: another's meeting id is like a missing one
+            return
+        except DomainError as error:
+            refuse(client, body, error_text(error, t))
             return
         container = body.get("container") or {}
         client.chat_update(channel=str(container.get("channel_id")), ts=str(container.get("message_ts")),

@@ -7,9 +7,13 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import pytest
+
+from bot.errors import error_text
 from bot.views.meet_state import FormState, to_request
 from handlers.deliveries import Deliveries
 from handlers.domain import Record, RecordKind, UserProfile
+from handlers.errors import NotAllowed, NotFound, ValidationFailed
 from handlers.invitations import Invitation, Person, ReminderEmail, invitation_text, reminder_text
 from handlers.jobs import ClaimedJob, JobKind
 from handlers.meet_form import draft_meet_form
@@ -26,7 +30,7 @@ from handlers.meetings import (
 )
 from handlers.outcomes import RecordOutcome, outcome_label
 from handlers.rules import check_request
-from handlers.scheduling import Rejected, ScheduleMeeting
+from handlers.scheduling import ScheduleMeeting
 from handlers.workspace import WorkspaceSettings
 from tests.support.clock import MutableClock as FakeClock
 
@@ -55,8 +59,8 @@ def test_a_polish_users_errors_come_in_polish() -> None:
         "record": "Wybierz rekord, którego dotyczy spotkanie.",
         "title": "Nadaj spotkaniu tytuł.",
         "date": "Wybierz dzień spotkania.",
-        "loc_phone": "To nie jest prawidłowy numer telefonu. Podaj go z kierunkowym kraju, np. +48 22 123 45 67.",
-        "rem_amount_0": "Podaj liczbę całkowitą większą od 0.",
+        "phone": "To nie jest prawidłowy numer telefonu. Podaj go z kierunkowym kraju, np. +48 22 123 45 67.",
+        "reminder_1": "Podaj liczbę całkowitą większą od 0.",
         "attendees": "Dodaj co najmniej jednego uczestnika.",
     }
 
@@ -89,7 +93,7 @@ def test_dropped_reminder_warnings_decline_the_unit() -> None:
 def test_too_many_reminders_in_polish() -> None:
     specs = tuple(ReminderSpec(i + 1, ReminderUnit.DAYS, str(i + 1)) for i in range(4))
     assert check_request(request(language="pl", reminders=specs), NOW).errors == {
-        "rem_amount_3": "Najwyżej 3 przypomnienia."}
+        "reminders": "Najwyżej 3 przypomnienia."}
 
 
 def test_to_request_carries_the_language() -> None:
@@ -119,9 +123,9 @@ class NoPeople:
 def test_schedule_meeting_answers_in_the_requests_language() -> None:
     schedule = ScheduleMeeting(NoRecords(), NoMeetings(), NoPeople(), FakeClock(NOW))  # type: ignore[arg-type]
     req = request(language="pl", attendees=(AttendeeRef(AttendeeKind.USER, "U9"),))
-    result = schedule(req)
-    assert isinstance(result, Rejected)
-    assert result.errors == {
+    with pytest.raises(ValidationFailed) as refused:
+        schedule(req)
+    assert refused.value.errors == {
         "record": "Ten rekord już nie istnieje. Wybierz inny.",
         "attendees": "Jednej z osób z zespołu nie ma w tym obszarze roboczym. Usuń ją.",
     }
@@ -175,12 +179,18 @@ def meeting(**changes: Any) -> Meeting:
 
 
 def test_outcome_refusal_in_the_actors_language() -> None:
+    from handlers.i18n import translator
+
     outcomes = RecordOutcome(OneMeeting(meeting()), FakeClock(NOW))  # type: ignore[arg-type]
     actor = UserProfile(team_id="T1", slack_user_id="UOLA", locale="pl-PL")
-    assert outcomes(7, "COMPLETED", actor).message == (
+    with pytest.raises(NotAllowed) as refused:
+        outcomes(7, "COMPLETED", actor)
+    assert error_text(refused.value, translator("pl")) == (
         "Wynik tego spotkania może ustawić tylko prowadzący, <@UHOST>, albo administrator Meetline.")
-    assert RecordOutcome(OneMeeting(None), FakeClock(NOW))(  # type: ignore[arg-type]
-        7, "COMPLETED", replace(actor, locale="en-US")).message == "This meeting no longer exists."
+    with pytest.raises(NotFound) as missing:
+        RecordOutcome(OneMeeting(None), FakeClock(NOW))(  # type: ignore[arg-type]
+            7, "COMPLETED", replace(actor, locale="en-US"))
+    assert error_text(missing.value, translator("en")) == "This meeting no longer exists."
 
 
 # ----------------------------------------------------------------- mails

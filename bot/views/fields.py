@@ -1,0 +1,54 @@
+"""Which block of a form shows each domain field (handlers.errors.Field).
+
+Block ids live here and in the view builders only: rules name fields in domain terms,
+and `bot.errors` looks the block up here to put a message next to it.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from handlers.errors import Field
+
+FIELD_BLOCKS: Final[dict[Field, str]] = {
+    # the /meet form (bot.views.meet_modal)
+    Field.RECORD: "record",
+    Field.DATE: "date",  # "date_<revision>" once a suggested time was used
+    Field.TIME: "time",
+    Field.DURATION: "duration_custom",  # only the custom length can be wrong
+    Field.TITLE: "title",
+    Field.ATTENDEES: "attendees",
+    Field.PHONE: "loc_phone",
+    Field.ADDRESS: "loc_address",
+    Field.VIDEO: "loc_video",
+    Field.CUSTOM_LOCATION: "loc_custom",
+    Field.REMINDER_1: "rem_amount_0",
+    Field.REMINDER_2: "rem_amount_1",
+    Field.REMINDER_3: "rem_amount_2",
+    Field.REMINDERS: "rem_amount_3",  # no such row: the message joins the form's first field
+    Field.HOST: "host",
+    Field.ASSOCIATED: "associated",
+    # workspace settings (bot.views.admin_views)
+    Field.DURATIONS: "durations",
+    Field.DEFAULT_REMINDERS: "reminders",
+    Field.TIMEZONE: "timezone",
+    Field.WORK_END: "work_end",
+    # seats and roles
+    Field.USER: "user",
+    Field.SEAT: "seat",
+    Field.ROLES: "roles",
+}
+
+REVISED_FIELDS: Final = frozenset({Field.DATE, Field.TIME})
+"""Inputs whose block id carries a revision suffix, so Slack forgets the old value."""
+
+
+def block_of(field: Field, present: set[str]) -> str:
+    """The id of the block showing `field` among the `present` ones (its revision included)."""
+    block = FIELD_BLOCKS[field]
+    if field in REVISED_FIELDS:
+        for candidate in present:
+            prefix, _, suffix = candidate.partition("_")
+            if prefix == block and (not suffix or suffix.isdigit()):
+                return candidate
+    return block
