@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from types import TracebackType
+from typing import Any, Protocol, Self
 
 from handlers.domain import ImportResult, Record, RecordKind, RecordRow, UserProfile
 from handlers.meetings import (
@@ -19,6 +20,7 @@ from handlers.meetings import (
     TimelineEntry,
     TimelineSpec,
 )
+from handlers.workspace import WorkspaceRepository
 
 
 class Clock(Protocol):
@@ -259,3 +261,45 @@ class CalendarSecrets(Protocol):
 
     def calendar_id(self, account_id: int) -> str | None: ...
 
+
+class UnitOfWork(Protocol):
+    """One use case's transaction: every read and write through these repositories
+    happens in it, and nothing is kept unless `commit()` is called before the `with`
+    block ends (an exception, or no commit, rolls everything back).
+
+        with self._uow() as uow:
+            meeting = uow.meetings.get(team_id, meeting_id)
+            ...
+            uow.commit()
+
+    Talk to the outside world (Slack, calendars, mail) before or after it, never
+    inside: the transaction holds locks (SQLite's one write lock among them) meanwhile.
+    """
+
+    @property
+    def meetings(self) -> MeetingRepository: ...
+
+    @property
+    def records(self) -> RecordRepository: ...
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def workspaces(self) -> WorkspaceRepository: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """A fresh unit of work per use case call (a use case object lives longer than one)."""
+
+    def __call__(self) -> UnitOfWork: ...

@@ -8,8 +8,8 @@ normalisation) are applied everywhere: the app, the worker, migrations and tests
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -88,13 +88,41 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-@contextmanager
-def write_session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session in one transaction that holds SQLite's write lock from its first statement.
+# What repositories take to reach the database: a sessionmaker (each call its own
+# transaction) or the one session of a unit of work (storage.unit_of_work).
+Sessions = Callable[[], AbstractContextManager[Session]]
 
-    On PostgreSQL this is an ordinary transaction. Commits on success, rolls back on error.
+
+class UnitOfWorkSessions:
+    """The one session of a unit of work, handed to every repository call made inside it.
+
+    Reads and writes of all repositories bound to it share one transaction; nothing
+    commits until the unit of work does, so PostgreSQL row locks taken by one call hold
+    until then. Closing is the unit of work's job too.
     """
-    with session_factory() as session, session.begin():
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def __call__(self) -> AbstractContextManager[Session]:
+        return nullcontext(self.session)
+
+
+@contextmanager
+def write_session(sessions: Sessions) -> Iterator[Session]:
+    """The one way repositories write: a transaction that holds SQLite's write lock from
+    its first statement (on PostgreSQL an ordinary transaction), committed on success and
+    rolled back on error.
+
+    Inside a unit of work the write runs in a SAVEPOINT of the unit's transaction instead:
+    an error undoes this write only (a repository may catch it and retry, as a
+    concurrent first insert does), and only the unit of work commits.
+    """
+    if isinstance(sessions, UnitOfWorkSessions):
+        with sessions.session.begin_nested():
+            yield sessions.session
+        return
+    with sessions() as session, session.begin():
         session.connection(execution_options=IMMEDIATE)
         yield session
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from handlers.jobs import (
     CANCELLED,
@@ -33,7 +33,7 @@ from handlers.jobs import (
     backoff_seconds,
 )
 from handlers.redaction import redact
-from storage.db import write_session
+from storage.db import Sessions, write_session
 from storage.models import JobModel, MeetingModel
 
 _MAX_ERROR_CHARS = 4000
@@ -44,7 +44,7 @@ def _now() -> datetime:
 
 
 class SqlJobQueue:
-    def __init__(self, session_factory: sessionmaker[Session], engine_dialect_name: str) -> None:
+    def __init__(self, session_factory: Sessions, engine_dialect_name: str) -> None:
         self._sessions = session_factory
         self._dialect = engine_dialect_name
 

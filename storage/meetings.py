@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from handlers.ids import parse_id
 from handlers.jobs import CALENDAR_KINDS
@@ -33,7 +33,7 @@ from handlers.meetings import (
     TimelineEntry,
     TimelineSpec,
 )
-from storage.db import IMMEDIATE, write_session
+from storage.db import Sessions, write_session
 from storage.models import (
     JobModel,
     MeetingAttendeeModel,
@@ -101,7 +101,7 @@ def to_meeting(row: MeetingModel, record_ids: Sequence[int]) -> Meeting:
 
 
 class SqlMeetingRepository:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
 
     def _load(self, session: Session, row: MeetingModel | None) -> Meeting | None:
@@ -114,9 +114,7 @@ class SqlMeetingRepository:
 
     def by_idempotency_key(self, team_id: str, key: str) -> Meeting | None:
         with self._sessions() as session:
-            row = session.scalars(select(MeetingModel).where(MeetingModel.idempotency_key == key,
-                                                             MeetingModel.team_id == team_id)).first()
-            return self._load(session, row)
+            return self._load(session, _by_key(session, key, team_id))
 
     def get(self, team_id: str, meeting_id: int) -> Meeting | None:
         with self._sessions() as session:
@@ -138,8 +136,7 @@ class SqlMeetingRepository:
         jobs: Callable[[int], Sequence[JobSpec]],
         timeline: Sequence[TimelineSpec],
     ) -> tuple[Meeting, bool]:
-        with self._sessions() as session:
-            session.connection(execution_options=IMMEDIATE)
+        with write_session(self._sessions) as session:
             row = MeetingModel(
                 team_id=new.team_id,
                 idempotency_key=new.idempotency_key,
@@ -169,15 +166,15 @@ class SqlMeetingRepository:
             ]
             row.reminders = [ReminderModel(offset_minutes=r.offset_minutes, due_at=r.due_at) for r in new.reminders]
             _check_records(session, new.team_id, [*new.record_ids, *(a.record_id for a in new.attendees)])
-            session.add(row)
             try:
-                session.flush()
+                with session.begin_nested():  # a lost race undoes the insert, not the transaction
+                    session.add(row)
+                    session.flush()
             except IntegrityError:
                 # Another request stored this submission first: report that one.
-                session.rollback()
-                existing = self.by_idempotency_key(new.team_id, new.idempotency_key)
+                existing = self._load(session, _by_key(session, new.idempotency_key, new.team_id))
                 if existing is None:
-                    if self._key_taken(new.idempotency_key):  # by another workspace: not ours to show
+                    if _by_key(session, new.idempotency_key) is not None:  # another workspace's: not ours to show
                         raise LookupError("the submission key belongs to another workspace") from None
                     raise
                 return existing, False
@@ -185,15 +182,10 @@ class SqlMeetingRepository:
                 session.add(MeetingRecordModel(meeting_id=row.id, record_id=record_id))
             insert_timeline(session, row.id, timeline)
             insert_jobs(session, jobs(row.id))
-            session.commit()
+            session.flush()
             meeting = self._load(session, row)
             assert meeting is not None
             return meeting, True
-
-    def _key_taken(self, key: str) -> bool:
-        with self._sessions() as session:
-            return session.scalars(select(MeetingModel.id).where(MeetingModel.idempotency_key == key)).first() \
-                is not None
 
     def set_outcome(self, team_id: str, meeting_id: int, outcome: str, actor_id: str, now: datetime) -> bool:
         return set_outcome(self._sessions, team_id, meeting_id, outcome, actor_id, now)
@@ -372,6 +364,14 @@ class SqlMeetingRepository:
             )
 
 
+def _by_key(session: Session, key: str, team_id: str | None = None) -> MeetingModel | None:
+    """The meeting stored under a submission key: the team's, or (team None) anyone's."""
+    query = select(MeetingModel).where(MeetingModel.idempotency_key == key)
+    if team_id is not None:
+        query = query.where(MeetingModel.team_id == team_id)
+    return session.scalars(query).first()
+
+
 def _row(session: Session, team_id: str, meeting_id: int, *, lock: bool = False) -> MeetingModel | None:
     """The team's meeting by an id that may have come from Slack (bounded, else None)."""
     mid = parse_id(meeting_id)
@@ -397,7 +397,7 @@ def _check_records(session: Session, team_id: str, record_ids: Sequence[int | No
         raise LookupError(f"records of another workspace, or unknown, for {team_id}")
 
 
-def set_outcome(sessions: sessionmaker[Session], team_id: str, meeting_id: int, outcome: str, actor_id: str,
+def set_outcome(sessions: Sessions, team_id: str, meeting_id: int, outcome: str, actor_id: str,
                 now: datetime) -> bool:
     with write_session(sessions) as session:
         # Two clicks at once: the row lock makes the second see the first's outcome.

@@ -41,7 +41,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from handlers.domain import (
     ImportRejected,
@@ -53,7 +53,7 @@ from handlers.domain import (
 )
 from handlers.ids import parse_id
 from handlers.ports import RecordRepository
-from storage.db import write_session
+from storage.db import Sessions, write_session
 from storage.models import RecordAssociationModel, RecordModel, RecordTermModel
 
 T = TypeVar("T")
@@ -219,7 +219,7 @@ class _Stored:
 
 
 class SqlRecordRepository:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: Sessions) -> None:
         self._sessions = session_factory
 
     # -- reading ------------------------------------------------------------------------

@@ -6,10 +6,10 @@ import zlib
 
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from handlers.domain import UserProfile
-from storage.db import write_session
+from storage.db import Sessions, write_session
 from storage.models import UserModel
 
 
@@ -31,7 +31,7 @@ def _to_profile(row: UserModel) -> UserProfile:
 
 
 class SqlUserRepository:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: Sessions) -> None:
         self._sessions = session_factory
 
     def get(self, team_id: str, slack_user_id: str) -> UserProfile | None:

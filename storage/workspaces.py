@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.workspace import WorkspaceSettings
-from storage.db import write_session
+from storage.db import Sessions, write_session
 from storage.models import WorkspaceModel
 
 
 class SqlWorkspaceRepository:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
 
     def get(self, team_id: str) -> WorkspaceSettings:

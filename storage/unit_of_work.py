@@ -1,0 +1,85 @@
+"""The unit of work on SQLAlchemy: one session, one transaction, one commit per use case.
+
+Repositories built here are bound to the unit's session (storage.db.UnitOfWorkSessions):
+their reads see the unit's own writes, their writes become SAVEPOINTs of its
+transaction, and PostgreSQL row locks they take hold until `commit()`. Outside a unit of
+work the same repository classes, built on a sessionmaker, still run each call in its
+own transaction.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.db import IMMEDIATE, UnitOfWorkSessions
+from storage.jobs import SqlJobQueue
+from storage.meetings import SqlMeetingRepository
+from storage.records import SqlRecordRepository
+from storage.users import SqlUserRepository
+from storage.workspaces import SqlWorkspaceRepository
+
+
+class SqlUnitOfWork:
+    """handlers.ports.UnitOfWork. Use once: `with SqlUnitOfWork(sessions) as uow: ...`."""
+
+    meetings: SqlMeetingRepository
+    records: SqlRecordRepository
+    users: SqlUserRepository
+    workspaces: SqlWorkspaceRepository
+    jobs: SqlJobQueue
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._session: Session | None = None
+
+    def __enter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("a unit of work is used once; open a new one")
+        session = self._sessions()
+        session.begin()
+        # SQLite: take the write lock now. A transaction that reads and later writes
+        # would otherwise fail at its first write when another one committed meanwhile.
+        # PostgreSQL ignores the option.
+        session.connection(execution_options=IMMEDIATE)
+        self._session = session
+        bound = UnitOfWorkSessions(session)
+        dialect = session.get_bind().dialect.name
+        self.meetings = SqlMeetingRepository(bound)
+        self.records = SqlRecordRepository(bound)
+        self.users = SqlUserRepository(bound)
+        self.workspaces = SqlWorkspaceRepository(bound)
+        self.jobs = SqlJobQueue(bound, dialect)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        session = self._active()
+        try:
+            session.rollback()  # whatever was not committed (after commit() there is nothing)
+        finally:
+            session.close()
+
+    def commit(self) -> None:
+        self._active().commit()
+
+    def rollback(self) -> None:
+        self._active().rollback()
+
+    def _active(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open: use it in a `with` block")
+        return self._session
+
+
+class SqlUnitOfWorkFactory:
+    """handlers.ports.UnitOfWorkFactory: a new SqlUnitOfWork on each call."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._sessions)

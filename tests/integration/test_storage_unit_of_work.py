@@ -1,0 +1,213 @@
+"""SqlUnitOfWork on SQLite and PostgreSQL: one transaction per use case, kept only by
+`commit()`; repositories inside it share that transaction (reads see its writes, row
+locks hold until the commit), and a write that loses a race undoes only itself."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from handlers.domain import UserProfile
+from handlers.meetings import (
+    Attendee,
+    AttendeeKind,
+    JobSpec,
+    Location,
+    Meeting,
+    NewMeeting,
+    TimelineSpec,
+)
+from handlers.records_csv import import_records
+from handlers.workspace import WorkspaceSettings
+from storage.db import make_engine, make_session_factory
+from storage.jobs import SqlJobQueue
+from storage.meetings import SqlMeetingRepository
+from storage.records import SqlRecordRepository
+from storage.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
+from storage.users import SqlUserRepository
+from storage.workspaces import SqlWorkspaceRepository
+
+T0 = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
+CSV = "type,id,name,email,phone,timezone,associations\ncontact,jane,Jane,jane@x.example,,,\n"
+TEAM = "T1"
+
+
+@dataclass
+class Db:
+    """Repositories outside any unit of work: what other requests see."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+    records: SqlRecordRepository
+    meetings: SqlMeetingRepository
+    users: SqlUserRepository
+    workspaces: SqlWorkspaceRepository
+    jobs: SqlJobQueue
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWorkFactory(self.sessions)()
+
+    def jane(self) -> int:
+        return self.records.search(TEAM, "Jane")[0].id
+
+
+@pytest.fixture
+def db(migrated_url: str) -> Iterator[Db]:
+    engine = make_engine(migrated_url)
+    sessions = make_session_factory(engine)
+    try:
+        repos = Db(engine, sessions, SqlRecordRepository(sessions), SqlMeetingRepository(sessions),
+                   SqlUserRepository(sessions), SqlWorkspaceRepository(sessions),
+                   SqlJobQueue(sessions, engine.dialect.name))
+        import_records(repos.records, TEAM, CSV)
+        yield repos
+    finally:
+        engine.dispose()
+
+
+def new_meeting(record_id: int, key: str = "k1") -> NewMeeting:
+    return NewMeeting(
+        team_id=TEAM, idempotency_key=key, uid=f"{key}@meetline", title="Demo", start_utc=T0,
+        end_utc=T0 + timedelta(minutes=30), timezone="UTC", duration_minutes=30, location=Location(),
+        host_id="UHOST", organizer_id="UHOST", record_id=record_id,
+        attendees=(Attendee(AttendeeKind.CONTACT, "Jane", "jane@x.example", record_id=record_id),),
+        record_ids=(record_id,), reminders=(),
+    )
+
+
+def create(meetings: SqlMeetingRepository, record_id: int, key: str = "k1") -> tuple[Meeting, bool]:
+    return meetings.create(
+        new_meeting(record_id, key),
+        lambda mid: [JobSpec("send_reminder", {"meeting_id": mid}, T0, f"r:{key}:{mid}")],
+        [TimelineSpec(record_id, "meeting_scheduled", T0, "UHOST", {"title": "Demo"})],
+    )
+
+
+def write_everything(uow: SqlUnitOfWork, db: Db) -> Meeting:
+    """A meeting (with its job and timeline entry), its outcome, a user and settings."""
+    meeting, created = create(uow.meetings, db.jane())
+    assert created
+    assert uow.meetings.set_outcome(TEAM, meeting.id, "COMPLETED", "UHOST", T0)
+    uow.users.save(UserProfile(TEAM, "UNEW", name="New", seat="professional"))
+    uow.workspaces.save(TEAM, WorkspaceSettings(default_timezone="Europe/Warsaw"))
+    return meeting
+
+
+def nothing_written(db: Db) -> bool:
+    return (db.meetings.list_meetings(TEAM) == [] and db.users.get(TEAM, "UNEW") is None
+            and db.workspaces.get(TEAM).default_timezone == "UTC" and db.jobs.stats().get("queued", 0) == 0
+            and db.meetings.timeline(TEAM, db.jane()) == [])
+
+
+def test_one_commit_keeps_every_write_and_nothing_shows_before_it(db: Db) -> None:
+    with db.uow() as uow:
+        meeting = write_everything(uow, db)
+        # Inside, the unit reads its own writes; outside, nobody sees them yet.
+        inside = uow.meetings.get(TEAM, meeting.id)
+        assert inside is not None and inside.outcome == "COMPLETED"
+        assert uow.users.get(TEAM, "UNEW") is not None
+        assert nothing_written(db)
+        uow.commit()
+    stored = db.meetings.get(TEAM, meeting.id)
+    assert stored is not None and stored.outcome == "COMPLETED"
+    assert db.users.get(TEAM, "UNEW") == UserProfile(TEAM, "UNEW", name="New", seat="professional")
+    assert db.workspaces.get(TEAM).default_timezone == "Europe/Warsaw"
+    assert db.jobs.stats().get("queued") == 1
+    assert [e.kind for e in db.meetings.timeline(TEAM, db.jane())] == ["outcome_set", "meeting_scheduled"]
+
+
+def test_an_exception_rolls_back_everything(db: Db) -> None:
+    with pytest.raises(RuntimeError, match="boom"), db.uow() as uow:
+        write_everything(uow, db)
+        raise RuntimeError("boom")
+    assert nothing_written(db)
+
+
+def test_without_commit_nothing_is_written(db: Db) -> None:
+    with db.uow() as uow:
+        write_everything(uow, db)
+    assert nothing_written(db)
+
+
+def test_an_explicit_rollback_undoes_the_writes_so_far(db: Db) -> None:
+    with db.uow() as uow:
+        create(uow.meetings, db.jane(), key="dropped")
+        uow.rollback()
+        create(uow.meetings, db.jane(), key="kept")
+        uow.commit()
+    assert [m.idempotency_key for m in db.meetings.list_meetings(TEAM)] == ["kept"]
+
+
+def test_a_repeated_submission_inside_one_unit_undoes_only_itself(db: Db) -> None:
+    """The second create hits the unique key: its SAVEPOINT is rolled back, the first
+    meeting and the rest of the unit's work stay and are committed."""
+    with db.uow() as uow:
+        first, created = create(uow.meetings, db.jane())
+        again, created_again = create(uow.meetings, db.jane())
+        uow.users.save(UserProfile(TEAM, "UNEW"))
+        uow.commit()
+    assert created and not created_again and again.id == first.id
+    assert [m.id for m in db.meetings.list_meetings(TEAM)] == [first.id]
+    assert db.users.get(TEAM, "UNEW") is not None
+
+
+def test_a_unit_of_work_is_used_once(db: Db) -> None:
+    uow = db.uow()
+    with pytest.raises(RuntimeError):
+        uow.commit()
+    with uow:
+        pass
+    with pytest.raises(RuntimeError), uow:
+        pass
+
+
+def test_repositories_outside_a_unit_of_work_commit_each_call(db: Db) -> None:
+    meeting, created = create(db.meetings, db.jane())
+    assert created and db.meetings.get(TEAM, meeting.id) is not None
+    assert create(db.meetings, db.jane()) == (meeting, False)
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)],
+                         indirect=True)
+def test_row_locks_taken_inside_hold_until_commit(db: Db) -> None:
+    meeting, _ = create(db.meetings, db.jane())
+    locked = f"SELECT id FROM meetings WHERE id = {meeting.id} FOR UPDATE NOWAIT"
+    with db.uow() as uow:
+        assert uow.meetings.set_outcome(TEAM, meeting.id, "COMPLETED", "UHOST", T0)
+        uow.users.save(UserProfile(TEAM, "UNEW"))  # later calls do not release it
+        with db.engine.connect() as other, pytest.raises(OperationalError, match="could not obtain lock"):
+            other.execute(text(locked))
+        uow.commit()
+    with db.engine.connect() as other:
+        assert other.execute(text(locked)).scalar_one() == meeting.id
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)],
+                         indirect=True)
+def test_two_units_storing_one_submission_store_one_meeting(db: Db) -> None:
+    """The second waits on the first's unique key, then reports the first's meeting."""
+    jane = db.jane()
+    results: list[tuple[Meeting, bool]] = []
+    with db.uow() as first:
+        mine = create(first.meetings, jane)
+
+        def second() -> None:
+            with db.uow() as uow:
+                results.append(create(uow.meetings, jane))
+                uow.commit()
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive()  # waiting for the first unit's key
+        first.commit()
+    thread.join(10)
+    assert mine[1] and results == [(mine[0], False)]
+    assert len(db.meetings.list_meetings(TEAM)) == 1
