@@ -32,7 +32,8 @@ from handlers.domain import Record, RecordKind, UserProfile
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import RecordModel
-from storage.records import SqlRecordRepository, normalize
+from storage.record_index import normalize
+from storage.records import SqlRecordRepository
 from storage.users import SqlUserRepository
 
 TEAM = "T0001"

@@ -70,7 +70,7 @@ QUICK = Sizes(10_000, 2_000, 2_000, 1_000)
 
 
 def _ascii(text: str) -> str:
-    from storage.records import normalize
+    from storage.record_index import normalize
 
     return "".join(c for c in normalize(text) if c.isalnum() or c in ".-")
 

@@ -11,7 +11,8 @@ from handlers.domain import ImportRejected, RecordKind
 from handlers.records_csv import import_records
 from storage.db import make_engine, make_session_factory
 from storage.models import RecordAssociationModel, RecordModel, RecordTermModel
-from storage.records import SqlRecordRepository, index_terms, normalize, query_words
+from storage.record_index import index_terms, normalize, query_words
+from storage.records import SqlRecordRepository
 
 HEADER = "type,id,name,email,phone,timezone,associations\n"
 

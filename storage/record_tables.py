@@ -1,0 +1,109 @@
+"""The record tables as search and import read them, and the helpers both use: IN lists
+cut to SQLite's bound-parameter limit, the kind order results are ranked by, company names
+of contacts, and bulk inserts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    Table,
+    case,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from handlers.domain import (
+    RecordKind,
+)
+from storage.models import RecordAssociationModel, RecordModel, RecordTermModel
+
+T = TypeVar("T")
+
+KIND_ORDER = (RecordKind.CONTACT, RecordKind.COMPANY, RecordKind.DEAL, RecordKind.TICKET)
+
+# IN lists stay well under SQLite's bound-parameter limit; inserts go in batches
+# so memory stays flat however large the file.
+CHUNK = 900
+BATCH_ROWS = 10000
+
+records_table: Table = RecordModel.__table__  # type: ignore[assignment]
+associations_table: Table = RecordAssociationModel.__table__  # type: ignore[assignment]
+terms_table: Table = RecordTermModel.__table__  # type: ignore[assignment]
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def kind_rank(kind: Any = RecordModel.kind) -> Any:
+    return case(
+        *((kind == str(k), i) for i, k in enumerate(KIND_ORDER)),
+        else_=len(KIND_ORDER),
+    )
+
+
+# What search reads of a record (the Record fields, plus what ranking needs).
+SEARCH_COLUMNS = (
+    records_table.c.id,
+    records_table.c.team_id,
+    records_table.c.kind,
+    records_table.c.external_id,
+    records_table.c.name,
+    records_table.c.email,
+    records_table.c.phone,
+    records_table.c.timezone,
+    records_table.c.language,
+    records_table.c.search_text,
+)
+
+
+def readable_teams(team_id: str) -> list[str]:
+    """The teams whose records a workspace reads: its own, only."""
+    return [team_id]
+
+
+def contact_companies(session: Session, contact_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Names of the companies associated with each contact, alphabetical."""
+    names: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for chunk in chunks(sorted(set(contact_ids))):
+        for rid, name, key in session.execute(
+            select(associations_table.c.record_id, records_table.c.name, records_table.c.search_text)
+            .join(records_table, records_table.c.id == associations_table.c.other_id)
+            .where(
+                associations_table.c.record_id.in_(chunk),
+                records_table.c.kind == str(RecordKind.COMPANY),
+            )
+        ):
+            names[rid].append((key, name))
+    return {rid: [n for _, n in sorted(pairs)] for rid, pairs in names.items()}
+
+
+def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Many rows, fast, on the session's connection and transaction: COPY on
+    PostgreSQL (psycopg's executemany is still a statement per row, ~20x slower),
+    the driver's own executemany of plain tuples on SQLite (SQLAlchemy's per-row
+    parameter handling would cost more than the insert itself)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    connection = session.connection()
+    driver_connection: Any = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+        with driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+        return
+    placeholders = ", ".join("?" for _ in columns)
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
+    cursor = driver_connection.cursor()
+    try:
+        for batch in chunks(rows, BATCH_ROWS):
+            cursor.executemany(sql, [tuple(row[c] for c in columns) for row in batch])
+    finally:
+        cursor.close()
