@@ -28,7 +28,7 @@ test: lint
 
 # Regenerate handlers/locale/meetline.pot, add new messages to every .po, list what to translate.
 messages: $(STAMP)
-	$(BIN)/python -m handlers.i18n update
+	$(BIN)/python -m handlers.i18n_tools update
 
 # Benchmarks (README "Benchmarks"): a Markdown table on stdout and in bench/results.md.
 # `make bench BENCH_ARGS=--quick` for a small run; PostgreSQL scratch databases go to

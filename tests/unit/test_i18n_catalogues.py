@@ -10,17 +10,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from babel.messages.pofile import read_po
 
-from handlers.i18n import (
-    N_,
-    SUPPORTED,
+from handlers.i18n import N_, SUPPORTED, language_for, load_catalogue, translator
+from handlers.i18n_tools import (
     Extracted,
     catalogue_problems,
     extract_messages,
     extract_source,
-    language_for,
-    load_catalogue,
     placeholder_problems,
-    translator,
 )
 from handlers.invitations import Invitation, Person, ReminderEmail, invitation_text, reminder_text
 
