@@ -59,11 +59,7 @@ def _window(day: date | None, at: str | None, minutes: int | None, zone: str) ->
 
 def _check(services: Services, team_id: str, host_id: str, teammates: list[str], start: datetime,
            end: datetime, t: Translator) -> AvailabilityReport:
-    ws = services.workspaces.get(team_id)
-    try:
-        hours = (ws.work_start, ws.work_end)
-    except ValueError:
-        hours = (time(9), time(17))
+    hours = services.workspaces.get(team_id).work_day
     return Availability(_accounts(services), CachedPeople(services), services.clock).check(
         team_id, host_id, teammates, start, end, working_hours=hours, t=t)
 

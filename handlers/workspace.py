@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import time
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from handlers.errors import Field, ValidationFailed
 from handlers.i18n import Translator, translator
 from handlers.meetings import DEFAULT_OUTCOMES, MAX_REMINDERS, ReminderUnit
 
 DEFAULT_DURATIONS = (15, 30, 45, 60, 90, 120)
+DEFAULT_WORKING_HOURS = ("09:00", "17:00")
 
 
 @dataclass(frozen=True)
@@ -19,7 +22,7 @@ class WorkspaceSettings:
     default_reminders: tuple[tuple[int, str], ...] = ()  # (amount, unit)
     custom_outcomes: tuple[str, ...] = ()
     durations: tuple[int, ...] = DEFAULT_DURATIONS
-    working_hours: tuple[str, str] = ("09:00", "17:00")
+    working_hours: tuple[str, str] = DEFAULT_WORKING_HOURS
     default_timezone: str = "UTC"
     default_language: str = "en"
     video_default_on: bool = False
@@ -41,6 +44,15 @@ class WorkspaceSettings:
     @property
     def work_end(self) -> time:
         return time.fromisoformat(self.working_hours[1])
+
+    @property
+    def work_day(self) -> tuple[time, time]:
+        """Working hours as times; hours stored unreadable (an old or hand-edited row) read
+        as the default day rather than breaking the free/busy check."""
+        try:
+            return self.work_start, self.work_end
+        except ValueError:
+            return time.fromisoformat(DEFAULT_WORKING_HOURS[0]), time.fromisoformat(DEFAULT_WORKING_HOURS[1])
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -83,105 +95,82 @@ class WorkspaceSettings:
         )
 
 
-# The words a default reminder's unit may be written with, in every language the admin
-# form is shown in ("1 day", "2 days", "1 dzień", "30 minut"; "before"/"przed" allowed).
-UNIT_WORDS: dict[str, ReminderUnit] = {
-    word: unit
-    for unit, words in (
-        (ReminderUnit.WEEKS, ("week", "weeks", "tydzień", "tydzien", "tygodnie", "tygodni")),
-        (ReminderUnit.DAYS, ("day", "days", "dzień", "dzien", "dni")),
-        (ReminderUnit.HOURS, ("hour", "hours", "h", "godzina", "godzinę", "godzine", "godziny", "godzin")),
-        (ReminderUnit.MINUTES, ("minute", "minutes", "min", "minuta", "minutę", "minute", "minuty", "minut")),
-    )
-    for word in words
-}
-
-
-def reminder_line(amount: int, unit: str, t: Translator | None = None) -> str:
-    """A default reminder as the admin form shows it ("1 day", "30 minut")."""
-    t = t or translator("en")
-    if unit == ReminderUnit.WEEKS:
-        return t.ngettext("{n} week", "{n} weeks", amount)
-    if unit == ReminderUnit.DAYS:
-        return t.ngettext("{n} day", "{n} days", amount)
-    if unit == ReminderUnit.HOURS:
-        return t.ngettext("{n} hour", "{n} hours", amount)
-    return t.ngettext("{n} minute", "{n} minutes", amount)
-
-
 class WorkspaceRepository(Protocol):
     def get(self, team_id: str) -> WorkspaceSettings: ...
 
     def save(self, team_id: str, settings: WorkspaceSettings) -> None: ...
 
 
-def parse_settings_form(
-    current: WorkspaceSettings,
-    *,
-    types_enabled: bool,
-    types: str,
-    outcomes: str,
-    durations: str,
-    reminders: str,
-    work_start: str | None,
-    work_end: str | None,
-    timezone: str,
-    language: str | None,
-    video_default: bool,
-    sandbox: bool,
-    t: Translator | None = None,
-) -> tuple[WorkspaceSettings | None, dict[str, str]]:
-    """The admin form's text fields as settings, or an error per field (block id), the
-    errors in `t`'s language (English by default)."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+@dataclass(frozen=True)
+class ReminderLine:
+    """A default reminder as the admin wrote it: `amount` and `unit` are None when the
+    form could not read them, `text` is what was written (for the message)."""
 
+    amount: int | None
+    unit: ReminderUnit | None
+    text: str
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """What an admin asks for; `durations` holds None for a length that is no number."""
+
+    types_enabled: bool = False
+    types: tuple[str, ...] = ()
+    outcomes: tuple[str, ...] = ()
+    durations: tuple[int | None, ...] = ()
+    reminders: tuple[ReminderLine, ...] = ()
+    work_start: str | None = None
+    work_end: str | None = None
+    timezone: str = "UTC"
+    language: str | None = None
+    video_default: bool = False
+    sandbox: bool = False
+
+
+MIN_DURATION, MAX_DURATION = 5, 720
+
+
+def changed_settings(current: WorkspaceSettings, change: SettingsChange,
+                     t: Translator | None = None) -> WorkspaceSettings:
+    """The settings `change` asks for, within the workspace rules; raises ValidationFailed
+    with every broken rule at once, in `t`'s language (English by default)."""
     t = t or translator("en")
-    errors: dict[str, str] = {}
-    lengths: list[int] = []
-    for part in durations.replace(";", ",").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if not part.isdigit() or not 5 <= int(part) <= 720:
-            errors["durations"] = t.gettext("Use whole minutes between 5 and 720, separated by commas.")
-            break
-        lengths.append(int(part))
-    if not lengths and "durations" not in errors:
-        errors["durations"] = t.gettext("Offer at least one duration.")
-    parsed_reminders: list[tuple[int, str]] = []
-    for line in (raw.strip() for raw in reminders.splitlines()):
-        if not line:
-            continue
-        amount, _, unit = line.partition(" ")
-        unit = " ".join(unit.lower().split()).removesuffix(" before").removesuffix(" przed")
-        if not amount.isdigit() or int(amount) <= 0 or unit not in UNIT_WORDS:
-            errors["reminders"] = t.gettext("Could not read “{line}”: write a number and weeks, days, hours or "
-                                            "minutes.", line=line)
-            break
-        parsed_reminders.append((int(amount), UNIT_WORDS[unit].value))
-    if len(parsed_reminders) > MAX_REMINDERS:
-        errors["reminders"] = t.ngettext("At most {n} default reminder.", "At most {n} default reminders.",
-                                         MAX_REMINDERS)
+    errors: dict[Field, str] = {}
+    if any(d is None or not MIN_DURATION <= d <= MAX_DURATION for d in change.durations):
+        errors[Field.DURATIONS] = t.gettext("Use whole minutes between 5 and 720, separated by commas.")
+    elif not change.durations:
+        errors[Field.DURATIONS] = t.gettext("Offer at least one duration.")
+    unreadable = next((line for line in change.reminders
+                       if line.amount is None or line.amount <= 0 or line.unit is None), None)
+    if unreadable is not None:
+        errors[Field.DEFAULT_REMINDERS] = t.gettext(
+            "Could not read “{line}”: write a number and weeks, days, hours or minutes.", line=unreadable.text)
+    elif len(change.reminders) > MAX_REMINDERS:
+        errors[Field.DEFAULT_REMINDERS] = t.ngettext(
+            "At most {n} default reminder.", "At most {n} default reminders.", MAX_REMINDERS)
     try:
-        ZoneInfo(timezone.strip())
+        ZoneInfo(change.timezone.strip())
     except (ZoneInfoNotFoundError, ValueError):
-        errors["timezone"] = t.gettext("Not a time zone name. Use an IANA name such as Europe/Warsaw.")
-    start, end = work_start or "09:00", work_end or "17:00"
+        errors[Field.TIMEZONE] = t.gettext("Not a time zone name. Use an IANA name such as Europe/Warsaw.")
+    start, end = change.work_start or DEFAULT_WORKING_HOURS[0], change.work_end or DEFAULT_WORKING_HOURS[1]
     if start >= end:
-        errors["work_end"] = t.gettext("Working hours must end after they start.")
+        errors[Field.WORK_END] = t.gettext("Working hours must end after they start.")
     if errors:
-        return None, errors
-    lines = [name.strip()[:75] for name in types.splitlines() if name.strip()]
-    extra = [o.strip()[:40] for o in outcomes.splitlines() if o.strip()]
+        raise ValidationFailed(errors)
+    lengths = sorted({d for d in change.durations if d is not None})
+    types = [name.strip()[:75] for name in change.types if name.strip()]
+    extra = [o.strip()[:40] for o in change.outcomes if o.strip()]
     return WorkspaceSettings(
-        custom_types_enabled=types_enabled,
-        meeting_types=tuple(dict.fromkeys(lines))[:50],
-        default_reminders=tuple(parsed_reminders),
+        custom_types_enabled=change.types_enabled,
+        meeting_types=tuple(dict.fromkeys(types))[:50],
+        default_reminders=tuple((line.amount or 0, line.unit.value if line.unit else "") for line in change.reminders),
         custom_outcomes=tuple(dict.fromkeys(o.upper().replace(" ", "_") for o in extra))[:10],
-        durations=tuple(sorted(set(lengths)))[:20],
+        durations=tuple(lengths)[:20],
         working_hours=(start, end),
-        default_timezone=timezone.strip(),
-        default_language=language or current.default_language,
-        video_default_on=video_default,
-        is_sandbox=sandbox,
-    ), {}
+        default_timezone=change.timezone.strip(),
+        default_language=change.language or current.default_language,
+        video_default_on=change.video_default,
+        is_sandbox=change.sandbox,
+    )
+

@@ -7,30 +7,20 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.errors import modal_errors
 from bot.i18n_context import translator_for
 from bot.listeners.manage import publish_home
 from bot.listeners.meet import team_of, user_of
 from bot.profiles import ProfileService
 from bot.services import Services
 from bot.views.admin_views import ADMIN_CALLBACK, SEAT_CALLBACK, admin_settings_view, seat_view
+from bot.views.settings_form import form_values, read_settings_form
+from handlers.change_settings import ChangeSettings
 from handlers.domain import UserProfile
+from handlers.errors import DomainError, Field
 from handlers.i18n import Translator
 from handlers.policy import can_change_settings, can_grant_roles
 from handlers.team_rules import SEATS
-from handlers.workspace import parse_settings_form
-
-
-def _values(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {block: actions.get("value") or {} for block, actions in
-            (view.get("state", {}).get("values", {}) or {}).items() if isinstance(actions, dict)}
-
-
-def _text(values: dict[str, dict[str, Any]], block: str) -> str:
-    return str(values.get(block, {}).get("value") or "")
-
-
-def _checked(values: dict[str, dict[str, Any]], block: str) -> bool:
-    return bool(values.get(block, {}).get("selected_options"))
 
 
 def register(app: App, services: Services, profiles: ProfileService) -> None:
@@ -60,26 +50,13 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     @app.view(ADMIN_CALLBACK)
     def save_settings(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         profile, t = actor(client, body)
-        if not can_change_settings(profile, team_of(body)):
-            ack(response_action="errors", errors={"durations": t.gettext("Only Meetline admins can change settings.")})
+        try:
+            ChangeSettings(services.workspaces)(profile, read_settings_form(view), t)
+        except DomainError as error:
+            ack(response_action="errors", errors=modal_errors(error, view, t, fallback=Field.DURATIONS))
             return
-        v = _values(view)
-        team_id = team_of(body)
-        settings, errors = parse_settings_form(
-            services.workspaces.get(team_id),
-            types_enabled=_checked(v, "types_enabled"), types=_text(v, "types"), outcomes=_text(v, "outcomes"),
-            durations=_text(v, "durations"), reminders=_text(v, "reminders"),
-            work_start=v.get("work_start", {}).get("selected_time"), work_end=v.get("work_end", {}).get("selected_time"),
-            timezone=_text(v, "timezone") or "UTC",
-            language=(v.get("language", {}).get("selected_option") or {}).get("value"),
-            video_default=_checked(v, "video_default"), sandbox=_checked(v, "sandbox"), t=t,
-        )
-        if settings is None:
-            ack(response_action="errors", errors=errors)
-            return
-        services.workspaces.save(team_id, settings)  # before the ack: the next /meet must see it
         ack()
-        publish_home(client, services, team_id, user_of(body))
+        publish_home(client, services, team_of(body), user_of(body))
 
     @app.view(SEAT_CALLBACK)
     def save_seat(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -87,7 +64,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         if not can_change_settings(profile, team_of(body)):
             ack(response_action="errors", errors={"user": t.gettext("Only Meetline admins can change seats.")})
             return
-        v = _values(view)
+        v = form_values(view)
         user_id = str(v.get("user", {}).get("selected_user") or "")
         seat = str((v.get("seat", {}).get("selected_option") or {}).get("value") or "")
         roles = {o.get("value") for o in v.get("roles", {}).get("selected_options") or []}

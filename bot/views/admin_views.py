@@ -6,10 +6,11 @@ from typing import Any
 
 from babel import Locale
 
+from bot.views.settings_form import reminder_line
 from bot.views.text import EN, clip, mrkdwn, plain
 from handlers.i18n import N_, SUPPORTED, Translator, language_for
 from handlers.team_rules import SEATS
-from handlers.workspace import WorkspaceSettings, reminder_line
+from handlers.workspace import WorkspaceSettings
 
 ADMIN_CALLBACK = "admin_settings"
 SEAT_CALLBACK = "admin_seat"

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from adapters.report_files import report_csv
+from bot.errors import modal_errors
 from bot.views.admin_views import admin_settings_view, seat_view
 from bot.views.calendar_views import (
     CalendarHome,
@@ -37,9 +38,11 @@ from bot.views.messages import (
     outcome_nudge_block,
 )
 from bot.views.report_views import period_help_text, report_blocks, report_started_text, report_text
+from bot.views.settings_form import read_settings_form
 from bot.views.text import record_option
 from bot.views.timeline_views import timeline_blocks
 from handlers.domain import Record, RecordKind
+from handlers.errors import Field, ValidationFailed
 from handlers.i18n import SUPPORTED, Translator, translator
 from handlers.meetings import (
     Attendee,
@@ -52,7 +55,7 @@ from handlers.meetings import (
 )
 from handlers.reports import build_report, parse_period
 from handlers.scheduling import Scheduled
-from handlers.workspace import WorkspaceSettings, parse_settings_form
+from handlers.workspace import SettingsChange, WorkspaceSettings, changed_settings
 from tests.support.blockkit import blocks_errors, validate_modal, view_errors
 
 START = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
@@ -345,21 +348,26 @@ def test_admin_settings_read_and_write_reminders_in_both_languages() -> None:
     ws = WorkspaceSettings(default_reminders=((1, "days"), (2, "hours"), (30, "minutes")))
     reminders = {b["block_id"]: b for b in admin_settings_view(ws, t=pl)["blocks"]}["reminders"]
     assert reminders["element"]["initial_value"] == "1 dzień\n2 godziny\n30 minut"
-    saved, errors = parse_settings_form(
-        ws, types_enabled=False, types="", outcomes="", durations="30", reminders="1 dzień\n2 godziny\n30 minut",
-        work_start="09:00", work_end="17:00", timezone="Europe/Warsaw", language="pl", video_default=False,
-        sandbox=False, t=pl)
-    assert errors == {} and saved is not None and saved.default_reminders == ws.default_reminders
-    _, errors = parse_settings_form(
-        ws, types_enabled=False, types="", outcomes="", durations="1", reminders="wkrótce",
-        work_start="18:00", work_end="17:00", timezone="Mars/Olympus", language="pl", video_default=False,
-        sandbox=False, t=pl)
-    assert errors == {
+    saved = changed_settings(ws, settings_change(durations="30", reminders="1 dzień\n2 godziny\n30 minut",
+                                                 timezone="Europe/Warsaw"), pl)
+    assert saved.default_reminders == ws.default_reminders
+    with pytest.raises(ValidationFailed) as refused:
+        changed_settings(ws, settings_change(durations="1", reminders="wkrótce", work_start="18:00",
+                                             timezone="Mars/Olympus"), pl)
+    assert modal_errors(refused.value, admin_settings_view(ws, t=pl), pl, fallback=Field.DURATIONS) == {
         "durations": "Podaj pełne minuty od 5 do 720, oddzielone przecinkami.",
         "reminders": "Nie udało się odczytać „wkrótce”: wpisz liczbę i tygodnie, dni, godziny lub minuty.",
         "timezone": "To nie jest nazwa strefy czasowej. Użyj nazwy IANA, np. Europe/Warsaw.",
         "work_end": "Godziny pracy muszą kończyć się później, niż się zaczynają.",
     }
+
+
+def settings_change(*, durations: str, reminders: str, timezone: str, work_start: str = "09:00") -> SettingsChange:
+    """The admin form as submitted, read the way the listener reads it."""
+    values = {"durations": {"value": {"value": durations}}, "reminders": {"value": {"value": reminders}},
+              "timezone": {"value": {"value": timezone}}, "work_start": {"value": {"selected_time": work_start}},
+              "work_end": {"value": {"selected_time": "17:00"}}, "language": {"value": {"selected_option": {"value": "pl"}}}}
+    return read_settings_form({"state": {"values": values}})
 
 
 def test_edit_form_names_deleted_records_in_the_readers_language() -> None:
