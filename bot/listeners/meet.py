@@ -22,11 +22,11 @@ from bot.i18n_context import cached_translator, translator_for
 from bot.listeners.report import handle_report_command, report_period_text
 from bot.profiles import ProfileService, SlackPeople, phone_region
 from bot.services import Services
+from bot.views.form_payload import parse_state
 from bot.views.meet_modal import CALLBACK_ID, loading_view, meet_form_view, message_view
 from bot.views.meet_state import (
     FormState,
     from_draft,
-    parse_state,
     to_request,
     with_changes,
 )

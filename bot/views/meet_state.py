@@ -1,5 +1,6 @@
-"""The modal's state as a plain view-model: built from a draft, from Slack's submitted
-`state.values`, or from a stored meeting, and turned back into a MeetingRequest.
+"""The modal's state as a plain view-model: built from a draft or from a stored meeting,
+read from Slack's `state.values` (bot.views.form_payload), and turned back into a
+MeetingRequest. What the view carries besides its inputs is in bot.views.form_metadata.
 
 Rebuilding the modal from this (on "add reminder", a new location kind, …) keeps what the
 user typed, because every block is re-rendered with its current value.
@@ -7,13 +8,12 @@ user typed, because every block is re-rendered with its current value.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from datetime import date, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.envelope import slack_id_ok
+from bot.views.form_metadata import FormMetadata
 from bot.views.text import EN
 from handlers.i18n import Translator
 from handlers.meet_form import MeetFormDraft
@@ -29,9 +29,6 @@ from handlers.meetings import (
 )
 
 DURATIONS = (15, 30, 45, 60, 90, 120)
-MAX_METADATA = 3000  # Slack's limit for a view's private_metadata
-MAX_ZONE = 64  # IANA zone names are at most ~32 characters
-MAX_LANGUAGE = 16
 Option = tuple[str, str]  # (value, label)
 
 
@@ -73,38 +70,14 @@ class FormState:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def metadata(self) -> str:
-        """The modal's private_metadata: short by construction (Slack refuses a view whose
-        metadata is over 3,000 characters), so untrusted parts that are not of their
-        expected shape are left out rather than echoed."""
-        meta: dict[str, Any] = {"k": _safe_key(self.key), "tz": _bounded(self.timezone, MAX_ZONE) or "UTC"}
-        if self.channel and slack_id_ok("channel", self.channel):
-            meta["ch"] = self.channel
-        if self.meeting_id is not None:
-            meta["m"] = self.meeting_id
-        if self.when_revision:
-            meta["w"] = self.when_revision
-        if _bounded(self.language, MAX_LANGUAGE):
-            meta["lang"] = self.language
-        text = json.dumps(meta, separators=(",", ":"))
-        assert len(text) <= MAX_METADATA, "private_metadata over Slack's limit"
-        return text
-
-
-def _bounded(value: str | None, limit: int) -> str | None:
-    return value if value and len(value) <= limit else None
+        """The modal's private_metadata (bot.views.form_metadata)."""
+        return FormMetadata(self.key, self.timezone, self.channel, self.meeting_id, self.when_revision,
+                            self.language).encode()
 
 
 def when_block_id(name: str, revision: int) -> str:
     """The block id of the "date"/"time" input at a given revision ("date", "date_1", …)."""
     return name if not revision else f"{name}_{revision}"
-
-
-def read_metadata(raw: str | None) -> dict[str, Any]:
-    try:
-        meta = json.loads(raw or "{}")
-    except ValueError:
-        return {}
-    return meta if isinstance(meta, dict) else {}
 
 
 def from_draft(
@@ -139,83 +112,6 @@ def from_draft(
         notices=draft.notices,
         location_kind=location_kind,
         language=language,
-    )
-
-
-def _value(values: dict[str, Any], block: str, action: str) -> dict[str, Any]:
-    got = values.get(block, {}).get(action)
-    return got if isinstance(got, dict) else {}
-
-
-def _option(raw: dict[str, Any] | None) -> Option | None:
-    if not raw or not isinstance(raw.get("value"), str):
-        return None
-    text = raw.get("text", {})
-    return (raw["value"], str(text.get("text", "")) if isinstance(text, dict) else "")
-
-
-def _options(raw: Any) -> tuple[Option, ...]:
-    if not isinstance(raw, list):
-        return ()
-    return tuple(o for o in (_option(r) for r in raw if isinstance(r, dict)) if o)
-
-
-def parse_state(view: dict[str, Any]) -> FormState:
-    """Read a submitted (or in-progress) modal; unknown or malformed parts become empty."""
-    meta = read_metadata(view.get("private_metadata"))
-    values = view.get("state", {}).get("values", {}) or {}
-    raw_revision = meta.get("w")
-    revision = raw_revision if isinstance(raw_revision, int) else 0
-    day_raw = _value(values, when_block_id("date", revision), "date_pick").get("selected_date")
-    try:
-        day = date.fromisoformat(day_raw) if isinstance(day_raw, str) else None
-    except ValueError:
-        day = None
-    duration_opt = _option(_value(values, "duration", "duration_select").get("selected_option"))
-    kind_opt = _option(_value(values, "location_kind", "location_kind_select").get("selected_option"))
-    kind = kind_opt[0] if kind_opt else LocationKind.NONE.value
-    detail_block = {"phone": "loc_phone", "in_person": "loc_address", "custom": "loc_custom"}.get(kind)
-    detail = ""
-    if detail_block:
-        detail = str(_value(values, detail_block, "loc_input").get("value") or "")
-    provider_opt = _option(_value(values, "loc_video", "video_provider_select").get("selected_option"))
-    reminders: list[tuple[str | None, str]] = []
-    rows = 0
-    for i in range(3):
-        if f"rem_amount_{i}" not in values and f"rem_unit_{i}" not in values:
-            continue
-        rows = i + 1
-        amount = _value(values, f"rem_amount_{i}", f"rem_amount_input_{i}").get("value")
-        unit_opt = _option(_value(values, f"rem_unit_{i}", f"rem_unit_select_{i}").get("selected_option"))
-        reminders.append((str(amount) if amount not in (None, "") else None, unit_opt[0] if unit_opt else "minutes"))
-    include = _value(values, "rem_options", "include_description").get("selected_options") or []
-    notes = _value(values, "notes", "notes_input").get("rich_text_value")
-    type_opt = _option(_value(values, "meeting_type", "meeting_type_select").get("selected_option"))
-    return FormState(
-        timezone=_bounded(meta["tz"], MAX_ZONE) or "UTC" if isinstance(meta.get("tz"), str) else "UTC",
-        key=_safe_key(meta.get("k")),
-        channel=meta["ch"] if slack_id_ok("channel", meta.get("ch")) else None,
-        meeting_id=meta["m"] if isinstance(meta.get("m"), int) and 0 < meta["m"] < 2**31 else None,
-        record=_option(_value(values, "record", "record_select").get("selected_option")),
-        day=day,
-        time=_value(values, when_block_id("time", revision), "time_pick").get("selected_time"),
-        when_revision=revision,
-        language=_bounded(meta["lang"], MAX_LANGUAGE) if isinstance(meta.get("lang"), str) else None,
-        duration=duration_opt[0] if duration_opt else "30",
-        duration_custom=_value(values, "duration_custom", "duration_custom_input").get("value"),
-        title=str(_value(values, "title", "title_input").get("value") or ""),
-        meeting_type=type_opt[0] if type_opt else None,
-        attendees=_options(_value(values, "attendees", "attendee_select").get("selected_options")),
-        location_kind=kind,
-        location_detail=detail,
-        video_provider=provider_opt[0] if provider_opt else None,
-        reminders=tuple(reminders),
-        reminder_rows=max(1, rows),
-        include_description=bool(include),
-        description=str(_value(values, "description", "description_input").get("value") or ""),
-        notes=notes if isinstance(notes, dict) else None,
-        associated=_options(_value(values, "associated", "associated_select").get("selected_options")),
-        host=_value(values, "host", "host_select").get("selected_user"),
     )
 
 
@@ -337,9 +233,3 @@ def from_meeting(
         host=meeting.host_id,
         language=t.language,
     )
-
-
-def _safe_key(value: object) -> str:
-    """The idempotency key we wrote (hex); anything else is treated as an expired form."""
-    text = str(value or "")
-    return text if 0 < len(text) <= 64 and text.isascii() and text.replace("-", "").isalnum() else ""

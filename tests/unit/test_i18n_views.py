@@ -24,9 +24,10 @@ from bot.views.calendar_views import (
     connected_text,
     reconnect_blocks,
 )
+from bot.views.form_payload import parse_state
 from bot.views.home import home_view
 from bot.views.meet_modal import loading_view, meet_form_view, message_view
-from bot.views.meet_state import FormState, from_meeting, parse_state
+from bot.views.meet_state import FormState, from_meeting
 from bot.views.messages import (
     cancelled_blocks,
     confirmation_blocks,

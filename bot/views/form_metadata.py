@@ -1,0 +1,88 @@
+"""The scheduling modal's private_metadata: what a view carries from one update to the
+next and to its submission that no input holds (the submission key, the user's zone…).
+
+The JSON keys are short because Slack refuses a view whose metadata is over 3,000
+characters, and they are a wire format: a modal opened before a deploy is submitted after
+it, so never rename or reuse a key (add a new one, and decode its absence):
+
+    k     the submission's idempotency key (hex, at most 64 characters)
+    tz    the IANA zone the date and time inputs are read in ("UTC" when missing)
+    ch    the channel /meet was typed in (a Slack channel id), when any
+    m     the id of the meeting being edited; absent for a new meeting
+    w     the revision of the date/time block ids (bot.views.meet_state.when_block_id)
+    lang  the language the form is shown in (bot.i18n_context)
+
+Both directions drop what does not have its expected shape, so an untrusted value is
+never echoed back to Slack or into a request.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from bot.envelope import MAX_METADATA, slack_id_ok
+
+MAX_ZONE = 64  # IANA zone names are at most ~32 characters
+MAX_LANGUAGE = 16
+MAX_KEY = 64
+MAX_MEETING_ID = 2**31
+
+
+@dataclass(frozen=True)
+class FormMetadata:
+    key: str
+    timezone: str = "UTC"
+    channel: str | None = None
+    meeting_id: int | None = None
+    when_revision: int = 0
+    language: str | None = None
+
+    def encode(self) -> str:
+        """The private_metadata text; short by construction."""
+        meta: dict[str, Any] = {"k": safe_key(self.key), "tz": _bounded(self.timezone, MAX_ZONE) or "UTC"}
+        if self.channel and slack_id_ok("channel", self.channel):
+            meta["ch"] = self.channel
+        if self.meeting_id is not None:
+            meta["m"] = self.meeting_id
+        if self.when_revision:
+            meta["w"] = self.when_revision
+        if _bounded(self.language, MAX_LANGUAGE):
+            meta["lang"] = self.language
+        text = json.dumps(meta, separators=(",", ":"))
+        assert len(text) <= MAX_METADATA, "private_metadata over Slack's limit"
+        return text
+
+    @classmethod
+    def decode(cls, raw: str | None) -> FormMetadata:
+        """What a view carried; anything missing or malformed takes its default (an empty
+        key means an expired form)."""
+        meta = _json_object(raw)
+        tz, lang, meeting, revision = meta.get("tz"), meta.get("lang"), meta.get("m"), meta.get("w")
+        return cls(
+            key=safe_key(meta.get("k")),
+            timezone=(_bounded(tz, MAX_ZONE) or "UTC") if isinstance(tz, str) else "UTC",
+            channel=meta["ch"] if slack_id_ok("channel", meta.get("ch")) else None,
+            meeting_id=meeting if isinstance(meeting, int) and 0 < meeting < MAX_MEETING_ID else None,
+            when_revision=revision if isinstance(revision, int) else 0,
+            language=_bounded(lang, MAX_LANGUAGE) if isinstance(lang, str) else None,
+        )
+
+
+def safe_key(value: object) -> str:
+    """The idempotency key we wrote (hex); anything else is treated as an expired form."""
+    text = str(value or "")
+    return text if 0 < len(text) <= MAX_KEY and text.isascii() and text.replace("-", "").isalnum() else ""
+
+
+def _bounded(value: str | None, limit: int) -> str | None:
+    return value if value and len(value) <= limit else None
+
+
+def _json_object(raw: str | None) -> dict[str, Any]:
+    try:
+        meta = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
