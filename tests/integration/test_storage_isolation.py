@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, func, select
 
+from handlers.jobs import JobKind
 from handlers.meetings import (
     Attendee,
     AttendeeKind,
@@ -68,7 +69,7 @@ def book(repos: Repos, team: str, record_id: int, key: str) -> int:
     spec = TimelineSpec(record_id, "meeting_scheduled", T0, "UHOST", {"title": f"{team} secret"})
     meeting, created = repos.meetings.create(
         new_meeting(team, record_id, key),
-        lambda mid: [JobSpec("send_reminder", {"meeting_id": mid}, T0, f"r:{mid}")], [spec])
+        lambda mid: [JobSpec(JobKind.REMIND, {"meeting_id": mid}, T0, f"r:{mid}")], [spec])
     assert created
     return meeting.id
 
@@ -133,5 +134,5 @@ def test_claimed_jobs_carry_the_workspace_of_their_meeting(repos: Repos) -> None
     mid = book(repos, "T1", repos.records.search("T1", "Jane")[0].id, "k4")
     repos.jobs.enqueue("cleanup", {}, T0)
     claimed = {j.kind: j for j in repos.jobs.claim("w", T0 + timedelta(minutes=1))}
-    assert claimed["send_reminder"].team_id == "T1" and claimed["send_reminder"].payload == {"meeting_id": mid}
+    assert claimed[JobKind.REMIND].team_id == "T1" and claimed[JobKind.REMIND].payload == {"meeting_id": mid}
     assert claimed["cleanup"].team_id == ""
