@@ -167,92 +167,111 @@ def _squash(text: str) -> str:
     return re.sub(r"[\s-]+", " ", text.strip())
 
 
-def _build_grammar(langs: tuple[str, ...]) -> Grammar:
-    en, pl = "en" in langs, "pl" in langs
-    rules: list[Rule] = []
 
-    def rule(pattern: str, build: Builder) -> None:
-        rules.append(Rule(re.compile(pattern), build))
+class _Rules(list[Rule]):
+    def add(self, pattern: str, build: Builder) -> None:
+        self.append(Rule(re.compile(pattern), build))
 
+
+def _time_prefix(langs: tuple[str, ...]) -> str:
+    """What may stand before a bare hour: "at 3", "o 15", "@ 9"."""
     pre_words: list[str] = []
-    if en:
+    if "en" in langs:
         pre_words += ["at", "around"]
-    if pl:
+    if "pl" in langs:
         pre_words += [r"o\s+godz(?:inie|\.)?", r"na\s+godz(?:ine|\.)?", r"godz(?:inie|ina|\.)?",
                       "o", "na", "okolo"]  # fmt: skip
     pre_alt = "|".join(pre_words) or "(?!)"
-    pre = rf"(?:{_B}(?P<pre>{pre_alt})\s+|(?P<at>@)\s*)"
+    return rf"(?:{_B}(?P<pre>{pre_alt})\s+|(?P<at>@)\s*)"
+
+
+def _not_a_unit(langs: tuple[str, ...]) -> str:
+    """Not followed by a unit word, so "3 days" is never read as 03:00."""
     all_units = "|".join(
         (_unit_alt(langs, ["min", "hour", "day", "week", "month"], letters=False), "h", "m")
     )
-    not_unit = rf"(?!\s*(?:{all_units})(?!\w))"
+    return rf"(?!\s*(?:{all_units})(?!\w))"
 
-    # --- clock times -------------------------------------------------------------
-    def clock_reading(h: int, mi: int, ap: str | None) -> Reading | None:
-        if ap is not None:
-            if not 1 <= h <= 12:
-                return None
-            h = (0 if h == 12 else h) if ap == "a" else (12 if h == 12 else h + 12)
-        if not (0 <= h <= 23 and 0 <= mi <= 59):
+
+def _clock_reading(h: int, mi: int, ap: str | None) -> Reading | None:
+    if ap is not None:
+        if not 1 <= h <= 12:
             return None
-        return Reading(clock=ClockTime(h, mi, ap is not None))
+        h = (0 if h == 12 else h) if ap == "a" else (12 if h == 12 else h + 12)
+    if not (0 <= h <= 23 and 0 <= mi <= 59):
+        return None
+    return Reading(clock=ClockTime(h, mi, ap is not None))
+
+
+def _clock_rules(langs: tuple[str, ...]) -> list[Rule]:
+    """Clock times: "3pm", "15:00", "o 15", "15h"."""
+    pre = _time_prefix(langs)
+    not_unit = _not_a_unit(langs)
+    rules = _Rules()
 
     def colon(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
-        r = clock_reading(int(m["h"]), int(m["m"]), m["ap"])
+        r = _clock_reading(int(m["h"]), int(m["m"]), m["ap"])
         return None if r is None else ((r,), True)
 
-    rule(rf"{pre}?{_DB}(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::\d{{2}})?(?![\d:])(?:\s*{_AMPM})?", colon)
+    rules.add(rf"{pre}?{_DB}(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::\d{{2}})?(?![\d:])(?:\s*{_AMPM})?", colon)
 
     def ampm(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
-        r = clock_reading(int(m["h"]), int(m["m"] or 0), m["ap"])
+        r = _clock_reading(int(m["h"]), int(m["m"] or 0), m["ap"])
         return None if r is None else ((r,), True)
 
-    rule(rf"{pre}?{_DB}(?P<h>\d{{1,2}})(?:\.(?P<m>\d{{2}}))?\s*{_AMPM}", ampm)
+    rules.add(rf"{pre}?{_DB}(?P<h>\d{{1,2}})(?:\.(?P<m>\d{{2}}))?\s*{_AMPM}", ampm)
 
     def prefixed_dot(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
-        r = clock_reading(int(m["h"]), int(m["m"]), None)
+        r = _clock_reading(int(m["h"]), int(m["m"]), None)
         return None if r is None else ((r,), True)
 
-    rule(rf"{pre}{_DB}(?P<h>\d{{1,2}})\.(?P<m>\d{{2}})(?!\d)(?!\.\d)", prefixed_dot)
+    rules.add(rf"{pre}{_DB}(?P<h>\d{{1,2}})\.(?P<m>\d{{2}})(?!\d)(?!\.\d)", prefixed_dot)
 
     def hours_h(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
         h = int(m["h"])
         if h < 10 and m["pre"] is None and m["at"] is None:
             return None  # "2h" is a duration
-        r = clock_reading(h, int(m["m"] or 0), None)
+        r = _clock_reading(h, int(m["m"] or 0), None)
         return None if r is None else ((r,), True)
 
-    rule(rf"{pre}?{_DB}(?P<h>\d{{1,2}})h(?P<m>\d{{2}})?(?!\w)", hours_h)
+    rules.add(rf"{pre}?{_DB}(?P<h>\d{{1,2}})h(?P<m>\d{{2}})?(?!\w)", hours_h)
 
     def bare_hour(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
-        r = clock_reading(int(m["h"]), 0, None)
+        r = _clock_reading(int(m["h"]), 0, None)
         return None if r is None else ((r,), True)
 
-    rule(rf"{pre}{_DB}(?P<h>\d{{1,2}})(?!\w)(?![.:,]\d){not_unit}", bare_hour)
+    rules.add(rf"{pre}{_DB}(?P<h>\d{{1,2}})(?!\w)(?![.:,]\d){not_unit}", bare_hour)
 
-    # --- numeric dates -----------------------------------------------------------
+    return rules
+
+
+def _numeric_date_rules(langs: tuple[str, ...]) -> list[Rule]:
+    """Numeric dates: "2026-12-03", "3.12.", "3/12"."""
+    not_unit = _not_a_unit(langs)
+    rules = _Rules()
+
     def iso(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
         reading = Reading(date=Date("abs", int(m["y"]), int(m["mo"]), int(m["d"])))
         if m["th"] is not None:
-            c = clock_reading(int(m["th"]), int(m["tm"]), None)
+            c = _clock_reading(int(m["th"]), int(m["tm"]), None)
             if c is None:
                 return None
             reading = reading._replace(clock=c.clock)
         return (reading,), True
 
-    rule(rf"{_DB}(?P<y>\d{{4}})-(?P<mo>\d{{1,2}})-(?P<d>\d{{1,2}})(?:[t ](?P<th>\d{{2}}):(?P<tm>\d{{2}})(?::\d{{2}})?)?(?![\w:])", iso)
+    rules.add(rf"{_DB}(?P<y>\d{{4}})-(?P<mo>\d{{1,2}})-(?P<d>\d{{1,2}})(?:[t ](?P<th>\d{{2}}):(?P<tm>\d{{2}})(?::\d{{2}})?)?(?![\w:])", iso)
 
     def dotted(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
         d, mo = int(m["d"]), int(m["mo"])
         year = _year(m["y"])
         readings = [Reading(date=Date("abs", year, mo, d))]
         if year is None and len(m["mo"]) == 2:
-            r = clock_reading(d, mo, None)
+            r = _clock_reading(d, mo, None)
             if r is not None:
                 readings.insert(0 if m["dot"] is None else 1, r)
         return tuple(readings), True
 
-    rule(rf"{_DB}(?P<d>\d{{1,2}})\.(?P<mo>\d{{1,2}})(?:\.(?P<y>\d{{4}}|\d{{2}})|(?P<dot>\.))?(?![\w])(?!\.\d){not_unit}", dotted)
+    rules.add(rf"{_DB}(?P<d>\d{{1,2}})\.(?P<mo>\d{{1,2}})(?:\.(?P<y>\d{{4}}|\d{{2}})|(?P<dot>\.))?(?![\w])(?!\.\d){not_unit}", dotted)
 
     month_first = langs[:1] == ("en",) if langs else False
 
@@ -263,9 +282,17 @@ def _build_grammar(langs: tuple[str, ...]) -> Grammar:
         dm = Reading(date=Date("abs", year, b, a))
         return ((md, dm) if month_first else (dm, md)), True
 
-    rule(rf"{_DB}(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})(?:/(?P<y>\d{{4}}|\d{{2}}))?(?![\w/])", slashed)
+    rules.add(rf"{_DB}(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})(?:/(?P<y>\d{{4}}|\d{{2}}))?(?![\w/])", slashed)
 
-    # --- month names -------------------------------------------------------------
+    return rules
+
+
+def _month_rules(langs: tuple[str, ...]) -> tuple[list[Rule], re.Pattern[str] | None]:
+    """Dates with a month name ("3 December", "dec 3rd", "3 grudnia") or a day of the month
+    ("the 3rd"); and the pattern that tells the dateparser fallback a month is named."""
+    en, pl = "en" in langs, "pl" in langs
+    rules = _Rules()
+
     months: dict[str, int] = {}
     if en:
         months.update(EN_MONTHS)
@@ -282,8 +309,8 @@ def _build_grammar(langs: tuple[str, ...]) -> Grammar:
             month = months[m["mon"]]
             return (Reading(date=Date("abs", _year(m["y"]), month, int(m["d"]))),), True
 
-        rule(rf"{_B}{on_the}{_DB}(?P<d>\d{{1,2}}){ordinal}\.?\s*{of}(?P<mon>{month_alt})\.?(?!\w){year}", named)
-        rule(rf"{_B}(?:on\s+)?(?P<mon>{month_alt})\.?\s*(?:the\s+)?{_DB}(?P<d>\d{{1,2}}){ordinal}(?![\w:.]){year}" if en
+        rules.add(rf"{_B}{on_the}{_DB}(?P<d>\d{{1,2}}){ordinal}\.?\s*{of}(?P<mon>{month_alt})\.?(?!\w){year}", named)
+        rules.add(rf"{_B}(?:on\s+)?(?P<mon>{month_alt})\.?\s*(?:the\s+)?{_DB}(?P<d>\d{{1,2}}){ordinal}(?![\w:.]){year}" if en
              else rf"{_B}(?P<mon>{month_alt})\.?\s*{_DB}(?P<d>\d{{1,2}})(?![\w:.]){year}", named)  # fmt: skip
     month_hint = re.compile(rf"{_B}(?:{alternation(months)}){_E}") if months else None
 
@@ -292,9 +319,16 @@ def _build_grammar(langs: tuple[str, ...]) -> Grammar:
         def day_of_month(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
             return (Reading(date=Date("dom", day=int(m["d"]))),), m["the"] is not None
 
-        rule(rf"{_B}(?:on\s+)?(?P<the>the\s+)?{_DB}(?P<d>\d{{1,2}})(?:st|nd|rd|th)(?!\w)", day_of_month)
+        rules.add(rf"{_B}(?:on\s+)?(?P<the>the\s+)?{_DB}(?P<d>\d{{1,2}})(?:st|nd|rd|th)(?!\w)", day_of_month)
 
-    # --- relative days -----------------------------------------------------------
+    return rules, month_hint
+
+
+def _day_word_rules(langs: tuple[str, ...]) -> list[Rule]:
+    """Days named relative to today: "today", "tomorrow", "jutro", "pojutrze"."""
+    en, pl = "en" in langs, "pl" in langs
+    rules = _Rules()
+
     day_words: dict[str, int] = {}
     if en:
         day_words.update({"today": 0, "tomorrow": 1, "tomorow": 1, "tmrw": 1, "tmr": 1,
@@ -306,9 +340,16 @@ def _build_grammar(langs: tuple[str, ...]) -> Grammar:
         def day_word(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
             return (Reading(date=Date("rel", days=day_words[_squash(m["w"])])),), True
 
-        rule(rf"{_B}(?P<w>{_phrase_alt(day_words)}){_E}", day_word)
+        rules.add(rf"{_B}(?P<w>{_phrase_alt(day_words)}){_E}", day_word)
 
-    # --- parts of day ------------------------------------------------------------
+    return rules
+
+
+def _part_of_day_rules(langs: tuple[str, ...]) -> list[Rule]:
+    """Parts of day: "morning", "tonight", "po południu", "o północy"."""
+    en, pl = "en" in langs, "pl" in langs
+    rules = _Rules()
+
     parts: dict[str, str] = {}
     today_parts: dict[str, str] = {}
     if en:
@@ -338,9 +379,17 @@ def _build_grammar(langs: tuple[str, ...]) -> Grammar:
                 return (Reading(date=Date("rel"), part=today_parts[key]),), True
             return (Reading(part=parts[key]),), True
 
-        rule(rf"{_B}(?P<w>{_phrase_alt(every)}){_E}", part)
+        rules.add(rf"{_B}(?P<w>{_phrase_alt(every)}){_E}", part)
 
-    # --- weekdays, next week/month -------------------------------------------------
+    return rules
+
+
+def _weekday_rules(langs: tuple[str, ...]) -> list[Rule]:
+    """Weekdays and periods: "friday", "next friday", "w przyszły piątek", "next week",
+    "w przyszłym miesiącu"."""
+    en, pl = "en" in langs, "pl" in langs
+    rules = _Rules()
+
     weekdays: dict[str, int] = {}
     modes: dict[str, str] = {}
     if en:
@@ -364,7 +413,7 @@ def _build_grammar(langs: tuple[str, ...]) -> Grammar:
             strong = m["wd"] in FULL_WEEKDAYS or mode != "plain"
             return (Reading(weekday=(weekdays[m["wd"]], mode)),), strong
 
-        rule(rf"{_B}(?:(?P<mod>{_phrase_alt(modes)})\s+)?(?P<wd>{alternation(weekdays)})(?:\.|(?!\w))", weekday)
+        rules.add(rf"{_B}(?:(?P<mod>{_phrase_alt(modes)})\s+)?(?P<wd>{alternation(weekdays)})(?:\.|(?!\w))", weekday)
 
     periods: dict[str, str] = {}
     if en:
@@ -382,9 +431,17 @@ def _build_grammar(langs: tuple[str, ...]) -> Grammar:
         def period(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
             return (Reading(date=Date(periods[_squash(m["w"])])),), True
 
-        rule(rf"{_B}(?P<w>{_phrase_alt(periods)}){_E}", period)
+        rules.add(rf"{_B}(?P<w>{_phrase_alt(periods)}){_E}", period)
 
-    # --- relative amounts: "in 2 hours", "za 3 dni", "2 days from now" ----------
+    return rules
+
+
+def _relative_rules(langs: tuple[str, ...]) -> list[Rule]:
+    """Offsets from now: "in 2 hours", "za 3 dni", "2 days from now"."""
+    en, pl = "en" in langs, "pl" in langs
+    fixed = _fixed_alt(langs)
+    rules = _Rules()
+
     fixed = _fixed_alt(langs)
     lead_words = [w for w, lang in (("in", "en"), ("za", "pl")) if lang in langs]
     amount = _amount_pattern(langs, ["min", "hour", "day", "week", "month"], "r")
@@ -410,12 +467,17 @@ def _build_grammar(langs: tuple[str, ...]) -> Grammar:
         return None if value is None else _relative_reading(*value)
 
     if lead_words:
-        rule(rf"{_B}(?:{'|'.join(lead_words)})\s+{body}", relative)
+        rules.add(rf"{_B}(?:{'|'.join(lead_words)})\s+{body}", relative)
     if en:
-        rule(rf"{_B}{body}\s+(?:from\s+now|later)(?!\w)", relative)
+        rules.add(rf"{_B}{body}\s+(?:from\s+now|later)(?!\w)", relative)
 
-    # --- meeting durations (used by the /meet text reader, not as times) -----------
-    durations: list[Rule] = []
+    return rules
+
+
+def _duration_rules(langs: tuple[str, ...]) -> list[Rule]:
+    """Meeting lengths ("45m", "1h30", "pół godziny"): read by the /meet text reader, never
+    as times."""
+    fixed = _fixed_alt(langs)
     dur_lead = [w for w, lang in (("for", "en"), ("na", "pl"), ("przez", "pl")) if lang in langs]
     lead = rf"(?:(?:{'|'.join(dur_lead)})\s+)?" if dur_lead else ""
     dur_amount = _amount_pattern(langs, ["min", "hour"], "d")
@@ -432,11 +494,17 @@ def _build_grammar(langs: tuple[str, ...]) -> Grammar:
             minutes = None if value is None else value[1] * MINUTES_PER[value[0]]
         return (Reading(delta=None if minutes is None else timedelta(minutes=minutes)),), True
 
-    durations.append(
+    return [
         Rule(re.compile(rf"(?<![\w.:/\-]){lead}(?:{_and_a_half(langs)}|(?P<fx>{fixed_dur})(?!\w)|{dur_amount})"), duration)
-    )
-    return Grammar(tuple(rules), tuple(durations), month_hint, langs)
+    ]
 
+
+
+def _build_grammar(langs: tuple[str, ...]) -> Grammar:
+    month_rules, month_hint = _month_rules(langs)
+    rules = [*_clock_rules(langs), *_numeric_date_rules(langs), *month_rules, *_day_word_rules(langs),
+             *_part_of_day_rules(langs), *_weekday_rules(langs), *_relative_rules(langs)]
+    return Grammar(tuple(rules), tuple(_duration_rules(langs)), month_hint, langs)
 
 def _year(text: str | None) -> int | None:
     if text is None:
