@@ -10,14 +10,18 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from handlers.domain import Record, UserProfile
+from handlers.domain import Record, RecordKind, UserProfile
 from handlers.i18n import Translator, language_for, translator
 from handlers.meet_text import parse_meet_text
 from handlers.ports import RecordRepository
 
+T = TypeVar("T")
 DEFAULT_DURATION = 30
+MAX_PREFILLED_ATTENDEES = 10  # a company's contacts: the first ten; the user adds the rest
+MAX_PREFILLED_ASSOCIATED = 20
 
 
 @dataclass(frozen=True)
@@ -85,3 +89,35 @@ def draft_meet_form(
         duration_minutes=parsed.duration_minutes or DEFAULT_DURATION,
         notices=tuple(notices),
     )
+
+
+@dataclass(frozen=True)
+class RecordPrefill:
+    """What picking a record adds to the form: its contacts as attendees (the record
+    itself when it is a contact) and itself with its associations as associated records."""
+
+    record: Record
+    attendees: tuple[Record, ...]
+    associated: tuple[Record, ...]
+
+
+def prefill_for_record(records: RecordRepository, team_id: str, record: Record) -> RecordPrefill:
+    related = records.associations(team_id, record.id)
+    if record.kind == RecordKind.CONTACT:
+        attendees = [record]
+    else:
+        attendees = [r for r in related if r.kind == RecordKind.CONTACT][:MAX_PREFILLED_ATTENDEES]
+    return RecordPrefill(record, tuple(attendees), (record, *related[:MAX_PREFILLED_ASSOCIATED]))
+
+
+def record_picked(records: RecordRepository, team_id: str, record_id: int | None) -> RecordPrefill | None:
+    """The prefill for a record picked in the form, in the caller's workspace only: another
+    workspace's id (or junk) is like a deleted record, and adds nothing."""
+    record = records.get(team_id, record_id) if record_id is not None else None
+    return prefill_for_record(records, team_id, record) if record is not None else None
+
+
+def merged(current: Sequence[T], added: Sequence[T]) -> tuple[T, ...]:
+    """What the user chose first, then what a prefill adds, each once: a prefill never
+    removes a choice."""
+    return tuple(dict.fromkeys((*current, *added)))

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -24,6 +24,7 @@ from bot.profiles import ProfileService, SlackPeople, phone_region
 from bot.services import Services
 from bot.views.form_payload import parse_state
 from bot.views.meet_modal import CALLBACK_ID, loading_view, meet_form_view, message_view
+from bot.views.meet_options import attendee_option_groups, prefill_choices, record_choice
 from bot.views.meet_state import (
     FormState,
     from_draft,
@@ -31,14 +32,22 @@ from bot.views.meet_state import (
     with_changes,
 )
 from bot.views.messages import confirmation_blocks, confirmation_text
-from bot.views.text import clip, escape_mrkdwn, parse_record_value, record_label, record_option
+from bot.views.text import escape_mrkdwn, parse_record_value, record_option
 from bot.views.timeline_views import timeline_blocks, timeline_text
-from handlers.domain import Record, RecordKind
+from handlers.domain import RecordKind
 from handlers.editing import ManageMeeting
 from handlers.errors import DomainError
 from handlers.i18n import Translator, translator
-from handlers.meet_form import draft_meet_form
-from handlers.meetings import AttendeeKind, AttendeeRef
+from handlers.meet_form import (
+    default_title,
+    draft_meet_form,
+    merged,
+    prefill_for_record,
+    record_picked,
+)
+from handlers.meetings import MAX_REMINDERS
+from handlers.ports import PeopleDirectory
+from handlers.save_meeting import SaveMeeting
 from handlers.scheduling import ScheduleMeeting
 from handlers.workspace import WorkspaceSettings
 
@@ -69,23 +78,6 @@ def user_of(body: dict[str, Any]) -> str:
     return str(body.get("user_id") or "")
 
 
-def contact_option(record: Record, t: Translator) -> tuple[str, str]:
-    return (AttendeeRef(AttendeeKind.CONTACT, str(record.id)).encode(), record_label(record, t=t))
-
-
-def prefill_for_record(services: Services, team_id: str, record: Record, t: Translator) -> tuple[
-        tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
-    """Attendees (the record's contact, or its associated contacts) and associated records."""
-    related = services.records.associations(team_id, record.id)
-    if record.kind == RecordKind.CONTACT:
-        attendees = [contact_option(record, t)]
-    else:
-        attendees = [contact_option(r, t) for r in related if r.kind == RecordKind.CONTACT][:10]
-    associated = [(f"r:{record.id}", record_label(record, t=t))] + [
-        (f"r:{r.id}", record_label(r, t=t)) for r in related[:20]]
-    return tuple(attendees), tuple(associated)
-
-
 def open_meet_modal(
     client: WebClient,
     services: Services,
@@ -109,13 +101,9 @@ def open_meet_modal(
     ws = services.workspaces.get(team_id)
     t = translator_for(profile, ws)
     draft = draft_meet_form(text, services.clock.now(), profile, services.records, team_id)
-    attendees: tuple[tuple[str, str], ...] = ()
-    associated: tuple[tuple[str, str], ...] = ()
-    record_opt = None
-    if draft.record is not None:
-        attendees, associated = prefill_for_record(services, team_id, draft.record, t)
-        option = record_option(draft.record, t=t)
-        record_opt = (option["value"], option["text"]["text"])
+    prefill = prefill_for_record(services.records, team_id, draft.record) if draft.record is not None else None
+    attendees, associated = prefill_choices(prefill, t)
+    record_opt = record_choice(draft.record, t) if draft.record is not None else None
     state = from_draft(draft, channel=channel_id, attendees=attendees, associated=associated, record=record_opt,
                        default_reminders=ws.default_reminders, durations=ws.durations,
                        location_kind="video" if ws.video_default_on else "none", language=t.language)
@@ -125,6 +113,14 @@ def open_meet_modal(
     except SlackApiError as exc:
         log.warning("views.update failed: %s", exc.response.get("error"))
     return True
+
+
+def save_meeting(services: Services, people: PeopleDirectory) -> SaveMeeting:
+    """The Save use case with this request's view of the people (Slack profiles)."""
+    deps = (services.records, services.meetings, people, services.clock)
+    schedule = ScheduleMeeting(*deps, calendars=services.calendars, workspaces=services.workspaces)
+    manage = ManageMeeting(*deps, calendars=services.calendars, workspaces=services.workspaces)
+    return SaveMeeting(schedule, manage, partial(submission_conflicts, services))
 
 
 def render(state: FormState, ws: WorkspaceSettings, t: Translator | None = None) -> dict[str, Any]:
@@ -211,45 +207,26 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
 
     @app.options("attendee_select")
     def attendee_options(ack: Ack, payload: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
-        query = str(payload.get("value") or "")[:200]
-        team_id = team_of(body)
+        query, team_id = str(payload.get("value") or "")[:200], team_of(body)
         directory.maybe_start(client, team_id)
         contacts = services.records.search(team_id, query, kinds=[RecordKind.CONTACT], limit=40)
         teammates = services.users.search(team_id, query, limit=20)
         t = form_translator(services, body, parse_state(body.get("view") or {}))
-        groups = []
-        if contacts:
-            groups.append({"label": {"type": "plain_text", "text": t.gettext("Contacts")},
-                           "options": [{"text": {"type": "plain_text", "text": label}, "value": value}
-                                       for value, label in (contact_option(c, t) for c in contacts)]})
-        if teammates:
-            groups.append({"label": {"type": "plain_text", "text": t.gettext("Teammates")},
-                           "options": [{"text": {"type": "plain_text", "text": clip(f"@{u.name or u.slack_user_id}"
-                                                                                    + (f" ({u.email})" if u.email else ""), 75)},
-                                        "value": AttendeeRef(AttendeeKind.USER, u.slack_user_id).encode()}
-                                       for u in teammates]})
-        ack(option_groups=groups)
+        ack(option_groups=attendee_option_groups(contacts, teammates, t))
 
     @app.action("record_select")
     def record_chosen(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         state = parse_state(body.get("view") or {})
-        record_id = parse_record_value(state.record[0] if state.record else None)
-        # Only the caller's workspace: another's record id (or junk) is like a deleted one.
-        record = services.records.get(team_of(body), record_id) if record_id is not None else None
-        if record is None:
+        prefill = record_picked(services.records, team_of(body),
+                                parse_record_value(state.record[0] if state.record else None))
+        if prefill is None:
             return
         t = form_translator(services, body, state)
-        attendees, associated = prefill_for_record(services, team_of(body), record, t)
-        merged_attendees = tuple(dict.fromkeys((*state.attendees, *attendees)))
-        merged_associated = tuple(dict.fromkeys((*state.associated, *associated)))
-        title = state.title
-        if not title:
-            profile = profiles.get(client, team_of(body), user_of(body))
-            # Translators: the organizer in a default title "Jane Doe / me" when Slack has no name.
-            title = f"{record.name} / {profile.name or t.gettext('me')}"
-        _rebuild(client, body, with_changes(state, attendees=merged_attendees, associated=merged_associated,
-                                            title=title, notices=()), services)
+        attendees, associated = prefill_choices(prefill, t)
+        title = state.title or default_title(prefill.record, profiles.get(client, team_of(body), user_of(body)), t)
+        _rebuild(client, body, with_changes(state, attendees=merged(state.attendees, attendees), title=title,
+                                            associated=merged(state.associated, associated), notices=()), services)
 
     @app.action("duration_select")
     @app.action("date_pick")
@@ -276,7 +253,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     def add_reminder(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         state = parse_state(body.get("view") or {})
-        rows = min(3, max(state.reminder_rows, len(state.reminders)) + 1)
+        rows = min(MAX_REMINDERS, max(state.reminder_rows, len(state.reminders)) + 1)
         _rebuild(client, body, with_changes(state, reminder_rows=rows), services)
 
     @app.view(CALLBACK_ID)
@@ -292,19 +269,8 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         t = translator_for(profile, services.workspaces.get(team_id))
         request = to_request(state, team_id=team_id, user_id=user_id, phone_region=phone_region(profile.locale),
                              language=t.language)
-        people = SlackPeople(profiles, client)
         try:
-            if state.meeting_id is not None:
-                manage = ManageMeeting(services.records, services.meetings, people, services.clock,
-                                       calendars=services.calendars, workspaces=services.workspaces)
-                result = manage.edit(state.meeting_id, request, profile)
-            else:
-                schedule = ScheduleMeeting(services.records, services.meetings, people, services.clock,
-                                           calendars=services.calendars, workspaces=services.workspaces)
-                conflicts = submission_conflicts(services, request)
-                result = schedule(request)
-                if result.created and conflicts:
-                    result = replace(result, warnings=(*result.warnings, *conflicts))  # a warning, never an error
+            result = save_meeting(services, SlackPeople(profiles, client))(request, profile, state.meeting_id)
         except DomainError as error:
             ack(response_action="errors", errors=modal_errors(error, view, t))
             return
