@@ -111,7 +111,9 @@ class MeetingRequest:
     reminders: tuple[ReminderSpec, ...] = ()
     include_description_in_reminders: bool = False
     description: str = ""
-    notes: dict[str, Any] | None = None
+    notes: dict[str, Any] | None = None  # as the form keeps it, to show it again; never read here
+    notes_text: str = ""  # the notes as plain text, mentions as <@U…>
+    mentions: tuple[str, ...] = ()  # Slack user ids mentioned in the notes, in order
     meeting_type: str | None = None
     associated_record_ids: tuple[int, ...] = ()
     phone_region: str | None = None
@@ -212,6 +214,7 @@ class NewMeeting:
     notes_text: str = ""
     include_description_in_reminders: bool = False
     meeting_type: str | None = None
+    mentions: tuple[str, ...] = ()  # teammates to tell about the meeting, once each
 
 
 def combine_local(day: date, at: time, zone_name: str) -> tuple[datetime | None, str | None]:

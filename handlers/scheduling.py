@@ -51,52 +51,6 @@ class Scheduled:
     warnings: tuple[str, ...] = ()
 
 
-def mentioned_users(notes: dict[str, Any] | None) -> list[str]:
-    """Slack user ids mentioned anywhere in a rich_text value, in order, once each."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            user_id = node.get("user_id")
-            if node.get("type") == "user" and isinstance(user_id, str) and user_id not in found:
-                found.append(user_id)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(notes)
-    return found
-
-
-def notes_plain_text(notes: dict[str, Any] | None) -> str:
-    """A readable rendering of rich text for timelines and DMs (mentions as <@U…>)."""
-    parts: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            kind = node.get("type")
-            if kind == "text":
-                parts.append(str(node.get("text", "")))
-            elif kind == "user":
-                parts.append(f"<@{node.get('user_id', '')}>")
-            elif kind == "link":
-                parts.append(str(node.get("text") or node.get("url", "")))
-            elif kind == "emoji":
-                parts.append(f":{node.get('name', '')}:")
-            for key in ("elements",):
-                walk(node.get(key))
-            if kind in ("rich_text_section", "rich_text_preformatted", "rich_text_quote"):
-                parts.append("\n")
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(notes)
-    return "".join(parts).strip()
-
-
 class ScheduleMeeting:
     def __init__(
         self,
@@ -218,7 +172,8 @@ class ScheduleMeeting:
             reminders=tuple(checked.reminders),
             description=req.description.strip(),
             notes=req.notes,
-            notes_text=notes_plain_text(req.notes),
+            notes_text=req.notes_text,
+            mentions=req.mentions,
             include_description_in_reminders=req.include_description_in_reminders,
             meeting_type=req.meeting_type,
         )
@@ -295,7 +250,7 @@ def mention_jobs(meeting_id: int, new: NewMeeting, now: datetime) -> list[JobSpe
     """One DM per mentioned teammate, ever: an edit that mentions them again adds nothing."""
     return [
         JobSpec(JobKind.MENTION, {"meeting_id": meeting_id, "user_id": user_id}, now, f"mention:{meeting_id}:{user_id}")
-        for user_id in mentioned_users(new.notes)
+        for user_id in dict.fromkeys(new.mentions)
     ]
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.views.form_metadata import FormMetadata
+from bot.views.rich_text import mentioned_users, notes_plain_text
 from bot.views.text import EN
 from handlers.i18n import Translator
 from handlers.meet_form import MeetFormDraft
@@ -169,6 +170,8 @@ def to_request(state: FormState, *, team_id: str, user_id: str, phone_region: st
         include_description_in_reminders=state.include_description,
         description=state.description,
         notes=state.notes,
+        notes_text=notes_plain_text(state.notes),
+        mentions=tuple(mentioned_users(state.notes)),
         meeting_type=state.meeting_type,
         associated_record_ids=associated,
         phone_region=phone_region,
