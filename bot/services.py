@@ -22,6 +22,7 @@ from handlers.calendars import CalendarPort, ConferencingPort
 from handlers.i18n import Translator
 from handlers.invitations import Mailer
 from handlers.jobs import JobQueue
+from handlers.next_meeting import NextMeeting
 from handlers.ports import (
     CalendarConnections,
     Clock,
@@ -84,3 +85,4 @@ class Services:
     home_sections: HomeSections
     # Use cases, built once (`bot.wiring`), never per request.
     reports: MeetingReport
+    next_meeting: NextMeeting

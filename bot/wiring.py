@@ -28,6 +28,7 @@ from bot.worker import build_worker, client_for_team, start_in_background
 from handlers.clock import SystemClock
 from handlers.i18n import translator
 from handlers.invitations import Mailer
+from handlers.next_meeting import NextMeeting
 from handlers.ports import Clock, PendingConnection
 from handlers.reports import MeetingReport
 from handlers.worker import Worker
@@ -78,6 +79,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
     connections = SqlCalendarConnections(sessions, SecretBox(settings.SECRET_KEY) if settings.SECRET_KEY else None)
     calendars = ConnectedCalendars(connections, calendar_seams or calendar_config(settings))
     users = SqlUserRepository(sessions)
+    meetings = SqlMeetingRepository(sessions)
     return Services(
         settings=settings,
         engine=engine,
@@ -85,7 +87,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
         clock=clock,
         records=SqlRecordRepository(sessions),
         users=users,
-        meetings=SqlMeetingRepository(sessions),
+        meetings=meetings,
         jobs=SqlJobQueue(sessions, engine.dialect.name),
         workspaces=SqlWorkspaceRepository(sessions),
         calendars=calendars,
@@ -96,6 +98,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
         mailer=build_mailer(settings),
         home_sections=home_section(settings, connections, clock),
         reports=MeetingReport(SqlReportSource(sessions), users, clock),
+        next_meeting=NextMeeting(meetings, users, clock),
     )
 
 

@@ -32,6 +32,7 @@ from bot.views.meet_state import (
     with_changes,
 )
 from bot.views.messages import confirmation_blocks, confirmation_text
+from bot.views.next_meeting_views import next_meeting_reply
 from bot.views.text import escape_mrkdwn, parse_record_value, record_option
 from bot.views.timeline_views import timeline_blocks, timeline_text
 from handlers.domain import RecordKind
@@ -61,7 +62,8 @@ def help_text(t: Translator) -> str:
         "• `/meet jutro o 15 pół godziny`\n"
         "*/meet report [period]* DMs you a meeting report with a chart and a CSV "
         "(`last month`, `this week`, `last 30 days`, `2026-11-01..2026-11-30`, `zeszły miesiąc`…).\n"
-        "*/meet timeline [record]* lists a record's meetings.")
+        "*/meet timeline [record]* lists a record's meetings.\n"
+        "*/meet next* shows your next meeting.")
 
 
 def team_of(body: dict[str, Any]) -> str:
@@ -181,6 +183,11 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         if word.lower() in ("timeline", "historia"):
             t = cached_translator(services, team_of(body), user_of(body))
             ack(response_type="ephemeral", **timeline_reply(services, team_of(body), rest.strip(), t))
+            return
+        if word.lower() in ("next", "nastepne", "następne"):
+            t = cached_translator(services, team_of(body), user_of(body))
+            next_up = services.next_meeting(team_of(body), user_of(body))
+            ack(response_type="ephemeral", **next_meeting_reply(next_up, user_of(body), t=t))
             return
         ack()
         directory.maybe_start(client, team_of(body))
