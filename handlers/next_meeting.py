@@ -17,7 +17,9 @@ from handlers.ports import Clock
 class UpcomingMeetings(Protocol):
     """The slice of `MeetingRepository` this use case reads."""
 
-    def upcoming_for(self, team_id: str, user_id: str, now: datetime, limit: int = 10) -> list[Meeting]: ...
+    def upcoming_for(
+        self, team_id: str, user_id: str, now: datetime, limit: int = 10
+    ) -> list[Meeting]: ...
 
 
 class KnownUsers(Protocol):

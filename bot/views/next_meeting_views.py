@@ -12,14 +12,21 @@ from handlers.next_meeting import NextUp
 
 def next_meeting_when(meeting: Meeting, zone: str, *, t: Translator = EN) -> str:
     """Day and times spelled out in `zone` (the caller's, named so nobody guesses)."""
-    return t.gettext("{day}, {start}–{end} ({zone})", day=t.format_date(meeting.start_utc, zone, "full"),
-                     start=t.format_time(meeting.start_utc, zone), end=t.format_time(meeting.end_utc, zone),
-                     zone=zone)
+    return t.gettext(
+        "{day}, {start}–{end} ({zone})",
+        day=t.format_date(meeting.start_utc, zone, "full"),
+        start=t.format_time(meeting.start_utc, zone),
+        end=t.format_time(meeting.end_utc, zone),
+        zone=zone,
+    )
 
 
 def _with_whom(meeting: Meeting, user_id: str, t: Translator) -> str:
-    names = [escape_mrkdwn(a.name) for a in meeting.attendees
-             if not (a.kind is AttendeeKind.USER and a.slack_user_id == user_id)]
+    names = [
+        escape_mrkdwn(a.name)
+        for a in meeting.attendees
+        if not (a.kind is AttendeeKind.USER and a.slack_user_id == user_id)
+    ]
     if meeting.host_id != user_id:
         names.insert(0, t.gettext("host {host}", host=f"<@{meeting.host_id}>"))
     return ", ".join(names)
@@ -30,7 +37,10 @@ def next_meeting_reply(next_up: NextUp, user_id: str, *, t: Translator = EN) -> 
     meeting = next_up.meeting
     if meeting is None:
         text = t.gettext("No upcoming meetings. Run `/meet` to schedule one.")
-        return {"text": text, "blocks": [{"type": "section", "block_id": "next_none", "text": mrkdwn(text)}]}
+        return {
+            "text": text,
+            "blocks": [{"type": "section", "block_id": "next_none", "text": mrkdwn(text)}],
+        }
     when = next_meeting_when(meeting, next_up.timezone, t=t)
     lines = [f"*{escape_mrkdwn(clip(meeting.title, 200))}*", when]
     with_whom = _with_whom(meeting, user_id, t)
@@ -44,7 +54,10 @@ def next_meeting_reply(next_up: NextUp, user_id: str, *, t: Translator = EN) -> 
     summary = "\n".join(lines)
     summary = summary if len(summary) <= 2900 else summary[:2899] + "…"  # keep the line breaks
     return {
-        "text": t.gettext("Your next meeting: {title}, {when}", title=escape_mrkdwn(clip(meeting.title, 200)),
-                          when=when),
+        "text": t.gettext(
+            "Your next meeting: {title}, {when}",
+            title=escape_mrkdwn(clip(meeting.title, 200)),
+            when=when,
+        ),
         "blocks": [{"type": "section", "block_id": "next_meeting", "text": mrkdwn(summary)}],
     }

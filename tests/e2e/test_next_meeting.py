@@ -16,20 +16,40 @@ from tests.support.stack import HOST, TEAMMATE, Stack
 TEAM, OTHER_TEAM = "T0001", "T0002"
 
 
-def store_meeting(stack: Stack, title: str, starts_in: timedelta, *, team: str = TEAM, host: str = HOST,
-                  join_url: str | None = None) -> Meeting:
+def store_meeting(
+    stack: Stack,
+    title: str,
+    starts_in: timedelta,
+    *,
+    team: str = TEAM,
+    host: str = HOST,
+    join_url: str | None = None,
+) -> Meeting:
     """A booked meeting, written through the repositories the served app reads."""
     records = stack.services.records
     found = records.search(team, "Jane", limit=1)
     if not found:
-        records.import_rows(team, [RecordRow(1, RecordKind.CONTACT, "jane", "Jane Elsewhere", None, None, None)])
+        records.import_rows(
+            team, [RecordRow(1, RecordKind.CONTACT, "jane", "Jane Elsewhere", None, None, None)]
+        )
         found = records.search(team, "Jane", limit=1)
     start = (datetime.now(UTC) + starts_in).replace(second=0, microsecond=0)
     new = NewMeeting(
-        team_id=team, idempotency_key=uuid.uuid4().hex, uid=f"{uuid.uuid4().hex}@meetline", title=title,
-        start_utc=start, end_utc=start + timedelta(minutes=30), timezone="America/New_York", duration_minutes=30,
-        location=Location(LocationKind.VIDEO, "", "google_meet"), host_id=host, organizer_id=host,
-        record_id=found[0].id, attendees=(), record_ids=(found[0].id,), reminders=(),
+        team_id=team,
+        idempotency_key=uuid.uuid4().hex,
+        uid=f"{uuid.uuid4().hex}@meetline",
+        title=title,
+        start_utc=start,
+        end_utc=start + timedelta(minutes=30),
+        timezone="America/New_York",
+        duration_minutes=30,
+        location=Location(LocationKind.VIDEO, "", "google_meet"),
+        host_id=host,
+        organizer_id=host,
+        record_id=found[0].id,
+        attendees=(),
+        record_ids=(found[0].id,),
+        reminders=(),
     )
     meeting, _ = stack.services.meetings.create(new, lambda _: [], [])
     if join_url:
@@ -39,7 +59,9 @@ def store_meeting(stack: Stack, title: str, starts_in: timedelta, *, team: str =
 
 def test_next_shows_only_my_own_meeting_in_my_zone(stack: Stack) -> None:
     stack.services.users.save(UserProfile(TEAM, HOST, name="Anna Host", timezone="Europe/Warsaw"))
-    mine = store_meeting(stack, "Anna's pricing call", timedelta(days=2), join_url="https://meet.example/anna")
+    mine = store_meeting(
+        stack, "Anna's pricing call", timedelta(days=2), join_url="https://meet.example/anna"
+    )
     store_meeting(stack, "Bob's own call", timedelta(hours=2), host=TEAMMATE)
     store_meeting(stack, "Another workspace's call", timedelta(hours=1), team=OTHER_TEAM)
 
@@ -50,8 +72,10 @@ def test_next_shows_only_my_own_meeting_in_my_zone(stack: Stack) -> None:
     lines = reply["blocks"][0]["text"]["text"].splitlines()
     assert lines[0] == "*Anna's pricing call*"
     en, warsaw = translator("en"), ZoneInfo("Europe/Warsaw")
-    assert lines[1] == (f"{en.format_date(mine.start_utc, warsaw, 'full')}, {en.format_time(mine.start_utc, warsaw)}"
-                        f"–{en.format_time(mine.end_utc, warsaw)} (Europe/Warsaw)")
+    assert lines[1] == (
+        f"{en.format_date(mine.start_utc, warsaw, 'full')}, {en.format_time(mine.start_utc, warsaw)}"
+        f"–{en.format_time(mine.end_utc, warsaw)} (Europe/Warsaw)"
+    )
     assert "Google Meet: https://meet.example/anna" in lines[-1]
     assert "Bob" not in str(reply) and "Another workspace" not in str(reply)
 
@@ -64,7 +88,10 @@ def test_nothing_coming_up_in_polish(stack: Stack) -> None:
     for alias in ("następne", "nastepne", "NEXT"):
         reply = stack.client.command(alias, user_id=HOST).json()
         assert reply["response_type"] == "ephemeral"
-        assert reply["text"] == "Brak nadchodzących spotkań. Uruchom `/meet`, aby zaplanować spotkanie."
+        assert (
+            reply["text"]
+            == "Brak nadchodzących spotkań. Uruchom `/meet`, aby zaplanować spotkanie."
+        )
         validate_blocks(reply["blocks"])
     help_text = stack.client.command("pomoc", user_id=HOST).json()["text"]
     assert "*/meet następne*" in help_text

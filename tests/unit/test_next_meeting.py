@@ -23,9 +23,18 @@ TEAM, ME, OTHER = "T1", "UME", "UOTHER"
 def meeting(meeting_id: int, starts_in: timedelta, **changes: Any) -> Meeting:
     start = NOW + starts_in
     base = Meeting(
-        id=meeting_id, team_id=TEAM, uid=f"m{meeting_id}@meetline", sequence=0, title=f"Meeting {meeting_id}",
-        start_utc=start, end_utc=start + timedelta(minutes=30), timezone="America/New_York", duration_minutes=30,
-        location=Location(), host_id=ME, organizer_id=ME,
+        id=meeting_id,
+        team_id=TEAM,
+        uid=f"m{meeting_id}@meetline",
+        sequence=0,
+        title=f"Meeting {meeting_id}",
+        start_utc=start,
+        end_utc=start + timedelta(minutes=30),
+        timezone="America/New_York",
+        duration_minutes=30,
+        location=Location(),
+        host_id=ME,
+        organizer_id=ME,
     )
     return replace(base, **changes)
 
@@ -37,10 +46,17 @@ class InMemoryMeetings:
     def __init__(self, *meetings: Meeting) -> None:
         self.meetings = list(meetings)
 
-    def upcoming_for(self, team_id: str, user_id: str, now: datetime, limit: int = 10) -> list[Meeting]:
-        mine = [m for m in self.meetings
-                if m.team_id == team_id and m.status == "scheduled" and m.end_utc > now
-                and user_id in (m.host_id, m.organizer_id)]
+    def upcoming_for(
+        self, team_id: str, user_id: str, now: datetime, limit: int = 10
+    ) -> list[Meeting]:
+        mine = [
+            m
+            for m in self.meetings
+            if m.team_id == team_id
+            and m.status == "scheduled"
+            and m.end_utc > now
+            and user_id in (m.host_id, m.organizer_id)
+        ]
         return sorted(mine, key=lambda m: m.start_utc)[:limit]
 
 
@@ -68,10 +84,12 @@ def test_a_meeting_under_way_is_still_next() -> None:
 
 
 def test_never_someone_elses_another_workspaces_an_ended_or_a_cancelled_meeting() -> None:
-    others = (meeting(1, timedelta(hours=1), host_id=OTHER, organizer_id=OTHER),
-              meeting(2, timedelta(hours=1), team_id="T2"),
-              meeting(3, timedelta(hours=-2)),
-              meeting(4, timedelta(hours=1), status="cancelled"))
+    others = (
+        meeting(1, timedelta(hours=1), host_id=OTHER, organizer_id=OTHER),
+        meeting(2, timedelta(hours=1), team_id="T2"),
+        meeting(3, timedelta(hours=-2)),
+        meeting(4, timedelta(hours=1), status="cancelled"),
+    )
     assert next_meeting(*others) == NextUp(None, "Europe/Warsaw")
 
 
@@ -81,10 +99,18 @@ def test_a_caller_never_seen_reads_the_meetings_own_zone() -> None:
 
 
 def booked() -> Meeting:
-    return meeting(1, timedelta(hours=6), title="Demo <!channel>", host_id=OTHER,
-                   location=Location(LocationKind.VIDEO, "", "google_meet"), join_url="https://meet.example/abc",
-                   attendees=[Attendee(AttendeeKind.CONTACT, "Jane Doe", "jane@acme.example", record_id=1),
-                              Attendee(AttendeeKind.USER, "Me", None, slack_user_id=ME)])
+    return meeting(
+        1,
+        timedelta(hours=6),
+        title="Demo <!channel>",
+        host_id=OTHER,
+        location=Location(LocationKind.VIDEO, "", "google_meet"),
+        join_url="https://meet.example/abc",
+        attendees=[
+            Attendee(AttendeeKind.CONTACT, "Jane Doe", "jane@acme.example", record_id=1),
+            Attendee(AttendeeKind.USER, "Me", None, slack_user_id=ME),
+        ],
+    )
 
 
 def test_reply_says_what_when_in_my_zone_with_whom_and_where() -> None:
@@ -105,10 +131,13 @@ def test_reply_without_a_place_still_gives_the_link() -> None:
     assert reply["blocks"][0]["text"]["text"].splitlines()[-1] == "Join: https://meet.example/abc"
 
 
-@pytest.mark.parametrize(("language", "expected"), [
-    ("en", "No upcoming meetings. Run `/meet` to schedule one."),
-    ("pl", "Brak nadchodzących spotkań. Uruchom `/meet`, aby zaplanować spotkanie."),
-])
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "No upcoming meetings. Run `/meet` to schedule one."),
+        ("pl", "Brak nadchodzących spotkań. Uruchom `/meet`, aby zaplanować spotkanie."),
+    ],
+)
 def test_nothing_coming_up_hints_at_meet(language: str, expected: str) -> None:
     reply = next_meeting_reply(NextUp(None, "UTC"), ME, t=translator(language))
     validate_blocks(reply["blocks"])
