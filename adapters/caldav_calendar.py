@@ -105,7 +105,8 @@ def event_ics(ev: CalendarEvent, *, stamp: datetime | None = None) -> str:
     vevent.add("transp", "OPAQUE")
     vevent.add("x-meetline-id", str(ev.meeting_id))
     cal.add_component(vevent)
-    return cal.to_ical().decode("utf-8")
+    data: bytes = cal.to_ical()
+    return data.decode("utf-8")
 
 
 def _as_utc(value: date | datetime) -> datetime:

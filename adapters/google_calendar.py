@@ -304,12 +304,13 @@ class GoogleCalendar:
         }
 
     def _get(self, event_id: str) -> dict[str, Any]:
-        return self._execute(
+        event: dict[str, Any] = self._execute(
             self._service.events().get(calendarId=self.calendar_id, eventId=event_id)
         )
+        return event
 
     def _patch(self, event_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._execute(
+        event: dict[str, Any] = self._execute(
             self._service.events().patch(
                 calendarId=self.calendar_id,
                 eventId=event_id,
@@ -318,6 +319,7 @@ class GoogleCalendar:
                 conferenceDataVersion=1,
             )
         )
+        return event
 
     def _adopt_existing(self, event_id: str, ev: CalendarEvent) -> dict[str, Any]:
         event = self._get(event_id)

@@ -48,7 +48,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
         """Wait after failed attempt number `attempt` (1-based) when the server gave no hint."""
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
         return ceiling / 2 + rand() * ceiling / 2
 
 

@@ -79,4 +79,5 @@ def build_ics(inv: Invitation, *, stamp: datetime | None = None) -> bytes:
         )
     event.add("status", "CANCELLED" if inv.method == "CANCEL" else "CONFIRMED")
     cal.add_component(event)
-    return cal.to_ical()
+    data: bytes = cal.to_ical()
+    return data

@@ -213,7 +213,7 @@ class GuardedResolver(BaseResolver):
     def is_available(self) -> bool:
         return True
 
-    def getaddrinfo(  # type: ignore[override]
+    def getaddrinfo(
         self,
         host: bytes | str | None,
         port: str | int | None,
@@ -243,7 +243,7 @@ class GuardedSession(niquests.Session):
                           min(policy.read_timeout, limit or policy.read_timeout))
         self._deadline = min(policy.body_deadline, limit or policy.body_deadline)
 
-    def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def send(self, request: Any, **kwargs: Any) -> Any:
         hops = int(kwargs.pop("_hops", 0))
         follow = bool(kwargs.pop("allow_redirects", True))
         url = str(request.url)

@@ -61,7 +61,7 @@ def wsgi_app(app: App) -> Callable[[dict[str, Any], Callable[..., Any]], Iterabl
             data = json.dumps({"ok": True}).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
             return [data]
-        return handler(environ, start_response)  # type: ignore[no-any-return]
+        return handler(environ, start_response)
 
     return serve
 

@@ -69,7 +69,7 @@ class IndexedSlack(FakeSlack):
         self._seen = threading.Condition()
 
     def _dispatch(self, method: str, args: dict[str, Any], headers: Any) -> dict[str, Any]:
-        payload: dict[str, Any] = super()._dispatch(method, args, headers)  # type: ignore[misc]
+        payload: dict[str, Any] = super()._dispatch(method, args, headers)
         if payload.get("ok"):
             with self._seen:
                 if method == "views.open":
@@ -190,7 +190,7 @@ def run(quick: bool = False) -> dict[str, Any]:
                                    title=f"Demo {user_id} {time.time_ns()}", attendees=[(f"c:{jane}", "Jane Doe")],
                                    reminders=[("1", "days")])
 
-            samples = {app: {"ack": [], "open": [], "submit": []} for app in ("meetline", "bare")}
+            samples: dict[str, dict[str, list[float]]] = {app: {"ack": [], "open": [], "submit": []} for app in ("meetline", "bare")}
             errors: list[str] = []
             clients = {"meetline": SlackClientSim(serve.url, SIGNING_SECRET),
                        "bare": SlackClientSim(bare.url, SIGNING_SECRET)}

@@ -41,7 +41,7 @@ class Row:
     def ratio(self) -> float | None:
         if self.baseline in (None, 0) or self.value is None:
             return None
-        return self.value / self.baseline  # type: ignore[operator]
+        return self.value / self.baseline
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self) | {"ratio": self.ratio}

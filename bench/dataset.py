@@ -5,6 +5,7 @@ collisions, shared prefixes, accents, e-mails and phone numbers real CRMs have."
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from handlers.domain import RecordKind, RecordRow
@@ -121,7 +122,7 @@ def queries(rows: list[RecordRow], count: int, seed: int = 88) -> list[tuple[str
     companies = [r for r in rows if r.kind is RecordKind.COMPANY]
     deals = [r for r in rows if r.kind is RecordKind.DEAL]
     out: list[tuple[str, str]] = []
-    makers = [
+    makers: list[tuple[int, Callable[[], tuple[str, str]]]] = [
         (25, lambda: ("exact", rng.choice(contacts).name)),
         (20, lambda: ("prefix", rng.choice(contacts).name[: rng.randint(2, 6)].strip())),
         (8, lambda: ("exact", rng.choice(companies).name)),

@@ -60,7 +60,7 @@ class WebApp:
                     return self._json(start_response, 400, {"error": "malformed request"})
                 environ["wsgi.input"] = io.BytesIO(body)
             try:
-                return self._slack(environ, start_response)  # type: ignore[no-any-return]
+                return self._slack(environ, start_response)
             except Exception:  # a signed but malformed body: never a 5xx or a traceback
                 log.warning("malformed Slack request refused", exc_info=True)
                 return self._json(start_response, 400, {"error": "malformed request"})

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import random
 import string
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -144,7 +145,7 @@ class Fuzzer:
     def interactive(self) -> bytes:
         r = self.rng
         user = r.choice(["U1", "U2", "UNOBODY", ""])
-        builders = [
+        builders: list[Callable[[], dict[str, Any]]] = [
             lambda: view_submission(self.text(12), r.choice(CALLBACKS), self.state_values(),
                                     private_metadata=r.choice([
                                         self.text(80), json.dumps(self.junk()),

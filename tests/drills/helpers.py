@@ -51,7 +51,7 @@ def invitations(stack: Stack, title: str) -> Counter[tuple[str, str, int]]:
         if any(p.get_content_type() == "text/calendar" for p in mail.message.walk()):
             method, cal = calendar_part(mail.message)
             for rcpt in mail.rcpt_tos:
-                found[(rcpt, method, int(cal.walk("VEVENT")[0]["SEQUENCE"]))] += 1
+                found[(rcpt, method, int(str(cal.walk("VEVENT")[0]["SEQUENCE"])))] += 1
     return found
 
 

@@ -230,8 +230,8 @@ def _another_form(stack: Stack) -> dict[str, Any]:
     """A new form (open_form would return an earlier one still in the recordings)."""
     opened, updated = len(stack.slack.calls("views.open")), len(stack.slack.calls("views.update"))
     stack.client.command("", user_id=HOST)
-    return stack.slack.wait_for("views.update", count=updated + 1)[-1].args["view"] | {
-        "id": stack.slack.wait_for("views.open", count=opened + 1)[-1].response["view"]["id"]}
+    return stack.slack.wait_for("views.update", count=updated + 1)[-1].view | {
+        "id": stack.slack.wait_for("views.open", count=opened + 1)[-1].body["view"]["id"]}
 
 
 def _rendered(stack: Stack, *replies: dict[str, Any]) -> list[tuple[str, str]]:

@@ -174,12 +174,12 @@ def test_slack_owner_administers_and_grants_the_manager_role(stack: Stack) -> No
     stack.client.interact(block_actions("admin_open", block_id="admin_actions", user_id=OWNER,
                                         view=home | {"id": "VHOME5"}))
     opened = stack.slack.wait_for("views.open")[-1]
-    settings = opened.args["view"] | {"id": opened.response["view"]["id"]}
+    settings = opened.view | {"id": opened.body["view"]["id"]}
     stack.client.interact(block_actions("admin_open_seats", block_id="seat_actions", user_id=OWNER, view=settings))
     pushed = stack.slack.wait_for("views.push")[-1]
     options = json.dumps(pushed.args["view"])
     assert '"value": "manager"' in options
-    resp = stack.client.interact(view_submission(pushed.response["view"]["id"], SEAT_CALLBACK,
+    resp = stack.client.interact(view_submission(pushed.body["view"]["id"], SEAT_CALLBACK,
                                                  seat_values(MANAGER, "none", "manager"), user_id=OWNER))
     assert resp.status == 200 and not resp.text.strip(), resp.text
     listed = {u["user_id"]: u for u in json.loads(stack.cli("users", "--json", "--team", TEAM).stdout)}

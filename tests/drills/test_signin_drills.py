@@ -158,7 +158,7 @@ def signin_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SigninSta
         env = clean_env({**values, "OAUTHLIB_INSECURE_TRANSPORT": "1"})  # the fake token endpoint is http
         upgrade(database_url)
         clock = MutableClock()
-        services = build_services(Settings(**values), clock=clock)  # type: ignore[arg-type]
+        services = build_services(Settings(**values), clock=clock)
         with ServeProcess(env, workdir, ["--no-worker"]) as serve:
             try:
                 yield SigninStack(slack, google, SlackClientSim(serve.url, SIGNING_SECRET), services, clock, serve,

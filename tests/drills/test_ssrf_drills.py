@@ -123,7 +123,7 @@ def connect(rng: Range, url: str, password: str = DAV_PASSWORD) -> Any:
               "caldav_username": {"value": text_value(HOST_EMAIL)},
               "caldav_password": {"value": text_value(password)},
               "caldav_calendar": {"value": text_value(None)}}
-    return stack.client.interact(view_submission(modal.response["view"]["id"], "calendar_caldav", values,
+    return stack.client.interact(view_submission(modal.body["view"]["id"], "calendar_caldav", values,
                                                  view=modal.args["view"], user_id=HOST))
 
 
@@ -181,7 +181,7 @@ def test_private_network_addresses_are_refused(rng: Range) -> None:
 
 def test_hostname_that_resolves_to_loopback_is_refused(rng: Range) -> None:
     name = socket.gethostname()
-    addresses = {a[4][0] for a in socket.getaddrinfo(name, rng.internal.port, proto=socket.IPPROTO_TCP)}
+    addresses = {str(a[4][0]) for a in socket.getaddrinfo(name, rng.internal.port, proto=socket.IPPROTO_TCP)}
     if not any(a.startswith("127.") or a == "::1" for a in addresses):
         pytest.skip(f"{name} does not resolve to loopback here ({addresses})")
     assert_generic_refusal(rng, connect(rng, f"https://{name}:{rng.internal.port}/"))

@@ -95,7 +95,7 @@ def wait_until(predicate: object, timeout: float = 60.0) -> None:
     raise AssertionError("condition not met in time")
 
 
-def missing_and_twice(sink: CountingSink, expected: set[tuple[str, str]]) -> tuple[list[object], dict[object, int]]:
+def missing_and_twice(sink: CountingSink, expected: set[tuple[str, str]]) -> tuple[list[tuple[str, str]], dict[tuple[str, str], int]]:
     return sorted(expected - set(sink.counts)), sink.duplicates()
 
 

@@ -145,7 +145,7 @@ def _open_form(w: TwoWorkspaces, team: str, user: str) -> dict[str, Any]:
     view_id = (w.slack.wait_for("views.open", count=opened + 1)[-1].response or {})["view"]["id"]
     update = w.slack.wait_for("views.update", count=updated + 1)[-1]
     assert update.args["view_id"] == view_id
-    return update.args["view"] | {"id": view_id}
+    return update.view | {"id": view_id}
 
 
 def _submit(w: TwoWorkspaces, team: str, user: str, view: dict[str, Any], values: dict[str, Any],
@@ -200,7 +200,7 @@ def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoWorkspaces]:
         upgrade(url)
         imports: dict[str, Any] = {}
         clock = MutableClock()
-        services = build_services(Settings(**values), clock=clock)  # type: ignore[arg-type]
+        services = build_services(Settings(**values), clock=clock)
         try:
             with ServeProcess(env, workdir, ["--no-worker"]) as serve:
                 sim = SlackClientSim(serve.url, SIGNING_SECRET)

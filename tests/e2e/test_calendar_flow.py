@@ -50,7 +50,7 @@ from tests.support.slack_requests import (
     text_value,
     view_submission,
 )
-from tests.support.smtp_sink import SmtpSink
+from tests.support.smtp_sink import SmtpSink, ics_bytes
 from tests.support.stack import HOST, RECORDS_CSV, TEAMMATE, Stack
 
 TEAM = "T0001"
@@ -100,7 +100,7 @@ def module_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CalendarS
         imported = run_cli(["import", str(workdir / "records.csv")], env, workdir)
         assert imported.returncode == 0, imported.stderr
         clock = MutableClock()
-        settings = Settings(**values)  # type: ignore[arg-type]
+        settings = Settings(**values)
         # The in-process worker retries without sleeping; the job queue does the waiting.
         services = build_services(settings, clock=clock, calendar_seams=replace(
             calendar_config(settings), policy=FAST, sleep=lambda seconds: None))
@@ -140,8 +140,8 @@ def in_days(days: int) -> date:
 def open_form(stack: Stack) -> dict[str, Any]:
     count = len(stack.slack.calls("views.update"))
     stack.client.command("", user_id=HOST)
-    view = stack.slack.wait_for("views.update", count=count + 1)[-1].args["view"]
-    return view | {"id": stack.slack.wait_for("views.open")[-1].response["view"]["id"]}
+    view = stack.slack.wait_for("views.update", count=count + 1)[-1].view
+    return view | {"id": stack.slack.wait_for("views.open")[-1].body["view"]["id"]}
 
 
 def jane(stack: Stack) -> tuple[str, str]:
@@ -182,7 +182,7 @@ def home_button(view: dict[str, Any], action_id: str) -> dict[str, Any]:
 def calendar_part(message: EmailMessage) -> icalendar.Calendar:
     for part in message.walk():
         if part.get_content_type() == "text/calendar":
-            return icalendar.Calendar.from_ical(part.get_payload(decode=True))
+            return icalendar.Calendar.from_ical(ics_bytes(part))
     raise AssertionError("no text/calendar part")
 
 
@@ -248,7 +248,7 @@ def test_the_form_warns_of_a_busy_calendar_and_offers_free_times(cal: CalendarSt
     stack.client.interact(block_actions("time_pick", block_id="time", view=view | {"state": {"values": values}},
                                         action_type="timepicker", action={"selected_time": "10:30"},
                                         user_id=HOST))
-    updated = stack.slack.wait_for("views.update", count=count + 1)[-1].args["view"]
+    updated = stack.slack.wait_for("views.update", count=count + 1)[-1].view
     notice = next(b for b in updated["blocks"] if b["block_id"] == "conflicts")
     assert "You are busy 10:00–11:00." in dump(notice)
     slots = next(b for b in updated["blocks"] if b["block_id"] == "conflict_slots")["elements"]
@@ -258,7 +258,7 @@ def test_the_form_warns_of_a_busy_calendar_and_offers_free_times(cal: CalendarSt
     stack.client.interact(block_actions(slots[0]["action_id"], slots[0]["value"], block_id="conflict_slots",
                                         view=updated | {"id": view["id"], "state": {"values": values}},
                                         user_id=HOST))
-    moved = stack.slack.wait_for("views.update", count=count + 1)[-1].args["view"]
+    moved = stack.slack.wait_for("views.update", count=count + 1)[-1].view
     time_block = next(b for b in moved["blocks"] if b["block_id"] == "time_1")
     assert time_block["element"]["initial_time"] == slots[0]["value"][11:]
     assert "conflicts" not in [b["block_id"] for b in moved["blocks"]]
@@ -279,7 +279,7 @@ def test_caldav_connect_checks_the_password_and_bookings_mail_our_invitation(cal
     stack.client.interact(block_actions(button["action_id"], button["value"], block_id="calendar_actions",
                                         view={"id": "VHOME", "type": "home"}, user_id=HOST))
     modal = stack.slack.wait_for("views.open")[-1]
-    modal_id = modal.response["view"]["id"]
+    modal_id = modal.body["view"]["id"]
 
     def submit(password: str) -> Any:
         values = {"caldav_url": {"value": text_value(cal.dav.url)},

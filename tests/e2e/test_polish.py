@@ -32,9 +32,9 @@ def add_polish_user(stack: Stack) -> None:
 def open_form(stack: Stack, text: str, user: str) -> dict[str, Any]:
     count = len(stack.slack.calls("views.update"))
     stack.client.command(text, user_id=user)
-    view = stack.slack.wait_for("views.update", count=count + 1)[-1].args["view"]
+    view = stack.slack.wait_for("views.update", count=count + 1)[-1].view
     validate_modal(view)
-    return view | {"id": stack.slack.wait_for("views.open")[-1].response["view"]["id"]}
+    return view | {"id": stack.slack.wait_for("views.open")[-1].body["view"]["id"]}
 
 
 def submit(stack: Stack, view: dict[str, Any], values: dict[str, Any], user: str) -> Any:

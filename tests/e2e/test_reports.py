@@ -46,7 +46,7 @@ def book(stack: Stack, user: str, days: int, meeting_type: str | None, title: st
     opened = len(stack.slack.calls("views.update"))
     stack.client.command("", user_id=user)
     form = stack.slack.wait_for("views.update", count=opened + 1)[-1]
-    view = form.args["view"] | {"id": form.args["view_id"]}
+    view = form.view | {"id": form.args["view_id"]}
     values = meet_values(record=jane(stack), day=in_days(days), at="10:00", attendees=contacts(stack, "Jane Doe"),
                          title=title)
     values["meeting_type"] = {"meeting_type_select": select_value(meeting_type)}

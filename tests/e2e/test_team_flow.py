@@ -61,7 +61,7 @@ def admin_settings(stack: Stack, **fields: Any) -> dict[str, Any]:
     count = len(stack.slack.calls("views.open"))
     stack.client.interact(block_actions("admin_open", block_id="admin_actions", user_id=HOST))
     opened = stack.slack.wait_for("views.open", count=count + 1)[-1]
-    view = opened.args["view"] | {"id": opened.response["view"]["id"]}
+    view = opened.view | {"id": opened.body["view"]["id"]}
     values = {
         "types_enabled": {"value": checkboxes_value(["yes"] if fields.get("types_enabled") else [])},
         "types": {"value": text_value(fields.get("types", ""))},

@@ -87,7 +87,7 @@ def test_views_open_update_push_publish(fake_slack: FakeSlack) -> None:
     call = fake_slack.last("views.open")
     assert call.args["trigger_id"] == "1.2.abc"
     assert call.args["view"] == MODAL  # decoded into a dict
-    assert call.response is not None and call.response["view"]["id"] == opened["id"]
+    assert call.response is not None and call.body["view"]["id"] == opened["id"]
 
     second = web.views_open(trigger_id="1.2.def", view=MODAL)["view"]
     assert second["id"] != opened["id"]

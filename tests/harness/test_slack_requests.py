@@ -202,7 +202,7 @@ def test_bolt_round_trip(fake_slack: FakeSlack, sim: SlackClientSim) -> None:
     assert resp.elapsed < 3
     opened = fake_slack.wait_for("views.open")[0]
     assert opened.args["view"]["callback_id"] == "meet_form"
-    view = opened.response["view"] if opened.response else {}
+    view = opened.body["view"] if opened.response else {}
 
     opts = sim.interact(block_suggestion("record_select", "Jane", block_id="record", view=view))
     assert opts.status == 200

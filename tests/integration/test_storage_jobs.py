@@ -233,7 +233,7 @@ def test_processes_racing_each_job_exactly_once(
     engine.dispose()  # children must not inherit pooled connections
     # fork starts in milliseconds; spawn (re-importing everything) where fork is missing.
     methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    ctx = multiprocessing.get_context("fork") if "fork" in methods else multiprocessing.get_context("spawn")
     results: multiprocessing.Queue = ctx.Queue()  # type: ignore[type-arg]
     procs = [
         ctx.Process(target=_drain_into, args=(migrated_url, f"p{i}", results)) for i in range(3)
@@ -262,5 +262,6 @@ def test_purge_finished_removes_only_old_finished_jobs_of_that_kind(migrated_url
     for job in queue.claim("w", now, limit=10):
         queue.complete(job.id, "w", now - timedelta(days=2) if job.id in (old, other) else now)
     assert queue.purge_finished("calendar_sync", now - timedelta(days=1)) == 1
+    assert old is not None and fresh is not None and other is not None
     assert queue.get(old) is None and queue.get(fresh) is not None and queue.get(other) is not None
     engine.dispose()

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import googleapiclient
@@ -137,7 +137,7 @@ class FakeHttpService:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> FakeHttpService:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -792,7 +792,7 @@ class FakeGoogle(FakeHttpService):
             },
         )
 
-    def __enter__(self) -> FakeGoogle:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

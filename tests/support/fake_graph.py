@@ -28,7 +28,7 @@ import json
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Self
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -136,7 +136,7 @@ class FakeGraph(FakeHttpService):
         self.access_token_lifetime = 3600
         self._counter = itertools.count(1)
 
-    def __enter__(self) -> FakeGraph:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -95,6 +95,18 @@ class Call:
     @property
     def ok(self) -> bool:
         return self.status == 200 and (self.response is None or bool(self.response.get("ok")))
+
+    @property
+    def body(self) -> dict[str, Any]:
+        """The JSON the fake answered; fails the test when it answered plain text."""
+        assert self.response is not None, f"{self.method} answered plain text"
+        return self.response
+
+    @property
+    def view(self) -> dict[str, Any]:
+        """The ``view`` argument of a views.* call."""
+        view: dict[str, Any] = self.args["view"]
+        return view
 
 
 @dataclass
@@ -228,7 +240,7 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> FakeSlack:
+    def start(self) -> Self:
         if self._server is not None:
             return self
         server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
@@ -249,7 +261,7 @@ class FakeSlack:
         if thread is not None:
             thread.join(timeout=5)
 
-    def __enter__(self) -> FakeSlack:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

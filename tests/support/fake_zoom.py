@@ -16,7 +16,7 @@ import base64
 import copy
 import itertools
 import re
-from typing import Any
+from typing import Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tests.support.fake_google import FakeHttpService, Reply, Request, bearer
@@ -74,7 +74,7 @@ class FakeZoom(FakeHttpService):
         self._ids = itertools.count(81234567890)
         self._tokens = itertools.count(1)
 
-    def __enter__(self) -> FakeZoom:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

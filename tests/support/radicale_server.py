@@ -28,6 +28,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import radicale
 import radicale.config
 from caldav.davclient import DAVClient
+from radicale.app import Application
 
 from adapters.outbound import OutboundPolicy
 
@@ -68,7 +69,7 @@ class RadicaleServer:
         self._server = make_server(
             "127.0.0.1",
             0,
-            radicale.Application(config),
+            Application(config),
             server_class=_ThreadingWSGIServer,
             handler_class=_QuietHandler,
         )

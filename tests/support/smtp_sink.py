@@ -25,9 +25,9 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote
 
 import pytest
@@ -100,7 +100,7 @@ class SmtpSink:
     def running(self) -> bool:
         return self._controller is not None
 
-    def start(self) -> SmtpSink:
+    def start(self) -> Self:
         """Start listening; on a restart, on the same port as before."""
         if self._controller is not None:
             return self
@@ -126,7 +126,7 @@ class SmtpSink:
         if controller is not None:
             controller.stop()
 
-    def __enter__(self) -> SmtpSink:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(
@@ -224,3 +224,10 @@ def smtp_sink() -> Iterator[SmtpSink]:
     """A running sink, stopped after the test."""
     with SmtpSink() as sink:
         yield sink
+
+
+def ics_bytes(part: Message) -> bytes:
+    """The decoded body of a mail's text/calendar part (an .ics file)."""
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes), "the text/calendar part carries no bytes"
+    return payload

@@ -103,7 +103,7 @@ def running_stack(database_url: str, workdir: Path, extra: Mapping[str, str] | N
         settings = Settings(
             SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=slack.url,
             DATABASE_URL=database_url, SMTP_URL=smtp.url, MAIL_FROM="meetline@meetline.example",
-            **extra,  # type: ignore[arg-type]
+            **extra,
         )
         services = build_services(settings, clock=clock)
         with ServeProcess(env, workdir, ["--no-worker"]) as serve:

@@ -13,7 +13,7 @@ from bot.errors import error_text
 from bot.views.meet_state import FormState, to_request
 from handlers.deliveries import Deliveries
 from handlers.domain import Record, RecordKind, UserProfile
-from handlers.errors import NotAllowed, NotFound, ValidationFailed
+from handlers.errors import Field, NotAllowed, NotFound, ValidationFailed
 from handlers.invitations import Invitation, Person, ReminderEmail, invitation_text, reminder_text
 from handlers.jobs import ClaimedJob, JobKind
 from handlers.meet_form import draft_meet_form
@@ -75,7 +75,7 @@ def test_english_errors_are_unchanged() -> None:
 
 def test_polish_dst_gap_names_the_zone() -> None:
     checked = check_request(request(language="pl-PL", day=date(2027, 3, 28), start_time=time(2, 30)), NOW)
-    assert checked.errors["time"] == ("Tego dnia ta godzina nie istnieje w strefie Europe/Warsaw (zegary są "
+    assert checked.errors[Field.TIME] == ("Tego dnia ta godzina nie istnieje w strefie Europe/Warsaw (zegary są "
                                       "przestawiane do przodu). Wybierz inną godzinę.")
 
 

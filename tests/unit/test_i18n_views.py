@@ -103,7 +103,7 @@ def form_states() -> list[FormState]:
 
 
 def calendar_homes() -> list[CalendarHome]:
-    urls = {"google_url": "https://meetline.example/oauth/google/start?s=x",
+    urls: dict[str, Any] = {"google_url": "https://meetline.example/oauth/google/start?s=x",
             "microsoft_url": "https://meetline.example/oauth/microsoft/start?s=y"}
     return [
         CalendarHome(**urls),

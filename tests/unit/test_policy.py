@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -106,7 +107,7 @@ def test_actor_role_comes_from_the_profile(profile: UserProfile, role: Role) -> 
     assert can_change_settings(profile, TEAM) is (role is Role.ADMIN)  # profiles are accepted as they are
 
 
-def _calendar(**kw: bool) -> CalendarConnectionInfo:
+def _calendar(**kw: Any) -> CalendarConnectionInfo:
     return CalendarConnectionInfo("google", sends_invitations=True, **kw)
 
 
@@ -141,6 +142,18 @@ class _Users:
 
     def has_admin(self, team_id: str) -> bool:
         return False
+
+    def claim_first_admin(self, team_id: str, slack_user_id: str) -> bool:
+        raise AssertionError("a report writes nothing")
+
+    def teams(self) -> list[str]:
+        return [TEAM]
+
+    def list_users(self, team_id: str | None = None) -> list[UserProfile]:
+        return []
+
+    def search(self, team_id: str, query: str, limit: int = 20) -> list[UserProfile]:
+        return []
 
 
 class _Clock:

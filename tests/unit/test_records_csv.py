@@ -171,7 +171,7 @@ def test_email_check(address: str, ok: bool) -> None:
 def test_import_accepts_associations_in_file_or_already_stored() -> None:
     repo = FakeRepo(stored={"old-co"})
     result = import_records(
-        repo,  # type: ignore[arg-type]
+        repo,
         "T1",
         HEADER + "contact,c1,Jane,,,,a1;old-co\ncompany,a1,Acme,,,,\n",
     )
@@ -184,7 +184,7 @@ def test_import_rejects_unknown_associations_together_with_row_errors() -> None:
     repo = FakeRepo()
     with pytest.raises(ImportRejected) as info:
         import_records(
-            repo,  # type: ignore[arg-type]
+            repo,
             "T1",
             HEADER + "contact,c1,Jane,,,,ghost\ncontact,c2,,,,,\ncontact,c3,Bob,,,,c2\n",
         )
