@@ -70,7 +70,9 @@ def submission(values: dict[str, dict[str, dict[str, Any]]], **kwargs: Any) -> d
         ("channel", "U1", False),
     ],
 )
-def test_slack_ids_have_a_type_letter_and_up_to_twenty_characters(kind: str, value: object, ok: bool) -> None:
+def test_slack_ids_have_a_type_letter_and_up_to_twenty_characters(
+    kind: str, value: object, ok: bool
+) -> None:
     assert slack_id_ok(kind, value) is ok
 
 
@@ -100,7 +102,10 @@ def test_a_user_change_event_carries_a_whole_user_object_and_passes() -> None:
 
 
 def test_a_polish_command_text_passes() -> None:
-    assert envelope_problem(slash_command_body(text="Jan Kowalski jutro o 15 pół godziny"), FORM) is None
+    assert (
+        envelope_problem(slash_command_body(text="Jan Kowalski jutro o 15 pół godziny"), FORM)
+        is None
+    )
 
 
 # --------------------------------------------------------------------------- not a body at all
@@ -119,7 +124,9 @@ def test_a_polish_command_text_passes() -> None:
         (b'{"token": "x"}', JSON, "type missing or not a string"),
     ],
 )
-def test_a_body_that_is_no_slack_request_is_refused(body: bytes, content_type: str, reason: str) -> None:
+def test_a_body_that_is_no_slack_request_is_refused(
+    body: bytes, content_type: str, reason: str
+) -> None:
     assert envelope_problem(body, content_type) == reason
 
 
@@ -143,14 +150,19 @@ def test_text_a_database_cannot_store_is_refused() -> None:
         ({"enterprise_id": "T1"}, "enterprise_id is not a Slack enterprise id"),
     ],
 )
-def test_a_command_with_ids_slack_never_sends_is_refused(fields: dict[str, str], reason: str) -> None:
+def test_a_command_with_ids_slack_never_sends_is_refused(
+    fields: dict[str, str], reason: str
+) -> None:
     assert envelope_problem(slash_command_body(**fields), FORM) == reason
 
 
 def test_a_command_without_a_channel_passes_but_one_longer_than_slack_allows_does_not() -> None:
     assert envelope_problem(slash_command_body(channel_id=""), FORM) is None
     assert envelope_problem(slash_command_body(text="x" * MAX_COMMAND_TEXT), FORM) is None
-    assert envelope_problem(slash_command_body(text="x" * (MAX_COMMAND_TEXT + 1)), FORM) == "command text too long"
+    assert (
+        envelope_problem(slash_command_body(text="x" * (MAX_COMMAND_TEXT + 1)), FORM)
+        == "command text too long"
+    )
 
 
 # --------------------------------------------------------------------------- payload shapes
@@ -162,9 +174,9 @@ def test_objects_bolt_reads_without_checks_must_be_objects() -> None:
     assert payload_problem({"type": "view_submission", "view": {"state": {"values": []}}}) == (
         "view state has the wrong shape"
     )
-    assert payload_problem({"type": "view_submission", "view": {"state": {"values": {"b": {"a": 1}}}}}) == (
-        "view state has the wrong shape"
-    )
+    assert payload_problem(
+        {"type": "view_submission", "view": {"state": {"values": {"b": {"a": 1}}}}}
+    ) == ("view state has the wrong shape")
     assert payload_problem({"type": "block_actions", "actions": {"action_id": "x"}}) == (
         "actions have the wrong shape"
     )
@@ -172,16 +184,18 @@ def test_objects_bolt_reads_without_checks_must_be_objects() -> None:
         "actions have the wrong shape"
     )
     assert payload_problem({"type": "workflow_step_edit"}) == "workflow_step missing"
-    assert payload_problem({"type": "block_actions", "trigger_id": 12}) == "trigger_id is not a string"
+    assert (
+        payload_problem({"type": "block_actions", "trigger_id": 12}) == "trigger_id is not a string"
+    )
 
 
 def test_an_event_that_is_not_an_object_is_refused() -> None:
-    assert envelope_problem(json.dumps({"type": "event_callback", "event": "x"}).encode(), JSON) == (
-        "event is not an object"
-    )
-    assert envelope_problem(json.dumps({"type": "event_callback", "event": [1]}).encode(), JSON) == (
-        "event has the wrong shape"
-    )
+    assert envelope_problem(
+        json.dumps({"type": "event_callback", "event": "x"}).encode(), JSON
+    ) == ("event is not an object")
+    assert envelope_problem(
+        json.dumps({"type": "event_callback", "event": [1]}).encode(), JSON
+    ) == ("event has the wrong shape")
 
 
 def test_ids_inside_payloads_and_events_are_checked() -> None:
@@ -224,9 +238,15 @@ def test_multi_selects_are_bounded() -> None:
 
 def test_internal_notes_are_bounded_in_characters() -> None:
     def notes(text: str) -> dict[str, Any]:
-        rich = {"type": "rich_text", "elements": [
-            {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}]}
-        return submission({"notes": {"notes": {"type": "rich_text_input", "rich_text_value": rich}}})
+        rich = {
+            "type": "rich_text",
+            "elements": [
+                {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}
+            ],
+        }
+        return submission(
+            {"notes": {"notes": {"type": "rich_text_input", "rich_text_value": rich}}}
+        )
 
     assert payload_problem(notes("x" * (MAX_RICH_TEXT - 100))) is None
     assert payload_problem(notes("x" * (MAX_RICH_TEXT + 1))) == "rich text too long"
@@ -234,7 +254,9 @@ def test_internal_notes_are_bounded_in_characters() -> None:
 
 def test_a_search_is_bounded_and_actions_are_counted() -> None:
     assert payload_problem(block_suggestion("record", "x" * MAX_QUERY)) is None
-    assert payload_problem(block_suggestion("record", "x" * (MAX_QUERY + 1))) == "search text too long"
+    assert (
+        payload_problem(block_suggestion("record", "x" * (MAX_QUERY + 1))) == "search text too long"
+    )
     crowded = block_actions("x")
     crowded["actions"] = [{"action_id": f"a{i}", "block_id": "b"} for i in range(MAX_ACTIONS + 1)]
     assert payload_problem(crowded) == "too many actions"

@@ -58,8 +58,15 @@ def test_a_complete_request_passes_and_is_placed_in_utc() -> None:
 
 
 def test_an_empty_form_names_every_missing_field() -> None:
-    empty = replace(REQUEST, record_id=None, title="  ", day=None, start_time=None, duration_minutes=None,
-                    attendees=())
+    empty = replace(
+        REQUEST,
+        record_id=None,
+        title="  ",
+        day=None,
+        start_time=None,
+        duration_minutes=None,
+        attendees=(),
+    )
     out = check_request(empty, NOW)
     assert not out.ok
     assert out.errors == {
@@ -121,8 +128,12 @@ def test_now_itself_is_not_in_the_future() -> None:
 def test_the_day_is_read_in_the_requests_zone_not_utc() -> None:
     """23:30 on Friday in New York is Saturday in UTC: still today for the organizer."""
     now = datetime(2026, 3, 14, 3, 0, tzinfo=UTC)  # Friday 23:00 EDT (US clocks moved on 8 March)
-    out = check_request(replace(REQUEST, timezone="America/New_York", day=date(2026, 3, 13),
-                                start_time=time(22, 0)), now)
+    out = check_request(
+        replace(
+            REQUEST, timezone="America/New_York", day=date(2026, 3, 13), start_time=time(22, 0)
+        ),
+        now,
+    )
     assert out.errors == {Field.TIME: "The meeting must start in the future."}
 
 
@@ -130,30 +141,38 @@ def test_a_wall_time_skipped_by_spring_forward_is_refused() -> None:
     out = check_request(replace(REQUEST, day=date(2026, 3, 29), start_time=time(2, 30)), NOW)
     assert out.errors == {
         Field.TIME: "This time does not exist on that day in Europe/Warsaw (the clocks go forward). "
-                    "Pick another time."
+        "Pick another time."
     }
 
 
 def test_a_wall_time_repeated_by_fall_back_is_refused() -> None:
-    out = check_request(replace(REQUEST, timezone="America/New_York", day=date(2026, 11, 1),
-                                start_time=time(1, 30)), NOW)
+    out = check_request(
+        replace(
+            REQUEST, timezone="America/New_York", day=date(2026, 11, 1), start_time=time(1, 30)
+        ),
+        NOW,
+    )
     assert out.errors == {
         Field.TIME: "This time happens twice on that day in America/New_York (the clocks go back). "
-                    "Pick another time."
+        "Pick another time."
     }
 
 
 def test_the_dst_gap_message_in_polish() -> None:
-    out = check_request(replace(REQUEST, day=date(2026, 3, 29), start_time=time(2, 0), language="pl"), NOW)
+    out = check_request(
+        replace(REQUEST, day=date(2026, 3, 29), start_time=time(2, 0), language="pl"), NOW
+    )
     assert out.errors == {
         Field.TIME: "Tego dnia ta godzina nie istnieje w strefie Europe/Warsaw (zegary są przestawiane do "
-                    "przodu). Wybierz inną godzinę."
+        "przodu). Wybierz inną godzinę."
     }
 
 
 def test_a_meeting_across_the_dst_change_lasts_its_real_length() -> None:
     """01:30 + 90 minutes on the spring-forward night ends at 04:00 local, 03:00 CEST + 1h."""
-    out = check_request(replace(REQUEST, day=date(2026, 3, 29), start_time=time(1, 30), duration_minutes=90), NOW)
+    out = check_request(
+        replace(REQUEST, day=date(2026, 3, 29), start_time=time(1, 30), duration_minutes=90), NOW
+    )
     assert out.ok
     assert out.start_utc == datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
     assert out.end_utc == datetime(2026, 3, 29, 2, 0, tzinfo=UTC)
@@ -171,13 +190,19 @@ def test_a_phone_number_is_checked_and_formatted_internationally() -> None:
 
 
 def test_a_phone_number_without_a_region_needs_the_country_code() -> None:
-    without = check_request(replace(REQUEST, location=Location(LocationKind.PHONE, "22 123 45 67")), NOW)
+    without = check_request(
+        replace(REQUEST, location=Location(LocationKind.PHONE, "22 123 45 67")), NOW
+    )
     assert without.errors == {
         Field.PHONE: "This is not a valid phone number. Include the country code, e.g. +48 22 123 45 67."
     }
-    too_short = check_request(replace(REQUEST, location=Location(LocationKind.PHONE, "+48 123")), NOW)
+    too_short = check_request(
+        replace(REQUEST, location=Location(LocationKind.PHONE, "+48 123")), NOW
+    )
     assert too_short.errors == without.errors
-    us = check_request(replace(REQUEST, location=Location(LocationKind.PHONE, "+1 650-253-0000")), NOW)
+    us = check_request(
+        replace(REQUEST, location=Location(LocationKind.PHONE, "+1 650-253-0000")), NOW
+    )
     assert us.ok and us.location.detail == "+1 650-253-0000"
 
 
@@ -185,22 +210,32 @@ def test_a_phone_number_without_a_region_needs_the_country_code() -> None:
     ("location", "field", "message"),
     [
         (Location(LocationKind.PHONE, "  "), Field.PHONE, "Enter the phone number to call."),
-        (Location(LocationKind.PHONE, "call me"), Field.PHONE,
-         "This is not a valid phone number. Include the country code, e.g. +48 22 123 45 67."),
+        (
+            Location(LocationKind.PHONE, "call me"),
+            Field.PHONE,
+            "This is not a valid phone number. Include the country code, e.g. +48 22 123 45 67.",
+        ),
         (Location(LocationKind.IN_PERSON, " "), Field.ADDRESS, "Enter the address where you meet."),
-        (Location(LocationKind.CUSTOM, ""), Field.CUSTOM_LOCATION, "Describe where the meeting takes place."),
+        (
+            Location(LocationKind.CUSTOM, ""),
+            Field.CUSTOM_LOCATION,
+            "Describe where the meeting takes place.",
+        ),
         (Location(LocationKind.VIDEO, "", None), Field.VIDEO, "Pick the video provider."),
     ],
 )
-def test_an_incomplete_location_is_refused_next_to_its_field(location: Location, field: Field,
-                                                              message: str) -> None:
+def test_an_incomplete_location_is_refused_next_to_its_field(
+    location: Location, field: Field, message: str
+) -> None:
     out = check_request(replace(REQUEST, location=location), NOW)
     assert out.errors == {field: message}
     assert out.location == Location()
 
 
 def test_an_address_is_kept_with_its_spaces_collapsed() -> None:
-    out = check_request(replace(REQUEST, location=Location(LocationKind.IN_PERSON, " ul. Marszałkowska\n 1 ")), NOW)
+    out = check_request(
+        replace(REQUEST, location=Location(LocationKind.IN_PERSON, " ul. Marszałkowska\n 1 ")), NOW
+    )
     assert out.location == Location(LocationKind.IN_PERSON, "ul. Marszałkowska 1")
     video = check_request(replace(REQUEST, location=Location(LocationKind.VIDEO, "", "zoom")), NOW)
     assert video.location == Location(LocationKind.VIDEO, "", "zoom")
@@ -214,7 +249,11 @@ def spec(amount: int | None, unit: ReminderUnit) -> ReminderSpec:
 
 
 def test_reminders_are_due_before_the_start_and_sorted_by_when_they_go_out() -> None:
-    specs = (spec(15, ReminderUnit.MINUTES), spec(1, ReminderUnit.DAYS), spec(2, ReminderUnit.HOURS))
+    specs = (
+        spec(15, ReminderUnit.MINUTES),
+        spec(1, ReminderUnit.DAYS),
+        spec(2, ReminderUnit.HOURS),
+    )
     out = check_request(replace(REQUEST, reminders=specs), NOW)
     start = datetime(2026, 3, 16, 14, 0, tzinfo=UTC)
     assert [(r.offset_minutes, r.due_at) for r in out.reminders] == [
@@ -279,8 +318,9 @@ def test_reminders_are_not_placed_without_a_start() -> None:
         (12, ReminderUnit.MINUTES, "12 minutes before", "12 minut przed"),
     ],
 )
-def test_reminder_offsets_read_naturally_in_both_languages(amount: int, unit: ReminderUnit, english: str,
-                                                          polish: str) -> None:
+def test_reminder_offsets_read_naturally_in_both_languages(
+    amount: int, unit: ReminderUnit, english: str, polish: str
+) -> None:
     assert reminder_offset_text(amount, unit, translator("en")) == english
     assert reminder_offset_text(amount, unit, translator("pl")) == polish
 
@@ -303,8 +343,13 @@ def test_reminder_offsets_read_naturally_in_both_languages(amount: int, unit: Re
         ("jane@@example.com", False),
         ("<jane@example.com>", False),
         ("jane@example.com, bob@example.com", False),
-        pytest.param("jane@example.com\n", False, marks=pytest.mark.xfail(
-            strict=True, reason="EMAIL_RE ends in $, which also matches before a final newline")),
+        pytest.param(
+            "jane@example.com\n",
+            False,
+            marks=pytest.mark.xfail(
+                strict=True, reason="EMAIL_RE ends in $, which also matches before a final newline"
+            ),
+        ),
     ],
 )
 def test_only_a_plain_address_counts_as_a_valid_email(value: str | None, ok: bool) -> None:

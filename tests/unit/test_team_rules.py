@@ -14,12 +14,22 @@ from handlers.ports import CalendarConnectionInfo
 from handlers.team_rules import ON_BEHALF_SEATS, SEATS, on_behalf_problem, sandbox_problem
 
 TEAM = "T1"
-CALENDAR = CalendarConnectionInfo(provider="google", sends_invitations=True, email="ann@example.com")
+CALENDAR = CalendarConnectionInfo(
+    provider="google", sends_invitations=True, email="ann@example.com"
+)
 
 
-def person(user_id: str, seat: str = "professional", *, name: str = "", team: str = TEAM,
-           sandbox: bool = False) -> UserProfile:
-    return UserProfile(team_id=team, slack_user_id=user_id, name=name, seat=seat, is_sandbox=sandbox)
+def person(
+    user_id: str,
+    seat: str = "professional",
+    *,
+    name: str = "",
+    team: str = TEAM,
+    sandbox: bool = False,
+) -> UserProfile:
+    return UserProfile(
+        team_id=team, slack_user_id=user_id, name=name, seat=seat, is_sandbox=sandbox
+    )
 
 
 ORGANIZER = person("U1", "enterprise", name="Olga")
@@ -37,11 +47,17 @@ def test_booking_for_yourself_needs_no_seat_or_calendar() -> None:
 
 def test_a_host_from_another_workspace_is_not_a_member() -> None:
     stranger = person("U2", "enterprise", team="T2")
-    assert on_behalf_problem(ORGANIZER, stranger, CALENDAR) == "This person is not an active member of this workspace."
+    assert (
+        on_behalf_problem(ORGANIZER, stranger, CALENDAR)
+        == "This person is not an active member of this workspace."
+    )
 
 
 def test_an_unknown_host_is_not_a_member_even_for_the_organizer_themselves() -> None:
-    assert on_behalf_problem(ORGANIZER, None, CALENDAR) == "This person is not an active member of this workspace."
+    assert (
+        on_behalf_problem(ORGANIZER, None, CALENDAR)
+        == "This person is not an active member of this workspace."
+    )
 
 
 @pytest.mark.parametrize("seat", ["none", "starter"])
@@ -102,7 +118,7 @@ def test_on_behalf_refusals_are_in_the_organizers_language() -> None:
 
 
 def test_the_paid_seats_are_the_two_highest_seats() -> None:
-    assert SEATS[-len(ON_BEHALF_SEATS):] == ON_BEHALF_SEATS
+    assert SEATS[-len(ON_BEHALF_SEATS) :] == ON_BEHALF_SEATS
 
 
 # --------------------------------------------------------------------------- sandbox
@@ -126,8 +142,14 @@ def test_a_sandbox_booking_names_every_attendee_to_remove() -> None:
         "U3": person("U3", sandbox=False),
         "U4": None,
     }
-    attendees = [teammate("U2", "Ann"), teammate("U3", "Bob"), teammate("U4", "Gone"), teammate("U5", "Eve"),
-                 contact, anonymous]
+    attendees = [
+        teammate("U2", "Ann"),
+        teammate("U3", "Bob"),
+        teammate("U4", "Gone"),
+        teammate("U5", "Eve"),
+        contact,
+        anonymous,
+    ]
     assert sandbox_problem(attendees, profiles) == (
         "This is a sandbox workspace: only its sandbox users can be booked. "
         "Remove Bob, Gone, Eve, jane@example.com, ?."
