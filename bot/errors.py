@@ -33,6 +33,8 @@ def refusal_text(error: NotAllowed, t: Translator) -> str:
                          host=f"<@{error.host}>")
     if reason is Reason.EDIT_MEETING:
         return t.gettext("Only the host, the organizer or a Meetline admin can edit this meeting.")
+    if reason is Reason.CANCEL_MEETING:
+        return t.gettext("Only the host, the organizer or a Meetline admin can cancel this meeting.")
     return t.gettext("Only Meetline admins can change settings.")
 
 

@@ -8,11 +8,11 @@ instead of deleting anything.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from handlers.domain import UserProfile
-from handlers.errors import Field, NotAllowed, NotFound, Reason, ValidationFailed
+from handlers.domain import Record, UserProfile
+from handlers.errors import DomainError, Field, NotAllowed, NotFound, Reason, ValidationFailed
 from handlers.i18n import Translator, language_for, translator
 from handlers.jobs import ATTENDEE_KINDS, TIMED_KINDS, JobKind
 from handlers.meetings import (
@@ -47,6 +47,12 @@ def may_manage(meeting: Meeting, actor: UserProfile) -> bool:
 def _visible(m: Meeting | NewMeeting) -> tuple[object, ...]:
     """What attendees see in their calendar: a change here needs a new SEQUENCE for all."""
     return (m.title, m.start_utc, m.end_utc, m.location, m.description)
+
+
+@dataclass(frozen=True)
+class MeetingToEdit:
+    meeting: Meeting
+    records: dict[int, Record]  # its records and attendees' records that still exist, by id
 
 
 class ManageMeeting(ScheduleMeeting):
@@ -133,17 +139,28 @@ class ManageMeeting(ScheduleMeeting):
         default = self._workspaces.get(actor.team_id).default_language if self._workspaces else "en"
         return translator(language_for(actor.locale, default))
 
-    def cancel(self, meeting_id: int, actor: UserProfile) -> tuple[bool, Meeting | None, str]:
-        """(done, meeting, message in the actor's language). Cancelling twice is a no-op that
-        still reports success."""
+    def to_edit(self, meeting_id: int, actor: UserProfile) -> MeetingToEdit:
+        """The meeting `actor` asks to edit, with the records the edit form names; raises
+        NotFound (cancelled, gone, or another workspace's) or NotAllowed."""
+        m = self._meetings.get(actor.team_id, meeting_id)
+        if m is None or m.status == "cancelled":
+            raise NotFound(self._actor_translator(actor).gettext("This meeting was cancelled or no longer exists."))
+        if not may_manage(m, actor):
+            raise NotAllowed(Reason.EDIT_MEETING, host=m.host_id)
+        ids = {*m.record_ids, *(a.record_id for a in m.attendees if a.record_id is not None)}
+        records = {rid: r for rid in ids if (r := self._records.get(m.team_id, rid)) is not None}
+        return MeetingToEdit(m, records)
+
+    def cancel(self, meeting_id: int, actor: UserProfile) -> Meeting:
+        """The cancelled meeting; cancelling twice is a no-op that still succeeds. Raises
+        NotFound or NotAllowed (messages in the actor's language)."""
         m = self._meetings.get(actor.team_id, meeting_id)
         if m is None:
-            return False, None, self._actor_translator(actor).gettext("This meeting no longer exists.")
+            raise NotFound(self._actor_translator(actor).gettext("This meeting no longer exists."))
         if not can_cancel_meeting(actor, m):
-            return False, m, self._actor_translator(actor).gettext(
-                "Only the host, the organizer or a Meetline admin can cancel this meeting.")
+            raise NotAllowed(Reason.CANCEL_MEETING, host=m.host_id)
         if m.status == "cancelled":
-            return True, m, ""
+            return m
         now = self._clock.now()
         sequence = m.sequence + 1
         jobs: list[JobSpec] = []
@@ -176,9 +193,11 @@ class ManageMeeting(ScheduleMeeting):
                 timeline=timeline,
             )
         except LookupError:
-            return False, None, self._actor_translator(actor).gettext("This meeting no longer exists.")
+            raise NotFound(self._actor_translator(actor).gettext("This meeting no longer exists.")) from None
         except StaleMeeting:  # a second click, or an edit, got there first
             latest = self._meetings.get(actor.team_id, meeting_id)
-            return (latest is not None and latest.status == "cancelled"), latest, ""
-        return True, updated, ""
+            if latest is None or latest.status != "cancelled":
+                raise DomainError() from None  # an edit won: nothing to say, the click did nothing
+            return latest
+        return updated
 

@@ -67,6 +67,7 @@ class Reason(StrEnum):
     SET_OUTCOME = "set_outcome"  # host or admin of the meeting's workspace
     CHANGE_OUTCOME = "change_outcome"  # the same right, asked before the buttons are shown
     EDIT_MEETING = "edit_meeting"  # host, organizer or admin
+    CANCEL_MEETING = "cancel_meeting"  # as editing
     CHANGE_SETTINGS = "change_settings"  # admins
 
 

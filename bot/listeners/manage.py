@@ -12,17 +12,21 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.errors import error_text
 from bot.i18n_context import translator_for
 from bot.listeners.meet import render, team_of, user_of
 from bot.profiles import ProfileService, SlackPeople
 from bot.services import Services
 from bot.views.home import home_view
 from bot.views.meet_modal import loading_view
-from bot.views.meet_state import from_meeting
+from bot.views.meet_state import FormState, from_meeting
 from bot.views.messages import cancelled_blocks, cancelled_text
 from bot.views.text import record_label
-from handlers.editing import ManageMeeting
-from handlers.policy import can_change_settings, can_edit_meeting
+from handlers.editing import ManageMeeting, MeetingToEdit
+from handlers.errors import DomainError
+from handlers.i18n import Translator
+from handlers.policy import can_change_settings
+from handlers.workspace import WorkspaceSettings
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +62,16 @@ def _meeting_id(body: dict[str, Any]) -> int | None:
     return value.get("m") if isinstance(value, dict) and isinstance(value.get("m"), int) else None
 
 
+def edit_form(found: MeetingToEdit, ws: WorkspaceSettings, t: Translator) -> FormState:
+    """The /meet form filled in with the meeting, under a fresh submission key."""
+    labels = {rid: record_label(r, t=t) for rid, r in found.records.items()}
+    return from_meeting(found.meeting, key=uuid.uuid4().hex, labels=labels, durations=ws.durations, t=t)
+
+
 def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:
     """An ephemeral note where the click happened, or a DM when it came from App Home."""
+    if not text:
+        return
     channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
     user_id = user_of(body)
     if channel:
@@ -73,27 +85,23 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     def edit_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         meeting_id = _meeting_id(body)
-        meeting = services.meetings.get(team_of(body), meeting_id) if meeting_id is not None else None
+        if meeting_id is None:
+            return  # not one of our buttons' values
         actor = profiles.get(client, team_of(body), user_of(body))
         ws = services.workspaces.get(team_of(body))
         t = translator_for(actor, ws)
-        if meeting is None or meeting.status == "cancelled":
-            _tell(client, body, t.gettext("This meeting was cancelled or no longer exists."))
-            return
-        if not can_edit_meeting(actor, meeting):
-            _tell(client, body, t.gettext("Only the host, the organizer or a Meetline admin can edit this meeting."))
+        try:
+            found = manager(services, profiles, client).to_edit(meeting_id, actor)
+        except DomainError as error:
+            _tell(client, body, error_text(error, t))
             return
         try:
             opened = client.views_open(trigger_id=body["trigger_id"], view=loading_view(t=t))
         except SlackApiError as exc:
             log.warning("views.open failed: %s", exc.response.get("error"))
             return
-        ws = services.workspaces.get(meeting.team_id)
-        ids = {*meeting.record_ids, *(a.record_id for a in meeting.attendees if a.record_id is not None)}
-        labels = {rid: record_label(r, t=t) for rid in ids if (r := services.records.get(meeting.team_id, rid)) is not None}
-        state = from_meeting(meeting, key=uuid.uuid4().hex, labels=labels, durations=ws.durations, t=t)
         view = opened["view"]
-        client.views_update(view_id=view["id"], hash=view.get("hash"), view=render(state, ws, t))
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=render(edit_form(found, ws, t), ws, t))
 
     @app.action(re.compile(r"^meeting_cancel:\d+$"))
     def cancel_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -102,11 +110,12 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         if meeting_id is None:
             return
         actor = profiles.get(client, team_of(body), user_of(body))
-        done, meeting, message = manager(services, profiles, client).cancel(meeting_id, actor)
-        if not done or meeting is None:
-            _tell(client, body, message)
-            return
         t = translator_for(actor, services.workspaces.get(team_of(body)))
+        try:
+            meeting = manager(services, profiles, client).cancel(meeting_id, actor)
+        except DomainError as error:
+            _tell(client, body, error_text(error, t))
+            return
         container = body.get("container") or {}
         if container.get("type") == "message":
             client.chat_update(channel=str(container.get("channel_id")), ts=str(container.get("message_ts")),
