@@ -1,8 +1,10 @@
 """Fault drills: the app under failures, retries, hostile input and crashes.
 
 Fixtures here give a whole running app (`drill_stack`, one per module: `meetline
-serve`, fake Slack, SMTP sink, database) on PostgreSQL when TEST_DATABASE_URL is set,
-else on SQLite; and a bare PostgreSQL database (`pg_url`) for the worker drills.
+serve`, fake Slack, SMTP sink, a copy of the seeded template database) on SQLite, or
+on PostgreSQL when TEST_DATABASE_URL is set and the module is marked `both_databases`
+(behaviour that differs there); and a bare PostgreSQL database (`pg_url`) for the
+worker drills.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.support.databases import Templates
 from tests.support.stack import Stack, running_stack
 
 
@@ -68,11 +71,15 @@ def pg_url(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def drill_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def drill_stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, _templates: Templates
+) -> Iterator[Stack]:
     """One running app for a module's drills (they keep to their own meetings)."""
     workdir = tmp_path_factory.mktemp("drill")
-    kind = "postgresql" if postgres_server() else "sqlite"
-    with fresh_database(kind, workdir) as url, running_stack(url, workdir) as stack:
+    on_postgres = postgres_server() and request.node.get_closest_marker("both_databases")
+    kind = "postgresql" if on_postgres else "sqlite"
+    with _templates.database(kind, "seeded", workdir) as url, \
+            running_stack(url, workdir, seeded=True) as stack:
         yield stack
 
 

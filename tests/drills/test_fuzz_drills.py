@@ -33,6 +33,9 @@ from tests.support.server import run_cli
 from tests.support.slack_requests import sign
 from tests.support.stack import Stack
 
+# Concurrent requests against one served app: locking differs on PostgreSQL.
+pytestmark = pytest.mark.both_databases
+
 SLACK_CASES = int(os.environ.get("MEETLINE_FUZZ_SLACK_CASES", "10000"))
 CSV_ROWS = int(os.environ.get("MEETLINE_FUZZ_CSV_ROWS", "10000"))
 CONNECTIONS = 16  # like Slack, many requests at once (and `meetline serve` has 16 threads)

@@ -52,6 +52,7 @@ def test_settings_are_read_from_dot_env(tmp_path: Path) -> None:
     assert result.returncode == 2 and "SLACK_BOT_TOKEN" in result.stderr
 
 
+@pytest.mark.both_databases
 def test_import_is_all_or_nothing_and_reimport_updates(tmp_path: Path, database_url: str) -> None:
     env = clean_env({"DATABASE_URL": database_url})
     good = tmp_path / "good.csv"

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from handlers.jobs import JobKind
@@ -99,6 +100,7 @@ def test_only_host_organizer_or_admin_may_edit_or_cancel(stack: Stack) -> None:
     assert stack.meetings_json()[0]["status"] == "scheduled"
 
 
+@pytest.mark.both_databases
 def test_cancel_sends_cancellations_drops_jobs_and_is_idempotent(stack: Stack) -> None:
     book(stack)
     stack.smtp.clear()
@@ -182,6 +184,7 @@ def test_unanswered_outcome_gets_one_nudge_then_a_daily_digest(stack: Stack) -> 
     assert_all_views_valid(stack.slack)
 
 
+@pytest.mark.both_databases
 def test_reminder_emails_follow_a_rescheduled_meeting(stack: Stack) -> None:
     view = open_form(stack)
     values = meet_values(record=jane(stack), day=in_days(4), at="10:00", duration="30", title="Pricing call",

@@ -28,6 +28,7 @@ def authorize_url(html: str) -> str:
     return html[start:html.index('"', start)].replace("&amp;", "&")
 
 
+@pytest.mark.both_databases
 def test_install_stores_encrypted_tokens_and_serves_the_workspace(tmp_path: Path, database_url: str) -> None:
     with FakeSlack(oauth_client=CLIENT) as slack:
         slack.add_user("U1", name="anna", real_name="Anna Host", email="anna@meetline.example")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import matplotlib.image
+import pytest
 import yaml
 from sqlalchemy import select
 
@@ -111,6 +112,7 @@ def block_text(call: Call, block_id: str) -> str:
     return "\n".join(t["text"] for t in [block.get("text"), *block.get("fields", [])] if t)
 
 
+@pytest.mark.both_databases
 def test_reports_in_slack_and_on_the_command_line_agree(stack: Stack) -> None:
     stack.services.workspaces.save(TEAM, WorkspaceSettings(custom_types_enabled=True,
                                                            meeting_types=("Demo", "Discovery")))

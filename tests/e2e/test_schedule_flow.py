@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
+import pytest
 from sqlalchemy import select
 
 from storage.models import JobModel, TimelineEntryModel
@@ -65,6 +66,7 @@ def calendar_part(message: EmailMessage) -> tuple[str, icalendar.Calendar]:
     raise AssertionError("no text/calendar part")
 
 
+@pytest.mark.both_databases
 def test_save_books_one_meeting_and_mails_invitations(stack: Stack) -> None:
     view = open_form(stack, "Jane Doe")
     values = meet_values(record=jane(stack), day=in_days(3), at="10:30", duration="45", title="Demo for Acme",
@@ -148,6 +150,7 @@ def test_reminders_already_past_are_dropped_with_a_warning(stack: Stack) -> None
     assert [r["offset_minutes"] for r in meeting["reminders"]] == [15]
 
 
+@pytest.mark.both_databases
 def test_mail_server_down_delays_invitations_and_loses_none(stack: Stack) -> None:
     view = open_form(stack)
     values = meet_values(record=jane(stack), day=in_days(5), at="09:00", attendees=contacts(stack, "Jane Doe"))

@@ -6,6 +6,8 @@ import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tests.support.blockkit import assert_all_views_valid, validate_options_response
 from tests.support.slack_requests import (
     FORM,
@@ -65,6 +67,7 @@ def test_an_unreadable_time_is_reported_not_guessed(stack: Stack) -> None:
     assert_all_views_valid(stack.slack)
 
 
+@pytest.mark.both_databases
 def test_record_picker_searches_all_kinds_best_matches_first(stack: Stack) -> None:
     resp = stack.client.interact(block_suggestion("record_select", "acme", block_id="record"))
     assert resp.status == 200
@@ -80,6 +83,7 @@ def test_record_picker_searches_all_kinds_best_matches_first(stack: Stack) -> No
     assert by_email["options"][0]["text"]["text"].startswith("Contact: Jane Doe")
 
 
+@pytest.mark.both_databases
 def test_attendee_picker_offers_contacts_and_teammates(stack: Stack) -> None:
     def groups() -> dict[str, list[str]]:
         body = stack.client.interact(block_suggestion("attendee_select", "", block_id="attendees")).json()
@@ -98,6 +102,7 @@ def test_attendee_picker_offers_contacts_and_teammates(stack: Stack) -> None:
     assert [o["value"] for g in bob["option_groups"] for o in g["options"]] == ["u:U2"]
 
 
+@pytest.mark.both_databases
 def test_events_are_handled_once_even_when_slack_retries(stack: Stack) -> None:
     event = {"type": "app_home_opened", "user": HOST, "tab": "home", "event_ts": "1.2"}
     for retry in range(3):

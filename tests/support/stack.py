@@ -17,7 +17,6 @@ from bot.settings import Settings
 from bot.wiring import build_services
 from bot.worker import build_worker
 from handlers.worker import RunStats
-from storage.migrate import upgrade
 from tests.support.clock import MutableClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.server import BOT_TOKEN, SIGNING_SECRET, ServeProcess, clean_env, run_cli
@@ -33,6 +32,7 @@ deal,d1,Acme renewal 2027,,,,acme;jane;john,
 ticket,t1,Login problem,,,,jane,
 """
 
+TEAM = "T0001"  # FakeSlack's workspace
 HOST = "U1"
 TEAMMATE = "U2"
 GONE = "U3"
@@ -77,9 +77,21 @@ class Stack:
         raise AssertionError("condition not met in time")
 
 
+def seed_records(database_url: str, workdir: Path) -> None:
+    """Migrate and import RECORDS_CSV for TEAM with `meetline import`, as an operator would."""
+    csv_path = workdir / "records.csv"
+    csv_path.write_text(RECORDS_CSV, encoding="utf-8")
+    imported = run_cli(["import", str(csv_path), "--team", TEAM], clean_env({"DATABASE_URL": database_url}),
+                       workdir)
+    assert imported.returncode == 0, imported.stderr
+
+
 @contextmanager
-def running_stack(database_url: str, workdir: Path, extra: Mapping[str, str] | None = None) -> Iterator[Stack]:
-    """`extra`: more settings for both the served app and the in-process services."""
+def running_stack(database_url: str, workdir: Path, extra: Mapping[str, str] | None = None, *,
+                  seeded: bool = False) -> Iterator[Stack]:
+    """`extra`: more settings for both the served app and the in-process services.
+    `seeded`: the database already holds RECORDS_CSV (conftest's `seeded_url`); else it
+    is migrated and seeded here."""
     extra = dict(extra or {})
     with FakeSlack() as slack, SmtpSink() as smtp:
         slack.add_user(HOST, name="anna", real_name="Anna Host", email="anna@meetline.example", tz="Europe/Warsaw")
@@ -94,11 +106,8 @@ def running_stack(database_url: str, workdir: Path, extra: Mapping[str, str] | N
             "MAIL_FROM": "Meetline <meetline@meetline.example>",
             **extra,
         })
-        upgrade(database_url)
-        csv_path = workdir / "records.csv"
-        csv_path.write_text(RECORDS_CSV, encoding="utf-8")
-        imported = run_cli(["import", str(csv_path)], env, workdir)
-        assert imported.returncode == 0, imported.stderr
+        if not seeded:
+            seed_records(database_url, workdir)
         clock = MutableClock()
         settings = Settings(
             SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=slack.url,
