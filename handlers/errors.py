@@ -41,6 +41,11 @@ class Field(StrEnum):
     USER = "user"
     SEAT = "seat"
     ROLES = "roles"
+    # a CalDAV account
+    CALDAV_URL = "caldav_url"
+    CALDAV_USER = "caldav_user"
+    CALDAV_PASSWORD = "caldav_password"
+    CALDAV_CALENDAR = "caldav_calendar"
 
     @classmethod
     def reminder(cls, index: int) -> Field:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import urlsplit
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.calendar_oauth import start_link
+from bot.errors import modal_errors
 from bot.i18n_context import translator_for, user_translator
 from bot.listeners.manage import publish_home
 from bot.listeners.meet import team_of, user_of
@@ -23,10 +23,6 @@ from bot.profiles import ProfileService
 from bot.services import Services
 from bot.views.calendar_views import (
     CALDAV_CALLBACK,
-    F_CALDAV_CALENDAR,
-    F_CALDAV_PASSWORD,
-    F_CALDAV_URL,
-    F_CALDAV_USER,
     PENDING_CANCEL,
     PENDING_CONNECT,
     caldav_modal,
@@ -35,24 +31,18 @@ from bot.views.calendar_views import (
     pending_answer_text,
     read_caldav_modal,
 )
-from handlers.calendars import CalendarAuthError, CalendarError
+from handlers.connect_calendar import AnswerPendingConnection, ConnectCalDav, PendingOutcome
+from handlers.errors import DomainError, Field
 from handlers.i18n import Translator
-from handlers.ports import CalendarConnections
 
 log = logging.getLogger(__name__)
 
 
-def _origin_for_log(url: str) -> str:
-    """Scheme, host and port only: paths often carry the user's email address."""
-    parts = urlsplit(url)
+def _post(client: WebClient, channel: str, text: str, what: str) -> None:
     try:
-        return f"{parts.scheme}://{parts.hostname}:{parts.port or ''}"
-    except ValueError:
-        return "(malformed URL)"
-
-
-def calendar_store(services: Services) -> CalendarConnections | None:
-    return services.connections
+        client.chat_postMessage(channel=channel, text=text)
+    except SlackApiError as exc:
+        log.warning("%s failed: %s", what, exc.response.get("error"))
 
 
 def _refresh_home(client: WebClient, services: Services, team_id: str, user_id: str) -> None:
@@ -60,19 +50,6 @@ def _refresh_home(client: WebClient, services: Services, team_id: str, user_id: 
         publish_home(client, services, team_id, user_id)
     except SlackApiError as exc:
         log.warning("App Home refresh failed: %s", exc.response.get("error"))
-
-
-def caldav_errors(fields: dict[str, str], t: Translator) -> dict[str, str]:
-    """What can be told without asking the server."""
-    errors: dict[str, str] = {}
-    parts = urlsplit(fields["url"])
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        errors[F_CALDAV_URL] = t.gettext("Enter the server's address, starting with https://")
-    if not fields["username"]:
-        errors[F_CALDAV_USER] = t.gettext("Enter your username.")
-    if not fields["password"]:
-        errors[F_CALDAV_PASSWORD] = t.gettext("Enter an app password.")
-    return errors
 
 
 def register(app: App, services: Services, profiles: ProfileService) -> None:
@@ -104,31 +81,18 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     @app.action(PENDING_CONNECT)
     @app.action(PENDING_CANCEL)
     def pending_answered(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        """"Connect anna@example.com?": only the Slack user the sign-in link was made for,
-        in that workspace, can answer; anyone else's click changes nothing."""
+        """"Connect anna@example.com?": anyone else's click changes nothing."""
         ack()
-        store = calendar_store(services)
         action = (body.get("actions") or [{}])[0]
-        pending_id = str(action.get("value") or "")[:64]
         team_id, user_id = team_of(body), user_of(body)
-        t = reader(client, body)
-        if store is None:
-            return
-        if action.get("action_id") == PENDING_CONNECT:
-            found = store.confirm_pending(pending_id, team_id, user_id, services.clock.now())
-            outcome = "connected" if found is not None else "refused"
-        else:
-            found = None
-            outcome = "cancelled" if store.cancel_pending(pending_id, team_id, user_id) else "refused"
-        if outcome == "refused":
-            # Not theirs, expired or already answered: tell the clicker only, touch nothing.
+        answer = AnswerPendingConnection(services.connections, services.clock)(
+            team_id, user_id, str(action.get("value") or "")[:64], connect=action.get("action_id") == PENDING_CONNECT)
+        found, t = answer.connection, reader(client, body)
+        text = pending_answer_text(answer.outcome, found.provider if found else "", found.email if found else None, t=t)
+        if answer.outcome is PendingOutcome.REFUSED:  # tell the clicker only, touch nothing
             log.info("calendar confirmation refused for %s", user_id)
-            try:
-                client.chat_postMessage(channel=user_id, text=pending_answer_text("refused", "", None, t=t))
-            except SlackApiError as exc:
-                log.warning("refusal DM failed: %s", exc.response.get("error"))
+            _post(client, user_id, text, "refusal DM")
             return
-        text = pending_answer_text(outcome, found.provider if found else "", found.email if found else None, t=t)
         container = body.get("container") or {}
         channel, ts = container.get("channel_id"), container.get("message_ts")
         if channel and ts:
@@ -142,17 +106,13 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     @app.action("calendar_email_only")
     def email_only(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        store = calendar_store(services)
-        if store is not None:
-            store.choose_email_only(team_of(body), user_of(body))
+        services.connections.choose_email_only(team_of(body), user_of(body))
         _refresh_home(client, services, team_of(body), user_of(body))
 
     @app.action("calendar_disconnect")
     def disconnect(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        store = calendar_store(services)
-        if store is not None:
-            store.disconnect(team_of(body), user_of(body))
+        services.connections.disconnect(team_of(body), user_of(body))
         _refresh_home(client, services, team_of(body), user_of(body))
 
     @app.view(CALDAV_CALLBACK)
@@ -160,44 +120,11 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         team_id, user_id = team_of(body), user_of(body)
         profile = profiles.get(client, team_id, user_id)
         t = translator_for(profile, services.workspaces.get(team_id))
-        fields = read_caldav_modal(view)
-        errors = caldav_errors(fields, t)
-        store = calendar_store(services)
-        if store is None or not store.can_store_secrets:
-            errors[F_CALDAV_URL] = t.gettext("This Meetline server cannot store passwords yet: an admin must set "
-                                             "SECRET_KEY.")
-        if errors or store is None:
-            ack(response_action="errors", errors=errors)
-            return
-        email = fields["username"] if "@" in fields["username"] else profile.email
-        probe = services.caldav_probe(fields["url"], fields["username"], fields["password"],
-                                   fields["calendar"] or None, email=email)
         try:
-            probe.check_connection()
-        except CalendarAuthError:
-            ack(response_action="errors", errors={
-                F_CALDAV_PASSWORD: t.gettext("The server refused this username and password. Check them, or create "
-                                             "a new app password.")})
+            email = ConnectCalDav(services.connections, services.caldav_probe)(profile, read_caldav_modal(view), t)
+        except DomainError as error:
+            ack(response_action="errors", errors=modal_errors(error, view, t, fallback=Field.CALDAV_URL))
             return
-        except CalendarError as exc:
-            if fields["calendar"] and "no calendar named" in str(exc):
-                ack(response_action="errors", errors={F_CALDAV_CALENDAR: t.gettext(
-                    "There is no calendar called “{name}” in this account.", name=fields["calendar"])})
-                return
-            # One sentence for every other failure (refused address, closed port, timeout,
-            # not a CalDAV answer): the form must not tell an internal network's story.
-            log.warning("CalDAV connect check failed for %s/%s at %s: %s", team_id, user_id,
-                        _origin_for_log(fields["url"]), exc)
-            ack(response_action="errors",
-                errors={F_CALDAV_URL: t.gettext("Could not reach a CalDAV server at that address.")})
-            return
-        finally:
-            probe.close()
-        store.save_caldav(team_id, user_id, url=fields["url"], username=fields["username"],
-                          password=fields["password"], calendar=fields["calendar"] or None, email=email)
         ack()
-        try:
-            client.chat_postMessage(channel=user_id, text=connected_text("caldav", email, t=t))
-        except SlackApiError as exc:
-            log.warning("connected DM failed: %s", exc.response.get("error"))
+        _post(client, user_id, connected_text("caldav", email, t=t), "connected DM")
         _refresh_home(client, services, team_id, user_id)

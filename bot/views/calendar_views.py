@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.views.text import EN, clip, escape_mrkdwn, mrkdwn, plain
+from handlers.connect_calendar import CalDavAccount
 from handlers.i18n import N_, Translator
 
 CALDAV_CALLBACK = "calendar_caldav"
@@ -175,15 +176,14 @@ def caldav_modal(url: str = "", username: str = "", calendar: str = "", *, t: Tr
     }
 
 
-def read_caldav_modal(view: dict[str, Any]) -> dict[str, str]:
+def read_caldav_modal(view: dict[str, Any]) -> CalDavAccount:
     values = (view.get("state") or {}).get("values") or {}
 
     def get(block: str) -> str:
         raw = ((values.get(block) or {}).get("value") or {}).get("value")
         return str(raw or "").strip()
 
-    return {"url": get(F_CALDAV_URL), "username": get(F_CALDAV_USER), "password": get(F_CALDAV_PASSWORD),
-            "calendar": get(F_CALDAV_CALENDAR)}
+    return CalDavAccount(get(F_CALDAV_URL), get(F_CALDAV_USER), get(F_CALDAV_PASSWORD), get(F_CALDAV_CALENDAR))
 
 
 def reconnect_text(provider: str, *, t: Translator = EN) -> str:

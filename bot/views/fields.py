@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from typing import Final
 
+from bot.views.calendar_views import (
+    F_CALDAV_CALENDAR,
+    F_CALDAV_PASSWORD,
+    F_CALDAV_URL,
+    F_CALDAV_USER,
+)
 from handlers.errors import Field
 
 FIELD_BLOCKS: Final[dict[Field, str]] = {
@@ -37,6 +43,11 @@ FIELD_BLOCKS: Final[dict[Field, str]] = {
     Field.USER: "user",
     Field.SEAT: "seat",
     Field.ROLES: "roles",
+    # a CalDAV account (bot.views.calendar_views)
+    Field.CALDAV_URL: F_CALDAV_URL,
+    Field.CALDAV_USER: F_CALDAV_USER,
+    Field.CALDAV_PASSWORD: F_CALDAV_PASSWORD,
+    Field.CALDAV_CALENDAR: F_CALDAV_CALENDAR,
 }
 
 REVISED_FIELDS: Final = frozenset({Field.DATE, Field.TIME})
