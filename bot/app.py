@@ -11,17 +11,13 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot.i18n_context import browser_translator
 from bot.listeners import admin, calendars, home, manage, meet, outcome
 from bot.profiles import ProfileService
 from bot.services import Services
+from bot.slack_clients import make_client
 from handlers.i18n import Translator
 from storage.crypto import SecretBox
 from storage.events import remember_event
@@ -38,13 +34,6 @@ BOT_SCOPES = [
     "app_mentions:read",
     "files:write",  # /meet report uploads its chart and CSV to the user's DM
 ]
-
-
-def make_client(api_url: str, token: str | None = None) -> WebClient:
-    client = WebClient(token=token, base_url=api_url, timeout=10)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
-    client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=1))
-    return client
 
 
 def _first_installer_admin(services: Services, installation: Any) -> None:

@@ -14,13 +14,14 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.services import Services
 from bot.views.meet_state import FormState
 from handlers.availability import Availability, AvailabilityReport
 from handlers.calendar_booking import CalendarAccounts
 from handlers.domain import UserProfile
 from handlers.i18n import Translator, translator
 from handlers.meetings import AttendeeKind, AttendeeRef, MeetingRequest, combine_local
+from handlers.ports import Clock, UserRepository
+from handlers.workspace import WorkspaceRepository
 
 log = logging.getLogger(__name__)
 
@@ -31,16 +32,12 @@ _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="meetline-freebusy"
 class CachedPeople:
     """Profiles as last read from Slack (the form was opened moments ago): no API call."""
 
-    def __init__(self, services: Services) -> None:
-        self._users = services.users
+    def __init__(self, users: UserRepository) -> None:
+        self._users = users
 
     def user(self, team_id: str, user_id: str) -> UserProfile | None:
         profile = self._users.get(team_id, user_id)
         return None if profile is None or profile.extra.get("deleted") else profile
-
-
-def _accounts(services: Services) -> CalendarAccounts | None:
-    return services.calendars
 
 
 def _teammates(refs: list[AttendeeRef]) -> list[str]:
@@ -57,53 +54,55 @@ def _window(day: date | None, at: str | None, minutes: int | None, zone: str) ->
     return (start, start + timedelta(minutes=minutes)) if start is not None else None
 
 
-def _check(services: Services, team_id: str, host_id: str, teammates: list[str], start: datetime,
-           end: datetime, t: Translator) -> AvailabilityReport:
-    hours = services.workspaces.get(team_id).work_day
-    return Availability(_accounts(services), CachedPeople(services), services.clock).check(
-        team_id, host_id, teammates, start, end, working_hours=hours, t=t)
+class FreeBusyCheck:
+    """The conflict check of the /meet form (`form`) and of Save (`__call__`, the
+    handlers.save_meeting.ConflictCheck), built once by bot.wiring."""
 
+    def __init__(self, calendars: CalendarAccounts, users: UserRepository, workspaces: WorkspaceRepository,
+                 clock: Clock) -> None:
+        self._availability = Availability(calendars, CachedPeople(users), clock)
+        self._workspaces = workspaces
 
-def form_availability(services: Services, team_id: str, user_id: str, state: FormState) -> FormState:
-    """The form with its calendar notice brought up to date (cleared when not checkable)."""
-    cleared = replace(state, conflicts=(), suggestions=())
-    if _accounts(services) is None:
-        return cleared
-    minutes = state.duration_custom if state.duration == "custom" else state.duration
-    window = _window(state.day, state.time, int(minutes) if minutes and str(minutes).isdigit() else None,
-                     state.timezone)
-    if window is None:
-        return cleared
-    refs = [r for r in (AttendeeRef.decode(v) for v, _ in state.attendees) if r]
-    t = translator(state.language)  # the form's language (English when not recorded)
-    try:
-        report = _check(services, team_id, state.host or user_id, _teammates(refs), *window, t)
-    except Exception:  # advisory only: the form must open whatever the calendar does
-        log.warning("free/busy check failed", exc_info=True)
-        return cleared
-    zone = ZoneInfo(state.timezone)
-    # Translators: the CLDR pattern of a suggested free time on its button ("Use Thu 03 Dec 10:00").
-    pattern = t.gettext("EEE dd MMM HH:mm")
-    suggestions = tuple(
-        (s.astimezone(zone).strftime("%Y-%m-%dT%H:%M"), t.format_datetime(s, zone, pattern))
-        for s in report.suggestions)
-    return replace(state, conflicts=report.warnings, suggestions=suggestions)
+    def _check(self, team_id: str, host_id: str, teammates: list[str], start: datetime, end: datetime,
+               t: Translator) -> AvailabilityReport:
+        hours = self._workspaces.get(team_id).work_day
+        return self._availability.check(team_id, host_id, teammates, start, end, working_hours=hours, t=t)
 
+    def form(self, team_id: str, user_id: str, state: FormState) -> FormState:
+        """The form with its calendar notice brought up to date (cleared when not checkable)."""
+        cleared = replace(state, conflicts=(), suggestions=())
+        minutes = state.duration_custom if state.duration == "custom" else state.duration
+        window = _window(state.day, state.time, int(minutes) if minutes and str(minutes).isdigit() else None,
+                         state.timezone)
+        if window is None:
+            return cleared
+        refs = [r for r in (AttendeeRef.decode(v) for v, _ in state.attendees) if r]
+        t = translator(state.language)  # the form's language (English when not recorded)
+        try:
+            report = self._check(team_id, state.host or user_id, _teammates(refs), *window, t)
+        except Exception:  # advisory only: the form must open whatever the calendar does
+            log.warning("free/busy check failed", exc_info=True)
+            return cleared
+        zone = ZoneInfo(state.timezone)
+        # Translators: the CLDR pattern of a suggested free time on its button ("Use Thu 03 Dec 10:00").
+        pattern = t.gettext("EEE dd MMM HH:mm")
+        suggestions = tuple(
+            (s.astimezone(zone).strftime("%Y-%m-%dT%H:%M"), t.format_datetime(s, zone, pattern))
+            for s in report.suggestions)
+        return replace(state, conflicts=report.warnings, suggestions=suggestions)
 
-def submission_conflicts(services: Services, req: MeetingRequest) -> tuple[str, ...]:
-    """Re-check at Save, within a deadline; conflicts become warnings in the confirmation."""
-    if _accounts(services) is None:
-        return ()
-    window = _window(req.day, req.start_time.strftime("%H:%M") if req.start_time else None,
-                     req.duration_minutes, req.timezone)
-    if window is None:
-        return ()
-    t = translator(req.language)
-    future = _pool.submit(_check, services, req.team_id, req.host_id, _teammates(list(req.attendees)), *window, t)
-    try:
-        return future.result(timeout=SUBMIT_DEADLINE).warnings
-    except FutureTimeout:
-        return (t.gettext("Your calendar did not answer in time, so conflicts were not checked."),)
-    except Exception:
-        log.warning("free/busy re-check failed", exc_info=True)
-        return ()
+    def __call__(self, req: MeetingRequest) -> tuple[str, ...]:
+        """Re-check at Save, within a deadline; conflicts become warnings in the confirmation."""
+        window = _window(req.day, req.start_time.strftime("%H:%M") if req.start_time else None,
+                         req.duration_minutes, req.timezone)
+        if window is None:
+            return ()
+        t = translator(req.language)
+        future = _pool.submit(self._check, req.team_id, req.host_id, _teammates(list(req.attendees)), *window, t)
+        try:
+            return future.result(timeout=SUBMIT_DEADLINE).warnings
+        except FutureTimeout:
+            return (t.gettext("Your calendar did not answer in time, so conflicts were not checked."),)
+        except Exception:
+            log.warning("free/busy re-check failed", exc_info=True)
+            return ()

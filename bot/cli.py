@@ -19,11 +19,11 @@ from slack_sdk.errors import SlackApiError
 from waitress import serve
 
 from adapters.report_files import report_csv, report_json, report_table
-from bot.app import make_client
 from bot.logs import configure_logging
 from bot.services import Services
 from bot.serving import SERVING
 from bot.settings import Settings, SettingsError, load_settings
+from bot.slack_clients import make_client
 from bot.wiring import build_services, slack_app, start_in_background, web_app, worker_for
 from handlers.domain import ImportRejected, UserProfile
 from handlers.meetings import DEFAULT_OUTCOMES, Meeting

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.notifier import ClientForTeam
 from handlers.domain import UserProfile
 from handlers.ports import Clock, UserRepository
 
@@ -79,15 +80,21 @@ def phone_region(locale: str | None) -> str | None:
     return parts[1].upper() if len(parts) > 1 and len(parts[1]) == 2 else None
 
 
-class SlackPeople:
-    """handlers.ports.PeopleDirectory for one request: teammates as Slack knows them."""
+class TeamPeople:
+    """handlers.ports.PeopleDirectory outside one request (use cases built once, jobs):
+    cached profiles, refreshed from Slack through the workspace's client."""
 
-    def __init__(self, profiles: ProfileService, client: WebClient) -> None:
+    def __init__(self, profiles: ProfileService, users: UserRepository, client_for: ClientForTeam) -> None:
         self._profiles = profiles
-        self._client = client
+        self._users = users
+        self._client_for = client_for
 
     def user(self, team_id: str, user_id: str) -> UserProfile | None:
-        return self._profiles.lookup(self._client, team_id, user_id)
+        client = self._client_for(team_id)
+        if client is None:
+            cached = self._users.get(team_id, user_id)
+            return None if cached is None or cached.extra.get("deleted") else cached
+        return self._profiles.lookup(client, team_id, user_id)
 
 
 def profile_from_slack(team_id: str, user: dict[str, Any], cached: UserProfile | None, now: datetime) -> UserProfile:

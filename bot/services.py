@@ -15,10 +15,13 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.availability import FreeBusyCheck
+from bot.notifier import ClientForTeam
 from bot.settings import Settings
 from handlers.calendar_booking import CalendarAccounts
 from handlers.calendar_sync import SyncedMeetings
 from handlers.calendars import CalendarPort, ConferencingPort
+from handlers.editing import ManageMeeting
 from handlers.i18n import Translator
 from handlers.invitations import Mailer
 from handlers.jobs import JobQueue
@@ -27,10 +30,13 @@ from handlers.ports import (
     CalendarConnections,
     Clock,
     MeetingRepository,
+    PeopleDirectory,
     RecordRepository,
     UserRepository,
 )
 from handlers.reports import MeetingReport
+from handlers.save_meeting import SaveMeeting
+from handlers.scheduling import ScheduleMeeting
 from handlers.workspace import WorkspaceRepository
 
 # Extra App Home blocks per (team, user), e.g. the calendar connection status, in the
@@ -83,6 +89,12 @@ class Services:
     signin: SigninProviders
     mailer: Mailer | None
     home_sections: HomeSections
+    slack_clients: ClientForTeam  # a workspace's Web API client outside a Slack request
+    people: PeopleDirectory  # teammates as Slack knows them (profiles cached)
+    free_busy: FreeBusyCheck  # the /meet form's conflict notice and Save's re-check
     # Use cases, built once (`bot.wiring`), never per request.
+    schedule: ScheduleMeeting
+    manage: ManageMeeting
+    save: SaveMeeting  # the /meet form's Save: new or edit
     reports: MeetingReport
     next_meeting: NextMeeting

@@ -16,21 +16,26 @@ from adapters.calendar_factory import CalendarConfig, ConnectedCalendars
 from adapters.outbound import OutboundPolicy
 from adapters.smtp_mail import SmtpMailer
 from bot.app import build_app
+from bot.availability import FreeBusyCheck
 from bot.calendar_oauth import CalendarOAuth, home_section
 from bot.i18n_context import language_lookup
 from bot.listeners.manage import publish_home
-from bot.profiles import ProfileService
+from bot.profiles import ProfileService, TeamPeople
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack_clients import client_for_team
 from bot.views.calendar_views import connected_text, pending_blocks, pending_text
 from bot.web import WebApp
-from bot.worker import build_worker, client_for_team, start_in_background
+from bot.worker import build_worker, start_in_background
 from handlers.clock import SystemClock
+from handlers.editing import ManageMeeting
 from handlers.i18n import translator
 from handlers.invitations import Mailer
 from handlers.next_meeting import NextMeeting
 from handlers.ports import Clock, PendingConnection
 from handlers.reports import MeetingReport
+from handlers.save_meeting import SaveMeeting
+from handlers.scheduling import ScheduleMeeting
 from handlers.worker import Worker
 from storage.calendar_connections import SqlCalendarConnections
 from storage.crypto import SecretBox
@@ -79,17 +84,24 @@ def build_services(settings: Settings, clock: Clock | None = None,
     connections = SqlCalendarConnections(sessions, SecretBox(settings.SECRET_KEY) if settings.SECRET_KEY else None)
     calendars = ConnectedCalendars(connections, calendar_seams or calendar_config(settings))
     users = SqlUserRepository(sessions)
+    records = SqlRecordRepository(sessions)
     meetings = SqlMeetingRepository(sessions)
+    workspaces = SqlWorkspaceRepository(sessions)
+    slack_clients = client_for_team(settings, engine)
+    people = TeamPeople(ProfileService(users, clock, settings.admin_ids), users, slack_clients)
+    schedule = ScheduleMeeting(records, meetings, people, clock, calendars=calendars, workspaces=workspaces)
+    manage = ManageMeeting(records, meetings, people, clock, calendars=calendars, workspaces=workspaces)
+    free_busy = FreeBusyCheck(calendars, users, workspaces, clock)
     return Services(
         settings=settings,
         engine=engine,
         sessions=sessions,
         clock=clock,
-        records=SqlRecordRepository(sessions),
+        records=records,
         users=users,
         meetings=meetings,
         jobs=SqlJobQueue(sessions, engine.dialect.name),
-        workspaces=SqlWorkspaceRepository(sessions),
+        workspaces=workspaces,
         calendars=calendars,
         connections=connections,
         conferencing=calendars.conferencing(),
@@ -97,6 +109,12 @@ def build_services(settings: Settings, clock: Clock | None = None,
         signin=calendars,
         mailer=build_mailer(settings),
         home_sections=home_section(settings, connections, clock),
+        slack_clients=slack_clients,
+        people=people,
+        free_busy=free_busy,
+        schedule=schedule,
+        manage=manage,
+        save=SaveMeeting(schedule, manage, free_busy),
         reports=MeetingReport(SqlReportSource(sessions), users, clock),
         next_meeting=NextMeeting(meetings, users, clock),
     )
@@ -105,7 +123,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
 def calendar_oauth_for(services: Services) -> CalendarOAuth:
     """The /oauth/ handler wired to this process's services: a DM and a fresh App Home
     tell the user the connection worked, or a DM asks them to confirm a foreign account."""
-    client_for = client_for_team(services)
+    client_for = services.slack_clients
     language_of = language_lookup(services)
     profiles = ProfileService(services.users, services.clock, services.settings.admin_ids)
 

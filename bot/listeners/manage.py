@@ -15,25 +15,20 @@ from slack_sdk.errors import SlackApiError
 from bot.errors import error_text
 from bot.i18n_context import translator_for
 from bot.listeners.meet import render, team_of, user_of
-from bot.profiles import ProfileService, SlackPeople
+from bot.profiles import ProfileService
 from bot.services import Services
 from bot.views.home import home_view
 from bot.views.meet_modal import loading_view
 from bot.views.meet_state import FormState, from_meeting
 from bot.views.messages import cancelled_blocks, cancelled_text
 from bot.views.text import record_label
-from handlers.editing import ManageMeeting, MeetingToEdit
+from handlers.editing import MeetingToEdit
 from handlers.errors import DomainError
 from handlers.i18n import Translator
 from handlers.policy import can_change_settings
 from handlers.workspace import WorkspaceSettings
 
 log = logging.getLogger(__name__)
-
-
-def manager(services: Services, profiles: ProfileService, client: WebClient) -> ManageMeeting:
-    return ManageMeeting(services.records, services.meetings, SlackPeople(profiles, client), services.clock,
-                         calendars=services.calendars, workspaces=services.workspaces)
 
 
 def publish_home(client: WebClient, services: Services, team_id: str, user_id: str) -> None:
@@ -91,7 +86,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         ws = services.workspaces.get(team_of(body))
         t = translator_for(actor, ws)
         try:
-            found = manager(services, profiles, client).to_edit(meeting_id, actor)
+            found = services.manage.to_edit(meeting_id, actor)
         except DomainError as error:
             _tell(client, body, error_text(error, t))
             return
@@ -112,7 +107,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         actor = profiles.get(client, team_of(body), user_of(body))
         t = translator_for(actor, services.workspaces.get(team_of(body)))
         try:
-            meeting = manager(services, profiles, client).cancel(meeting_id, actor)
+            meeting = services.manage.cancel(meeting_id, actor)
         except DomainError as error:
             _tell(client, body, error_text(error, t))
             return

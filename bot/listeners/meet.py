@@ -8,19 +8,17 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.availability import form_availability, submission_conflicts
 from bot.directory import DirectorySync
 from bot.errors import modal_errors
 from bot.i18n_context import cached_translator, translator_for
 from bot.listeners.report import handle_report_command, report_period_text
-from bot.profiles import ProfileService, SlackPeople, phone_region
+from bot.profiles import ProfileService, phone_region
 from bot.services import Services
 from bot.views.form_payload import parse_state
 from bot.views.meet_modal import CALLBACK_ID, loading_view, meet_form_view, message_view
@@ -36,7 +34,6 @@ from bot.views.next_meeting_views import next_meeting_reply
 from bot.views.text import escape_mrkdwn, parse_record_value, record_option
 from bot.views.timeline_views import timeline_blocks, timeline_text
 from handlers.domain import RecordKind
-from handlers.editing import ManageMeeting
 from handlers.errors import DomainError
 from handlers.i18n import Translator, translator
 from handlers.meet_form import (
@@ -47,9 +44,6 @@ from handlers.meet_form import (
     record_picked,
 )
 from handlers.meetings import MAX_REMINDERS
-from handlers.ports import PeopleDirectory
-from handlers.save_meeting import SaveMeeting
-from handlers.scheduling import ScheduleMeeting
 from handlers.workspace import WorkspaceSettings
 
 log = logging.getLogger(__name__)
@@ -109,20 +103,12 @@ def open_meet_modal(
     state = from_draft(draft, channel=channel_id, attendees=attendees, associated=associated, record=record_opt,
                        default_reminders=ws.default_reminders, durations=ws.durations,
                        location_kind="video" if ws.video_default_on else "none", language=t.language)
-    state = form_availability(services, team_id, user_id, state)
+    state = services.free_busy.form(team_id, user_id, state)
     try:
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=render(state, ws, t))
     except SlackApiError as exc:
         log.warning("views.update failed: %s", exc.response.get("error"))
     return True
-
-
-def save_meeting(services: Services, people: PeopleDirectory) -> SaveMeeting:
-    """The Save use case with this request's view of the people (Slack profiles)."""
-    deps = (services.records, services.meetings, people, services.clock)
-    schedule = ScheduleMeeting(*deps, calendars=services.calendars, workspaces=services.workspaces)
-    manage = ManageMeeting(*deps, calendars=services.calendars, workspaces=services.workspaces)
-    return SaveMeeting(schedule, manage, partial(submission_conflicts, services))
 
 
 def render(state: FormState, ws: WorkspaceSettings, t: Translator | None = None) -> dict[str, Any]:
@@ -142,7 +128,7 @@ def _rebuild(client: WebClient, body: dict[str, Any], state: FormState, services
         return  # not from a view (a forged or broken payload): nothing to update
     ws = services.workspaces.get(team_of(body))
     t = form_translator(services, body, state)
-    state = form_availability(services, team_of(body), user_of(body), state)
+    state = services.free_busy.form(team_of(body), user_of(body), state)
     try:
         client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=render(state, ws, t))
     except SlackApiError as exc:
@@ -277,7 +263,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         request = to_request(state, team_id=team_id, user_id=user_id, phone_region=phone_region(profile.locale),
                              language=t.language)
         try:
-            result = save_meeting(services, SlackPeople(profiles, client))(request, profile, state.meeting_id)
+            result = services.save(request, profile, state.meeting_id)
         except DomainError as error:
             ack(response_action="errors", errors=modal_errors(error, view, t))
             return

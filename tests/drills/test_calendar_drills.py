@@ -26,7 +26,7 @@ from sqlalchemy import select
 from adapters.calendar_factory import CalendarConfig, ConnectedCalendars
 from adapters.http_retry import RetryPolicy
 from bot.services import Services
-from bot.worker import TeamPeople, build_worker, client_for_team
+from bot.worker import build_worker
 from handlers.jobs import JobKind
 from handlers.meetings import AttendeeKind, AttendeeRef, MeetingRequest, ReminderSpec, ReminderUnit
 from handlers.scheduling import Scheduled, ScheduleMeeting
@@ -90,8 +90,7 @@ def schedule(services: Services, stack: Stack, title: str) -> int:
                                         AttendeeRef(AttendeeKind.CONTACT, str(zofia))),
         reminders=(ReminderSpec(1, ReminderUnit.HOURS),),
     )
-    people = TeamPeople(services, client_for_team(services))
-    result = ScheduleMeeting(services.records, services.meetings, people, services.clock,
+    result = ScheduleMeeting(services.records, services.meetings, services.people, services.clock,
                              calendars=services.calendars, workspaces=services.workspaces)(request)
     assert isinstance(result, Scheduled), result
     return result.meeting.id

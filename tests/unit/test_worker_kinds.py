@@ -14,7 +14,7 @@ from handlers.jobs import ATTENDEE_KINDS, CALENDAR_KINDS, TIMED_KINDS, JobKind
 def test_every_job_kind_has_a_handler(tmp_path: Path) -> None:
     services = build_services(Settings(DATABASE_URL=f"sqlite:///{tmp_path / 'kinds.db'}"))
     try:
-        assert build_worker(services, client_for=lambda team_id: None).kinds == set(JobKind)
+        assert build_worker(services).kinds == set(JobKind)
     finally:
         services.engine.dispose()
 
