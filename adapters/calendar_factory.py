@@ -9,16 +9,16 @@ It reads and writes the secrets through `CalendarSecrets` (storage implements it
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-import msal
 from google_auth_oauthlib.flow import Flow
 
 from adapters.calendar_changes import CalDavCalendarSync, GoogleCalendarSync, GraphCalendarSync
-from adapters.graph_calendar import GRAPH_URL, MsalTokenProvider
+from adapters.graph_calendar import GRAPH_URL, MS_AUTHORITY_URL, MsalTokenProvider, msal_application
 from adapters.http_retry import RetryPolicy, Sleep
 from adapters.outbound import OutboundPolicy
 from adapters.zoom import ZOOM_API_URL, ZOOM_OAUTH_URL, ZoomConferencing
@@ -28,7 +28,6 @@ from handlers.ports import CalendarConnectionInfo, CalendarSecrets
 
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
-MS_AUTHORITY_URL = "https://login.microsoftonline.com"
 INTERACTIVE_POLICY = RetryPolicy(max_attempts=1)
 
 
@@ -43,6 +42,7 @@ class CalendarConfig:
     ms_client_id: str | None = None
     ms_client_secret: str | None = None
     ms_tenant_id: str = "common"
+    ms_authority_url: str = MS_AUTHORITY_URL  # the sign-in host (MS_AUTHORITY_URL); the tenant is appended
     graph_api_url: str | None = None
     msal_http_client: Any = None
     zoom_account_id: str | None = None
@@ -97,11 +97,25 @@ class StoredCalendarAccounts(CalendarSecrets, Protocol):
 class ConnectedCalendars:
     """handlers.calendar_booking.CalendarAccounts: stored connections plus their adapters.
 
-    `config` may be replaced (tests point it at other fakes)."""
+    One msal token provider per Microsoft connection lives as long as this object: its
+    msal application fetched the tenant's metadata once and is reused by every calendar
+    call. `config` may be replaced (tests point it at other fakes); that starts afresh."""
 
     def __init__(self, store: StoredCalendarAccounts, config: CalendarConfig | None = None) -> None:
         self._store = store
+        self._lock = threading.Lock()
+        self._tokens: dict[tuple[int, str | None], MsalTokenProvider] = {}
         self.config = config or CalendarConfig()
+
+    @property
+    def config(self) -> CalendarConfig:
+        return self._config
+
+    @config.setter
+    def config(self, value: CalendarConfig) -> None:
+        with self._lock:
+            self._config = value
+            self._tokens.clear()
 
     # ------------------------------------------------------------------ stored side
 
@@ -160,13 +174,7 @@ class ConnectedCalendars:
         if account.provider == "microsoft":
             if not cfg.microsoft_ready:
                 raise CalendarError("Microsoft 365 is not configured (MS_CLIENT_ID/SECRET)", transient=False)
-            assert cfg.ms_client_id and cfg.ms_client_secret
-            tokens = MsalTokenProvider(
-                cfg.ms_client_id, cfg.ms_client_secret, tenant_id=cfg.ms_tenant_id or "common",
-                username=account.email, load_cache=lambda: store.secret(account.id),
-                save_cache=lambda blob: store.store_secret(account.id, blob), http_client=cfg.msal_http_client,
-            )
-            return GraphCalendarSync(tokens, api_url=cfg.graph_api_url or GRAPH_URL, sleep=cfg.sleep,
+            return GraphCalendarSync(self._msal_tokens(account), api_url=cfg.graph_api_url or GRAPH_URL, sleep=cfg.sleep,
                                      policy=policy, timeout=timeout)
         if account.provider == "caldav":
             data = json.loads(secret)
@@ -196,14 +204,28 @@ class ConnectedCalendars:
     def msal_app(self, cache: Any = None) -> Any:
         """An msal application for the sign-in pages (with `cache` to capture the tokens)."""
         cfg = self.config
-        kwargs: dict[str, Any] = {}
-        if cfg.msal_http_client is not None:
-            kwargs["http_client"] = cfg.msal_http_client
-        if cache is not None:
-            kwargs["token_cache"] = cache
-        return msal.ConfidentialClientApplication(
-            cfg.ms_client_id, client_credential=cfg.ms_client_secret,
-            authority=f"{MS_AUTHORITY_URL}/{cfg.ms_tenant_id or 'common'}", **kwargs)
+        assert cfg.ms_client_id and cfg.ms_client_secret
+        return msal_application(cfg.ms_client_id, cfg.ms_client_secret, authority_url=cfg.ms_authority_url,
+                                tenant_id=cfg.ms_tenant_id, token_cache=cache, http_client=cfg.msal_http_client)
+
+    def _msal_tokens(self, account: CalendarAccount) -> MsalTokenProvider:
+        """The connection's token provider, made on its first use (keyed by the account's
+        address too: a reconnect with another account gets a fresh one)."""
+        store = self._store
+        with self._lock:
+            cfg = self._config
+            key = (account.id, account.email)
+            tokens = self._tokens.get(key)
+            if tokens is None:
+                assert cfg.ms_client_id and cfg.ms_client_secret
+                tokens = MsalTokenProvider(
+                    cfg.ms_client_id, cfg.ms_client_secret, tenant_id=cfg.ms_tenant_id or "common",
+                    username=account.email, load_cache=lambda: store.secret(account.id),
+                    save_cache=lambda blob: store.store_secret(account.id, blob),
+                    authority_url=cfg.ms_authority_url, http_client=cfg.msal_http_client,
+                )
+                self._tokens[key] = tokens
+            return tokens
 
     def caldav_probe(self, url: str, username: str, password: str, calendar: str | None = None,
                      email: str | None = None) -> CalDavCalendarSync:

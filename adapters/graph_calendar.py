@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msal
@@ -53,6 +53,9 @@ from handlers.calendars import (
 )
 
 GRAPH_URL = "https://graph.microsoft.com/v1.0"
+MS_AUTHORITY_URL = "https://login.microsoftonline.com"
+_MICROSOFT_HOSTS = frozenset({"login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn",
+                              "login.windows.net", "login.microsoft.com", "sts.windows.net"})
 GRAPH_SCOPES = ("Calendars.ReadWrite", "User.Read")
 SCHEDULES_PER_CALL = 20
 MAX_WINDOW = timedelta(days=61)  # getSchedule refuses 62 days and more
@@ -356,6 +359,34 @@ class GraphCalendar:
 # --------------------------------------------------------------------------- msal
 
 
+def msal_application(
+    client_id: str,
+    client_secret: str,
+    *,
+    authority_url: str = MS_AUTHORITY_URL,
+    tenant_id: str = "common",
+    token_cache: Any = None,
+    http_client: Any = None,
+) -> Any:
+    """An msal confidential client for `authority_url` (MS_AUTHORITY_URL) and the tenant.
+
+    The sign-in pages and the Graph adapter both build theirs here, so both reach the same
+    sign-in host. Building one fetches the tenant's metadata (OpenID configuration); for
+    a host that is not Microsoft's own (a sovereign cloud proxy, a test server) msal's
+    instance discovery at login.microsoftonline.com is turned off, since that host would
+    not know it."""
+    kwargs: dict[str, Any] = {}
+    if http_client is not None:
+        kwargs["http_client"] = http_client
+    if token_cache is not None:
+        kwargs["token_cache"] = token_cache
+    if (urlsplit(authority_url).hostname or "").lower() not in _MICROSOFT_HOSTS:
+        kwargs.update(instance_discovery=False, validate_authority=False)
+    return msal.ConfidentialClientApplication(
+        client_id, client_credential=client_secret,
+        authority=f"{authority_url.rstrip('/')}/{tenant_id or 'common'}", **kwargs)
+
+
 class MsalTokenProvider:
     """Delegated Graph tokens for one connected user, from their stored msal token cache.
 
@@ -365,7 +396,8 @@ class MsalTokenProvider:
 
     The msal application is built on first use, not here: its constructor does HTTP
     (tenant discovery), which must not happen while wiring adapters or in offline tests.
-    `http_client` is passed through to msal (tests route it to a fake).
+    Keep one provider per connection (adapters.calendar_factory does), so the metadata
+    is fetched once, not on every calendar call. `http_client` is passed through to msal.
     """
 
     def __init__(
@@ -378,12 +410,13 @@ class MsalTokenProvider:
         load_cache: Callable[[], str | None],
         save_cache: Callable[[str], None],
         scopes: Sequence[str] = GRAPH_SCOPES,
-        authority_host: str = "https://login.microsoftonline.com",
+        authority_url: str = MS_AUTHORITY_URL,
         http_client: Any = None,
     ) -> None:
         self._client_id = client_id
         self._client_secret = client_secret
-        self._authority = f"{authority_host.rstrip('/')}/{tenant_id}"
+        self._authority_url = authority_url
+        self._tenant_id = tenant_id
         self._username = username
         self._load_cache = load_cache
         self._save_cache = save_cache
@@ -396,17 +429,10 @@ class MsalTokenProvider:
     def _application(self) -> Any:
         if self._app is None:
             self._cache = msal.SerializableTokenCache()
-            kwargs: dict[str, Any] = {}
-            if self._http_client is not None:
-                kwargs["http_client"] = self._http_client
             try:
-                self._app = msal.ConfidentialClientApplication(
-                    self._client_id,
-                    client_credential=self._client_secret,
-                    authority=self._authority,
-                    token_cache=self._cache,
-                    **kwargs,
-                )
+                self._app = msal_application(
+                    self._client_id, self._client_secret, authority_url=self._authority_url,
+                    tenant_id=self._tenant_id, token_cache=self._cache, http_client=self._http_client)
             except ValueError as exc:
                 raise CalendarError(f"Microsoft sign-in is misconfigured: {exc}", transient=False) from exc
         return self._app

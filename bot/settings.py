@@ -18,6 +18,7 @@ from adapters.outbound import parse_allow_hosts
 from storage.crypto import parse_secret_keys
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
+MS_AUTHORITY_DEFAULT = "https://login.microsoftonline.com"
 
 
 class SettingsError(Exception):
@@ -56,6 +57,9 @@ class Settings(BaseSettings):
     MS_CLIENT_ID: str | None = None
     MS_CLIENT_SECRET: str | None = None
     MS_TENANT_ID: str | None = None
+    # The Microsoft sign-in host, for the sign-in pages and the Graph adapter alike
+    # (MS_TENANT_ID is appended). msal only speaks https to it.
+    MS_AUTHORITY_URL: str = MS_AUTHORITY_DEFAULT
     GRAPH_API_URL: str | None = None
     ZOOM_ACCOUNT_ID: str | None = None
     ZOOM_CLIENT_ID: str | None = None
@@ -96,6 +100,12 @@ class Settings(BaseSettings):
     def _http_urls(cls, v: str | None, info: object) -> str | None:
         name = getattr(info, "field_name", "URL")
         return _check_url(name, v, ("http", "https"))
+
+    @field_validator("MS_AUTHORITY_URL")
+    @classmethod
+    def _ms_authority(cls, v: str) -> str:
+        _check_url("MS_AUTHORITY_URL", v, ("https",))
+        return v.rstrip("/") or MS_AUTHORITY_DEFAULT
 
     @field_validator("SMTP_URL")
     @classmethod

@@ -63,6 +63,7 @@ def calendar_config(settings: Settings) -> CalendarConfig:
         ms_client_id=settings.MS_CLIENT_ID,
         ms_client_secret=settings.MS_CLIENT_SECRET,
         ms_tenant_id=settings.MS_TENANT_ID or "common",
+        ms_authority_url=settings.MS_AUTHORITY_URL,
         graph_api_url=settings.GRAPH_API_URL,
         zoom_account_id=settings.ZOOM_ACCOUNT_ID,
         zoom_client_id=settings.ZOOM_CLIENT_ID,

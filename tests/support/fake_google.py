@@ -47,6 +47,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import googleapiclient
 import jsonschema
 
+from tests.support.tls import server_context
+
 __all__ = ["FakeGoogle", "FakeHttpService", "Reply", "Request", "calendar_v3_schema"]
 
 
@@ -96,7 +98,7 @@ class FakeHttpService:
 
     no_failure_paths: tuple[str, ...] = ()
 
-    def __init__(self) -> None:
+    def __init__(self, *, tls: bool = False) -> None:
         self.lock = threading.RLock()
         self.requests: list[Request] = []
         self._failures: deque[_Failure] = deque()
@@ -113,13 +115,16 @@ class FakeHttpService:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        self.tls = tls
+        if tls:  # https with tests.support.tls's loopback certificate (trust tls.ca_bundle())
+            self._server.socket = server_context().wrap_socket(self._server.socket, server_side=True)
         self._thread: threading.Thread | None = None
         self._stopped = False
 
     # lifecycle
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self._server.server_port}"
 
     def start(self) -> None:
         self._thread = threading.Thread(

@@ -2,7 +2,9 @@
 
 ``FakeGraph`` is a real threaded HTTP server on 127.0.0.1 (OS-chosen port). Graph lives
 under ``/v1.0`` (``api_url=fake.graph_url``); the identity platform under ``/login``
-(reach it through :meth:`FakeGraph.msal_http`, since msal insists on an https authority).
+(reach it through :meth:`FakeGraph.msal_http`, since msal insists on an https authority),
+or, with ``tls=True``, over https at :attr:`FakeGraph.authority_url` (the MS_AUTHORITY_URL
+setting; trust ``tests.support.tls.ca_bundle()``).
 
 It keeps events per mailbox and is strict where mistakes are costly:
 
@@ -118,8 +120,10 @@ class FakeGraph(FakeHttpService):
         tenant_id: str = "contoso-tenant",
         client_id: str = "meetline-app",
         client_secret: str = "meetline-secret",
+        *,
+        tls: bool = False,
     ) -> None:
-        super().__init__()
+        super().__init__(tls=tls)
         self.user_email = user_email
         self.tenant_id = tenant_id
         self.client_id = client_id
@@ -139,6 +143,16 @@ class FakeGraph(FakeHttpService):
     def __enter__(self) -> Self:
         self.start()
         return self
+
+    @property
+    def authority_url(self) -> str:
+        """The sign-in host as MS_AUTHORITY_URL names it (the tenant is appended)."""
+        return f"{self.url}/login" if self.tls else "https://login.microsoftonline.com"
+
+    def metadata_fetches(self) -> int:
+        """How often msal read the tenant's sign-in metadata (or asked for instance discovery)."""
+        with self.lock:
+            return sum(1 for r in self.requests if r.path.endswith(("/openid-configuration", "/discovery/instance")))
 
     @property
     def graph_url(self) -> str:
@@ -445,7 +459,7 @@ class FakeGraph(FakeHttpService):
     # ------------------------------------------------------------------ identity platform
     def _identity(self, req: Request) -> Reply:
         parts = [p for p in req.path.split("/") if p][1:]  # drop "login"
-        host = "https://login.microsoftonline.com"
+        host = self.authority_url
         if parts[-2:] == ["discovery", "instance"]:
             tenant_endpoint = req.query.get("authorization_endpoint", "")
             tenant = urlsplit(tenant_endpoint).path.split("/")[1] if tenant_endpoint else self.tenant_id
