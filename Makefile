@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit bench clean migrate messages
+.PHONY: run test lint unit e2e bench clean migrate messages
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -23,8 +23,26 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Tests run in parallel (pytest-xdist; `make test PYTEST_WORKERS=4`, or 0 for one
+# process). --dist loadscope keeps a module's tests on one worker, so module fixtures
+# (a drill's running app) are built once. PostgreSQL tests run when TEST_DATABASE_URL
+# is set (.ci/run sets it).
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope
+COVERAGE := --cov=bot --cov=handlers --cov=adapters --cov=storage --cov-report=term:skip-covered
+
+# Everything: lint, then every test with a coverage summary.
 test: lint
-	$(BIN)/pytest -q
+	$(PYTEST) $(COVERAGE)
+
+# Fast feedback: unit tests, the Slack harness and storage/adapter integration tests
+# (no served `meetline` process).
+unit: $(STAMP)
+	$(PYTEST) tests/unit tests/harness tests/integration
+
+# The app as users meet it: `meetline serve` end to end, and the fault drills.
+e2e: $(STAMP)
+	$(PYTEST) tests/e2e tests/drills
 
 # Regenerate handlers/locale/meetline.pot, add new messages to every .po, list what to translate.
 messages: $(STAMP)

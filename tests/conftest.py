@@ -41,7 +41,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     for mark in metafunc.definition.iter_markers("parametrize"):
         names = mark.args[0] if mark.args else mark.kwargs.get("argnames", "")
-        if "database_url" in ([n.strip() for n in names.split(",")] if isinstance(names, str) else names):
+        if "database_url" in (
+            [n.strip() for n in names.split(",")] if isinstance(names, str) else names
+        ):
             return
     path = str(metafunc.definition.path).replace(os.sep, "/")
     sqlite_only = any(part in path for part in SQLITE_ONLY) and (

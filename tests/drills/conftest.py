@@ -78,8 +78,10 @@ def drill_stack(
     workdir = tmp_path_factory.mktemp("drill")
     on_postgres = postgres_server() and request.node.get_closest_marker("both_databases")
     kind = "postgresql" if on_postgres else "sqlite"
-    with _templates.database(kind, "seeded", workdir) as url, \
-            running_stack(url, workdir, seeded=True) as stack:
+    with (
+        _templates.database(kind, "seeded", workdir) as url,
+        running_stack(url, workdir, seeded=True) as stack,
+    ):
         yield stack
 
 

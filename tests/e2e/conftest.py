@@ -14,4 +14,3 @@ def stack(seeded_url: str, tmp_path: Path) -> Iterator[Stack]:
     for tests marked `both_databases`)."""
     with running_stack(seeded_url, tmp_path, seeded=True) as running:
         yield running
-

@@ -81,43 +81,79 @@ def seed_records(database_url: str, workdir: Path) -> None:
     """Migrate and import RECORDS_CSV for TEAM with `meetline import`, as an operator would."""
     csv_path = workdir / "records.csv"
     csv_path.write_text(RECORDS_CSV, encoding="utf-8")
-    imported = run_cli(["import", str(csv_path), "--team", TEAM], clean_env({"DATABASE_URL": database_url}),
-                       workdir)
+    imported = run_cli(
+        ["import", str(csv_path), "--team", TEAM],
+        clean_env({"DATABASE_URL": database_url}),
+        workdir,
+    )
     assert imported.returncode == 0, imported.stderr
 
 
 @contextmanager
-def running_stack(database_url: str, workdir: Path, extra: Mapping[str, str] | None = None, *,
-                  seeded: bool = False) -> Iterator[Stack]:
+def running_stack(
+    database_url: str,
+    workdir: Path,
+    extra: Mapping[str, str] | None = None,
+    *,
+    seeded: bool = False,
+) -> Iterator[Stack]:
     """`extra`: more settings for both the served app and the in-process services.
     `seeded`: the database already holds RECORDS_CSV (conftest's `seeded_url`); else it
     is migrated and seeded here."""
     extra = dict(extra or {})
     with FakeSlack() as slack, SmtpSink() as smtp:
-        slack.add_user(HOST, name="anna", real_name="Anna Host", email="anna@meetline.example", tz="Europe/Warsaw")
-        slack.add_user(TEAMMATE, name="bob", real_name="Bob Mate", email="bob@meetline.example", tz="Europe/London")
-        slack.add_user(GONE, name="gone", real_name="Gone User", email="gone@meetline.example", deleted=True)
-        env = clean_env({
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_API_URL": slack.url,
-            "DATABASE_URL": database_url,
-            "SMTP_URL": smtp.url,
-            "MAIL_FROM": "Meetline <meetline@meetline.example>",
-            **extra,
-        })
+        slack.add_user(
+            HOST,
+            name="anna",
+            real_name="Anna Host",
+            email="anna@meetline.example",
+            tz="Europe/Warsaw",
+        )
+        slack.add_user(
+            TEAMMATE,
+            name="bob",
+            real_name="Bob Mate",
+            email="bob@meetline.example",
+            tz="Europe/London",
+        )
+        slack.add_user(
+            GONE, name="gone", real_name="Gone User", email="gone@meetline.example", deleted=True
+        )
+        env = clean_env(
+            {
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_BOT_TOKEN": BOT_TOKEN,
+                "SLACK_API_URL": slack.url,
+                "DATABASE_URL": database_url,
+                "SMTP_URL": smtp.url,
+                "MAIL_FROM": "Meetline <meetline@meetline.example>",
+                **extra,
+            }
+        )
         if not seeded:
             seed_records(database_url, workdir)
         clock = MutableClock()
         settings = Settings(
-            SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=slack.url,
-            DATABASE_URL=database_url, SMTP_URL=smtp.url, MAIL_FROM="meetline@meetline.example",
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_API_URL=slack.url,
+            DATABASE_URL=database_url,
+            SMTP_URL=smtp.url,
+            MAIL_FROM="meetline@meetline.example",
             **extra,
         )
         services = build_services(settings, clock=clock)
         with ServeProcess(env, workdir, ["--no-worker"]) as serve:
             try:
-                yield Stack(slack, smtp, serve, SlackClientSim(serve.url, SIGNING_SECRET), services, clock, env,
-                            workdir)
+                yield Stack(
+                    slack,
+                    smtp,
+                    serve,
+                    SlackClientSim(serve.url, SIGNING_SECRET),
+                    services,
+                    clock,
+                    env,
+                    workdir,
+                )
             finally:
                 services.engine.dispose()
