@@ -25,10 +25,10 @@ from handlers.meetings import (
 
 MAX_DURATION_MINUTES = 12 * 60
 MAX_TITLE = 250
-EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}$")
+EMAIL_RE = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}")
 
 def valid_email(value: str | None) -> bool:
-    return bool(value) and EMAIL_RE.match(value or "") is not None
+    return bool(value) and EMAIL_RE.fullmatch(value or "") is not None
 
 
 @dataclass

@@ -6,7 +6,7 @@ Separate because it is the one place that trusts another parser, and it verifies
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from handlers.when.evaluation import local_time
 from handlers.when.grammar import Grammar
@@ -63,5 +63,23 @@ def dateparser_fallback(folded: str, now: datetime, grammar: Grammar) -> datetim
         if (hour, minute) != (0, 0):
             return None  # a time we cannot point to in the text
         hour = DEFAULT_HOUR
-    return local_time(parsed.date(), hour, minute, tz)
+    day = parsed.date() if years else _next_on_or_after(now.date(), parsed.month, parsed.day)
+    if day is None:
+        return None
+    return local_time(day, hour, minute, tz)
+
+
+def _next_on_or_after(today: date, month: int, day: int) -> date | None:
+    """A yearless date is the next such date on or after today (today included), as in the grammar.
+
+    dateparser's "prefer future" skips today itself; 29 February waits for a leap year.
+    """
+    for year in range(today.year, today.year + 9):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if candidate >= today:
+            return candidate
+    return None
 

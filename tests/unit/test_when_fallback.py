@@ -78,11 +78,10 @@ def test_the_fallback_answers_in_nows_zone() -> None:
     assert iso(parse_when("20-March-2026 at 4:15 pm", SUN_NYC)) == "2026-03-20T16:15-04:00"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the fallback reads a yearless date equal to today as next year; the grammar and the "
-    "documented policy ('the next such date on or after today') say today",
-)
 def test_todays_date_without_a_year_is_today_in_every_layout() -> None:
     assert iso(parse_when("March 13", FRI_WAW)) == "2026-03-13T09:00+01:00"  # the grammar
     assert iso(parse_when("13-March", FRI_WAW)) == "2026-03-13T09:00+01:00"  # the fallback
+
+
+def test_a_yearless_29_february_waits_for_the_next_leap_year() -> None:
+    assert iso(parse_when("29-February", FRI_WAW)) == "2028-02-29T09:00+01:00"
