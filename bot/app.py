@@ -15,7 +15,6 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot.i18n_context import browser_translator
 from bot.listeners import admin, calendars, home, manage, meet, outcome
-from bot.profiles import ProfileService
 from bot.services import Services
 from bot.slack_clients import make_client
 from handlers.i18n import Translator
@@ -139,7 +138,7 @@ def build_app(services: Services) -> App:
             return BoltResponse(status=200, body="")
         return next()
 
-    profiles = ProfileService(services.users, services.clock, settings.admin_ids)
+    profiles = services.profiles
     meet.register(app, services, profiles)
     home.register(app, services, profiles)
     outcome.register(app, services, profiles)

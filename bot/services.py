@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.availability import FreeBusyCheck
 from bot.notifier import ClientForTeam
+from bot.profiles import ProfileService
 from bot.settings import Settings
 from handlers.calendar_booking import CalendarAccounts
 from handlers.calendar_sync import SyncedMeetings
@@ -26,6 +27,7 @@ from handlers.i18n import Translator
 from handlers.invitations import Mailer
 from handlers.jobs import JobQueue
 from handlers.next_meeting import NextMeeting
+from handlers.outcomes import RecordOutcome
 from handlers.ports import (
     CalendarConnections,
     Clock,
@@ -90,11 +92,13 @@ class Services:
     mailer: Mailer | None
     home_sections: HomeSections
     slack_clients: ClientForTeam  # a workspace's Web API client outside a Slack request
+    profiles: ProfileService  # Slack profiles, cached in the database
     people: PeopleDirectory  # teammates as Slack knows them (profiles cached)
     free_busy: FreeBusyCheck  # the /meet form's conflict notice and Save's re-check
     # Use cases, built once (`bot.wiring`), never per request.
     schedule: ScheduleMeeting
     manage: ManageMeeting
     save: SaveMeeting  # the /meet form's Save: new or edit
+    record_outcome: RecordOutcome
     reports: MeetingReport
     next_meeting: NextMeeting

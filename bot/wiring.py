@@ -32,6 +32,7 @@ from handlers.editing import ManageMeeting
 from handlers.i18n import translator
 from handlers.invitations import Mailer
 from handlers.next_meeting import NextMeeting
+from handlers.outcomes import RecordOutcome
 from handlers.ports import Clock, PendingConnection
 from handlers.reports import MeetingReport
 from handlers.save_meeting import SaveMeeting
@@ -89,7 +90,8 @@ def build_services(settings: Settings, clock: Clock | None = None,
     meetings = SqlMeetingRepository(sessions)
     workspaces = SqlWorkspaceRepository(sessions)
     slack_clients = client_for_team(settings, engine)
-    people = TeamPeople(ProfileService(users, clock, settings.admin_ids), users, slack_clients)
+    profiles = ProfileService(users, clock, settings.admin_ids)
+    people = TeamPeople(profiles, users, slack_clients)
     schedule = ScheduleMeeting(records, meetings, people, clock, calendars=calendars, workspaces=workspaces)
     manage = ManageMeeting(records, meetings, people, clock, calendars=calendars, workspaces=workspaces)
     free_busy = FreeBusyCheck(calendars, users, workspaces, clock)
@@ -111,11 +113,13 @@ def build_services(settings: Settings, clock: Clock | None = None,
         mailer=build_mailer(settings),
         home_sections=home_section(settings, connections, clock),
         slack_clients=slack_clients,
+        profiles=profiles,
         people=people,
         free_busy=free_busy,
         schedule=schedule,
         manage=manage,
         save=SaveMeeting(schedule, manage, free_busy),
+        record_outcome=RecordOutcome(meetings, clock, workspaces=workspaces),
         reports=MeetingReport(SqlReportSource(sessions), users, clock),
         next_meeting=NextMeeting(meetings, users, clock),
     )
@@ -126,7 +130,7 @@ def calendar_oauth_for(services: Services) -> CalendarOAuth:
     tell the user the connection worked, or a DM asks them to confirm a foreign account."""
     client_for = services.slack_clients
     language_of = language_lookup(services)
-    profiles = ProfileService(services.users, services.clock, services.settings.admin_ids)
+    profiles = services.profiles
 
     def email_of(team_id: str, user_id: str) -> str | None:
         client = client_for(team_id)

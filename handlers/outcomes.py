@@ -16,6 +16,7 @@ from handlers.i18n import N_, Translator, language_for, translator
 from handlers.meetings import DEFAULT_OUTCOMES, OUTCOME_SCHEDULED, Meeting
 from handlers.policy import can_set_outcome
 from handlers.ports import Clock, MeetingRepository
+from handlers.workspace import WorkspaceRepository
 
 OUTCOME_LABELS = {  # English msgids: translate with outcome_label(code, t)
     OUTCOME_SCHEDULED: N_("Scheduled"),
@@ -44,16 +45,21 @@ class OutcomeResult:
 class RecordOutcome:
     """Raises NotFound (no such meeting in the actor's workspace), NotAllowed (not its host
     nor an admin) or DomainError (an outcome no longer offered); messages are in the
-    actor's Slack language."""
+    actor's Slack language.
 
-    def __init__(self, meetings: MeetingRepository, clock: Clock, outcomes: tuple[str, ...] = DEFAULT_OUTCOMES) -> None:
+    The outcomes offered are the actor's workspace's (`workspaces`), else `outcomes`."""
+
+    def __init__(self, meetings: MeetingRepository, clock: Clock, outcomes: tuple[str, ...] = DEFAULT_OUTCOMES,
+                 *, workspaces: WorkspaceRepository | None = None) -> None:
         self._meetings = meetings
         self._clock = clock
-        self._outcomes = (OUTCOME_SCHEDULED, *outcomes)
+        self._outcomes = outcomes
+        self._workspaces = workspaces
 
     def __call__(self, meeting_id: int, outcome: str, actor: UserProfile) -> OutcomeResult:
         meeting = self._meeting(meeting_id, actor, Reason.SET_OUTCOME)
-        if outcome not in self._outcomes:
+        offered = self._workspaces.get(actor.team_id).outcomes if self._workspaces is not None else self._outcomes
+        if outcome not in (OUTCOME_SCHEDULED, *offered):
             raise DomainError(_t(actor).gettext("That outcome is not offered any more."))
         changed = self._meetings.set_outcome(actor.team_id, meeting.id, outcome, actor.slack_user_id,
                                              self._clock.now())

@@ -26,7 +26,6 @@ from bot.views.messages import (
     outcome_prompt_text,
 )
 from handlers.errors import DomainError, NotFound
-from handlers.outcomes import RecordOutcome
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +54,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         ws = services.workspaces.get(actor.team_id)
         outcomes, t = ws.outcomes, translator_for(actor, ws)  # the message is re-drawn for whoever clicked
         try:
-            result = RecordOutcome(services.meetings, services.clock, outcomes)(value["m"], value["o"], actor)
+            result = services.record_outcome(value["m"], value["o"], actor)
         except DomainError as error:
             refuse(client, body, error_text(error, t))
             return
@@ -88,7 +87,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         ws = services.workspaces.get(actor.team_id)
         t = translator_for(actor, ws)
         try:
-            meeting = RecordOutcome(services.meetings, services.clock, ws.outcomes).to_change(value["m"], actor)
+            meeting = services.record_outcome.to_change(value["m"], actor)
         except NotFound:  # the caller's workspace only: another's meeting id is like a missing one
             return
         except DomainError as error:

@@ -3,7 +3,6 @@ SQL storage against the fake Google / Graph / Zoom servers and a real Radicale."
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -11,7 +10,6 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-from wsgiref.util import setup_testing_defaults
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -59,6 +57,7 @@ from tests.support.fake_google import rfc3339
 from tests.support.fake_zoom import FakeZoom
 from tests.support.radicale_server import RadicaleServer
 from tests.support.server import SECRET_KEY
+from tests.support.wsgi_call import browse
 
 TEAM = "T0001"
 HOST = "U1"
@@ -452,25 +451,6 @@ def _settings(world: World, **extra: Any) -> Settings:
                     GOOGLE_CLIENT_SECRET=world.google.client_secret, GOOGLE_API_URL=world.google.url, **extra)
 
 
-def _get(app: CalendarOAuth, url: str, form: str | None = None,
-         cookie: str | None = None) -> tuple[str, dict[str, str], str]:
-    parts = urlsplit(url)
-    environ: dict[str, Any] = {"PATH_INFO": parts.path, "QUERY_STRING": parts.query,
-                               "REQUEST_METHOD": "GET" if form is None else "POST"}
-    if cookie:
-        environ["HTTP_COOKIE"] = cookie.split(";")[0]  # what a browser sends back of a Set-Cookie
-    if form is not None:
-        environ.update({"CONTENT_LENGTH": str(len(form)), "wsgi.input": io.BytesIO(form.encode())})
-    setup_testing_defaults(environ)
-    seen: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
-        seen.update(status=status, headers=dict(headers))
-
-    body = b"".join(app(environ, start_response)).decode()
-    return seen["status"], seen["headers"], body
-
-
 def test_google_sign_in_stores_the_tokens_and_tells_the_user(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the fake token endpoint is plain http
     settings = _settings(world)
@@ -479,14 +459,14 @@ def test_google_sign_in_stores_the_tokens_and_tells_the_user(world: World, monke
                         email_of=lambda team, user: HOST_EMAIL.upper())  # addresses match case-insensitively
     link = start_link(settings, "google", TEAM, HOST, world.clock.now())
     assert link is not None
-    status, headers, _ = _get(app, link)
+    status, headers, _ = browse(app, link)
     assert status.startswith("302")
     cookie = headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
     code, state = world.google.issue_code(headers["Location"])
     scopes = parse_qs(urlsplit(headers["Location"]).query)["scope"][0].split()
     assert "https://www.googleapis.com/auth/calendar.events" in scopes
-    status, _, page = _get(app, f"https://meetline.test/oauth/google/callback?state={state}&code={code}", cookie=cookie)
+    status, _, page = browse(app, f"https://meetline.test/oauth/google/callback?state={state}&code={code}", cookie=cookie)
     assert status.startswith("200") and "connected" in page
     assert connected == [(TEAM, HOST, "google", HOST_EMAIL)]
     # The stored credentials work (refresh through the fake's token endpoint).
@@ -494,13 +474,13 @@ def test_google_sign_in_stores_the_tokens_and_tells_the_user(world: World, monke
     world.run()
     assert len(world.google.user_events()) == 1
     # The state is one-time, and an old link expires.
-    status, _, _ = _get(app, f"https://meetline.test/oauth/google/callback?state={state}&code={code}", cookie=cookie)
+    status, _, _ = browse(app, f"https://meetline.test/oauth/google/callback?state={state}&code={code}", cookie=cookie)
     assert status.startswith("400")
-    assert _get(app, link)[0].startswith("400")  # a link is used up once opened
+    assert browse(app, link)[0].startswith("400")  # a link is used up once opened
     fresh = start_link(settings, "google", TEAM, HOST, world.clock.now())
     assert fresh is not None
     world.clock.advance(minutes=11)  # and expires unopened after ten minutes
-    assert _get(app, fresh)[0].startswith("400")
+    assert browse(app, fresh)[0].startswith("400")
 
 
 def test_microsoft_sign_in_with_msal_against_the_fake_identity_platform(world: World) -> None:
@@ -516,11 +496,11 @@ def test_microsoft_sign_in_with_msal_against_the_fake_identity_platform(world: W
                             email_of=lambda team, user: HOST_EMAIL)
         link = start_link(settings, "microsoft", TEAM, HOST, world.clock.now())
         assert link is not None
-        status, headers, _ = _get(app, link)
+        status, headers, _ = browse(app, link)
         assert status.startswith("302") and "/oauth2/v2.0/authorize" in headers["Location"]
         assert parse_qs(urlsplit(headers["Location"]).query)["response_mode"] == ["query"]
         code, state = graph.authorize(headers["Location"])
-        status, _, page = _get(app, f"https://meetline.test/oauth/microsoft/callback?code={code}&state={state}",
+        status, _, page = browse(app, f"https://meetline.test/oauth/microsoft/callback?code={code}&state={state}",
                                cookie=headers["Set-Cookie"])
         assert status.startswith("200"), page
         assert connected == [(TEAM, HOST, "microsoft", HOST_EMAIL)]

@@ -10,12 +10,8 @@ once per connection, not once per calendar call.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
-from urllib.parse import urlsplit
-from wsgiref.util import setup_testing_defaults
 
 import pytest
 
@@ -34,6 +30,7 @@ from tests.support.calendar_fakes import FakeGraphDelta
 from tests.support.clock import MutableClock
 from tests.support.server import SECRET_KEY
 from tests.support.tls import ca_bundle
+from tests.support.wsgi_call import browse
 
 TEAM, HOST, HOST_EMAIL = "T0001", "U1", "anna@contoso.example"
 RECORDS = """type,id,name,email,phone,timezone,associations
@@ -63,32 +60,16 @@ def services(migrated_url: str, graph: FakeGraphDelta) -> Iterator[Services]:
         built.engine.dispose()
 
 
-def _get(app: CalendarOAuth, url: str, cookie: str | None = None) -> tuple[str, dict[str, str], str]:
-    parts = urlsplit(url)
-    environ: dict[str, Any] = {"PATH_INFO": parts.path, "QUERY_STRING": parts.query, "REQUEST_METHOD": "GET",
-                               "wsgi.input": io.BytesIO()}
-    if cookie:
-        environ["HTTP_COOKIE"] = cookie.split(";")[0]
-    setup_testing_defaults(environ)
-    seen: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
-        seen.update(status=status, headers=dict(headers))
-
-    body = b"".join(app(environ, start_response)).decode()
-    return seen["status"], seen["headers"], body
-
-
 def _sign_in(services: Services, graph: FakeGraphDelta) -> None:
     app = CalendarOAuth(services.settings, services.connections, services.signin, services.clock,
                         email_of=lambda team, user: HOST_EMAIL)
     link = start_link(services.settings, "microsoft", TEAM, HOST, services.clock.now())
     assert link is not None
-    status, headers, page = _get(app, link)
+    status, headers, page = browse(app, link)
     assert status.startswith("302"), page
     assert headers["Location"].startswith(f"{graph.authority_url}/{graph.tenant_id}/oauth2/v2.0/authorize")
     code, state = graph.authorize(headers["Location"])
-    status, _, page = _get(app, f"https://meetline.test/oauth/microsoft/callback?code={code}&state={state}",
+    status, _, page = browse(app, f"https://meetline.test/oauth/microsoft/callback?code={code}&state={state}",
                            cookie=headers["Set-Cookie"])
     assert status.startswith("200"), page
     assert services.connections.status(TEAM, HOST) is not None

@@ -15,6 +15,7 @@ from handlers.errors import DomainError, Field, NotAllowed, NotFound, Reason, Va
 from handlers.i18n import translator
 from handlers.meetings import Location, Meeting
 from handlers.outcomes import RecordOutcome
+from handlers.workspace import WorkspaceSettings
 from tests.support.clock import MutableClock
 
 EN = translator("en")
@@ -122,3 +123,29 @@ def test_another_workspace_cannot_record_an_outcome_even_as_its_host_or_admin() 
         with pytest.raises(NotFound):
             RecordOutcome(meetings, MutableClock(NOW)).to_change(7, who)  # type: ignore[arg-type]
     assert meetings.outcomes == []
+
+
+@dataclass
+class Workspaces:
+    """Each workspace's settings, as the outcome use case reads them (built once, it
+    must offer the clicking actor's workspace's outcomes, not one fixed list)."""
+
+    custom: dict[str, tuple[str, ...]]
+
+    def get(self, team_id: str) -> WorkspaceSettings:
+        return WorkspaceSettings(custom_outcomes=self.custom.get(team_id, ()))
+
+    def save(self, team_id: str, settings: WorkspaceSettings) -> None:
+        raise AssertionError("the outcome use case never changes settings")
+
+
+def test_the_outcomes_offered_are_the_actors_workspaces() -> None:
+    meetings = Meetings(a_meeting(), [])
+    use_case = RecordOutcome(meetings, MutableClock(NOW),  # type: ignore[arg-type]
+                             workspaces=Workspaces({"T1": ("DEMO_GIVEN",), "T2": ("UPSELL",)}))
+    host = UserProfile(team_id="T1", slack_user_id="UHOST")
+    assert use_case(7, "DEMO_GIVEN", host).meeting.outcome == "DEMO_GIVEN"
+    with pytest.raises(DomainError, match="not offered"):
+        use_case(7, "UPSELL", host)  # another workspace's own outcome
+    assert use_case(7, "SCHEDULED", host).meeting.outcome == "SCHEDULED"  # back to undecided, always offered
+    assert meetings.outcomes == ["DEMO_GIVEN", "SCHEDULED"]
