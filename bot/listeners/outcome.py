@@ -18,9 +18,7 @@ from bot.listeners.meet import team_of, user_of
 from bot.profiles import ProfileService
 from bot.services import Services
 from bot.views.messages import (
-    digest_blocks,
-    digest_done_blocks,
-    digest_text,
+    digest_message,
     outcome_blocks,
     outcome_change_blocks,
     outcome_prompt_text,
@@ -36,6 +34,13 @@ def _value(body: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def _update_quietly(client: WebClient, container: dict[str, Any], **message: Any) -> None:
+    try:
+        client.chat_update(channel=str(container.get("channel_id")), ts=str(container.get("message_ts")), **message)
+    except SlackApiError as exc:
+        log.warning("updating the outcome message failed: %s", exc.response.get("error"))
 
 
 def register(app: App, services: Services, profiles: ProfileService) -> None:
@@ -59,23 +64,16 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             refuse(client, body, error_text(error, t))
             return
         container = body.get("container") or {}
+        block_id = str((body.get("actions") or [{}])[0].get("block_id") or "")
         if container.get("type") == "view":  # clicked in App Home
             publish_home(client, services, team_of(body), user_of(body))
-            return
-        block_id = str((body.get("actions") or [{}])[0].get("block_id") or "")
-        if block_id.startswith("digest_outcome_"):  # one line of the daily digest
+        elif block_id.startswith("digest_outcome_"):  # one line of the daily digest
             waiting = services.meetings.awaiting_outcome(actor.team_id, actor.slack_user_id, services.clock.now(), 20)
-            blocks = digest_blocks(waiting, outcomes, t=t) if waiting else digest_done_blocks(t=t)
             client.chat_update(channel=str(container.get("channel_id")), ts=str(container.get("message_ts")),
-                               text=digest_text(len(waiting), t=t) if waiting else t.gettext("All caught up."),
-                               blocks=blocks)
-            return
-        try:
-            client.chat_update(channel=str(container.get("channel_id")), ts=str(container.get("message_ts")),
-                               text=outcome_prompt_text(result.meeting, t=t),
-                               blocks=outcome_blocks(result.meeting, outcomes, t=t))
-        except SlackApiError as exc:
-            log.warning("updating the outcome message failed: %s", exc.response.get("error"))
+                               **digest_message(waiting, outcomes, t))
+        else:
+            _update_quietly(client, container, text=outcome_prompt_text(result.meeting, t=t),
+                            blocks=outcome_blocks(result.meeting, outcomes, t=t))
 
     @app.action(re.compile(r"^outcome_change(:\d+)?$"))
     def outcome_change(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

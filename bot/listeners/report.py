@@ -22,9 +22,15 @@ from adapters.report_files import report_chart_png, report_csv
 from bot.i18n_context import cached_translator, translator_for
 from bot.profiles import ProfileService
 from bot.services import Services
-from bot.views.report_views import period_help_text, report_blocks, report_started_text, report_text
-from handlers.policy import Actor, ReportScope
-from handlers.reports import Report, UnknownPeriod
+from bot.views.report_views import (
+    period_help_text,
+    report_blocks,
+    report_started_text,
+    report_text,
+    report_uploads,
+)
+from handlers.policy import Actor
+from handlers.reports import UnknownPeriod
 
 log = logging.getLogger(__name__)
 
@@ -38,48 +44,20 @@ def report_period_text(text: str) -> str | None:
     return None if match is None else (match.group("period") or "").strip()
 
 
-def _file_stem(report: Report) -> str:
-    period = report.period
-    return f"meetings-{period.first_day.isoformat()}-{period.last_day.isoformat()}"
-
-
 def handle_report_command(ack: Ack, body: dict[str, Any], client: WebClient, services: Services,
                           profiles: ProfileService, *, team_id: str, user_id: str, period_text: str) -> None:
-    use_case = services.reports
     # The ack is due within 3 s: the language comes from the stored profile (no Slack call).
     t = cached_translator(services, team_id, user_id)
     try:
         # Readability does not depend on the zone, so the answer needs no Slack call.
-        named = use_case.period(period_text, "UTC").name(t)
+        named = services.reports.period(period_text, "UTC").name(t)
     except UnknownPeriod as exc:
         ack(response_type="ephemeral", text=period_help_text(exc.text, exc.reason_in(t), t=t))
         return
     ack(response_type="ephemeral", text=report_started_text(named, t=t))
     channel_id = body.get("channel_id")
     try:
-        profile = profiles.get(client, team_id, user_id)
-        ws = services.workspaces.get(team_id)
-        t = translator_for(profile, ws)
-        period = use_case.period(period_text, profile.timezone)
-        report = use_case(team_id, period, ws.outcomes, t, reader=Actor.of(profile))
-        client.chat_postMessage(channel=user_id, text=report_text(report, t=t), blocks=report_blocks(report, t=t))
-        dm = client.conversations_open(users=user_id)["channel"]["id"]
-        stem = _file_stem(report)
-        described = period.describe(t)
-        own = report.scope is ReportScope.OWN
-        title = (t.gettext("Your meetings {period}", period=period.name(t)) if own
-                 else t.gettext("Meetings {period}", period=period.name(t)))
-        client.files_upload_v2(
-            channel=dm,
-            initial_comment=(t.gettext("Chart and CSV of your meetings for {period}.", period=described) if own
-                             else t.gettext("Chart and CSV for {period}.", period=described)),
-            file_uploads=[
-                {"file": report_chart_png(report, t), "filename": f"{stem}.png", "title": title,
-                 "alt_txt": t.gettext("Bar charts of meetings by outcome and by host, {period}",
-                                      period=described)[:1000]},
-                {"content": report_csv(report, t), "filename": f"{stem}.csv", "title": f"{title} (CSV)"},
-            ],
-        )
+        send_report(client, services, profiles, team_id, user_id, period_text)
     except SlackApiError as exc:
         log.warning("sending the report failed: %s", exc.response.get("error"))
         if channel_id:
@@ -90,6 +68,19 @@ def handle_report_command(ack: Ack, body: dict[str, Any], client: WebClient, ser
         if channel_id:
             _quietly(client.chat_postEphemeral, channel=channel_id, user=user_id,
                      text=t.gettext("Meetline could not build your report. The error was logged; please try again."))
+
+
+def send_report(client: WebClient, services: Services, profiles: ProfileService, team_id: str, user_id: str,
+                period_text: str) -> None:
+    """The report in the reader's DM (in their zone and language), then its chart and CSV."""
+    profile = profiles.get(client, team_id, user_id)
+    ws = services.workspaces.get(team_id)
+    t = translator_for(profile, ws)
+    period = services.reports.period(period_text, profile.timezone)
+    report = services.reports(team_id, period, ws.outcomes, t, reader=Actor.of(profile))
+    client.chat_postMessage(channel=user_id, text=report_text(report, t=t), blocks=report_blocks(report, t=t))
+    dm = client.conversations_open(users=user_id)["channel"]["id"]
+    client.files_upload_v2(channel=dm, **report_uploads(report, report_chart_png(report, t), report_csv(report, t), t))
 
 
 def _quietly(method: Any, **kwargs: Any) -> None:

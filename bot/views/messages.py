@@ -165,3 +165,10 @@ def digest_blocks(meetings: Sequence[Meeting], outcomes: tuple[str, ...] = DEFAU
         blocks.append(outcome_buttons(m, outcomes, block_id=f"digest_outcome_{m.id}",
                                       t=t))
     return blocks
+
+
+def digest_message(waiting: Sequence[Meeting], outcomes: tuple[str, ...], t: Translator = EN) -> dict[str, Any]:
+    """The daily digest redrawn after one of its lines got an outcome."""
+    if not waiting:
+        return {"text": t.gettext("All caught up."), "blocks": digest_done_blocks(t=t)}
+    return {"text": digest_text(len(waiting), t=t), "blocks": digest_blocks(waiting, outcomes, t=t)}

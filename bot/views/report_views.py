@@ -124,3 +124,23 @@ def period_help_text(text: str, reason: str = "", *, t: Translator = EN) -> str:
         "I can't read “{text}” as a period{why}.\nTry `/meet report last month`. Periods: {english} (both dates "
         "included), `last N days`; po polsku: {polish}. Periods follow your Slack time zone; weeks start on Monday.",
         text=escape_mrkdwn(clip(text, 100)), why=why, english=english, polish=polish)
+
+
+def report_uploads(report: Report, chart_png: bytes, csv: str, t: Translator = EN) -> dict[str, Any]:
+    """`files_upload_v2` arguments for the report's chart and CSV (all but the channel)."""
+    period = report.period
+    stem = f"meetings-{period.first_day.isoformat()}-{period.last_day.isoformat()}"
+    described = period.describe(t)
+    own = report.scope is ReportScope.OWN
+    title = (t.gettext("Your meetings {period}", period=period.name(t)) if own
+             else t.gettext("Meetings {period}", period=period.name(t)))
+    return {
+        "initial_comment": (t.gettext("Chart and CSV of your meetings for {period}.", period=described) if own
+                            else t.gettext("Chart and CSV for {period}.", period=described)),
+        "file_uploads": [
+            {"file": chart_png, "filename": f"{stem}.png", "title": title,
+             "alt_txt": t.gettext("Bar charts of meetings by outcome and by host, {period}",
+                                  period=described)[:1000]},
+            {"content": csv, "filename": f"{stem}.csv", "title": f"{title} (CSV)"},
+        ],
+    }
