@@ -66,7 +66,7 @@ def test_oauth_installs_need_a_secret_key_for_the_tokens(monkeypatch: pytest.Mon
     with_key = load(monkeypatch, SECRET_KEY=f" {SECRET_KEY} , {OTHER_SECRET_KEY}")
     assert with_key.missing_for_http() == []
     both = f"{SECRET_KEY},{OTHER_SECRET_KEY}"  # spaces trimmed, the first key still first
-    assert with_key.SECRET_KEY == both
+    assert both == with_key.SECRET_KEY
 
 
 def test_urls_are_normalised(monkeypatch: pytest.MonkeyPatch) -> None:
