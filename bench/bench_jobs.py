@@ -28,11 +28,11 @@ from sqlalchemy import func, select, text
 from adapters.smtp_mail import SmtpMailer
 from bench.common import Row, cpu_seconds, postgres_available, scratch_postgres
 from bench.seed import HOST_EMAIL, expected_keys, queue_reminder_mails, seed_meetings
-from bench.sink import CountingSink
 from handlers.invitations import Person, ReminderEmail
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import JobModel
+from tests.support.smtp_sink import SmtpSink
 
 REPO = Path(__file__).resolve().parents[1]
 ATTENDEES = 10
@@ -50,7 +50,7 @@ def worker_env(database_url: str, smtp_url: str) -> dict[str, str]:
                       "MAIL_FROM": "Meetline <meetline@meetline.example>"})
 
 
-def _direct_smtp(sink: CountingSink, count: int) -> float:
+def _direct_smtp(sink: SmtpSink, count: int) -> float:
     """Mails per second from one process calling SmtpMailer in a loop (no queue, no DB)."""
     mailer = SmtpMailer(sink.url, "meetline@meetline.example")
     start = datetime.now(UTC) + timedelta(days=2)
@@ -77,7 +77,7 @@ def _postgres_backends(url: str) -> list[int]:
         engine.dispose()
 
 
-def _drain(url: str, sink: CountingSink, workers: int, workdir: Path) -> dict[str, Any]:
+def _drain(url: str, sink: SmtpSink, workers: int, workdir: Path) -> dict[str, Any]:
     env = worker_env(url, sink.url)
     logs = [open(workdir / f"worker-{workers}-{i}.log", "wb") for i in range(workers)]  # noqa: SIM115
     bench_cpu = time.process_time()  # this process: the SMTP sink
@@ -148,14 +148,14 @@ def run(quick: bool = False) -> dict[str, Any]:
         seeded = seed_meetings(sessions, meetings, ATTENDEES)
         results["seed_seconds"] = round(time.perf_counter() - t0, 1)
         expected = expected_keys(seeded, ATTENDEES)
-        with CountingSink() as sink:
+        with SmtpSink(keep=False) as sink:
             results["direct_smtp_per_second"] = round(_direct_smtp(sink, min(jobs, 2000)), 1)
         runs = []
         for workers in WORKERS:
             queue_reminder_mails(sessions, seeded, ATTENDEES, salt=f"w{workers}")
             with engine.connect() as conn:  # as autovacuum would, after replacing every row
                 conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE jobs"))
-            with CountingSink() as sink:  # a fresh mail server (and port) per run
+            with SmtpSink(keep=False) as sink:  # a fresh mail server (and port) per run
                 outcome = _drain(url, sink, workers, Path(tmp))
             delivered = set(sink.counts)
             outcome["missing"] = len(expected - delivered)

@@ -30,7 +30,6 @@ from sqlalchemy.exc import OperationalError
 
 from bench.bench_jobs import worker_env
 from bench.seed import expected_keys, queue_reminder_mails, seed_meetings
-from bench.sink import CountingSink
 from bot.settings import Settings
 from bot.wiring import build_services
 from bot.worker import build_worker
@@ -39,6 +38,7 @@ from storage.migrate import upgrade
 from storage.models import JobModel
 from tests.support.clock import MutableClock
 from tests.support.server import REPO, free_port
+from tests.support.smtp_sink import SmtpSink
 
 MEETINGS, ATTENDEES = 8, 10  # 80 reminder mails; the worker claims 10 at a time
 KILL_AT = 25  # the 25th mail: the 5th of the 3rd batch
@@ -64,7 +64,7 @@ def seeded(url: str) -> set[tuple[str, str]]:
     return expected_keys(meetings, ATTENDEES)
 
 
-def start_worker(url: str, sink: CountingSink, log: Path, *args: str) -> subprocess.Popen[bytes]:
+def start_worker(url: str, sink: SmtpSink, log: Path, *args: str) -> subprocess.Popen[bytes]:
     out = open(log, "ab")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "worker", *args], env=worker_env(url, sink.url),
                             cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
@@ -72,7 +72,7 @@ def start_worker(url: str, sink: CountingSink, log: Path, *args: str) -> subproc
     return proc
 
 
-def after_lease_expiry(url: str, sink: CountingSink) -> None:
+def after_lease_expiry(url: str, sink: SmtpSink) -> None:
     """A worker whose clock is past the dead worker's lease (300 s) runs what is due."""
     clock = MutableClock(datetime.now(UTC) + timedelta(seconds=301))
     services = build_services(Settings(DATABASE_URL=url, SMTP_URL=sink.url, MAIL_FROM="meetline@meetline.example"),
@@ -95,7 +95,7 @@ def wait_until(predicate: object, timeout: float = 60.0) -> None:
     raise AssertionError("condition not met in time")
 
 
-def missing_and_twice(sink: CountingSink, expected: set[tuple[str, str]]) -> tuple[list[tuple[str, str]], dict[tuple[str, str], int]]:
+def missing_and_twice(sink: SmtpSink, expected: set[tuple[str, str]]) -> tuple[list[tuple[str, str]], dict[tuple[str, str], int]]:
     return sorted(expected - set(sink.counts)), sink.duplicates()
 
 
@@ -104,7 +104,7 @@ def missing_and_twice(sink: CountingSink, expected: set[tuple[str, str]]) -> tup
 
 def test_a_worker_killed_mid_batch_loses_no_mail_and_sends_none_twice(pg_url: str, tmp_path: Path) -> None:
     expected = seeded(pg_url)
-    with CountingSink() as sink:
+    with SmtpSink(keep=False) as sink:
         victim: list[subprocess.Popen[bytes]] = []
 
         def kill_before_the_server_takes_it(number: int) -> str | None:
@@ -135,7 +135,7 @@ def test_a_worker_killed_after_the_server_took_the_mail_loses_none(pg_url: str, 
     """The worker dies between the SMTP server's 250 and the job's completion: nothing
     is lost; the one mail in flight is sent again once its lease expires."""
     expected = seeded(pg_url)
-    with CountingSink() as sink:
+    with SmtpSink(keep=False) as sink:
         victim: list[subprocess.Popen[bytes]] = []
 
         def kill_once_accepted(total: int) -> None:
@@ -241,7 +241,7 @@ def test_the_database_restarting_under_a_running_worker_loses_and_repeats_nothin
     mail server); the worker reconnects and goes on, every mail exactly once."""
     url = private_pg.url.rsplit("/", 1)[0] + "/drill"
     expected = seeded(url)
-    with CountingSink() as sink:
+    with SmtpSink(keep=False) as sink:
         def restart_the_database(number: int) -> str | None:
             if number == 20:
                 private_pg.restart()
@@ -267,7 +267,7 @@ def test_a_database_outage_between_the_mail_and_its_completion_loses_nothing(
     held come back after their lease. Nothing is lost."""
     url = private_pg.url.rsplit("/", 1)[0] + "/drill"
     expected = seeded(url)
-    with CountingSink() as sink:
+    with SmtpSink(keep=False) as sink:
         def outage(number: int) -> str | None:
             if number == 20:
                 private_pg.stop()

@@ -14,16 +14,25 @@ the top-level conftest.py:
 or start one by hand: `with SmtpSink() as sink: ...`. `sink.stop()` makes the port refuse
 connections (a mail server that is down); `sink.start()` brings it back on the same port.
 `sink.reject(address, 550)` refuses one recipient at RCPT TO.
+
+It also counts what it accepted by a key read from each message, so the benchmarks and
+the worker drills can check tens of thousands of mails for "exactly once" without
+keeping them (`SmtpSink(keep=False)`): the key is (subject tag, recipient), where the
+tag is the `#<n>` those put into every meeting title (else the whole subject).
+`on_mail_from` / `on_data` let a drill act at a precise point of the SMTP conversation
+(e.g. SIGKILL the worker while the server has not yet taken the message).
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
+import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from types import TracebackType
@@ -35,6 +44,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 HOST = "127.0.0.1"  # explicit: "localhost" may resolve to ::1 and 0.0.0.0 times out
+_SUBJECT = re.compile(rb"^Subject:(.*(?:\r?\n[ \t].*)*)", re.MULTILINE | re.IGNORECASE)
+_MESSAGE_ID = re.compile(rb"^Message-ID:\s*(\S+)", re.MULTILINE | re.IGNORECASE)
+_TAG = re.compile(r"#(\d+)")
 
 
 @dataclass(frozen=True)
@@ -55,9 +67,35 @@ def free_port(host: str = HOST) -> int:
         return port
 
 
+def subject_of(raw: bytes) -> str:
+    """The decoded Subject header, read without parsing the whole message."""
+    from email.header import decode_header, make_header
+
+    found = _SUBJECT.search(raw)
+    if not found:
+        return ""
+    value = re.sub(rb"\r?\n[ \t]", b" ", found.group(1)).strip().decode("ascii", "replace")
+    return str(make_header(decode_header(value)))
+
+
 class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self._sink = sink
+
+    async def handle_MAIL(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        mail_options: list[str],
+    ) -> str:
+        reply = self._sink._mail_from()
+        if reply is not None:
+            return reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(
         self,
@@ -83,13 +121,23 @@ class SmtpSink:
 
     With `credentials=(user, password)` it requires AUTH (LOGIN/PLAIN over plain text,
     which is fine on loopback) and `url` carries the percent-encoded credentials.
+    With `keep=False` it only counts (`counts`, `message_ids`, `total`).
     """
 
-    def __init__(self, *, credentials: tuple[str, str] | None = None) -> None:
+    def __init__(self, *, credentials: tuple[str, str] | None = None, keep: bool = True) -> None:
         self.host = HOST
         self.port = 0
         self.credentials = credentials
+        self.keep = keep
         self.messages: list[ReceivedMail] = []
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.message_ids: Counter[str] = Counter()
+        self.total = 0
+        # (message number) -> an SMTP reply to MAIL FROM, or None to go on
+        self.on_mail_from: Callable[[int], str | None] | None = None
+        # (messages accepted so far), called after each message is taken
+        self.on_data: Callable[[int], None] | None = None
+        self._started_mails = 0
         self._refusals: dict[str, str] = {}
         self._lock = threading.Lock()
         self._controller: Controller | None = None
@@ -169,6 +217,15 @@ class SmtpSink:
     def clear(self) -> None:
         with self._lock:
             self.messages.clear()
+            self.counts.clear()
+            self.message_ids.clear()
+            self.total = 0
+            self._started_mails = 0
+
+    def duplicates(self) -> dict[tuple[str, str], int]:
+        """Keys (subject tag, recipient) accepted more than once."""
+        with self._lock:
+            return {key: n for key, n in self.counts.items() if n > 1}
 
     def wait_for(self, count: int = 1, timeout: float = 5.0) -> list[ReceivedMail]:
         """Wait until at least `count` messages arrived; return them all, oldest first."""
@@ -186,6 +243,12 @@ class SmtpSink:
 
     # ---- called from the server thread
 
+    def _mail_from(self) -> str | None:
+        with self._lock:
+            self._started_mails += 1
+            number = self._started_mails
+        return self.on_mail_from(number) if self.on_mail_from is not None else None
+
     def _refusal(self, address: str) -> str | None:
         with self._lock:
             return self._refusals.get(address.lower())
@@ -194,16 +257,30 @@ class SmtpSink:
         raw = envelope.original_content or envelope.content or b""
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
-        parsed = email.message_from_bytes(raw, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        mail = ReceivedMail(
-            mail_from=envelope.mail_from or "",
-            rcpt_tos=tuple(envelope.rcpt_tos),
-            message=parsed,
-            raw=raw,
-        )
+        mail: ReceivedMail | None = None
+        if self.keep:
+            parsed = email.message_from_bytes(raw, policy=email.policy.default)
+            assert isinstance(parsed, EmailMessage)
+            mail = ReceivedMail(
+                mail_from=envelope.mail_from or "",
+                rcpt_tos=tuple(envelope.rcpt_tos),
+                message=parsed,
+                raw=raw,
+            )
+        subject = subject_of(raw)
+        tag = _TAG.search(subject)
+        message_id = _MESSAGE_ID.search(raw)
         with self._lock:
-            self.messages.append(mail)
+            if mail is not None:
+                self.messages.append(mail)
+            self.total += 1
+            total = self.total
+            for rcpt in envelope.rcpt_tos:
+                self.counts[(tag.group(1) if tag else subject, rcpt.lower())] += 1
+            if message_id:
+                self.message_ids[message_id.group(1).decode("ascii", "replace")] += 1
+        if self.on_data is not None:
+            self.on_data(total)
 
     def _authenticate(
         self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
