@@ -21,7 +21,9 @@ from bot.profiles import ProfileService
 from bot.settings import Settings
 from handlers.calendar_booking import CalendarAccounts
 from handlers.calendar_sync import SyncedMeetings
-from handlers.calendars import CalendarPort, ConferencingPort
+from handlers.calendars import ConferencingPort
+from handlers.change_settings import ChangeSettings
+from handlers.connect_calendar import AnswerPendingConnection, ConnectCalDav
 from handlers.editing import ManageMeeting
 from handlers.i18n import Translator
 from handlers.invitations import Mailer
@@ -50,19 +52,6 @@ class Meetings(MeetingRepository, SyncedMeetings, Protocol):
     """The meetings as the request path and the calendar sync both use them."""
 
 
-class CalDavProbe(Protocol):
-    """An adapter for CalDAV credentials not saved yet, to check them before saving."""
-
-    def __call__(self, url: str, username: str, password: str, calendar: str | None = None,
-                 email: str | None = None) -> CalDavCheck: ...
-
-
-class CalDavCheck(CalendarPort, Protocol):
-    def check_connection(self) -> None: ...
-
-    def close(self) -> None: ...
-
-
 class SigninProviders(Protocol):
     """The provider libraries' sign-in objects (Google's OAuth flow, an msal application),
     configured from the settings; `bot.calendar_oauth` drives them."""
@@ -87,7 +76,6 @@ class Services:
     calendars: CalendarAccounts
     connections: CalendarConnections
     conferencing: ConferencingPort | None
-    caldav_probe: CalDavProbe
     signin: SigninProviders
     mailer: Mailer | None
     home_sections: HomeSections
@@ -100,5 +88,8 @@ class Services:
     manage: ManageMeeting
     save: SaveMeeting  # the /meet form's Save: new or edit
     record_outcome: RecordOutcome
+    change_settings: ChangeSettings
+    connect_caldav: ConnectCalDav
+    answer_pending: AnswerPendingConnection  # the "Connect anna@…?" question in a DM
     reports: MeetingReport
     next_meeting: NextMeeting

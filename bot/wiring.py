@@ -27,7 +27,9 @@ from bot.slack_clients import client_for_team
 from bot.views.calendar_views import connected_text, pending_blocks, pending_text
 from bot.web import WebApp
 from bot.worker import build_worker, start_in_background
+from handlers.change_settings import ChangeSettings
 from handlers.clock import SystemClock
+from handlers.connect_calendar import AnswerPendingConnection, ConnectCalDav
 from handlers.editing import ManageMeeting
 from handlers.i18n import translator
 from handlers.invitations import Mailer
@@ -108,7 +110,6 @@ def build_services(settings: Settings, clock: Clock | None = None,
         calendars=calendars,
         connections=connections,
         conferencing=calendars.conferencing(),
-        caldav_probe=calendars.caldav_probe,
         signin=calendars,
         mailer=build_mailer(settings),
         home_sections=home_section(settings, connections, clock),
@@ -120,6 +121,9 @@ def build_services(settings: Settings, clock: Clock | None = None,
         manage=manage,
         save=SaveMeeting(schedule, manage, free_busy),
         record_outcome=RecordOutcome(meetings, clock, workspaces=workspaces),
+        change_settings=ChangeSettings(workspaces),
+        connect_caldav=ConnectCalDav(connections, calendars.caldav_probe),
+        answer_pending=AnswerPendingConnection(connections, clock),
         reports=MeetingReport(SqlReportSource(sessions), users, clock),
         next_meeting=NextMeeting(meetings, users, clock),
     )

@@ -15,7 +15,6 @@ from bot.profiles import ProfileService
 from bot.services import Services
 from bot.views.admin_views import ADMIN_CALLBACK, SEAT_CALLBACK, admin_settings_view, seat_view
 from bot.views.settings_form import form_values, read_settings_form
-from handlers.change_settings import ChangeSettings
 from handlers.domain import UserProfile
 from handlers.errors import DomainError, Field
 from handlers.i18n import Translator
@@ -51,7 +50,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     def save_settings(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         profile, t = actor(client, body)
         try:
-            ChangeSettings(services.workspaces)(profile, read_settings_form(view), t)
+            services.change_settings(profile, read_settings_form(view), t)
         except DomainError as error:
             ack(response_action="errors", errors=modal_errors(error, view, t, fallback=Field.DURATIONS))
             return

@@ -31,7 +31,7 @@ from bot.views.calendar_views import (
     pending_answer_text,
     read_caldav_modal,
 )
-from handlers.connect_calendar import AnswerPendingConnection, ConnectCalDav, PendingOutcome
+from handlers.connect_calendar import PendingOutcome
 from handlers.errors import DomainError, Field
 from handlers.i18n import Translator
 
@@ -85,7 +85,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         ack()
         action = (body.get("actions") or [{}])[0]
         team_id, user_id = team_of(body), user_of(body)
-        answer = AnswerPendingConnection(services.connections, services.clock)(
+        answer = services.answer_pending(
             team_id, user_id, str(action.get("value") or "")[:64], connect=action.get("action_id") == PENDING_CONNECT)
         found, t = answer.connection, reader(client, body)
         text = pending_answer_text(answer.outcome, found.provider if found else "", found.email if found else None, t=t)
@@ -121,7 +121,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         profile = profiles.get(client, team_id, user_id)
         t = translator_for(profile, services.workspaces.get(team_id))
         try:
-            email = ConnectCalDav(services.connections, services.caldav_probe)(profile, read_caldav_modal(view), t)
+            email = services.connect_caldav(profile, read_caldav_modal(view), t)
         except DomainError as error:
             ack(response_action="errors", errors=modal_errors(error, view, t, fallback=Field.CALDAV_URL))
             return
