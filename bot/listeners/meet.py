@@ -22,17 +22,16 @@ from bot.profiles import ProfileService, phone_region
 from bot.services import Services
 from bot.views.form_payload import parse_state
 from bot.views.meet_modal import CALLBACK_ID, loading_view, meet_form_view, message_view
-from bot.views.meet_options import attendee_option_groups, prefill_choices, record_choice
+from bot.views.meet_options import attendee_option_groups, opening_form, prefill_choices
 from bot.views.meet_state import (
     FormState,
-    from_draft,
     to_request,
     with_changes,
 )
 from bot.views.messages import confirmation_blocks, confirmation_text
 from bot.views.next_meeting_views import next_meeting_reply
-from bot.views.text import escape_mrkdwn, parse_record_value, record_option
-from bot.views.timeline_views import timeline_blocks, timeline_text
+from bot.views.text import parse_record_value, record_option
+from bot.views.timeline_views import timeline_reply
 from handlers.domain import RecordKind
 from handlers.errors import DomainError
 from handlers.i18n import Translator, translator
@@ -44,6 +43,7 @@ from handlers.meet_form import (
     record_picked,
 )
 from handlers.meetings import MAX_REMINDERS
+from handlers.record_history import record_history
 from handlers.workspace import WorkspaceSettings
 
 log = logging.getLogger(__name__)
@@ -98,12 +98,7 @@ def open_meet_modal(
     t = translator_for(profile, ws)
     draft = draft_meet_form(text, services.clock.now(), profile, services.records, team_id)
     prefill = prefill_for_record(services.records, team_id, draft.record) if draft.record is not None else None
-    attendees, associated = prefill_choices(prefill, t)
-    record_opt = record_choice(draft.record, t) if draft.record is not None else None
-    state = from_draft(draft, channel=channel_id, attendees=attendees, associated=associated, record=record_opt,
-                       default_reminders=ws.default_reminders, durations=ws.durations,
-                       location_kind="video" if ws.video_default_on else "none", language=t.language)
-    state = services.free_busy.form(team_id, user_id, state)
+    state = services.free_busy.form(team_id, user_id, opening_form(draft, prefill, ws, channel_id, t))
     try:
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=render(state, ws, t))
     except SlackApiError as exc:
@@ -136,21 +131,6 @@ def _rebuild(client: WebClient, body: dict[str, Any], state: FormState, services
         log.info("views.update skipped: %s", exc.response.get("error"))
 
 
-def timeline_reply(services: Services, team_id: str, query: str, t: Translator) -> dict[str, Any]:
-    """`/meet timeline <record>`: the best-matching record's meetings, newest first."""
-    if not query:
-        return {"text": t.gettext("Which record? Try `/meet timeline Jane Doe`.")}
-    found = services.records.search(team_id, query, limit=1)
-    if not found:
-        return {"text": t.gettext("No record matches “{query}”.", query=escape_mrkdwn(query))}
-    record = found[0]
-    entries = services.meetings.timeline(team_id, record.id)
-    meetings = {mid: m for mid in {e.meeting_id for e in entries if e.meeting_id is not None}
-                if (m := services.meetings.get(team_id, mid)) is not None}
-    return {"text": timeline_text(record, t=t),
-            "blocks": timeline_blocks(record, entries, meetings, t=t)}
-
-
 def register(app: App, services: Services, profiles: ProfileService) -> None:
     directory = DirectorySync(services.users, services.clock)
 
@@ -167,8 +147,9 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             return
         word, _, rest = text.partition(" ")
         if word.lower() in ("timeline", "historia"):
-            t = cached_translator(services, team_of(body), user_of(body))
-            ack(response_type="ephemeral", **timeline_reply(services, team_of(body), rest.strip(), t))
+            t, query = cached_translator(services, team_of(body), user_of(body)), rest.strip()
+            history = record_history(services.records, services.meetings, team_of(body), query) if query else None
+            ack(response_type="ephemeral", **timeline_reply(query, history, t=t))
             return
         if word.lower() in ("next", "nastepne", "następne"):
             t = cached_translator(services, team_of(body), user_of(body))

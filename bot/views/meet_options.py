@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.views.meet_state import FormState, from_draft
 from bot.views.text import EN, clip, record_label
 from handlers.domain import Record, UserProfile
 from handlers.i18n import Translator
-from handlers.meet_form import RecordPrefill
+from handlers.meet_form import MeetFormDraft, RecordPrefill
 from handlers.meetings import AttendeeKind, AttendeeRef
+from handlers.workspace import WorkspaceSettings
 
 Choice = tuple[str, str]  # (option value, label), as the form state keeps them
 
@@ -50,3 +52,14 @@ def attendee_option_groups(contacts: Sequence[Record], teammates: Sequence[UserP
                                                 75))
                                    for u in teammates]})
     return groups
+
+
+def opening_form(draft: MeetFormDraft, prefill: RecordPrefill | None, ws: WorkspaceSettings,
+                 channel: str | None, t: Translator = EN) -> FormState:
+    """The /meet form as it opens: what the command's text said, what its record brings,
+    and the workspace's defaults (reminders, durations, video)."""
+    attendees, associated = prefill_choices(prefill, t)
+    record = record_choice(draft.record, t) if draft.record is not None else None
+    return from_draft(draft, channel=channel, attendees=attendees, associated=associated, record=record,
+                      default_reminders=ws.default_reminders, durations=ws.durations,
+                      location_kind="video" if ws.video_default_on else "none", language=t.language)

@@ -11,6 +11,7 @@ from handlers.domain import Record
 from handlers.i18n import N_, Translator
 from handlers.meetings import Meeting, TimelineEntry
 from handlers.outcomes import outcome_label
+from handlers.record_history import RecordHistory
 
 KIND_LABELS = {  # (emoji, label): the label is translated where shown
     "meeting_scheduled": (":calendar:", N_("Scheduled")),
@@ -76,3 +77,13 @@ def timeline_blocks(record: Record, entries: Sequence[TimelineEntry],
         blocks.append({"type": "context", "block_id": f"when_{i}",
                        "elements": [mrkdwn(t.gettext("logged {when}", when=slack_date(entry.occurred_at, t=t)))]})
     return blocks[:50]
+
+
+def timeline_reply(query: str, history: RecordHistory | None, *, t: Translator = EN) -> dict[str, Any]:
+    """`/meet timeline <record>`: the ephemeral answer (text and blocks)."""
+    if not query:
+        return {"text": t.gettext("Which record? Try `/meet timeline Jane Doe`.")}
+    if history is None:
+        return {"text": t.gettext("No record matches “{query}”.", query=escape_mrkdwn(query))}
+    return {"text": timeline_text(history.record, t=t),
+            "blocks": timeline_blocks(history.record, history.entries, history.meetings, t=t)}

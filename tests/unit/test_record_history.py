@@ -1,0 +1,65 @@
+"""`/meet timeline` and the opening form: the use case reads one workspace only; the
+views turn its answer (or its absence) into the ephemeral reply and the first form."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.views.meet_options import opening_form
+from bot.views.timeline_views import timeline_reply
+from handlers.domain import Record, RecordKind
+from handlers.i18n import translator
+from handlers.meet_form import MeetFormDraft, RecordPrefill
+from handlers.meetings import Location, Meeting, TimelineEntry
+from handlers.record_history import record_history
+from handlers.workspace import WorkspaceSettings
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+ACME = Record(1, RecordKind.COMPANY, "c1", "Acme")
+JANE = Record(2, RecordKind.CONTACT, "p2", "Jane Doe")
+DEMO = Meeting(id=7, team_id="T1", uid="m7@meetline", sequence=0, title="Demo", start_utc=NOW,
+               end_utc=NOW + timedelta(minutes=30), timezone="UTC", duration_minutes=30, location=Location(),
+               host_id="UHOST", organizer_id="UHOST")
+ENTRIES = [TimelineEntry(1, "meeting_scheduled", NOW, "UHOST", 7, {}),
+           TimelineEntry(1, "meeting_scheduled", NOW, "UHOST", 8, {})]  # meeting 8 was deleted
+
+
+class Store:
+    def search(self, team_id: str, query: str, limit: int = 50) -> list[Record]:
+        return [ACME] if team_id == "T1" and "acme" in query.lower() else []
+
+    def timeline(self, team_id: str, record_id: int, limit: int = 50) -> list[TimelineEntry]:
+        return ENTRIES if (team_id, record_id) == ("T1", 1) else []
+
+    def get(self, team_id: str, meeting_id: int) -> Meeting | None:
+        return DEMO if (team_id, meeting_id) == ("T1", 7) else None
+
+
+def test_the_best_match_and_its_meetings_in_the_callers_workspace() -> None:
+    store = Store()
+    history = record_history(store, store, "T1", "acme")  # type: ignore[arg-type]
+    assert history is not None and history.record == ACME
+    assert history.entries == tuple(ENTRIES) and history.meetings == {7: DEMO}
+    assert record_history(store, store, "T2", "acme") is None  # type: ignore[arg-type]
+
+
+def test_the_reply_for_no_query_no_match_and_a_match() -> None:
+    pl = translator("pl")
+    assert "`/meet timeline" in timeline_reply("", None)["text"]
+    assert timeline_reply("<!here>", None)["text"] == "No record matches “&lt;!here&gt;”."
+    store = Store()
+    reply = timeline_reply("acme", record_history(store, store, "T1", "acme"), t=pl)  # type: ignore[arg-type]
+    assert "Acme" in reply["text"] and reply["blocks"]
+
+
+def test_the_form_opens_with_the_record_its_contacts_and_the_workspace_defaults() -> None:
+    draft = MeetFormDraft(timezone="Europe/Warsaw", idempotency_key="k", record=ACME, title="Acme / Ola")
+    ws = WorkspaceSettings(default_reminders=((1, "days"),), durations=(20, 40), video_default_on=True)
+    state = opening_form(draft, RecordPrefill(ACME, (JANE,), (ACME, JANE)), ws, "C1", translator("pl"))
+    assert state.record is not None and state.record[0] == "r:1"
+    assert [v for v, _ in state.attendees] == ["c:2"] and [v for v, _ in state.associated] == ["r:1", "r:2"]
+    assert state.reminders == (("1", "days"),) and state.location_kind == "video"
+    assert state.duration == "custom" and state.duration_custom == "30"  # 30 is not offered here
+    assert state.channel == "C1" and state.language == "pl"
+    bare = opening_form(MeetFormDraft(timezone="UTC", idempotency_key="k"), None, WorkspaceSettings(), None)
+    assert bare.record is None and bare.attendees == () and bare.location_kind == "none"
