@@ -24,7 +24,7 @@ from bot.services import Services
 from bot.serving import SERVING
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_clients import make_client
-from bot.wiring import build_services, slack_app, start_in_background, web_app, worker_for
+from bot.wiring import build_services, build_worker, slack_app, start_in_background, web_app
 from handlers.domain import ImportRejected, UserProfile
 from handlers.meetings import DEFAULT_OUTCOMES, Meeting
 from handlers.policy import Actor
@@ -77,7 +77,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = _settings()
     _migrate(settings)
 
-    worker = worker_for(_services(settings))
+    worker = build_worker(_services(settings))
     if args.once:
         stats = worker.run_once()
         print(f"jobs: {stats.done} done, {stats.retried} to retry, {stats.failed} failed")
@@ -137,7 +137,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     services = _services(settings)
     app = slack_app(services)
     if not args.no_worker:
-        start_in_background(worker_for(services))
+        start_in_background(build_worker(services))
     logging.getLogger(__name__).info("Meetline listening on http://%s:%s", args.host, args.port)
     limits = replace(SERVING, connection_limit=args.connection_limit, channel_timeout=args.channel_timeout)
     serve(web_app(services, app), host=args.host, port=args.port, threads=args.threads, **limits.waitress())
@@ -154,7 +154,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
 
     services = _services(settings)
     app = slack_app(services)
-    start_in_background(worker_for(services))
+    start_in_background(build_worker(services))
     SocketModeHandler(app, settings.SLACK_APP_TOKEN).start()
     return 0
 

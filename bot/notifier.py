@@ -1,7 +1,7 @@
 """Slack DMs sent from background jobs (no incoming request, so no Bolt context).
 
 Each DM is in its recipient's language: `language_of(team_id, user_id)` (wired in
-bot.worker from the stored profile's Slack locale and the workspace default)."""
+bot.wiring from the stored profile's Slack locale and the workspace default)."""
 
 from __future__ import annotations
 

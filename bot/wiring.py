@@ -20,19 +20,24 @@ from bot.availability import FreeBusyCheck
 from bot.calendar_oauth import CalendarOAuth, home_section
 from bot.i18n_context import language_lookup
 from bot.listeners.manage import publish_home
+from bot.notifier import SlackNotifier
 from bot.profiles import ProfileService, TeamPeople
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack_clients import client_for_team
 from bot.views.calendar_views import connected_text, pending_blocks, pending_text
 from bot.web import WebApp
-from bot.worker import build_worker, start_in_background
+from bot.worker import SyncingWorker, start_in_background
+from handlers.calendar_booking import CalendarBooking
+from handlers.calendar_sync import CalendarSync
 from handlers.change_settings import ChangeSettings
 from handlers.clock import SystemClock
 from handlers.connect_calendar import AnswerPendingConnection, ConnectCalDav
+from handlers.deliveries import Deliveries
 from handlers.editing import ManageMeeting
 from handlers.i18n import translator
 from handlers.invitations import Mailer
+from handlers.jobs import ClaimedJob, JobKind
 from handlers.next_meeting import NextMeeting
 from handlers.outcomes import RecordOutcome
 from handlers.ports import Clock, PendingConnection
@@ -163,7 +168,7 @@ def calendar_oauth_for(services: Services) -> CalendarOAuth:
                          on_connected=connected, language_of=language_of, email_of=email_of, on_pending=ask)
 
 
-__all__ = ["build_services", "calendar_oauth_for", "slack_app", "start_in_background", "web_app", "worker_for"]
+__all__ = ["build_services", "build_worker", "calendar_oauth_for", "slack_app", "start_in_background", "web_app"]
 
 
 def slack_app(services: Services) -> App:
@@ -175,5 +180,41 @@ def web_app(services: Services, app: App) -> WebApp:
     return WebApp(app, services, calendar_oauth_for(services))
 
 
-def worker_for(services: Services) -> Worker:
-    return build_worker(services)
+def build_worker(services: Services) -> Worker:
+    """The worker with every job kind mapped to its use case (a kind without a handler
+    would be retried until it fails: tests/unit/test_worker_kinds.py)."""
+    notifier = SlackNotifier(services.slack_clients, language_lookup(services))
+    deliveries = Deliveries(
+        services.meetings, services.records, services.people, services.jobs, services.clock,
+        mailer=services.mailer, notifier=notifier, mail_from=services.settings.MAIL_FROM,
+        workspaces=services.workspaces,
+    )
+    handlers = {
+        JobKind.INVITE: deliveries.send_invitation,
+        JobKind.REMIND: deliveries.send_reminder,
+        JobKind.REMINDER_MAIL: deliveries.send_reminder_email,
+        JobKind.MENTION: deliveries.mention_dm,
+        JobKind.OUTCOME: deliveries.outcome_prompt,
+        JobKind.OUTCOME_NUDGE: deliveries.outcome_nudge,
+        JobKind.OUTCOME_DIGEST: deliveries.outcome_digest,
+    }
+    calendars = services.calendars
+    booking = CalendarBooking(
+        services.meetings, services.people, services.jobs, services.clock, calendars,
+        conferencing=services.conferencing, notifier=notifier, mail_from=services.settings.MAIL_FROM,
+    )
+    handlers |= {
+        JobKind.CALENDAR_CREATE: booking.calendar_create,
+        JobKind.CALENDAR_UPDATE: booking.calendar_update,
+        JobKind.CALENDAR_CANCEL: booking.calendar_cancel,
+    }
+    sync = CalendarSync(calendars, services.meetings, services.jobs, services.clock, notifier=notifier,
+                        conferencing=services.conferencing)
+    handlers |= {JobKind.CALENDAR_SYNC: sync.sync}
+
+    def on_final_failure(job: ClaimedJob, error: str) -> None:
+        booking.on_final_failure(job, error)  # a calendar down for good: invite by email instead
+        deliveries.report_failure(job, error)
+
+    return SyncingWorker(services.jobs, handlers, services.clock, on_final_failure=on_final_failure, sync=sync)
+

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 class JobKind(StrEnum):
     """What a job does; the value is what `jobs.kind` stores, so never rename a value
-    (queued rows would find no handler): add a member, and its handler in bot/worker.py."""
+    (queued rows would find no handler): add a member, and its handler in bot/wiring.py (build_worker)."""
 
     INVITE = "send_invitation"
     REMIND = "send_reminder"  # fans out into one REMINDER_MAIL per attendee

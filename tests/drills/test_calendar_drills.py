@@ -26,7 +26,7 @@ from sqlalchemy import select
 from adapters.calendar_factory import CalendarConfig, ConnectedCalendars
 from adapters.http_retry import RetryPolicy
 from bot.services import Services
-from bot.worker import build_worker
+from bot.wiring import build_worker
 from handlers.jobs import JobKind
 from handlers.meetings import AttendeeKind, AttendeeRef, MeetingRequest, ReminderSpec, ReminderUnit
 from handlers.scheduling import Scheduled, ScheduleMeeting

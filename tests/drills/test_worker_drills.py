@@ -31,8 +31,7 @@ from sqlalchemy.exc import OperationalError
 from bench.bench_jobs import worker_env
 from bench.seed import expected_keys, queue_reminder_mails, seed_meetings
 from bot.settings import Settings
-from bot.wiring import build_services
-from bot.worker import build_worker
+from bot.wiring import build_services, build_worker
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import JobModel

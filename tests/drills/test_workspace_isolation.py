@@ -24,8 +24,7 @@ from sqlalchemy import func, select
 
 from bot.services import Services
 from bot.settings import Settings
-from bot.wiring import build_services
-from bot.worker import build_worker
+from bot.wiring import build_services, build_worker
 from handlers.records_csv import import_records
 from storage.migrate import upgrade
 from storage.models import JobModel, MeetingModel, RecordModel, TimelineEntryModel

@@ -19,8 +19,7 @@ from adapters.calendar_factory import ConnectedCalendars
 from bot.calendar_oauth import CalendarOAuth, start_link
 from bot.services import Services
 from bot.settings import Settings
-from bot.wiring import build_services
-from bot.worker import build_worker
+from bot.wiring import build_services, build_worker
 from handlers.calendars import CalendarEvent
 from handlers.domain import UserProfile
 from handlers.meetings import AttendeeKind, AttendeeRef, Location, LocationKind, MeetingRequest

@@ -14,8 +14,7 @@ from typing import Any
 
 from bot.services import Services
 from bot.settings import Settings
-from bot.wiring import build_services
-from bot.worker import build_worker
+from bot.wiring import build_services, build_worker
 from handlers.worker import RunStats
 from tests.support.clock import MutableClock
 from tests.support.fake_slack import FakeSlack

@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.settings import Settings
-from bot.wiring import build_services
-from bot.worker import build_worker
+from bot.wiring import build_services, build_worker
 from handlers.jobs import ATTENDEE_KINDS, CALENDAR_KINDS, TIMED_KINDS, JobKind
 
 
