@@ -112,3 +112,18 @@ def test_services_are_typed_by_ports() -> None:
 def test_layers_point_downwards(graph: grimp.ImportGraph, importer: str, imported: str) -> None:
     chains = graph.find_shortest_chains(importer=importer, imported=imported, as_packages=True)
     assert chains == set(), f"{importer} reaches {imported}: {sorted(chains)[:3]}"
+
+
+def test_use_cases_are_built_only_in_the_composition_root() -> None:
+    """Every use case in Services is built once, in bot/wiring.py, never per request."""
+    use_cases = {hint.__name__ for hint in typing.get_type_hints(Services).values()
+                 if isinstance(hint, type) and hint.__module__.startswith("handlers.")}
+    assert {"ScheduleMeeting", "SaveMeeting", "RecordOutcome"} <= use_cases
+    built = []
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        if path.name == "wiring.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in use_cases:
+                built.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.func.id}")
+    assert built == []
