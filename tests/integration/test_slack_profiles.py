@@ -204,28 +204,21 @@ def test_a_slack_delivery_is_processed_once_across_sessions(migrated_url: str) -
 def test_installed_workspaces_are_listed_per_app(migrated_url: str) -> None:
     engine = make_engine(migrated_url)
     try:
-        store = EncryptedInstallationStore("client-1", engine, SecretBox(SECRET_KEY))
-        for team in ("T0002", "T0001", "T0002"):
-            store.save(
-                Installation(
-                    app_id="A1",
-                    team_id=team,
-                    user_id="U1",
-                    bot_token=f"xoxb-{team}",
-                    bot_id="B1",
-                    bot_user_id="UBOT",
-                )
-            )
-        EncryptedInstallationStore("client-2", engine, SecretBox(SECRET_KEY)).save(
-            Installation(
-                app_id="A2",
-                team_id="T0009",
+        installs = [
+            ("client-1", "T0002"),
+            ("client-1", "T0001"),
+            ("client-1", "T0002"),
+            ("client-2", "T0009"),
+        ]
+        for client_id, team in installs:
+            bot = Installation(
+                app_id=client_id,
+                team_id=team,
                 user_id="U1",
-                bot_token="xoxb-9",
-                bot_id="B9",
-                bot_user_id="UBOT",
+                bot_token=f"xoxb-{team}",
+                bot_user_id="UB",
             )
-        )
+            EncryptedInstallationStore(client_id, engine, SecretBox(SECRET_KEY)).save(bot)
         assert installed_teams(engine, "client-1") == ["T0001", "T0002"]
         assert installed_teams(engine, "client-2") == ["T0009"]
         assert installed_teams(engine, "client-3") == []

@@ -18,6 +18,7 @@ from bot.views.calendar_views import (
     pending_text,
     read_caldav_modal,
 )
+from handlers.connect_calendar import CalDavAccount
 from handlers.i18n import translator
 from tests.support.blockkit import validate_blocks, validate_modal
 
@@ -34,6 +35,10 @@ def typed(view: dict[str, Any], **values: str) -> dict[str, Any]:
     return {**view, "state": {"values": state}}
 
 
+def fields(account: CalDavAccount) -> tuple[str, str, str, str]:
+    return (account.url, account.username, account.password, account.calendar)
+
+
 def test_the_caldav_form_reads_back_what_was_typed_trimmed() -> None:
     view = caldav_modal()
     validate_modal(view)
@@ -45,7 +50,7 @@ def test_the_caldav_form_reads_back_what_was_typed_trimmed() -> None:
             caldav_password=" app-pass-1 ",
         )
     )
-    assert (account.url, account.username, account.password, account.calendar) == (
+    assert fields(account) == (
         "https://dav.example.com/anna/",
         "anna@example.com",
         "app-pass-1",
@@ -68,7 +73,7 @@ def test_the_form_shown_again_keeps_the_details_but_never_the_password() -> None
         "caldav_calendar": "Work",
     }
     account = read_caldav_modal(typed(view, caldav_password="again"))
-    assert (account.url, account.username, account.password, account.calendar) == (
+    assert fields(account) == (
         "https://dav.example.com/",
         "anna",
         "again",
@@ -78,7 +83,7 @@ def test_the_form_shown_again_keeps_the_details_but_never_the_password() -> None
 
 def test_a_malformed_submission_reads_as_empty() -> None:
     account = read_caldav_modal({"state": {"values": {"caldav_url": {"value": None}}}})
-    assert (account.url, account.username, account.password, account.calendar) == ("", "", "", "")
+    assert fields(account) == ("", "", "", "")
     assert read_caldav_modal({}).url == ""
 
 
