@@ -36,6 +36,7 @@ from handlers.ports import (
     MeetingRepository,
     PeopleDirectory,
     RecordRepository,
+    UnitOfWorkFactory,
     UserRepository,
 )
 from handlers.reports import MeetingReport
@@ -68,6 +69,7 @@ class Services:
     engine: Engine
     sessions: sessionmaker[Session]
     clock: Clock
+    uow: UnitOfWorkFactory  # one per use case call: its reads and writes, one commit
     records: RecordRepository
     users: UserRepository
     meetings: Meetings

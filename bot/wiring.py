@@ -52,6 +52,7 @@ from storage.jobs import SqlJobQueue
 from storage.meetings import SqlMeetingRepository
 from storage.records import SqlRecordRepository
 from storage.reports import SqlReportSource
+from storage.unit_of_work import SqlUnitOfWorkFactory
 from storage.users import SqlUserRepository
 from storage.workspaces import SqlWorkspaceRepository
 
@@ -99,14 +100,16 @@ def build_services(settings: Settings, clock: Clock | None = None,
     slack_clients = client_for_team(settings, engine)
     profiles = ProfileService(users, clock, settings.admin_ids)
     people = TeamPeople(profiles, users, slack_clients)
-    schedule = ScheduleMeeting(records, meetings, people, clock, calendars=calendars, workspaces=workspaces)
-    manage = ManageMeeting(records, meetings, people, clock, calendars=calendars, workspaces=workspaces)
+    uow = SqlUnitOfWorkFactory(sessions)
+    schedule = ScheduleMeeting(uow, people, clock, calendars=calendars)
+    manage = ManageMeeting(uow, people, clock, calendars=calendars)
     free_busy = FreeBusyCheck(calendars, users, workspaces, clock)
     return Services(
         settings=settings,
         engine=engine,
         sessions=sessions,
         clock=clock,
+        uow=uow,
         records=records,
         users=users,
         meetings=meetings,

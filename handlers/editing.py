@@ -15,6 +15,7 @@ from handlers.domain import Record, UserProfile
 from handlers.errors import DomainError, Field, NotAllowed, NotFound, Reason, ValidationFailed
 from handlers.i18n import Translator, language_for, translator
 from handlers.jobs import ATTENDEE_KINDS, TIMED_KINDS, JobKind
+from handlers.meeting_checks import MeetingChecks, NamedPeople
 from handlers.meetings import (
     JobSpec,
     LocationKind,
@@ -26,13 +27,21 @@ from handlers.meetings import (
     TimelineSpec,
 )
 from handlers.policy import can_cancel_meeting, can_edit_meeting
-from handlers.rules import check_request
+from handlers.ports import (
+    CalendarConnectionInfo,
+    CalendarDirectory,
+    Clock,
+    PeopleDirectory,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from handlers.scheduling import (
     Scheduled,
-    ScheduleMeeting,
     invitation_jobs,
     invitation_recipients,
     mention_jobs,
+    new_meeting,
+    scheduled,
     timed_jobs,
 )
 
@@ -55,26 +64,43 @@ class MeetingToEdit:
     records: dict[int, Record]  # its records and attendees' records that still exist, by id
 
 
-class ManageMeeting(ScheduleMeeting):
-    """Scheduling's rules and collaborators, applied to a meeting that already exists."""
+class ManageMeeting:
+    """Scheduling's checks (MeetingChecks), applied to a meeting that already exists; each
+    edit or cancel is one unit of work with one commit."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        people: PeopleDirectory,
+        clock: Clock,
+        *,
+        calendars: CalendarDirectory | None = None,
+    ) -> None:
+        self._uow = uow
+        self._people = people
+        self._clock = clock
+        self._calendars = calendars
+        self._checks = MeetingChecks(calendars)
 
     def edit(self, meeting_id: int, req: MeetingRequest, actor: UserProfile) -> Scheduled:
         """Raises NotFound, NotAllowed or ValidationFailed when the edit cannot be made."""
-        current = self._meetings.get(req.team_id, meeting_id)
+        people = NamedPeople.of(self._people, req)
+        connection = self._checks.connection(req.team_id, req.host_id)
+        with self._uow() as uow:
+            updated, warnings = self._edit(uow, people, connection, meeting_id, req, actor)
+            uow.commit()
+        return scheduled(updated, created=False, warnings=warnings)
+
+    def _edit(self, uow: UnitOfWork, people: NamedPeople, connection: CalendarConnectionInfo | None,
+              meeting_id: int, req: MeetingRequest, actor: UserProfile) -> tuple[Meeting, tuple[str, ...]]:
+        current = uow.meetings.get(req.team_id, meeting_id)
         if current is None or current.status == "cancelled":
             raise NotFound(translator(req.language).gettext("This meeting was cancelled or no longer exists."))
         if not may_manage(current, actor):
             raise NotAllowed(Reason.EDIT_MEETING, host=current.host_id)
         now = self._clock.now()
-        checked = check_request(req, now)
-        record = self._record(req, checked)
-        attendees = self._resolve_attendees(req, checked)
-        connection = self._calendars.connection_for(req.team_id, req.host_id) if self._calendars else None
-        self._check_video(req, connection, checked)
-        self._check_team_rules(req, attendees, connection, checked, host_changed=req.host_id != current.host_id)
-        if not checked.ok or record is None:
-            raise ValidationFailed(checked.errors, tuple(checked.warnings))
-        new = replace(self._new_meeting(req, checked, record, attendees), uid=current.uid,
+        ok = self._checks.check(uow, people, req, now, connection, host_changed=req.host_id != current.host_id)
+        new = replace(new_meeting(req, ok), uid=current.uid,
                       idempotency_key=current.idempotency_key or "", organizer_id=current.organizer_id)
         old_emails = {a.email.lower() for a in current.attendees if a.email}
         new_emails = {a.email.lower() for a in new.attendees if a.email}
@@ -82,7 +108,7 @@ class ManageMeeting(ScheduleMeeting):
         people_changed = old_emails != new_emails
         sequence = current.sequence + 1 if (moved or people_changed) else current.sequence
         jobs: list[JobSpec] = []
-        host = self._people.user(req.team_id, new.host_id)
+        host = people.user(new.host_id)
         needs_event = (connection is not None and connection.active) or new.location.kind is LocationKind.VIDEO
         if current.calendar_event_id and (moved or people_changed):
             jobs.append(JobSpec(JobKind.CALENDAR_UPDATE, {"meeting_id": meeting_id, "sequence": sequence}, now,
@@ -102,7 +128,7 @@ class ManageMeeting(ScheduleMeeting):
         jobs += timed_jobs(meeting_id, new) + mention_jobs(meeting_id, new, now)
         timeline = self._edit_timeline(current, new, req.organizer_id, now, moved)
         try:
-            updated = self._meetings.update(
+            updated = uow.meetings.update(
                 MeetingUpdate(meeting_id, new, sequence, status="scheduled", outcome=current.outcome,
                               expected_sequence=current.sequence),
                 jobs, cancel_kinds=TIMED_KINDS if moved or new.reminders != tuple(current.reminders)
@@ -115,7 +141,7 @@ class ManageMeeting(ScheduleMeeting):
         except LookupError:  # deleted meanwhile, or a record of another workspace slipped in
             raise NotFound(translator(req.language).gettext(
                 "This meeting was cancelled or no longer exists.")) from None
-        return self._result(updated, created=False, warnings=tuple(checked.warnings))
+        return updated, tuple(ok.checked.warnings)
 
     @staticmethod
     def _cancellations(current: Meeting, old_emails: set[str], new_emails: set[str], meeting_id: int,
@@ -133,30 +159,37 @@ class ManageMeeting(ScheduleMeeting):
                 "host": new.host_id, "organizer": current.organizer_id}
         return [TimelineSpec(rid, kind, now, actor, data) for rid in dict.fromkeys([*current.record_ids, *new.record_ids])]
 
-
-    def _actor_translator(self, actor: UserProfile) -> Translator:
+    @staticmethod
+    def _actor_translator(uow: UnitOfWork, actor: UserProfile) -> Translator:
         """The actor's Slack language, else their workspace's default."""
-        default = self._workspaces.get(actor.team_id).default_language if self._workspaces else "en"
-        return translator(language_for(actor.locale, default))
+        return translator(language_for(actor.locale, uow.workspaces.get(actor.team_id).default_language))
 
     def to_edit(self, meeting_id: int, actor: UserProfile) -> MeetingToEdit:
         """The meeting `actor` asks to edit, with the records the edit form names; raises
         NotFound (cancelled, gone, or another workspace's) or NotAllowed."""
-        m = self._meetings.get(actor.team_id, meeting_id)
-        if m is None or m.status == "cancelled":
-            raise NotFound(self._actor_translator(actor).gettext("This meeting was cancelled or no longer exists."))
-        if not may_manage(m, actor):
-            raise NotAllowed(Reason.EDIT_MEETING, host=m.host_id)
-        ids = {*m.record_ids, *(a.record_id for a in m.attendees if a.record_id is not None)}
-        records = {rid: r for rid in ids if (r := self._records.get(m.team_id, rid)) is not None}
+        with self._uow() as uow:
+            m = uow.meetings.get(actor.team_id, meeting_id)
+            if m is None or m.status == "cancelled":
+                raise NotFound(self._actor_translator(uow, actor).gettext(
+                    "This meeting was cancelled or no longer exists."))
+            if not may_manage(m, actor):
+                raise NotAllowed(Reason.EDIT_MEETING, host=m.host_id)
+            ids = {*m.record_ids, *(a.record_id for a in m.attendees if a.record_id is not None)}
+            records = {rid: r for rid in ids if (r := uow.records.get(m.team_id, rid)) is not None}
         return MeetingToEdit(m, records)
 
     def cancel(self, meeting_id: int, actor: UserProfile) -> Meeting:
         """The cancelled meeting; cancelling twice is a no-op that still succeeds. Raises
         NotFound or NotAllowed (messages in the actor's language)."""
-        m = self._meetings.get(actor.team_id, meeting_id)
+        with self._uow() as uow:
+            meeting = self._cancel(uow, meeting_id, actor)
+            uow.commit()
+        return meeting
+
+    def _cancel(self, uow: UnitOfWork, meeting_id: int, actor: UserProfile) -> Meeting:
+        m = uow.meetings.get(actor.team_id, meeting_id)
         if m is None:
-            raise NotFound(self._actor_translator(actor).gettext("This meeting no longer exists."))
+            raise NotFound(self._actor_translator(uow, actor).gettext("This meeting no longer exists."))
         if not can_cancel_meeting(actor, m):
             raise NotAllowed(Reason.CANCEL_MEETING, host=m.host_id)
         if m.status == "cancelled":
@@ -171,7 +204,10 @@ class ManageMeeting(ScheduleMeeting):
         if not (connection and connection.sends_invitations and m.calendar_event_id):
             # Only people who received the invitation need its cancellation.
             invited = [a for a in m.attendees if a.invited_sequence is not None]
-            host = self._people.user(m.team_id, m.host_id)
+            # The stored profile: a Slack lookup does not belong inside the transaction, and
+            # the host was looked up when the meeting was booked.
+            host = uow.users.get(m.team_id, m.host_id)
+            host = None if host is None or host.extra.get("deleted") else host
             jobs += invitation_jobs(m.id, invitation_recipients(invited, host), now, sequence, method="CANCEL")
         fields = NewMeeting(
             team_id=m.team_id, idempotency_key=m.idempotency_key or "", uid=m.uid, title=m.title,
@@ -186,16 +222,16 @@ class ManageMeeting(ScheduleMeeting):
                                   "organizer": m.organizer_id})
                     for rid in m.record_ids]
         try:
-            updated = self._meetings.update(
+            updated = uow.meetings.update(
                 MeetingUpdate(m.id, fields, sequence, status="cancelled", outcome=OUTCOME_CANCELED,
                               expected_sequence=m.sequence),
                 jobs, cancel_kinds=ATTENDEE_KINDS,
                 timeline=timeline,
             )
         except LookupError:
-            raise NotFound(self._actor_translator(actor).gettext("This meeting no longer exists.")) from None
+            raise NotFound(self._actor_translator(uow, actor).gettext("This meeting no longer exists.")) from None
         except StaleMeeting:  # a second click, or an edit, got there first
-            latest = self._meetings.get(actor.team_id, meeting_id)
+            latest = uow.meetings.get(actor.team_id, meeting_id)
             if latest is None or latest.status != "cancelled":
                 raise DomainError() from None  # an edit won: nothing to say, the click did nothing
             return latest

@@ -90,8 +90,7 @@ def schedule(services: Services, stack: Stack, title: str) -> int:
                                         AttendeeRef(AttendeeKind.CONTACT, str(zofia))),
         reminders=(ReminderSpec(1, ReminderUnit.HOURS),),
     )
-    result = ScheduleMeeting(services.records, services.meetings, services.people, services.clock,
-                             calendars=services.calendars, workspaces=services.workspaces)(request)
+    result = ScheduleMeeting(services.uow, services.people, services.clock, calendars=services.calendars)(request)
     assert isinstance(result, Scheduled), result
     return result.meeting.id
 

@@ -51,6 +51,7 @@ from storage.jobs import SqlJobQueue
 from storage.meetings import SqlMeetingRepository
 from storage.models import Base, JobModel, TimelineEntryModel
 from storage.records import SqlRecordRepository
+from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.support.calendar_fakes import FakeGoogleAccount, FakeGraphDelta
 from tests.support.clock import MutableClock
 from tests.support.fake_google import rfc3339
@@ -132,7 +133,8 @@ class World:
             start_time=at, duration_minutes=45, attendees=tuple(refs), location=location or Location(),
             description="Agenda: pricing",
         )
-        result = ScheduleMeeting(self.records, self.meetings, self.people, self.clock, calendars=self.calendars)(request)
+        result = ScheduleMeeting(SqlUnitOfWorkFactory(self.sessions), self.people, self.clock,
+                                 calendars=self.calendars)(request)
         assert isinstance(result, Scheduled), result
         return result.meeting
 

@@ -30,11 +30,13 @@ from handlers.meetings import (
     ReminderUnit,
 )
 from handlers.records_csv import import_records
+from handlers.scheduling import ScheduleMeeting
 from handlers.worker import JobHandler, RunStats, Worker
 from storage.db import make_engine, make_session_factory
 from storage.jobs import SqlJobQueue
 from storage.meetings import SqlMeetingRepository
 from storage.records import SqlRecordRepository
+from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.support.clock import MutableClock
 from tests.support.smtp_sink import ReceivedMail, SmtpSink, ics_bytes
 
@@ -104,6 +106,7 @@ class World:
     people: People
     slack: Slack
     sink: SmtpSink
+    uow: SqlUnitOfWorkFactory
 
     def deliveries(self) -> Deliveries:
         mailer = SmtpMailer(self.sink.url, MAIL_FROM, timeout=5)
@@ -151,10 +154,10 @@ class World:
             notes_text=" ".join(f"<@{m}>" for m in mentions),
             mentions=mentions,
         )
-        return self.schedule()(request).meeting
+        return ScheduleMeeting(self.uow, self.people, self.clock)(request).meeting
 
-    def schedule(self) -> ManageMeeting:
-        return ManageMeeting(self.records, self.meetings, self.people, self.clock)
+    def manage(self) -> ManageMeeting:
+        return ManageMeeting(self.uow, self.people, self.clock)
 
     def run(self) -> RunStats:
         d = self.deliveries()
@@ -188,6 +191,7 @@ def world(migrated_url: str) -> Iterator[World]:
             People(),
             Slack(),
             sink,
+            SqlUnitOfWorkFactory(sessions),
         )
     engine.dispose()
 
@@ -235,7 +239,7 @@ def test_a_meeting_cancelled_before_its_invitations_went_out_mails_no_invitation
 ) -> None:
     """Jane never heard of it, so she hears nothing; the host's calendar gets the CANCEL."""
     meeting = world.book()
-    world.schedule().cancel(meeting.id, world.people.users[HOST])
+    world.manage().cancel(meeting.id, world.people.users[HOST])
     stats = world.run()
     assert stats.failed == 0
     assert [(m.rcpt_tos, ics_method(m)) for m in world.mails()] == [
@@ -248,7 +252,7 @@ def test_a_meeting_cancelled_after_the_invitations_cancels_for_everyone_invited(
 ) -> None:
     meeting = world.book()
     world.run()
-    world.schedule().cancel(meeting.id, world.people.users[HOST])
+    world.manage().cancel(meeting.id, world.people.users[HOST])
     world.run()
     cancels = sorted((m.rcpt_tos[0], ics_method(m)) for m in world.mails()[2:])
     assert cancels == [("anna@meetline.example", "CANCEL"), ("jane@acme.example", "CANCEL")]
@@ -309,7 +313,7 @@ def test_a_reminder_goes_to_each_attendee_when_due_and_not_before(world: World) 
 def test_no_reminder_for_a_cancelled_meeting(world: World) -> None:
     meeting = world.book(reminders=(ReminderSpec(1, ReminderUnit.DAYS, "1"),))
     world.run()
-    world.schedule().cancel(meeting.id, world.people.users[HOST])
+    world.manage().cancel(meeting.id, world.people.users[HOST])
     world.run()
     before = len(world.mails())
     world.clock.set(START - timedelta(minutes=1))

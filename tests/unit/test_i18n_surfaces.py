@@ -32,6 +32,7 @@ from handlers.outcomes import RecordOutcome, outcome_label
 from handlers.rules import check_request
 from handlers.scheduling import ScheduleMeeting
 from handlers.workspace import WorkspaceSettings
+from tests.fakes import FakePeople, InMemoryUnitOfWorkFactory
 from tests.support.clock import MutableClock as FakeClock
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -110,18 +111,8 @@ class NoRecords:
         return []
 
 
-class NoMeetings:
-    def by_idempotency_key(self, team_id: str, key: str) -> Meeting | None:
-        return None
-
-
-class NoPeople:
-    def user(self, team_id: str, user_id: str) -> UserProfile | None:
-        return None
-
-
 def test_schedule_meeting_answers_in_the_requests_language() -> None:
-    schedule = ScheduleMeeting(NoRecords(), NoMeetings(), NoPeople(), FakeClock(NOW))  # type: ignore[arg-type]
+    schedule = ScheduleMeeting(InMemoryUnitOfWorkFactory(), FakePeople(), FakeClock(NOW))
     req = request(language="pl", attendees=(AttendeeRef(AttendeeKind.USER, "U9"),))
     with pytest.raises(ValidationFailed) as refused:
         schedule(req)

@@ -15,6 +15,7 @@ from handlers.editing import ManageMeeting
 from handlers.errors import NotAllowed, NotFound, Reason
 from handlers.i18n import translator
 from handlers.meetings import Attendee, AttendeeKind, Location, Meeting
+from tests.fakes import FakePeople, InMemoryUnitOfWorkFactory
 from tests.support.clock import MutableClock
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -25,23 +26,12 @@ MEETING = Meeting(id=7, team_id="T1", uid="m7@meetline", sequence=0, title="Demo
                   attendees=[Attendee(AttendeeKind.CONTACT, "Jane Doe", "jane@x.test", record_id=5)], reminders=[])
 
 
-class Store:
-    """Team-scoped reads, as the repositories answer them."""
-
-    def __init__(self, meeting: Meeting) -> None:
-        self.meeting = meeting
-
-    def get(self, team_id: str, some_id: int) -> Meeting | Record | None:
-        if team_id != "T1":
-            return None
-        if some_id == self.meeting.id:
-            return self.meeting
-        return JANE if some_id == JANE.id else None
-
-
 def manage(meeting: Meeting = MEETING) -> ManageMeeting:
-    store = Store(meeting)
-    return ManageMeeting(store, store, None, MutableClock(NOW))  # type: ignore[arg-type]
+    """Team-scoped reads, as the repositories answer them: record 6 was deleted."""
+    uow = InMemoryUnitOfWorkFactory()
+    uow.store.meetings[meeting.id] = meeting
+    uow.store.records[JANE.id] = ("T1", JANE)
+    return ManageMeeting(uow, FakePeople(), MutableClock(NOW))
 
 
 @pytest.mark.parametrize("who", [UserProfile("T1", "UHOST"), UserProfile("T1", "UORG"),

@@ -1,0 +1,161 @@
+"""ManageMeeting.edit and .cancel against in-memory ports: each is one unit of work with
+one commit; what attendees see decides SEQUENCE and who is mailed; refusals write nothing."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+
+from handlers.domain import UserProfile
+from handlers.editing import ManageMeeting
+from handlers.errors import Field, NotAllowed, NotFound, ValidationFailed
+from handlers.jobs import JobKind
+from handlers.meetings import AttendeeKind, AttendeeRef, Meeting
+from handlers.scheduling import ScheduleMeeting
+from tests.unit.usecases import HOST, TEAM, World
+
+
+def manage(world: World) -> ManageMeeting:
+    return ManageMeeting(world.uow, world.people, world.clock, calendars=world.calendars)
+
+
+def booked(world: World, *, invited: bool = True) -> Meeting:
+    """A booked meeting whose invitations went out (the worker marks them)."""
+    meeting = ScheduleMeeting(world.uow, world.people, world.clock, calendars=world.calendars)(
+        world.request()).meeting
+    if invited:
+        for attendee in meeting.attendees:
+            if attendee.email:
+                world.uow.meetings.mark_invited(TEAM, meeting.id, attendee.email, 0)
+    world.uow.commits = 0
+    return world.uow.meetings.get(TEAM, meeting.id) or meeting
+
+
+def host() -> UserProfile:
+    return UserProfile(TEAM, HOST)
+
+
+def invitations(world: World, method: str = "REQUEST") -> list[tuple[str, int]]:
+    return sorted((j.payload["email"], j.payload["sequence"]) for j in world.uow.store.queued(JobKind.INVITE)
+                  if j.payload.get("method", "REQUEST") == method)
+
+
+# -- edit ----------------------------------------------------------------------------
+
+
+def test_moving_a_meeting_reinvites_everyone_and_moves_its_jobs_in_one_commit() -> None:
+    world = World()
+    meeting = booked(world)
+    before = {j.dedupe_key for j in world.uow.store.queued(JobKind.REMIND)}
+    result = manage(world).edit(meeting.id, world.request(start_time=time(14, 0)), host())
+    assert world.uow.commits == 1 and result.meeting.sequence == 1
+    assert [i for i in invitations(world) if i[1] == 1] == [("hanna@meetline.example", 1), ("jane@acme.example", 1)]
+    reminders = world.uow.store.queued(JobKind.REMIND)
+    assert len(reminders) == 1 and reminders[0].dedupe_key not in before  # the old one was cancelled
+    assert world.uow.meetings.timeline(TEAM, world.jane.id)[0].kind == "meeting_rescheduled"
+
+
+def test_adding_an_attendee_invites_them_and_the_host_not_the_others() -> None:
+    world = World()
+    meeting = booked(world)
+    world.teammate("UBOB", name="Bob", email="bob@meetline.example")
+    attendees = (AttendeeRef(AttendeeKind.CONTACT, str(world.jane.id)), AttendeeRef(AttendeeKind.USER, "UBOB"))
+    result = manage(world).edit(meeting.id, world.request(attendees=attendees), host())
+    assert result.meeting.sequence == 1
+    assert [i for i in invitations(world) if i[1] == 1] == [("bob@meetline.example", 1),
+                                                            ("hanna@meetline.example", 1)]
+    assert world.uow.meetings.timeline(TEAM, world.jane.id)[0].kind == "meeting_updated"
+
+
+def test_removing_an_invited_attendee_sends_them_a_cancellation() -> None:
+    world = World()
+    meeting = booked(world)
+    world.uow.records.add(TEAM, "Kim Other", "kim@acme.example")
+    kim = world.uow.records.search(TEAM, "Kim")[0]
+    manage(world).edit(meeting.id, world.request(
+        attendees=(AttendeeRef(AttendeeKind.CONTACT, str(kim.id)),)), host())
+    assert invitations(world, "CANCEL") == [("jane@acme.example", 1)]
+
+
+def test_an_edit_by_someone_else_is_refused_and_writes_nothing() -> None:
+    world = World()
+    meeting = booked(world)
+    stranger = world.teammate("USTRANGER")
+    with pytest.raises(NotAllowed):
+        manage(world).edit(meeting.id, world.request(start_time=time(14, 0), organizer_id="USTRANGER"), stranger)
+    assert world.uow.meetings.get(TEAM, meeting.id) == meeting and world.uow.commits == 0
+
+
+def test_an_edit_that_breaks_a_rule_writes_nothing() -> None:
+    world = World()
+    meeting = booked(world)
+    with pytest.raises(ValidationFailed) as refused:
+        manage(world).edit(meeting.id, world.request(title=""), host())
+    assert Field.TITLE in refused.value.errors
+    assert world.uow.meetings.get(TEAM, meeting.id) == meeting and world.uow.commits == 0
+
+
+def test_a_cancelled_or_foreign_meeting_cannot_be_edited() -> None:
+    world = World()
+    meeting = booked(world)
+    foreign = UserProfile("T2", HOST)
+    with pytest.raises(NotFound):
+        manage(world).edit(meeting.id, world.request(team_id="T2"), foreign)
+    manage(world).cancel(meeting.id, host())
+    with pytest.raises(NotFound):
+        manage(world).edit(meeting.id, world.request(), host())
+
+
+# -- cancel --------------------------------------------------------------------------
+
+
+def test_cancelling_mails_the_invited_drops_the_jobs_and_logs_it_in_one_commit() -> None:
+    world = World()
+    meeting = booked(world)
+    cancelled = manage(world).cancel(meeting.id, host())
+    assert world.uow.commits == 1
+    assert cancelled.status == "cancelled" and cancelled.outcome == "CANCELED"
+    assert invitations(world, "CANCEL") == [("hanna@meetline.example", 1), ("jane@acme.example", 1)]
+    assert world.uow.store.queued(JobKind.REMIND) == [] and world.uow.store.queued(JobKind.OUTCOME) == []
+    assert world.uow.meetings.timeline(TEAM, world.jane.id)[0].kind == "meeting_cancelled"
+
+
+def test_only_people_who_got_the_invitation_get_its_cancellation() -> None:
+    world = World()
+    meeting = booked(world, invited=False)
+    manage(world).cancel(meeting.id, host())
+    assert invitations(world, "CANCEL") == [("hanna@meetline.example", 1)]  # the host keeps the event
+
+
+def test_cancelling_twice_succeeds_and_changes_nothing_more() -> None:
+    world = World()
+    meeting = booked(world)
+    manage(world).cancel(meeting.id, host())
+    jobs = list(world.uow.store.jobs)
+    again = manage(world).cancel(meeting.id, host())
+    assert again.status == "cancelled"
+    assert world.uow.store.jobs == jobs
+
+
+def test_a_cancel_by_someone_else_or_of_an_unknown_meeting_is_refused() -> None:
+    world = World()
+    meeting = booked(world)
+    stranger = world.teammate("USTRANGER")
+    with pytest.raises(NotAllowed):
+        manage(world).cancel(meeting.id, stranger)
+    with pytest.raises(NotFound, match="This meeting no longer exists."):
+        manage(world).cancel(meeting.id + 1, host())
+    with pytest.raises(NotFound):
+        manage(world).cancel(meeting.id, UserProfile("T2", HOST))
+    assert world.uow.meetings.get(TEAM, meeting.id) == meeting and world.uow.commits == 0
+
+
+def test_a_calendar_that_sends_invitations_gets_the_cancel_instead_of_our_mail() -> None:
+    world = World()
+    meeting = booked(world)
+    world.uow.meetings.set_calendar_event(TEAM, meeting.id, "google", "ev1", None)
+    world.connect(HOST, "google", sends_invitations=True)
+    manage(world).cancel(meeting.id, host())
+    assert invitations(world, "CANCEL") == []
+    assert [j.kind for j in world.uow.store.queued(JobKind.CALENDAR_CANCEL)] == [JobKind.CALENDAR_CANCEL]
