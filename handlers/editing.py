@@ -181,12 +181,20 @@ class ManageMeeting:
     def cancel(self, meeting_id: int, actor: UserProfile) -> Meeting:
         """The cancelled meeting; cancelling twice is a no-op that still succeeds. Raises
         NotFound or NotAllowed (messages in the actor's language)."""
+        host = self._host_of(meeting_id, actor)
         with self._uow() as uow:
-            meeting = self._cancel(uow, meeting_id, actor)
+            meeting = self._cancel(uow, meeting_id, actor, host)
             uow.commit()
         return meeting
 
-    def _cancel(self, uow: UnitOfWork, meeting_id: int, actor: UserProfile) -> Meeting:
+    def _host_of(self, meeting_id: int, actor: UserProfile) -> UserProfile | None:
+        """The meeting's host as the people directory knows them, asked outside any
+        transaction (a lookup may call Slack and cache the answer); None if not found."""
+        with self._uow() as uow:
+            m = uow.meetings.get(actor.team_id, meeting_id)
+        return self._people.user(m.team_id, m.host_id) if m is not None else None
+
+    def _cancel(self, uow: UnitOfWork, meeting_id: int, actor: UserProfile, host: UserProfile | None) -> Meeting:
         m = uow.meetings.get(actor.team_id, meeting_id)
         if m is None:
             raise NotFound(self._actor_translator(uow, actor).gettext("This meeting no longer exists."))
@@ -204,10 +212,9 @@ class ManageMeeting:
         if not (connection and connection.sends_invitations and m.calendar_event_id):
             # Only people who received the invitation need its cancellation.
             invited = [a for a in m.attendees if a.invited_sequence is not None]
-            # The stored profile: a Slack lookup does not belong inside the transaction, and
-            # the host was looked up when the meeting was booked.
-            host = uow.users.get(m.team_id, m.host_id)
-            host = None if host is None or host.extra.get("deleted") else host
+            if host is not None and host.slack_user_id != m.host_id:  # the host changed meanwhile
+                stored = uow.users.get(m.team_id, m.host_id)
+                host = None if stored is None or stored.extra.get("deleted") else stored
             jobs += invitation_jobs(m.id, invitation_recipients(invited, host), now, sequence, method="CANCEL")
         fields = NewMeeting(
             team_id=m.team_id, idempotency_key=m.idempotency_key or "", uid=m.uid, title=m.title,
