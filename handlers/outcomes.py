@@ -13,10 +13,9 @@ from zoneinfo import ZoneInfo
 from handlers.domain import UserProfile
 from handlers.errors import DomainError, NotAllowed, NotFound, Reason
 from handlers.i18n import N_, Translator, language_for, translator
-from handlers.meetings import DEFAULT_OUTCOMES, OUTCOME_SCHEDULED, Meeting
+from handlers.meetings import OUTCOME_SCHEDULED, Meeting
 from handlers.policy import can_set_outcome
-from handlers.ports import Clock, MeetingRepository
-from handlers.workspace import WorkspaceRepository
+from handlers.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 OUTCOME_LABELS = {  # English msgids: translate with outcome_label(code, t)
     OUTCOME_SCHEDULED: N_("Scheduled"),
@@ -47,30 +46,33 @@ class RecordOutcome:
     nor an admin) or DomainError (an outcome no longer offered); messages are in the
     actor's Slack language.
 
-    The outcomes offered are the actor's workspace's (`workspaces`), else `outcomes`."""
+    One unit of work reads the meeting and the actor's workspace's outcomes, records the
+    outcome (the row lock makes a second click wait and see the first's) and reads the
+    meeting back, with one commit."""
 
-    def __init__(self, meetings: MeetingRepository, clock: Clock, outcomes: tuple[str, ...] = DEFAULT_OUTCOMES,
-                 *, workspaces: WorkspaceRepository | None = None) -> None:
-        self._meetings = meetings
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
         self._clock = clock
-        self._outcomes = outcomes
-        self._workspaces = workspaces
 
     def __call__(self, meeting_id: int, outcome: str, actor: UserProfile) -> OutcomeResult:
-        meeting = self._meeting(meeting_id, actor, Reason.SET_OUTCOME)
-        offered = self._workspaces.get(actor.team_id).outcomes if self._workspaces is not None else self._outcomes
-        if outcome not in (OUTCOME_SCHEDULED, *offered):
-            raise DomainError(_t(actor).gettext("That outcome is not offered any more."))
-        changed = self._meetings.set_outcome(actor.team_id, meeting.id, outcome, actor.slack_user_id,
-                                             self._clock.now())
-        return OutcomeResult(self._meetings.get(actor.team_id, meeting.id) or meeting, changed=changed)
+        with self._uow() as uow:
+            meeting = self._meeting(uow, meeting_id, actor, Reason.SET_OUTCOME)
+            if outcome not in (OUTCOME_SCHEDULED, *uow.workspaces.get(actor.team_id).outcomes):
+                raise DomainError(_t(actor).gettext("That outcome is not offered any more."))
+            changed = uow.meetings.set_outcome(actor.team_id, meeting.id, outcome, actor.slack_user_id,
+                                               self._clock.now())
+            result = OutcomeResult(uow.meetings.get(actor.team_id, meeting.id) or meeting, changed=changed)
+            uow.commit()
+        return result
 
     def to_change(self, meeting_id: int, actor: UserProfile) -> Meeting:
         """The meeting whose outcome `actor` asks to change, once the same rule allows it."""
-        return self._meeting(meeting_id, actor, Reason.CHANGE_OUTCOME)
+        with self._uow() as uow:
+            return self._meeting(uow, meeting_id, actor, Reason.CHANGE_OUTCOME)
 
-    def _meeting(self, meeting_id: int, actor: UserProfile, asked: Reason) -> Meeting:
-        meeting = self._meetings.get(actor.team_id, meeting_id)
+    @staticmethod
+    def _meeting(uow: UnitOfWork, meeting_id: int, actor: UserProfile, asked: Reason) -> Meeting:
+        meeting = uow.meetings.get(actor.team_id, meeting_id)
         if meeting is None:
             raise NotFound(_t(actor).gettext("This meeting no longer exists."))
         if not can_set_outcome(actor, meeting):

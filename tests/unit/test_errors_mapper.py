@@ -3,7 +3,6 @@ rule it words: host or admin of the meeting's own workspace."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +15,7 @@ from handlers.i18n import translator
 from handlers.meetings import Location, Meeting
 from handlers.outcomes import RecordOutcome
 from handlers.workspace import WorkspaceSettings
+from tests.fakes import InMemoryUnitOfWorkFactory
 from tests.support.clock import MutableClock
 
 EN = translator("en")
@@ -67,85 +67,60 @@ def test_refusals_are_worded_by_the_bot_in_the_readers_language() -> None:
 # ----------------------------------------------------------------- host or admin
 
 
-@dataclass
-class Meetings:
-    """The repository's contract for the outcome use case: team-scoped reads."""
-
-    meeting: Meeting
-    outcomes: list[str]
-
-    def get(self, team_id: str, meeting_id: int) -> Meeting | None:
-        m = self.meeting
-        return m if m.team_id == team_id and m.id == meeting_id else None
-
-    def set_outcome(self, team_id: str, meeting_id: int, outcome: str, actor: str, at: datetime) -> bool:
-        assert team_id == self.meeting.team_id
-        self.outcomes.append(outcome)
-        self.meeting = replace(self.meeting, outcome=outcome)
-        return True
-
-
 def a_meeting() -> Meeting:
     return Meeting(id=7, team_id="T1", uid="m7@meetline", sequence=0, title="Demo", start_utc=NOW,
                    end_utc=NOW + timedelta(minutes=30), timezone="UTC", duration_minutes=30,
                    location=Location(), host_id="UHOST", organizer_id="UORG", attendees=[], reminders=[])
 
 
-def record(meetings: Meetings, actor: UserProfile) -> Meeting:
-    return RecordOutcome(meetings, MutableClock(NOW))(7, "COMPLETED", actor).meeting  # type: ignore[arg-type]
+def stored(meeting: Meeting) -> InMemoryUnitOfWorkFactory:
+    uow = InMemoryUnitOfWorkFactory()
+    uow.store.meetings[meeting.id] = meeting
+    return uow
+
+
+def record(uow: InMemoryUnitOfWorkFactory, actor: UserProfile, outcome: str = "COMPLETED") -> Meeting:
+    return RecordOutcome(uow, MutableClock(NOW))(7, outcome, actor).meeting
 
 
 def test_the_host_and_an_admin_record_an_outcome() -> None:
-    meetings = Meetings(a_meeting(), [])
-    assert record(meetings, UserProfile(team_id="T1", slack_user_id="UHOST")).outcome == "COMPLETED"
-    assert record(meetings, UserProfile(team_id="T1", slack_user_id="UADM", is_admin=True)).outcome == "COMPLETED"
-    assert meetings.outcomes == ["COMPLETED", "COMPLETED"]
+    uow = stored(a_meeting())
+    assert record(uow, UserProfile(team_id="T1", slack_user_id="UHOST")).outcome == "COMPLETED"
+    assert record(uow, UserProfile(team_id="T1", slack_user_id="UADM", is_admin=True), "NO_SHOW").outcome == "NO_SHOW"
+    assert uow.store.meetings[7].outcome == "NO_SHOW" and uow.commits == 2
 
 
 def test_a_member_who_is_not_the_host_cannot_record_an_outcome() -> None:
-    meetings = Meetings(a_meeting(), [])
+    uow = stored(a_meeting())
     for who in ("UORG", "UOTHER"):  # the organizer did not hold the meeting
         with pytest.raises(NotAllowed) as refused:
-            record(meetings, UserProfile(team_id="T1", slack_user_id=who))
+            record(uow, UserProfile(team_id="T1", slack_user_id=who))
         assert refused.value.reason is Reason.SET_OUTCOME and refused.value.host == "UHOST"
     with pytest.raises(NotAllowed):
-        RecordOutcome(meetings, MutableClock(NOW)).to_change(  # type: ignore[arg-type]
-            7, UserProfile(team_id="T1", slack_user_id="UOTHER"))
-    assert meetings.outcomes == []
+        RecordOutcome(uow, MutableClock(NOW)).to_change(7, UserProfile(team_id="T1", slack_user_id="UOTHER"))
+    assert uow.store.meetings[7].outcome == "SCHEDULED" and uow.commits == 0
 
 
 def test_another_workspace_cannot_record_an_outcome_even_as_its_host_or_admin() -> None:
-    meetings = Meetings(a_meeting(), [])
+    uow = stored(a_meeting())
     for who in (UserProfile(team_id="T2", slack_user_id="UHOST"),
                 UserProfile(team_id="T2", slack_user_id="UADM", is_admin=True)):
         with pytest.raises(NotFound):
-            record(meetings, who)
+            record(uow, who)
         with pytest.raises(NotFound):
-            RecordOutcome(meetings, MutableClock(NOW)).to_change(7, who)  # type: ignore[arg-type]
-    assert meetings.outcomes == []
-
-
-@dataclass
-class Workspaces:
-    """Each workspace's settings, as the outcome use case reads them (built once, it
-    must offer the clicking actor's workspace's outcomes, not one fixed list)."""
-
-    custom: dict[str, tuple[str, ...]]
-
-    def get(self, team_id: str) -> WorkspaceSettings:
-        return WorkspaceSettings(custom_outcomes=self.custom.get(team_id, ()))
-
-    def save(self, team_id: str, settings: WorkspaceSettings) -> None:
-        raise AssertionError("the outcome use case never changes settings")
+            RecordOutcome(uow, MutableClock(NOW)).to_change(7, who)
+    assert uow.store.meetings[7].outcome == "SCHEDULED" and uow.commits == 0
 
 
 def test_the_outcomes_offered_are_the_actors_workspaces() -> None:
-    meetings = Meetings(a_meeting(), [])
-    use_case = RecordOutcome(meetings, MutableClock(NOW),  # type: ignore[arg-type]
-                             workspaces=Workspaces({"T1": ("DEMO_GIVEN",), "T2": ("UPSELL",)}))
+    """Built once, the use case offers the clicking actor's workspace's outcomes, not one
+    fixed list."""
+    uow = stored(a_meeting())
+    uow.workspaces.save("T1", WorkspaceSettings(custom_outcomes=("DEMO_GIVEN",)))
+    uow.workspaces.save("T2", WorkspaceSettings(custom_outcomes=("UPSELL",)))
     host = UserProfile(team_id="T1", slack_user_id="UHOST")
-    assert use_case(7, "DEMO_GIVEN", host).meeting.outcome == "DEMO_GIVEN"
+    assert record(uow, host, "DEMO_GIVEN").outcome == "DEMO_GIVEN"
     with pytest.raises(DomainError, match="not offered"):
-        use_case(7, "UPSELL", host)  # another workspace's own outcome
-    assert use_case(7, "SCHEDULED", host).meeting.outcome == "SCHEDULED"  # back to undecided, always offered
-    assert meetings.outcomes == ["DEMO_GIVEN", "SCHEDULED"]
+        record(uow, host, "UPSELL")  # another workspace's own outcome
+    assert record(uow, host, "SCHEDULED").outcome == "SCHEDULED"  # back to undecided, always offered
+    assert uow.commits == 2

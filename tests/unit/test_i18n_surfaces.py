@@ -172,14 +172,16 @@ def meeting(**changes: Any) -> Meeting:
 def test_outcome_refusal_in_the_actors_language() -> None:
     from handlers.i18n import translator
 
-    outcomes = RecordOutcome(OneMeeting(meeting()), FakeClock(NOW))  # type: ignore[arg-type]
+    uow = InMemoryUnitOfWorkFactory()
+    uow.store.meetings[7] = meeting()
+    outcomes = RecordOutcome(uow, FakeClock(NOW))
     actor = UserProfile(team_id="T1", slack_user_id="UOLA", locale="pl-PL")
     with pytest.raises(NotAllowed) as refused:
         outcomes(7, "COMPLETED", actor)
     assert error_text(refused.value, translator("pl")) == (
         "Wynik tego spotkania może ustawić tylko prowadzący, <@UHOST>, albo administrator Meetline.")
     with pytest.raises(NotFound) as missing:
-        RecordOutcome(OneMeeting(None), FakeClock(NOW))(  # type: ignore[arg-type]
+        RecordOutcome(InMemoryUnitOfWorkFactory(), FakeClock(NOW))(
             7, "COMPLETED", replace(actor, locale="en-US"))
     assert error_text(missing.value, translator("en")) == "This meeting no longer exists."
 
