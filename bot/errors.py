@@ -1,14 +1,16 @@
 """The one translation of domain errors (handlers.errors) into what Slack shows.
 
 A modal submission answers with `response_action: errors`, keyed by the block ids of
-the view (bot.views.fields); everything else gets one line of text, posted
-ephemerally or as a DM by the listener. Refusals are worded here, not in handlers, so
+the view (bot.views.fields); a click gets one line of text, ephemeral where it happened
+or as a DM (`tell_error`). Refusals are worded here, not in handlers, so
 they may mention people the Slack way.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from slack_sdk import WebClient
 
 from bot.views.fields import block_of
 from bot.views.text import clip
@@ -21,6 +23,20 @@ def error_text(error: DomainError, t: Translator) -> str:
     if isinstance(error, NotAllowed):
         return refusal_text(error, t)
     return error.message
+
+
+def tell_error(client: WebClient, body: dict[str, Any], user_id: str, error: DomainError, t: Translator, *,
+               dm_when_no_channel: bool = True) -> None:
+    """A click's error for whoever clicked: ephemeral where the click happened, else (a click
+    in App Home) a DM when `dm_when_no_channel`. An error with nothing to say is not posted."""
+    text = error_text(error, t)
+    if not text:
+        return
+    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+    if channel:
+        client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+    elif dm_when_no_channel:
+        client.chat_postMessage(channel=user_id, text=text)
 
 
 def refusal_text(error: NotAllowed, t: Translator) -> str:

@@ -12,7 +12,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import error_text
+from bot.errors import tell_error
 from bot.i18n_context import translator_for
 from bot.listeners.meet import render, team_of, user_of
 from bot.profiles import ProfileService
@@ -63,18 +63,6 @@ def edit_form(found: MeetingToEdit, ws: WorkspaceSettings, t: Translator) -> For
     return from_meeting(found.meeting, key=uuid.uuid4().hex, labels=labels, durations=ws.durations, t=t)
 
 
-def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:
-    """An ephemeral note where the click happened, or a DM when it came from App Home."""
-    if not text:
-        return
-    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
-    user_id = user_of(body)
-    if channel:
-        client.chat_postEphemeral(channel=channel, user=user_id, text=text)
-    else:
-        client.chat_postMessage(channel=user_id, text=text)
-
-
 def register(app: App, services: Services, profiles: ProfileService) -> None:
     @app.action(re.compile(r"^meeting_edit:\d+$"))
     def edit_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -88,7 +76,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         try:
             found = services.manage.to_edit(meeting_id, actor)
         except DomainError as error:
-            _tell(client, body, error_text(error, t))
+            tell_error(client, body, user_of(body), error, t)
             return
         try:
             opened = client.views_open(trigger_id=body["trigger_id"], view=loading_view(t=t))
@@ -109,7 +97,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         try:
             meeting = services.manage.cancel(meeting_id, actor)
         except DomainError as error:
-            _tell(client, body, error_text(error, t))
+            tell_error(client, body, user_of(body), error, t)
             return
         container = body.get("container") or {}
         if container.get("type") == "message":

@@ -11,7 +11,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import error_text
+from bot.errors import tell_error
 from bot.i18n_context import translator_for
 from bot.listeners.manage import publish_home
 from bot.listeners.meet import team_of, user_of
@@ -44,11 +44,6 @@ def _update_quietly(client: WebClient, container: dict[str, Any], **message: Any
 
 
 def register(app: App, services: Services, profiles: ProfileService) -> None:
-    def refuse(client: WebClient, body: dict[str, Any], text: str) -> None:
-        channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
-        if channel:
-            client.chat_postEphemeral(channel=channel, user=user_of(body), text=text)
-
     @app.action(re.compile(r"^outcome_(?!change)[a-z0-9_]+(:\d+)?$"))
     def outcome_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -61,7 +56,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         try:
             result = services.record_outcome(value["m"], value["o"], actor)
         except DomainError as error:
-            refuse(client, body, error_text(error, t))
+            tell_error(client, body, user_of(body), error, t, dm_when_no_channel=False)
             return
         container = body.get("container") or {}
         block_id = str((body.get("actions") or [{}])[0].get("block_id") or "")
@@ -89,7 +84,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         except NotFound:  # the caller's workspace only: another's meeting id is like a missing one
             return
         except DomainError as error:
-            refuse(client, body, error_text(error, t))
+            tell_error(client, body, user_of(body), error, t, dm_when_no_channel=False)
             return
         container = body.get("container") or {}
         client.chat_update(channel=str(container.get("channel_id")), ts=str(container.get("message_ts")),

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.errors import error_text, modal_errors
+from bot.errors import error_text, modal_errors, tell_error
 from handlers.domain import UserProfile
 from handlers.errors import DomainError, Field, NotAllowed, NotFound, Reason, ValidationFailed
 from handlers.i18n import translator
@@ -124,3 +124,29 @@ def test_the_outcomes_offered_are_the_actors_workspaces() -> None:
         record(uow, host, "UPSELL")  # another workspace's own outcome
     assert record(uow, host, "SCHEDULED").outcome == "SCHEDULED"  # back to undecided, always offered
     assert uow.commits == 2
+
+
+class Posts:
+    """Slack's two posting methods, recorded."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, str]]] = []
+
+    def chat_postEphemeral(self, **kwargs: str) -> None:
+        self.sent.append(("ephemeral", kwargs))
+
+    def chat_postMessage(self, **kwargs: str) -> None:
+        self.sent.append(("dm", kwargs))
+
+
+def test_a_clicks_error_goes_where_the_click_happened() -> None:
+    refused = NotAllowed(Reason.CANCEL_MEETING)
+    posts = Posts()
+    tell_error(posts, {"container": {"channel_id": "C1"}}, "U1", refused, EN)  # type: ignore[arg-type]
+    tell_error(posts, {"container": {"type": "view"}}, "U1", refused, EN)  # type: ignore[arg-type]
+    tell_error(posts, {"container": {"type": "view"}}, "U1", refused, EN,  # type: ignore[arg-type]
+               dm_when_no_channel=False)
+    tell_error(posts, {"container": {"channel_id": "C1"}}, "U1", DomainError(), EN)  # type: ignore[arg-type]
+    text = "Only the host, the organizer or a Meetline admin can cancel this meeting."
+    assert posts.sent == [("ephemeral", {"channel": "C1", "user": "U1", "text": text}),
+                          ("dm", {"channel": "U1", "text": text})]
