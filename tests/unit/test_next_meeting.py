@@ -1,4 +1,5 @@
-"""`/meet next`: the use case against in-memory ports, and its reply as Slack shows it."""
+"""`/meet next`: the use case against the in-memory ports (tests.fakes), and its reply as
+Slack shows it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from handlers.domain import UserProfile
 from handlers.i18n import translator
 from handlers.meetings import Attendee, AttendeeKind, Location, LocationKind, Meeting
 from handlers.next_meeting import NextMeeting, NextUp
+from tests.fakes import InMemoryMeetings, InMemoryUsers, Store
 from tests.support.blockkit import validate_blocks
 from tests.support.clock import MutableClock
 
@@ -39,38 +41,12 @@ def meeting(meeting_id: int, starts_in: timedelta, **changes: Any) -> Meeting:
     return replace(base, **changes)
 
 
-class InMemoryMeetings:
-    """`upcoming_for` as the storage query answers it: the workspace's scheduled meetings
-    not yet ended, hosted or organized by the user, soonest first."""
-
-    def __init__(self, *meetings: Meeting) -> None:
-        self.meetings = list(meetings)
-
-    def upcoming_for(
-        self, team_id: str, user_id: str, now: datetime, limit: int = 10
-    ) -> list[Meeting]:
-        mine = [
-            m
-            for m in self.meetings
-            if m.team_id == team_id
-            and m.status == "scheduled"
-            and m.end_utc > now
-            and user_id in (m.host_id, m.organizer_id)
-        ]
-        return sorted(mine, key=lambda m: m.start_utc)[:limit]
-
-
-class InMemoryUsers:
-    def __init__(self, *profiles: UserProfile) -> None:
-        self.profiles = {(p.team_id, p.slack_user_id): p for p in profiles}
-
-    def get(self, team_id: str, slack_user_id: str) -> UserProfile | None:
-        return self.profiles.get((team_id, slack_user_id))
-
-
 def next_meeting(*meetings: Meeting, zone: str | None = "Europe/Warsaw") -> NextUp:
-    users = InMemoryUsers(UserProfile(TEAM, ME, timezone=zone)) if zone else InMemoryUsers()
-    return NextMeeting(InMemoryMeetings(*meetings), users, MutableClock(NOW))(TEAM, ME)
+    """What the use case answers ME, given these stored meetings and ME's stored zone."""
+    store = Store(meetings={m.id: m for m in meetings})
+    if zone is not None:
+        store.users[(TEAM, ME)] = UserProfile(TEAM, ME, timezone=zone)
+    return NextMeeting(InMemoryMeetings(store), InMemoryUsers(store), MutableClock(NOW))(TEAM, ME)
 
 
 def test_the_soonest_of_my_meetings_in_my_zone() -> None:
