@@ -16,12 +16,10 @@ absolute numbers move with the machine's load.
 from __future__ import annotations
 
 import logging
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,7 +27,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bench.common import Row, cpu_seconds, percentile, postgres_available, scratch_postgres, vm_kib
-from storage.migrate import upgrade
 from tests.e2e.forms import meet_values
 from tests.support.fake_slack import FakeSlack
 from tests.support.server import (
@@ -37,8 +34,6 @@ from tests.support.server import (
     SIGNING_SECRET,
     ServeProcess,
     clean_env,
-    free_port,
-    run_cli,
 )
 from tests.support.slack_requests import (
     FORM,
@@ -48,7 +43,7 @@ from tests.support.slack_requests import (
     slash_command_body,
     view_submission,
 )
-from tests.support.stack import RECORDS_CSV
+from tests.support.stack import seed_records
 
 REPO = Path(__file__).resolve().parents[1]
 USERS = 50
@@ -88,33 +83,6 @@ class IndexedSlack(FakeSlack):
                     raise TimeoutError("the fake Slack did not see the expected call")
                 self._seen.wait(min(left, 0.1))
             return found
-
-
-class BareProcess:
-    """bench.bare_app on a free port, like tests.support.server.ServeProcess."""
-
-    def __init__(self, env: dict[str, str], workdir: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._log = open(workdir / "bare.log", "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen([sys.executable, "-m", "bench.bare_app", "--port", str(self.port)], env=env,
-                                     cwd=REPO, stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("the bare Bolt app did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self._log.close()
 
 
 def _round(name: str, client: SlackClientSim, slack: IndexedSlack, users: list[str], samples: dict[str, list[float]],
@@ -170,12 +138,10 @@ def run(quick: bool = False) -> dict[str, Any]:
                            tz="Europe/Warsaw")
         env = clean_env({"SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_BOT_TOKEN": BOT_TOKEN,
                          "SLACK_API_URL": slack.url, "DATABASE_URL": url})
-        upgrade(url)
-        (workdir / "records.csv").write_text(RECORDS_CSV, encoding="utf-8")
-        imported = run_cli(["import", str(workdir / "records.csv")], env, workdir)
-        assert imported.returncode == 0, imported.stderr
+        seed_records(url, workdir)
         serve = ServeProcess(env, workdir, ["--no-worker"])
-        bare = BareProcess(env, workdir)
+        # The bare app is served the same way; it lives in bench/, not in the package.
+        bare = ServeProcess({**env, "PYTHONPATH": str(REPO)}, workdir, command=[sys.executable, "-m", "bench.bare_app"])
         try:
             from sqlalchemy import create_engine, text
 

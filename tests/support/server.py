@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,15 +65,26 @@ def run_cli(
 
 
 class ServeProcess:
-    """`meetline serve` on a free port; `.url` is its base URL once healthy."""
+    """`meetline serve` on a free port; `.url` is its base URL once healthy.
 
-    def __init__(self, env: Mapping[str, str], cwd: Path, args: list[str] | None = None) -> None:
+    `command` serves something else the same way (the benchmarks' bare Bolt app): any
+    program that takes `--port N` and answers GET /healthz."""
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        cwd: Path,
+        args: list[str] | None = None,
+        *,
+        command: Sequence[str] = (*MEETLINE, "serve"),
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.name = " ".join(command[2:])  # after "python -m"
         self.log_path = cwd / f"serve-{self.port}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [*MEETLINE, "serve", "--port", str(self.port), *(args or [])],
+            [*command, "--port", str(self.port), *(args or [])],
             env=dict(env),
             cwd=cwd,
             stdout=self._log,
@@ -85,14 +96,14 @@ class ServeProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"meetline serve exited {self.proc.returncode}:\n{self.log()}")
+                raise RuntimeError(f"{self.name} exited {self.proc.returncode}:\n{self.log()}")
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=1) as resp:
                     if resp.status == 200:
                         return
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError(f"meetline serve did not become healthy:\n{self.log()}")
+        raise RuntimeError(f"{self.name} did not become healthy:\n{self.log()}")
 
     def log(self) -> str:
         self._log.flush()
