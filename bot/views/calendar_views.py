@@ -94,7 +94,7 @@ def calendar_section(home: CalendarHome, *, t: Translator = EN) -> list[dict[str
     blocks: list[dict[str, Any]] = [
         {"type": "divider", "block_id": "calendar_div"},
         {"type": "header", "block_id": "calendar_head", "text": plain(t.gettext("Calendar"), 150)},
-        {"type": "section", "block_id": "calendar_status", "text": mrkdwn(clip(_status_text(home, t), 2900))},
+        {"type": "section", "block_id": "calendar_status", "text": mrkdwn(clip(_status_text(home, t), 2900, keep_lines=True))},
     ]
     if not home.can_store:
         blocks.append({"type": "context", "block_id": "calendar_setup", "elements": [mrkdwn(t.gettext(
@@ -252,7 +252,7 @@ def pending_blocks(provider: str, email: str | None, pending_id: str, *, t: Tran
                     "to it and invitations sent from it.", calendar=label)
     return [
         {"type": "section", "block_id": "calendar_pending",
-         "text": mrkdwn(clip(f"*{pending_text(provider, email, t=t)}*\n{why}", 2900))},
+         "text": mrkdwn(clip(f"*{pending_text(provider, email, t=t)}*\n{why}", 2900, keep_lines=True))},
         {"type": "actions", "block_id": "calendar_pending_actions", "elements": [
             {"type": "button", "action_id": PENDING_CONNECT, "style": "primary",
              "text": plain(t.gettext("Connect"), 75), "value": pending_id},

@@ -18,7 +18,7 @@ def meeting_line(meeting: Meeting, role: str | None = None, *, t: Translator = E
     elif role == "organizer":
         who = " · " + t.gettext("you are the organizer")
     host = " · " + t.gettext("host {host}", host=f"<@{meeting.host_id}>") if role != "host" else ""
-    return clip(f"*{escape_mrkdwn(meeting.title)}*\n{when}{host}{who}", 2900)
+    return clip(f"*{escape_mrkdwn(meeting.title)}*\n{when}{host}{who}", 2900, keep_lines=True)
 
 
 def meeting_manage_actions(meeting: Meeting, block_id: str = "manage", *, t: Translator = EN) -> dict[str, Any]:

@@ -57,7 +57,7 @@ def message_view(title: str, text: str, *, t: Translator = EN) -> dict[str, Any]
         "callback_id": "meet_result",
         "title": plain(title, 24),
         "close": plain(t.gettext("Close"), 24),
-        "blocks": [{"type": "section", "block_id": "result", "text": mrkdwn(clip(text, 2900))}],
+        "blocks": [{"type": "section", "block_id": "result", "text": mrkdwn(clip(text, 2900, keep_lines=True))}],
     }
 
 

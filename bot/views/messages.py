@@ -86,7 +86,7 @@ def mention_blocks(meeting: Meeting, record: Record | None, *, t: Translator = E
         # Escape everything the organizer typed, then restore only real user mentions.
         safe = re.sub(r"&lt;@([UW][A-Z0-9]+)&gt;", r"<@\1>", escape_mrkdwn(meeting.notes_text))
         blocks.append({"type": "section", "block_id": "notes",
-                       "text": mrkdwn(clip("> " + safe.replace("\n", "\n> "), 2900))})
+                       "text": mrkdwn(clip("> " + safe.replace("\n", "\n> "), 2900, keep_lines=True))})
     return blocks
 
 
@@ -105,7 +105,7 @@ def outcome_blocks(meeting: Meeting, outcomes: tuple[str, ...] = DEFAULT_OUTCOME
     if meeting.attendees:
         summary += "\n" + t.gettext("With: {names}",
                                     names=_names([a.name or a.email or "" for a in meeting.attendees[:10]]))
-    blocks: list[dict[str, Any]] = [{"type": "section", "block_id": "summary", "text": mrkdwn(clip(summary, 2900))}]
+    blocks: list[dict[str, Any]] = [{"type": "section", "block_id": "summary", "text": mrkdwn(clip(summary, 2900, keep_lines=True))}]
     if meeting.outcome == OUTCOME_SCHEDULED:
         blocks.append(outcome_buttons(meeting, outcomes, t=t))
     else:

@@ -13,9 +13,15 @@ EN: Final[Translator] = translator("en")
 """The default `t` of every view builder: English, as before the texts were translated."""
 
 
-def clip(text: str, limit: int) -> str:
-    """Slack rejects over-long texts outright, so cut with an ellipsis instead."""
-    text = " ".join(text.split())
+def clip(text: str, limit: int, *, keep_lines: bool = False) -> str:
+    """Slack rejects over-long texts outright, so cut with an ellipsis instead.
+
+    Runs of spaces collapse; line breaks survive only with `keep_lines` (mrkdwn sections
+    whose layout is their lines), as labels and titles must stay on one line."""
+    if keep_lines:
+        text = "\n".join(" ".join(line.split()) for line in text.strip().splitlines())
+    else:
+        text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

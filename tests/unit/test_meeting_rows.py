@@ -12,6 +12,7 @@ import pytest
 
 from bot.views.fields import FIELD_BLOCKS, REVISED_FIELDS, block_of
 from bot.views.manage_views import meeting_line, meeting_manage_actions
+from bot.views.messages import mention_blocks
 from handlers.errors import Field
 from handlers.i18n import translator
 from handlers.meetings import Location, Meeting
@@ -50,11 +51,15 @@ def test_the_summary_line_names_the_host_unless_the_reader_is_the_host(
     assert words(meeting_line(meeting(), role)) == words(f"*Demo &lt;for&gt; Acme*\n{WHEN}{suffix}")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bot.views.text.clip joins all whitespace, so the line break is lost"
-)
 def test_the_summary_puts_the_time_on_its_own_line() -> None:
     assert meeting_line(meeting(), "host").splitlines()[1].startswith("<!date^")
+
+
+def test_a_mention_quotes_the_notes_line_by_line() -> None:
+    notes = meeting()
+    notes.notes_text = "Bring the Q3 numbers\nand   the <!channel> deck"
+    quoted = mention_blocks(notes, None)[-1]["text"]["text"]
+    assert quoted.splitlines() == ["> Bring the Q3 numbers", "> and the &lt;!channel&gt; deck"]
 
 
 def test_the_summary_line_in_polish() -> None:
