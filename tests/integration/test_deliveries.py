@@ -29,16 +29,15 @@ from handlers.meetings import (
     ReminderSpec,
     ReminderUnit,
 )
-from handlers.records_csv import import_records
 from handlers.scheduling import ScheduleMeeting
 from handlers.worker import JobHandler, RunStats, Worker
-from storage.db import make_engine, make_session_factory
 from storage.jobs import SqlJobQueue
 from storage.meetings import SqlMeetingRepository
 from storage.records import SqlRecordRepository
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.support.clock import MutableClock
 from tests.support.smtp_sink import ReceivedMail, SmtpSink, ics_bytes
+from tests.support.sql_storage import sql_storage
 
 TEAM = "T0001"
 HOST = "U1"
@@ -178,22 +177,17 @@ class World:
 
 @pytest.fixture
 def world(migrated_url: str) -> Iterator[World]:
-    engine = make_engine(migrated_url)
-    sessions = make_session_factory(engine)
-    records = SqlRecordRepository(sessions)
-    import_records(records, TEAM, RECORDS)
-    with SmtpSink() as sink:
+    with sql_storage(migrated_url, RECORDS, TEAM) as sql, SmtpSink() as sink:
         yield World(
-            SqlMeetingRepository(sessions),
-            records,
-            SqlJobQueue(sessions, engine.dialect.name),
+            SqlMeetingRepository(sql.sessions),
+            sql.records,
+            SqlJobQueue(sql.sessions, sql.engine.dialect.name),
             MutableClock(NOW),
             People(),
             Slack(),
             sink,
-            SqlUnitOfWorkFactory(sessions),
+            SqlUnitOfWorkFactory(sql.sessions),
         )
-    engine.dispose()
 
 
 def recipients(mails: list[ReceivedMail]) -> list[str]:

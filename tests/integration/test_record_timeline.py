@@ -19,14 +19,13 @@ from handlers.i18n import translator
 from handlers.meetings import AttendeeKind, AttendeeRef, Meeting, MeetingRequest
 from handlers.ports import CalendarConnectionInfo
 from handlers.record_history import record_history
-from handlers.records_csv import import_records
 from handlers.scheduling import ScheduleMeeting
-from storage.db import make_engine, make_session_factory
 from storage.meetings import SqlMeetingRepository
 from storage.records import SqlRecordRepository
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.support.blockkit import validate_blocks
 from tests.support.clock import MutableClock
+from tests.support.sql_storage import sql_storage
 
 TEAM, OTHER = "T0001", "T0002"
 ORGANIZER, HOST = "U1", "U2"
@@ -92,15 +91,9 @@ class World:
 
 @pytest.fixture
 def world(migrated_url: str) -> Iterator[World]:
-    engine = make_engine(migrated_url)
-    sessions = make_session_factory(engine)
-    records = SqlRecordRepository(sessions)
-    import_records(records, TEAM, RECORDS)
-    import_records(records, OTHER, RECORDS)
-    yield World(
-        records, SqlMeetingRepository(sessions), SqlUnitOfWorkFactory(sessions), MutableClock(NOW)
-    )
-    engine.dispose()
+    with sql_storage(migrated_url, RECORDS, TEAM, OTHER) as sql:
+        uow = SqlUnitOfWorkFactory(sql.sessions)
+        yield World(sql.records, SqlMeetingRepository(sql.sessions), uow, MutableClock(NOW))
 
 
 def texts(reply: dict[str, Any]) -> list[str]:

@@ -14,14 +14,12 @@ import pytest
 from handlers.domain import UserProfile
 from handlers.editing import ManageMeeting
 from handlers.meetings import AttendeeKind, AttendeeRef, MeetingRequest
-from handlers.records_csv import import_records
 from handlers.save_meeting import SaveMeeting
 from handlers.scheduling import ScheduleMeeting
-from storage.db import make_engine, make_session_factory
 from storage.meetings import SqlMeetingRepository
-from storage.records import SqlRecordRepository
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.support.clock import MutableClock
+from tests.support.sql_storage import SqlStorage, sql_storage
 
 TEAM, HOST = "T0001", "U1"
 ANNA = UserProfile(TEAM, HOST, name="Anna", email="anna@meetline.example", timezone="Europe/Warsaw")
@@ -58,10 +56,12 @@ class World:
 
 @pytest.fixture
 def world(migrated_url: str) -> Iterator[World]:
-    engine = make_engine(migrated_url)
-    sessions = make_session_factory(engine)
-    records = SqlRecordRepository(sessions)
-    import_records(records, TEAM, RECORDS)
+    with sql_storage(migrated_url, RECORDS, TEAM) as sql:
+        yield from _world(sql)
+
+
+def _world(sql: SqlStorage) -> Iterator[World]:
+    sessions, records = sql.sessions, sql.records
     jane, john = records.search(TEAM, "Jane", limit=1)[0], records.search(TEAM, "John", limit=1)[0]
     uow, clock = (
         SqlUnitOfWorkFactory(sessions),
@@ -77,7 +77,6 @@ def world(migrated_url: str) -> Iterator[World]:
         attendees=(AttendeeRef(AttendeeKind.CONTACT, str(jane.id)), AttendeeRef(AttendeeKind.CONTACT, str(john.id))),
     )  # fmt: skip
     yield World(save, conflicts, SqlMeetingRepository(sessions), request)
-    engine.dispose()
 
 
 def test_a_new_meeting_is_booked_with_the_conflicts_as_warnings(world: World) -> None:
