@@ -42,6 +42,7 @@ from handlers.ports import (
 from handlers.reports import MeetingReport
 from handlers.save_meeting import SaveMeeting
 from handlers.scheduling import ScheduleMeeting
+from handlers.seats import ChangeSeat
 from handlers.workspace import WorkspaceRepository
 
 # Extra App Home blocks per (team, user), e.g. the calendar connection status, in the
@@ -91,6 +92,7 @@ class Services:
     save: SaveMeeting  # the /meet form's Save: new or edit
     record_outcome: RecordOutcome
     change_settings: ChangeSettings
+    change_seat: ChangeSeat
     connect_caldav: ConnectCalDav
     answer_pending: AnswerPendingConnection  # the "Connect anna@…?" question in a DM
     reports: MeetingReport

@@ -44,6 +44,7 @@ from handlers.ports import Clock, PendingConnection
 from handlers.reports import MeetingReport
 from handlers.save_meeting import SaveMeeting
 from handlers.scheduling import ScheduleMeeting
+from handlers.seats import ChangeSeat
 from handlers.worker import Worker
 from storage.calendar_connections import SqlCalendarConnections
 from storage.crypto import SecretBox
@@ -130,6 +131,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
         save=SaveMeeting(schedule, manage, free_busy),
         record_outcome=RecordOutcome(uow, clock),
         change_settings=ChangeSettings(workspaces),
+        change_seat=ChangeSeat(uow, people),
         connect_caldav=ConnectCalDav(connections, calendars.caldav_probe),
         answer_pending=AnswerPendingConnection(connections, clock),
         reports=MeetingReport(SqlReportSource(sessions), users, clock),

@@ -13,13 +13,18 @@ from bot.listeners.manage import publish_home
 from bot.listeners.meet import team_of, user_of
 from bot.profiles import ProfileService
 from bot.services import Services
-from bot.views.admin_views import ADMIN_CALLBACK, SEAT_CALLBACK, admin_settings_view, seat_view
-from bot.views.settings_form import form_values, read_settings_form
+from bot.views.admin_views import (
+    ADMIN_CALLBACK,
+    SEAT_CALLBACK,
+    admin_settings_view,
+    read_seat_form,
+    seat_view,
+)
+from bot.views.settings_form import read_settings_form
 from handlers.domain import UserProfile
 from handlers.errors import DomainError, Field
 from handlers.i18n import Translator
-from handlers.policy import can_change_settings, can_grant_roles
-from handlers.team_rules import SEATS
+from handlers.policy import can_change_settings
 
 
 def register(app: App, services: Services, profiles: ProfileService) -> None:
@@ -60,24 +65,9 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     @app.view(SEAT_CALLBACK)
     def save_seat(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         profile, t = actor(client, body)
-        if not can_change_settings(profile, team_of(body)):
-            ack(response_action="errors", errors={"user": t.gettext("Only Meetline admins can change seats.")})
+        try:
+            services.change_seat(profile, read_seat_form(view), t)
+        except DomainError as error:
+            ack(response_action="errors", errors=modal_errors(error, view, t, fallback=Field.USER))
             return
-        v = form_values(view)
-        user_id = str(v.get("user", {}).get("selected_user") or "")
-        seat = str((v.get("seat", {}).get("selected_option") or {}).get("value") or "")
-        roles = {o.get("value") for o in v.get("roles", {}).get("selected_options") or []}
-        target = profiles.lookup(client, team_of(body), user_id) if user_id else None
-        if target is None or not can_grant_roles(profile, target):
-            ack(response_action="errors", errors={"user": t.gettext("Pick an active member of this workspace.")})
-            return
-        if seat not in SEATS:
-            ack(response_action="errors", errors={"seat": t.gettext("Pick a seat.")})
-            return
-        if target.slack_user_id == user_of(body) and "admin" not in roles:
-            ack(response_action="errors", errors={"roles": t.gettext("You cannot remove your own admin role.")})
-            return
-        target.seat, target.is_admin, target.is_sandbox = seat, "admin" in roles, "sandbox" in roles
-        target.is_manager = "manager" in roles
-        services.users.save(target)
         ack()

@@ -6,9 +6,10 @@ from typing import Any
 
 from babel import Locale
 
-from bot.views.settings_form import reminder_line
+from bot.views.settings_form import form_values, reminder_line
 from bot.views.text import EN, clip, mrkdwn, plain
 from handlers.i18n import N_, SUPPORTED, Translator, language_for
+from handlers.seats import SeatChange
 from handlers.team_rules import SEATS
 from handlers.workspace import WorkspaceSettings
 
@@ -117,3 +118,13 @@ def seat_view(*, t: Translator = EN) -> dict[str, Any]:
                             _opt("sandbox", t.gettext("Sandbox user"))]}},
         ],
     }
+
+
+def read_seat_form(view: dict[str, Any]) -> SeatChange:
+    """The seat modal's submission: the teammate picked, the seat and the roles ticked."""
+    v = form_values(view)
+    return SeatChange(
+        user_id=str(v.get("user", {}).get("selected_user") or ""),
+        seat=str((v.get("seat", {}).get("selected_option") or {}).get("value") or ""),
+        roles=frozenset(str(o.get("value")) for o in v.get("roles", {}).get("selected_options") or []),
+    )
