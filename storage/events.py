@@ -6,22 +6,18 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
-from storage.db import IMMEDIATE
+from storage.db import Sessions, write_session
 
 
-def remember_event(sessions: sessionmaker[Session], key: str) -> bool:
+def remember_event(sessions: Sessions, key: str) -> bool:
     """True the first time `key` is seen; False for every repeat, across processes."""
-    with sessions() as session:
-        session.connection(execution_options=IMMEDIATE)
-        try:
+    try:
+        with write_session(sessions) as session:
             session.execute(
                 text("INSERT INTO processed_events (key, created_at) VALUES (:k, :t)"),
                 {"k": key[:255], "t": datetime.now(UTC).replace(tzinfo=None)},
             )
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            return False
+    except IntegrityError:  # seen before: the insert was rolled back
+        return False
     return True
