@@ -10,16 +10,13 @@ worker drills.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from tests.support.databases import Templates
+from tests.support.databases import Templates, postgres_server_url
 from tests.support.stack import Stack, running_stack
 
 
@@ -33,40 +30,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.drill)
 
 
-def postgres_server() -> str | None:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        return None
-    from storage.db import normalize_url
-
-    return normalize_url(url)
+postgres_server = postgres_server_url  # the drills' name for it
 
 
 @contextmanager
 def fresh_database(kind: str, workdir: Path) -> Iterator[str]:
     """An empty database: SQLite in `workdir`, or a new PostgreSQL database dropped afterwards."""
-    if kind == "sqlite":
-        yield f"sqlite:///{workdir / 'drill.db'}"
-        return
-    server = postgres_server()
-    assert server is not None
-    name = f"meetline_drill_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    templates = Templates(workdir)
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+        with templates.database(kind, None, workdir) as url:
+            yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        templates.close()
 
 
 @pytest.fixture
-def pg_url(tmp_path: Path) -> Iterator[str]:
+def pg_url(tmp_path: Path, _templates: Templates) -> Iterator[str]:
     if postgres_server() is None:
         pytest.skip("TEST_DATABASE_URL is not set (the worker drills need PostgreSQL)")
-    with fresh_database("postgresql", tmp_path) as url:
+    with _templates.database("postgresql", None, tmp_path) as url:
         yield url
 
 
