@@ -18,17 +18,13 @@ from handlers.workspace import (
     WorkspaceSettings,
     changed_settings,
 )
+from tests.fakes import InMemoryUnitOfWorkFactory
 
 
-class Workspaces:
-    def __init__(self) -> None:
-        self.saved: dict[str, WorkspaceSettings] = {}
-
-    def get(self, team_id: str) -> WorkspaceSettings:
-        return self.saved.get(team_id, WorkspaceSettings(default_language="pl"))
-
-    def save(self, team_id: str, settings: WorkspaceSettings) -> None:
-        self.saved[team_id] = settings
+def workspace_in_polish() -> InMemoryUnitOfWorkFactory:
+    uow = InMemoryUnitOfWorkFactory()
+    uow.workspaces.save("T1", WorkspaceSettings(default_language="pl"))
+    return uow
 
 
 ADMIN = UserProfile(team_id="T1", slack_user_id="UADM", is_admin=True)
@@ -37,9 +33,9 @@ CHANGE = SettingsChange(durations=(45, 30, 30), types=("Demo", " Demo ", ""), ou
 
 
 def test_an_admin_changes_the_settings_of_their_workspace() -> None:
-    workspaces = Workspaces()
-    saved = ChangeSettings(workspaces)(ADMIN, CHANGE)
-    assert workspaces.saved == {"T1": saved}
+    uow = workspace_in_polish()
+    saved = ChangeSettings(uow)(ADMIN, CHANGE)
+    assert uow.store.workspaces == {"T1": saved} and uow.commits == 1
     assert saved.durations == (30, 45) and saved.meeting_types == ("Demo",)
     assert saved.custom_outcomes == ("DEMO_GIVEN",) and saved.default_reminders == ((1, "days"),)
     assert saved.default_timezone == "Europe/Warsaw" and saved.default_language == "pl"  # kept when not chosen
@@ -49,10 +45,10 @@ def test_an_admin_changes_the_settings_of_their_workspace() -> None:
 @pytest.mark.parametrize("who", [UserProfile(team_id="T1", slack_user_id="UMEM"),
                                  UserProfile(team_id="T1", slack_user_id="UMGR", is_manager=True)])
 def test_only_admins_change_settings(who: UserProfile) -> None:
-    workspaces = Workspaces()
+    uow = workspace_in_polish()
     with pytest.raises(NotAllowed) as refused:
-        ChangeSettings(workspaces)(who, CHANGE)
-    assert refused.value.reason is Reason.CHANGE_SETTINGS and workspaces.saved == {}
+        ChangeSettings(uow)(who, CHANGE)
+    assert refused.value.reason is Reason.CHANGE_SETTINGS and uow.commits == 0
 
 
 def test_every_broken_rule_is_named_at_once() -> None:
