@@ -51,8 +51,7 @@ def next_meeting_reply(next_up: NextUp, user_id: str, *, t: Translator = EN) -> 
         lines.append(t.gettext("Where: {place}", place=escape_mrkdwn(place)))
     if meeting.join_url and meeting.join_url not in place:
         lines.append(t.gettext("Join: {url}", url=escape_mrkdwn(meeting.join_url)))
-    summary = "\n".join(lines)
-    summary = summary if len(summary) <= 2900 else summary[:2899] + "…"  # keep the line breaks
+    summary = clip("\n".join(lines), 2900, keep_lines=True)
     return {
         "text": t.gettext(
             "Your next meeting: {title}, {when}",

@@ -95,7 +95,7 @@ def test_reply_says_what_when_in_my_zone_with_whom_and_where() -> None:
     text = reply["blocks"][0]["text"]["text"]
     assert text.splitlines() == [
         "*Demo &lt;!channel&gt;*",
-        "Monday, January 7, 2030, 4:00\u202fPM–4:30\u202fPM (Europe/Warsaw)",  # 15:00 UTC
+        "Monday, January 7, 2030, 4:00 PM–4:30 PM (Europe/Warsaw)",  # 15:00 UTC
         "With: host <@UOTHER>, Jane Doe",
         "Where: Google Meet: https://meet.example/abc",
     ]
