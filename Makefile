@@ -20,6 +20,7 @@ migrate: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot handlers adapters storage tests bench
+	$(BIN)/ruff format --check bot handlers adapters storage tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -192,7 +192,9 @@ class CalDavCalendar:
 
             def save() -> Any:
                 calendar = self._calendar()
-                obj = DavEvent(client=self._dav(), url=event_id, data=event_ics(ev), parent=calendar)
+                obj = DavEvent(
+                    client=self._dav(), url=event_id, data=event_ics(ev), parent=calendar
+                )
                 # If-Match: * — an event the user deleted is reported, not silently re-created.
                 return obj.save(increase_seqno=False, no_create=True)
 
@@ -305,7 +307,9 @@ class CalDavCalendar:
             raise
         except OutboundRefused as exc:
             # A refused address stays refused: retrying in the worker would not help.
-            raise CalendarError(f"CalDAV request refused by the outbound policy: {exc}", transient=False) from exc
+            raise CalendarError(
+                f"CalDAV request refused by the outbound policy: {exc}", transient=False
+            ) from exc
         except dav_error.AuthorizationError as exc:
             self._principal = self._target = None
             raise CalendarAuthError(f"CalDAV server refused the credentials: {exc.reason}") from exc
@@ -328,5 +332,6 @@ class CalDavCalendar:
             # server that is not CalDAV) into assorted exceptions; they are the server's
             # problem, never a crash of the form or the worker.
             raise CalendarError(
-                f"CalDAV server gave an answer Meetline cannot read: {type(exc).__name__}", transient=False
+                f"CalDAV server gave an answer Meetline cannot read: {type(exc).__name__}",
+                transient=False,
             ) from exc

@@ -46,7 +46,9 @@ def _google_time(value: Mapping[str, Any] | None) -> datetime | None:
 
 
 class GoogleCalendarSync(GoogleCalendar):
-    def changes(self, state: Mapping[str, Any] | None, watched: Sequence[WatchedEvent]) -> ChangeBatch:
+    def changes(
+        self, state: Mapping[str, Any] | None, watched: Sequence[WatchedEvent]
+    ) -> ChangeBatch:
         token = (state or {}).get("sync_token")
         ids = {w.event_id for w in watched}
         meeting_ids = {w.meeting_id for w in watched}
@@ -54,8 +56,11 @@ class GoogleCalendarSync(GoogleCalendar):
         page: str | None = None
         next_token: str | None = None
         for _ in range(MAX_PAGES):
-            params: dict[str, Any] = {"calendarId": self.calendar_id, "maxResults": GOOGLE_PAGE_SIZE,
-                                      "showDeleted": True}
+            params: dict[str, Any] = {
+                "calendarId": self.calendar_id,
+                "maxResults": GOOGLE_PAGE_SIZE,
+                "showDeleted": True,
+            }
             if token:
                 params["syncToken"] = token
             if page:
@@ -80,25 +85,33 @@ class GoogleCalendarSync(GoogleCalendar):
                 meeting_id = None
             if item.get("id") not in ids and meeting_id not in meeting_ids:
                 continue
-            changes.append(EventChange(
-                event_id=str(item["id"]),
-                meeting_id=meeting_id,
-                cancelled=item.get("status") == "cancelled",
-                start_utc=_google_time(item.get("start")),
-                end_utc=_google_time(item.get("end")),
-                description=item.get("description") if "description" in item else "",
-                sequence=item.get("sequence"),
-            ))
+            changes.append(
+                EventChange(
+                    event_id=str(item["id"]),
+                    meeting_id=meeting_id,
+                    cancelled=item.get("status") == "cancelled",
+                    start_utc=_google_time(item.get("start")),
+                    end_utc=_google_time(item.get("end")),
+                    description=item.get("description") if "description" in item else "",
+                    sequence=item.get("sequence"),
+                )
+            )
         new_state = {"sync_token": next_token} if next_token else (dict(state) if state else None)
         return ChangeBatch(tuple(changes), new_state)
 
 
 class GraphCalendarSync(GraphCalendar):
-    def changes(self, state: Mapping[str, Any] | None, watched: Sequence[WatchedEvent]) -> ChangeBatch:
+    def changes(
+        self, state: Mapping[str, Any] | None, watched: Sequence[WatchedEvent]
+    ) -> ChangeBatch:
         now = datetime.now(UTC)
         link = (state or {}).get("delta_link")
         window_end = (state or {}).get("window_end")
-        fresh_window = not link or not window_end or datetime.fromisoformat(window_end) < now + GRAPH_WINDOW_MARGIN
+        fresh_window = (
+            not link
+            or not window_end
+            or datetime.fromisoformat(window_end) < now + GRAPH_WINDOW_MARGIN
+        )
         if fresh_window:
             end = now + GRAPH_WINDOW_AFTER
             path: str | None = (
@@ -132,13 +145,19 @@ class GraphCalendarSync(GraphCalendar):
             if event_id not in ids:
                 continue
             removed = "@removed" in item or bool(item.get("isCancelled"))
-            changes.append(EventChange(
-                event_id=event_id,
-                cancelled=removed,
-                start_utc=None if removed or "start" not in item else _parse_graph_time(item["start"]),
-                end_utc=None if removed or "end" not in item else _parse_graph_time(item["end"]),
-                description=None,  # HTML with the Teams blob: not compared
-            ))
+            changes.append(
+                EventChange(
+                    event_id=event_id,
+                    cancelled=removed,
+                    start_utc=None
+                    if removed or "start" not in item
+                    else _parse_graph_time(item["start"]),
+                    end_utc=None
+                    if removed or "end" not in item
+                    else _parse_graph_time(item["end"]),
+                    description=None,  # HTML with the Teams blob: not compared
+                )
+            )
         if delta_link:
             return ChangeBatch(tuple(changes), {"delta_link": delta_link, "window_end": window_end})
         return ChangeBatch(tuple(changes), dict(state) if state else None)
@@ -150,7 +169,7 @@ class GraphCalendarSync(GraphCalendar):
     def _relative(self, link: str) -> str | None:
         """Graph hands back absolute links; `_call` wants the part after the mailbox."""
         if link.startswith(self._base):
-            return link[len(self._base):]
+            return link[len(self._base) :]
         marker = link.find("/calendarView/")
         return link[marker:] if marker >= 0 else None
 
@@ -166,7 +185,9 @@ def _as_utc(value: date | datetime) -> datetime | None:
 
 
 class CalDavCalendarSync(CalDavCalendar):
-    def changes(self, state: Mapping[str, Any] | None, watched: Sequence[WatchedEvent]) -> ChangeBatch:
+    def changes(
+        self, state: Mapping[str, Any] | None, watched: Sequence[WatchedEvent]
+    ) -> ChangeBatch:
         with self._lock:
             ctag = self._guard(self._ctag)
             if ctag and state and state.get("ctag") == ctag:
@@ -190,7 +211,9 @@ class CalDavCalendarSync(CalDavCalendar):
         try:
             obj.load(multiget_fallback=False)
         except dav_error.NotFoundError:
-            return EventChange(event_id=watched.event_id, meeting_id=watched.meeting_id, cancelled=True)
+            return EventChange(
+                event_id=watched.event_id, meeting_id=watched.meeting_id, cancelled=True
+            )
         for component in obj.icalendar_instance.walk("VEVENT"):
             if str(component.get("UID", "")) != watched.uid:
                 continue

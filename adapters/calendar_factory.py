@@ -42,7 +42,9 @@ class CalendarConfig:
     ms_client_id: str | None = None
     ms_client_secret: str | None = None
     ms_tenant_id: str = "common"
-    ms_authority_url: str = MS_AUTHORITY_URL  # the sign-in host (MS_AUTHORITY_URL); the tenant is appended
+    ms_authority_url: str = (
+        MS_AUTHORITY_URL  # the sign-in host (MS_AUTHORITY_URL); the tenant is appended
+    )
     graph_api_url: str | None = None
     msal_http_client: Any = None
     zoom_account_id: str | None = None
@@ -59,11 +61,17 @@ class CalendarConfig:
 
     @property
     def google_token_uri(self) -> str:
-        return f"{self.google_api_url.rstrip('/')}/token" if self.google_api_url else GOOGLE_TOKEN_URI
+        return (
+            f"{self.google_api_url.rstrip('/')}/token" if self.google_api_url else GOOGLE_TOKEN_URI
+        )
 
     @property
     def google_auth_uri(self) -> str:
-        return f"{self.google_api_url.rstrip('/')}/o/oauth2/auth" if self.google_api_url else GOOGLE_AUTH_URI
+        return (
+            f"{self.google_api_url.rstrip('/')}/o/oauth2/auth"
+            if self.google_api_url
+            else GOOGLE_AUTH_URI
+        )
 
     @property
     def google_ready(self) -> bool:
@@ -153,9 +161,16 @@ class ConnectedCalendars:
             api_url = cfg.zoom_api_url.rstrip("/")
             parts = urlsplit(api_url)
             oauth_url = f"{parts.scheme}://{parts.netloc}/oauth/token"
-        return ZoomConferencing(cfg.zoom_account_id, cfg.zoom_client_id, cfg.zoom_client_secret,
-                                api_url=api_url, oauth_url=oauth_url, sleep=cfg.sleep, policy=cfg.policy,
-                                timeout=cfg.timeout)
+        return ZoomConferencing(
+            cfg.zoom_account_id,
+            cfg.zoom_client_id,
+            cfg.zoom_client_secret,
+            api_url=api_url,
+            oauth_url=oauth_url,
+            sleep=cfg.sleep,
+            policy=cfg.policy,
+            timeout=cfg.timeout,
+        )
 
     def calendar(self, account: CalendarAccount, *, interactive: bool = False) -> CalendarPort:
         cfg = self.config
@@ -165,35 +180,64 @@ class ConnectedCalendars:
         secret = store.secret(account.id)
         if account.provider == "google":
             if not cfg.google_ready:
-                raise CalendarError("Google Calendar is not configured (GOOGLE_CLIENT_ID/SECRET)", transient=False)
+                raise CalendarError(
+                    "Google Calendar is not configured (GOOGLE_CLIENT_ID/SECRET)", transient=False
+                )
             return GoogleCalendarSync.from_authorized_user_info(
-                secret, calendar_id=store.calendar_id(account.id) or "primary", api_url=cfg.google_api_url,
-                token_uri=cfg.google_token_uri, policy=policy, sleep=cfg.sleep, timeout=timeout,
+                secret,
+                calendar_id=store.calendar_id(account.id) or "primary",
+                api_url=cfg.google_api_url,
+                token_uri=cfg.google_token_uri,
+                policy=policy,
+                sleep=cfg.sleep,
+                timeout=timeout,
                 on_credentials_changed=lambda blob: store.store_secret(account.id, blob),
             )
         if account.provider == "microsoft":
             if not cfg.microsoft_ready:
-                raise CalendarError("Microsoft 365 is not configured (MS_CLIENT_ID/SECRET)", transient=False)
-            return GraphCalendarSync(self._msal_tokens(account), api_url=cfg.graph_api_url or GRAPH_URL, sleep=cfg.sleep,
-                                     policy=policy, timeout=timeout)
+                raise CalendarError(
+                    "Microsoft 365 is not configured (MS_CLIENT_ID/SECRET)", transient=False
+                )
+            return GraphCalendarSync(
+                self._msal_tokens(account),
+                api_url=cfg.graph_api_url or GRAPH_URL,
+                sleep=cfg.sleep,
+                policy=policy,
+                timeout=timeout,
+            )
         if account.provider == "caldav":
             data = json.loads(secret)
-            return CalDavCalendarSync(str(data["url"]), str(data["username"]), str(data["password"]),
-                                      data.get("calendar") or None, email=account.email, timeout=timeout,
-                                      policy=cfg.outbound)
+            return CalDavCalendarSync(
+                str(data["url"]),
+                str(data["username"]),
+                str(data["password"]),
+                data.get("calendar") or None,
+                email=account.email,
+                timeout=timeout,
+                policy=cfg.outbound,
+            )
         raise CalendarError(f"unknown calendar provider {account.provider!r}", transient=False)
 
     # ------------------------------------------------------------------ sign-in
 
-    def google_flow(self, redirect_uri: str, scopes: list[str], state: str | None = None,
-                    code_verifier: str | None = None) -> Any:
+    def google_flow(
+        self,
+        redirect_uri: str,
+        scopes: list[str],
+        state: str | None = None,
+        code_verifier: str | None = None,
+    ) -> Any:
         """google_auth_oauthlib's Flow for this server's Google client (PKCE)."""
         cfg = self.config
-        client = {"web": {
-            "client_id": cfg.google_client_id, "client_secret": cfg.google_client_secret,
-            "auth_uri": cfg.google_auth_uri, "token_uri": cfg.google_token_uri,
-            "redirect_uris": [redirect_uri],
-        }}
+        client = {
+            "web": {
+                "client_id": cfg.google_client_id,
+                "client_secret": cfg.google_client_secret,
+                "auth_uri": cfg.google_auth_uri,
+                "token_uri": cfg.google_token_uri,
+                "redirect_uris": [redirect_uri],
+            }
+        }
         kwargs: dict[str, Any] = {"redirect_uri": redirect_uri}
         if state:
             kwargs["state"] = state
@@ -205,8 +249,14 @@ class ConnectedCalendars:
         """An msal application for the sign-in pages (with `cache` to capture the tokens)."""
         cfg = self.config
         assert cfg.ms_client_id and cfg.ms_client_secret
-        return msal_application(cfg.ms_client_id, cfg.ms_client_secret, authority_url=cfg.ms_authority_url,
-                                tenant_id=cfg.ms_tenant_id, token_cache=cache, http_client=cfg.msal_http_client)
+        return msal_application(
+            cfg.ms_client_id,
+            cfg.ms_client_secret,
+            authority_url=cfg.ms_authority_url,
+            tenant_id=cfg.ms_tenant_id,
+            token_cache=cache,
+            http_client=cfg.msal_http_client,
+        )
 
     def _msal_tokens(self, account: CalendarAccount) -> MsalTokenProvider:
         """The connection's token provider, made on its first use (keyed by the account's
@@ -219,18 +269,33 @@ class ConnectedCalendars:
             if tokens is None:
                 assert cfg.ms_client_id and cfg.ms_client_secret
                 tokens = MsalTokenProvider(
-                    cfg.ms_client_id, cfg.ms_client_secret, tenant_id=cfg.ms_tenant_id or "common",
-                    username=account.email, load_cache=lambda: store.secret(account.id),
+                    cfg.ms_client_id,
+                    cfg.ms_client_secret,
+                    tenant_id=cfg.ms_tenant_id or "common",
+                    username=account.email,
+                    load_cache=lambda: store.secret(account.id),
                     save_cache=lambda blob: store.store_secret(account.id, blob),
-                    authority_url=cfg.ms_authority_url, http_client=cfg.msal_http_client,
+                    authority_url=cfg.ms_authority_url,
+                    http_client=cfg.msal_http_client,
                 )
                 self._tokens[key] = tokens
             return tokens
 
-    def caldav_probe(self, url: str, username: str, password: str, calendar: str | None = None,
-                     email: str | None = None) -> CalDavCalendarSync:
+    def caldav_probe(
+        self,
+        url: str,
+        username: str,
+        password: str,
+        calendar: str | None = None,
+        email: str | None = None,
+    ) -> CalDavCalendarSync:
         """An adapter for credentials not saved yet, to check them first."""
-        return CalDavCalendarSync(url, username, password, calendar, email=email,
-                                  timeout=self.config.interactive_timeout, policy=self.config.outbound)
-
-
+        return CalDavCalendarSync(
+            url,
+            username,
+            password,
+            calendar,
+            email=email,
+            timeout=self.config.interactive_timeout,
+            policy=self.config.outbound,
+        )

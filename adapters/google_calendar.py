@@ -127,7 +127,9 @@ class GoogleCalendar:
         on_credentials_changed: Callable[[str], None] | None = None,
     ) -> None:
         if send_updates not in ("all", "externalOnly", "none"):
-            raise ValueError(f"send_updates must be all, externalOnly or none, not {send_updates!r}")
+            raise ValueError(
+                f"send_updates must be all, externalOnly or none, not {send_updates!r}"
+            )
         self.calendar_id = calendar_id
         self.send_updates: SendUpdates = send_updates
         self._policy = policy or RetryPolicy()
@@ -325,9 +327,7 @@ class GoogleCalendar:
         event = self._get(event_id)
         private = (event.get("extendedProperties") or {}).get("private") or {}
         if private.get("meetline_uid") not in (None, ev.uid[:1024]):
-            raise CalendarError(
-                f"event id {event_id} is taken by another meeting", transient=False
-            )
+            raise CalendarError(f"event id {event_id} is taken by another meeting", transient=False)
         if event.get("status") == "cancelled":
             # Deleted events keep their id; bring it back rather than fail forever.
             body = self._body(ev)
@@ -385,9 +385,15 @@ class GoogleCalendar:
                         self._sleep(policy.backoff(attempt, self._rand))
                         continue
                     if getattr(exc, "retryable", False):
-                        raise CalendarError(f"Google token refresh failed: {exc}", transient=True) from exc
+                        raise CalendarError(
+                            f"Google token refresh failed: {exc}", transient=True
+                        ) from exc
                     raise CalendarAuthError(f"Google access was revoked or expired: {exc}") from exc
-                except (OSError, httplib2.HttpLib2Error, google_auth_exceptions.TransportError) as exc:
+                except (
+                    OSError,
+                    httplib2.HttpLib2Error,
+                    google_auth_exceptions.TransportError,
+                ) as exc:
                     if last:
                         raise CalendarError(
                             f"Google Calendar unreachable: {type(exc).__name__}: {exc}",

@@ -54,8 +54,16 @@ from handlers.calendars import (
 
 GRAPH_URL = "https://graph.microsoft.com/v1.0"
 MS_AUTHORITY_URL = "https://login.microsoftonline.com"
-_MICROSOFT_HOSTS = frozenset({"login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn",
-                              "login.windows.net", "login.microsoft.com", "sts.windows.net"})
+_MICROSOFT_HOSTS = frozenset(
+    {
+        "login.microsoftonline.com",
+        "login.microsoftonline.us",
+        "login.chinacloudapi.cn",
+        "login.windows.net",
+        "login.microsoft.com",
+        "sts.windows.net",
+    }
+)
 GRAPH_SCOPES = ("Calendars.ReadWrite", "User.Read")
 SCHEDULES_PER_CALL = 20
 MAX_WINDOW = timedelta(days=61)  # getSchedule refuses 62 days and more
@@ -116,7 +124,7 @@ def teams_part(content: str, join_url: str | None) -> str | None:
     if anchor < 0:
         return None
     start = content.rfind("<div", 0, anchor)
-    return content[start if start >= 0 else anchor:]
+    return content[start if start >= 0 else anchor :]
 
 
 class GraphCalendar:
@@ -176,8 +184,10 @@ class GraphCalendar:
         if not current.get("isOnlineMeeting"):
             body["body"] = {"contentType": "html", "content": _html_body(ev)}
         else:
-            kept = teams_part((current.get("body") or {}).get("content") or "",
-                              ((current.get("onlineMeeting") or {}).get("joinUrl")))
+            kept = teams_part(
+                (current.get("body") or {}).get("content") or "",
+                ((current.get("onlineMeeting") or {}).get("joinUrl")),
+            )
             if kept is not None:  # the description changes, Teams' own block stays as it was
                 body["body"] = {"contentType": "html", "content": _html_body(ev) + kept}
         event = self._call("PATCH", path, json=body).json()
@@ -332,7 +342,9 @@ class GraphCalendar:
             )
 
         try:
-            response = send_with_retry(send, policy=self._policy, sleep=self._sleep, rand=self._rand)
+            response = send_with_retry(
+                send, policy=self._policy, sleep=self._sleep, rand=self._rand
+            )
         except HttpUnavailable as exc:
             raise CalendarError(f"Microsoft Graph unreachable: {exc}", transient=True) from exc
         status = response.status_code
@@ -383,8 +395,11 @@ def msal_application(
     if (urlsplit(authority_url).hostname or "").lower() not in _MICROSOFT_HOSTS:
         kwargs.update(instance_discovery=False, validate_authority=False)
     return msal.ConfidentialClientApplication(
-        client_id, client_credential=client_secret,
-        authority=f"{authority_url.rstrip('/')}/{tenant_id or 'common'}", **kwargs)
+        client_id,
+        client_credential=client_secret,
+        authority=f"{authority_url.rstrip('/')}/{tenant_id or 'common'}",
+        **kwargs,
+    )
 
 
 class MsalTokenProvider:
@@ -431,10 +446,17 @@ class MsalTokenProvider:
             self._cache = msal.SerializableTokenCache()
             try:
                 self._app = msal_application(
-                    self._client_id, self._client_secret, authority_url=self._authority_url,
-                    tenant_id=self._tenant_id, token_cache=self._cache, http_client=self._http_client)
+                    self._client_id,
+                    self._client_secret,
+                    authority_url=self._authority_url,
+                    tenant_id=self._tenant_id,
+                    token_cache=self._cache,
+                    http_client=self._http_client,
+                )
             except ValueError as exc:
-                raise CalendarError(f"Microsoft sign-in is misconfigured: {exc}", transient=False) from exc
+                raise CalendarError(
+                    f"Microsoft sign-in is misconfigured: {exc}", transient=False
+                ) from exc
         return self._app
 
     def __call__(self) -> str:
@@ -444,12 +466,18 @@ class MsalTokenProvider:
                 blob = self._load_cache()
                 if blob:
                     self._cache.deserialize(blob)
-                accounts = app.get_accounts(username=self._username) if self._username else app.get_accounts()
+                accounts = (
+                    app.get_accounts(username=self._username)
+                    if self._username
+                    else app.get_accounts()
+                )
                 if not accounts:
                     raise CalendarAuthError("no Microsoft account in the stored token cache")
                 result = app.acquire_token_silent(self._scopes, account=accounts[0])
             except requests.RequestException as exc:
-                raise CalendarError(f"Microsoft sign-in unreachable: {exc}", transient=True) from exc
+                raise CalendarError(
+                    f"Microsoft sign-in unreachable: {exc}", transient=True
+                ) from exc
             if self._cache.has_state_changed:
                 self._save_cache(self._cache.serialize())
                 self._cache.has_state_changed = False
@@ -457,7 +485,9 @@ class MsalTokenProvider:
             raise CalendarAuthError("Microsoft sign-in expired; the user must reconnect")
         if "access_token" not in result:
             error = str(result.get("error", ""))
-            text = f"Microsoft sign-in failed: {error} {result.get('error_description', '')}".strip()
+            text = (
+                f"Microsoft sign-in failed: {error} {result.get('error_description', '')}".strip()
+            )
             if error in ("temporarily_unavailable", "server_error"):
                 raise CalendarError(text, transient=True)
             raise CalendarAuthError(text)

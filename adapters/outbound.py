@@ -113,8 +113,14 @@ def parse_allow_hosts(value: str | Iterable[str] | None) -> frozenset[tuple[str,
         if entry.startswith("[") and not host.endswith("]"):
             sep = ""
         host = _norm_host(host)
-        if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536 or \
-                any(c in host for c in "/@?# ") or (":" in host and not entry.startswith("[")):
+        if (
+            not sep
+            or not host
+            or not port_text.isdigit()
+            or not 0 < int(port_text) < 65536
+            or any(c in host for c in "/@?# ")
+            or (":" in host and not entry.startswith("["))
+        ):
             raise ValueError(f"expected comma-separated host:port entries, got {entry!r}")
         allowed.add((host, int(port_text)))
     return frozenset(allowed)
@@ -143,8 +149,12 @@ def is_public_address(address: str) -> bool:
     if ip in METADATA_ADDRESSES:
         return False
     return ip.is_global and not (
-        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
-        or ip.is_reserved or ip.is_unspecified
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
     )
 
 
@@ -172,7 +182,9 @@ class OutboundPolicy:
         the addresses are checked later, on connect."""
         origin = origin_of(url)
         if origin.scheme != "https" and not self.is_allowed_host(origin.host, origin.port):
-            raise OutboundRefused(f"plain http to {origin} is not allowed (not in CALDAV_ALLOW_HOSTS)")
+            raise OutboundRefused(
+                f"plain http to {origin} is not allowed (not in CALDAV_ALLOW_HOSTS)"
+            )
         return origin
 
     def addresses(self, host: str, port: int, *args: Any, **kwargs: Any) -> list[AddrInfo]:
@@ -233,14 +245,20 @@ class GuardedResolver(BaseResolver):
 class GuardedSession(niquests.Session):
     """A niquests session for one user-typed origin (see the module docstring)."""
 
-    def __init__(self, policy: OutboundPolicy, origin: Origin, timeout: float | None = None) -> None:
+    def __init__(
+        self, policy: OutboundPolicy, origin: Origin, timeout: float | None = None
+    ) -> None:
         super().__init__(resolver=GuardedResolver(policy), disable_http3=True, happy_eyeballs=False)
-        self.trust_env = False  # no proxies or .netrc from the environment: the guard sees the real target
+        self.trust_env = (
+            False  # no proxies or .netrc from the environment: the guard sees the real target
+        )
         self.policy = policy
         self.origin = origin
         limit = float(timeout) if timeout else None
-        self._timeouts = (min(policy.connect_timeout, limit or policy.connect_timeout),
-                          min(policy.read_timeout, limit or policy.read_timeout))
+        self._timeouts = (
+            min(policy.connect_timeout, limit or policy.connect_timeout),
+            min(policy.read_timeout, limit or policy.read_timeout),
+        )
         self._deadline = min(policy.body_deadline, limit or policy.body_deadline)
 
     def send(self, request: Any, **kwargs: Any) -> Any:
@@ -248,7 +266,9 @@ class GuardedSession(niquests.Session):
         follow = bool(kwargs.pop("allow_redirects", True))
         url = str(request.url)
         if self.policy.check_url(url) != self.origin:
-            raise OutboundRefused(f"{origin_of(url)} is not the origin the user gave ({self.origin})")
+            raise OutboundRefused(
+                f"{origin_of(url)} is not the origin the user gave ({self.origin})"
+            )
         kwargs["stream"] = True
         kwargs["timeout"] = self._timeouts
         kwargs["proxies"] = {}
@@ -258,11 +278,17 @@ class GuardedSession(niquests.Session):
             return response
         target = urljoin(url, self.get_redirect_target(response) or "")
         if origin_of(target) != self.origin:
-            raise OutboundRefused(f"redirect from {self.origin} to another origin ({origin_of(target)})")
+            raise OutboundRefused(
+                f"redirect from {self.origin} to another origin ({origin_of(target)})"
+            )
         if hops >= MAX_REDIRECTS:
             raise OutboundRefused(f"more than {MAX_REDIRECTS} redirects at {self.origin}")
-        following = {k: kwargs[k] for k in ("stream", "timeout", "verify", "cert", "proxies") if k in kwargs}
-        next_request = next(iter(self.resolve_redirects(response, request, yield_requests=True, **following)))
+        following = {
+            k: kwargs[k] for k in ("stream", "timeout", "verify", "cert", "proxies") if k in kwargs
+        }
+        next_request = next(
+            iter(self.resolve_redirects(response, request, yield_requests=True, **following))
+        )
         return self.send(next_request, allow_redirects=True, _hops=hops + 1, **following)
 
     def _read_capped(self, response: Any) -> None:
@@ -281,7 +307,9 @@ class GuardedSession(niquests.Session):
                 if size > cap:
                     raise OutboundRefused(f"{self.origin} sent more than {cap} bytes")
                 if time.monotonic() - started > self._deadline:
-                    raise OutboundRefused(f"{self.origin} took longer than {self._deadline:g}s to answer")
+                    raise OutboundRefused(
+                        f"{self.origin} took longer than {self._deadline:g}s to answer"
+                    )
                 chunks.append(chunk)
         except OutboundRefused:
             response.close()

@@ -63,15 +63,24 @@ def _rate(value: float | None) -> float | None:
 def report_json(report: Report) -> dict[str, Any]:
     period = report.period
     return {
-        "period": {"name": period.key, "first_day": period.first_day.isoformat(),
-                   "last_day": period.last_day.isoformat(), "timezone": period.timezone,
-                   "start": period.start_utc.isoformat(), "end": period.end_utc.isoformat()},
+        "period": {
+            "name": period.key,
+            "first_day": period.first_day.isoformat(),
+            "last_day": period.last_day.isoformat(),
+            "timezone": period.timezone,
+            "start": period.start_utc.isoformat(),
+            "end": period.end_utc.isoformat(),
+        },
         "generated_at": report.generated_at.isoformat(),
         "totals": {key: count for key, _, count in _summary(report)},
         "completion_rate": _rate(report.completion_rate),
         "no_show_rate": _rate(report.no_show_rate),
-        **{f"by_{d}": [{"key": r.key, "label": r.label, "count": r.count} for r in report.dimension(d)]
-           for d in DIMENSIONS},
+        **{
+            f"by_{d}": [
+                {"key": r.key, "label": r.label, "count": r.count} for r in report.dimension(d)
+            ]
+            for d in DIMENSIONS
+        },
     }
 
 
@@ -88,8 +97,12 @@ def report_table(report: Report) -> str:
         f"No-show: {_pct(report.no_show_rate)} ({report.no_show}/{report.ended})",
         "(rates count meetings that have ended and were not canceled)",
     ]
-    titles = {"organizer": "By organizer (created by)", "host": "By host (assigned to)",
-              "outcome": "By outcome", "type": "By meeting type"}
+    titles = {
+        "organizer": "By organizer (created by)",
+        "host": "By host (assigned to)",
+        "outcome": "By outcome",
+        "type": "By meeting type",
+    }
     for dimension in DIMENSIONS:
         rows = report.dimension(dimension)
         lines += ["", titles[dimension]]
@@ -119,15 +132,20 @@ def _bars(ax: Any, rows: list[Count], title: str) -> None:
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlim(0, max([*counts, 1]) * 1.15)
     for y, n in zip(positions, counts, strict=True):
-        ax.annotate(str(n), (n, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=9)
+        ax.annotate(
+            str(n), (n, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=9
+        )
     ax.spines[["top", "right"]].set_visible(False)
 
 
 def _top(rows: tuple[Count, ...], limit: int, t: Translator) -> list[Count]:
     if len(rows) <= limit:
         return list(rows)
-    rest = sum(r.count for r in rows[limit - 1:])
-    return [*rows[: limit - 1], Count("", t.ngettext("{n} other", "{n} others", len(rows) - limit + 1), rest)]
+    rest = sum(r.count for r in rows[limit - 1 :])
+    return [
+        *rows[: limit - 1],
+        Count("", t.ngettext("{n} other", "{n} others", len(rows) - limit + 1), rest),
+    ]
 
 
 def report_chart_png(report: Report, t: Translator | None = None) -> bytes:
@@ -146,7 +164,14 @@ def report_chart_png(report: Report, t: Translator | None = None) -> bytes:
     _bars(outcome_ax, list(report.by_outcome), t.gettext("By outcome"))
     _bars(host_ax, _top(report.by_host, CHART_TOP, t), t.gettext("By host (assigned to)"))
     if not report.by_host:
-        host_ax.text(0.5, 0.5, t.gettext("No meetings"), ha="center", va="center", transform=host_ax.transAxes)
+        host_ax.text(
+            0.5,
+            0.5,
+            t.gettext("No meetings"),
+            ha="center",
+            va="center",
+            transform=host_ax.transAxes,
+        )
     out = io.BytesIO()
     # Constrained layout makes room for long labels inside the fixed size; no
     # bbox_inches="tight" (it changes the size with the labels); no timestamps or
@@ -155,4 +180,11 @@ def report_chart_png(report: Report, t: Translator | None = None) -> bytes:
     return out.getvalue()
 
 
-__all__ = ["CSV_HEADER", "SUMMARY_ROWS", "report_chart_png", "report_csv", "report_json", "report_table"]
+__all__ = [
+    "CSV_HEADER",
+    "SUMMARY_ROWS",
+    "report_chart_png",
+    "report_csv",
+    "report_json",
+    "report_table",
+]

@@ -96,7 +96,9 @@ class ZoomConferencing:
         body["type"] = 2  # scheduled
         response = self._call("POST", f"/users/{quote(host_email, safe='@')}/meetings", json=body)
         data = response.json()
-        return ConferenceLink(provider="zoom", meeting_id=str(data["id"]), join_url=str(data["join_url"]))
+        return ConferenceLink(
+            provider="zoom", meeting_id=str(data["id"]), join_url=str(data["join_url"])
+        )
 
     def update_meeting(
         self,

@@ -34,20 +34,35 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         if value != value:  # NaN
             return "–"
-        return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
+        return (
+            f"{value:,.2f}"
+            if abs(value) < 10
+            else f"{value:,.1f}"
+            if abs(value) < 1000
+            else f"{value:,.0f}"
+        )
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| metric | value | baseline | ratio | target | pass |", "|---|---:|---|---:|---|:---:|"]
+    lines = [
+        "| metric | value | baseline | ratio | target | pass |",
+        "|---|---:|---|---:|---|:---:|",
+    ]
     for r in rows:
-        baseline = f"{_fmt(r['baseline'])} {r['unit']} ({r['baseline_name']})" if r.get("baseline") is not None else "–"
+        baseline = (
+            f"{_fmt(r['baseline'])} {r['unit']} ({r['baseline_name']})"
+            if r.get("baseline") is not None
+            else "–"
+        )
         ratio = f"{r['ratio']:.2f}x" if r.get("ratio") is not None else "–"
         verdict = {True: "pass", False: "**FAIL**", None: "–"}[r.get("passed")]
-        lines.append(f"| {r['metric']} | {_fmt(r['value'])} {r['unit']} | {baseline} | {ratio} | "
-                     f"{r.get('target') or '–'} | {verdict} |")
+        lines.append(
+            f"| {r['metric']} | {_fmt(r['value'])} {r['unit']} | {baseline} | {ratio} | "
+            f"{r.get('target') or '–'} | {verdict} |"
+        )
     return "\n".join(lines)
 
 
@@ -61,11 +76,17 @@ def _machine() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a tenth of the data and one round: for development")
+    parser.add_argument(
+        "--quick", action="store_true", help="a tenth of the data and one round: for development"
+    )
     parser.add_argument("--only", nargs="*", choices=BENCHMARKS, help="run only these benchmarks")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"Markdown output (default {DEFAULT_OUT})")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"Markdown output (default {DEFAULT_OUT})"
+    )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     started = datetime.now(UTC)
@@ -92,16 +113,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name} took {result['seconds']} s", file=sys.stderr, flush=True)
 
     mode = "quick" if args.quick else "full"
-    header = (f"Meetline benchmarks ({mode} run, {started:%Y-%m-%d %H:%M} UTC)\n\n"
-              f"Machine: {machine_before}; at the end: load average "
-              f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}.\n")
+    header = (
+        f"Meetline benchmarks ({mode} run, {started:%Y-%m-%d %H:%M} UTC)\n\n"
+        f"Machine: {machine_before}; at the end: load average "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}.\n"
+    )
     text = header + "\n" + table(rows) + "\n"
     if broken:
         text += f"\nDid not run: {', '.join(broken)} (see the JSON details).\n"
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
-    args.out.with_suffix(".json").write_text(json.dumps(details, indent=2, default=str), encoding="utf-8")
+    args.out.with_suffix(".json").write_text(
+        json.dumps(details, indent=2, default=str), encoding="utf-8"
+    )
     print(f"written to {args.out} (details: {args.out.with_suffix('.json')})", file=sys.stderr)
     return 1 if broken else 0
 

@@ -26,8 +26,12 @@ FIXED_MODAL: dict[str, Any] = {
     "title": {"type": "plain_text", "text": "Schedule a meeting"},
     "submit": {"type": "plain_text", "text": "Save"},
     "blocks": [
-        {"type": "input", "block_id": "title", "label": {"type": "plain_text", "text": "Title"},
-         "element": {"type": "plain_text_input", "action_id": "title_input"}},
+        {
+            "type": "input",
+            "block_id": "title",
+            "label": {"type": "plain_text", "text": "Title"},
+            "element": {"type": "plain_text_input", "action_id": "title_input"},
+        },
     ],
 }
 DONE_VIEW: dict[str, Any] = {
@@ -38,8 +42,13 @@ DONE_VIEW: dict[str, Any] = {
 
 
 def build_app(signing_secret: str, token: str, api_url: str) -> App:
-    app = App(signing_secret=signing_secret, client=WebClient(token=token, base_url=api_url, timeout=10),
-              token=token, token_verification_enabled=False, process_before_response=False)
+    app = App(
+        signing_secret=signing_secret,
+        client=WebClient(token=token, base_url=api_url, timeout=10),
+        token=token,
+        token_verification_enabled=False,
+        process_before_response=False,
+    )
 
     @app.command("/meet")
     def meet(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -59,7 +68,9 @@ def wsgi_app(app: App) -> Callable[[dict[str, Any], Callable[..., Any]], Iterabl
     def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
             data = json.dumps({"ok": True}).encode()
-            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+            start_response(
+                "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+            )
             return [data]
         return handler(environ, start_response)
 
@@ -74,8 +85,11 @@ def main() -> None:
     args = parser.parse_args()
     from waitress import serve
 
-    app = build_app(os.environ["SLACK_SIGNING_SECRET"], os.environ["SLACK_BOT_TOKEN"],
-                    os.environ.get("SLACK_API_URL", "https://slack.com/api/"))
+    app = build_app(
+        os.environ["SLACK_SIGNING_SECRET"],
+        os.environ["SLACK_BOT_TOKEN"],
+        os.environ.get("SLACK_API_URL", "https://slack.com/api/"),
+    )
     serve(wsgi_app(app), host=args.host, port=args.port, threads=args.threads, ident="bare-bolt")
 
 

@@ -46,8 +46,13 @@ def worker_env(database_url: str, smtp_url: str) -> dict[str, str]:
     database) and the given mail server."""
     from tests.support.server import clean_env
 
-    return clean_env({"DATABASE_URL": database_url, "SMTP_URL": smtp_url,
-                      "MAIL_FROM": "Meetline <meetline@meetline.example>"})
+    return clean_env(
+        {
+            "DATABASE_URL": database_url,
+            "SMTP_URL": smtp_url,
+            "MAIL_FROM": "Meetline <meetline@meetline.example>",
+        }
+    )
 
 
 def _direct_smtp(sink: SmtpSink, count: int) -> float:
@@ -56,10 +61,17 @@ def _direct_smtp(sink: SmtpSink, count: int) -> float:
     start = datetime.now(UTC) + timedelta(days=2)
     t0 = time.perf_counter()
     for i in range(count):
-        mailer.send_reminder(ReminderEmail(title=f"Direct #{i}", start_utc=start, end_utc=start + timedelta(minutes=30),
-                                           organizer=Person(HOST_EMAIL, "Anna Host"), location="",
-                                           timezone="Europe/Warsaw"),
-                             Person(f"direct{i}@bench.example", ""))
+        mailer.send_reminder(
+            ReminderEmail(
+                title=f"Direct #{i}",
+                start_utc=start,
+                end_utc=start + timedelta(minutes=30),
+                organizer=Person(HOST_EMAIL, "Anna Host"),
+                location="",
+                timezone="Europe/Warsaw",
+            ),
+            Person(f"direct{i}@bench.example", ""),
+        )
     return count / (time.perf_counter() - t0)
 
 
@@ -71,8 +83,14 @@ def _postgres_backends(url: str) -> list[int]:
     engine = make_engine(server_url())
     try:
         with engine.connect() as conn:
-            return list(conn.execute(select(text("pid")).select_from(text("pg_stat_activity"))
-                                     .where(text("datname = :name")), {"name": make_url(url).database}).scalars())
+            return list(
+                conn.execute(
+                    select(text("pid"))
+                    .select_from(text("pg_stat_activity"))
+                    .where(text("datname = :name")),
+                    {"name": make_url(url).database},
+                ).scalars()
+            )
     finally:
         engine.dispose()
 
@@ -84,8 +102,16 @@ def _drain(url: str, sink: SmtpSink, workers: int, workdir: Path) -> dict[str, A
     first_seen: dict[int, float] = {}
     last_seen: dict[int, float] = {}
     t0 = time.monotonic()
-    procs = [subprocess.Popen([sys.executable, "-m", "bot.cli", "worker", "--once"], env=env, cwd=REPO,
-                              stdout=out, stderr=subprocess.STDOUT) for out in logs]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "worker", "--once"],
+            env=env,
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        for out in logs
+    ]
     worker_cpu = 0.0
     running = {p.pid: p for p in procs}
     codes: dict[int, int] = {}
@@ -113,23 +139,45 @@ def _drain(url: str, sink: SmtpSink, workers: int, workdir: Path) -> dict[str, A
         out.close()
     engine = make_engine(url)
     with engine.connect() as conn:
-        statuses = dict(conn.execute(select(JobModel.status, func.count()).group_by(JobModel.status)).tuples().all())
-        first, last = conn.execute(select(func.min(JobModel.finished_at), func.max(JobModel.finished_at))).one()
-        per_worker = conn.execute(select(JobModel.locked_by, func.count()).group_by(JobModel.locked_by)).all()
-        errors = conn.execute(select(JobModel.last_error, func.count()).where(JobModel.last_error.is_not(None))
-                              .group_by(JobModel.last_error).order_by(func.count().desc()).limit(3)).all()
+        statuses = dict(
+            conn.execute(select(JobModel.status, func.count()).group_by(JobModel.status))
+            .tuples()
+            .all()
+        )
+        first, last = conn.execute(
+            select(func.min(JobModel.finished_at), func.max(JobModel.finished_at))
+        ).one()
+        per_worker = conn.execute(
+            select(JobModel.locked_by, func.count()).group_by(JobModel.locked_by)
+        ).all()
+        errors = conn.execute(
+            select(JobModel.last_error, func.count())
+            .where(JobModel.last_error.is_not(None))
+            .group_by(JobModel.last_error)
+            .order_by(func.count().desc())
+            .limit(3)
+        ).all()
     engine.dispose()
     done = int(statuses.get("done", 0))
     span = (last - first).total_seconds() if first and last else float("nan")
     per_job = 1000 / max(done, 1)
-    return {"workers": workers, "exit_codes": [codes[p.pid] for p in procs], "wall_seconds": round(wall, 1),
-            "busy_seconds": round(span, 2), "statuses": statuses,
-            "jobs_per_second": round(done / span, 1) if span else 0,
-            "jobs_per_worker": sorted(n for _, n in per_worker),
-            "retried_errors": [(str(e)[:300], n) for e, n in errors],
-            "cpu_ms_per_job": {"workers (incl. start-up)": round(worker_cpu * per_job, 2),
-                               "postgres backends": round(sum(last_seen[p] - first_seen[p] for p in last_seen) * per_job, 2),
-                               "smtp sink (bench process)": round(sink_cpu * per_job, 2)}}
+    return {
+        "workers": workers,
+        "exit_codes": [codes[p.pid] for p in procs],
+        "wall_seconds": round(wall, 1),
+        "busy_seconds": round(span, 2),
+        "statuses": statuses,
+        "jobs_per_second": round(done / span, 1) if span else 0,
+        "jobs_per_worker": sorted(n for _, n in per_worker),
+        "retried_errors": [(str(e)[:300], n) for e, n in errors],
+        "cpu_ms_per_job": {
+            "workers (incl. start-up)": round(worker_cpu * per_job, 2),
+            "postgres backends": round(
+                sum(last_seen[p] - first_seen[p] for p in last_seen) * per_job, 2
+            ),
+            "smtp sink (bench process)": round(sink_cpu * per_job, 2),
+        },
+    }
 
 
 def run(quick: bool = False) -> dict[str, Any]:
@@ -140,7 +188,10 @@ def run(quick: bool = False) -> dict[str, Any]:
         results["skipped"] = "no PostgreSQL server (set BENCH_DATABASE_URL)"
         results["rows"] = []
         return results
-    with scratch_postgres("jobs") as url, tempfile.TemporaryDirectory(prefix="meetline-bench-jobs-") as tmp:
+    with (
+        scratch_postgres("jobs") as url,
+        tempfile.TemporaryDirectory(prefix="meetline-bench-jobs-") as tmp,
+    ):
         upgrade(url)
         engine = make_engine(url)
         sessions = make_session_factory(engine)
@@ -154,7 +205,9 @@ def run(quick: bool = False) -> dict[str, Any]:
         for workers in WORKERS:
             queue_reminder_mails(sessions, seeded, ATTENDEES, salt=f"w{workers}")
             with engine.connect() as conn:  # as autovacuum would, after replacing every row
-                conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE jobs"))
+                conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+                    text("VACUUM ANALYZE jobs")
+                )
             with SmtpSink(keep=False) as sink:  # a fresh mail server (and port) per run
                 outcome = _drain(url, sink, workers, Path(tmp))
             delivered = set(sink.counts)
@@ -163,30 +216,58 @@ def run(quick: bool = False) -> dict[str, Any]:
             outcome["duplicates"] = sum(n - 1 for n in sink.counts.values() if n > 1)
             outcome["mails"] = sink.total
             if outcome["missing"]:
-                outcome["worker_log_tail"] = [(Path(tmp) / f"worker-{workers}-{i}.log").read_text(errors="replace")
-                                              [-1500:] for i in range(workers)]
+                outcome["worker_log_tail"] = [
+                    (Path(tmp) / f"worker-{workers}-{i}.log").read_text(errors="replace")[-1500:]
+                    for i in range(workers)
+                ]
             log.info("jobs with %s worker(s): %s", workers, outcome)
             runs.append(outcome)
         engine.dispose()
     results["runs"] = runs
     one = runs[0]["jobs_per_second"]
-    table = [Row(metric=f"Jobs: {jobs:,} reminder mails, 1 worker (PostgreSQL)", value=one, unit="jobs/s",
-                 baseline=results["direct_smtp_per_second"], baseline_name="SmtpMailer alone, no queue",
-                 target="informational")]
+    table = [
+        Row(
+            metric=f"Jobs: {jobs:,} reminder mails, 1 worker (PostgreSQL)",
+            value=one,
+            unit="jobs/s",
+            baseline=results["direct_smtp_per_second"],
+            baseline_name="SmtpMailer alone, no queue",
+            target="informational",
+        )
+    ]
     for outcome in runs[1:]:
         n, rate = outcome["workers"], outcome["jobs_per_second"]
         if n == 2:
             target, passed = ">= 1.5x of 1 worker", rate >= 1.5 * one
         else:
             two = runs[1]["jobs_per_second"]
-            target, passed = f">= 2 workers' rate; drain in < {DRAIN_TARGET_SECONDS} s", \
-                rate >= two * 0.95 and jobs / rate < DRAIN_TARGET_SECONDS * jobs / 20_000
-        table.append(Row(metric=f"Jobs: {n} worker processes", value=rate, unit="jobs/s", baseline=one,
-                         baseline_name="1 worker", target=target, passed=passed))
+            target, passed = (
+                f">= 2 workers' rate; drain in < {DRAIN_TARGET_SECONDS} s",
+                rate >= two * 0.95 and jobs / rate < DRAIN_TARGET_SECONDS * jobs / 20_000,
+            )
+        table.append(
+            Row(
+                metric=f"Jobs: {n} worker processes",
+                value=rate,
+                unit="jobs/s",
+                baseline=one,
+                baseline_name="1 worker",
+                target=target,
+                passed=passed,
+            )
+        )
     wrong = sum(r["missing"] + r["duplicates"] + r["unexpected"] for r in runs)
     not_done = sum(sum(v for k, v in r["statuses"].items() if k != "done") for r in runs)
-    table.append(Row(metric=f"Jobs: mails missing or duplicated ({len(runs)} runs x {jobs:,})", value=wrong + not_done,
-                     unit="mails", baseline=None, target="0 (each exactly once)", passed=wrong + not_done == 0))
+    table.append(
+        Row(
+            metric=f"Jobs: mails missing or duplicated ({len(runs)} runs x {jobs:,})",
+            value=wrong + not_done,
+            unit="mails",
+            baseline=None,
+            target="0 (each exactly once)",
+            passed=wrong + not_done == 0,
+        )
+    )
     results["rows"] = [r.as_dict() for r in table]
     return results
 

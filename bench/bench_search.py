@@ -43,7 +43,9 @@ NAIVE_EVERY = 4
 log = logging.getLogger(__name__)
 
 
-def _naive(repo: SqlRecordRepository, sessions: Any) -> Callable[[str, list[RecordKind] | None, int], list[Record]]:
+def _naive(
+    repo: SqlRecordRepository, sessions: Any
+) -> Callable[[str, list[RecordKind] | None, int], list[Record]]:
     def search(query: str, kinds: list[RecordKind] | None, limit: int) -> list[Record]:
         q = query.strip().lower()
         stmt = select(RecordModel).where(RecordModel.team_id == TEAM)
@@ -51,7 +53,12 @@ def _naive(repo: SqlRecordRepository, sessions: Any) -> Callable[[str, list[Reco
             stmt = stmt.where(RecordModel.kind.in_([str(k) for k in kinds]))
         if q:
             like = f"%{q}%"
-            stmt = stmt.where(or_(func.lower(RecordModel.name).like(like), func.lower(RecordModel.email).like(like)))
+            stmt = stmt.where(
+                or_(
+                    func.lower(RecordModel.name).like(like),
+                    func.lower(RecordModel.email).like(like),
+                )
+            )
         stmt = stmt.order_by(RecordModel.name).limit(limit)
         with sessions() as session:
             models = list(session.execute(stmt).scalars())
@@ -81,7 +88,14 @@ def _measure(label: str, url: str, rows: list[Any], qs: list[tuple[str, str]]) -
     started = time.perf_counter()
     repo.import_rows(TEAM, rows)
     for i in range(200):
-        users.save(UserProfile(team_id=TEAM, slack_user_id=f"U{i:05d}", name=f"user{i}", email=f"user{i}@team.example"))
+        users.save(
+            UserProfile(
+                team_id=TEAM,
+                slack_user_id=f"U{i:05d}",
+                name=f"user{i}",
+                email=f"user{i}@team.example",
+            )
+        )
     import_seconds = time.perf_counter() - started
     if engine.dialect.name == "postgresql":
         # What autovacuum does shortly after a bulk import (the visibility map makes the
@@ -111,8 +125,10 @@ def _measure(label: str, url: str, rows: list[Any], qs: list[tuple[str, str]]) -
         naive_record(q)
     out: dict[str, Any] = {"import_seconds": round(import_seconds, 1)}
     pickers: dict[str, Callable[[str], list[Record]]] = {
-        "record": record_picker, "attendee": attendee_picker,
-        "naive_record": naive_record, "naive_attendee": naive_attendee,
+        "record": record_picker,
+        "attendee": attendee_picker,
+        "naive_record": naive_record,
+        "naive_attendee": naive_attendee,
     }
     times: dict[str, list[float]] = {name: [] for name in pickers}
     hits = dict.fromkeys(pickers, 0)
@@ -133,10 +149,14 @@ def _measure(label: str, url: str, rows: list[Any], qs: list[tuple[str, str]]) -
                 hits[name] += _relevant(kind, q, found[0] if found else None)
     for name in pickers:
         slowest = sorted(zip(times[name], asked[name], strict=True), key=lambda t: -t[0])[:5]
-        out[name] = {"queries": len(times[name]), "p50_ms": round(percentile(times[name], 50), 2),
-                     "p99_ms": round(percentile(times[name], 99), 2), "max_ms": round(max(times[name]), 2),
-                     "relevance": round(hits[name] / max(judged[name], 1), 4),
-                     "slowest": [(round(t, 1), kind, q) for t, (kind, q) in slowest]}
+        out[name] = {
+            "queries": len(times[name]),
+            "p50_ms": round(percentile(times[name], 50), 2),
+            "p99_ms": round(percentile(times[name], 99), 2),
+            "max_ms": round(max(times[name]), 2),
+            "relevance": round(hits[name] / max(judged[name], 1), 4),
+            "slowest": [(round(t, 1), kind, q) for t, (kind, q) in slowest],
+        }
     engine.dispose()
     log.info("search on %s: %s", label, out)
     return out
@@ -159,17 +179,29 @@ def run(quick: bool = False) -> dict[str, Any]:
         res = results[db]
         for picker in ("record", "attendee"):
             p99 = res[picker]["p99_ms"]
-            table.append(Row(
-                metric=f"Search p99, {picker} picker, {db} ({sizes.total:,} records)", value=p99, unit="ms",
-                baseline=res[f"naive_{picker}"]["p99_ms"], baseline_name="LIKE '%q%'",
-                target=f"< {TARGET_MS:.0f} ms", passed=p99 < TARGET_MS,
-            ))
+            table.append(
+                Row(
+                    metric=f"Search p99, {picker} picker, {db} ({sizes.total:,} records)",
+                    value=p99,
+                    unit="ms",
+                    baseline=res[f"naive_{picker}"]["p99_ms"],
+                    baseline_name="LIKE '%q%'",
+                    target=f"< {TARGET_MS:.0f} ms",
+                    passed=p99 < TARGET_MS,
+                )
+            )
         rel = res["record"]["relevance"]
-        table.append(Row(
-            metric=f"Search relevance (exact, then prefix, first), {db}", value=round(rel * 100, 1), unit="%",
-            baseline=round(res["naive_record"]["relevance"] * 100, 1), baseline_name="LIKE '%q%'",
-            target=f">= {RELEVANCE_TARGET:.0%}", passed=rel >= RELEVANCE_TARGET,
-        ))
+        table.append(
+            Row(
+                metric=f"Search relevance (exact, then prefix, first), {db}",
+                value=round(rel * 100, 1),
+                unit="%",
+                baseline=round(res["naive_record"]["relevance"] * 100, 1),
+                baseline_name="LIKE '%q%'",
+                target=f">= {RELEVANCE_TARGET:.0%}",
+                passed=rel >= RELEVANCE_TARGET,
+            )
+        )
     results["rows"] = [r.as_dict() for r in table]
     return results
 

@@ -85,8 +85,15 @@ class IndexedSlack(FakeSlack):
             return found
 
 
-def _round(name: str, client: SlackClientSim, slack: IndexedSlack, users: list[str], samples: dict[str, list[float]],
-           errors: list[str], form: Callable[[str], dict[str, Any]] | None) -> None:
+def _round(
+    name: str,
+    client: SlackClientSim,
+    slack: IndexedSlack,
+    users: list[str],
+    samples: dict[str, list[float]],
+    errors: list[str],
+    form: Callable[[str], dict[str, Any]] | None,
+) -> None:
     barrier = threading.Barrier(len(users))
 
     def user(user_id: str, n: int) -> None:
@@ -102,15 +109,27 @@ def _round(name: str, client: SlackClientSim, slack: IndexedSlack, users: list[s
         opened_at, view_id = slack.wait(lambda: slack.opened.get(trigger))
         samples["open"].append(opened_at - sent)
         view: dict[str, Any] = {}
-        values: dict[str, Any] = {"title": {"title_input": {"type": "plain_text_input", "value": "Demo"}}}
+        values: dict[str, Any] = {
+            "title": {"title_input": {"type": "plain_text_input", "value": "Demo"}}
+        }
         if form is not None:
             view = slack.wait(lambda: slack.updated.get(view_id)) | {"id": view_id}
             values = form(user_id)
-        payload = view_submission(view_id, "meet_form", values, private_metadata=view.get("private_metadata", ""),
-                                  view=view or None, user_id=user_id)
+        payload = view_submission(
+            view_id,
+            "meet_form",
+            values,
+            private_metadata=view.get("private_metadata", ""),
+            view=view or None,
+            user_id=user_id,
+        )
         done = client.post(interactive_body(payload), FORM)
         body = done.json() if done.status == 200 else None
-        if done.status != 200 or not isinstance(body, dict) or body.get("response_action") != "update":
+        if (
+            done.status != 200
+            or not isinstance(body, dict)
+            or body.get("response_action") != "update"
+        ):
             errors.append(f"{name} submission {done.status} {done.text[:200]}")
             return
         samples["submit"].append(done.elapsed)
@@ -130,78 +149,201 @@ def run(quick: bool = False) -> dict[str, Any]:
         results["rows"] = []
         return results
     users = [f"U{100 + i}" for i in range(USERS)]
-    with scratch_postgres("slack") as url, IndexedSlack() as slack, \
-            tempfile.TemporaryDirectory(prefix="meetline-bench-slack-") as tmp:
+    with (
+        scratch_postgres("slack") as url,
+        IndexedSlack() as slack,
+        tempfile.TemporaryDirectory(prefix="meetline-bench-slack-") as tmp,
+    ):
         workdir = Path(tmp)
         for i, u in enumerate(users):
-            slack.add_user(u, name=f"user{i}", real_name=f"User {i}", email=f"user{i}@meetline.example",
-                           tz="Europe/Warsaw")
-        env = clean_env({"SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_BOT_TOKEN": BOT_TOKEN,
-                         "SLACK_API_URL": slack.url, "DATABASE_URL": url})
+            slack.add_user(
+                u,
+                name=f"user{i}",
+                real_name=f"User {i}",
+                email=f"user{i}@meetline.example",
+                tz="Europe/Warsaw",
+            )
+        env = clean_env(
+            {
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_BOT_TOKEN": BOT_TOKEN,
+                "SLACK_API_URL": slack.url,
+                "DATABASE_URL": url,
+            }
+        )
         seed_records(url, workdir)
         serve = ServeProcess(env, workdir, ["--no-worker"])
         # The bare app is served the same way; it lives in bench/, not in the package.
-        bare = ServeProcess({**env, "PYTHONPATH": str(REPO)}, workdir, command=[sys.executable, "-m", "bench.bare_app"])
+        bare = ServeProcess(
+            {**env, "PYTHONPATH": str(REPO)},
+            workdir,
+            command=[sys.executable, "-m", "bench.bare_app"],
+        )
         try:
             from sqlalchemy import create_engine, text
 
             engine = create_engine(url)
             with engine.connect() as conn:
-                jane = conn.execute(text("SELECT id FROM records WHERE external_id = 'jane'")).scalar_one()
+                jane = conn.execute(
+                    text("SELECT id FROM records WHERE external_id = 'jane'")
+                ).scalar_one()
             engine.dispose()
             day = (datetime.now(ZoneInfo("Europe/Warsaw")) + timedelta(days=3)).date()
 
             def form(user_id: str) -> dict[str, Any]:
-                return meet_values(record=(f"r:{jane}", "Contact: Jane Doe"), day=day, at="10:30", duration="45",
-                                   title=f"Demo {user_id} {time.time_ns()}", attendees=[(f"c:{jane}", "Jane Doe")],
-                                   reminders=[("1", "days")])
+                return meet_values(
+                    record=(f"r:{jane}", "Contact: Jane Doe"),
+                    day=day,
+                    at="10:30",
+                    duration="45",
+                    title=f"Demo {user_id} {time.time_ns()}",
+                    attendees=[(f"c:{jane}", "Jane Doe")],
+                    reminders=[("1", "days")],
+                )
 
-            samples: dict[str, dict[str, list[float]]] = {app: {"ack": [], "open": [], "submit": []} for app in ("meetline", "bare")}
+            samples: dict[str, dict[str, list[float]]] = {
+                app: {"ack": [], "open": [], "submit": []} for app in ("meetline", "bare")
+            }
             errors: list[str] = []
-            clients = {"meetline": SlackClientSim(serve.url, SIGNING_SECRET),
-                       "bare": SlackClientSim(bare.url, SIGNING_SECRET)}
+            clients = {
+                "meetline": SlackClientSim(serve.url, SIGNING_SECRET),
+                "bare": SlackClientSim(bare.url, SIGNING_SECRET),
+            }
             # One warm-up round each (imports, pools, caches), not measured.
-            _round("bare", clients["bare"], slack, users[:5], {"ack": [], "open": [], "submit": []}, [], None)
-            _round("meetline", clients["meetline"], slack, users[:5], {"ack": [], "open": [], "submit": []}, [], form)
-            cpu_before = {"meetline": cpu_seconds(serve.proc.pid), "bare": cpu_seconds(bare.proc.pid)}
+            _round(
+                "bare",
+                clients["bare"],
+                slack,
+                users[:5],
+                {"ack": [], "open": [], "submit": []},
+                [],
+                None,
+            )
+            _round(
+                "meetline",
+                clients["meetline"],
+                slack,
+                users[:5],
+                {"ack": [], "open": [], "submit": []},
+                [],
+                form,
+            )
+            cpu_before = {
+                "meetline": cpu_seconds(serve.proc.pid),
+                "bare": cpu_seconds(bare.proc.pid),
+            }
             for _ in range(rounds):
                 _round("bare", clients["bare"], slack, users, samples["bare"], errors, None)
-                _round("meetline", clients["meetline"], slack, users, samples["meetline"], errors, form)
-            cpu = {app: round(((cpu_seconds(proc.pid) or 0) - (cpu_before[app] or 0)) * 1000 / (rounds * USERS), 1)
-                   for app, proc in (("meetline", serve.proc), ("bare", bare.proc))}
-            memory = {"meetline_vmhwm_kib": vm_kib(serve.proc.pid, "VmHWM"),
-                      "meetline_vmrss_kib": vm_kib(serve.proc.pid, "VmRSS"),
-                      "bare_vmhwm_kib": vm_kib(bare.proc.pid, "VmHWM")}
+                _round(
+                    "meetline", clients["meetline"], slack, users, samples["meetline"], errors, form
+                )
+            cpu = {
+                app: round(
+                    ((cpu_seconds(proc.pid) or 0) - (cpu_before[app] or 0))
+                    * 1000
+                    / (rounds * USERS),
+                    1,
+                )
+                for app, proc in (("meetline", serve.proc), ("bare", bare.proc))
+            }
+            memory = {
+                "meetline_vmhwm_kib": vm_kib(serve.proc.pid, "VmHWM"),
+                "meetline_vmrss_kib": vm_kib(serve.proc.pid, "VmRSS"),
+                "bare_vmhwm_kib": vm_kib(bare.proc.pid, "VmHWM"),
+            }
         finally:
             serve.stop()
             bare.stop()
-    stats = {app: {kind: {"n": len(v), "p50_ms": round(percentile(v, 50) * 1000, 1),
-                          "p99_ms": round(percentile(v, 99) * 1000, 1)}
-                   for kind, v in kinds.items()} for app, kinds in samples.items()}
-    results |= {"latency": stats, "errors": errors[:20], "error_count": len(errors), "memory": memory,
-                "server_cpu_ms_per_user_round": cpu}
+    stats = {
+        app: {
+            kind: {
+                "n": len(v),
+                "p50_ms": round(percentile(v, 50) * 1000, 1),
+                "p99_ms": round(percentile(v, 99) * 1000, 1),
+            }
+            for kind, v in kinds.items()
+        }
+        for app, kinds in samples.items()
+    }
+    results |= {
+        "latency": stats,
+        "errors": errors[:20],
+        "error_count": len(errors),
+        "memory": memory,
+        "server_cpu_ms_per_user_round": cpu,
+    }
     m, b = stats["meetline"], stats["bare"]
     label = f"@{USERS} concurrent users"
     table = [
-        Row(f"/meet ack p50 {label}", m["ack"]["p50_ms"], "ms", b["ack"]["p50_ms"], "bare Bolt app"),
-        Row(f"/meet ack p99 {label}", m["ack"]["p99_ms"], "ms", b["ack"]["p99_ms"], "bare Bolt app",
+        Row(
+            f"/meet ack p50 {label}", m["ack"]["p50_ms"], "ms", b["ack"]["p50_ms"], "bare Bolt app"
+        ),
+        Row(
+            f"/meet ack p99 {label}",
+            m["ack"]["p99_ms"],
+            "ms",
+            b["ack"]["p99_ms"],
+            "bare Bolt app",
             f"<= {ACK_RATIO_TARGET}x bare and < 3 s",
-            m["ack"]["p99_ms"] <= ACK_RATIO_TARGET * b["ack"]["p99_ms"] and m["ack"]["p99_ms"] < SLACK_LIMIT_S * 1000),
-        Row(f"views.open p50 {label}", m["open"]["p50_ms"], "ms", b["open"]["p50_ms"], "bare Bolt app"),
-        Row(f"views.open p99 {label}", m["open"]["p99_ms"], "ms", b["open"]["p99_ms"], "bare Bolt app",
-            "< 3 s (trigger_id lifetime)", m["open"]["p99_ms"] < SLACK_LIMIT_S * 1000),
-        Row(f"Save (view_submission) ack p50 {label}", m["submit"]["p50_ms"], "ms", b["submit"]["p50_ms"],
-            "bare Bolt app (fixed reply)"),
-        Row(f"Save (view_submission) ack p99 {label}", m["submit"]["p99_ms"], "ms", b["submit"]["p99_ms"],
-            "bare Bolt app (fixed reply)", "< 3 s", m["submit"]["p99_ms"] < SLACK_LIMIT_S * 1000),
+            m["ack"]["p99_ms"] <= ACK_RATIO_TARGET * b["ack"]["p99_ms"]
+            and m["ack"]["p99_ms"] < SLACK_LIMIT_S * 1000,
+        ),
+        Row(
+            f"views.open p50 {label}",
+            m["open"]["p50_ms"],
+            "ms",
+            b["open"]["p50_ms"],
+            "bare Bolt app",
+        ),
+        Row(
+            f"views.open p99 {label}",
+            m["open"]["p99_ms"],
+            "ms",
+            b["open"]["p99_ms"],
+            "bare Bolt app",
+            "< 3 s (trigger_id lifetime)",
+            m["open"]["p99_ms"] < SLACK_LIMIT_S * 1000,
+        ),
+        Row(
+            f"Save (view_submission) ack p50 {label}",
+            m["submit"]["p50_ms"],
+            "ms",
+            b["submit"]["p50_ms"],
+            "bare Bolt app (fixed reply)",
+        ),
+        Row(
+            f"Save (view_submission) ack p99 {label}",
+            m["submit"]["p99_ms"],
+            "ms",
+            b["submit"]["p99_ms"],
+            "bare Bolt app (fixed reply)",
+            "< 3 s",
+            m["submit"]["p99_ms"] < SLACK_LIMIT_S * 1000,
+        ),
         Row("Server CPU per /meet + Save", cpu["meetline"], "ms", cpu["bare"], "bare Bolt app"),
-        Row("Requests failed or answered wrongly", len(errors), "requests", None, "", "0", not errors),
+        Row(
+            "Requests failed or answered wrongly",
+            len(errors),
+            "requests",
+            None,
+            "",
+            "0",
+            not errors,
+        ),
     ]
     hwm, bare_hwm = memory["meetline_vmhwm_kib"], memory["bare_vmhwm_kib"]
     if hwm:
-        table.append(Row("Peak RSS of meetline serve after the load", round(hwm / 1024, 1), "MiB",
-                         round(bare_hwm / 1024, 1) if bare_hwm else None, "bare Bolt app",
-                         f"< {RSS_TARGET_MIB} MiB", hwm / 1024 < RSS_TARGET_MIB))
+        table.append(
+            Row(
+                "Peak RSS of meetline serve after the load",
+                round(hwm / 1024, 1),
+                "MiB",
+                round(bare_hwm / 1024, 1) if bare_hwm else None,
+                "bare Bolt app",
+                f"< {RSS_TARGET_MIB} MiB",
+                hwm / 1024 < RSS_TARGET_MIB,
+            )
+        )
     results["rows"] = [r.as_dict() for r in table]
     return results
 

@@ -36,7 +36,9 @@ _BASE = [
     "in 90 minutes", "za kwadrans", "12:30am", "23:59", "0:00", "9am", "3 am", "in a fortnight",
     "rano", "wieczorem", "tomorrow 3pm 4pm", "morning 15:00", "99", "o 25", "3:75",
 ]  # fmt: skip
-PHRASES: tuple[str, ...] = tuple(_BASE + [p.upper() if i % 2 else f"  {p}, " for i, p in enumerate(_BASE)])
+PHRASES: tuple[str, ...] = tuple(
+    _BASE + [p.upper() if i % 2 else f"  {p}, " for i, p in enumerate(_BASE)]
+)
 NOW = datetime(2026, 3, 13, 10, 0, tzinfo=ZoneInfo("Europe/Warsaw"))
 ROUNDS = 10
 TARGET_PER_SECOND = 2000  # 0.5 ms a phrase: invisible next to Slack's round trips
@@ -46,12 +48,18 @@ def _dateparser_rate() -> tuple[float, int]:
     """dateparser's phrases per second on the same phrases, and how many it read."""
     import dateparser
 
-    settings: Any = {"RELATIVE_BASE": NOW.replace(tzinfo=None), "PREFER_DATES_FROM": "future",
-                     "TIMEZONE": "Europe/Warsaw", "RETURN_AS_TIMEZONE_AWARE": True}
+    settings: Any = {
+        "RELATIVE_BASE": NOW.replace(tzinfo=None),
+        "PREFER_DATES_FROM": "future",
+        "TIMEZONE": "Europe/Warsaw",
+        "RETURN_AS_TIMEZONE_AWARE": True,
+    }
     for phrase in PHRASES[:20]:  # warm-up: language data is loaded on first use
         dateparser.parse(phrase, languages=["en", "pl"], settings=settings)
     start = time.perf_counter()
-    recognised = sum(dateparser.parse(p, languages=["en", "pl"], settings=settings) is not None for p in PHRASES)
+    recognised = sum(
+        dateparser.parse(p, languages=["en", "pl"], settings=settings) is not None for p in PHRASES
+    )
     return len(PHRASES) / (time.perf_counter() - start), recognised
 
 
@@ -67,8 +75,15 @@ def run(quick: bool = False) -> dict[str, Any]:
     parsed = ROUNDS * len(PHRASES)
     rate = round(parsed / seconds, 1)
     baseline, baseline_recognised = _dateparser_rate()
-    row = Row("NL time parsing (EN+PL phrases)", rate, "phrases/s", round(baseline, 1), "dateparser.parse",
-              f">= {TARGET_PER_SECOND:,}/s", rate >= TARGET_PER_SECOND)
+    row = Row(
+        "NL time parsing (EN+PL phrases)",
+        rate,
+        "phrases/s",
+        round(baseline, 1),
+        "dateparser.parse",
+        f">= {TARGET_PER_SECOND:,}/s",
+        rate >= TARGET_PER_SECOND,
+    )
     return {
         "phrases": len(PHRASES),
         "recognised": recognised,

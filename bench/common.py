@@ -60,7 +60,9 @@ def server_url() -> str:
     """The PostgreSQL server benchmarks create their scratch databases on."""
     from storage.db import normalize_url
 
-    return normalize_url(os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") or DEFAULT_PG)
+    return normalize_url(
+        os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") or DEFAULT_PG
+    )
 
 
 def postgres_available() -> bool:

@@ -46,12 +46,37 @@ COMPANY_B = _words(
     "Solutions Holdings Ventures Studio Works Group Trading Logistyka Budownictwo Handel"
 )
 LEGAL = ("Ltd", "Inc.", "GmbH", "Sp. z o.o.", "S.A.", "LLC", "plc", "AB", "BV", "")
-DEAL_WORDS = ("renewal", "expansion", "pilot", "upsell", "migration", "onboarding", "licence", "support plan")
-TICKET_WORDS = (
-    "Login problem", "Invoice question", "Password reset", "Data export", "SSO setup", "API errors",
-    "Slow dashboard", "Billing address", "Refund request", "Integration broken", "Problem z logowaniem",
+DEAL_WORDS = (
+    "renewal",
+    "expansion",
+    "pilot",
+    "upsell",
+    "migration",
+    "onboarding",
+    "licence",
+    "support plan",
 )
-ZONES = ("Europe/Warsaw", "Europe/London", "America/New_York", "America/Los_Angeles", "Asia/Tokyo", "")
+TICKET_WORDS = (
+    "Login problem",
+    "Invoice question",
+    "Password reset",
+    "Data export",
+    "SSO setup",
+    "API errors",
+    "Slow dashboard",
+    "Billing address",
+    "Refund request",
+    "Integration broken",
+    "Problem z logowaniem",
+)
+ZONES = (
+    "Europe/Warsaw",
+    "Europe/London",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Asia/Tokyo",
+    "",
+)
 
 
 @dataclass(frozen=True)
@@ -81,8 +106,15 @@ def build(sizes: Sizes, seed: int = 8) -> list[RecordRow]:
     rows: list[RecordRow] = []
     line = 1
 
-    def add(kind: RecordKind, ext: str, name: str, email: str | None = None, phone: str | None = None,
-            zone: str | None = None, assoc: tuple[str, ...] = ()) -> None:
+    def add(
+        kind: RecordKind,
+        ext: str,
+        name: str,
+        email: str | None = None,
+        phone: str | None = None,
+        zone: str | None = None,
+        assoc: tuple[str, ...] = (),
+    ) -> None:
         nonlocal line
         line += 1
         rows.append(RecordRow(line, kind, ext, name, email, phone, zone or None, assoc))
@@ -96,22 +128,50 @@ def build(sizes: Sizes, seed: int = 8) -> list[RecordRow]:
         name = f"{name} {legal}".strip()
         company_names.append(name)
         domain = _ascii(name.split()[0]) + f"{i}.example"
-        add(RecordKind.COMPANY, f"co{i}", name, f"office@{domain}", f"+48 22 {rng.randint(100, 999)} "
-            f"{rng.randint(10, 99)} {rng.randint(10, 99)}", rng.choice(ZONES))
+        add(
+            RecordKind.COMPANY,
+            f"co{i}",
+            name,
+            f"office@{domain}",
+            f"+48 22 {rng.randint(100, 999)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+            rng.choice(ZONES),
+        )
     for i in range(sizes.contacts):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         company = rng.randrange(sizes.companies)
         domain = _ascii(company_names[company].split()[0]) + f"{company}.example"
         email = f"{_ascii(first)}.{_ascii(last)}{i}@{domain}" if i % 10 else None  # some have none
-        phone = f"+48 {rng.randint(500, 899)} {rng.randint(100, 999)} {rng.randint(100, 999)}" if i % 3 == 0 else None
-        add(RecordKind.CONTACT, f"ct{i}", f"{first} {last}", email, phone, rng.choice(ZONES), (f"co{company}",))
+        phone = (
+            f"+48 {rng.randint(500, 899)} {rng.randint(100, 999)} {rng.randint(100, 999)}"
+            if i % 3 == 0
+            else None
+        )
+        add(
+            RecordKind.CONTACT,
+            f"ct{i}",
+            f"{first} {last}",
+            email,
+            phone,
+            rng.choice(ZONES),
+            (f"co{company}",),
+        )
     for i in range(sizes.deals):
         company = rng.randrange(sizes.companies)
-        add(RecordKind.DEAL, f"dl{i}", f"{company_names[company].split(' ')[0]} {rng.choice(DEAL_WORDS)} "
-            f"{rng.randint(2025, 2028)}", assoc=(f"co{company}",))
+        add(
+            RecordKind.DEAL,
+            f"dl{i}",
+            f"{company_names[company].split(' ')[0]} {rng.choice(DEAL_WORDS)} "
+            f"{rng.randint(2025, 2028)}",
+            assoc=(f"co{company}",),
+        )
     for i in range(sizes.tickets):
         contact = rng.randrange(sizes.contacts)
-        add(RecordKind.TICKET, f"tk{i}", f"{rng.choice(TICKET_WORDS)} #{10000 + i}", assoc=(f"ct{contact}",))
+        add(
+            RecordKind.TICKET,
+            f"tk{i}",
+            f"{rng.choice(TICKET_WORDS)} #{10000 + i}",
+            assoc=(f"ct{contact}",),
+        )
     return rows
 
 
@@ -127,11 +187,31 @@ def queries(rows: list[RecordRow], count: int, seed: int = 88) -> list[tuple[str
         (20, lambda: ("prefix", rng.choice(contacts).name[: rng.randint(2, 6)].strip())),
         (8, lambda: ("exact", rng.choice(companies).name)),
         (7, lambda: ("prefix", rng.choice(companies).name[: rng.randint(3, 8)].strip())),
-        (10, lambda: ("words", " ".join(w[: rng.randint(2, 4)] for w in rng.choice(contacts).name.split()[:2]))),
-        (8, lambda: ("email", (rng.choice([c for c in contacts[:500] if c.email]).email or "")[: rng.randint(4, 12)])),
+        (
+            10,
+            lambda: (
+                "words",
+                " ".join(w[: rng.randint(2, 4)] for w in rng.choice(contacts).name.split()[:2]),
+            ),
+        ),
+        (
+            8,
+            lambda: (
+                "email",
+                (rng.choice([c for c in contacts[:500] if c.email]).email or "")[
+                    : rng.randint(4, 12)
+                ],
+            ),
+        ),
         (5, lambda: ("phone", str(rng.randint(500, 899)) + str(rng.randint(100, 999)))),
         (6, lambda: ("other", rng.choice(deals).name.split()[1])),
-        (4, lambda: ("other", rng.choice(["zolc", "Żółć", "wisniewski", "lodz", "sokol", "muller"]))),
+        (
+            4,
+            lambda: (
+                "other",
+                rng.choice(["zolc", "Żółć", "wisniewski", "lodz", "sokol", "muller"]),
+            ),
+        ),
         (4, lambda: ("none", "".join(rng.choice("qxzvj") for _ in range(5)))),
         (3, lambda: ("empty", "")),
     ]

@@ -41,7 +41,10 @@ def _first_installer_admin(services: Services, installation: Any) -> None:
     Only the first: anyone may start /slack/install again (Slack lets members
     re-authorize an app they can install), and a re-install must not be a way to become
     admin. Later admins come from Slack's own owner/admin flags or from an admin."""
-    team_id, user_id = getattr(installation, "team_id", None), getattr(installation, "user_id", None)
+    team_id, user_id = (
+        getattr(installation, "team_id", None),
+        getattr(installation, "user_id", None),
+    )
     if not team_id or not user_id:
         return
     if services.users.claim_first_admin(team_id, user_id):
@@ -52,12 +55,16 @@ def _page_translator(args: SuccessArgs | FailureArgs) -> Translator:
     """The installer's browser language (the Slack user is not known to us yet)."""
     headers = getattr(args.request, "headers", None) or {}
     values = headers.get("accept-language") or []
-    return browser_translator(values[0] if isinstance(values, list) and values else str(values or ""))
+    return browser_translator(
+        values[0] if isinstance(values, list) and values else str(values or "")
+    )
 
 
 def _page(t: Translator, title: str, text: str) -> str:
-    return (f"<html lang=\"{html.escape(t.language)}\"><head><meta charset=\"utf-8\"></head><body>"
-            f"<h1>{html.escape(title)}</h1><p>{text}</p></body></html>")
+    return (
+        f'<html lang="{html.escape(t.language)}"><head><meta charset="utf-8"></head><body>'
+        f"<h1>{html.escape(title)}</h1><p>{text}</p></body></html>"
+    )
 
 
 def _install_success(args: SuccessArgs, services: Services) -> BoltResponse:
@@ -66,8 +73,11 @@ def _install_success(args: SuccessArgs, services: Services) -> BoltResponse:
     return BoltResponse(
         status=200,
         headers={"Content-Type": "text/html; charset=utf-8"},
-        body=_page(t, t.gettext("Meetline is installed."),
-                   t.gettext("Go back to Slack and type {command}.", command="<code>/meet</code>")),
+        body=_page(
+            t,
+            t.gettext("Meetline is installed."),
+            t.gettext("Go back to Slack and type {command}.", command="<code>/meet</code>"),
+        ),
     )
 
 
@@ -76,8 +86,14 @@ def _install_failure(args: FailureArgs) -> BoltResponse:
     return BoltResponse(
         status=args.suggested_status_code,
         headers={"Content-Type": "text/html; charset=utf-8"},
-        body=_page(t, t.gettext("Meetline could not be installed."),
-                   t.gettext("{reason}. Please start the installation again.", reason=html.escape(str(args.reason)))),
+        body=_page(
+            t,
+            t.gettext("Meetline could not be installed."),
+            t.gettext(
+                "{reason}. Please start the installation again.",
+                reason=html.escape(str(args.reason)),
+            ),
+        ),
     )
 
 
@@ -101,7 +117,11 @@ def build_app(services: Services) -> App:
             box=SecretBox(settings.SECRET_KEY),
         )
         states = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=services.engine)
-        redirect = f"{settings.PUBLIC_URL.rstrip('/')}/slack/oauth_redirect" if settings.PUBLIC_URL else None
+        redirect = (
+            f"{settings.PUBLIC_URL.rstrip('/')}/slack/oauth_redirect"
+            if settings.PUBLIC_URL
+            else None
+        )
         kwargs.update(
             installation_store=installs,
             authorize=InstallationStoreAuthorize(

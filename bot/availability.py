@@ -44,7 +44,9 @@ def _teammates(refs: list[AttendeeRef]) -> list[str]:
     return [r.ref for r in refs if r.kind is AttendeeKind.USER]
 
 
-def _window(day: date | None, at: str | None, minutes: int | None, zone: str) -> tuple[datetime, datetime] | None:
+def _window(
+    day: date | None, at: str | None, minutes: int | None, zone: str
+) -> tuple[datetime, datetime] | None:
     if day is None or not at or not minutes or minutes <= 0:
         return None
     try:
@@ -58,22 +60,40 @@ class FreeBusyCheck:
     """The conflict check of the /meet form (`form`) and of Save (`__call__`, the
     handlers.save_meeting.ConflictCheck), built once by bot.wiring."""
 
-    def __init__(self, calendars: CalendarAccounts, users: UserRepository, workspaces: WorkspaceRepository,
-                 clock: Clock) -> None:
+    def __init__(
+        self,
+        calendars: CalendarAccounts,
+        users: UserRepository,
+        workspaces: WorkspaceRepository,
+        clock: Clock,
+    ) -> None:
         self._availability = Availability(calendars, CachedPeople(users), clock)
         self._workspaces = workspaces
 
-    def _check(self, team_id: str, host_id: str, teammates: list[str], start: datetime, end: datetime,
-               t: Translator) -> AvailabilityReport:
+    def _check(
+        self,
+        team_id: str,
+        host_id: str,
+        teammates: list[str],
+        start: datetime,
+        end: datetime,
+        t: Translator,
+    ) -> AvailabilityReport:
         hours = self._workspaces.get(team_id).work_day
-        return self._availability.check(team_id, host_id, teammates, start, end, working_hours=hours, t=t)
+        return self._availability.check(
+            team_id, host_id, teammates, start, end, working_hours=hours, t=t
+        )
 
     def form(self, team_id: str, user_id: str, state: FormState) -> FormState:
         """The form with its calendar notice brought up to date (cleared when not checkable)."""
         cleared = replace(state, conflicts=(), suggestions=())
         minutes = state.duration_custom if state.duration == "custom" else state.duration
-        window = _window(state.day, state.time, int(minutes) if minutes and str(minutes).isdigit() else None,
-                         state.timezone)
+        window = _window(
+            state.day,
+            state.time,
+            int(minutes) if minutes and str(minutes).isdigit() else None,
+            state.timezone,
+        )
         if window is None:
             return cleared
         refs = [r for r in (AttendeeRef.decode(v) for v, _ in state.attendees) if r]
@@ -88,21 +108,30 @@ class FreeBusyCheck:
         pattern = t.gettext("EEE dd MMM HH:mm")
         suggestions = tuple(
             (s.astimezone(zone).strftime("%Y-%m-%dT%H:%M"), t.format_datetime(s, zone, pattern))
-            for s in report.suggestions)
+            for s in report.suggestions
+        )
         return replace(state, conflicts=report.warnings, suggestions=suggestions)
 
     def __call__(self, req: MeetingRequest) -> tuple[str, ...]:
         """Re-check at Save, within a deadline; conflicts become warnings in the confirmation."""
-        window = _window(req.day, req.start_time.strftime("%H:%M") if req.start_time else None,
-                         req.duration_minutes, req.timezone)
+        window = _window(
+            req.day,
+            req.start_time.strftime("%H:%M") if req.start_time else None,
+            req.duration_minutes,
+            req.timezone,
+        )
         if window is None:
             return ()
         t = translator(req.language)
-        future = _pool.submit(self._check, req.team_id, req.host_id, _teammates(list(req.attendees)), *window, t)
+        future = _pool.submit(
+            self._check, req.team_id, req.host_id, _teammates(list(req.attendees)), *window, t
+        )
         try:
             return future.result(timeout=SUBMIT_DEADLINE).warnings
         except FutureTimeout:
-            return (t.gettext("Your calendar did not answer in time, so conflicts were not checked."),)
+            return (
+                t.gettext("Your calendar did not answer in time, so conflicts were not checked."),
+            )
         except Exception:
             log.warning("free/busy re-check failed", exc_info=True)
             return ()

@@ -34,7 +34,9 @@ class DirectorySync:
             if last is not None and time.monotonic() - last < SYNC_EVERY:
                 return
             self._last[team_id] = time.monotonic()
-        threading.Thread(target=self.sync, args=(client, team_id), name="directory-sync", daemon=True).start()
+        threading.Thread(
+            target=self.sync, args=(client, team_id), name="directory-sync", daemon=True
+        ).start()
 
     def sync(self, client: WebClient, team_id: str) -> int:
         saved = 0
@@ -46,7 +48,9 @@ class DirectorySync:
                     if member.get("is_bot") or member.get("id") == "USLACKBOT":
                         continue
                     existing = self._users.get(team_id, member["id"])
-                    self._users.save(profile_from_slack(team_id, member, existing, self._clock.now()))
+                    self._users.save(
+                        profile_from_slack(team_id, member, existing, self._clock.now())
+                    )
                     saved += 1
                 cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
                 if not cursor:

@@ -42,8 +42,22 @@ def slack_id_ok(kind: str, value: object) -> bool:
     channel): a type letter and up to 20 upper-case letters and digits."""
     return isinstance(value, str) and _ID_SHAPES[kind].fullmatch(value) is not None
 
-_STRING_KEYS = ("id", "team_id", "user_id", "channel_id", "view_id", "api_app_id", "callback_id",
-                "private_metadata", "hash", "root_view_id", "enterprise_id", "token", "event_id")
+
+_STRING_KEYS = (
+    "id",
+    "team_id",
+    "user_id",
+    "channel_id",
+    "view_id",
+    "api_app_id",
+    "callback_id",
+    "private_metadata",
+    "hash",
+    "root_view_id",
+    "enterprise_id",
+    "token",
+    "event_id",
+)
 _OBJECT_FIELDS = ("event", "view", "team", "user", "container", "channel", "message", "enterprise")
 
 
@@ -89,21 +103,27 @@ def _payload_problem(data: Any) -> str | None:
         state = view.get("state", {})
         values = state.get("values", {}) if isinstance(state, dict) else None
         if not isinstance(values, dict) or not all(
-                isinstance(b, dict) and all(isinstance(a, dict) for a in b.values()) for b in values.values()):
+            isinstance(b, dict) and all(isinstance(a, dict) for a in b.values())
+            for b in values.values()
+        ):
             return "view state has the wrong shape"
     if "event" in data and not isinstance(data["event"], dict):
         return "event is not an object"
     if "view" in data and not isinstance(data["view"], dict):
         return "view is not an object"
     actions = data.get("actions")
-    if actions is not None and not (isinstance(actions, list) and all(_action_ok(a) for a in actions)):
+    if actions is not None and not (
+        isinstance(actions, list) and all(_action_ok(a) for a in actions)
+    ):
         return "actions have the wrong shape"
     if data["type"] == "workflow_step_edit" and not isinstance(data.get("workflow_step"), dict):
         return "workflow_step missing"
     for key in ("action_id", "block_id", "callback_id", "trigger_id", "value"):
         if key in data and data[key] is not None and not isinstance(data[key], str):
             return f"{key} is not a string"
-    return _ids_problem(data) or (None if data["type"] == "event_callback" else _bounds_problem(data))
+    return _ids_problem(data) or (
+        None if data["type"] == "event_callback" else _bounds_problem(data)
+    )
 
 
 def _first(values: list[str]) -> str:
@@ -111,8 +131,12 @@ def _first(values: list[str]) -> str:
 
 
 def _command_problem(form: dict[str, list[str]]) -> str | None:
-    for key, kind, required in (("team_id", "team", True), ("user_id", "user", True),
-                                ("channel_id", "channel", False), ("enterprise_id", "enterprise", False)):
+    for key, kind, required in (
+        ("team_id", "team", True),
+        ("user_id", "user", True),
+        ("channel_id", "channel", False),
+        ("enterprise_id", "enterprise", False),
+    ):
         value = _first(form.get(key, []))
         if (value or required) and not slack_id_ok(kind, value):
             return f"{key} is not a Slack {kind} id"
@@ -123,16 +147,31 @@ def _command_problem(form: dict[str, list[str]]) -> str | None:
 
 # Where a payload or an event carries ids: (path of keys, kind). Present means checked.
 _ID_PATHS: Final[tuple[tuple[tuple[str, ...], str], ...]] = (
-    (("team_id",), "team"), (("enterprise_id",), "enterprise"), (("user_id",), "user"),
-    (("channel_id",), "channel"), (("team", "id"), "team"), (("enterprise", "id"), "enterprise"),
-    (("user", "id"), "user"), (("user", "team_id"), "team"), (("channel", "id"), "channel"),
-    (("container", "channel_id"), "channel"), (("view", "team_id"), "team"),
-    (("event", "user"), "user"), (("event", "channel"), "channel"), (("event", "team"), "team"),
+    (("team_id",), "team"),
+    (("enterprise_id",), "enterprise"),
+    (("user_id",), "user"),
+    (("channel_id",), "channel"),
+    (("team", "id"), "team"),
+    (("enterprise", "id"), "enterprise"),
+    (("user", "id"), "user"),
+    (("user", "team_id"), "team"),
+    (("channel", "id"), "channel"),
+    (("container", "channel_id"), "channel"),
+    (("view", "team_id"), "team"),
+    (("event", "user"), "user"),
+    (("event", "channel"), "channel"),
+    (("event", "team"), "team"),
 )
-_SELECTED: Final = (("selected_user", "user"), ("selected_channel", "channel"),
-                    ("selected_conversation", "channel"))
-_SELECTED_LISTS: Final = (("selected_users", "user"), ("selected_channels", "channel"),
-                          ("selected_conversations", "channel"))
+_SELECTED: Final = (
+    ("selected_user", "user"),
+    ("selected_channel", "channel"),
+    ("selected_conversation", "channel"),
+)
+_SELECTED_LISTS: Final = (
+    ("selected_users", "user"),
+    ("selected_channels", "channel"),
+    ("selected_conversations", "channel"),
+)
 
 
 def _ids_problem(data: dict[str, Any]) -> str | None:
@@ -149,8 +188,9 @@ def _ids_problem(data: dict[str, Any]) -> str | None:
             if element.get(key) is not None and not slack_id_ok(kind, element[key]):
                 return f"{key} is not a Slack {kind} id"
         for key, kind in _SELECTED_LISTS:
-            if key in element and not (isinstance(element[key], list)
-                                       and all(slack_id_ok(kind, v) for v in element[key])):
+            if key in element and not (
+                isinstance(element[key], list) and all(slack_id_ok(kind, v) for v in element[key])
+            ):
                 return f"{key} are not Slack {kind} ids"
     return None
 
@@ -168,8 +208,11 @@ def _state_elements(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
 def _bounds_problem(data: dict[str, Any]) -> str | None:
     """Lengths and counts no Slack client produces (commands and events aside)."""
     view: dict[str, Any] = data["view"] if isinstance(data.get("view"), dict) else {}
-    for key, limit in (("private_metadata", MAX_METADATA), ("callback_id", MAX_IDENTIFIER),
-                       ("external_id", MAX_IDENTIFIER)):
+    for key, limit in (
+        ("private_metadata", MAX_METADATA),
+        ("callback_id", MAX_IDENTIFIER),
+        ("external_id", MAX_IDENTIFIER),
+    ):
         if len(str(view.get(key) or "")) > limit:
             return f"view {key} too long"
     if data["type"] == "block_suggestion" and len(str(data.get("value") or "")) > MAX_QUERY:
@@ -181,9 +224,11 @@ def _bounds_problem(data: dict[str, Any]) -> str | None:
     if len(actions) > MAX_ACTIONS:
         return "too many actions"
     for action in actions:
-        if len(str(action.get("action_id") or "")) > MAX_IDENTIFIER or \
-                len(str(action.get("block_id") or "")) > MAX_IDENTIFIER or \
-                len(str(action.get("value") or "")) > MAX_VALUE:
+        if (
+            len(str(action.get("action_id") or "")) > MAX_IDENTIFIER
+            or len(str(action.get("block_id") or "")) > MAX_IDENTIFIER
+            or len(str(action.get("value") or "")) > MAX_VALUE
+        ):
             return "action too long"
     for element in _state_elements(data):
         if len(str(element.get("value") or "")) > MAX_INPUT:
@@ -217,8 +262,11 @@ def _rich_text_bounded(rich: Any) -> bool:
 
 
 def _action_ok(action: Any) -> bool:
-    return (isinstance(action, dict) and isinstance(action.get("action_id", ""), str)
-            and isinstance(action.get("block_id", ""), str))
+    return (
+        isinstance(action, dict)
+        and isinstance(action.get("action_id", ""), str)
+        and isinstance(action.get("block_id", ""), str)
+    )
 
 
 _NESTED = ("event", "message", "previous_message", "item", "assistant_thread", "view", "container")

@@ -25,14 +25,23 @@ def error_text(error: DomainError, t: Translator) -> str:
     return error.message
 
 
-def tell_error(client: WebClient, body: dict[str, Any], user_id: str, error: DomainError, t: Translator, *,
-               dm_when_no_channel: bool = True) -> None:
+def tell_error(
+    client: WebClient,
+    body: dict[str, Any],
+    user_id: str,
+    error: DomainError,
+    t: Translator,
+    *,
+    dm_when_no_channel: bool = True,
+) -> None:
     """A click's error for whoever clicked: ephemeral where the click happened, else (a click
     in App Home) a DM when `dm_when_no_channel`. An error with nothing to say is not posted."""
     text = error_text(error, t)
     if not text:
         return
-    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get(
+        "id"
+    )
     if channel:
         client.chat_postEphemeral(channel=channel, user=user_id, text=text)
     elif dm_when_no_channel:
@@ -42,25 +51,34 @@ def tell_error(client: WebClient, body: dict[str, Any], user_id: str, error: Dom
 def refusal_text(error: NotAllowed, t: Translator) -> str:
     reason = error.reason
     if reason is Reason.SET_OUTCOME:
-        return t.gettext("Only <@{host}>, the host, or a Meetline admin can set the outcome of this meeting.",
-                         host=error.host)
+        return t.gettext(
+            "Only <@{host}>, the host, or a Meetline admin can set the outcome of this meeting.",
+            host=error.host,
+        )
     if reason is Reason.CHANGE_OUTCOME:
-        return t.gettext("Only {host}, the host, or a Meetline admin can change the outcome.",
-                         host=f"<@{error.host}>")
+        return t.gettext(
+            "Only {host}, the host, or a Meetline admin can change the outcome.",
+            host=f"<@{error.host}>",
+        )
     if reason is Reason.EDIT_MEETING:
         return t.gettext("Only the host, the organizer or a Meetline admin can edit this meeting.")
     if reason is Reason.CANCEL_MEETING:
-        return t.gettext("Only the host, the organizer or a Meetline admin can cancel this meeting.")
+        return t.gettext(
+            "Only the host, the organizer or a Meetline admin can cancel this meeting."
+        )
     return t.gettext("Only Meetline admins can change settings.")
 
 
-def modal_errors(error: DomainError, view: dict[str, Any], t: Translator,
-                 fallback: Field = Field.RECORD) -> dict[str, str]:
+def modal_errors(
+    error: DomainError, view: dict[str, Any], t: Translator, fallback: Field = Field.RECORD
+) -> dict[str, str]:
     """`errors` for a view_submission ack. Slack accepts them only on input blocks present
     in the view, so a message whose field is not shown (or an error of no field) joins
     the `fallback` field's block, else the first input's."""
     present = {str(b.get("block_id")) for b in view.get("blocks", []) if b.get("type") == "input"}
-    fields = error.errors if isinstance(error, ValidationFailed) else {fallback: error_text(error, t)}
+    fields = (
+        error.errors if isinstance(error, ValidationFailed) else {fallback: error_text(error, t)}
+    )
     shown: dict[str, str] = {}
     rest: list[str] = []
     for field, message in fields.items():
@@ -72,7 +90,13 @@ def modal_errors(error: DomainError, view: dict[str, Any], t: Translator,
     if rest:
         target = block_of(fallback, present)
         if target not in present:
-            target = next((str(b.get("block_id")) for b in view.get("blocks", []) if b.get("type") == "input"),
-                          target)
+            target = next(
+                (
+                    str(b.get("block_id"))
+                    for b in view.get("blocks", [])
+                    if b.get("type") == "input"
+                ),
+                target,
+            )
         shown[target] = clip(" ".join([shown.get(target, ""), *rest]).strip(), 2000)
     return shown

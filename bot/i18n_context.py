@@ -45,8 +45,9 @@ def cached_translator(services: Services, team_id: str, user_id: str) -> Transla
     return translator_for(profile, services.workspaces.get(team_id))
 
 
-def user_translator(client: WebClient, services: Services, profiles: ProfileService, team_id: str,
-                    user_id: str) -> Translator:
+def user_translator(
+    client: WebClient, services: Services, profiles: ProfileService, team_id: str, user_id: str
+) -> Translator:
     """From the user's profile, refreshed from Slack when it is stale."""
     return translator_for(profiles.get(client, team_id, user_id), services.workspaces.get(team_id))
 
@@ -56,7 +57,9 @@ def language_lookup(services: Services) -> Callable[[str, str], str]:
     stored profile and their workspace's default."""
 
     def language_of(team_id: str, user_id: str) -> str:
-        return language_of_profile(services.users.get(team_id, user_id), services.workspaces.get(team_id))
+        return language_of_profile(
+            services.users.get(team_id, user_id), services.workspaces.get(team_id)
+        )
 
     return language_of
 

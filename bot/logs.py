@@ -19,11 +19,23 @@ from handlers.redaction import redact
 OWN_PACKAGES: Final = ("bot", "handlers", "adapters", "storage", "__main__")
 # Loggers that print request/response bodies or SQL parameters below these levels.
 THIRD_PARTY_FLOORS: Final[dict[str, int]] = {
-    "slack_sdk": logging.INFO, "slack_bolt": logging.INFO, "urllib3": logging.INFO,
-    "urllib3_future": logging.INFO, "requests": logging.INFO, "niquests": logging.INFO,
-    "httpx": logging.INFO, "httpcore": logging.INFO, "google": logging.INFO, "googleapiclient": logging.INFO,
-    "google_auth_httplib2": logging.INFO, "google_auth_oauthlib": logging.INFO, "oauthlib": logging.INFO,
-    "requests_oauthlib": logging.INFO, "msal": logging.INFO, "caldav": logging.INFO, "waitress": logging.INFO,
+    "slack_sdk": logging.INFO,
+    "slack_bolt": logging.INFO,
+    "urllib3": logging.INFO,
+    "urllib3_future": logging.INFO,
+    "requests": logging.INFO,
+    "niquests": logging.INFO,
+    "httpx": logging.INFO,
+    "httpcore": logging.INFO,
+    "google": logging.INFO,
+    "googleapiclient": logging.INFO,
+    "google_auth_httplib2": logging.INFO,
+    "google_auth_oauthlib": logging.INFO,
+    "oauthlib": logging.INFO,
+    "requests_oauthlib": logging.INFO,
+    "msal": logging.INFO,
+    "caldav": logging.INFO,
+    "waitress": logging.INFO,
     "sqlalchemy": logging.WARNING,  # INFO logs every statement with its parameters
 }
 FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -43,7 +55,9 @@ class RedactingFilter(logging.Filter):
             message = str(record.msg)
         record.msg, record.args = redact(message), None
         if record.exc_info:
-            record.exc_text = redact(record.exc_text or self._formatter.formatException(record.exc_info))
+            record.exc_text = redact(
+                record.exc_text or self._formatter.formatException(record.exc_info)
+            )
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True

@@ -32,7 +32,13 @@ log = logging.getLogger(__name__)
 
 ClientForTeam = Callable[[str], WebClient | None]
 LanguageOf = Callable[[str, str], str]  # (team_id, user_id) -> a supported language
-RETRYABLE = {"ratelimited", "service_unavailable", "request_timeout", "internal_error", "fatal_error"}
+RETRYABLE = {
+    "ratelimited",
+    "service_unavailable",
+    "request_timeout",
+    "internal_error",
+    "fatal_error",
+}
 
 
 class SlackNotifier:
@@ -50,10 +56,14 @@ class SlackNotifier:
             log.warning("no language for %s; writing in English", user_id, exc_info=True)
             return translator(DEFAULT_LANGUAGE)
 
-    def _post(self, team_id: str, user_id: str, text: str, blocks: list[dict[str, object]] | None = None) -> None:
+    def _post(
+        self, team_id: str, user_id: str, text: str, blocks: list[dict[str, object]] | None = None
+    ) -> None:
         client = self._client_for(team_id)
         if client is None:
-            log.warning("no Slack installation for team %s; message to %s dropped", team_id, user_id)
+            log.warning(
+                "no Slack installation for team %s; message to %s dropped", team_id, user_id
+            )
             return
         try:
             client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
@@ -70,7 +80,12 @@ class SlackNotifier:
 
     def mention(self, meeting: Meeting, user_id: str, record: Record | None) -> None:
         t = self._t(meeting.team_id, user_id)
-        self._post(meeting.team_id, user_id, mention_text(meeting, record, t=t), mention_blocks(meeting, record, t=t))
+        self._post(
+            meeting.team_id,
+            user_id,
+            mention_text(meeting, record, t=t),
+            mention_blocks(meeting, record, t=t),
+        )
 
     def outcome_prompt(self, meeting: Meeting, nudge: bool = False) -> None:
         t = self._t(meeting.team_id, meeting.host_id)

@@ -33,7 +33,9 @@ def _valid_zone(name: str | None) -> str:
 
 
 class ProfileService:
-    def __init__(self, users: UserRepository, clock: Clock, admin_ids: set[str] | None = None) -> None:
+    def __init__(
+        self, users: UserRepository, clock: Clock, admin_ids: set[str] | None = None
+    ) -> None:
         self._users = users
         self._clock = clock
         self._admin_ids = admin_ids or set()
@@ -73,7 +75,7 @@ class ProfileService:
 
 
 def phone_region(locale: str | None) -> str | None:
-    """"pl-PL" → "PL": the default country for numbers typed without a country code."""
+    """ "pl-PL" → "PL": the default country for numbers typed without a country code."""
     if not locale:
         return None
     parts = locale.replace("_", "-").split("-")
@@ -84,7 +86,9 @@ class TeamPeople:
     """handlers.ports.PeopleDirectory outside one request (use cases built once, jobs):
     cached profiles, refreshed from Slack through the workspace's client."""
 
-    def __init__(self, profiles: ProfileService, users: UserRepository, client_for: ClientForTeam) -> None:
+    def __init__(
+        self, profiles: ProfileService, users: UserRepository, client_for: ClientForTeam
+    ) -> None:
         self._profiles = profiles
         self._users = users
         self._client_for = client_for
@@ -97,17 +101,25 @@ class TeamPeople:
         return self._profiles.lookup(client, team_id, user_id)
 
 
-def profile_from_slack(team_id: str, user: dict[str, Any], cached: UserProfile | None, now: datetime) -> UserProfile:
+def profile_from_slack(
+    team_id: str, user: dict[str, Any], cached: UserProfile | None, now: datetime
+) -> UserProfile:
     """Merge what users.info / users.list say into the cached profile (seat and the roles
     granted in Meetline kept; Slack's own owner/admin flags follow Slack)."""
     profile = user.get("profile") or {}
     fresh = cached or UserProfile(team_id=team_id, slack_user_id=str(user.get("id")))
-    fresh.name = profile.get("display_name") or user.get("real_name") or user.get("name") or fresh.name
+    fresh.name = (
+        profile.get("display_name") or user.get("real_name") or user.get("name") or fresh.name
+    )
     fresh.email = profile.get("email") or fresh.email
     fresh.timezone = _valid_zone(user.get("tz"))
     fresh.locale = user.get("locale") or fresh.locale
     fresh.refreshed_at = now
     slack_admin = bool(user.get("is_owner") or user.get("is_admin") or user.get("is_primary_owner"))
-    fresh.extra = {**fresh.extra, "deleted": bool(user.get("deleted")), "is_bot": bool(user.get("is_bot")),
-                   "slack_admin": slack_admin and not user.get("deleted") and not user.get("is_bot")}
+    fresh.extra = {
+        **fresh.extra,
+        "deleted": bool(user.get("deleted")),
+        "is_bot": bool(user.get("is_bot")),
+        "slack_admin": slack_admin and not user.get("deleted") and not user.get("is_bot"),
+    }
     return fresh

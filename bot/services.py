@@ -58,8 +58,13 @@ class SigninProviders(Protocol):
     """The provider libraries' sign-in objects (Google's OAuth flow, an msal application),
     configured from the settings; `bot.calendar_oauth` drives them."""
 
-    def google_flow(self, redirect_uri: str, scopes: list[str], state: str | None = None,
-                    code_verifier: str | None = None) -> Any: ...
+    def google_flow(
+        self,
+        redirect_uri: str,
+        scopes: list[str],
+        state: str | None = None,
+        code_verifier: str | None = None,
+    ) -> Any: ...
 
     def msal_app(self, cache: Any = None) -> Any: ...
 

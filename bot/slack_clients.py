@@ -34,7 +34,9 @@ def client_for_team(settings: Settings, engine: Engine) -> ClientForTeam:
         return lambda team_id: shared
     if settings.slack_mode != "oauth" or not settings.SECRET_KEY or not settings.SLACK_CLIENT_ID:
         return lambda team_id: None
-    store = EncryptedInstallationStore(settings.SLACK_CLIENT_ID, engine, SecretBox(settings.SECRET_KEY))
+    store = EncryptedInstallationStore(
+        settings.SLACK_CLIENT_ID, engine, SecretBox(settings.SECRET_KEY)
+    )
 
     @lru_cache(maxsize=256)
     def token_for(team_id: str) -> str | None:

@@ -29,7 +29,9 @@ StartResponse = Callable[..., Any]
 
 
 class WebApp:
-    def __init__(self, app: App, services: Services, calendar_oauth: CalendarOAuth | None = None) -> None:
+    def __init__(
+        self, app: App, services: Services, calendar_oauth: CalendarOAuth | None = None
+    ) -> None:
         self._slack = SlackRequestHandler(app, path="/slack/events")
         self._verifier = SignatureVerifier(services.settings.SLACK_SIGNING_SECRET or "")
         self._services = services
@@ -77,7 +79,14 @@ class WebApp:
 
     @staticmethod
     def _json(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
-        reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 413: "Payload Too Large", 503: "Service Unavailable"}
+        reason = {
+            200: "OK",
+            400: "Bad Request",
+            401: "Unauthorized",
+            404: "Not Found",
+            413: "Payload Too Large",
+            503: "Service Unavailable",
+        }
         data = json.dumps(body).encode()
         start_response(
             f"{status} {reason.get(status, '')}",

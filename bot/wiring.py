@@ -83,8 +83,9 @@ def calendar_config(settings: Settings) -> CalendarConfig:
     )
 
 
-def build_services(settings: Settings, clock: Clock | None = None,
-                   calendar_seams: CalendarConfig | None = None) -> Services:
+def build_services(
+    settings: Settings, clock: Clock | None = None, calendar_seams: CalendarConfig | None = None
+) -> Services:
     """Raises ValueError for a malformed setting the adapters check (SMTP_URL, MAIL_FROM).
 
     `calendar_seams` replaces the calendar configuration made from `settings` (tests: a
@@ -92,7 +93,9 @@ def build_services(settings: Settings, clock: Clock | None = None,
     engine = make_engine(settings.DATABASE_URL)
     sessions = make_session_factory(engine)
     clock = clock or SystemClock()
-    connections = SqlCalendarConnections(sessions, SecretBox(settings.SECRET_KEY) if settings.SECRET_KEY else None)
+    connections = SqlCalendarConnections(
+        sessions, SecretBox(settings.SECRET_KEY) if settings.SECRET_KEY else None
+    )
     calendars = ConnectedCalendars(connections, calendar_seams or calendar_config(settings))
     users = SqlUserRepository(sessions)
     records = SqlRecordRepository(sessions)
@@ -158,8 +161,11 @@ def calendar_oauth_for(services: Services) -> CalendarOAuth:
         if client is None:
             return
         t = translator(language_of(pending.team_id, pending.user_id))
-        client.chat_postMessage(channel=pending.user_id, text=pending_text(pending.provider, pending.email, t=t),
-                                blocks=pending_blocks(pending.provider, pending.email, pending.id, t=t))
+        client.chat_postMessage(
+            channel=pending.user_id,
+            text=pending_text(pending.provider, pending.email, t=t),
+            blocks=pending_blocks(pending.provider, pending.email, pending.id, t=t),
+        )
 
     def connected(team_id: str, user_id: str, provider: str, email: str | None) -> None:
         client = client_for(team_id)
@@ -169,11 +175,26 @@ def calendar_oauth_for(services: Services) -> CalendarOAuth:
         client.chat_postMessage(channel=user_id, text=connected_text(provider, email, t=t))
         publish_home(client, services, team_id, user_id)
 
-    return CalendarOAuth(services.settings, services.connections, services.signin, services.clock,
-                         on_connected=connected, language_of=language_of, email_of=email_of, on_pending=ask)
+    return CalendarOAuth(
+        services.settings,
+        services.connections,
+        services.signin,
+        services.clock,
+        on_connected=connected,
+        language_of=language_of,
+        email_of=email_of,
+        on_pending=ask,
+    )
 
 
-__all__ = ["build_services", "build_worker", "calendar_oauth_for", "slack_app", "start_in_background", "web_app"]
+__all__ = [
+    "build_services",
+    "build_worker",
+    "calendar_oauth_for",
+    "slack_app",
+    "start_in_background",
+    "web_app",
+]
 
 
 def slack_app(services: Services) -> App:
@@ -190,8 +211,14 @@ def build_worker(services: Services) -> Worker:
     would be retried until it fails: tests/unit/test_worker_kinds.py)."""
     notifier = SlackNotifier(services.slack_clients, language_lookup(services))
     deliveries = Deliveries(
-        services.meetings, services.records, services.people, services.jobs, services.clock,
-        mailer=services.mailer, notifier=notifier, mail_from=services.settings.MAIL_FROM,
+        services.meetings,
+        services.records,
+        services.people,
+        services.jobs,
+        services.clock,
+        mailer=services.mailer,
+        notifier=notifier,
+        mail_from=services.settings.MAIL_FROM,
         workspaces=services.workspaces,
     )
     handlers = {
@@ -205,21 +232,34 @@ def build_worker(services: Services) -> Worker:
     }
     calendars = services.calendars
     booking = CalendarBooking(
-        services.meetings, services.people, services.jobs, services.clock, calendars,
-        conferencing=services.conferencing, notifier=notifier, mail_from=services.settings.MAIL_FROM,
+        services.meetings,
+        services.people,
+        services.jobs,
+        services.clock,
+        calendars,
+        conferencing=services.conferencing,
+        notifier=notifier,
+        mail_from=services.settings.MAIL_FROM,
     )
     handlers |= {
         JobKind.CALENDAR_CREATE: booking.calendar_create,
         JobKind.CALENDAR_UPDATE: booking.calendar_update,
         JobKind.CALENDAR_CANCEL: booking.calendar_cancel,
     }
-    sync = CalendarSync(calendars, services.meetings, services.jobs, services.clock, notifier=notifier,
-                        conferencing=services.conferencing)
+    sync = CalendarSync(
+        calendars,
+        services.meetings,
+        services.jobs,
+        services.clock,
+        notifier=notifier,
+        conferencing=services.conferencing,
+    )
     handlers |= {JobKind.CALENDAR_SYNC: sync.sync}
 
     def on_final_failure(job: ClaimedJob, error: str) -> None:
         booking.on_final_failure(job, error)  # a calendar down for good: invite by email instead
         deliveries.report_failure(job, error)
 
-    return SyncingWorker(services.jobs, handlers, services.clock, on_final_failure=on_final_failure, sync=sync)
-
+    return SyncingWorker(
+        services.jobs, handlers, services.clock, on_final_failure=on_final_failure, sync=sync
+    )

@@ -53,27 +53,59 @@ def _merge(spans: Sequence[BusyInterval]) -> list[BusyInterval]:
 def _span_text(span: BusyInterval, zone: ZoneInfo, day: datetime, t: Translator) -> str:
     start, end = span.start.astimezone(zone), span.end.astimezone(zone)
     # Translators: the CLDR pattern of a busy span's day when it is not the meeting's day.
-    prefix = "" if start.date() == day.date() else t.format_date(start, format=t.gettext("EEE dd MMM")) + " "
+    prefix = (
+        ""
+        if start.date() == day.date()
+        else t.format_date(start, format=t.gettext("EEE dd MMM")) + " "
+    )
     return f"{prefix}{t.format_time(start, format='HH:mm')}–{t.format_time(end, format='HH:mm')}"
 
 
 class Availability:
-    def __init__(self, accounts: CalendarAccounts | None, people: PeopleDirectory, clock: Clock) -> None:
+    def __init__(
+        self, accounts: CalendarAccounts | None, people: PeopleDirectory, clock: Clock
+    ) -> None:
         self._accounts = accounts
         self._people = people
         self._clock = clock
 
-    def conflicts(self, team_id: str, host_id: str, internal_user_ids: Sequence[str], start: datetime,
-                  end: datetime, t: Translator | None = None) -> list[str]:
+    def conflicts(
+        self,
+        team_id: str,
+        host_id: str,
+        internal_user_ids: Sequence[str],
+        start: datetime,
+        end: datetime,
+        t: Translator | None = None,
+    ) -> list[str]:
         """Warnings for [start, end), times in the host's zone; empty when all are free or
         the host has no calendar to ask."""
-        return list(self.check(team_id, host_id, internal_user_ids, start, end, suggest=False, t=t).warnings)
+        return list(
+            self.check(team_id, host_id, internal_user_ids, start, end, suggest=False, t=t).warnings
+        )
 
-    def suggest_slots(self, team_id: str, host_id: str, internal_user_ids: Sequence[str], start: datetime,
-                      end: datetime, working_hours: tuple[time, time], count: int = 3) -> list[datetime]:
+    def suggest_slots(
+        self,
+        team_id: str,
+        host_id: str,
+        internal_user_ids: Sequence[str],
+        start: datetime,
+        end: datetime,
+        working_hours: tuple[time, time],
+        count: int = 3,
+    ) -> list[datetime]:
         """Free starts of the same length from the requested day on, within working hours."""
-        report = self.check(team_id, host_id, internal_user_ids, start, end, working_hours=working_hours,
-                            count=count, suggest=True, always_suggest=True)
+        report = self.check(
+            team_id,
+            host_id,
+            internal_user_ids,
+            start,
+            end,
+            working_hours=working_hours,
+            count=count,
+            suggest=True,
+            always_suggest=True,
+        )
         return list(report.suggestions)
 
     def check(
@@ -114,30 +146,49 @@ class Availability:
         window_end = max(end, (local_day + timedelta(days=days)).astimezone(UTC))
         emails = [p.email for p in people if p.email]
         try:
-            busy = self._accounts.calendar(account, interactive=True).free_busy(emails, window_start, window_end)
+            busy = self._accounts.calendar(account, interactive=True).free_busy(
+                emails, window_start, window_end
+            )
         except CalendarError as exc:
             log.info("free/busy for %s failed: %s", host_id, exc)
-            return AvailabilityReport((t.gettext("Could not read your calendar to check for conflicts."),))
+            return AvailabilityReport(
+                (t.gettext("Could not read your calendar to check for conflicts."),)
+            )
         warnings: list[str] = []
         known: list[BusyInterval] = []
         host_known = busy_found = False
         for person in people:
             spans = busy.get(person.email) if person.email else None
             if spans is None:
-                warnings.append(t.gettext("Could not read your calendar.") if person.user_id == host_id
-                                else t.gettext("Could not read {name}'s calendar.", name=person.label))
+                warnings.append(
+                    t.gettext("Could not read your calendar.")
+                    if person.user_id == host_id
+                    else t.gettext("Could not read {name}'s calendar.", name=person.label)
+                )
                 continue
             host_known = host_known or person.user_id == host_id
             known.extend(spans)
             clashes = [s for s in _merge(spans) if s.start < end and start < s.end]
             if clashes:
                 busy_found = True
-                times = ", ".join(_span_text(s, zone, start.astimezone(zone), t) for s in clashes[:3])
-                warnings.append(t.gettext("You are busy {times}.", times=times) if person.user_id == host_id
-                                else t.gettext("{name} is busy {times}.", name=person.label, times=times))
+                times = ", ".join(
+                    _span_text(s, zone, start.astimezone(zone), t) for s in clashes[:3]
+                )
+                warnings.append(
+                    t.gettext("You are busy {times}.", times=times)
+                    if person.user_id == host_id
+                    else t.gettext("{name} is busy {times}.", name=person.label, times=times)
+                )
         suggestions: list[datetime] = []
         if suggest and host_known and (always_suggest or busy_found):
             earliest = max(self._clock.now(), local_day.astimezone(UTC))
-            suggestions = free_slots(_merge(known), earliest, window_end, end - start, working_hours,
-                                     zone.key, count=count)
+            suggestions = free_slots(
+                _merge(known),
+                earliest,
+                window_end,
+                end - start,
+                working_hours,
+                zone.key,
+                count=count,
+            )
         return AvailabilityReport(tuple(warnings), tuple(suggestions))

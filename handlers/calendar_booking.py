@@ -43,8 +43,12 @@ from handlers.worker import GiveUp, RetryLater
 log = logging.getLogger(__name__)
 
 ZOOM = "zoom"
-PROVIDER_NAMES = {"google": "Google Calendar", "microsoft": "Microsoft 365", "caldav": "CalDAV calendar",
-                  ZOOM: "Zoom"}
+PROVIDER_NAMES = {
+    "google": "Google Calendar",
+    "microsoft": "Microsoft 365",
+    "caldav": "CalDAV calendar",
+    ZOOM: "Zoom",
+}
 _ZOOM_ID = re.compile(r"^https://(?:[\w-]+\.)*zoom\.us/(?:j|w|my)/(\d{9,12})\b")
 
 
@@ -131,8 +135,9 @@ def calendar_video(meeting: Meeting, provider: str) -> VideoKind | None:
     return None
 
 
-def calendar_event(meeting: Meeting, organizer: tuple[str, str], provider: str,
-                   join_url: str | None) -> CalendarEvent:
+def calendar_event(
+    meeting: Meeting, organizer: tuple[str, str], provider: str, join_url: str | None
+) -> CalendarEvent:
     """The meeting as the host's calendar should show it."""
     organizer_email, organizer_name = organizer
     guests = []
@@ -208,7 +213,10 @@ class CalendarBooking:
         try:
             calendar = self._accounts_or_fail().calendar(account)
             result = calendar.create_event(
-                calendar_event(meeting, self._organizer(meeting, host, account), account.provider, join_url))
+                calendar_event(
+                    meeting, self._organizer(meeting, host, account), account.provider, join_url
+                )
+            )
         except CalendarAuthError as exc:
             log.warning("calendar of %s/%s refused: %s", meeting.team_id, meeting.host_id, exc)
             self._disconnected(account)
@@ -217,7 +225,13 @@ class CalendarBooking:
         except CalendarError as exc:
             raise self._calendar_failed(exc, account.provider) from exc
         # Before any invitation job: the invitations carry the link stored here.
-        self._meetings.set_calendar_event(meeting.team_id, meeting.id, account.provider, result.event_id, result.join_url or join_url)
+        self._meetings.set_calendar_event(
+            meeting.team_id,
+            meeting.id,
+            account.provider,
+            result.event_id,
+            result.join_url or join_url,
+        )
         if not result.sends_invitations:
             # The event sits in the host's own calendar already; the attendees need ours.
             self._invite_by_email(meeting, host, include_host=False)
@@ -233,14 +247,20 @@ class CalendarBooking:
         join_url = self._sync_zoom(meeting, host)
         if meeting.calendar_provider == ZOOM:
             zoom_id = zoom_meeting_id(meeting) if join_url else None
-            self._meetings.set_calendar_event(meeting.team_id, meeting.id, ZOOM if zoom_id else None, zoom_id, join_url)
+            self._meetings.set_calendar_event(
+                meeting.team_id, meeting.id, ZOOM if zoom_id else None, zoom_id, join_url
+            )
             return
         account = self._active_account(meeting)
         if account is None or account.provider != meeting.calendar_provider:
             if account is None and self._had_revoked_account(meeting):
-                raise GiveUp("the host's calendar is disconnected; reconnect it and edit the meeting again")
+                raise GiveUp(
+                    "the host's calendar is disconnected; reconnect it and edit the meeting again"
+                )
             raise GiveUp("the host's calendar connection changed; the event was left as it was")
-        event = calendar_event(meeting, self._organizer(meeting, host, account), account.provider, join_url)
+        event = calendar_event(
+            meeting, self._organizer(meeting, host, account), account.provider, join_url
+        )
         try:
             calendar = self._accounts_or_fail().calendar(account)
             try:
@@ -250,10 +270,18 @@ class CalendarBooking:
                 result = calendar.create_event(event)
         except CalendarAuthError as exc:
             self._disconnected(account)
-            raise GiveUp(f"the host's calendar refused the change ({exc}); reconnect it and edit again") from exc
+            raise GiveUp(
+                f"the host's calendar refused the change ({exc}); reconnect it and edit again"
+            ) from exc
         except CalendarError as exc:
             raise self._calendar_failed(exc, account.provider) from exc
-        self._meetings.set_calendar_event(meeting.team_id, meeting.id, account.provider, result.event_id, result.join_url or join_url)
+        self._meetings.set_calendar_event(
+            meeting.team_id,
+            meeting.id,
+            account.provider,
+            result.event_id,
+            result.join_url or join_url,
+        )
 
     def calendar_cancel(self, job: ClaimedJob) -> None:
         meeting = self._meetings.get(job.team_id, int(job.payload["meeting_id"]))
@@ -269,14 +297,22 @@ class CalendarBooking:
             return
         account = self._active_account(meeting)
         if account is None or account.provider != meeting.calendar_provider:
-            raise GiveUp("the host's calendar is no longer connected; delete the event there by hand")
+            raise GiveUp(
+                "the host's calendar is no longer connected; delete the event there by hand"
+            )
         host = self._people.user(meeting.team_id, meeting.host_id)
-        event = calendar_event(meeting, self._organizer(meeting, host, account), account.provider, meeting.join_url)
+        event = calendar_event(
+            meeting, self._organizer(meeting, host, account), account.provider, meeting.join_url
+        )
         try:
-            self._accounts_or_fail().calendar(account).cancel_event(meeting.calendar_event_id, event)
+            self._accounts_or_fail().calendar(account).cancel_event(
+                meeting.calendar_event_id, event
+            )
         except CalendarAuthError as exc:
             self._disconnected(account)
-            raise GiveUp(f"the host's calendar refused the cancellation ({exc}); delete the event there") from exc
+            raise GiveUp(
+                f"the host's calendar refused the cancellation ({exc}); delete the event there"
+            ) from exc
         except CalendarError as exc:
             raise self._calendar_failed(exc, account.provider) from exc
 
@@ -306,19 +342,28 @@ class CalendarBooking:
         return account if account is not None and account.active else None
 
     def _had_revoked_account(self, meeting: Meeting) -> bool:
-        account = self._accounts.account(meeting.team_id, meeting.host_id) if self._accounts else None
+        account = (
+            self._accounts.account(meeting.team_id, meeting.host_id) if self._accounts else None
+        )
         return account is not None and not account.active
 
-    def _organizer(self, meeting: Meeting, host: UserProfile | None,
-                   account: CalendarAccount | None) -> tuple[str, str]:
+    def _organizer(
+        self, meeting: Meeting, host: UserProfile | None, account: CalendarAccount | None
+    ) -> tuple[str, str]:
         """The host as organizer: the calendar's own address first (replies go there)."""
         name = host.name if host else ""
-        for email in (account.email if account else None, host.email if host else None, self._mail_from):
+        for email in (
+            account.email if account else None,
+            host.email if host else None,
+            self._mail_from,
+        ):
             if email and valid_email(email):
                 return email, name
         raise GiveUp("the host has no email address and MAIL_FROM is not set")
 
-    def _invite_by_email(self, meeting: Meeting, host: UserProfile | None, *, include_host: bool) -> None:
+    def _invite_by_email(
+        self, meeting: Meeting, host: UserProfile | None, *, include_host: bool
+    ) -> None:
         emails = invitation_recipients(meeting.attendees, host if include_host else None)
         for spec in invitation_jobs(meeting.id, emails, self._clock.now(), meeting.sequence):
             self._queue.enqueue(spec.kind, spec.payload, spec.run_at, dedupe_key=spec.dedupe_key)
@@ -328,40 +373,70 @@ class CalendarBooking:
         if not after or after == before or self._notifier is None:
             return
         host = self._people.user(meeting.team_id, meeting.host_id)
-        t = translator(language_for(host.locale if host else None))  # the host reads their Slack language
+        t = translator(
+            language_for(host.locale if host else None)
+        )  # the host reads their Slack language
         name = {"google_meet": "Google Meet", "teams": "Microsoft Teams", ZOOM: "Zoom"}.get(
-            meeting.location.provider or "") or t.gettext("Video call")
+            meeting.location.provider or ""
+        ) or t.gettext("Video call")
         try:
-            self._notifier.notify_user(meeting.team_id, meeting.host_id,
-                                       t.gettext("{provider} link for “{title}”: {url}", provider=name,
-                                                 title=meeting.title, url=after))
+            self._notifier.notify_user(
+                meeting.team_id,
+                meeting.host_id,
+                t.gettext(
+                    "{provider} link for “{title}”: {url}",
+                    provider=name,
+                    title=meeting.title,
+                    url=after,
+                ),
+            )
         except RetryLater:
             log.warning("link DM to %s could not be sent now", meeting.host_id)
 
     def _disconnected(self, account: CalendarAccount) -> None:
-        if self._accounts is not None and self._accounts.mark_revoked(account.id) and self._notifier:
+        if (
+            self._accounts is not None
+            and self._accounts.mark_revoked(account.id)
+            and self._notifier
+        ):
             try:
-                self._notifier.calendar_disconnected(account.team_id, account.user_id, account.provider)
+                self._notifier.calendar_disconnected(
+                    account.team_id, account.user_id, account.provider
+                )
             except RetryLater:
                 log.warning("reconnect DM to %s could not be sent now", account.user_id)
 
     def _create_zoom(self, meeting: Meeting, host: UserProfile | None) -> str:
         if self._conferencing is None:
-            raise GiveUp("Zoom is not configured (ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET)")
+            raise GiveUp(
+                "Zoom is not configured (ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET)"
+            )
         if host is None or not host.email:
             raise GiveUp("the host has no email address, so no Zoom meeting can be made for them")
         try:
             link = self._conferencing.create_meeting(
-                meeting.title, meeting.start_utc, self._minutes(meeting), host.email, meeting.timezone)
+                meeting.title,
+                meeting.start_utc,
+                self._minutes(meeting),
+                host.email,
+                meeting.timezone,
+            )
         except ConferencingError as exc:
             raise self._zoom_failed(exc) from exc
         # Stored at once: Zoom has no idempotency key, so a retry must find this link. A
         # meeting already in a calendar keeps that event id (the Zoom id is in the URL).
         if meeting.calendar_event_id and meeting.calendar_provider not in (None, ZOOM):
-            self._meetings.set_calendar_event(meeting.team_id, meeting.id, meeting.calendar_provider, meeting.calendar_event_id,
-                                              link.join_url)
+            self._meetings.set_calendar_event(
+                meeting.team_id,
+                meeting.id,
+                meeting.calendar_provider,
+                meeting.calendar_event_id,
+                link.join_url,
+            )
         else:
-            self._meetings.set_calendar_event(meeting.team_id, meeting.id, ZOOM, link.meeting_id, link.join_url)
+            self._meetings.set_calendar_event(
+                meeting.team_id, meeting.id, ZOOM, link.meeting_id, link.join_url
+            )
         return link.join_url
 
     def _sync_zoom(self, meeting: Meeting, host: UserProfile | None) -> str | None:
@@ -371,8 +446,13 @@ class CalendarBooking:
             return meeting.join_url
         try:
             if wants_zoom(meeting) and zoom_id:
-                self._conferencing.update_meeting(zoom_id, meeting.title, meeting.start_utc,
-                                                  self._minutes(meeting), meeting.timezone)
+                self._conferencing.update_meeting(
+                    zoom_id,
+                    meeting.title,
+                    meeting.start_utc,
+                    self._minutes(meeting),
+                    meeting.timezone,
+                )
                 return meeting.join_url
             if wants_zoom(meeting):
                 return self._create_zoom(meeting, host)
@@ -385,7 +465,9 @@ class CalendarBooking:
 
     @staticmethod
     def _minutes(meeting: Meeting) -> int:
-        return meeting.duration_minutes or max(1, int((meeting.end_utc - meeting.start_utc).total_seconds() // 60))
+        return meeting.duration_minutes or max(
+            1, int((meeting.end_utc - meeting.start_utc).total_seconds() // 60)
+        )
 
     @staticmethod
     def _calendar_failed(exc: CalendarError, provider: str) -> Exception:
@@ -399,4 +481,3 @@ class CalendarBooking:
         if exc.transient:
             return RetryLater(f"Zoom is unavailable for now: {exc}")
         return GiveUp(f"Zoom refused the meeting: {exc}")
-

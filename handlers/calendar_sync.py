@@ -85,7 +85,9 @@ class SyncStateExpired(CalendarError):
 
 @runtime_checkable
 class ChangeFeed(Protocol):
-    def changes(self, state: Mapping[str, Any] | None, watched: Sequence[WatchedEvent]) -> ChangeBatch:
+    def changes(
+        self, state: Mapping[str, Any] | None, watched: Sequence[WatchedEvent]
+    ) -> ChangeBatch:
         """Events changed since `state` (everything relevant when it is None)."""
         ...
 
@@ -147,14 +149,30 @@ def plain_description(text: str, join_url: str | None) -> str:
     return text
 
 
-def as_new_meeting(m: Meeting, start: datetime, end: datetime, reminders: tuple[Reminder, ...]) -> NewMeeting:
+def as_new_meeting(
+    m: Meeting, start: datetime, end: datetime, reminders: tuple[Reminder, ...]
+) -> NewMeeting:
     return NewMeeting(
-        team_id=m.team_id, idempotency_key=m.idempotency_key or "", uid=m.uid, title=m.title, start_utc=start,
-        end_utc=end, timezone=m.timezone, duration_minutes=int((end - start).total_seconds() // 60),
-        location=m.location, host_id=m.host_id, organizer_id=m.organizer_id, record_id=m.record_id or 0,
-        attendees=tuple(m.attendees), record_ids=tuple(m.record_ids), reminders=reminders,
-        description=m.description, notes=m.notes, notes_text=m.notes_text,
-        include_description_in_reminders=m.include_description_in_reminders, meeting_type=m.meeting_type,
+        team_id=m.team_id,
+        idempotency_key=m.idempotency_key or "",
+        uid=m.uid,
+        title=m.title,
+        start_utc=start,
+        end_utc=end,
+        timezone=m.timezone,
+        duration_minutes=int((end - start).total_seconds() // 60),
+        location=m.location,
+        host_id=m.host_id,
+        organizer_id=m.organizer_id,
+        record_id=m.record_id or 0,
+        attendees=tuple(m.attendees),
+        record_ids=tuple(m.record_ids),
+        reminders=reminders,
+        description=m.description,
+        notes=m.notes,
+        notes_text=m.notes_text,
+        include_description_in_reminders=m.include_description_in_reminders,
+        meeting_type=m.meeting_type,
     )
 
 
@@ -195,8 +213,13 @@ class CalendarSync:
         accounts = self._accounts.syncable()
         self._queue.purge_finished(JobKind.CALENDAR_SYNC, now - timedelta(days=1))
         for account in accounts:
-            self._queue.enqueue(JobKind.CALENDAR_SYNC, {"connection_id": account.id}, now,
-                                dedupe_key=f"calendar-sync:{account.id}:{bucket}", max_attempts=3)
+            self._queue.enqueue(
+                JobKind.CALENDAR_SYNC,
+                {"connection_id": account.id},
+                now,
+                dedupe_key=f"calendar-sync:{account.id}:{bucket}",
+                max_attempts=3,
+            )
         self._scheduled_bucket = bucket
         return len(accounts)
 
@@ -207,8 +230,11 @@ class CalendarSync:
         if account is None or not account.active or not account.sync_enabled:
             return
         now = self._clock.now()
-        meetings = [m for m in self._meetings.synced_meetings(account.team_id, account.user_id, now)
-                    if m.calendar_provider == account.provider and m.calendar_event_id]
+        meetings = [
+            m
+            for m in self._meetings.synced_meetings(account.team_id, account.user_id, now)
+            if m.calendar_provider == account.provider and m.calendar_event_id
+        ]
         if not meetings:
             return  # nothing of Meetline's to watch: spare the provider's quota
         watched = [WatchedEvent(m.id, m.uid, str(m.calendar_event_id)) for m in meetings]
@@ -222,7 +248,9 @@ class CalendarSync:
                 batch = calendar.changes(None, watched)
         except CalendarAuthError:
             if self._accounts.mark_revoked(account.id) and self._notifier is not None:
-                self._notifier.calendar_disconnected(account.team_id, account.user_id, account.provider)
+                self._notifier.calendar_disconnected(
+                    account.team_id, account.user_id, account.provider
+                )
             return
         except CalendarError as exc:
             name = PROVIDER_NAMES.get(account.provider, account.provider)
@@ -238,18 +266,35 @@ class CalendarSync:
         if batch.state != account.sync_state:
             self._accounts.save_sync_state(account.id, batch.state)
 
-    def _apply(self, account: CalendarAccount, meeting: Meeting, change: EventChange, now: datetime) -> None:
-        own_invitations = account.provider == "caldav"  # Google and Graph told the attendees themselves
+    def _apply(
+        self, account: CalendarAccount, meeting: Meeting, change: EventChange, now: datetime
+    ) -> None:
+        own_invitations = (
+            account.provider == "caldav"
+        )  # Google and Graph told the attendees themselves
         if change.cancelled:
             sequence = meeting.sequence + 1 if own_invitations else meeting.sequence
             jobs: list[JobSpec] = []
             if own_invitations:
                 invited = [a for a in meeting.attendees if a.invited_sequence is not None]
-                jobs = invitation_jobs(meeting.id, invitation_recipients(invited, None), now, sequence, "CANCEL")
+                jobs = invitation_jobs(
+                    meeting.id, invitation_recipients(invited, None), now, sequence, "CANCEL"
+                )
             applied = self._meetings.apply_calendar_change(
-                meeting.team_id, CalendarChange(meeting.id, meeting.sequence, sequence, meeting.start_utc, meeting.end_utc,
-                               meeting.description, "cancelled", OUTCOME_CANCELED, ()),
-                jobs, ATTENDEE_KINDS,
+                meeting.team_id,
+                CalendarChange(
+                    meeting.id,
+                    meeting.sequence,
+                    sequence,
+                    meeting.start_utc,
+                    meeting.end_utc,
+                    meeting.description,
+                    "cancelled",
+                    OUTCOME_CANCELED,
+                    (),
+                ),
+                jobs,
+                ATTENDEE_KINDS,
                 self._timeline(meeting, now, account, "cancelled"),
             )
             if applied:
@@ -274,32 +319,63 @@ class CalendarSync:
         jobs = []
         cancel_kinds: tuple[str, ...] = ()
         if moved:
-            reminders = tuple(Reminder(r.offset_minutes, start - timedelta(minutes=r.offset_minutes))
-                              for r in meeting.reminders if start - timedelta(minutes=r.offset_minutes) > now)
+            reminders = tuple(
+                Reminder(r.offset_minutes, start - timedelta(minutes=r.offset_minutes))
+                for r in meeting.reminders
+                if start - timedelta(minutes=r.offset_minutes) > now
+            )
             jobs += timed_jobs(meeting.id, as_new_meeting(meeting, start, end, reminders))
             cancel_kinds = TIMED_KINDS
         if own_invitations:
-            jobs += invitation_jobs(meeting.id, invitation_recipients(meeting.attendees, None), now, sequence)
+            jobs += invitation_jobs(
+                meeting.id, invitation_recipients(meeting.attendees, None), now, sequence
+            )
         applied = self._meetings.apply_calendar_change(
-            meeting.team_id, CalendarChange(meeting.id, meeting.sequence, sequence, start, end, description, meeting.status,
-                           meeting.outcome, reminders),
-            jobs, cancel_kinds,
+            meeting.team_id,
+            CalendarChange(
+                meeting.id,
+                meeting.sequence,
+                sequence,
+                start,
+                end,
+                description,
+                meeting.status,
+                meeting.outcome,
+                reminders,
+            ),
+            jobs,
+            cancel_kinds,
             self._timeline(meeting, now, account, "moved" if moved else "description", start, end),
         )
         if applied and moved:
             self._zoom(meeting, (start, end))
 
-    def _timeline(self, meeting: Meeting, now: datetime, account: CalendarAccount, what: str,
-                  start: datetime | None = None, end: datetime | None = None) -> list[TimelineSpec]:
-        data: dict[str, Any] = {"title": meeting.title, "change": what, "provider": account.provider,
-                                "host": meeting.host_id, "organizer": meeting.organizer_id,
-                                "start": (start or meeting.start_utc).isoformat(),
-                                "end": (end or meeting.end_utc).isoformat()}
+    def _timeline(
+        self,
+        meeting: Meeting,
+        now: datetime,
+        account: CalendarAccount,
+        what: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[TimelineSpec]:
+        data: dict[str, Any] = {
+            "title": meeting.title,
+            "change": what,
+            "provider": account.provider,
+            "host": meeting.host_id,
+            "organizer": meeting.organizer_id,
+            "start": (start or meeting.start_utc).isoformat(),
+            "end": (end or meeting.end_utc).isoformat(),
+        }
         if start is not None and start != meeting.start_utc:
             data["previous_start"] = meeting.start_utc.isoformat()
         if end is not None and end != meeting.end_utc:
             data["previous_end"] = meeting.end_utc.isoformat()
-        return [TimelineSpec(rid, TIMELINE_KIND, now, meeting.host_id, data) for rid in meeting.record_ids]
+        return [
+            TimelineSpec(rid, TIMELINE_KIND, now, meeting.host_id, data)
+            for rid in meeting.record_ids
+        ]
 
     def _zoom(self, meeting: Meeting, times: tuple[datetime, datetime] | None) -> None:
         """Keep a Zoom meeting in step; a failure here is logged, the calendar already moved."""
@@ -311,6 +387,10 @@ class CalendarSync:
                 self._conferencing.delete_meeting(zoom_id)
             else:
                 minutes = int((times[1] - times[0]).total_seconds() // 60)
-                self._conferencing.update_meeting(zoom_id, meeting.title, times[0], minutes, meeting.timezone)
+                self._conferencing.update_meeting(
+                    zoom_id, meeting.title, times[0], minutes, meeting.timezone
+                )
         except ConferencingError:
-            log.warning("Zoom meeting %s could not follow the calendar change", zoom_id, exc_info=True)
+            log.warning(
+                "Zoom meeting %s could not follow the calendar change", zoom_id, exc_info=True
+            )

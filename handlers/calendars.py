@@ -120,7 +120,9 @@ class CalendarError(Exception):
     def __init__(
         self, message: str = "", *, transient: bool, retry_after: float | None = None
     ) -> None:
-        super().__init__(message or ("temporary calendar failure" if transient else "calendar failure"))
+        super().__init__(
+            message or ("temporary calendar failure" if transient else "calendar failure")
+        )
         self.transient = transient
         self.retry_after = retry_after
 
@@ -146,7 +148,7 @@ class CalendarNotFoundError(CalendarError):
 class CalendarPort(Protocol):
     @property
     def provider(self) -> str:
-        """"google", "microsoft" or "caldav"."""
+        """ "google", "microsoft" or "caldav"."""
         ...
 
     @property
@@ -187,7 +189,9 @@ class ConferencingError(Exception):
     def __init__(
         self, message: str = "", *, transient: bool, retry_after: float | None = None
     ) -> None:
-        super().__init__(message or ("temporary conferencing failure" if transient else "conferencing failure"))
+        super().__init__(
+            message or ("temporary conferencing failure" if transient else "conferencing failure")
+        )
         self.transient = transient
         self.retry_after = retry_after
 

@@ -17,7 +17,9 @@ class ChangeSettings:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
-    def __call__(self, actor: UserProfile, change: SettingsChange, t: Translator | None = None) -> WorkspaceSettings:
+    def __call__(
+        self, actor: UserProfile, change: SettingsChange, t: Translator | None = None
+    ) -> WorkspaceSettings:
         """Raises NotAllowed for anyone but an admin of that workspace, ValidationFailed for
         a change the rules refuse; saved before returning, so the next /meet sees it."""
         if not can_change_settings(actor, actor.team_id):

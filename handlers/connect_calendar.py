@@ -32,8 +32,14 @@ class CalDavCheck(Protocol):
 class CalDavProbe(Protocol):
     """A CalDAV client for credentials not saved yet."""
 
-    def __call__(self, url: str, username: str, password: str, calendar: str | None = None,
-                 email: str | None = None) -> CalDavCheck: ...
+    def __call__(
+        self,
+        url: str,
+        username: str,
+        password: str,
+        calendar: str | None = None,
+        email: str | None = None,
+    ) -> CalDavCheck: ...
 
 
 @dataclass(frozen=True)
@@ -62,26 +68,50 @@ class ConnectCalDav:
         """The connected account's email; raises ValidationFailed (messages in `t`'s language)."""
         self._check_form(account, t)
         email = account.username if "@" in account.username else actor.email
-        probe = self._probe(account.url, account.username, account.password, account.calendar or None, email=email)
+        probe = self._probe(
+            account.url, account.username, account.password, account.calendar or None, email=email
+        )
         try:
             probe.check_connection()
         except CalendarAuthError:
-            raise ValidationFailed({Field.CALDAV_PASSWORD: t.gettext(
-                "The server refused this username and password. Check them, or create a new app password.")}
+            raise ValidationFailed(
+                {
+                    Field.CALDAV_PASSWORD: t.gettext(
+                        "The server refused this username and password. Check them, or create a new app password."
+                    )
+                }
             ) from None
         except CalendarError as exc:
             if account.calendar and "no calendar named" in str(exc):
-                raise ValidationFailed({Field.CALDAV_CALENDAR: t.gettext(
-                    "There is no calendar called “{name}” in this account.", name=account.calendar)}) from None
-            log.warning("CalDAV connect check failed for %s/%s at %s: %s", actor.team_id, actor.slack_user_id,
-                        origin_for_log(account.url), exc)
-            raise ValidationFailed({Field.CALDAV_URL: t.gettext(
-                "Could not reach a CalDAV server at that address.")}) from None
+                raise ValidationFailed(
+                    {
+                        Field.CALDAV_CALENDAR: t.gettext(
+                            "There is no calendar called “{name}” in this account.",
+                            name=account.calendar,
+                        )
+                    }
+                ) from None
+            log.warning(
+                "CalDAV connect check failed for %s/%s at %s: %s",
+                actor.team_id,
+                actor.slack_user_id,
+                origin_for_log(account.url),
+                exc,
+            )
+            raise ValidationFailed(
+                {Field.CALDAV_URL: t.gettext("Could not reach a CalDAV server at that address.")}
+            ) from None
         finally:
             probe.close()
-        self._connections.save_caldav(actor.team_id, actor.slack_user_id, url=account.url,
-                                      username=account.username, password=account.password,
-                                      calendar=account.calendar or None, email=email)
+        self._connections.save_caldav(
+            actor.team_id,
+            actor.slack_user_id,
+            url=account.url,
+            username=account.username,
+            password=account.password,
+            calendar=account.calendar or None,
+            email=email,
+        )
         return email
 
     def _check_form(self, account: CalDavAccount, t: Translator) -> None:
@@ -89,14 +119,17 @@ class ConnectCalDav:
         errors: dict[Field, str] = {}
         parts = urlsplit(account.url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            errors[Field.CALDAV_URL] = t.gettext("Enter the server's address, starting with https://")
+            errors[Field.CALDAV_URL] = t.gettext(
+                "Enter the server's address, starting with https://"
+            )
         if not account.username:
             errors[Field.CALDAV_USER] = t.gettext("Enter your username.")
         if not account.password:
             errors[Field.CALDAV_PASSWORD] = t.gettext("Enter an app password.")
         if not self._connections.can_store_secrets:
             errors[Field.CALDAV_URL] = t.gettext(
-                "This Meetline server cannot store passwords yet: an admin must set SECRET_KEY.")
+                "This Meetline server cannot store passwords yet: an admin must set SECRET_KEY."
+            )
         if errors:
             raise ValidationFailed(errors)
 
@@ -120,10 +153,18 @@ class AnswerPendingConnection:
         self._connections = connections
         self._clock = clock
 
-    def __call__(self, team_id: str, user_id: str, pending_id: str, *, connect: bool) -> PendingAnswer:
+    def __call__(
+        self, team_id: str, user_id: str, pending_id: str, *, connect: bool
+    ) -> PendingAnswer:
         if connect:
-            found = self._connections.confirm_pending(pending_id, team_id, user_id, self._clock.now())
-            return PendingAnswer(PendingOutcome.CONNECTED, found) if found else PendingAnswer(PendingOutcome.REFUSED)
+            found = self._connections.confirm_pending(
+                pending_id, team_id, user_id, self._clock.now()
+            )
+            return (
+                PendingAnswer(PendingOutcome.CONNECTED, found)
+                if found
+                else PendingAnswer(PendingOutcome.REFUSED)
+            )
         if self._connections.cancel_pending(pending_id, team_id, user_id):
             return PendingAnswer(PendingOutcome.CANCELLED)
         return PendingAnswer(PendingOutcome.REFUSED)

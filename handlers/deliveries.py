@@ -116,7 +116,9 @@ class Deliveries:
 
     # ------------------------------------------------------------------ invitations
 
-    def invitation_for(self, meeting: Meeting, method: str = "REQUEST", language: str = DEFAULT_LANGUAGE) -> Invitation:
+    def invitation_for(
+        self, meeting: Meeting, method: str = "REQUEST", language: str = DEFAULT_LANGUAGE
+    ) -> Invitation:
         return Invitation(
             uid=meeting.uid,
             sequence=meeting.sequence,
@@ -143,13 +145,19 @@ class Deliveries:
             return  # a newer version of the meeting has its own invitation jobs
         email = str(job.payload["email"])
         attendee = next((a for a in meeting.attendees if (a.email or "").lower() == email), None)
-        if attendee is not None and attendee.invited_sequence is not None and attendee.invited_sequence >= sequence \
-                and method == "REQUEST":
+        if (
+            attendee is not None
+            and attendee.invited_sequence is not None
+            and attendee.invited_sequence >= sequence
+            and method == "REQUEST"
+        ):
             return  # already delivered at this version
         mailer = self._mailer_or_give_up()
         language = self._recipient_language(meeting, attendee, email)
-        invitation = replace(self.invitation_for(meeting, method, language),
-                             recipient_timezone=self._recipient_zone(meeting.team_id, attendee))
+        invitation = replace(
+            self.invitation_for(meeting, method, language),
+            recipient_timezone=self._recipient_zone(meeting.team_id, attendee),
+        )
         if method == "CANCEL" and attendee is None:
             # Removed from the meeting by an edit: the cancellation names them alone.
             invitation = replace(invitation, attendees=(Person(email, ""),))
@@ -176,7 +184,12 @@ class Deliveries:
                 continue
             self._queue.enqueue(
                 JobKind.REMINDER_MAIL,
-                {"meeting_id": meeting.id, "email": attendee.email, "offset_minutes": offset, "start": start_key},
+                {
+                    "meeting_id": meeting.id,
+                    "email": attendee.email,
+                    "offset_minutes": offset,
+                    "start": start_key,
+                },
                 now,
                 dedupe_key=f"remind-mail:{meeting.id}:{start_key}:{offset}:{attendee.email}",
             )
@@ -188,7 +201,9 @@ class Deliveries:
         if int(job.payload.get("start", 0)) != int(meeting.start_utc.timestamp()):
             return  # the meeting moved; its reminders were re-queued for the new time
         email = str(job.payload["email"])
-        attendee = next((a for a in meeting.attendees if (a.email or "").lower() == email.lower()), None)
+        attendee = next(
+            (a for a in meeting.attendees if (a.email or "").lower() == email.lower()), None
+        )
         if attendee is None:
             return  # removed from the meeting since
         mailer = self._mailer_or_give_up()
@@ -219,7 +234,11 @@ class Deliveries:
         user_id = str(job.payload["user_id"])
         if self._people.user(meeting.team_id, user_id) is None:
             return  # not in this workspace, or deactivated: ignored, as promised
-        record = self._records.get(meeting.team_id, meeting.record_id) if meeting.record_id is not None else None
+        record = (
+            self._records.get(meeting.team_id, meeting.record_id)
+            if meeting.record_id is not None
+            else None
+        )
         self._notifier.mention(meeting, user_id, record)
 
     def report_failure(self, job: ClaimedJob, error: str, now: datetime | None = None) -> None:
@@ -233,18 +252,31 @@ class Deliveries:
         target = job.payload.get("email")
         values = {"email": target, "title": meeting.title, "error": error}
         if job.kind == JobKind.INVITE and target:
-            text = t.gettext("The invitation to {email} for “{title}” could not be delivered: {error}", **values)
+            text = t.gettext(
+                "The invitation to {email} for “{title}” could not be delivered: {error}", **values
+            )
         elif job.kind == JobKind.REMINDER_MAIL and target:
-            text = t.gettext("A reminder email to {email} for “{title}” could not be delivered: {error}", **values)
+            text = t.gettext(
+                "A reminder email to {email} for “{title}” could not be delivered: {error}",
+                **values,
+            )
         elif job.kind == JobKind.CALENDAR_CREATE:
             # The calendar job's own final-failure hook queues the email invitations.
-            text = t.gettext("“{title}” could not be added to the host's calendar: {error}. The meeting is kept "
-                             "in Meetline and the attendees are invited by email instead.", **values)
+            text = t.gettext(
+                "“{title}” could not be added to the host's calendar: {error}. The meeting is kept "
+                "in Meetline and the attendees are invited by email instead.",
+                **values,
+            )
         elif job.kind == JobKind.CALENDAR_UPDATE:
-            text = t.gettext("The calendar event for “{title}” could not be updated: {error}", **values)
+            text = t.gettext(
+                "The calendar event for “{title}” could not be updated: {error}", **values
+            )
         elif job.kind == JobKind.CALENDAR_CANCEL:
-            text = t.gettext("The calendar event for “{title}” could not be cancelled: {error}. "
-                             "Delete it in the calendar by hand.", **values)
+            text = t.gettext(
+                "The calendar event for “{title}” could not be cancelled: {error}. "
+                "Delete it in the calendar by hand.",
+                **values,
+            )
         else:
             text = t.gettext("A delivery for “{title}” could not be completed: {error}", **values)
         self._notifier.notify_user(meeting.team_id, meeting.organizer_id, text)
@@ -256,14 +288,22 @@ class Deliveries:
         meeting = self._meeting(job)
         if meeting is None or meeting.status == "cancelled" or meeting.outcome != "SCHEDULED":
             return
-        if int(job.payload.get("end", int(meeting.end_utc.timestamp()))) != int(meeting.end_utc.timestamp()):
+        if int(job.payload.get("end", int(meeting.end_utc.timestamp()))) != int(
+            meeting.end_utc.timestamp()
+        ):
             return  # the meeting moved; the prompt was re-queued for the new end
         if self._notifier is None:
             raise GiveUp("Slack is not configured for background messages")
         self._notifier.outcome_prompt(meeting)
-        when = next_working_morning(self._clock.now(), self._zone_of(meeting.team_id, meeting.host_id))
-        self._queue.enqueue(JobKind.OUTCOME_NUDGE, {"meeting_id": meeting.id}, when,
-                            dedupe_key=f"nudge:{meeting.id}:{int(meeting.end_utc.timestamp())}")
+        when = next_working_morning(
+            self._clock.now(), self._zone_of(meeting.team_id, meeting.host_id)
+        )
+        self._queue.enqueue(
+            JobKind.OUTCOME_NUDGE,
+            {"meeting_id": meeting.id},
+            when,
+            dedupe_key=f"nudge:{meeting.id}:{int(meeting.end_utc.timestamp())}",
+        )
 
     def _zone_of(self, team_id: str, user_id: str) -> str:
         profile = self._people.user(team_id, user_id)
@@ -281,8 +321,12 @@ class Deliveries:
 
     def _queue_digest(self, team_id: str, user_id: str) -> None:
         when = next_working_morning(self._clock.now(), self._zone_of(team_id, user_id))
-        self._queue.enqueue(JobKind.OUTCOME_DIGEST, {"team_id": team_id, "user_id": user_id}, when,
-                            dedupe_key=f"digest:{team_id}:{user_id}:{when.date().isoformat()}")
+        self._queue.enqueue(
+            JobKind.OUTCOME_DIGEST,
+            {"team_id": team_id, "user_id": user_id},
+            when,
+            dedupe_key=f"digest:{team_id}:{user_id}:{when.date().isoformat()}",
+        )
 
     def outcome_digest(self, job: ClaimedJob) -> None:
         """Every working morning, the meetings still missing an outcome, until none are."""

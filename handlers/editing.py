@@ -91,17 +91,32 @@ class ManageMeeting:
             uow.commit()
         return scheduled(updated, created=False, warnings=warnings)
 
-    def _edit(self, uow: UnitOfWork, people: NamedPeople, connection: CalendarConnectionInfo | None,
-              meeting_id: int, req: MeetingRequest, actor: UserProfile) -> tuple[Meeting, tuple[str, ...]]:
+    def _edit(
+        self,
+        uow: UnitOfWork,
+        people: NamedPeople,
+        connection: CalendarConnectionInfo | None,
+        meeting_id: int,
+        req: MeetingRequest,
+        actor: UserProfile,
+    ) -> tuple[Meeting, tuple[str, ...]]:
         current = uow.meetings.get(req.team_id, meeting_id)
         if current is None or current.status == "cancelled":
-            raise NotFound(translator(req.language).gettext("This meeting was cancelled or no longer exists."))
+            raise NotFound(
+                translator(req.language).gettext("This meeting was cancelled or no longer exists.")
+            )
         if not may_manage(current, actor):
             raise NotAllowed(Reason.EDIT_MEETING, host=current.host_id)
         now = self._clock.now()
-        ok = self._checks.check(uow, people, req, now, connection, host_changed=req.host_id != current.host_id)
-        new = replace(new_meeting(req, ok), uid=current.uid,
-                      idempotency_key=current.idempotency_key or "", organizer_id=current.organizer_id)
+        ok = self._checks.check(
+            uow, people, req, now, connection, host_changed=req.host_id != current.host_id
+        )
+        new = replace(
+            new_meeting(req, ok),
+            uid=current.uid,
+            idempotency_key=current.idempotency_key or "",
+            organizer_id=current.organizer_id,
+        )
         old_emails = {a.email.lower() for a in current.attendees if a.email}
         new_emails = {a.email.lower() for a in new.attendees if a.email}
         moved = _visible(current) != _visible(new)
@@ -109,18 +124,33 @@ class ManageMeeting:
         sequence = current.sequence + 1 if (moved or people_changed) else current.sequence
         jobs: list[JobSpec] = []
         host = people.user(new.host_id)
-        needs_event = (connection is not None and connection.active) or new.location.kind is LocationKind.VIDEO
+        needs_event = (
+            connection is not None and connection.active
+        ) or new.location.kind is LocationKind.VIDEO
         if current.calendar_event_id and (moved or people_changed):
-            jobs.append(JobSpec(JobKind.CALENDAR_UPDATE, {"meeting_id": meeting_id, "sequence": sequence}, now,
-                                f"{JobKind.CALENDAR_UPDATE}:{meeting_id}:{sequence}"))
+            jobs.append(
+                JobSpec(
+                    JobKind.CALENDAR_UPDATE,
+                    {"meeting_id": meeting_id, "sequence": sequence},
+                    now,
+                    f"{JobKind.CALENDAR_UPDATE}:{meeting_id}:{sequence}",
+                )
+            )
         if not current.calendar_event_id and moved and needs_event:
             # No event yet (e.g. video added by this edit): create it first, as a new
             # booking would; its handler mails our invitations when the provider does not.
-            jobs.append(JobSpec(JobKind.CALENDAR_CREATE, {"meeting_id": meeting_id}, now,
-                                f"calendar-create:{meeting_id}:{sequence}"))
+            jobs.append(
+                JobSpec(
+                    JobKind.CALENDAR_CREATE,
+                    {"meeting_id": meeting_id},
+                    now,
+                    f"calendar-create:{meeting_id}:{sequence}",
+                )
+            )
             jobs += self._cancellations(current, old_emails, new_emails, meeting_id, sequence, now)
         elif sequence != current.sequence and not (
-                connection and connection.sends_invitations and current.calendar_event_id):
+            connection and connection.sends_invitations and current.calendar_event_id
+        ):
             recipients = invitation_recipients(new.attendees, host)
             affected = recipients if moved else [e for e in recipients if e not in old_emails]
             jobs += invitation_jobs(meeting_id, affected, now, sequence)
@@ -129,40 +159,74 @@ class ManageMeeting:
         timeline = self._edit_timeline(current, new, req.organizer_id, now, moved)
         try:
             updated = uow.meetings.update(
-                MeetingUpdate(meeting_id, new, sequence, status="scheduled", outcome=current.outcome,
-                              expected_sequence=current.sequence),
-                jobs, cancel_kinds=TIMED_KINDS if moved or new.reminders != tuple(current.reminders)
+                MeetingUpdate(
+                    meeting_id,
+                    new,
+                    sequence,
+                    status="scheduled",
+                    outcome=current.outcome,
+                    expected_sequence=current.sequence,
+                ),
+                jobs,
+                cancel_kinds=TIMED_KINDS
+                if moved or new.reminders != tuple(current.reminders)
                 else (),
                 timeline=timeline,
             )
         except StaleMeeting:
-            raise ValidationFailed({Field.RECORD: translator(req.language).gettext(
-                "Someone changed this meeting meanwhile. Close the form and edit it again.")}) from None
+            raise ValidationFailed(
+                {
+                    Field.RECORD: translator(req.language).gettext(
+                        "Someone changed this meeting meanwhile. Close the form and edit it again."
+                    )
+                }
+            ) from None
         except LookupError:  # deleted meanwhile, or a record of another workspace slipped in
-            raise NotFound(translator(req.language).gettext(
-                "This meeting was cancelled or no longer exists.")) from None
+            raise NotFound(
+                translator(req.language).gettext("This meeting was cancelled or no longer exists.")
+            ) from None
         return updated, tuple(ok.checked.warnings)
 
     @staticmethod
-    def _cancellations(current: Meeting, old_emails: set[str], new_emails: set[str], meeting_id: int,
-                       sequence: int, now: datetime) -> list[JobSpec]:
+    def _cancellations(
+        current: Meeting,
+        old_emails: set[str],
+        new_emails: set[str],
+        meeting_id: int,
+        sequence: int,
+        now: datetime,
+    ) -> list[JobSpec]:
         """A CANCEL for each person removed by the edit who had received the invitation."""
-        was_invited = {a.email.lower() for a in current.attendees if a.email and a.invited_sequence is not None}
+        was_invited = {
+            a.email.lower() for a in current.attendees if a.email and a.invited_sequence is not None
+        }
         removed = sorted((old_emails - new_emails) & was_invited)
         return invitation_jobs(meeting_id, removed, now, sequence, method="CANCEL")
 
     @staticmethod
-    def _edit_timeline(current: Meeting, new: NewMeeting, actor: str, now: datetime, moved: bool) -> list[TimelineSpec]:
+    def _edit_timeline(
+        current: Meeting, new: NewMeeting, actor: str, now: datetime, moved: bool
+    ) -> list[TimelineSpec]:
         rescheduled = current.start_utc != new.start_utc or current.end_utc != new.end_utc
         kind = "meeting_rescheduled" if rescheduled else "meeting_updated"
-        data = {"title": new.title, "start": new.start_utc.isoformat(), "previous_start": current.start_utc.isoformat(),
-                "host": new.host_id, "organizer": current.organizer_id}
-        return [TimelineSpec(rid, kind, now, actor, data) for rid in dict.fromkeys([*current.record_ids, *new.record_ids])]
+        data = {
+            "title": new.title,
+            "start": new.start_utc.isoformat(),
+            "previous_start": current.start_utc.isoformat(),
+            "host": new.host_id,
+            "organizer": current.organizer_id,
+        }
+        return [
+            TimelineSpec(rid, kind, now, actor, data)
+            for rid in dict.fromkeys([*current.record_ids, *new.record_ids])
+        ]
 
     @staticmethod
     def _actor_translator(uow: UnitOfWork, actor: UserProfile) -> Translator:
         """The actor's Slack language, else their workspace's default."""
-        return translator(language_for(actor.locale, uow.workspaces.get(actor.team_id).default_language))
+        return translator(
+            language_for(actor.locale, uow.workspaces.get(actor.team_id).default_language)
+        )
 
     def to_edit(self, meeting_id: int, actor: UserProfile) -> MeetingToEdit:
         """The meeting `actor` asks to edit, with the records the edit form names; raises
@@ -170,8 +234,11 @@ class ManageMeeting:
         with self._uow() as uow:
             m = uow.meetings.get(actor.team_id, meeting_id)
             if m is None or m.status == "cancelled":
-                raise NotFound(self._actor_translator(uow, actor).gettext(
-                    "This meeting was cancelled or no longer exists."))
+                raise NotFound(
+                    self._actor_translator(uow, actor).gettext(
+                        "This meeting was cancelled or no longer exists."
+                    )
+                )
             if not may_manage(m, actor):
                 raise NotAllowed(Reason.EDIT_MEETING, host=m.host_id)
             ids = {*m.record_ids, *(a.record_id for a in m.attendees if a.record_id is not None)}
@@ -194,10 +261,14 @@ class ManageMeeting:
             m = uow.meetings.get(actor.team_id, meeting_id)
         return self._people.user(m.team_id, m.host_id) if m is not None else None
 
-    def _cancel(self, uow: UnitOfWork, meeting_id: int, actor: UserProfile, host: UserProfile | None) -> Meeting:
+    def _cancel(
+        self, uow: UnitOfWork, meeting_id: int, actor: UserProfile, host: UserProfile | None
+    ) -> Meeting:
         m = uow.meetings.get(actor.team_id, meeting_id)
         if m is None:
-            raise NotFound(self._actor_translator(uow, actor).gettext("This meeting no longer exists."))
+            raise NotFound(
+                self._actor_translator(uow, actor).gettext("This meeting no longer exists.")
+            )
         if not can_cancel_meeting(actor, m):
             raise NotAllowed(Reason.CANCEL_MEETING, host=m.host_id)
         if m.status == "cancelled":
@@ -205,42 +276,85 @@ class ManageMeeting:
         now = self._clock.now()
         sequence = m.sequence + 1
         jobs: list[JobSpec] = []
-        connection = self._calendars.connection_for(m.team_id, m.host_id) if self._calendars else None
+        connection = (
+            self._calendars.connection_for(m.team_id, m.host_id) if self._calendars else None
+        )
         if m.calendar_event_id:
-            jobs.append(JobSpec(JobKind.CALENDAR_CANCEL, {"meeting_id": m.id, "sequence": sequence}, now,
-                                f"{JobKind.CALENDAR_CANCEL}:{m.id}"))
+            jobs.append(
+                JobSpec(
+                    JobKind.CALENDAR_CANCEL,
+                    {"meeting_id": m.id, "sequence": sequence},
+                    now,
+                    f"{JobKind.CALENDAR_CANCEL}:{m.id}",
+                )
+            )
         if not (connection and connection.sends_invitations and m.calendar_event_id):
             # Only people who received the invitation need its cancellation.
             invited = [a for a in m.attendees if a.invited_sequence is not None]
             if host is not None and host.slack_user_id != m.host_id:  # the host changed meanwhile
                 stored = uow.users.get(m.team_id, m.host_id)
                 host = None if stored is None or stored.extra.get("deleted") else stored
-            jobs += invitation_jobs(m.id, invitation_recipients(invited, host), now, sequence, method="CANCEL")
+            jobs += invitation_jobs(
+                m.id, invitation_recipients(invited, host), now, sequence, method="CANCEL"
+            )
         fields = NewMeeting(
-            team_id=m.team_id, idempotency_key=m.idempotency_key or "", uid=m.uid, title=m.title,
-            start_utc=m.start_utc, end_utc=m.end_utc, timezone=m.timezone, duration_minutes=m.duration_minutes,
-            location=m.location, host_id=m.host_id, organizer_id=m.organizer_id, record_id=m.record_id or 0,
-            attendees=tuple(m.attendees), record_ids=tuple(m.record_ids), reminders=(), description=m.description,
-            notes=m.notes, notes_text=m.notes_text,
-            include_description_in_reminders=m.include_description_in_reminders, meeting_type=m.meeting_type,
+            team_id=m.team_id,
+            idempotency_key=m.idempotency_key or "",
+            uid=m.uid,
+            title=m.title,
+            start_utc=m.start_utc,
+            end_utc=m.end_utc,
+            timezone=m.timezone,
+            duration_minutes=m.duration_minutes,
+            location=m.location,
+            host_id=m.host_id,
+            organizer_id=m.organizer_id,
+            record_id=m.record_id or 0,
+            attendees=tuple(m.attendees),
+            record_ids=tuple(m.record_ids),
+            reminders=(),
+            description=m.description,
+            notes=m.notes,
+            notes_text=m.notes_text,
+            include_description_in_reminders=m.include_description_in_reminders,
+            meeting_type=m.meeting_type,
         )
-        timeline = [TimelineSpec(rid, "meeting_cancelled", now, actor.slack_user_id,
-                                 {"title": m.title, "start": m.start_utc.isoformat(), "host": m.host_id,
-                                  "organizer": m.organizer_id})
-                    for rid in m.record_ids]
+        timeline = [
+            TimelineSpec(
+                rid,
+                "meeting_cancelled",
+                now,
+                actor.slack_user_id,
+                {
+                    "title": m.title,
+                    "start": m.start_utc.isoformat(),
+                    "host": m.host_id,
+                    "organizer": m.organizer_id,
+                },
+            )
+            for rid in m.record_ids
+        ]
         try:
             updated = uow.meetings.update(
-                MeetingUpdate(m.id, fields, sequence, status="cancelled", outcome=OUTCOME_CANCELED,
-                              expected_sequence=m.sequence),
-                jobs, cancel_kinds=ATTENDEE_KINDS,
+                MeetingUpdate(
+                    m.id,
+                    fields,
+                    sequence,
+                    status="cancelled",
+                    outcome=OUTCOME_CANCELED,
+                    expected_sequence=m.sequence,
+                ),
+                jobs,
+                cancel_kinds=ATTENDEE_KINDS,
                 timeline=timeline,
             )
         except LookupError:
-            raise NotFound(self._actor_translator(uow, actor).gettext("This meeting no longer exists.")) from None
+            raise NotFound(
+                self._actor_translator(uow, actor).gettext("This meeting no longer exists.")
+            ) from None
         except StaleMeeting:  # a second click, or an edit, got there first
             latest = uow.meetings.get(actor.team_id, meeting_id)
             if latest is None or latest.status != "cancelled":
                 raise DomainError() from None  # an edit won: nothing to say, the click did nothing
             return latest
         return updated
-

@@ -158,20 +158,23 @@ class Translator:
     # taken as wall time already. `format` is "short", "medium", "long", "full" or a CLDR
     # pattern ("EEEE, d MMMM y"); the words (weekdays, months, AM/PM) follow the language.
 
-    def format_date(self, moment: date | datetime, zone: str | tzinfo | None = None,
-                    format: str = "long") -> str:
+    def format_date(
+        self, moment: date | datetime, zone: str | tzinfo | None = None, format: str = "long"
+    ) -> str:
         if isinstance(moment, datetime):
             moment = self._local(moment, zone).date()
         return babel_dates.format_date(moment, format, locale=self.locale)
 
-    def format_time(self, moment: datetime | time, zone: str | tzinfo | None = None,
-                    format: str = "short") -> str:
+    def format_time(
+        self, moment: datetime | time, zone: str | tzinfo | None = None, format: str = "short"
+    ) -> str:
         if isinstance(moment, datetime):
             moment = self._local(moment, zone)
         return babel_dates.format_time(moment, format, locale=self.locale)
 
-    def format_datetime(self, moment: datetime, zone: str | tzinfo | None = None,
-                        format: str = "medium") -> str:
+    def format_datetime(
+        self, moment: datetime, zone: str | tzinfo | None = None, format: str = "medium"
+    ) -> str:
         return babel_dates.format_datetime(self._local(moment, zone), format, locale=self.locale)
 
     @staticmethod

@@ -68,8 +68,12 @@ def _is_computed_text(node: ast.expr) -> bool:
     """An f-string, a concatenation or "...".format(): text that can never be in a catalogue."""
     if isinstance(node, ast.JoinedStr | ast.BinOp):
         return True
-    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and node.func.attr in ("format", "format_map") and isinstance(node.func.value, ast.Constant))
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("format", "format_map")
+        and isinstance(node.func.value, ast.Constant)
+    )
 
 
 def _translator_comment(lines: Sequence[str], lineno: int) -> list[str]:
@@ -88,8 +92,10 @@ def extract_source(source: str, filename: str, into: Extracted | None = None) ->
     """Messages marked in one module's source (see KEYWORDS)."""
     out = into if into is not None else Extracted()
     lines = source.splitlines()
-    calls = sorted((n for n in ast.walk(ast.parse(source, filename)) if isinstance(n, ast.Call)),
-                   key=lambda n: (n.lineno, n.col_offset))
+    calls = sorted(
+        (n for n in ast.walk(ast.parse(source, filename)) if isinstance(n, ast.Call)),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
     for node in calls:
         name = _marker_name(node.func)
         count = KEYWORDS.get(name or "")
@@ -98,8 +104,10 @@ def extract_source(source: str, filename: str, into: Extracted | None = None) ->
         args = node.args[:count]
         where = f"{filename}:{node.lineno}"
         if any(_is_computed_text(a) for a in args):
-            out.problems.append(f"{where}: {name}() needs a literal message with {{placeholders}}, "
-                                "not an f-string, concatenation or .format()")
+            out.problems.append(
+                f"{where}: {name}() needs a literal message with {{placeholders}}, "
+                "not an f-string, concatenation or .format()"
+            )
             continue
         if not all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args):
             continue  # a variable: its value is marked where it is defined (N_)
@@ -110,8 +118,10 @@ def extract_source(source: str, filename: str, into: Extracted | None = None) ->
         plural = texts[1] if count == 2 else None
         message = out.messages.setdefault(texts[0], Message(texts[0], plural))
         if message.plural != plural:
-            out.problems.append(f"{where}: {texts[0]!r} is used both with and without a plural "
-                                "(or with two plurals)")
+            out.problems.append(
+                f"{where}: {texts[0]!r} is used both with and without a plural "
+                "(or with two plurals)"
+            )
         message.locations.append((filename, node.lineno))
         for comment in _translator_comment(lines, node.lineno):
             if comment not in message.comments:
@@ -119,7 +129,9 @@ def extract_source(source: str, filename: str, into: Extracted | None = None) ->
     return out
 
 
-def extract_messages(root: Path = PROJECT_ROOT, packages: Iterable[str] = SOURCE_PACKAGES) -> Extracted:
+def extract_messages(
+    root: Path = PROJECT_ROOT, packages: Iterable[str] = SOURCE_PACKAGES
+) -> Extracted:
     """Every message marked in the project's packages, in file and line order."""
     out = Extracted()
     for package in packages:
@@ -133,7 +145,11 @@ def extract_messages(root: Path = PROJECT_ROOT, packages: Iterable[str] = SOURCE
 def placeholders(text: str) -> set[str]:
     """The `{name}` placeholders of a message ("{{" is a literal brace)."""
     try:
-        return {name.split(".")[0].split("[")[0] for _, name, _, _ in _FORMATTER.parse(text) if name is not None}
+        return {
+            name.split(".")[0].split("[")[0]
+            for _, name, _, _ in _FORMATTER.parse(text)
+            if name is not None
+        }
     except ValueError:
         return {"<malformed braces>"}
 
@@ -142,13 +158,21 @@ def template(extracted: Extracted) -> Catalog:
     """The .pot of the extracted messages."""
     pot = Catalog(project="meetline", domain=DOMAIN, fuzzy=False, charset="utf-8")
     for message in extracted.messages.values():
-        msgid: str | tuple[str, str] = (message.msgid, message.plural) if message.plural else message.msgid
-        flags = ("python-brace-format",) if placeholders(message.msgid) | placeholders(message.plural or "") else ()
+        msgid: str | tuple[str, str] = (
+            (message.msgid, message.plural) if message.plural else message.msgid
+        )
+        flags = (
+            ("python-brace-format",)
+            if placeholders(message.msgid) | placeholders(message.plural or "")
+            else ()
+        )
         pot.add(msgid, locations=message.locations, auto_comments=message.comments, flags=flags)
     return pot
 
 
-def catalogue_problems(language: str, extracted: Extracted, catalogue: Catalog | None = None) -> list[str]:
+def catalogue_problems(
+    language: str, extracted: Extracted, catalogue: Catalog | None = None
+) -> list[str]:
     """What one catalogue lacks for the messages the code uses.
 
     English is the source language: its catalogue only holds deliberate rewordings, and a
@@ -172,8 +196,10 @@ def catalogue_problems(language: str, extracted: Extracted, catalogue: Catalog |
             continue
         forms = list(entry.string) if isinstance(entry.string, tuple | list) else [entry.string]
         if message.plural and len(forms) != catalogue.num_plurals:
-            problems.append(f"{language}: {message.msgid!r} has {len(forms)} plural forms, "
-                            f"the language has {catalogue.num_plurals}")
+            problems.append(
+                f"{language}: {message.msgid!r} has {len(forms)} plural forms, "
+                f"the language has {catalogue.num_plurals}"
+            )
         if not all(forms) and language != DEFAULT_LANGUAGE:
             problems.append(f"{language}: untranslated {message.msgid!r}")
     return problems
@@ -200,12 +226,16 @@ def placeholder_problems(language: str, catalogue: Catalog | None = None) -> lis
                 got = placeholders(form)
                 only_one = {n for n in range(200) if plural(n) == index} == {1}
                 if got != expected and not (only_one and got == expected - {"n"}):
-                    problems.append(f"{language}: {entry.id[0]!r} form {index} has {sorted(got)}, "
-                                    f"expected {sorted(expected)}")
+                    problems.append(
+                        f"{language}: {entry.id[0]!r} form {index} has {sorted(got)}, "
+                        f"expected {sorted(expected)}"
+                    )
         elif isinstance(entry.string, str) and entry.string:
             got, expected = placeholders(entry.string), placeholders(entry.id)
             if got != expected:
-                problems.append(f"{language}: {entry.id!r} has {sorted(got)}, expected {sorted(expected)}")
+                problems.append(
+                    f"{language}: {entry.id!r} has {sorted(got)}, expected {sorted(expected)}"
+                )
     return problems
 
 
@@ -234,7 +264,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             catalogue.update(pot, update_creation_date=False)
             _write_po(catalogue_path(language), catalogue)
             catalogue = load_catalogue(language)
-        problems = catalogue_problems(language, extracted, catalogue) + placeholder_problems(language, catalogue)
+        problems = catalogue_problems(language, extracted, catalogue) + placeholder_problems(
+            language, catalogue
+        )
         keys = [m.id[0] if isinstance(m.id, tuple | list) else m.id for m in catalogue if m.id]
         unused = [key for key in keys if key not in extracted.messages]
         print(f"{language}: {len(problems)} to translate, {len(unused)} no longer used")

@@ -31,4 +31,4 @@ def parse_prefixed_id(value: object, prefix: str) -> int | None:
     """`r:42` with prefix "r" -> 42; anything else (other prefix, junk, huge) -> None."""
     if not isinstance(value, str) or not value.startswith(f"{prefix}:"):
         return None
-    return parse_id(value[len(prefix) + 1:])
+    return parse_id(value[len(prefix) + 1 :])

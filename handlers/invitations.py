@@ -233,10 +233,21 @@ def format_when(start_utc: datetime, end_utc: datetime | None, zone: tzinfo, t: 
         return t.gettext("{date}, {time} ({zone})", date=date_text, time=time_text, zone=label)
     end = end_utc.astimezone(zone)
     if end.date() == start.date():
-        return t.gettext("{date}, {start} - {end} ({zone})", date=date_text, start=time_text,
-                         end=_format_time(end, t), zone=label)
-    return t.gettext("{start_date}, {start} - {end_date}, {end} ({zone})", start_date=date_text,
-                     start=time_text, end_date=_format_date(end, t), end=_format_time(end, t), zone=label)
+        return t.gettext(
+            "{date}, {start} - {end} ({zone})",
+            date=date_text,
+            start=time_text,
+            end=_format_time(end, t),
+            zone=label,
+        )
+    return t.gettext(
+        "{start_date}, {start} - {end_date}, {end} ({zone})",
+        start_date=date_text,
+        start=time_text,
+        end_date=_format_date(end, t),
+        end=_format_time(end, t),
+        zone=label,
+    )
 
 
 def ics_description(inv: Invitation) -> str:
@@ -275,8 +286,10 @@ def _render(
     if join:
         rows.append((join_label, join))
     rows.append((t.gettext("Organizer"), organizer_label))
-    footer = t.gettext("Sent by Meetline on behalf of {organizer}.",
-                       organizer=single_line(organizer.name) or organizer_label)
+    footer = t.gettext(
+        "Sent by Meetline on behalf of {organizer}.",
+        organizer=single_line(organizer.name) or organizer_label,
+    )
 
     text_lines = [intro, "", title, ""]
     text_lines += [f"{label}: {value}" for label, value in rows]
@@ -347,8 +360,11 @@ def reminder_text(rem: ReminderEmail) -> MailText:
     zone = resolve_zone(rem.recipient_timezone, rem.timezone)
     title = single_line(rem.title)
     return _render(
-        subject=t.gettext("Reminder: {title} at {when}", title=title,
-                          when=format_when(rem.start_utc, None, zone, t)),
+        subject=t.gettext(
+            "Reminder: {title} at {when}",
+            title=title,
+            when=format_when(rem.start_utc, None, zone, t),
+        ),
         intro=t.gettext("This is a reminder of your upcoming meeting."),
         title=title,
         when=format_when(rem.start_utc, rem.end_utc, zone, t),

@@ -36,7 +36,13 @@ CALENDAR_KINDS = (JobKind.CALENDAR_CREATE, JobKind.CALENDAR_UPDATE, JobKind.CALE
 # Jobs due at a time derived from the meeting's: re-queued when the meeting moves.
 TIMED_KINDS = (JobKind.REMIND, JobKind.OUTCOME)
 # Jobs that reach attendees or teammates: none may run once the meeting is cancelled.
-ATTENDEE_KINDS = (JobKind.REMIND, JobKind.OUTCOME, JobKind.MENTION, JobKind.INVITE, JobKind.REMINDER_MAIL)
+ATTENDEE_KINDS = (
+    JobKind.REMIND,
+    JobKind.OUTCOME,
+    JobKind.MENTION,
+    JobKind.INVITE,
+    JobKind.REMINDER_MAIL,
+)
 
 # Job statuses as stored.
 QUEUED = "queued"

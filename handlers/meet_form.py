@@ -50,7 +50,9 @@ def default_title(record: Record | None, user: UserProfile, t: Translator | None
     return f"{record.name} / {host}"
 
 
-def _pick_record(records: Sequence[Record], query: str, t: Translator) -> tuple[Record | None, str | None]:
+def _pick_record(
+    records: Sequence[Record], query: str, t: Translator
+) -> tuple[Record | None, str | None]:
     if not records:
         return None, t.gettext("No record matches “{query}”: pick one below.", query=query)
     q = query.casefold().strip()
@@ -73,11 +75,15 @@ def draft_meet_form(
     local_now = now.astimezone(zone)
     t = translator(language_for(user.locale))
     parsed = parse_meet_text(text or "", local_now, languages_for(user.locale))
-    notices: list[str] = [t.gettext("Could not read “{text}” as a time or duration.", text=bit)
-                          for bit in parsed.not_understood]
+    notices: list[str] = [
+        t.gettext("Could not read “{text}” as a time or duration.", text=bit)
+        for bit in parsed.not_understood
+    ]
     record: Record | None = None
     if parsed.record_query:
-        record, notice = _pick_record(records.search(team_id, parsed.record_query, limit=5), parsed.record_query, t)
+        record, notice = _pick_record(
+            records.search(team_id, parsed.record_query, limit=5), parsed.record_query, t
+        )
         if notice:
             notices.append(notice)
     return MeetFormDraft(
@@ -110,7 +116,9 @@ def prefill_for_record(records: RecordRepository, team_id: str, record: Record) 
     return RecordPrefill(record, tuple(attendees), (record, *related[:MAX_PREFILLED_ASSOCIATED]))
 
 
-def record_picked(records: RecordRepository, team_id: str, record_id: int | None) -> RecordPrefill | None:
+def record_picked(
+    records: RecordRepository, team_id: str, record_id: int | None
+) -> RecordPrefill | None:
     """The prefill for a record picked in the form, in the caller's workspace only: another
     workspace's id (or junk) is like a deleted record, and adds nothing."""
     record = records.get(team_id, record_id) if record_id is not None else None

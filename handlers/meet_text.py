@@ -85,9 +85,7 @@ def _blank(chars: list[str], start: int, end: int) -> None:
         chars[i] = " "
 
 
-def parse_meet_text(
-    text: str, now: datetime, languages: Sequence[str] = ("en", "pl")
-) -> MeetText:
+def parse_meet_text(text: str, now: datetime, languages: Sequence[str] = ("en", "pl")) -> MeetText:
     """Split `/meet` text into record query, start, duration, title and leftovers."""
     work = list(text)
     problems: list[tuple[int, int]] = []
@@ -138,9 +136,7 @@ def parse_meet_text(
     problems.extend(time_problems)
 
     not_understood = tuple(
-        piece
-        for s, e in sorted(problems)
-        if (piece := " ".join(text[s:e].split()))
+        piece for s, e in sorted(problems) if (piece := " ".join(text[s:e].split()))
     )
     return MeetText(_query("".join(work)), start, duration, title, not_understood)
 

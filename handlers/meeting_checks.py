@@ -37,7 +37,9 @@ class NamedPeople:
 
     def __init__(self, people: PeopleDirectory, team_id: str, user_ids: Iterable[str]) -> None:
         self.team_id = team_id
-        self._found = {user_id: people.user(team_id, user_id) for user_id in dict.fromkeys(user_ids) if user_id}
+        self._found = {
+            user_id: people.user(team_id, user_id) for user_id in dict.fromkeys(user_ids) if user_id
+        }
 
     @classmethod
     def of(cls, people: PeopleDirectory, req: MeetingRequest) -> NamedPeople:
@@ -67,14 +69,24 @@ class MeetingChecks:
         """The host's connected calendar (read before the unit of work, like the people)."""
         return self._calendars.connection_for(team_id, host_id) if self._calendars else None
 
-    def check(self, uow: UnitOfWork, people: NamedPeople, req: MeetingRequest, now: datetime,
-              connection: CalendarConnectionInfo | None, *, host_changed: bool) -> CheckedMeeting:
+    def check(
+        self,
+        uow: UnitOfWork,
+        people: NamedPeople,
+        req: MeetingRequest,
+        now: datetime,
+        connection: CalendarConnectionInfo | None,
+        *,
+        host_changed: bool,
+    ) -> CheckedMeeting:
         """Raises ValidationFailed with a message per failing field (and the warnings)."""
         checked = check_request(req, now, translator(req.language))
         record = self._record(uow.records, req, checked)
         attendees = self._resolve_attendees(uow.records, people, req, checked)
         self._check_video(req, connection, checked)
-        self._check_team_rules(uow, people, req, attendees, connection, checked, host_changed=host_changed)
+        self._check_team_rules(
+            uow, people, req, attendees, connection, checked, host_changed=host_changed
+        )
         if not checked.ok or record is None:
             raise ValidationFailed(checked.errors, tuple(checked.warnings))
         return CheckedMeeting(checked, record, attendees)
@@ -89,13 +101,16 @@ class MeetingChecks:
             checked.errors[Field.RECORD] = t.gettext("This record no longer exists. Pick another.")
         for rid in req.associated_record_ids:
             if records.get(req.team_id, rid) is None:
-                checked.errors[Field.ASSOCIATED] = t.gettext("This record no longer exists. Pick another.")
+                checked.errors[Field.ASSOCIATED] = t.gettext(
+                    "This record no longer exists. Pick another."
+                )
                 break
         return record
 
     @staticmethod
-    def _resolve_attendees(records: RecordRepository, people: NamedPeople, req: MeetingRequest,
-                           checked: Checked) -> list[Attendee]:
+    def _resolve_attendees(
+        records: RecordRepository, people: NamedPeople, req: MeetingRequest, checked: Checked
+    ) -> list[Attendee]:
         attendees: list[Attendee] = []
         seen: set[str] = set()
         for ref in req.attendees:
@@ -104,42 +119,67 @@ class MeetingChecks:
                 rec = records.get(req.team_id, rid) if rid is not None else None
                 if rec is None:
                     checked.errors[Field.ATTENDEES] = translator(req.language).gettext(
-                        "One of the attendees no longer exists. Remove it.")
+                        "One of the attendees no longer exists. Remove it."
+                    )
                     continue
                 key = f"c:{rec.id}"
-                attendee = Attendee(AttendeeKind.CONTACT, rec.name, rec.email if valid_email(rec.email) else None,
-                                    record_id=rec.id, timezone=rec.timezone)
+                attendee = Attendee(
+                    AttendeeKind.CONTACT,
+                    rec.name,
+                    rec.email if valid_email(rec.email) else None,
+                    record_id=rec.id,
+                    timezone=rec.timezone,
+                )
             else:
                 user = people.user(ref.ref)
                 if user is None:
                     checked.errors[Field.ATTENDEES] = translator(req.language).gettext(
-                        "One of the teammates is not in this workspace. Remove them.")
+                        "One of the teammates is not in this workspace. Remove them."
+                    )
                     continue
                 key = f"u:{user.slack_user_id}"
-                attendee = Attendee(AttendeeKind.USER, user.name or user.slack_user_id,
-                                    user.email if valid_email(user.email) else None,
-                                    slack_user_id=user.slack_user_id, timezone=user.timezone)
+                attendee = Attendee(
+                    AttendeeKind.USER,
+                    user.name or user.slack_user_id,
+                    user.email if valid_email(user.email) else None,
+                    slack_user_id=user.slack_user_id,
+                    timezone=user.timezone,
+                )
             if key not in seen:
                 seen.add(key)
                 attendees.append(attendee)
         return attendees
 
     @staticmethod
-    def _check_team_rules(uow: UnitOfWork, people: NamedPeople, req: MeetingRequest, attendees: list[Attendee],
-                          connection: CalendarConnectionInfo | None, out: Checked, *, host_changed: bool) -> None:
+    def _check_team_rules(
+        uow: UnitOfWork,
+        people: NamedPeople,
+        req: MeetingRequest,
+        attendees: list[Attendee],
+        connection: CalendarConnectionInfo | None,
+        out: Checked,
+        *,
+        host_changed: bool,
+    ) -> None:
         """Booking on behalf of a teammate, and who may be booked in a sandbox workspace."""
         if host_changed:
             organizer = people.user(req.organizer_id) or UserProfile(req.team_id, req.organizer_id)
-            problem = on_behalf_problem(organizer, people.user(req.host_id), connection, req.language)
+            problem = on_behalf_problem(
+                organizer, people.user(req.host_id), connection, req.language
+            )
             if problem:
                 out.errors[Field.HOST] = problem
         if uow.workspaces.get(req.team_id).is_sandbox:
-            profiles = {a.slack_user_id: people.user(a.slack_user_id) for a in attendees if a.slack_user_id}
+            profiles = {
+                a.slack_user_id: people.user(a.slack_user_id) for a in attendees if a.slack_user_id
+            }
             problem = sandbox_problem(attendees, profiles, req.language)
             if problem:
                 out.errors[Field.ATTENDEES] = problem
 
-    def _check_video(self, req: MeetingRequest, connection: CalendarConnectionInfo | None, out: Checked) -> None:
+    def _check_video(
+        self, req: MeetingRequest, connection: CalendarConnectionInfo | None, out: Checked
+    ) -> None:
         """Meet needs the host's Google calendar, Teams their Microsoft 365 one, Zoom the Zoom settings."""
         if req.location.kind is not LocationKind.VIDEO or not req.location.provider:
             return
@@ -147,11 +187,18 @@ class MeetingChecks:
         if provider == "zoom":
             if not (self._calendars and self._calendars.zoom_available()):
                 out.errors[Field.VIDEO] = translator(req.language).gettext(
-                    "Zoom is not set up for this workspace. Pick another provider.")
+                    "Zoom is not set up for this workspace. Pick another provider."
+                )
             return
-        needed = {"google_meet": ("google", "Google"), "teams": ("microsoft", "Microsoft 365")}.get(provider)
-        if needed and (connection is None or connection.provider != needed[0] or not connection.active):
+        needed = {"google_meet": ("google", "Google"), "teams": ("microsoft", "Microsoft 365")}.get(
+            provider
+        )
+        if needed and (
+            connection is None or connection.provider != needed[0] or not connection.active
+        ):
             out.errors[Field.VIDEO] = translator(req.language).gettext(
                 "Links for {provider} are created in the host's {calendar} calendar. "
                 "Connect it first, or pick another provider.",
-                provider=VIDEO_PROVIDERS.get(provider, provider), calendar=needed[1])
+                provider=VIDEO_PROVIDERS.get(provider, provider),
+                calendar=needed[1],
+            )

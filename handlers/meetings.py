@@ -48,13 +48,18 @@ class ReminderUnit(StrEnum):
     MINUTES = "minutes"
 
 
-UNIT_MINUTES = {ReminderUnit.WEEKS: 7 * 24 * 60, ReminderUnit.DAYS: 24 * 60, ReminderUnit.HOURS: 60, ReminderUnit.MINUTES: 1}
+UNIT_MINUTES = {
+    ReminderUnit.WEEKS: 7 * 24 * 60,
+    ReminderUnit.DAYS: 24 * 60,
+    ReminderUnit.HOURS: 60,
+    ReminderUnit.MINUTES: 1,
+}
 MAX_REMINDERS = 3
 
 
 @dataclass(frozen=True)
 class ReminderSpec:
-    """"N units before the start", as the user typed it; `amount` None means unreadable."""
+    """ "N units before the start", as the user typed it; `amount` None means unreadable."""
 
     amount: int | None
     unit: ReminderUnit

@@ -59,9 +59,12 @@ class RecordOutcome:
             meeting = self._meeting(uow, meeting_id, actor, Reason.SET_OUTCOME)
             if outcome not in (OUTCOME_SCHEDULED, *uow.workspaces.get(actor.team_id).outcomes):
                 raise DomainError(_t(actor).gettext("That outcome is not offered any more."))
-            changed = uow.meetings.set_outcome(actor.team_id, meeting.id, outcome, actor.slack_user_id,
-                                               self._clock.now())
-            result = OutcomeResult(uow.meetings.get(actor.team_id, meeting.id) or meeting, changed=changed)
+            changed = uow.meetings.set_outcome(
+                actor.team_id, meeting.id, outcome, actor.slack_user_id, self._clock.now()
+            )
+            result = OutcomeResult(
+                uow.meetings.get(actor.team_id, meeting.id) or meeting, changed=changed
+            )
             uow.commit()
         return result
 

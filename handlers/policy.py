@@ -97,11 +97,17 @@ def can_cancel_meeting(who: Actor | UserProfile, meeting: Meeting) -> bool:
 def can_set_outcome(who: Actor | UserProfile, meeting: Meeting) -> bool:
     """The host (who was there) or an admin; setting and changing are the same right."""
     actor = _actor(who)
-    return _same_team(actor, meeting.team_id) and (actor.user_id == meeting.host_id or actor.is_admin)
+    return _same_team(actor, meeting.team_id) and (
+        actor.user_id == meeting.host_id or actor.is_admin
+    )
 
 
-def can_book_on_behalf(organizer: UserProfile, host: UserProfile | None,
-                       host_calendar: CalendarConnectionInfo | None, language: str = "en") -> str | None:
+def can_book_on_behalf(
+    organizer: UserProfile,
+    host: UserProfile | None,
+    host_calendar: CalendarConnectionInfo | None,
+    language: str = "en",
+) -> str | None:
     """None when `organizer` may book for `host`, else the reason in `language`. Seats,
     calendar, sync and the workspace are the team rules' (handlers.team_rules), which the
     scheduling use case applies when the host is not the organizer."""

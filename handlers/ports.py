@@ -103,12 +103,19 @@ class MeetingRepository(Protocol):
     def mark_invited(self, team_id: str, meeting_id: int, email: str, sequence: int) -> None: ...
 
     def set_calendar_event(
-        self, team_id: str, meeting_id: int, provider: str | None, event_id: str | None, join_url: str | None
+        self,
+        team_id: str,
+        meeting_id: int,
+        provider: str | None,
+        event_id: str | None,
+        join_url: str | None,
     ) -> None:
         """Remember where the meeting lives in the host's calendar and its video link."""
         ...
 
-    def set_outcome(self, team_id: str, meeting_id: int, outcome: str, actor_id: str, now: datetime) -> bool:
+    def set_outcome(
+        self, team_id: str, meeting_id: int, outcome: str, actor_id: str, now: datetime
+    ) -> bool:
         """Record the outcome and a timeline entry on every record; False if unchanged
         (or not the workspace's meeting)."""
         ...
@@ -131,11 +138,15 @@ class MeetingRepository(Protocol):
         `change.fields.team_id` (LookupError otherwise)."""
         ...
 
-    def upcoming_for(self, team_id: str, user_id: str, now: datetime, limit: int = 10) -> list[Meeting]:
+    def upcoming_for(
+        self, team_id: str, user_id: str, now: datetime, limit: int = 10
+    ) -> list[Meeting]:
         """Scheduled meetings not yet ended where the user is host or organizer."""
         ...
 
-    def awaiting_outcome(self, team_id: str, user_id: str, now: datetime, limit: int = 10) -> list[Meeting]:
+    def awaiting_outcome(
+        self, team_id: str, user_id: str, now: datetime, limit: int = 10
+    ) -> list[Meeting]:
         """Ended, not cancelled, outcome still SCHEDULED, hosted by the user."""
         ...
 
@@ -220,12 +231,25 @@ class CalendarConnections(Protocol):
 
     def status(self, team_id: str, user_id: str) -> ConnectionStatus | None: ...
 
-    def save_google(self, team_id: str, user_id: str, credentials_json: str, email: str | None) -> None: ...
+    def save_google(
+        self, team_id: str, user_id: str, credentials_json: str, email: str | None
+    ) -> None: ...
 
-    def save_microsoft(self, team_id: str, user_id: str, token_cache: str, email: str | None) -> None: ...
+    def save_microsoft(
+        self, team_id: str, user_id: str, token_cache: str, email: str | None
+    ) -> None: ...
 
-    def save_caldav(self, team_id: str, user_id: str, *, url: str, username: str, password: str,
-                    calendar: str | None, email: str | None) -> None: ...
+    def save_caldav(
+        self,
+        team_id: str,
+        user_id: str,
+        *,
+        url: str,
+        username: str,
+        password: str,
+        calendar: str | None,
+        email: str | None,
+    ) -> None: ...
 
     def choose_email_only(self, team_id: str, user_id: str) -> None: ...
 
@@ -235,18 +259,34 @@ class CalendarConnections(Protocol):
         """Record that a sign-in link was opened; False when it already was."""
         ...
 
-    def start_flow(self, state: str, team_id: str, user_id: str, provider: str, flow: dict[str, Any],
-                   expires_at: datetime, browser_hash: str | None = None) -> None: ...
+    def start_flow(
+        self,
+        state: str,
+        team_id: str,
+        user_id: str,
+        provider: str,
+        flow: dict[str, Any],
+        expires_at: datetime,
+        browser_hash: str | None = None,
+    ) -> None: ...
 
     def take_flow(self, state: str, provider: str, now: datetime) -> PendingFlow | None:
         """The flow for `state`, once."""
         ...
 
-    def park(self, team_id: str, user_id: str, provider: str, secret: str, email: str | None,
-             expires_at: datetime) -> PendingConnection: ...
+    def park(
+        self,
+        team_id: str,
+        user_id: str,
+        provider: str,
+        secret: str,
+        email: str | None,
+        expires_at: datetime,
+    ) -> PendingConnection: ...
 
-    def confirm_pending(self, pending_id: str, team_id: str, user_id: str,
-                        now: datetime) -> PendingConnection | None: ...
+    def confirm_pending(
+        self, pending_id: str, team_id: str, user_id: str, now: datetime
+    ) -> PendingConnection | None: ...
 
     def cancel_pending(self, pending_id: str, team_id: str, user_id: str) -> bool: ...
 
@@ -291,7 +331,10 @@ class UnitOfWork(Protocol):
     def __enter__(self) -> Self: ...
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None: ...
 
     def commit(self) -> None: ...

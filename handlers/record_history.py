@@ -20,8 +20,9 @@ class RecordHistory:
     meetings: dict[int, Meeting]  # the entries' meetings that still exist, by id
 
 
-def record_history(records: RecordRepository, meetings: MeetingRepository, team_id: str,
-                   query: str) -> RecordHistory | None:
+def record_history(
+    records: RecordRepository, meetings: MeetingRepository, team_id: str, query: str
+) -> RecordHistory | None:
     """None when no record of the workspace matches `query`."""
     found = records.search(team_id, query, limit=1)
     if not found:
@@ -29,5 +30,8 @@ def record_history(records: RecordRepository, meetings: MeetingRepository, team_
     record = found[0]
     entries = meetings.timeline(team_id, record.id)
     ids = {e.meeting_id for e in entries if e.meeting_id is not None}
-    return RecordHistory(record, tuple(entries),
-                         {mid: m for mid in ids if (m := meetings.get(team_id, mid)) is not None})
+    return RecordHistory(
+        record,
+        tuple(entries),
+        {mid: m for mid in ids if (m := meetings.get(team_id, mid)) is not None},
+    )

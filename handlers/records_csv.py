@@ -73,7 +73,11 @@ def _parse(text: str) -> tuple[list[RecordRow], list[RowError], set[str]]:
     records = _records_with_lines(text)
     first = next(records, None)
     if first is None:
-        return [], [RowError(1, f"the file is empty; expected the header {','.join(COLUMNS)}")], set()
+        return (
+            [],
+            [RowError(1, f"the file is empty; expected the header {','.join(COLUMNS)}")],
+            set(),
+        )
     header_line, header, unreadable = first
     if unreadable:
         return [], [RowError(header_line, unreadable)], set()
@@ -91,9 +95,7 @@ def _parse(text: str) -> tuple[list[RecordRow], list[RowError], set[str]]:
         if not any(f.strip() for f in fields):
             continue  # blank lines, and the ",,,,,," rows spreadsheets leave behind
         if len(fields) != len(positions):
-            errors.append(
-                RowError(line, f"expected {len(positions)} fields, found {len(fields)}")
-            )
+            errors.append(RowError(line, f"expected {len(positions)} fields, found {len(fields)}"))
             continue
         values = {col: fields[pos].strip() for col, pos in positions.items()}
         row_errors: list[str] = []

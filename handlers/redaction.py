@@ -23,10 +23,13 @@ _PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     # Authorization headers, whatever the scheme.
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}"), r"\1 " + REDACTED),
     # key=value / "key": "value" pairs whose value is a secret.
-    (re.compile(r"""(?ix)
+    (
+        re.compile(r"""(?ix)
         (["']?\b(?:access_token|refresh_token|id_token|client_secret|password|passwd|secret|
                  api_key|token|code_verifier|authorization)\b["']?\s*[:=]\s*["']?)
-        [^"'\s,&;}]+"""), r"\1" + REDACTED),
+        [^"'\s,&;}]+"""),
+        r"\1" + REDACTED,
+    ),
     # user:password@ in URLs (SMTP_URL, CalDAV).
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+):[^/\s@]+@"), r"\1:" + REDACTED + "@"),
     # Email addresses (also inside <...> as SMTP replies quote them).

@@ -34,18 +34,35 @@ DEFAULT_PERIOD = "last 30 days"
 MAX_DAYS = 3660  # "last N days" and explicit ranges: ten years is plenty, more is a typo
 
 PERIOD_FORMS = (
-    "today", "yesterday", "this week", "last week", "this month", "last month", "last 30 days",
+    "today",
+    "yesterday",
+    "this week",
+    "last week",
+    "this month",
+    "last month",
+    "last 30 days",
     "2026-11-01..2026-11-30",
 )
-PERIOD_FORMS_PL = ("dzisiaj", "wczoraj", "ten tydzień", "zeszły tydzień", "ten miesiąc", "zeszły miesiąc",
-                   "ostatnie 30 dni")
+PERIOD_FORMS_PL = (
+    "dzisiaj",
+    "wczoraj",
+    "ten tydzień",
+    "zeszły tydzień",
+    "ten miesiąc",
+    "zeszły miesiąc",
+    "ostatnie 30 dni",
+)
 
 DIMENSIONS = ("organizer", "host", "outcome", "type")
 
 # Named periods in the reader's language (the key stays the canonical English name).
 PERIOD_NAMES = {
-    "today": N_("today"), "yesterday": N_("yesterday"), "this week": N_("this week"),
-    "last week": N_("last week"), "this month": N_("this month"), "last month": N_("last month"),
+    "today": N_("today"),
+    "yesterday": N_("yesterday"),
+    "this week": N_("this week"),
+    "last week": N_("last week"),
+    "this month": N_("this month"),
+    "last month": N_("last month"),
 }
 NO_TYPE = N_("No type")
 
@@ -67,7 +84,7 @@ class UnknownPeriod(ValueError):
         shown = " ".join(text.split())[:100]  # one line, whatever was typed
         super().__init__(
             f'unknown period "{shown}"{why}; use one of: {", ".join(PERIOD_FORMS)} '
-            f'(YYYY-MM-DD..YYYY-MM-DD, ends included), or in Polish: {", ".join(PERIOD_FORMS_PL)}'
+            f"(YYYY-MM-DD..YYYY-MM-DD, ends included), or in Polish: {', '.join(PERIOD_FORMS_PL)}"
         )
 
     def reason_in(self, t: Translator) -> str:
@@ -93,12 +110,14 @@ class Period:
         return re.fullmatch(r"\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?", self.key) is not None
 
     def span(self, t: Translator | None = None) -> str:
-        """"2026-10-01 – 2026-10-31" (English) or "01.10.2026 – 31.10.2026" (Polish)."""
+        """ "2026-10-01 – 2026-10-31" (English) or "01.10.2026 – 31.10.2026" (Polish)."""
         t = t or translator("en")
         # Translators: the CLDR pattern of the days in a report's period (ISO in English).
         pattern = t.gettext("yyyy-MM-dd")
         first = t.format_date(self.first_day, format=pattern)
-        return first if self.days == 1 else f"{first} – {t.format_date(self.last_day, format=pattern)}"
+        return (
+            first if self.days == 1 else f"{first} – {t.format_date(self.last_day, format=pattern)}"
+        )
 
     def name(self, t: Translator | None = None) -> str:
         """The period as the reader names it: "last month", "zeszły miesiąc", "ostatnie 7 dni";
@@ -112,7 +131,7 @@ class Period:
         return self.span(t) if self._is_range() else self.key
 
     def describe(self, t: Translator | None = None) -> str:
-        """"last month (2026-10-01 – 2026-10-31, Europe/Warsaw)": names and dates, so a
+        """ "last month (2026-10-01 – 2026-10-31, Europe/Warsaw)": names and dates, so a
         reader in another zone sees which days were counted; in `t`'s language (English)."""
         if self._is_range():
             return f"{self.span(t)} ({self.timezone})"
@@ -131,16 +150,33 @@ def _fold_text(text: str) -> str:
 
 
 _NAMED: dict[str, str] = {
-    "today": "today", "dzisiaj": "today", "dzis": "today",
-    "yesterday": "yesterday", "wczoraj": "yesterday",
-    "this week": "this week", "current week": "this week", "ten tydzien": "this week",
-    "biezacy tydzien": "this week", "w tym tygodniu": "this week",
-    "last week": "last week", "previous week": "last week", "zeszly tydzien": "last week",
-    "poprzedni tydzien": "last week", "ostatni tydzien": "last week", "w zeszlym tygodniu": "last week",
-    "this month": "this month", "current month": "this month", "ten miesiac": "this month",
-    "biezacy miesiac": "this month", "w tym miesiacu": "this month",
-    "last month": "last month", "previous month": "last month", "zeszly miesiac": "last month",
-    "poprzedni miesiac": "last month", "ostatni miesiac": "last month", "w zeszlym miesiacu": "last month",
+    "today": "today",
+    "dzisiaj": "today",
+    "dzis": "today",
+    "yesterday": "yesterday",
+    "wczoraj": "yesterday",
+    "this week": "this week",
+    "current week": "this week",
+    "ten tydzien": "this week",
+    "biezacy tydzien": "this week",
+    "w tym tygodniu": "this week",
+    "last week": "last week",
+    "previous week": "last week",
+    "zeszly tydzien": "last week",
+    "poprzedni tydzien": "last week",
+    "ostatni tydzien": "last week",
+    "w zeszlym tygodniu": "last week",
+    "this month": "this month",
+    "current month": "this month",
+    "ten miesiac": "this month",
+    "biezacy miesiac": "this month",
+    "w tym miesiacu": "this month",
+    "last month": "last month",
+    "previous month": "last month",
+    "zeszly miesiac": "last month",
+    "poprzedni miesiac": "last month",
+    "ostatni miesiac": "last month",
+    "w zeszlym miesiacu": "last month",
 }
 _LAST_DAYS = re.compile(r"(?:last|past|ostatnie|ostatnich) (\d{1,5}) (?:days?|dni|dzien)")
 _ISO = r"(\d{4}-\d{1,2}-\d{1,2})"
@@ -219,8 +255,14 @@ def parse_period(text: str, now: datetime, timezone: str) -> Period:
         raise UnknownPeriod(text)
     if (last - first).days >= MAX_DAYS:
         raise UnknownPeriod(text, N_("periods are limited to {max} days"), max=MAX_DAYS)
-    return Period(key=key, first_day=first, last_day=last, timezone=timezone,
-                  start_utc=day_start_utc(first, zone), end_utc=day_start_utc(last + timedelta(days=1), zone))
+    return Period(
+        key=key,
+        first_day=first,
+        last_day=last,
+        timezone=timezone,
+        start_utc=day_start_utc(first, zone),
+        end_utc=day_start_utc(last + timedelta(days=1), zone),
+    )
 
 
 def _month_end(first: date) -> date:
@@ -276,8 +318,12 @@ class Report:
         return self.no_show / self.ended if self.ended else None
 
     def dimension(self, name: str) -> tuple[Count, ...]:
-        return {"organizer": self.by_organizer, "host": self.by_host, "outcome": self.by_outcome,
-                "type": self.by_type}[name]
+        return {
+            "organizer": self.by_organizer,
+            "host": self.by_host,
+            "outcome": self.by_outcome,
+            "type": self.by_type,
+        }[name]
 
 
 def effective_outcome(meeting: Meeting) -> str:
@@ -291,8 +337,13 @@ def _ranked(counter: Counter[str], label: Callable[[str], str]) -> tuple[Count, 
     return tuple(rows)
 
 
-def build_report(meetings: Iterable[Meeting], period: Period, labels: ReportLabels | None = None,
-                 *, now: datetime | None = None) -> Report:
+def build_report(
+    meetings: Iterable[Meeting],
+    period: Period,
+    labels: ReportLabels | None = None,
+    *,
+    now: datetime | None = None,
+) -> Report:
     """Count the meetings that start within `period` (others are ignored).
 
     Cancelled meetings count under CANCELED. completion_rate and no_show_rate divide
@@ -314,7 +365,9 @@ def build_report(meetings: Iterable[Meeting], period: Period, labels: ReportLabe
 
     listed = tuple(dict.fromkeys(labels.outcomes))
     by_outcome = tuple(Count(code, labels.outcome(code), outcomes.get(code, 0)) for code in listed)
-    by_outcome += _ranked(Counter({k: n for k, n in outcomes.items() if k not in listed}), labels.outcome)
+    by_outcome += _ranked(
+        Counter({k: n for k, n in outcomes.items() if k not in listed}), labels.outcome
+    )
     return Report(
         period=period,
         generated_at=now,
@@ -331,7 +384,9 @@ def build_report(meetings: Iterable[Meeting], period: Period, labels: ReportLabe
 
 
 class ReportSource(Protocol):
-    def meetings_between(self, team_id: str | None, start_utc: datetime, end_utc: datetime) -> list[Meeting]:
+    def meetings_between(
+        self, team_id: str | None, start_utc: datetime, end_utc: datetime
+    ) -> list[Meeting]:
         """Meetings starting in [start_utc, end_utc), oldest first; team_id None means every
         workspace of this install (the operator's command line). Attendees, reminders and
         records are not loaded: reports never read them."""
@@ -353,12 +408,21 @@ class MeetingReport:
     def period(self, text: str, timezone: str) -> Period:
         return parse_period(text, self._clock.now(), timezone)
 
-    def __call__(self, team_id: str | None, period: Period, outcomes: Sequence[str] = DEFAULT_OUTCOMES,
-                 t: Translator | None = None, *, reader: Actor | None = None) -> Report:
+    def __call__(
+        self,
+        team_id: str | None,
+        period: Period,
+        outcomes: Sequence[str] = DEFAULT_OUTCOMES,
+        t: Translator | None = None,
+        *,
+        reader: Actor | None = None,
+    ) -> Report:
         """The report with its labels (outcomes, "No type") in `t`'s language (English)."""
         t = t or translator("en")
         if reader is not None:
-            team_id = reader.team_id  # a reader's report is of their own workspace, whatever was asked
+            team_id = (
+                reader.team_id
+            )  # a reader's report is of their own workspace, whatever was asked
         meetings = self._source.meetings_between(team_id, period.start_utc, period.end_utc)
         scope = ReportScope.TEAM
         if reader is not None:
@@ -370,7 +434,11 @@ class MeetingReport:
                 if uid not in people:
                     profile = self._users.get(m.team_id, uid)
                     people[uid] = profile.name if profile and profile.name else uid
-        labels = ReportLabels(people=people, outcomes=tuple(dict.fromkeys((OUTCOME_SCHEDULED, *outcomes))),
-                              outcome=lambda code: outcome_label(code, t), no_type=t.gettext(NO_TYPE))
+        labels = ReportLabels(
+            people=people,
+            outcomes=tuple(dict.fromkeys((OUTCOME_SCHEDULED, *outcomes))),
+            outcome=lambda code: outcome_label(code, t),
+            no_type=t.gettext(NO_TYPE),
+        )
         report = build_report(meetings, period, labels, now=self._clock.now())
         return replace(report, scope=scope, reader=reader.user_id if reader else None)

@@ -27,6 +27,7 @@ MAX_DURATION_MINUTES = 12 * 60
 MAX_TITLE = 250
 EMAIL_RE = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}")
 
+
 def valid_email(value: str | None) -> bool:
     return bool(value) and EMAIL_RE.fullmatch(value or "") is not None
 
@@ -45,7 +46,9 @@ class Checked:
         return not self.errors
 
 
-def check_when(req: MeetingRequest, now: datetime, out: Checked, t: Translator | None = None) -> None:
+def check_when(
+    req: MeetingRequest, now: datetime, out: Checked, t: Translator | None = None
+) -> None:
     t = t or translator(req.language)
     if req.day is None:
         out.errors[Field.DATE] = t.gettext("Pick the day of the meeting.")
@@ -54,25 +57,28 @@ def check_when(req: MeetingRequest, now: datetime, out: Checked, t: Translator |
     if req.duration_minutes is None:
         out.errors[Field.DURATION] = t.gettext("Enter the length in minutes, e.g. 40.")
     elif not 1 <= req.duration_minutes <= MAX_DURATION_MINUTES:
-        out.errors[Field.DURATION] = t.gettext("A meeting lasts between 1 and {max} minutes.",
-                                                  max=MAX_DURATION_MINUTES)
+        out.errors[Field.DURATION] = t.gettext(
+            "A meeting lasts between 1 and {max} minutes.", max=MAX_DURATION_MINUTES
+        )
     if req.day is None or req.start_time is None:
         return
     start, problem = combine_local(req.day, req.start_time, req.timezone)
     if problem == "gap":
         out.errors[Field.TIME] = t.gettext(
             "This time does not exist on that day in {zone} (the clocks go forward). Pick another time.",
-            zone=req.timezone)
+            zone=req.timezone,
+        )
         return
     if problem == "fold":
         out.errors[Field.TIME] = t.gettext(
             "This time happens twice on that day in {zone} (the clocks go back). Pick another time.",
-            zone=req.timezone)
+            zone=req.timezone,
+        )
         return
     assert start is not None
     if start <= now:
-        out.errors[Field.TIME if req.day == now.astimezone(start.tzinfo).date() else Field.DATE] = t.gettext(
-            "The meeting must start in the future."
+        out.errors[Field.TIME if req.day == now.astimezone(start.tzinfo).date() else Field.DATE] = (
+            t.gettext("The meeting must start in the future.")
         )
         return
     out.start_utc = start.astimezone(UTC)
@@ -80,7 +86,9 @@ def check_when(req: MeetingRequest, now: datetime, out: Checked, t: Translator |
         out.end_utc = out.start_utc + timedelta(minutes=req.duration_minutes)
 
 
-def check_location(loc: Location, phone_region: str | None, out: Checked, t: Translator | None = None) -> None:
+def check_location(
+    loc: Location, phone_region: str | None, out: Checked, t: Translator | None = None
+) -> None:
     t = t or translator("en")
     detail = " ".join(loc.detail.split())
     if loc.kind is LocationKind.PHONE:
@@ -93,7 +101,8 @@ def check_location(loc: Location, phone_region: str | None, out: Checked, t: Tra
             number = None
         if number is None or not phonenumbers.is_valid_number(number):
             out.errors[Field.PHONE] = t.gettext(
-                "This is not a valid phone number. Include the country code, e.g. +48 22 123 45 67.")
+                "This is not a valid phone number. Include the country code, e.g. +48 22 123 45 67."
+            )
             return
         detail = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     elif loc.kind is LocationKind.IN_PERSON and not detail:
@@ -109,7 +118,7 @@ def check_location(loc: Location, phone_region: str | None, out: Checked, t: Tra
 
 
 def reminder_offset_text(amount: int, unit: ReminderUnit, t: Translator) -> str:
-    """"2 hours before", with the language's plural form for `amount`."""
+    """ "2 hours before", with the language's plural form for `amount`."""
     if unit is ReminderUnit.WEEKS:
         return t.ngettext("{n} week before", "{n} weeks before", amount)
     if unit is ReminderUnit.DAYS:
@@ -119,12 +128,14 @@ def reminder_offset_text(amount: int, unit: ReminderUnit, t: Translator) -> str:
     return t.ngettext("{n} minute before", "{n} minutes before", amount)
 
 
-def check_reminders(specs: tuple[ReminderSpec, ...], now: datetime, out: Checked,
-                    t: Translator | None = None) -> None:
+def check_reminders(
+    specs: tuple[ReminderSpec, ...], now: datetime, out: Checked, t: Translator | None = None
+) -> None:
     t = t or translator("en")
     if len(specs) > MAX_REMINDERS:
-        out.errors[Field.reminder(MAX_REMINDERS)] = t.ngettext("At most {n} reminder.", "At most {n} reminders.",
-                                                               MAX_REMINDERS)
+        out.errors[Field.reminder(MAX_REMINDERS)] = t.ngettext(
+            "At most {n} reminder.", "At most {n} reminders.", MAX_REMINDERS
+        )
         return
     seen: set[int] = set()
     for index, spec in enumerate(specs):
@@ -136,10 +147,12 @@ def check_reminders(specs: tuple[ReminderSpec, ...], now: datetime, out: Checked
             continue
         due = out.start_utc - spec.offset
         if due <= now:
-            out.warnings.append(t.gettext(
-                "The reminder {offset} was dropped: that time has already passed.",
-                offset=reminder_offset_text(spec.amount, spec.unit, t),
-            ))
+            out.warnings.append(
+                t.gettext(
+                    "The reminder {offset} was dropped: that time has already passed.",
+                    offset=reminder_offset_text(spec.amount, spec.unit, t),
+                )
+            )
             continue
         if offset in seen:
             continue

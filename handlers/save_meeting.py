@@ -23,13 +23,19 @@ class ConflictCheck(Protocol):
 
 
 class SaveMeeting:
-    def __init__(self, schedule: ScheduleMeeting, manage: ManageMeeting,
-                 conflicts: ConflictCheck | None = None) -> None:
+    def __init__(
+        self,
+        schedule: ScheduleMeeting,
+        manage: ManageMeeting,
+        conflicts: ConflictCheck | None = None,
+    ) -> None:
         self._schedule = schedule
         self._manage = manage
         self._conflicts = conflicts
 
-    def __call__(self, req: MeetingRequest, actor: UserProfile, meeting_id: int | None = None) -> Scheduled:
+    def __call__(
+        self, req: MeetingRequest, actor: UserProfile, meeting_id: int | None = None
+    ) -> Scheduled:
         """Raises what scheduling and editing raise (handlers.errors)."""
         if meeting_id is not None:
             return self._manage.edit(meeting_id, req, actor)

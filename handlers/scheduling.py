@@ -72,7 +72,9 @@ class ScheduleMeeting:
             if existing is not None:
                 return scheduled(existing, created=False)
             now = self._clock.now()
-            ok = self._checks.check(uow, people, req, now, connection, host_changed=req.host_id != req.organizer_id)
+            ok = self._checks.check(
+                uow, people, req, now, connection, host_changed=req.host_id != req.organizer_id
+            )
             new = new_meeting(req, ok)
             timeline = [
                 TimelineSpec(
@@ -80,19 +82,30 @@ class ScheduleMeeting:
                     kind="meeting_scheduled",
                     occurred_at=now,
                     actor_user_id=req.organizer_id,
-                    data={"title": new.title, "start": new.start_utc.isoformat(), "host": new.host_id,
-                          "organizer": new.organizer_id},
+                    data={
+                        "title": new.title,
+                        "start": new.start_utc.isoformat(),
+                        "host": new.host_id,
+                        "organizer": new.organizer_id,
+                    },
                 )
                 for rid in new.record_ids
             ]
             host = people.user(new.host_id)
             try:
                 meeting, created = uow.meetings.create(
-                    new, lambda meeting_id: booking_jobs(meeting_id, new, host, now, connection), timeline
+                    new,
+                    lambda meeting_id: booking_jobs(meeting_id, new, host, now, connection),
+                    timeline,
                 )
             except LookupError:  # a forged submission key or record of another workspace
-                raise ValidationFailed({Field.RECORD: translator(req.language).gettext(
-                    "This form has expired. Close it and run /meet again.")}) from None
+                raise ValidationFailed(
+                    {
+                        Field.RECORD: translator(req.language).gettext(
+                            "This form has expired. Close it and run /meet again."
+                        )
+                    }
+                ) from None
             uow.commit()
         return scheduled(meeting, created=created, warnings=tuple(ok.checked.warnings))
 
@@ -130,16 +143,29 @@ def new_meeting(req: MeetingRequest, ok: CheckedMeeting) -> NewMeeting:
     )
 
 
-def booking_jobs(meeting_id: int, new: NewMeeting, host: UserProfile | None, now: datetime,
-                 connection: CalendarConnectionInfo | None = None) -> list[JobSpec]:
+def booking_jobs(
+    meeting_id: int,
+    new: NewMeeting,
+    host: UserProfile | None,
+    now: datetime,
+    connection: CalendarConnectionInfo | None = None,
+) -> list[JobSpec]:
     jobs: list[JobSpec] = []
-    needs_provider = (connection is not None and connection.active) or new.location.kind is LocationKind.VIDEO
+    needs_provider = (
+        connection is not None and connection.active
+    ) or new.location.kind is LocationKind.VIDEO
     if needs_provider:
         # The calendar (or Zoom) call comes first: it creates the join link the
         # invitations carry. Its handler queues Meetline's own invitations when the
         # provider does not send them itself.
-        jobs.append(JobSpec(JobKind.CALENDAR_CREATE, {"meeting_id": meeting_id}, now,
-                            f"calendar-create:{meeting_id}"))
+        jobs.append(
+            JobSpec(
+                JobKind.CALENDAR_CREATE,
+                {"meeting_id": meeting_id},
+                now,
+                f"calendar-create:{meeting_id}",
+            )
+        )
     else:
         jobs += invitation_jobs(meeting_id, invitation_recipients(new.attendees, host), now)
     return jobs + timed_jobs(meeting_id, new) + mention_jobs(meeting_id, new, now)
@@ -155,34 +181,54 @@ def timed_jobs(meeting_id: int, new: NewMeeting) -> list[JobSpec]:
     """Reminders and the outcome prompt; keys carry the times, so a moved meeting gets new jobs."""
     start_key = int(new.start_utc.timestamp())
     jobs = [
-        JobSpec(JobKind.REMIND, {"meeting_id": meeting_id, "offset_minutes": r.offset_minutes}, r.due_at,
-                f"remind:{meeting_id}:{start_key}:{r.offset_minutes}")
+        JobSpec(
+            JobKind.REMIND,
+            {"meeting_id": meeting_id, "offset_minutes": r.offset_minutes},
+            r.due_at,
+            f"remind:{meeting_id}:{start_key}:{r.offset_minutes}",
+        )
         for r in new.reminders
     ]
     end_key = int(new.end_utc.timestamp())
-    jobs.append(JobSpec(JobKind.OUTCOME, {"meeting_id": meeting_id, "end": end_key}, new.end_utc,
-                        f"outcome:{meeting_id}:{end_key}"))
+    jobs.append(
+        JobSpec(
+            JobKind.OUTCOME,
+            {"meeting_id": meeting_id, "end": end_key},
+            new.end_utc,
+            f"outcome:{meeting_id}:{end_key}",
+        )
+    )
     return jobs
 
 
 def mention_jobs(meeting_id: int, new: NewMeeting, now: datetime) -> list[JobSpec]:
     """One DM per mentioned teammate, ever: an edit that mentions them again adds nothing."""
     return [
-        JobSpec(JobKind.MENTION, {"meeting_id": meeting_id, "user_id": user_id}, now, f"mention:{meeting_id}:{user_id}")
+        JobSpec(
+            JobKind.MENTION,
+            {"meeting_id": meeting_id, "user_id": user_id},
+            now,
+            f"mention:{meeting_id}:{user_id}",
+        )
         for user_id in dict.fromkeys(new.mentions)
     ]
 
 
-def invitation_jobs(meeting_id: int, emails: list[str], now: datetime, sequence: int = 0,
-                    method: str = "REQUEST") -> list[JobSpec]:
+def invitation_jobs(
+    meeting_id: int, emails: list[str], now: datetime, sequence: int = 0, method: str = "REQUEST"
+) -> list[JobSpec]:
     """Meetline's own .ics, one job per recipient; the key carries the SEQUENCE so each
     version is mailed once (shared with the calendar jobs, which queue these when the
     provider does not send invitations itself)."""
     payload: dict[str, Any] = {"method": method} if method != "REQUEST" else {}
     prefix = "invite" if method == "REQUEST" else "cancel"
     return [
-        JobSpec(JobKind.INVITE, {"meeting_id": meeting_id, "email": email, "sequence": sequence, **payload}, now,
-                f"{prefix}:{meeting_id}:{sequence}:{email}")
+        JobSpec(
+            JobKind.INVITE,
+            {"meeting_id": meeting_id, "email": email, "sequence": sequence, **payload},
+            now,
+            f"{prefix}:{meeting_id}:{sequence}:{email}",
+        )
         for email in emails
     ]
 
@@ -197,4 +243,3 @@ def invitation_recipients(attendees: tuple[Attendee, ...] | list[Attendee], host
     if host_email and valid_email(host_email) and host_email.lower() not in emails:
         emails.append(host_email.lower())
     return emails
-

@@ -38,18 +38,26 @@ class ChangeSeat:
         self._uow = uow
         self._people = people
 
-    def __call__(self, actor: UserProfile, change: SeatChange, t: Translator | None = None) -> UserProfile:
+    def __call__(
+        self, actor: UserProfile, change: SeatChange, t: Translator | None = None
+    ) -> UserProfile:
         """The teammate as saved. Raises ValidationFailed with the field to show it at."""
         t = t or translator(language_for(actor.locale))
         if not can_change_settings(actor, actor.team_id):
-            raise ValidationFailed({Field.USER: t.gettext("Only Meetline admins can change seats.")})
+            raise ValidationFailed(
+                {Field.USER: t.gettext("Only Meetline admins can change seats.")}
+            )
         target = self._people.user(actor.team_id, change.user_id) if change.user_id else None
         if target is None or not can_grant_roles(actor, target):
-            raise ValidationFailed({Field.USER: t.gettext("Pick an active member of this workspace.")})
+            raise ValidationFailed(
+                {Field.USER: t.gettext("Pick an active member of this workspace.")}
+            )
         if change.seat not in SEATS:
             raise ValidationFailed({Field.SEAT: t.gettext("Pick a seat.")})
         if target.slack_user_id == actor.slack_user_id and "admin" not in change.roles:
-            raise ValidationFailed({Field.ROLES: t.gettext("You cannot remove your own admin role.")})
+            raise ValidationFailed(
+                {Field.ROLES: t.gettext("You cannot remove your own admin role.")}
+            )
         with self._uow() as uow:
             profile = uow.users.get(target.team_id, target.slack_user_id) or target
             profile.seat = change.seat

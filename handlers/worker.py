@@ -86,7 +86,9 @@ class Worker:
         """Run every job that is due now, then return."""
         stats = RunStats()
         while True:
-            jobs = self._queue.claim(self.worker_id, self._clock.now(), limit=self._batch, lease_seconds=self._lease)
+            jobs = self._queue.claim(
+                self.worker_id, self._clock.now(), limit=self._batch, lease_seconds=self._lease
+            )
             if not jobs:
                 return stats
             for job in jobs:
@@ -118,16 +120,22 @@ class Worker:
                 self._final(job, stored_error(exc) or "gave up after retries", stats)
             else:
                 log.info("job %s (%s) will be retried: %s", job.id, job.kind, stored_error(exc))
-                self._queue.fail(job.id, self.worker_id, stored_error(exc)[:2000], now(), retry=True)
+                self._queue.fail(
+                    job.id, self.worker_id, stored_error(exc)[:2000], now(), retry=True
+                )
                 stats.retried += 1
         except GiveUp as exc:
             self._final(job, stored_error(exc), stats)
         except Exception as exc:  # a bug or an unexpected outage: retry, keep the trace in the log
-            log.exception("job %s (%s) failed", job.id, job.kind)  # the log's filter scrubs the trace
+            log.exception(
+                "job %s (%s) failed", job.id, job.kind
+            )  # the log's filter scrubs the trace
             if job.is_last_attempt:
                 self._final(job, stored_error(exc), stats)
             else:
-                self._queue.fail(job.id, self.worker_id, stored_error(exc)[:2000], now(), retry=True)
+                self._queue.fail(
+                    job.id, self.worker_id, stored_error(exc)[:2000], now(), retry=True
+                )
                 stats.retried += 1
         else:
             self._queue.complete(job.id, self.worker_id, now())

@@ -52,7 +52,9 @@ class WorkspaceSettings:
         try:
             return self.work_start, self.work_end
         except ValueError:
-            return time.fromisoformat(DEFAULT_WORKING_HOURS[0]), time.fromisoformat(DEFAULT_WORKING_HOURS[1])
+            return time.fromisoformat(DEFAULT_WORKING_HOURS[0]), time.fromisoformat(
+                DEFAULT_WORKING_HOURS[1]
+            )
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -62,8 +64,13 @@ class WorkspaceSettings:
         return data
 
     @staticmethod
-    def from_json(data: dict[str, Any] | None, *, is_sandbox: bool = False, default_timezone: str = "UTC",
-                  default_language: str = "en") -> WorkspaceSettings:
+    def from_json(
+        data: dict[str, Any] | None,
+        *,
+        is_sandbox: bool = False,
+        default_timezone: str = "UTC",
+        default_language: str = "en",
+    ) -> WorkspaceSettings:
         """Tolerant of settings written by older versions: unknown or bad parts fall back."""
         data = data or {}
         base = WorkspaceSettings()
@@ -76,11 +83,20 @@ class WorkspaceSettings:
 
         reminders = []
         for item in data.get("default_reminders") or []:
-            if (isinstance(item, list | tuple) and len(item) == 2 and isinstance(item[0], int) and item[0] > 0
-                    and item[1] in {u.value for u in ReminderUnit}):
+            if (
+                isinstance(item, list | tuple)
+                and len(item) == 2
+                and isinstance(item[0], int)
+                and item[0] > 0
+                and item[1] in {u.value for u in ReminderUnit}
+            ):
                 reminders.append((item[0], item[1]))
         hours = data.get("working_hours")
-        working = (tuple(hours) if isinstance(hours, list | tuple) and len(hours) == 2 else base.working_hours)
+        working = (
+            tuple(hours)
+            if isinstance(hours, list | tuple) and len(hours) == 2
+            else base.working_hours
+        )
         return WorkspaceSettings(
             custom_types_enabled=bool(data.get("custom_types_enabled", False)),
             meeting_types=tup("meeting_types", str, ()),
@@ -131,29 +147,46 @@ class SettingsChange:
 MIN_DURATION, MAX_DURATION = 5, 720
 
 
-def changed_settings(current: WorkspaceSettings, change: SettingsChange,
-                     t: Translator | None = None) -> WorkspaceSettings:
+def changed_settings(
+    current: WorkspaceSettings, change: SettingsChange, t: Translator | None = None
+) -> WorkspaceSettings:
     """The settings `change` asks for, within the workspace rules; raises ValidationFailed
     with every broken rule at once, in `t`'s language (English by default)."""
     t = t or translator("en")
     errors: dict[Field, str] = {}
     if any(d is None or not MIN_DURATION <= d <= MAX_DURATION for d in change.durations):
-        errors[Field.DURATIONS] = t.gettext("Use whole minutes between 5 and 720, separated by commas.")
+        errors[Field.DURATIONS] = t.gettext(
+            "Use whole minutes between 5 and 720, separated by commas."
+        )
     elif not change.durations:
         errors[Field.DURATIONS] = t.gettext("Offer at least one duration.")
-    unreadable = next((line for line in change.reminders
-                       if line.amount is None or line.amount <= 0 or line.unit is None), None)
+    unreadable = next(
+        (
+            line
+            for line in change.reminders
+            if line.amount is None or line.amount <= 0 or line.unit is None
+        ),
+        None,
+    )
     if unreadable is not None:
         errors[Field.DEFAULT_REMINDERS] = t.gettext(
-            "Could not read “{line}”: write a number and weeks, days, hours or minutes.", line=unreadable.text)
+            "Could not read “{line}”: write a number and weeks, days, hours or minutes.",
+            line=unreadable.text,
+        )
     elif len(change.reminders) > MAX_REMINDERS:
         errors[Field.DEFAULT_REMINDERS] = t.ngettext(
-            "At most {n} default reminder.", "At most {n} default reminders.", MAX_REMINDERS)
+            "At most {n} default reminder.", "At most {n} default reminders.", MAX_REMINDERS
+        )
     try:
         ZoneInfo(change.timezone.strip())
     except (ZoneInfoNotFoundError, ValueError):
-        errors[Field.TIMEZONE] = t.gettext("Not a time zone name. Use an IANA name such as Europe/Warsaw.")
-    start, end = change.work_start or DEFAULT_WORKING_HOURS[0], change.work_end or DEFAULT_WORKING_HOURS[1]
+        errors[Field.TIMEZONE] = t.gettext(
+            "Not a time zone name. Use an IANA name such as Europe/Warsaw."
+        )
+    start, end = (
+        change.work_start or DEFAULT_WORKING_HOURS[0],
+        change.work_end or DEFAULT_WORKING_HOURS[1],
+    )
     if start >= end:
         errors[Field.WORK_END] = t.gettext("Working hours must end after they start.")
     if errors:
@@ -164,7 +197,9 @@ def changed_settings(current: WorkspaceSettings, change: SettingsChange,
     return WorkspaceSettings(
         custom_types_enabled=change.types_enabled,
         meeting_types=tuple(dict.fromkeys(types))[:50],
-        default_reminders=tuple((line.amount or 0, line.unit.value if line.unit else "") for line in change.reminders),
+        default_reminders=tuple(
+            (line.amount or 0, line.unit.value if line.unit else "") for line in change.reminders
+        ),
         custom_outcomes=tuple(dict.fromkeys(o.upper().replace(" ", "_") for o in extra))[:10],
         durations=tuple(lengths)[:20],
         working_hours=(start, end),
@@ -173,4 +208,3 @@ def changed_settings(current: WorkspaceSettings, change: SettingsChange,
         video_default_on=change.video_default,
         is_sandbox=change.sandbox,
     )
-

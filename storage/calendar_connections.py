@@ -40,8 +40,13 @@ SENDS_INVITATIONS = {"google": True, "microsoft": True, "caldav": False}
 
 def _account(row: CalendarConnectionModel) -> CalendarAccount:
     return CalendarAccount(
-        id=row.id, team_id=row.team_id, user_id=row.slack_user_id, provider=row.provider, email=row.email,
-        active=row.status == "active", sync_enabled=bool(row.sync_enabled),
+        id=row.id,
+        team_id=row.team_id,
+        user_id=row.slack_user_id,
+        provider=row.provider,
+        email=row.email,
+        active=row.status == "active",
+        sync_enabled=bool(row.sync_enabled),
         sync_state=dict(row.sync_state) if row.sync_state else None,
     )
 
@@ -65,8 +70,11 @@ class SqlCalendarConnections:
         if row is None or row.provider not in CALENDAR_PROVIDERS:
             return None
         return CalendarConnectionInfo(
-            provider=row.provider, sends_invitations=SENDS_INVITATIONS[row.provider], email=row.email,
-            sync_enabled=bool(row.sync_enabled), active=row.status == "active",
+            provider=row.provider,
+            sends_invitations=SENDS_INVITATIONS[row.provider],
+            email=row.email,
+            sync_enabled=bool(row.sync_enabled),
+            active=row.status == "active",
         )
 
     # ------------------------------------------------------------------ CalendarAccounts
@@ -82,23 +90,36 @@ class SqlCalendarConnections:
 
     def syncable(self) -> list[CalendarAccount]:
         with self._sessions() as session:
-            rows = session.scalars(select(CalendarConnectionModel).where(
-                CalendarConnectionModel.status == "active", CalendarConnectionModel.sync_enabled.is_(True),
-                CalendarConnectionModel.provider.in_(CALENDAR_PROVIDERS)).order_by(CalendarConnectionModel.id))
+            rows = session.scalars(
+                select(CalendarConnectionModel)
+                .where(
+                    CalendarConnectionModel.status == "active",
+                    CalendarConnectionModel.sync_enabled.is_(True),
+                    CalendarConnectionModel.provider.in_(CALENDAR_PROVIDERS),
+                )
+                .order_by(CalendarConnectionModel.id)
+            )
             return [_account(r) for r in rows]
 
     def mark_revoked(self, account_id: int) -> bool:
         with write_session(self._sessions) as session:
             result = session.execute(
                 update(CalendarConnectionModel)
-                .where(CalendarConnectionModel.id == account_id, CalendarConnectionModel.status == "active")
-                .values(status="revoked", updated_at=utcnow()))
+                .where(
+                    CalendarConnectionModel.id == account_id,
+                    CalendarConnectionModel.status == "active",
+                )
+                .values(status="revoked", updated_at=utcnow())
+            )
             return bool(getattr(result, "rowcount", 0))
 
     def save_sync_state(self, account_id: int, state: dict[str, Any] | None) -> None:
         with write_session(self._sessions) as session:
-            session.execute(update(CalendarConnectionModel).where(CalendarConnectionModel.id == account_id)
-                            .values(sync_state=state))
+            session.execute(
+                update(CalendarConnectionModel)
+                .where(CalendarConnectionModel.id == account_id)
+                .values(sync_state=state)
+            )
 
     # ------------------------------------------------------------------ connecting
 
@@ -108,15 +129,30 @@ class SqlCalendarConnections:
             return None
         return ConnectionStatus(row.provider, row.email, row.status == "active", row.calendar_id)
 
-    def save_google(self, team_id: str, user_id: str, credentials_json: str, email: str | None) -> None:
+    def save_google(
+        self, team_id: str, user_id: str, credentials_json: str, email: str | None
+    ) -> None:
         self._upsert(team_id, user_id, "google", self._encrypt(credentials_json), email, "primary")
 
-    def save_microsoft(self, team_id: str, user_id: str, token_cache: str, email: str | None) -> None:
+    def save_microsoft(
+        self, team_id: str, user_id: str, token_cache: str, email: str | None
+    ) -> None:
         self._upsert(team_id, user_id, "microsoft", self._encrypt(token_cache), email, None)
 
-    def save_caldav(self, team_id: str, user_id: str, *, url: str, username: str, password: str,
-                    calendar: str | None, email: str | None) -> None:
-        blob = json.dumps({"url": url, "username": username, "password": password, "calendar": calendar})
+    def save_caldav(
+        self,
+        team_id: str,
+        user_id: str,
+        *,
+        url: str,
+        username: str,
+        password: str,
+        calendar: str | None,
+        email: str | None,
+    ) -> None:
+        blob = json.dumps(
+            {"url": url, "username": username, "password": password, "calendar": calendar}
+        )
         self._upsert(team_id, user_id, "caldav", self._encrypt(blob), email, calendar)
 
     def choose_email_only(self, team_id: str, user_id: str) -> None:
@@ -126,8 +162,12 @@ class SqlCalendarConnections:
         """Forget the connection and its secrets (the provider-side grant stays until the
         user removes it there)."""
         with write_session(self._sessions) as session:
-            result = session.execute(delete(CalendarConnectionModel).where(
-                CalendarConnectionModel.team_id == team_id, CalendarConnectionModel.slack_user_id == user_id))
+            result = session.execute(
+                delete(CalendarConnectionModel).where(
+                    CalendarConnectionModel.team_id == team_id,
+                    CalendarConnectionModel.slack_user_id == user_id,
+                )
+            )
             return bool(getattr(result, "rowcount", 0))
 
     # ------------------------------------------------------------------ OAuth flows
@@ -139,20 +179,39 @@ class SqlCalendarConnections:
             return False
         try:
             with write_session(self._sessions) as session:
-                session.execute(delete(SigninLinkUseModel).where(SigninLinkUseModel.expires_at < now))
+                session.execute(
+                    delete(SigninLinkUseModel).where(SigninLinkUseModel.expires_at < now)
+                )
                 session.add(SigninLinkUseModel(nonce=nonce, expires_at=expires_at))
         except IntegrityError:
             return False
         return True
 
-    def start_flow(self, state: str, team_id: str, user_id: str, provider: str, flow: dict[str, Any],
-                   expires_at: datetime, browser_hash: str | None = None) -> None:
+    def start_flow(
+        self,
+        state: str,
+        team_id: str,
+        user_id: str,
+        provider: str,
+        flow: dict[str, Any],
+        expires_at: datetime,
+        browser_hash: str | None = None,
+    ) -> None:
         blob = self._encrypt(json.dumps(flow))
         assert blob is not None
         with write_session(self._sessions) as session:
             session.execute(delete(OAuthFlowModel).where(OAuthFlowModel.expires_at < utcnow()))
-            session.add(OAuthFlowModel(state=state, team_id=team_id, slack_user_id=user_id, provider=provider,
-                                       flow=blob, expires_at=expires_at, browser_hash=browser_hash))
+            session.add(
+                OAuthFlowModel(
+                    state=state,
+                    team_id=team_id,
+                    slack_user_id=user_id,
+                    provider=provider,
+                    flow=blob,
+                    expires_at=expires_at,
+                    browser_hash=browser_hash,
+                )
+            )
 
     def take_flow(self, state: str, provider: str, now: datetime) -> PendingFlow | None:
         """The flow for `state`, once: the row is deleted whether it was still valid or not."""
@@ -173,8 +232,15 @@ class SqlCalendarConnections:
 
     # ------------------------------------------------------------------ confirmations
 
-    def park(self, team_id: str, user_id: str, provider: str, secret: str, email: str | None,
-             expires_at: datetime) -> PendingConnection:
+    def park(
+        self,
+        team_id: str,
+        user_id: str,
+        provider: str,
+        secret: str,
+        email: str | None,
+        expires_at: datetime,
+    ) -> PendingConnection:
         """Keep a signed-in account (encrypted) until the Slack user confirms it; an older
         unanswered one for the same user is dropped, so only the latest can be confirmed."""
         if provider not in ("google", "microsoft"):
@@ -183,15 +249,31 @@ class SqlCalendarConnections:
         assert blob is not None
         pending_id = secrets.token_urlsafe(24)
         with write_session(self._sessions) as session:
-            session.execute(delete(PendingConnectionModel).where(
-                (PendingConnectionModel.expires_at < utcnow())
-                | ((PendingConnectionModel.team_id == team_id) & (PendingConnectionModel.slack_user_id == user_id))))
-            session.add(PendingConnectionModel(id=pending_id, team_id=team_id, slack_user_id=user_id,
-                                               provider=provider, email=email, credentials=blob,
-                                               expires_at=expires_at))
+            session.execute(
+                delete(PendingConnectionModel).where(
+                    (PendingConnectionModel.expires_at < utcnow())
+                    | (
+                        (PendingConnectionModel.team_id == team_id)
+                        & (PendingConnectionModel.slack_user_id == user_id)
+                    )
+                )
+            )
+            session.add(
+                PendingConnectionModel(
+                    id=pending_id,
+                    team_id=team_id,
+                    slack_user_id=user_id,
+                    provider=provider,
+                    email=email,
+                    credentials=blob,
+                    expires_at=expires_at,
+                )
+            )
         return PendingConnection(pending_id, team_id, user_id, provider, email)
 
-    def confirm_pending(self, pending_id: str, team_id: str, user_id: str, now: datetime) -> PendingConnection | None:
+    def confirm_pending(
+        self, pending_id: str, team_id: str, user_id: str, now: datetime
+    ) -> PendingConnection | None:
         """Save the parked account as the user's calendar; None (and nothing saved) unless
         the row exists, has not expired and belongs to exactly this team and user. Someone
         else's click leaves the row for its owner."""
@@ -202,10 +284,18 @@ class SqlCalendarConnections:
             session.delete(row)
             if row.expires_at < now:
                 return None
-            found = PendingConnection(row.id, row.team_id, row.slack_user_id, row.provider, row.email)
+            found = PendingConnection(
+                row.id, row.team_id, row.slack_user_id, row.provider, row.email
+            )
             credentials = row.credentials
-        self._upsert(team_id, user_id, found.provider, credentials, found.email,
-                     "primary" if found.provider == "google" else None)
+        self._upsert(
+            team_id,
+            user_id,
+            found.provider,
+            credentials,
+            found.email,
+            "primary" if found.provider == "google" else None,
+        )
         return found
 
     def cancel_pending(self, pending_id: str, team_id: str, user_id: str) -> bool:
@@ -217,7 +307,9 @@ class SqlCalendarConnections:
             return True
 
     @staticmethod
-    def _pending_row(session: Session, pending_id: str, team_id: str, user_id: str) -> PendingConnectionModel | None:
+    def _pending_row(
+        session: Session, pending_id: str, team_id: str, user_id: str
+    ) -> PendingConnectionModel | None:
         if not pending_id or len(pending_id) > 64:
             return None
         row = session.get(PendingConnectionModel, pending_id)
@@ -229,9 +321,12 @@ class SqlCalendarConnections:
 
     def _row(self, team_id: str, user_id: str) -> CalendarConnectionModel | None:
         with self._sessions() as session:
-            return session.scalars(select(CalendarConnectionModel).where(
-                CalendarConnectionModel.team_id == team_id,
-                CalendarConnectionModel.slack_user_id == user_id)).first()
+            return session.scalars(
+                select(CalendarConnectionModel).where(
+                    CalendarConnectionModel.team_id == team_id,
+                    CalendarConnectionModel.slack_user_id == user_id,
+                )
+            ).first()
 
     def calendar_id(self, account_id: int) -> str | None:
         with self._sessions() as session:
@@ -242,16 +337,22 @@ class SqlCalendarConnections:
         if value is None:
             return None
         if self._box is None:
-            raise CalendarError("SECRET_KEY is not set, so calendar credentials cannot be stored", transient=False)
+            raise CalendarError(
+                "SECRET_KEY is not set, so calendar credentials cannot be stored", transient=False
+            )
         return self._box.encrypt(value)
 
     def _decrypt(self, value: str) -> str:
         if self._box is None:
-            raise CalendarAuthError("SECRET_KEY is not set, so stored calendar credentials cannot be read")
+            raise CalendarAuthError(
+                "SECRET_KEY is not set, so stored calendar credentials cannot be read"
+            )
         try:
             return self._box.decrypt(value) or ""
         except SecretBoxError as exc:
-            raise CalendarAuthError("stored calendar credentials cannot be decrypted (SECRET_KEY changed?)") from exc
+            raise CalendarAuthError(
+                "stored calendar credentials cannot be decrypted (SECRET_KEY changed?)"
+            ) from exc
 
     def secret(self, account_id: int) -> str:
         with self._sessions() as session:
@@ -265,17 +366,30 @@ class SqlCalendarConnections:
         """Refreshed tokens (Google) or a changed msal cache: the next job starts from them."""
         encrypted = self._encrypt(value)
         with write_session(self._sessions) as session:
-            session.execute(update(CalendarConnectionModel).where(CalendarConnectionModel.id == account_id)
-                            .values(credentials=encrypted, updated_at=utcnow()))
+            session.execute(
+                update(CalendarConnectionModel)
+                .where(CalendarConnectionModel.id == account_id)
+                .values(credentials=encrypted, updated_at=utcnow())
+            )
 
-    def _upsert(self, team_id: str, user_id: str, provider: str, credentials: str | None, email: str | None,
-                calendar_id: str | None) -> None:
+    def _upsert(
+        self,
+        team_id: str,
+        user_id: str,
+        provider: str,
+        credentials: str | None,
+        email: str | None,
+        calendar_id: str | None,
+    ) -> None:
         for attempt in range(2):  # two first saves at once: the loser updates the winner's row
             try:
                 with write_session(self._sessions) as session:
-                    row = session.scalars(select(CalendarConnectionModel).where(
-                        CalendarConnectionModel.team_id == team_id,
-                        CalendarConnectionModel.slack_user_id == user_id)).first()
+                    row = session.scalars(
+                        select(CalendarConnectionModel).where(
+                            CalendarConnectionModel.team_id == team_id,
+                            CalendarConnectionModel.slack_user_id == user_id,
+                        )
+                    ).first()
                     if row is None:
                         row = CalendarConnectionModel(team_id=team_id, slack_user_id=user_id)
                         session.add(row)
@@ -291,4 +405,3 @@ class SqlCalendarConnections:
             except IntegrityError:
                 if attempt:
                     raise
-

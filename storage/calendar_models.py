@@ -87,7 +87,9 @@ class PendingConnectionModel(Base):
         Index("ix_calendar_pending_connections_team_id_slack_user_id", "team_id", "slack_user_id"),
     )
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # random, sent in the Connect button
+    id: Mapped[str] = mapped_column(
+        String(64), primary_key=True
+    )  # random, sent in the Connect button
     team_id: Mapped[str] = mapped_column(String(32))
     slack_user_id: Mapped[str] = mapped_column(String(32))
     provider: Mapped[str] = mapped_column(String(16))
@@ -96,5 +98,11 @@ class PendingConnectionModel(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-__all__ = ["PROVIDERS", "STATUSES", "CalendarConnectionModel", "OAuthFlowModel", "PendingConnectionModel",
-           "SigninLinkUseModel"]
+__all__ = [
+    "PROVIDERS",
+    "STATUSES",
+    "CalendarConnectionModel",
+    "OAuthFlowModel",
+    "PendingConnectionModel",
+    "SigninLinkUseModel",
+]

@@ -57,17 +57,23 @@ def parse_secret_keys(value: str | None) -> list[str]:
         if not key:
             raise ValueError(f"{which} is empty: separate several keys with single commas")
         if len(key) < MIN_KEY_CHARS:
-            raise ValueError(f"{which} must be at least 32 random bytes ({MIN_KEY_CHARS}+ characters), "
-                             f"got {len(key)} characters; {KEY_HINT}")
+            raise ValueError(
+                f"{which} must be at least 32 random bytes ({MIN_KEY_CHARS}+ characters), "
+                f"got {len(key)} characters; {KEY_HINT}"
+            )
         if _bits_per_char(key) < MIN_BITS_PER_CHAR:
-            raise ValueError(f"{which} does not look random (too few different characters); {KEY_HINT}")
+            raise ValueError(
+                f"{which} does not look random (too few different characters); {KEY_HINT}"
+            )
     if len(set(keys)) != len(keys):
         raise ValueError("SECRET_KEY names the same key twice")
     return keys
 
 
 def _fernet(key: str, purpose: str) -> Fernet:
-    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"meetline", info=purpose.encode()).derive(key.encode())
+    raw = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"meetline", info=purpose.encode()
+    ).derive(key.encode())
     return Fernet(base64.urlsafe_b64encode(raw))
 
 
@@ -106,4 +112,6 @@ class SecretBox:
         try:
             return PREFIX + self._fernet.rotate(value[len(PREFIX) :].encode()).decode()
         except InvalidToken:
-            raise SecretBoxError("a stored secret could not be decrypted with any key in SECRET_KEY") from None
+            raise SecretBoxError(
+                "a stored secret could not be decrypted with any key in SECRET_KEY"
+            ) from None

@@ -154,9 +154,19 @@ class SqlJobQueue:
                 )
             ).all()
             meeting_ids = sorted({r.meeting_id for r in rows if r.meeting_id is not None})
-            teams: dict[int, str] = dict(session.execute(
-                select(MeetingModel.id, MeetingModel.team_id).where(MeetingModel.id.in_(meeting_ids))
-            ).tuples().all()) if meeting_ids else {}
+            teams: dict[int, str] = (
+                dict(
+                    session.execute(
+                        select(MeetingModel.id, MeetingModel.team_id).where(
+                            MeetingModel.id.in_(meeting_ids)
+                        )
+                    )
+                    .tuples()
+                    .all()
+                )
+                if meeting_ids
+                else {}
+            )
         jobs = [
             ClaimedJob(
                 id=r.id,
@@ -198,7 +208,9 @@ class SqlJobQueue:
             ).scalar_one_or_none()
             if job is None:
                 return False
-            job.last_error = redact(error)[-_MAX_ERROR_CHARS:]  # kept for operators: no addresses, no tokens
+            job.last_error = redact(error)[
+                -_MAX_ERROR_CHARS:
+            ]  # kept for operators: no addresses, no tokens
             job.locked_until = None
             if retry and job.attempts < job.max_attempts:
                 job.status = QUEUED
@@ -229,8 +241,11 @@ class SqlJobQueue:
         never reused), so periodic work does not grow the table without bound."""
         with write_session(self._sessions) as session:
             result = session.execute(
-                delete(JobModel).where(JobModel.kind == kind, JobModel.status.in_((DONE, FAILED, CANCELLED)),
-                                       JobModel.finished_at < older_than)
+                delete(JobModel).where(
+                    JobModel.kind == kind,
+                    JobModel.status.in_((DONE, FAILED, CANCELLED)),
+                    JobModel.finished_at < older_than,
+                )
             )
             return _rowcount(result)
 

@@ -24,7 +24,11 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("calendar_oauth_flows", ("state",), ("flow",)),
     ("calendar_pending_connections", ("id",), ("credentials",)),
     # slack_sdk's installation store, encrypted by storage.slack_stores
-    ("slack_installations", ("id",), ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")),
+    (
+        "slack_installations",
+        ("id",),
+        ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token"),
+    ),
     ("slack_bots", ("id",), ("bot_token", "bot_refresh_token")),
 )
 
@@ -52,7 +56,9 @@ def rotate_secrets(engine: Engine, box: SecretBox) -> Rotated:
             if table is None:
                 table = Table(name, metadata, autoload_with=session.connection())
             counts[name] = 0
-            rows = session.execute(select(*(table.c[k] for k in keys), *(table.c[c] for c in columns))).all()
+            rows = session.execute(
+                select(*(table.c[k] for k in keys), *(table.c[c] for c in columns))
+            ).all()
             for row in rows:
                 changes: dict[str, str | None] = {}
                 for column in columns:
@@ -63,8 +69,10 @@ def rotate_secrets(engine: Engine, box: SecretBox) -> Rotated:
                         changes[column] = box.rotate(value)
                     except SecretBoxError:
                         ident = f" (id {row._mapping[table.c['id']]})" if "id" in keys else ""
-                        raise RotationError(f"{name}.{column}{ident} cannot be decrypted with any key in "
-                                            "SECRET_KEY; nothing was changed") from None
+                        raise RotationError(
+                            f"{name}.{column}{ident} cannot be decrypted with any key in "
+                            "SECRET_KEY; nothing was changed"
+                        ) from None
                 if changes:
                     condition = [table.c[k] == row._mapping[table.c[k]] for k in keys]
                     session.execute(update(table).where(*condition).values(**changes))

@@ -78,10 +78,14 @@ def to_meeting(row: MeetingModel, record_ids: Sequence[int]) -> Meeting:
         join_url=row.join_url,
         status=row.status,
         outcome=row.outcome,
-        record_id=row.record_id if row.record_id is not None else (record_ids[0] if record_ids else None),
+        record_id=row.record_id
+        if row.record_id is not None
+        else (record_ids[0] if record_ids else None),
         attendees=[
             Attendee(
-                kind=AttendeeKind(a.kind) if a.kind in ("contact", "user") else AttendeeKind.CONTACT,
+                kind=AttendeeKind(a.kind)
+                if a.kind in ("contact", "user")
+                else AttendeeKind.CONTACT,
                 name=a.name,
                 email=a.email,
                 record_id=a.record_id,
@@ -121,8 +125,12 @@ class SqlMeetingRepository:
             return self._load(session, _row(session, team_id, meeting_id))
 
     def list_meetings(self, team_id: str, limit: int = 1000) -> list[Meeting]:
-        query = (select(MeetingModel).where(MeetingModel.team_id == team_id)
-                 .order_by(MeetingModel.start_at).limit(limit))
+        query = (
+            select(MeetingModel)
+            .where(MeetingModel.team_id == team_id)
+            .order_by(MeetingModel.start_at)
+            .limit(limit)
+        )
         return self._many(query)
 
     def list_every_team(self, limit: int = 1000) -> list[Meeting]:
@@ -160,12 +168,22 @@ class SqlMeetingRepository:
                 record_id=new.record_id,
             )
             row.attendees = [
-                MeetingAttendeeModel(kind=a.kind.value, record_id=a.record_id, slack_user_id=a.slack_user_id,
-                                     email=a.email, name=a.name[:300])
+                MeetingAttendeeModel(
+                    kind=a.kind.value,
+                    record_id=a.record_id,
+                    slack_user_id=a.slack_user_id,
+                    email=a.email,
+                    name=a.name[:300],
+                )
                 for a in new.attendees
             ]
-            row.reminders = [ReminderModel(offset_minutes=r.offset_minutes, due_at=r.due_at) for r in new.reminders]
-            _check_records(session, new.team_id, [*new.record_ids, *(a.record_id for a in new.attendees)])
+            row.reminders = [
+                ReminderModel(offset_minutes=r.offset_minutes, due_at=r.due_at)
+                for r in new.reminders
+            ]
+            _check_records(
+                session, new.team_id, [*new.record_ids, *(a.record_id for a in new.attendees)]
+            )
             try:
                 with session.begin_nested():  # a lost race undoes the insert, not the transaction
                     session.add(row)
@@ -174,8 +192,12 @@ class SqlMeetingRepository:
                 # Another request stored this submission first: report that one.
                 existing = self._load(session, _by_key(session, new.idempotency_key, new.team_id))
                 if existing is None:
-                    if _by_key(session, new.idempotency_key) is not None:  # another workspace's: not ours to show
-                        raise LookupError("the submission key belongs to another workspace") from None
+                    if (
+                        _by_key(session, new.idempotency_key) is not None
+                    ):  # another workspace's: not ours to show
+                        raise LookupError(
+                            "the submission key belongs to another workspace"
+                        ) from None
                     raise
                 return existing, False
             for record_id in dict.fromkeys(new.record_ids):
@@ -187,7 +209,9 @@ class SqlMeetingRepository:
             assert meeting is not None
             return meeting, True
 
-    def set_outcome(self, team_id: str, meeting_id: int, outcome: str, actor_id: str, now: datetime) -> bool:
+    def set_outcome(
+        self, team_id: str, meeting_id: int, outcome: str, actor_id: str, now: datetime
+    ) -> bool:
         return set_outcome(self._sessions, team_id, meeting_id, outcome, actor_id, now)
 
     def update(
@@ -202,14 +226,27 @@ class SqlMeetingRepository:
             row = _row(session, new.team_id, change.meeting_id, lock=True)
             if row is None:
                 raise LookupError(f"meeting {change.meeting_id} does not exist in {new.team_id}")
-            linked = set(session.scalars(
-                select(MeetingRecordModel.record_id).where(MeetingRecordModel.meeting_id == row.id)).all())
+            linked = set(
+                session.scalars(
+                    select(MeetingRecordModel.record_id).where(
+                        MeetingRecordModel.meeting_id == row.id
+                    )
+                ).all()
+            )
             linked |= {a.record_id for a in row.attendees if a.record_id is not None}
             # Only links this change adds are checked: what was stored before stays editable.
-            _check_records(session, new.team_id, [rid for rid in (*new.record_ids, *(a.record_id for a in new.attendees))
-                                                  if rid not in linked])
+            _check_records(
+                session,
+                new.team_id,
+                [
+                    rid
+                    for rid in (*new.record_ids, *(a.record_id for a in new.attendees))
+                    if rid not in linked
+                ],
+            )
             if change.expected_sequence is not None and (
-                    row.sequence != change.expected_sequence or row.status == "cancelled"):
+                row.sequence != change.expected_sequence or row.status == "cancelled"
+            ):
                 raise StaleMeeting(f"meeting {row.id} changed meanwhile")
             row.sequence = change.sequence
             row.status = change.status
@@ -232,16 +269,30 @@ class SqlMeetingRepository:
             # Kept attendees keep what we know of them: the version they were sent, their answer.
             kept = {(a.email or "").lower(): a for a in row.attendees if a.email}
             row.attendees = [
-                MeetingAttendeeModel(kind=a.kind.value, record_id=a.record_id, slack_user_id=a.slack_user_id,
-                                     email=a.email, name=a.name[:300],
-                                     invited_sequence=getattr(kept.get((a.email or "").lower()), "invited_sequence",
-                                                              None),
-                                     response=getattr(kept.get((a.email or "").lower()), "response", "needs-action"))
+                MeetingAttendeeModel(
+                    kind=a.kind.value,
+                    record_id=a.record_id,
+                    slack_user_id=a.slack_user_id,
+                    email=a.email,
+                    name=a.name[:300],
+                    invited_sequence=getattr(
+                        kept.get((a.email or "").lower()), "invited_sequence", None
+                    ),
+                    response=getattr(kept.get((a.email or "").lower()), "response", "needs-action"),
+                )
                 for a in new.attendees
             ]
-            row.reminders = [ReminderModel(offset_minutes=r.offset_minutes, due_at=r.due_at) for r in new.reminders]
-            existing = set(session.scalars(
-                select(MeetingRecordModel.record_id).where(MeetingRecordModel.meeting_id == row.id)).all())
+            row.reminders = [
+                ReminderModel(offset_minutes=r.offset_minutes, due_at=r.due_at)
+                for r in new.reminders
+            ]
+            existing = set(
+                session.scalars(
+                    select(MeetingRecordModel.record_id).where(
+                        MeetingRecordModel.meeting_id == row.id
+                    )
+                ).all()
+            )
             for record_id in dict.fromkeys(new.record_ids):
                 if record_id not in existing:
                     session.add(MeetingRecordModel(meeting_id=row.id, record_id=record_id))
@@ -253,23 +304,36 @@ class SqlMeetingRepository:
         assert meeting is not None
         return meeting
 
-    def upcoming_for(self, team_id: str, user_id: str, now: datetime, limit: int = 10) -> list[Meeting]:
+    def upcoming_for(
+        self, team_id: str, user_id: str, now: datetime, limit: int = 10
+    ) -> list[Meeting]:
         query = (
             select(MeetingModel)
-            .where(MeetingModel.team_id == team_id, MeetingModel.status == "scheduled",
-                   MeetingModel.end_at > now,
-                   or_(MeetingModel.host_user_id == user_id, MeetingModel.organizer_user_id == user_id))
+            .where(
+                MeetingModel.team_id == team_id,
+                MeetingModel.status == "scheduled",
+                MeetingModel.end_at > now,
+                or_(
+                    MeetingModel.host_user_id == user_id, MeetingModel.organizer_user_id == user_id
+                ),
+            )
             .order_by(MeetingModel.start_at)
             .limit(limit)
         )
         return self._many(query)
 
-    def awaiting_outcome(self, team_id: str, user_id: str, now: datetime, limit: int = 10) -> list[Meeting]:
+    def awaiting_outcome(
+        self, team_id: str, user_id: str, now: datetime, limit: int = 10
+    ) -> list[Meeting]:
         query = (
             select(MeetingModel)
-            .where(MeetingModel.team_id == team_id, MeetingModel.status == "scheduled",
-                   MeetingModel.end_at <= now, MeetingModel.outcome == OUTCOME_SCHEDULED,
-                   MeetingModel.host_user_id == user_id)
+            .where(
+                MeetingModel.team_id == team_id,
+                MeetingModel.status == "scheduled",
+                MeetingModel.end_at <= now,
+                MeetingModel.outcome == OUTCOME_SCHEDULED,
+                MeetingModel.host_user_id == user_id,
+            )
             .order_by(MeetingModel.end_at.desc())
             .limit(limit)
         )
@@ -285,21 +349,38 @@ class SqlMeetingRepository:
             select(TimelineEntryModel)
             .join(RecordModel, RecordModel.id == TimelineEntryModel.record_id)
             .outerjoin(MeetingModel, MeetingModel.id == TimelineEntryModel.meeting_id)
-            .where(TimelineEntryModel.record_id == rid, RecordModel.team_id == team_id,
-                   or_(TimelineEntryModel.meeting_id.is_(None), MeetingModel.team_id == team_id))
+            .where(
+                TimelineEntryModel.record_id == rid,
+                RecordModel.team_id == team_id,
+                or_(TimelineEntryModel.meeting_id.is_(None), MeetingModel.team_id == team_id),
+            )
             .order_by(TimelineEntryModel.occurred_at.desc(), TimelineEntryModel.id.desc())
             .limit(limit)
         )
         with self._sessions() as session:
-            return [TimelineEntry(e.record_id, e.kind, e.occurred_at, e.actor_user_id, e.meeting_id, dict(e.data or {}))
-                    for e in session.scalars(query)]
+            return [
+                TimelineEntry(
+                    e.record_id,
+                    e.kind,
+                    e.occurred_at,
+                    e.actor_user_id,
+                    e.meeting_id,
+                    dict(e.data or {}),
+                )
+                for e in session.scalars(query)
+            ]
 
     def _many(self, query: Any) -> list[Meeting]:
         with self._sessions() as session:
             return [m for m in (self._load(session, row) for row in session.scalars(query)) if m]
 
     def set_calendar_event(
-        self, team_id: str, meeting_id: int, provider: str | None, event_id: str | None, join_url: str | None
+        self,
+        team_id: str,
+        meeting_id: int,
+        provider: str | None,
+        event_id: str | None,
+        join_url: str | None,
     ) -> None:
         with write_session(self._sessions) as session:
             session.execute(
@@ -310,17 +391,26 @@ class SqlMeetingRepository:
 
     # -- two-way calendar sync (handlers.calendar_sync.SyncedMeetings) ----------------
 
-    def synced_meetings(self, team_id: str, host_id: str, now: datetime, limit: int = 500) -> list[Meeting]:
+    def synced_meetings(
+        self, team_id: str, host_id: str, now: datetime, limit: int = 500
+    ) -> list[Meeting]:
         """Upcoming meetings in the host's calendar with no calendar job of ours pending,
         so sync never reads back an event that is about to be rewritten by an edit."""
         pending = select(JobModel.meeting_id).where(
-            JobModel.meeting_id == MeetingModel.id, JobModel.status.in_(("queued", "running")),
-            JobModel.kind.in_(CALENDAR_KINDS))
+            JobModel.meeting_id == MeetingModel.id,
+            JobModel.status.in_(("queued", "running")),
+            JobModel.kind.in_(CALENDAR_KINDS),
+        )
         query = (
             select(MeetingModel)
-            .where(MeetingModel.team_id == team_id, MeetingModel.host_user_id == host_id,
-                   MeetingModel.status == "scheduled", MeetingModel.end_at > now,
-                   MeetingModel.calendar_event_id.is_not(None), ~pending.exists())
+            .where(
+                MeetingModel.team_id == team_id,
+                MeetingModel.host_user_id == host_id,
+                MeetingModel.status == "scheduled",
+                MeetingModel.end_at > now,
+                MeetingModel.calendar_event_id.is_not(None),
+                ~pending.exists(),
+            )
             .order_by(MeetingModel.start_at)
             .limit(limit)
         )
@@ -341,13 +431,17 @@ class SqlMeetingRepository:
             row.sequence = change.sequence
             row.start_at = change.start_utc
             row.end_at = change.end_utc
-            row.duration_minutes = max(1, int((change.end_utc - change.start_utc).total_seconds() // 60))
+            row.duration_minutes = max(
+                1, int((change.end_utc - change.start_utc).total_seconds() // 60)
+            )
             row.description = change.description
             row.status = change.status
             row.outcome = change.outcome
             if change.status != "cancelled":
-                row.reminders = [ReminderModel(offset_minutes=r.offset_minutes, due_at=r.due_at)
-                                 for r in change.reminders]
+                row.reminders = [
+                    ReminderModel(offset_minutes=r.offset_minutes, due_at=r.due_at)
+                    for r in change.reminders
+                ]
             insert_timeline(session, row.id, timeline)
             cancel_queued_jobs(session, row.id, cancel_kinds)
             insert_jobs(session, jobs)
@@ -359,7 +453,10 @@ class SqlMeetingRepository:
                 return
             session.execute(
                 update(MeetingAttendeeModel)
-                .where(MeetingAttendeeModel.meeting_id == meeting_id, MeetingAttendeeModel.email == email)
+                .where(
+                    MeetingAttendeeModel.meeting_id == meeting_id,
+                    MeetingAttendeeModel.email == email,
+                )
                 .values(invited_sequence=sequence)
             )
 
@@ -372,7 +469,9 @@ def _by_key(session: Session, key: str, team_id: str | None = None) -> MeetingMo
     return session.scalars(query).first()
 
 
-def _row(session: Session, team_id: str, meeting_id: int, *, lock: bool = False) -> MeetingModel | None:
+def _row(
+    session: Session, team_id: str, meeting_id: int, *, lock: bool = False
+) -> MeetingModel | None:
     """The team's meeting by an id that may have come from Slack (bounded, else None)."""
     mid = parse_id(meeting_id)
     if mid is None or not team_id:
@@ -391,14 +490,18 @@ def _check_records(session: Session, team_id: str, record_ids: Sequence[int | No
         return
     if any(parse_id(rid) is None for rid in wanted):
         raise LookupError("a record id out of range")
-    found = session.scalar(select(func.count()).select_from(RecordModel)
-                           .where(RecordModel.id.in_(sorted(wanted)), RecordModel.team_id == team_id))
+    found = session.scalar(
+        select(func.count())
+        .select_from(RecordModel)
+        .where(RecordModel.id.in_(sorted(wanted)), RecordModel.team_id == team_id)
+    )
     if found != len(wanted):
         raise LookupError(f"records of another workspace, or unknown, for {team_id}")
 
 
-def set_outcome(sessions: Sessions, team_id: str, meeting_id: int, outcome: str, actor_id: str,
-                now: datetime) -> bool:
+def set_outcome(
+    sessions: Sessions, team_id: str, meeting_id: int, outcome: str, actor_id: str, now: datetime
+) -> bool:
     with write_session(sessions) as session:
         # Two clicks at once: the row lock makes the second see the first's outcome.
         row = _row(session, team_id, meeting_id, lock=True)
@@ -409,19 +512,37 @@ def set_outcome(sessions: Sessions, team_id: str, meeting_id: int, outcome: str,
         record_ids = session.scalars(
             select(MeetingRecordModel.record_id).where(MeetingRecordModel.meeting_id == meeting_id)
         ).all()
-        insert_timeline(session, row.id, [
-            TimelineSpec(record_id, "outcome_set", now, actor_id,
-                         {"outcome": outcome, "previous": previous, "title": row.title})
-            for record_id in record_ids])
+        insert_timeline(
+            session,
+            row.id,
+            [
+                TimelineSpec(
+                    record_id,
+                    "outcome_set",
+                    now,
+                    actor_id,
+                    {"outcome": outcome, "previous": previous, "title": row.title},
+                )
+                for record_id in record_ids
+            ],
+        )
         return True
 
 
 def insert_timeline(session: Session, meeting_id: int, entries: Sequence[TimelineSpec]) -> None:
     """Log the meeting's entries on its records' timelines, in the caller's transaction,
     so a timeline never shows a change that was rolled back."""
-    session.add_all(TimelineEntryModel(record_id=e.record_id, meeting_id=meeting_id, kind=e.kind,
-                                       occurred_at=e.occurred_at, actor_user_id=e.actor_user_id, data=e.data)
-                    for e in entries)
+    session.add_all(
+        TimelineEntryModel(
+            record_id=e.record_id,
+            meeting_id=meeting_id,
+            kind=e.kind,
+            occurred_at=e.occurred_at,
+            actor_user_id=e.actor_user_id,
+            data=e.data,
+        )
+        for e in entries
+    )
 
 
 def insert_jobs(session: Session, jobs: Sequence[JobSpec]) -> None:
@@ -435,9 +556,17 @@ def insert_jobs(session: Session, jobs: Sequence[JobSpec]) -> None:
         meeting_id = job.payload.get("meeting_id")
         session.execute(
             insert(JobModel)
-            .values(kind=job.kind, payload=job.payload, run_at=job.run_at, status="queued", attempts=0,
-                    max_attempts=8, dedupe_key=job.dedupe_key,
-                    meeting_id=meeting_id if isinstance(meeting_id, int) else None, created_at=now)
+            .values(
+                kind=job.kind,
+                payload=job.payload,
+                run_at=job.run_at,
+                status="queued",
+                attempts=0,
+                max_attempts=8,
+                dedupe_key=job.dedupe_key,
+                meeting_id=meeting_id if isinstance(meeting_id, int) else None,
+                created_at=now,
+            )
             .on_conflict_do_nothing(index_elements=[JobModel.dedupe_key])
         )
 
@@ -446,6 +575,10 @@ def cancel_queued_jobs(session: Session, meeting_id: int, kinds: Sequence[str]) 
     if kinds:
         session.execute(
             update(JobModel)
-            .where(JobModel.meeting_id == meeting_id, JobModel.status == "queued", JobModel.kind.in_(list(kinds)))
+            .where(
+                JobModel.meeting_id == meeting_id,
+                JobModel.status == "queued",
+                JobModel.kind.in_(list(kinds)),
+            )
             .values(status="cancelled", finished_at=datetime.now(UTC))
         )

@@ -201,7 +201,9 @@ class MeetingModel(Base):
     location_detail: Mapped[str] = mapped_column(Text, default="", server_default="")
     video_provider: Mapped[str | None] = mapped_column(String(32))
     join_url: Mapped[str | None] = mapped_column(Text)
-    description: Mapped[str] = mapped_column(Text, default="", server_default="")  # attendee-visible
+    description: Mapped[str] = mapped_column(
+        Text, default="", server_default=""
+    )  # attendee-visible
     notes: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # rich_text block, internal
     notes_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     include_description_in_reminders: Mapped[bool] = mapped_column(
@@ -214,7 +216,9 @@ class MeetingModel(Base):
     status: Mapped[str] = mapped_column(
         String(16), default="scheduled", server_default="scheduled"
     )  # scheduled | cancelled
-    outcome: Mapped[str] = mapped_column(String(64), default="SCHEDULED", server_default="SCHEDULED")
+    outcome: Mapped[str] = mapped_column(
+        String(64), default="SCHEDULED", server_default="SCHEDULED"
+    )
     calendar_provider: Mapped[str | None] = mapped_column(String(32))
     calendar_event_id: Mapped[str | None] = mapped_column(String(1024))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -97,9 +97,7 @@ def import_rows(session: Session, team_id: str, rows: Sequence[RecordRow]) -> Im
     _replace_associations(session, old_ids, set(pairs))
     if big:
         session.execute(text("ANALYZE record_associations"))
-    touched |= {
-        b for a, b in pairs if kind_of.get(a) == company and kind_of.get(b) == contact
-    }
+    touched |= {b for a, b in pairs if kind_of.get(a) == company and kind_of.get(b) == contact}
     extra = sorted(touched - set(imported))
 
     # The imported records' associations are now exactly `partners`.
@@ -151,7 +149,16 @@ def _upsert(
         index_elements=[records_table.c.team_id, records_table.c.external_id],
         set_={
             col: stmt.excluded[col]
-            for col in ("kind", "name", "email", "phone", "timezone", "language", "search_text", "updated_at")
+            for col in (
+                "kind",
+                "name",
+                "email",
+                "phone",
+                "timezone",
+                "language",
+                "search_text",
+                "updated_at",
+            )
         },
     )
     for batch in chunks(values, BATCH_ROWS):

@@ -170,10 +170,7 @@ def _by_terms(
                 *(
                     select(func.count())
                     .select_from(
-                        select(t.record_id)
-                        .where(*in_range(w))
-                        .limit(_WORD_MATCHES + 1)
-                        .subquery()
+                        select(t.record_id).where(*in_range(w)).limit(_WORD_MATCHES + 1).subquery()
                     )
                     .scalar_subquery()
                     for w in words

@@ -72,7 +72,9 @@ def contact_companies(session: Session, contact_ids: Sequence[int]) -> dict[int,
     names: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for chunk in chunks(sorted(set(contact_ids))):
         for rid, name, key in session.execute(
-            select(associations_table.c.record_id, records_table.c.name, records_table.c.search_text)
+            select(
+                associations_table.c.record_id, records_table.c.name, records_table.c.search_text
+            )
             .join(records_table, records_table.c.id == associations_table.c.other_id)
             .where(
                 associations_table.c.record_id.in_(chunk),

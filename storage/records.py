@@ -49,7 +49,9 @@ class SqlRecordRepository:
         if not team_id:  # no workspace, no records (legacy rows with an empty team stay hidden)
             return []
         with self._sessions() as session:
-            return self._to_records(session, find(session, readable_teams(team_id), query, kinds, limit))
+            return self._to_records(
+                session, find(session, readable_teams(team_id), query, kinds, limit)
+            )
 
     def get(self, team_id: str, record_id: int) -> Record | None:
         rid = parse_id(record_id)
@@ -73,8 +75,11 @@ class SqlRecordRepository:
                 select(RecordModel)
                 .join(RecordAssociationModel, RecordAssociationModel.other_id == RecordModel.id)
                 .join(source, source.c.id == RecordAssociationModel.record_id)
-                .where(RecordAssociationModel.record_id == rid, source.c.team_id == team_id,
-                       RecordModel.team_id == team_id)
+                .where(
+                    RecordAssociationModel.record_id == rid,
+                    source.c.team_id == team_id,
+                    RecordModel.team_id == team_id,
+                )
                 .order_by(kind_rank(), RecordModel.search_text, RecordModel.id)
             ).scalars()
             return self._to_records(session, list(models))

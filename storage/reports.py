@@ -39,10 +39,14 @@ class SqlReportSource:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    def meetings_between(self, team_id: str | None, start_utc: datetime, end_utc: datetime) -> list[Meeting]:
+    def meetings_between(
+        self, team_id: str | None, start_utc: datetime, end_utc: datetime
+    ) -> list[Meeting]:
         """Served by ix_meetings_team_id_start_at when team_id is given. The Meetings carry
         no attendees, reminders, records, location or notes: reports never read them."""
-        query = select(*_COLUMNS).where(MeetingModel.start_at >= start_utc, MeetingModel.start_at < end_utc)
+        query = select(*_COLUMNS).where(
+            MeetingModel.start_at >= start_utc, MeetingModel.start_at < end_utc
+        )
         if team_id is not None:
             query = query.where(MeetingModel.team_id == team_id)
         query = query.order_by(MeetingModel.start_at, MeetingModel.id)
@@ -68,4 +72,3 @@ class SqlReportSource:
                 )
                 for row in session.execute(query)
             ]
-

@@ -37,7 +37,9 @@ class SqlUserRepository:
     def get(self, team_id: str, slack_user_id: str) -> UserProfile | None:
         with self._sessions() as session:
             row = session.scalars(
-                select(UserModel).where(UserModel.team_id == team_id, UserModel.slack_user_id == slack_user_id)
+                select(UserModel).where(
+                    UserModel.team_id == team_id, UserModel.slack_user_id == slack_user_id
+                )
             ).first()
             return _to_profile(row) if row else None
 
@@ -54,7 +56,8 @@ class SqlUserRepository:
     def _write(session: Session, profile: UserProfile) -> None:
         row = session.scalars(
             select(UserModel).where(
-                UserModel.team_id == profile.team_id, UserModel.slack_user_id == profile.slack_user_id
+                UserModel.team_id == profile.team_id,
+                UserModel.slack_user_id == profile.slack_user_id,
             )
         ).first()
         if row is None:
@@ -73,7 +76,9 @@ class SqlUserRepository:
 
     def teams(self) -> list[str]:
         with self._sessions() as session:
-            return list(session.scalars(select(UserModel.team_id).distinct().order_by(UserModel.team_id)))
+            return list(
+                session.scalars(select(UserModel.team_id).distinct().order_by(UserModel.team_id))
+            )
 
     def list_users(self, team_id: str | None = None) -> list[UserProfile]:
         query = select(UserModel).order_by(UserModel.team_id, UserModel.name)
@@ -84,9 +89,14 @@ class SqlUserRepository:
 
     def has_admin(self, team_id: str) -> bool:
         with self._sessions() as session:
-            return session.scalars(
-                select(UserModel.id).where(UserModel.team_id == team_id, UserModel.is_admin.is_(True)).limit(1)
-            ).first() is not None
+            return (
+                session.scalars(
+                    select(UserModel.id)
+                    .where(UserModel.team_id == team_id, UserModel.is_admin.is_(True))
+                    .limit(1)
+                ).first()
+                is not None
+            )
 
     def claim_first_admin(self, team_id: str, slack_user_id: str) -> bool:
         """Make the user admin only if the workspace has no admin yet; True when they became
@@ -96,11 +106,17 @@ class SqlUserRepository:
             if session.get_bind().dialect.name == "postgresql":
                 key = zlib.crc32(f"meetline-first-admin:{team_id}".encode())
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-            if session.scalars(select(UserModel.id).where(UserModel.team_id == team_id,
-                                                          UserModel.is_admin.is_(True)).limit(1)).first():
+            if session.scalars(
+                select(UserModel.id)
+                .where(UserModel.team_id == team_id, UserModel.is_admin.is_(True))
+                .limit(1)
+            ).first():
                 return False
-            row = session.scalars(select(UserModel).where(UserModel.team_id == team_id,
-                                                          UserModel.slack_user_id == slack_user_id)).first()
+            row = session.scalars(
+                select(UserModel).where(
+                    UserModel.team_id == team_id, UserModel.slack_user_id == slack_user_id
+                )
+            ).first()
             if row is None:
                 row = UserModel(team_id=team_id, slack_user_id=slack_user_id, extra={})
                 session.add(row)
@@ -113,9 +129,13 @@ class SqlUserRepository:
         stmt = select(UserModel).where(UserModel.team_id == team_id)
         if q:
             like = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            stmt = stmt.where(or_(func.lower(UserModel.name).like(like, escape="\\"),
-                                  func.lower(UserModel.email).like(like, escape="\\"),
-                                  func.lower(UserModel.name).like("% " + like, escape="\\")))
+            stmt = stmt.where(
+                or_(
+                    func.lower(UserModel.name).like(like, escape="\\"),
+                    func.lower(UserModel.email).like(like, escape="\\"),
+                    func.lower(UserModel.name).like("% " + like, escape="\\"),
+                )
+            )
         stmt = stmt.order_by(UserModel.name).limit(limit * 2)
         with self._sessions() as session:
             rows = [_to_profile(r) for r in session.scalars(stmt)]

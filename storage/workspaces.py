@@ -18,9 +18,12 @@ class SqlWorkspaceRepository:
             row = session.get(WorkspaceModel, team_id)
             if row is None:
                 return WorkspaceSettings()
-            return WorkspaceSettings.from_json(row.settings, is_sandbox=row.is_sandbox,
-                                               default_timezone=row.default_timezone,
-                                               default_language=row.default_language)
+            return WorkspaceSettings.from_json(
+                row.settings,
+                is_sandbox=row.is_sandbox,
+                default_timezone=row.default_timezone,
+                default_language=row.default_language,
+            )
 
     def save(self, team_id: str, settings: WorkspaceSettings) -> None:
         for _ in range(2):  # two first saves at once: the loser updates the winner's row

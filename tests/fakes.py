@@ -48,7 +48,11 @@ class Store:
     workspaces: dict[str, WorkspaceSettings] = field(default_factory=dict)
 
     def queued(self, kind: str | None = None) -> list[JobSpec]:
-        return [j.spec for j in self.jobs if j.status == "queued" and (kind is None or j.spec.kind == kind)]
+        return [
+            j.spec
+            for j in self.jobs
+            if j.status == "queued" and (kind is None or j.spec.kind == kind)
+        ]
 
 
 class InMemoryRecords:
@@ -57,8 +61,15 @@ class InMemoryRecords:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    def add(self, team_id: str, name: str, email: str | None = None, *, kind: RecordKind = RecordKind.CONTACT,
-            timezone: str | None = None) -> Record:
+    def add(
+        self,
+        team_id: str,
+        name: str,
+        email: str | None = None,
+        *,
+        kind: RecordKind = RecordKind.CONTACT,
+        timezone: str | None = None,
+    ) -> Record:
         record_id = max(self._store.records, default=0) + 1
         record = Record(record_id, kind, f"ext-{record_id}", name, email=email, timezone=timezone)
         self._store.records[record_id] = (team_id, record)
@@ -67,11 +78,20 @@ class InMemoryRecords:
     def _team(self, team_id: str) -> list[Record]:
         return [r for team, r in self._store.records.values() if team == team_id]
 
-    def search(self, team_id: str, query: str, *, kinds: Sequence[RecordKind] | None = None,
-               limit: int = 50) -> list[Record]:
+    def search(
+        self,
+        team_id: str,
+        query: str,
+        *,
+        kinds: Sequence[RecordKind] | None = None,
+        limit: int = 50,
+    ) -> list[Record]:
         q = query.strip().lower()
-        return [r for r in self._team(team_id)
-                if r.name.lower().startswith(q) and (kinds is None or r.kind in kinds)][:limit]
+        return [
+            r
+            for r in self._team(team_id)
+            if r.name.lower().startswith(q) and (kinds is None or r.kind in kinds)
+        ][:limit]
 
     def get(self, team_id: str, record_id: int) -> Record | None:
         found = self._store.records.get(record_id)
@@ -96,16 +116,28 @@ class InMemoryMeetings:
         self._store = store
 
     def by_idempotency_key(self, team_id: str, key: str) -> Meeting | None:
-        return next((m for m in self._store.meetings.values()
-                     if m.idempotency_key == key and m.team_id == team_id), None)
+        return next(
+            (
+                m
+                for m in self._store.meetings.values()
+                if m.idempotency_key == key and m.team_id == team_id
+            ),
+            None,
+        )
 
     def get(self, team_id: str, meeting_id: int) -> Meeting | None:
         meeting = self._store.meetings.get(meeting_id)
         return meeting if meeting is not None and meeting.team_id == team_id else None
 
-    def create(self, new: NewMeeting, jobs: Callable[[int], Sequence[JobSpec]],
-               timeline: Sequence[TimelineSpec]) -> tuple[Meeting, bool]:
-        same_key = [m for m in self._store.meetings.values() if m.idempotency_key == new.idempotency_key]
+    def create(
+        self,
+        new: NewMeeting,
+        jobs: Callable[[int], Sequence[JobSpec]],
+        timeline: Sequence[TimelineSpec],
+    ) -> tuple[Meeting, bool]:
+        same_key = [
+            m for m in self._store.meetings.values() if m.idempotency_key == new.idempotency_key
+        ]
         if same_key:
             if same_key[0].team_id != new.team_id:
                 raise LookupError("the submission key belongs to another workspace")
@@ -113,90 +145,180 @@ class InMemoryMeetings:
         self._check_records(new.team_id, [*new.record_ids, *(a.record_id for a in new.attendees)])
         meeting_id = max(self._store.meetings, default=0) + 1
         meeting = Meeting(
-            id=meeting_id, team_id=new.team_id, uid=new.uid, sequence=0, title=new.title, start_utc=new.start_utc,
-            end_utc=new.end_utc, timezone=new.timezone, duration_minutes=new.duration_minutes,
-            location=new.location, host_id=new.host_id, organizer_id=new.organizer_id,
-            description=new.description, notes=new.notes, notes_text=new.notes_text,
-            include_description_in_reminders=new.include_description_in_reminders, meeting_type=new.meeting_type,
-            record_id=new.record_id, attendees=list(new.attendees), record_ids=list(dict.fromkeys(new.record_ids)),
-            reminders=list(new.reminders), idempotency_key=new.idempotency_key,
+            id=meeting_id,
+            team_id=new.team_id,
+            uid=new.uid,
+            sequence=0,
+            title=new.title,
+            start_utc=new.start_utc,
+            end_utc=new.end_utc,
+            timezone=new.timezone,
+            duration_minutes=new.duration_minutes,
+            location=new.location,
+            host_id=new.host_id,
+            organizer_id=new.organizer_id,
+            description=new.description,
+            notes=new.notes,
+            notes_text=new.notes_text,
+            include_description_in_reminders=new.include_description_in_reminders,
+            meeting_type=new.meeting_type,
+            record_id=new.record_id,
+            attendees=list(new.attendees),
+            record_ids=list(dict.fromkeys(new.record_ids)),
+            reminders=list(new.reminders),
+            idempotency_key=new.idempotency_key,
         )
         self._store.meetings[meeting_id] = meeting
         self._add_timeline(meeting_id, timeline)
         self._enqueue(jobs(meeting_id))
         return meeting, True
 
-    def update(self, change: MeetingUpdate, jobs: Sequence[JobSpec], cancel_kinds: Sequence[str],
-               timeline: Sequence[TimelineSpec]) -> Meeting:
+    def update(
+        self,
+        change: MeetingUpdate,
+        jobs: Sequence[JobSpec],
+        cancel_kinds: Sequence[str],
+        timeline: Sequence[TimelineSpec],
+    ) -> Meeting:
         new = change.fields
         row = self.get(new.team_id, change.meeting_id)
         if row is None:
             raise LookupError(f"meeting {change.meeting_id} does not exist in {new.team_id}")
-        linked = set(row.record_ids) | {a.record_id for a in row.attendees if a.record_id is not None}
-        self._check_records(new.team_id, [rid for rid in (*new.record_ids, *(a.record_id for a in new.attendees))
-                                          if rid not in linked])
+        linked = set(row.record_ids) | {
+            a.record_id for a in row.attendees if a.record_id is not None
+        }
+        self._check_records(
+            new.team_id,
+            [
+                rid
+                for rid in (*new.record_ids, *(a.record_id for a in new.attendees))
+                if rid not in linked
+            ],
+        )
         if change.expected_sequence is not None and (
-                row.sequence != change.expected_sequence or row.status == "cancelled"):
+            row.sequence != change.expected_sequence or row.status == "cancelled"
+        ):
             raise StaleMeeting(f"meeting {row.id} changed meanwhile")
         kept = {(a.email or "").lower(): a for a in row.attendees if a.email}
-        attendees = [replace(a, invited_sequence=getattr(kept.get((a.email or "").lower()), "invited_sequence", None),
-                             response=getattr(kept.get((a.email or "").lower()), "response", "needs-action"))
-                     for a in new.attendees]
+        attendees = [
+            replace(
+                a,
+                invited_sequence=getattr(
+                    kept.get((a.email or "").lower()), "invited_sequence", None
+                ),
+                response=getattr(kept.get((a.email or "").lower()), "response", "needs-action"),
+            )
+            for a in new.attendees
+        ]
         updated = replace(
-            row, sequence=change.sequence, status=change.status, outcome=change.outcome, title=new.title,
-            start_utc=new.start_utc, end_utc=new.end_utc, timezone=new.timezone,
-            duration_minutes=new.duration_minutes, meeting_type=new.meeting_type, location=new.location,
-            description=new.description, notes=new.notes, notes_text=new.notes_text,
-            include_description_in_reminders=new.include_description_in_reminders, host_id=new.host_id,
-            record_id=new.record_id or row.record_id, attendees=attendees,
-            record_ids=list(dict.fromkeys([*row.record_ids, *new.record_ids])), reminders=list(new.reminders),
+            row,
+            sequence=change.sequence,
+            status=change.status,
+            outcome=change.outcome,
+            title=new.title,
+            start_utc=new.start_utc,
+            end_utc=new.end_utc,
+            timezone=new.timezone,
+            duration_minutes=new.duration_minutes,
+            meeting_type=new.meeting_type,
+            location=new.location,
+            description=new.description,
+            notes=new.notes,
+            notes_text=new.notes_text,
+            include_description_in_reminders=new.include_description_in_reminders,
+            host_id=new.host_id,
+            record_id=new.record_id or row.record_id,
+            attendees=attendees,
+            record_ids=list(dict.fromkeys([*row.record_ids, *new.record_ids])),
+            reminders=list(new.reminders),
         )
         self._store.meetings[row.id] = updated
         self._add_timeline(row.id, timeline)
         for job in self._store.jobs:
-            if job.status == "queued" and job.spec.payload.get("meeting_id") == row.id \
-                    and job.spec.kind in cancel_kinds:
+            if (
+                job.status == "queued"
+                and job.spec.payload.get("meeting_id") == row.id
+                and job.spec.kind in cancel_kinds
+            ):
                 job.status = "cancelled"
         self._enqueue(jobs)
         return updated
 
-    def set_outcome(self, team_id: str, meeting_id: int, outcome: str, actor_id: str, now: datetime) -> bool:
+    def set_outcome(
+        self, team_id: str, meeting_id: int, outcome: str, actor_id: str, now: datetime
+    ) -> bool:
         row = self.get(team_id, meeting_id)
         if row is None or row.outcome == outcome:
             return False
         self._store.meetings[meeting_id] = replace(row, outcome=outcome)
-        self._add_timeline(meeting_id, [
-            TimelineSpec(rid, "outcome_set", now, actor_id,
-                         {"outcome": outcome, "previous": row.outcome, "title": row.title})
-            for rid in row.record_ids])
+        self._add_timeline(
+            meeting_id,
+            [
+                TimelineSpec(
+                    rid,
+                    "outcome_set",
+                    now,
+                    actor_id,
+                    {"outcome": outcome, "previous": row.outcome, "title": row.title},
+                )
+                for rid in row.record_ids
+            ],
+        )
         return True
 
     def mark_invited(self, team_id: str, meeting_id: int, email: str, sequence: int) -> None:
         row = self.get(team_id, meeting_id)
         if row is not None:
-            row.attendees = [replace(a, invited_sequence=sequence) if a.email == email else a for a in row.attendees]
+            row.attendees = [
+                replace(a, invited_sequence=sequence) if a.email == email else a
+                for a in row.attendees
+            ]
 
-    def set_calendar_event(self, team_id: str, meeting_id: int, provider: str | None, event_id: str | None,
-                           join_url: str | None) -> None:
+    def set_calendar_event(
+        self,
+        team_id: str,
+        meeting_id: int,
+        provider: str | None,
+        event_id: str | None,
+        join_url: str | None,
+    ) -> None:
         row = self.get(team_id, meeting_id)
         if row is not None:
-            self._store.meetings[meeting_id] = replace(row, calendar_provider=provider, calendar_event_id=event_id,
-                                                       join_url=join_url)
+            self._store.meetings[meeting_id] = replace(
+                row, calendar_provider=provider, calendar_event_id=event_id, join_url=join_url
+            )
 
     def list_meetings(self, team_id: str, limit: int = 1000) -> list[Meeting]:
-        return sorted((m for m in self._store.meetings.values() if m.team_id == team_id),
-                      key=lambda m: m.start_utc)[:limit]
+        return sorted(
+            (m for m in self._store.meetings.values() if m.team_id == team_id),
+            key=lambda m: m.start_utc,
+        )[:limit]
 
     def list_every_team(self, limit: int = 1000) -> list[Meeting]:
         return sorted(self._store.meetings.values(), key=lambda m: m.start_utc)[:limit]
 
-    def upcoming_for(self, team_id: str, user_id: str, now: datetime, limit: int = 10) -> list[Meeting]:
-        return [m for m in self.list_meetings(team_id) if m.status == "scheduled" and m.end_utc > now
-                and user_id in (m.host_id, m.organizer_id)][:limit]
+    def upcoming_for(
+        self, team_id: str, user_id: str, now: datetime, limit: int = 10
+    ) -> list[Meeting]:
+        return [
+            m
+            for m in self.list_meetings(team_id)
+            if m.status == "scheduled"
+            and m.end_utc > now
+            and user_id in (m.host_id, m.organizer_id)
+        ][:limit]
 
-    def awaiting_outcome(self, team_id: str, user_id: str, now: datetime, limit: int = 10) -> list[Meeting]:
-        return [m for m in reversed(self.list_meetings(team_id)) if m.status == "scheduled" and m.end_utc <= now
-                and m.outcome == OUTCOME_SCHEDULED and m.host_id == user_id][:limit]
+    def awaiting_outcome(
+        self, team_id: str, user_id: str, now: datetime, limit: int = 10
+    ) -> list[Meeting]:
+        return [
+            m
+            for m in reversed(self.list_meetings(team_id))
+            if m.status == "scheduled"
+            and m.end_utc <= now
+            and m.outcome == OUTCOME_SCHEDULED
+            and m.host_id == user_id
+        ][:limit]
 
     def timeline(self, team_id: str, record_id: int, limit: int = 50) -> list[TimelineEntry]:
         found = self._store.records.get(record_id)
@@ -206,12 +328,18 @@ class InMemoryMeetings:
 
     def _check_records(self, team_id: str, record_ids: Sequence[int | None]) -> None:
         for rid in record_ids:
-            if rid is not None and (rid not in self._store.records or self._store.records[rid][0] != team_id):
+            if rid is not None and (
+                rid not in self._store.records or self._store.records[rid][0] != team_id
+            ):
                 raise LookupError(f"records of another workspace, or unknown, for {team_id}")
 
     def _add_timeline(self, meeting_id: int, timeline: Sequence[TimelineSpec]) -> None:
-        self._store.timeline += [TimelineEntry(t.record_id, t.kind, t.occurred_at, t.actor_user_id, meeting_id,
-                                               dict(t.data)) for t in timeline]
+        self._store.timeline += [
+            TimelineEntry(
+                t.record_id, t.kind, t.occurred_at, t.actor_user_id, meeting_id, dict(t.data)
+            )
+            for t in timeline
+        ]
 
     def _enqueue(self, jobs: Sequence[JobSpec]) -> None:
         used = {j.spec.dedupe_key for j in self._store.jobs if j.spec.dedupe_key}
@@ -251,8 +379,11 @@ class InMemoryUsers:
         return sorted({team for team, _ in self._store.users})
 
     def list_users(self, team_id: str | None = None) -> list[UserProfile]:
-        return [copy.deepcopy(p) for (team, _), p in sorted(self._store.users.items())
-                if team_id is None or team == team_id]
+        return [
+            copy.deepcopy(p)
+            for (team, _), p in sorted(self._store.users.items())
+            if team_id is None or team == team_id
+        ]
 
     def search(self, team_id: str, query: str, limit: int = 20) -> list[UserProfile]:
         q = query.strip().lower()
@@ -275,7 +406,9 @@ class InMemoryWorkspaces:
 class InMemoryUnitOfWork:
     """handlers.ports.UnitOfWork over a Store: what is not committed is put back on exit."""
 
-    def __init__(self, store: Store, on_commit: Callable[[], None], on_open: Callable[[int], None]) -> None:
+    def __init__(
+        self, store: Store, on_commit: Callable[[], None], on_open: Callable[[int], None]
+    ) -> None:
         self._store = store
         self._on_commit = on_commit
         self._on_open = on_open
@@ -290,8 +423,12 @@ class InMemoryUnitOfWork:
         self._on_open(1)
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.rollback()
         self._on_open(-1)
 
@@ -355,8 +492,11 @@ class FakePeople:
 class FakeCalendars:
     """handlers.ports.CalendarDirectory: connected calendars by (team, user)."""
 
-    def __init__(self, connections: dict[tuple[str, str], CalendarConnectionInfo] | None = None,
-                 zoom: bool = False) -> None:
+    def __init__(
+        self,
+        connections: dict[tuple[str, str], CalendarConnectionInfo] | None = None,
+        zoom: bool = False,
+    ) -> None:
         self.connections = connections or {}
         self.zoom = zoom
 

@@ -38,11 +38,15 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         ack()
         profile, t = actor(client, body)
         if not can_change_settings(profile, team_of(body)):
-            client.chat_postMessage(channel=user_of(body),
-                                    text=t.gettext("Only Meetline admins can change its settings."))
+            client.chat_postMessage(
+                channel=user_of(body),
+                text=t.gettext("Only Meetline admins can change its settings."),
+            )
             return
-        client.views_open(trigger_id=body["trigger_id"],
-                          view=admin_settings_view(services.workspaces.get(team_of(body)), t=t))
+        client.views_open(
+            trigger_id=body["trigger_id"],
+            view=admin_settings_view(services.workspaces.get(team_of(body)), t=t),
+        )
 
     @app.action("admin_open_seats")
     def open_seats(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -52,12 +56,17 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             client.views_push(trigger_id=body["trigger_id"], view=seat_view(t=t))
 
     @app.view(ADMIN_CALLBACK)
-    def save_settings(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def save_settings(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
         profile, t = actor(client, body)
         try:
             services.change_settings(profile, read_settings_form(view), t)
         except DomainError as error:
-            ack(response_action="errors", errors=modal_errors(error, view, t, fallback=Field.DURATIONS))
+            ack(
+                response_action="errors",
+                errors=modal_errors(error, view, t, fallback=Field.DURATIONS),
+            )
             return
         ack()
         publish_home(client, services, team_of(body), user_of(body))

@@ -75,20 +75,30 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         if provider == "caldav":
             client.views_open(trigger_id=body["trigger_id"], view=caldav_modal(t=t))
             return
-        url = start_link(services.settings, provider, team_of(body), user_of(body), services.clock.now())
-        client.views_open(trigger_id=body["trigger_id"], view=connect_link_modal(provider, url, t=t))
+        url = start_link(
+            services.settings, provider, team_of(body), user_of(body), services.clock.now()
+        )
+        client.views_open(
+            trigger_id=body["trigger_id"], view=connect_link_modal(provider, url, t=t)
+        )
 
     @app.action(PENDING_CONNECT)
     @app.action(PENDING_CANCEL)
     def pending_answered(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        """"Connect anna@example.com?": anyone else's click changes nothing."""
+        """ "Connect anna@example.com?": anyone else's click changes nothing."""
         ack()
         action = (body.get("actions") or [{}])[0]
         team_id, user_id = team_of(body), user_of(body)
         answer = services.answer_pending(
-            team_id, user_id, str(action.get("value") or "")[:64], connect=action.get("action_id") == PENDING_CONNECT)
+            team_id,
+            user_id,
+            str(action.get("value") or "")[:64],
+            connect=action.get("action_id") == PENDING_CONNECT,
+        )
         found, t = answer.connection, reader(client, body)
-        text = pending_answer_text(answer.outcome, found.provider if found else "", found.email if found else None, t=t)
+        text = pending_answer_text(
+            answer.outcome, found.provider if found else "", found.email if found else None, t=t
+        )
         if answer.outcome is PendingOutcome.REFUSED:  # tell the clicker only, touch nothing
             log.info("calendar confirmation refused for %s", user_id)
             _post(client, user_id, text, "refusal DM")
@@ -116,14 +126,19 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         _refresh_home(client, services, team_of(body), user_of(body))
 
     @app.view(CALDAV_CALLBACK)
-    def caldav_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def caldav_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
         team_id, user_id = team_of(body), user_of(body)
         profile = profiles.get(client, team_id, user_id)
         t = translator_for(profile, services.workspaces.get(team_id))
         try:
             email = services.connect_caldav(profile, read_caldav_modal(view), t)
         except DomainError as error:
-            ack(response_action="errors", errors=modal_errors(error, view, t, fallback=Field.CALDAV_URL))
+            ack(
+                response_action="errors",
+                errors=modal_errors(error, view, t, fallback=Field.CALDAV_URL),
+            )
             return
         ack()
         _post(client, user_id, connected_text("caldav", email, t=t), "connected DM")

@@ -20,10 +20,15 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         channel = event.get("channel")
         if not isinstance(channel, str) or not channel:
             return  # not a real mention: nowhere to answer
-        t = cached_translator(services, str(body.get("team_id") or ""), str(event.get("user") or ""))
+        t = cached_translator(
+            services, str(body.get("team_id") or ""), str(event.get("user") or "")
+        )
         thread = event.get("thread_ts") or event.get("ts")
-        client.chat_postMessage(channel=channel, text=help_text(t),
-                                thread_ts=thread if isinstance(thread, str) else None)
+        client.chat_postMessage(
+            channel=channel,
+            text=help_text(t),
+            thread_ts=thread if isinstance(thread, str) else None,
+        )
 
     @app.action("home_schedule")
     def home_schedule(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

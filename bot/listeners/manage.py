@@ -60,7 +60,9 @@ def _meeting_id(body: dict[str, Any]) -> int | None:
 def edit_form(found: MeetingToEdit, ws: WorkspaceSettings, t: Translator) -> FormState:
     """The /meet form filled in with the meeting, under a fresh submission key."""
     labels = {rid: record_label(r, t=t) for rid, r in found.records.items()}
-    return from_meeting(found.meeting, key=uuid.uuid4().hex, labels=labels, durations=ws.durations, t=t)
+    return from_meeting(
+        found.meeting, key=uuid.uuid4().hex, labels=labels, durations=ws.durations, t=t
+    )
 
 
 def register(app: App, services: Services, profiles: ProfileService) -> None:
@@ -84,7 +86,9 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             log.warning("views.open failed: %s", exc.response.get("error"))
             return
         view = opened["view"]
-        client.views_update(view_id=view["id"], hash=view.get("hash"), view=render(edit_form(found, ws, t), ws, t))
+        client.views_update(
+            view_id=view["id"], hash=view.get("hash"), view=render(edit_form(found, ws, t), ws, t)
+        )
 
     @app.action(re.compile(r"^meeting_cancel:\d+$"))
     def cancel_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -101,17 +105,26 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             return
         container = body.get("container") or {}
         if container.get("type") == "message":
-            client.chat_update(channel=str(container.get("channel_id")), ts=str(container.get("message_ts")),
-                               text=cancelled_text(meeting, t=t), blocks=cancelled_blocks(meeting, t=t))
+            client.chat_update(
+                channel=str(container.get("channel_id")),
+                ts=str(container.get("message_ts")),
+                text=cancelled_text(meeting, t=t),
+                blocks=cancelled_blocks(meeting, t=t),
+            )
         else:
             publish_home(client, services, team_of(body), user_of(body))
-            client.chat_postMessage(channel=user_of(body), text=cancelled_text(meeting, t=t),
-                                    blocks=cancelled_blocks(meeting, t=t))
+            client.chat_postMessage(
+                channel=user_of(body),
+                text=cancelled_text(meeting, t=t),
+                blocks=cancelled_blocks(meeting, t=t),
+            )
 
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home" or not isinstance(event.get("user"), str):
             return
         team_id, user_id = str(body.get("team_id") or ""), str(event["user"])
-        profiles.get(client, team_id, user_id)  # refresh the profile (Slack's admin flags, name, zone)
+        profiles.get(
+            client, team_id, user_id
+        )  # refresh the profile (Slack's admin flags, name, zone)
         publish_home(client, services, team_id, user_id)

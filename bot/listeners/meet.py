@@ -48,16 +48,18 @@ from handlers.workspace import WorkspaceSettings
 
 log = logging.getLogger(__name__)
 
+
 def help_text(t: Translator) -> str:
     """`/meet help` and @-mentions: what the command does, with examples in `t`'s language."""
     return t.gettext(
         "*/meet* opens the scheduling form. Add what you know and Meetline pre-fills it:\n"
-        "• `/meet Jane Doe tomorrow 3pm 45m \"Demo\"`\n"
+        '• `/meet Jane Doe tomorrow 3pm 45m "Demo"`\n'
         "• `/meet jutro o 15 pół godziny`\n"
         "*/meet report [period]* DMs you a meeting report with a chart and a CSV "
         "(`last month`, `this week`, `last 30 days`, `2026-11-01..2026-11-30`, `zeszły miesiąc`…).\n"
         "*/meet timeline [record]* lists a record's meetings.\n"
-        "*/meet next* shows your next meeting.")
+        "*/meet next* shows your next meeting."
+    )
 
 
 def team_of(body: dict[str, Any]) -> str:
@@ -87,8 +89,10 @@ def open_meet_modal(
 ) -> bool:
     """Open the light view first (the trigger lives 3 s), then fill it in."""
     try:  # the stored profile's language: no Slack call before the trigger expires
-        opened = client.views_open(trigger_id=trigger_id,
-                                   view=loading_view(t=cached_translator(services, team_id, user_id)))
+        opened = client.views_open(
+            trigger_id=trigger_id,
+            view=loading_view(t=cached_translator(services, team_id, user_id)),
+        )
     except SlackApiError as exc:
         log.warning("views.open failed: %s", exc.response.get("error"))
         return False
@@ -97,8 +101,14 @@ def open_meet_modal(
     ws = services.workspaces.get(team_id)
     t = translator_for(profile, ws)
     draft = draft_meet_form(text, services.clock.now(), profile, services.records, team_id)
-    prefill = prefill_for_record(services.records, team_id, draft.record) if draft.record is not None else None
-    state = services.free_busy.form(team_id, user_id, opening_form(draft, prefill, ws, channel_id, t))
+    prefill = (
+        prefill_for_record(services.records, team_id, draft.record)
+        if draft.record is not None
+        else None
+    )
+    state = services.free_busy.form(
+        team_id, user_id, opening_form(draft, prefill, ws, channel_id, t)
+    )
     try:
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=render(state, ws, t))
     except SlackApiError as exc:
@@ -125,7 +135,9 @@ def _rebuild(client: WebClient, body: dict[str, Any], state: FormState, services
     t = form_translator(services, body, state)
     state = services.free_busy.form(team_of(body), user_of(body), state)
     try:
-        client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=render(state, ws, t))
+        client.views_update(
+            view_id=view.get("id"), hash=view.get("hash"), view=render(state, ws, t)
+        )
     except SlackApiError as exc:
         # hash_conflict means the user changed something meanwhile: their newer view wins.
         log.info("views.update skipped: %s", exc.response.get("error"))
@@ -139,16 +151,31 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         text = (body.get("text") or "").strip()
         period_text = report_period_text(text)
         if period_text is not None:
-            handle_report_command(ack, body, client, services, profiles, team_id=team_of(body),
-                                  user_id=user_of(body), period_text=period_text)
+            handle_report_command(
+                ack,
+                body,
+                client,
+                services,
+                profiles,
+                team_id=team_of(body),
+                user_id=user_of(body),
+                period_text=period_text,
+            )
             return
         if text.lower() in ("help", "pomoc", "?") or not body.get("trigger_id"):
-            ack(response_type="ephemeral", text=help_text(cached_translator(services, team_of(body), user_of(body))))
+            ack(
+                response_type="ephemeral",
+                text=help_text(cached_translator(services, team_of(body), user_of(body))),
+            )
             return
         word, _, rest = text.partition(" ")
         if word.lower() in ("timeline", "historia"):
             t, query = cached_translator(services, team_of(body), user_of(body)), rest.strip()
-            history = record_history(services.records, services.meetings, team_of(body), query) if query else None
+            history = (
+                record_history(services.records, services.meetings, team_of(body), query)
+                if query
+                else None
+            )
             ack(response_type="ephemeral", **timeline_reply(query, history, t=t))
             return
         if word.lower() in ("next", "nastepne", "następne"):
@@ -159,28 +186,43 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         ack()
         directory.maybe_start(client, team_of(body))
         opened = open_meet_modal(
-            client, services, profiles, trigger_id=body["trigger_id"], team_id=team_of(body),
-            user_id=user_of(body), text=text, channel_id=body.get("channel_id"),
+            client,
+            services,
+            profiles,
+            trigger_id=body["trigger_id"],
+            team_id=team_of(body),
+            user_id=user_of(body),
+            text=text,
+            channel_id=body.get("channel_id"),
         )
         if not opened and body.get("channel_id"):
             t = cached_translator(services, team_of(body), user_of(body))
-            client.chat_postEphemeral(channel=body["channel_id"], user=user_of(body),
-                                      text=t.gettext("Slack took too long to open the form. Please run /meet again."))
+            client.chat_postEphemeral(
+                channel=body["channel_id"],
+                user=user_of(body),
+                text=t.gettext("Slack took too long to open the form. Please run /meet again."),
+            )
 
     @app.options("record_select")
     def record_options(ack: Ack, payload: dict[str, Any], body: dict[str, Any]) -> None:
-        found = services.records.search(team_of(body), str(payload.get("value") or "")[:200], limit=50)
+        found = services.records.search(
+            team_of(body), str(payload.get("value") or "")[:200], limit=50
+        )
         t = form_translator(services, body, parse_state(body.get("view") or {}))
         ack(options=[record_option(r, t=t) for r in found])
 
     @app.options("associated_select")
     def associated_options(ack: Ack, payload: dict[str, Any], body: dict[str, Any]) -> None:
-        found = services.records.search(team_of(body), str(payload.get("value") or "")[:200], limit=50)
+        found = services.records.search(
+            team_of(body), str(payload.get("value") or "")[:200], limit=50
+        )
         t = form_translator(services, body, parse_state(body.get("view") or {}))
         ack(options=[record_option(r, t=t) for r in found])
 
     @app.options("attendee_select")
-    def attendee_options(ack: Ack, payload: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+    def attendee_options(
+        ack: Ack, payload: dict[str, Any], body: dict[str, Any], client: WebClient
+    ) -> None:
         query, team_id = str(payload.get("value") or "")[:200], team_of(body)
         directory.maybe_start(client, team_id)
         contacts = services.records.search(team_id, query, kinds=[RecordKind.CONTACT], limit=40)
@@ -192,15 +234,30 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     def record_chosen(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         state = parse_state(body.get("view") or {})
-        prefill = record_picked(services.records, team_of(body),
-                                parse_record_value(state.record[0] if state.record else None))
+        prefill = record_picked(
+            services.records,
+            team_of(body),
+            parse_record_value(state.record[0] if state.record else None),
+        )
         if prefill is None:
             return
         t = form_translator(services, body, state)
         attendees, associated = prefill_choices(prefill, t)
-        title = state.title or default_title(prefill.record, profiles.get(client, team_of(body), user_of(body)), t)
-        _rebuild(client, body, with_changes(state, attendees=merged(state.attendees, attendees), title=title,
-                                            associated=merged(state.associated, associated), notices=()), services)
+        title = state.title or default_title(
+            prefill.record, profiles.get(client, team_of(body), user_of(body)), t
+        )
+        _rebuild(
+            client,
+            body,
+            with_changes(
+                state,
+                attendees=merged(state.attendees, attendees),
+                title=title,
+                associated=merged(state.associated, associated),
+                notices=(),
+            ),
+            services,
+        )
 
     @app.action("duration_select")
     @app.action("date_pick")
@@ -220,8 +277,17 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             picked = datetime.strptime(value, "%Y-%m-%dT%H:%M")
         except ValueError:
             return
-        _rebuild(client, body, with_changes(state, day=picked.date(), time=picked.strftime("%H:%M"),
-                                            when_revision=state.when_revision + 1), services)
+        _rebuild(
+            client,
+            body,
+            with_changes(
+                state,
+                day=picked.date(),
+                time=picked.strftime("%H:%M"),
+                when_revision=state.when_revision + 1,
+            ),
+            services,
+        )
 
     @app.action("add_reminder")
     def add_reminder(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -231,7 +297,9 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         _rebuild(client, body, with_changes(state, reminder_rows=rows), services)
 
     @app.view(CALLBACK_ID)
-    def meet_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def meet_submission(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
         state = parse_state(view)
         team_id, user_id = team_of(body), user_of(body)
         if not state.key:
@@ -241,18 +309,33 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             return
         profile = profiles.get(client, team_id, user_id)
         t = translator_for(profile, services.workspaces.get(team_id))
-        request = to_request(state, team_id=team_id, user_id=user_id, phone_region=phone_region(profile.locale),
-                             language=t.language)
+        request = to_request(
+            state,
+            team_id=team_id,
+            user_id=user_id,
+            phone_region=phone_region(profile.locale),
+            language=t.language,
+        )
         try:
             result = services.save(request, profile, state.meeting_id)
         except DomainError as error:
             ack(response_action="errors", errors=modal_errors(error, view, t))
             return
-        heading = t.gettext("Meeting updated") if state.meeting_id is not None else t.gettext("Meeting scheduled")
-        ack(response_action="update", view=message_view(heading, confirmation_text(result, t=t), t=t))
+        heading = (
+            t.gettext("Meeting updated")
+            if state.meeting_id is not None
+            else t.gettext("Meeting scheduled")
+        )
+        ack(
+            response_action="update",
+            view=message_view(heading, confirmation_text(result, t=t), t=t),
+        )
         if result.created or state.meeting_id is not None:
             try:
-                client.chat_postMessage(channel=user_id, text=confirmation_text(result, t=t),
-                                        blocks=confirmation_blocks(result, heading, t=t))
+                client.chat_postMessage(
+                    channel=user_id,
+                    text=confirmation_text(result, t=t),
+                    blocks=confirmation_blocks(result, heading, t=t),
+                )
             except SlackApiError as exc:
                 log.warning("confirmation DM failed: %s", exc.response.get("error"))

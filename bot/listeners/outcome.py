@@ -38,7 +38,9 @@ def _value(body: dict[str, Any]) -> dict[str, Any]:
 
 def _update_quietly(client: WebClient, container: dict[str, Any], **message: Any) -> None:
     try:
-        client.chat_update(channel=str(container.get("channel_id")), ts=str(container.get("message_ts")), **message)
+        client.chat_update(
+            channel=str(container.get("channel_id")), ts=str(container.get("message_ts")), **message
+        )
     except SlackApiError as exc:
         log.warning("updating the outcome message failed: %s", exc.response.get("error"))
 
@@ -52,7 +54,10 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             return
         actor = profiles.get(client, team_of(body), user_of(body))
         ws = services.workspaces.get(actor.team_id)
-        outcomes, t = ws.outcomes, translator_for(actor, ws)  # the message is re-drawn for whoever clicked
+        outcomes, t = (
+            ws.outcomes,
+            translator_for(actor, ws),
+        )  # the message is re-drawn for whoever clicked
         try:
             result = services.record_outcome(value["m"], value["o"], actor)
         except DomainError as error:
@@ -63,12 +68,21 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         if container.get("type") == "view":  # clicked in App Home
             publish_home(client, services, team_of(body), user_of(body))
         elif block_id.startswith("digest_outcome_"):  # one line of the daily digest
-            waiting = services.meetings.awaiting_outcome(actor.team_id, actor.slack_user_id, services.clock.now(), 20)
-            client.chat_update(channel=str(container.get("channel_id")), ts=str(container.get("message_ts")),
-                               **digest_message(waiting, outcomes, t))
+            waiting = services.meetings.awaiting_outcome(
+                actor.team_id, actor.slack_user_id, services.clock.now(), 20
+            )
+            client.chat_update(
+                channel=str(container.get("channel_id")),
+                ts=str(container.get("message_ts")),
+                **digest_message(waiting, outcomes, t),
+            )
         else:
-            _update_quietly(client, container, text=outcome_prompt_text(result.meeting, t=t),
-                            blocks=outcome_blocks(result.meeting, outcomes, t=t))
+            _update_quietly(
+                client,
+                container,
+                text=outcome_prompt_text(result.meeting, t=t),
+                blocks=outcome_blocks(result.meeting, outcomes, t=t),
+            )
 
     @app.action(re.compile(r"^outcome_change(:\d+)?$"))
     def outcome_change(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -87,6 +101,9 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             tell_error(client, body, user_of(body), error, t, dm_when_no_channel=False)
             return
         container = body.get("container") or {}
-        client.chat_update(channel=str(container.get("channel_id")), ts=str(container.get("message_ts")),
-                           text=outcome_prompt_text(meeting, t=t),
-                           blocks=outcome_change_blocks(meeting, ws.outcomes, t=t))
+        client.chat_update(
+            channel=str(container.get("channel_id")),
+            ts=str(container.get("message_ts")),
+            text=outcome_prompt_text(meeting, t=t),
+            blocks=outcome_change_blocks(meeting, ws.outcomes, t=t),
+        )

@@ -44,8 +44,17 @@ def report_period_text(text: str) -> str | None:
     return None if match is None else (match.group("period") or "").strip()
 
 
-def handle_report_command(ack: Ack, body: dict[str, Any], client: WebClient, services: Services,
-                          profiles: ProfileService, *, team_id: str, user_id: str, period_text: str) -> None:
+def handle_report_command(
+    ack: Ack,
+    body: dict[str, Any],
+    client: WebClient,
+    services: Services,
+    profiles: ProfileService,
+    *,
+    team_id: str,
+    user_id: str,
+    period_text: str,
+) -> None:
     # The ack is due within 3 s: the language comes from the stored profile (no Slack call).
     t = cached_translator(services, team_id, user_id)
     try:
@@ -61,26 +70,48 @@ def handle_report_command(ack: Ack, body: dict[str, Any], client: WebClient, ser
     except SlackApiError as exc:
         log.warning("sending the report failed: %s", exc.response.get("error"))
         if channel_id:
-            _quietly(client.chat_postEphemeral, channel=channel_id, user=user_id,
-                     text=t.gettext("Meetline could not send your report to your DM. Please try again in a minute."))
+            _quietly(
+                client.chat_postEphemeral,
+                channel=channel_id,
+                user=user_id,
+                text=t.gettext(
+                    "Meetline could not send your report to your DM. Please try again in a minute."
+                ),
+            )
     except Exception:
         log.exception("building the report failed")
         if channel_id:
-            _quietly(client.chat_postEphemeral, channel=channel_id, user=user_id,
-                     text=t.gettext("Meetline could not build your report. The error was logged; please try again."))
+            _quietly(
+                client.chat_postEphemeral,
+                channel=channel_id,
+                user=user_id,
+                text=t.gettext(
+                    "Meetline could not build your report. The error was logged; please try again."
+                ),
+            )
 
 
-def send_report(client: WebClient, services: Services, profiles: ProfileService, team_id: str, user_id: str,
-                period_text: str) -> None:
+def send_report(
+    client: WebClient,
+    services: Services,
+    profiles: ProfileService,
+    team_id: str,
+    user_id: str,
+    period_text: str,
+) -> None:
     """The report in the reader's DM (in their zone and language), then its chart and CSV."""
     profile = profiles.get(client, team_id, user_id)
     ws = services.workspaces.get(team_id)
     t = translator_for(profile, ws)
     period = services.reports.period(period_text, profile.timezone)
     report = services.reports(team_id, period, ws.outcomes, t, reader=Actor.of(profile))
-    client.chat_postMessage(channel=user_id, text=report_text(report, t=t), blocks=report_blocks(report, t=t))
+    client.chat_postMessage(
+        channel=user_id, text=report_text(report, t=t), blocks=report_blocks(report, t=t)
+    )
     dm = client.conversations_open(users=user_id)["channel"]["id"]
-    client.files_upload_v2(channel=dm, **report_uploads(report, report_chart_png(report, t), report_csv(report, t), t))
+    client.files_upload_v2(
+        channel=dm, **report_uploads(report, report_chart_png(report, t), report_csv(report, t), t)
+    )
 
 
 def _quietly(method: Any, **kwargs: Any) -> None:

@@ -41,7 +41,10 @@ class FormMetadata:
 
     def encode(self) -> str:
         """The private_metadata text; short by construction."""
-        meta: dict[str, Any] = {"k": safe_key(self.key), "tz": _bounded(self.timezone, MAX_ZONE) or "UTC"}
+        meta: dict[str, Any] = {
+            "k": safe_key(self.key),
+            "tz": _bounded(self.timezone, MAX_ZONE) or "UTC",
+        }
         if self.channel and slack_id_ok("channel", self.channel):
             meta["ch"] = self.channel
         if self.meeting_id is not None:
@@ -64,7 +67,9 @@ class FormMetadata:
             key=safe_key(meta.get("k")),
             timezone=(_bounded(tz, MAX_ZONE) or "UTC") if isinstance(tz, str) else "UTC",
             channel=meta["ch"] if slack_id_ok("channel", meta.get("ch")) else None,
-            meeting_id=meeting if isinstance(meeting, int) and 0 < meeting < MAX_MEETING_ID else None,
+            meeting_id=meeting
+            if isinstance(meeting, int) and 0 < meeting < MAX_MEETING_ID
+            else None,
             when_revision=revision if isinstance(revision, int) else 0,
             language=_bounded(lang, MAX_LANGUAGE) if isinstance(lang, str) else None,
         )
@@ -73,7 +78,11 @@ class FormMetadata:
 def safe_key(value: object) -> str:
     """The idempotency key we wrote (hex); anything else is treated as an expired form."""
     text = str(value or "")
-    return text if 0 < len(text) <= MAX_KEY and text.isascii() and text.replace("-", "").isalnum() else ""
+    return (
+        text
+        if 0 < len(text) <= MAX_KEY and text.isascii() and text.replace("-", "").isalnum()
+        else ""
+    )
 
 
 def _bounded(value: str | None, limit: int) -> str | None:

@@ -24,13 +24,19 @@ def parse_state(view: dict[str, Any]) -> FormState:
     except ValueError:
         day = None
     duration_opt = _option(_value(values, "duration", "duration_select").get("selected_option"))
-    kind_opt = _option(_value(values, "location_kind", "location_kind_select").get("selected_option"))
+    kind_opt = _option(
+        _value(values, "location_kind", "location_kind_select").get("selected_option")
+    )
     kind = kind_opt[0] if kind_opt else LocationKind.NONE.value
-    detail_block = {"phone": "loc_phone", "in_person": "loc_address", "custom": "loc_custom"}.get(kind)
+    detail_block = {"phone": "loc_phone", "in_person": "loc_address", "custom": "loc_custom"}.get(
+        kind
+    )
     detail = ""
     if detail_block:
         detail = str(_value(values, detail_block, "loc_input").get("value") or "")
-    provider_opt = _option(_value(values, "loc_video", "video_provider_select").get("selected_option"))
+    provider_opt = _option(
+        _value(values, "loc_video", "video_provider_select").get("selected_option")
+    )
     reminders: list[tuple[str | None, str]] = []
     rows = 0
     for i in range(3):
@@ -38,8 +44,15 @@ def parse_state(view: dict[str, Any]) -> FormState:
             continue
         rows = i + 1
         amount = _value(values, f"rem_amount_{i}", f"rem_amount_input_{i}").get("value")
-        unit_opt = _option(_value(values, f"rem_unit_{i}", f"rem_unit_select_{i}").get("selected_option"))
-        reminders.append((str(amount) if amount not in (None, "") else None, unit_opt[0] if unit_opt else "minutes"))
+        unit_opt = _option(
+            _value(values, f"rem_unit_{i}", f"rem_unit_select_{i}").get("selected_option")
+        )
+        reminders.append(
+            (
+                str(amount) if amount not in (None, "") else None,
+                unit_opt[0] if unit_opt else "minutes",
+            )
+        )
     include = _value(values, "rem_options", "include_description").get("selected_options") or []
     notes = _value(values, "notes", "notes_input").get("rich_text_value")
     type_opt = _option(_value(values, "meeting_type", "meeting_type_select").get("selected_option"))
@@ -66,7 +79,9 @@ def parse_state(view: dict[str, Any]) -> FormState:
         include_description=bool(include),
         description=str(_value(values, "description", "description_input").get("value") or ""),
         notes=notes if isinstance(notes, dict) else None,
-        associated=_options(_value(values, "associated", "associated_select").get("selected_options")),
+        associated=_options(
+            _value(values, "associated", "associated_select").get("selected_options")
+        ),
         host=_value(values, "host", "host_select").get("selected_user"),
     )
 

@@ -26,37 +26,98 @@ def home_view(
 ) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "block_id": "head", "text": plain("Meetline", 150)},
-        {"type": "section", "block_id": "intro", "text": mrkdwn(t.gettext(
-            "Schedule meetings with the contacts of a CRM record without leaving Slack. "
-            "Type `/meet` anywhere, or use the button."))},
-        {"type": "actions", "block_id": "home_actions", "elements": [
-            {"type": "button", "action_id": "home_schedule", "style": "primary",
-             "text": plain(t.gettext("Schedule a meeting"), 75)}]},
+        {
+            "type": "section",
+            "block_id": "intro",
+            "text": mrkdwn(
+                t.gettext(
+                    "Schedule meetings with the contacts of a CRM record without leaving Slack. "
+                    "Type `/meet` anywhere, or use the button."
+                )
+            ),
+        },
+        {
+            "type": "actions",
+            "block_id": "home_actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "home_schedule",
+                    "style": "primary",
+                    "text": plain(t.gettext("Schedule a meeting"), 75),
+                }
+            ],
+        },
         {"type": "divider", "block_id": "div_upcoming"},
-        {"type": "header", "block_id": "upcoming_head", "text": plain(t.gettext("Upcoming meetings"), 150)},
+        {
+            "type": "header",
+            "block_id": "upcoming_head",
+            "text": plain(t.gettext("Upcoming meetings"), 150),
+        },
     ]
     if not upcoming:
-        blocks.append({"type": "context", "block_id": "upcoming_none", "elements": [
-            mrkdwn(t.gettext("Nothing scheduled. Meetings you host or organize appear here."))]})
+        blocks.append(
+            {
+                "type": "context",
+                "block_id": "upcoming_none",
+                "elements": [
+                    mrkdwn(
+                        t.gettext("Nothing scheduled. Meetings you host or organize appear here.")
+                    )
+                ],
+            }
+        )
     for m in list(upcoming)[:MAX_ROWS]:
         role = "host" if m.host_id == user_id else "organizer"
-        blocks.append({"type": "section", "block_id": f"up_{m.id}", "text": mrkdwn(meeting_line(m, role, t=t))})
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": f"up_{m.id}",
+                "text": mrkdwn(meeting_line(m, role, t=t)),
+            }
+        )
         blocks.append(meeting_manage_actions(m, block_id=f"up_actions_{m.id}", t=t))
     blocks += [
         {"type": "divider", "block_id": "div_awaiting"},
-        {"type": "header", "block_id": "awaiting_head", "text": plain(t.gettext("Waiting for an outcome"), 150)},
+        {
+            "type": "header",
+            "block_id": "awaiting_head",
+            "text": plain(t.gettext("Waiting for an outcome"), 150),
+        },
     ]
     if not awaiting:
-        blocks.append({"type": "context", "block_id": "awaiting_none", "elements": [
-            mrkdwn(t.gettext("All caught up: every meeting you hosted has an outcome."))]})
+        blocks.append(
+            {
+                "type": "context",
+                "block_id": "awaiting_none",
+                "elements": [
+                    mrkdwn(t.gettext("All caught up: every meeting you hosted has an outcome."))
+                ],
+            }
+        )
     for m in list(awaiting)[:MAX_ROWS]:
-        blocks.append({"type": "section", "block_id": f"aw_{m.id}", "text": mrkdwn(meeting_line(m, "host", t=t))})
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": f"aw_{m.id}",
+                "text": mrkdwn(meeting_line(m, "host", t=t)),
+            }
+        )
         blocks.append(outcome_buttons(m, outcomes, block_id=f"aw_outcome_{m.id}", t=t))
     blocks.extend(extra_blocks)
     if is_admin:
         blocks += [
             {"type": "divider", "block_id": "div_admin"},
-            {"type": "actions", "block_id": "admin_actions", "elements": [
-                {"type": "button", "action_id": "admin_open", "text": plain(t.gettext("Meetline settings"), 75)}]},
+            {
+                "type": "actions",
+                "block_id": "admin_actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": "admin_open",
+                        "text": plain(t.gettext("Meetline settings"), 75),
+                    }
+                ],
+            },
         ]
     return {"type": "home", "blocks": blocks[:100]}

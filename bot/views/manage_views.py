@@ -21,24 +21,40 @@ def meeting_line(meeting: Meeting, role: str | None = None, *, t: Translator = E
     return clip(f"*{escape_mrkdwn(meeting.title)}*\n{when}{host}{who}", 2900, keep_lines=True)
 
 
-def meeting_manage_actions(meeting: Meeting, block_id: str = "manage", *, t: Translator = EN) -> dict[str, Any]:
+def meeting_manage_actions(
+    meeting: Meeting, block_id: str = "manage", *, t: Translator = EN
+) -> dict[str, Any]:
     """Edit and Cancel; action ids carry the meeting id so each row's buttons are distinct."""
     value = json.dumps({"m": meeting.id})
     return {
         "type": "actions",
         "block_id": block_id,
         "elements": [
-            {"type": "button", "action_id": f"meeting_edit:{meeting.id}", "text": plain(t.gettext("Edit"), 75),
-             "value": value},
-            {"type": "button", "action_id": f"meeting_cancel:{meeting.id}",
-             "text": plain(t.gettext("Cancel meeting"), 75), "style": "danger", "value": value,
-             "confirm": {
-                 "title": plain(t.gettext("Cancel this meeting?"), 100),
-                 "text": plain(t.gettext("“{title}” will be cancelled and attendees get a cancellation.",
-                                         title=clip(meeting.title, 150)), 300),
-                 "confirm": plain(t.gettext("Cancel meeting"), 30),
-                 "deny": plain(t.gettext("Keep it"), 30),
-                 "style": "danger",
-             }},
+            {
+                "type": "button",
+                "action_id": f"meeting_edit:{meeting.id}",
+                "text": plain(t.gettext("Edit"), 75),
+                "value": value,
+            },
+            {
+                "type": "button",
+                "action_id": f"meeting_cancel:{meeting.id}",
+                "text": plain(t.gettext("Cancel meeting"), 75),
+                "style": "danger",
+                "value": value,
+                "confirm": {
+                    "title": plain(t.gettext("Cancel this meeting?"), 100),
+                    "text": plain(
+                        t.gettext(
+                            "“{title}” will be cancelled and attendees get a cancellation.",
+                            title=clip(meeting.title, 150),
+                        ),
+                        300,
+                    ),
+                    "confirm": plain(t.gettext("Cancel meeting"), 30),
+                    "deny": plain(t.gettext("Keep it"), 30),
+                    "style": "danger",
+                },
+            },
         ],
     }

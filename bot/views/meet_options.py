@@ -25,41 +25,72 @@ def record_choice(record: Record, t: Translator = EN) -> Choice:
     return (f"r:{record.id}", record_label(record, t=t))
 
 
-def prefill_choices(prefill: RecordPrefill | None, t: Translator = EN) -> tuple[tuple[Choice, ...],
-                                                                                  tuple[Choice, ...]]:
+def prefill_choices(
+    prefill: RecordPrefill | None, t: Translator = EN
+) -> tuple[tuple[Choice, ...], tuple[Choice, ...]]:
     """(attendees, associated records) a picked record adds to the form."""
     if prefill is None:
         return (), ()
-    return (tuple(contact_choice(r, t) for r in prefill.attendees),
-            tuple(record_choice(r, t) for r in prefill.associated))
+    return (
+        tuple(contact_choice(r, t) for r in prefill.attendees),
+        tuple(record_choice(r, t) for r in prefill.associated),
+    )
 
 
 def _option(value: str, label: str) -> dict[str, Any]:
     return {"text": {"type": "plain_text", "text": label}, "value": value}
 
 
-def attendee_option_groups(contacts: Sequence[Record], teammates: Sequence[UserProfile],
-                           t: Translator = EN) -> list[dict[str, Any]]:
+def attendee_option_groups(
+    contacts: Sequence[Record], teammates: Sequence[UserProfile], t: Translator = EN
+) -> list[dict[str, Any]]:
     """The attendee picker's answer: contacts, then teammates (empty groups left out)."""
     groups = []
     if contacts:
-        groups.append({"label": {"type": "plain_text", "text": t.gettext("Contacts")},
-                       "options": [_option(*contact_choice(c, t)) for c in contacts]})
+        groups.append(
+            {
+                "label": {"type": "plain_text", "text": t.gettext("Contacts")},
+                "options": [_option(*contact_choice(c, t)) for c in contacts],
+            }
+        )
     if teammates:
-        groups.append({"label": {"type": "plain_text", "text": t.gettext("Teammates")},
-                       "options": [_option(AttendeeRef(AttendeeKind.USER, u.slack_user_id).encode(),
-                                           clip(f"@{u.name or u.slack_user_id}" + (f" ({u.email})" if u.email else ""),
-                                                75))
-                                   for u in teammates]})
+        groups.append(
+            {
+                "label": {"type": "plain_text", "text": t.gettext("Teammates")},
+                "options": [
+                    _option(
+                        AttendeeRef(AttendeeKind.USER, u.slack_user_id).encode(),
+                        clip(
+                            f"@{u.name or u.slack_user_id}" + (f" ({u.email})" if u.email else ""),
+                            75,
+                        ),
+                    )
+                    for u in teammates
+                ],
+            }
+        )
     return groups
 
 
-def opening_form(draft: MeetFormDraft, prefill: RecordPrefill | None, ws: WorkspaceSettings,
-                 channel: str | None, t: Translator = EN) -> FormState:
+def opening_form(
+    draft: MeetFormDraft,
+    prefill: RecordPrefill | None,
+    ws: WorkspaceSettings,
+    channel: str | None,
+    t: Translator = EN,
+) -> FormState:
     """The /meet form as it opens: what the command's text said, what its record brings,
     and the workspace's defaults (reminders, durations, video)."""
     attendees, associated = prefill_choices(prefill, t)
     record = record_choice(draft.record, t) if draft.record is not None else None
-    return from_draft(draft, channel=channel, attendees=attendees, associated=associated, record=record,
-                      default_reminders=ws.default_reminders, durations=ws.durations,
-                      location_kind="video" if ws.video_default_on else "none", language=t.language)
+    return from_draft(
+        draft,
+        channel=channel,
+        attendees=attendees,
+        associated=associated,
+        record=record,
+        default_reminders=ws.default_reminders,
+        durations=ws.durations,
+        location_kind="video" if ws.video_default_on else "none",
+        language=t.language,
+    )

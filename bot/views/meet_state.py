@@ -72,8 +72,14 @@ class FormState:
 
     def metadata(self) -> str:
         """The modal's private_metadata (bot.views.form_metadata)."""
-        return FormMetadata(self.key, self.timezone, self.channel, self.meeting_id, self.when_revision,
-                            self.language).encode()
+        return FormMetadata(
+            self.key,
+            self.timezone,
+            self.channel,
+            self.meeting_id,
+            self.when_revision,
+            self.language,
+        ).encode()
 
 
 def when_block_id(name: str, revision: int) -> str:
@@ -130,11 +136,14 @@ def _time(text: str | None) -> time | None:
         return None
 
 
-def to_request(state: FormState, *, team_id: str, user_id: str, phone_region: str | None,
-               language: str = "en") -> MeetingRequest:
+def to_request(
+    state: FormState, *, team_id: str, user_id: str, phone_region: str | None, language: str = "en"
+) -> MeetingRequest:
     """The submission as a request; `language` (handlers.i18n.language_for of the user's
     Slack locale) is the language the rules answer in."""
-    record_id = _int(state.record[0][2:]) if state.record and state.record[0].startswith("r:") else None
+    record_id = (
+        _int(state.record[0][2:]) if state.record and state.record[0].startswith("r:") else None
+    )
     duration = _int(state.duration_custom) if state.duration == "custom" else _int(state.duration)
     refs = tuple(r for r in (AttendeeRef.decode(v) for v, _ in state.attendees) if r)
     try:
@@ -196,7 +205,10 @@ def from_meeting(
     local = meeting.start_utc.astimezone(ZoneInfo(meeting.timezone))
     duration = str(meeting.duration_minutes) if meeting.duration_minutes in durations else "custom"
     attendees = tuple(
-        (AttendeeRef(AttendeeKind.CONTACT, str(a.record_id)).encode(), labels.get(a.record_id, a.name))
+        (
+            AttendeeRef(AttendeeKind.CONTACT, str(a.record_id)).encode(),
+            labels.get(a.record_id, a.name),
+        )
         if a.record_id is not None
         else (AttendeeRef(AttendeeKind.USER, str(a.slack_user_id)).encode(), f"@{a.name}")
         for a in meeting.attendees
@@ -210,7 +222,10 @@ def from_meeting(
                 break
     record_opt = None
     if meeting.record_id is not None:
-        record_opt = (f"r:{meeting.record_id}", labels.get(meeting.record_id) or t.gettext("Record"))
+        record_opt = (
+            f"r:{meeting.record_id}",
+            labels.get(meeting.record_id) or t.gettext("Record"),
+        )
     return FormState(
         timezone=meeting.timezone,
         key=key,
@@ -231,8 +246,10 @@ def from_meeting(
         include_description=meeting.include_description_in_reminders,
         description=meeting.description,
         notes=meeting.notes,
-        associated=tuple((f"r:{rid}", labels.get(rid) or t.gettext("Record {id}", id=rid))
-                         for rid in meeting.record_ids),
+        associated=tuple(
+            (f"r:{rid}", labels.get(rid) or t.gettext("Record {id}", id=rid))
+            for rid in meeting.record_ids
+        ),
         host=meeting.host_id,
         language=t.language,
     )

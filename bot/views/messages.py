@@ -29,28 +29,48 @@ def _names(names: Sequence[str]) -> str:
 
 def confirmation_text(result: Scheduled, *, t: Translator = EN) -> str:
     meeting = result.meeting
-    lines = [t.gettext("*{title}* is scheduled for {when}.", title=escape_mrkdwn(meeting.title),
-                       when=when_text(meeting, t=t))]
+    lines = [
+        t.gettext(
+            "*{title}* is scheduled for {when}.",
+            title=escape_mrkdwn(meeting.title),
+            when=when_text(meeting, t=t),
+        )
+    ]
     place = meeting.location.display(meeting.join_url, t)
     if place:
         lines.append(t.gettext("Where: {place}", place=escape_mrkdwn(place)))
     if result.invited:
-        lines.append(t.gettext("Invitations are on their way to: {names}.", names=_names(result.invited)))
+        lines.append(
+            t.gettext("Invitations are on their way to: {names}.", names=_names(result.invited))
+        )
     if result.not_invited:
-        lines.append(":warning: " + t.gettext("Not invited (no valid email): {names}.",
-                                              names=_names(result.not_invited)))
+        lines.append(
+            ":warning: "
+            + t.gettext("Not invited (no valid email): {names}.", names=_names(result.not_invited))
+        )
     for warning in result.warnings:
         lines.append(f":information_source: {escape_mrkdwn(warning)}")
     if meeting.reminders:
-        lines.append(t.ngettext("{n} reminder email is scheduled.", "{n} reminder emails are scheduled.",
-                                len(meeting.reminders)))
+        lines.append(
+            t.ngettext(
+                "{n} reminder email is scheduled.",
+                "{n} reminder emails are scheduled.",
+                len(meeting.reminders),
+            )
+        )
     text = "\n".join(lines)
     return text if len(text) <= 2900 else text[:2899] + "…"  # keep the line breaks
 
 
-def confirmation_blocks(result: Scheduled, heading: str | None = None, *, t: Translator = EN) -> list[dict[str, Any]]:
+def confirmation_blocks(
+    result: Scheduled, heading: str | None = None, *, t: Translator = EN
+) -> list[dict[str, Any]]:
     blocks = [
-        {"type": "header", "block_id": "head", "text": plain(heading or t.gettext("Meeting scheduled"), 150)},
+        {
+            "type": "header",
+            "block_id": "head",
+            "text": plain(heading or t.gettext("Meeting scheduled"), 150),
+        },
         {"type": "section", "block_id": "summary", "text": mrkdwn(confirmation_text(result, t=t))},
     ]
     if result.meeting.status != "cancelled":
@@ -64,72 +84,125 @@ def cancelled_text(meeting: Meeting, *, t: Translator = EN) -> str:
 
 
 def cancelled_blocks(meeting: Meeting, *, t: Translator = EN) -> list[dict[str, Any]]:
-    text = t.gettext("*{title}* ({when}) was cancelled. Attendees get a cancellation.",
-                     title=escape_mrkdwn(meeting.title), when=when_text(meeting, t=t))
+    text = t.gettext(
+        "*{title}* ({when}) was cancelled. Attendees get a cancellation.",
+        title=escape_mrkdwn(meeting.title),
+        when=when_text(meeting, t=t),
+    )
     return [{"type": "section", "block_id": "cancelled", "text": mrkdwn(":x: " + text)}]
 
 
 def mention_text(meeting: Meeting, record: Record | None, *, t: Translator = EN) -> str:
-    values = {"organizer": f"<@{meeting.organizer_id}>", "title": escape_mrkdwn(meeting.title),
-              "when": when_text(meeting, t=t)}
+    values = {
+        "organizer": f"<@{meeting.organizer_id}>",
+        "title": escape_mrkdwn(meeting.title),
+        "when": when_text(meeting, t=t),
+    }
     if record is None:
         return t.gettext("{organizer} mentioned you in the notes of *{title}*, {when}.", **values)
-    return t.gettext("{organizer} mentioned you in the notes of *{title}* about *{record}*, {when}.",
-                     record=escape_mrkdwn(record.name), **values)
+    return t.gettext(
+        "{organizer} mentioned you in the notes of *{title}* about *{record}*, {when}.",
+        record=escape_mrkdwn(record.name),
+        **values,
+    )
 
 
-def mention_blocks(meeting: Meeting, record: Record | None, *, t: Translator = EN) -> list[dict[str, Any]]:
+def mention_blocks(
+    meeting: Meeting, record: Record | None, *, t: Translator = EN
+) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "block_id": "mention", "text": mrkdwn(mention_text(meeting, record, t=t))},
+        {
+            "type": "section",
+            "block_id": "mention",
+            "text": mrkdwn(mention_text(meeting, record, t=t)),
+        },
     ]
     if meeting.notes_text:
         # Escape everything the organizer typed, then restore only real user mentions.
         safe = re.sub(r"&lt;@([UW][A-Z0-9]+)&gt;", r"<@\1>", escape_mrkdwn(meeting.notes_text))
-        blocks.append({"type": "section", "block_id": "notes",
-                       "text": mrkdwn(clip("> " + safe.replace("\n", "\n> "), 2900, keep_lines=True))})
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": "notes",
+                "text": mrkdwn(clip("> " + safe.replace("\n", "\n> "), 2900, keep_lines=True)),
+            }
+        )
     return blocks
 
 
 def outcome_prompt_text(meeting: Meeting, *, t: Translator = EN) -> str:
-    return t.gettext("How did *{title}* ({when}) go?", title=escape_mrkdwn(meeting.title),
-                     when=when_text(meeting, t=t))
+    return t.gettext(
+        "How did *{title}* ({when}) go?",
+        title=escape_mrkdwn(meeting.title),
+        when=when_text(meeting, t=t),
+    )
 
 
-def outcome_blocks(meeting: Meeting, outcomes: tuple[str, ...] = DEFAULT_OUTCOMES, *,
-                   t: Translator = EN) -> list[dict[str, Any]]:
+def outcome_blocks(
+    meeting: Meeting, outcomes: tuple[str, ...] = DEFAULT_OUTCOMES, *, t: Translator = EN
+) -> list[dict[str, Any]]:
     """The DM after a meeting: buttons while no outcome is set, else the outcome and "Change"."""
     summary = outcome_prompt_text(meeting, t=t)
     place = meeting.location.display(meeting.join_url, t)
     if place:
         summary += "\n" + t.gettext("Where: {place}", place=escape_mrkdwn(place))
     if meeting.attendees:
-        summary += "\n" + t.gettext("With: {names}",
-                                    names=_names([a.name or a.email or "" for a in meeting.attendees[:10]]))
-    blocks: list[dict[str, Any]] = [{"type": "section", "block_id": "summary", "text": mrkdwn(clip(summary, 2900, keep_lines=True))}]
+        summary += "\n" + t.gettext(
+            "With: {names}", names=_names([a.name or a.email or "" for a in meeting.attendees[:10]])
+        )
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "section",
+            "block_id": "summary",
+            "text": mrkdwn(clip(summary, 2900, keep_lines=True)),
+        }
+    ]
     if meeting.outcome == OUTCOME_SCHEDULED:
         blocks.append(outcome_buttons(meeting, outcomes, t=t))
     else:
         outcome = escape_mrkdwn(outcome_label(meeting.outcome, t))
-        blocks.append({"type": "section", "block_id": "outcome_set",
-                       "text": mrkdwn(t.gettext("Outcome: *{outcome}*", outcome=outcome)),
-                       "accessory": {"type": "button", "action_id": f"outcome_change:{meeting.id}",
-                                     "text": plain(t.gettext("Change"), 75),
-                                     "value": json.dumps({"m": meeting.id})}})
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": "outcome_set",
+                "text": mrkdwn(t.gettext("Outcome: *{outcome}*", outcome=outcome)),
+                "accessory": {
+                    "type": "button",
+                    "action_id": f"outcome_change:{meeting.id}",
+                    "text": plain(t.gettext("Change"), 75),
+                    "value": json.dumps({"m": meeting.id}),
+                },
+            }
+        )
     return blocks
 
 
-def outcome_buttons(meeting: Meeting, outcomes: tuple[str, ...] = DEFAULT_OUTCOMES,
-                    block_id: str = "outcome", *, t: Translator = EN) -> dict[str, Any]:
-    return {"type": "actions", "block_id": block_id, "elements": [
-        {"type": "button", "action_id": f"outcome_{code.lower()}:{meeting.id}",
-         "text": plain(outcome_label(code, t), 75),
-         "value": json.dumps({"m": meeting.id, "o": code}), **({"style": "primary"} if code == "COMPLETED" else {})}
-        for code in outcomes[:25]
-    ]}
+def outcome_buttons(
+    meeting: Meeting,
+    outcomes: tuple[str, ...] = DEFAULT_OUTCOMES,
+    block_id: str = "outcome",
+    *,
+    t: Translator = EN,
+) -> dict[str, Any]:
+    return {
+        "type": "actions",
+        "block_id": block_id,
+        "elements": [
+            {
+                "type": "button",
+                "action_id": f"outcome_{code.lower()}:{meeting.id}",
+                "text": plain(outcome_label(code, t), 75),
+                "value": json.dumps({"m": meeting.id, "o": code}),
+                **({"style": "primary"} if code == "COMPLETED" else {}),
+            }
+            for code in outcomes[:25]
+        ],
+    }
 
 
-def outcome_change_blocks(meeting: Meeting, outcomes: tuple[str, ...] = DEFAULT_OUTCOMES, *,
-                          t: Translator = EN) -> list[dict[str, Any]]:
+def outcome_change_blocks(
+    meeting: Meeting, outcomes: tuple[str, ...] = DEFAULT_OUTCOMES, *, t: Translator = EN
+) -> list[dict[str, Any]]:
     """Buttons again, to change an outcome already set."""
     reopened = Meeting(**{**meeting.__dict__, "outcome": OUTCOME_SCHEDULED})
     return outcome_blocks(reopened, outcomes, t=t)
@@ -140,8 +213,11 @@ def outcome_nudge_text(meeting: Meeting, *, t: Translator = EN) -> str:
 
 
 def outcome_nudge_block(*, t: Translator = EN) -> dict[str, Any]:
-    return {"type": "context", "block_id": "nudge",
-            "elements": [mrkdwn(":wave: " + t.gettext("A gentle reminder: no outcome yet."))]}
+    return {
+        "type": "context",
+        "block_id": "nudge",
+        "elements": [mrkdwn(":wave: " + t.gettext("A gentle reminder: no outcome yet."))],
+    }
 
 
 def digest_text(count: int, *, t: Translator = EN) -> str:
@@ -151,23 +227,38 @@ def digest_text(count: int, *, t: Translator = EN) -> str:
 
 def digest_done_blocks(*, t: Translator = EN) -> list[dict[str, Any]]:
     """The digest once every meeting in it has an outcome."""
-    return [{"type": "section", "block_id": "digest_done", "text": mrkdwn(t.gettext("All caught up."))}]
+    return [
+        {"type": "section", "block_id": "digest_done", "text": mrkdwn(t.gettext("All caught up."))}
+    ]
 
 
-def digest_blocks(meetings: Sequence[Meeting], outcomes: tuple[str, ...] = DEFAULT_OUTCOMES, *,
-                  t: Translator = EN) -> list[dict[str, Any]]:
+def digest_blocks(
+    meetings: Sequence[Meeting], outcomes: tuple[str, ...] = DEFAULT_OUTCOMES, *, t: Translator = EN
+) -> list[dict[str, Any]]:
     """The daily list of meetings without an outcome, each with its buttons (≤50 blocks)."""
-    head = t.ngettext("*{n} meeting still needs an outcome.* One click each:",
-                      "*{n} meetings still need an outcome.* One click each:", len(meetings))
-    blocks: list[dict[str, Any]] = [{"type": "section", "block_id": "digest_head", "text": mrkdwn(head)}]
+    head = t.ngettext(
+        "*{n} meeting still needs an outcome.* One click each:",
+        "*{n} meetings still need an outcome.* One click each:",
+        len(meetings),
+    )
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "block_id": "digest_head", "text": mrkdwn(head)}
+    ]
     for m in list(meetings)[:24]:
-        blocks.append({"type": "section", "block_id": f"digest_{m.id}", "text": mrkdwn(outcome_prompt_text(m, t=t))})
-        blocks.append(outcome_buttons(m, outcomes, block_id=f"digest_outcome_{m.id}",
-                                      t=t))
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": f"digest_{m.id}",
+                "text": mrkdwn(outcome_prompt_text(m, t=t)),
+            }
+        )
+        blocks.append(outcome_buttons(m, outcomes, block_id=f"digest_outcome_{m.id}", t=t))
     return blocks
 
 
-def digest_message(waiting: Sequence[Meeting], outcomes: tuple[str, ...], t: Translator = EN) -> dict[str, Any]:
+def digest_message(
+    waiting: Sequence[Meeting], outcomes: tuple[str, ...], t: Translator = EN
+) -> dict[str, Any]:
     """The daily digest redrawn after one of its lines got an outcome."""
     if not waiting:
         return {"text": t.gettext("All caught up."), "blocks": digest_done_blocks(t=t)}

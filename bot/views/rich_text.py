@@ -54,5 +54,3 @@ def notes_plain_text(notes: dict[str, Any] | None) -> str:
 
     walk(notes)
     return "".join(parts).strip()
-
-

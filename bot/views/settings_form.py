@@ -20,8 +20,14 @@ UNIT_WORDS: dict[str, ReminderUnit] = {
     for unit, words in (
         (ReminderUnit.WEEKS, ("week", "weeks", "tydzień", "tydzien", "tygodnie", "tygodni")),
         (ReminderUnit.DAYS, ("day", "days", "dzień", "dzien", "dni")),
-        (ReminderUnit.HOURS, ("hour", "hours", "h", "godzina", "godzinę", "godzine", "godziny", "godzin")),
-        (ReminderUnit.MINUTES, ("minute", "minutes", "min", "minuta", "minutę", "minute", "minuty", "minut")),
+        (
+            ReminderUnit.HOURS,
+            ("hour", "hours", "h", "godzina", "godzinę", "godzine", "godziny", "godzin"),
+        ),
+        (
+            ReminderUnit.MINUTES,
+            ("minute", "minutes", "min", "minuta", "minutę", "minute", "minuty", "minut"),
+        ),
     )
     for word in words
 }
@@ -41,12 +47,15 @@ def reminder_line(amount: int, unit: str, t: Translator | None = None) -> str:
 
 def form_values(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """A submitted view's values by block id (each block has one element, `value`)."""
-    return {block: actions.get("value") or {} for block, actions in
-            (view.get("state", {}).get("values", {}) or {}).items() if isinstance(actions, dict)}
+    return {
+        block: actions.get("value") or {}
+        for block, actions in (view.get("state", {}).get("values", {}) or {}).items()
+        if isinstance(actions, dict)
+    }
 
 
 def read_reminder(line: str) -> ReminderLine:
-    """"2 hours", "1 dzień przed": the amount and unit, None where unreadable."""
+    """ "2 hours", "1 dzień przed": the amount and unit, None where unreadable."""
     amount, _, unit = line.partition(" ")
     unit = " ".join(unit.lower().split()).removesuffix(" before").removesuffix(" przed")
     return ReminderLine(int(amount) if amount.isdigit() else None, UNIT_WORDS.get(unit), line)
@@ -62,13 +71,17 @@ def read_settings_form(view: dict[str, Any]) -> SettingsChange:
     def checked(block: str) -> bool:
         return bool(v.get(block, {}).get("selected_options"))
 
-    durations = [part.strip() for part in text("durations").replace(";", ",").split(",") if part.strip()]
+    durations = [
+        part.strip() for part in text("durations").replace(";", ",").split(",") if part.strip()
+    ]
     return SettingsChange(
         types_enabled=checked("types_enabled"),
         types=tuple(text("types").splitlines()),
         outcomes=tuple(text("outcomes").splitlines()),
         durations=tuple(int(d) if d.isdigit() else None for d in durations),
-        reminders=tuple(read_reminder(raw.strip()) for raw in text("reminders").splitlines() if raw.strip()),
+        reminders=tuple(
+            read_reminder(raw.strip()) for raw in text("reminders").splitlines() if raw.strip()
+        ),
         work_start=v.get("work_start", {}).get("selected_time"),
         work_end=v.get("work_end", {}).get("selected_time"),
         timezone=text("timezone") or "UTC",

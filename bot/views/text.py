@@ -51,7 +51,12 @@ def slack_date(when: datetime, fmt: str | None = None, *, t: Translator = EN) ->
     return f"<!date^{epoch}^{fmt}|{fallback}>"
 
 
-KIND_LABEL = {"contact": N_("Contact"), "company": N_("Company"), "deal": N_("Deal"), "ticket": N_("Ticket")}
+KIND_LABEL = {
+    "contact": N_("Contact"),
+    "company": N_("Company"),
+    "deal": N_("Deal"),
+    "ticket": N_("Ticket"),
+}
 
 
 def record_label(record: Record, *, t: Translator = EN) -> str:

@@ -44,15 +44,30 @@ def timeline_text(record: Record, *, t: Translator = EN) -> str:
     return t.gettext("Timeline of {name}", name=escape_mrkdwn(clip(record.name, 150)))
 
 
-def timeline_blocks(record: Record, entries: Sequence[TimelineEntry],
-                    meetings: Mapping[int, Meeting], *, t: Translator = EN) -> list[dict[str, Any]]:
+def timeline_blocks(
+    record: Record,
+    entries: Sequence[TimelineEntry],
+    meetings: Mapping[int, Meeting],
+    *,
+    t: Translator = EN,
+) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "block_id": "head",
-         "text": plain(clip(t.gettext("Timeline: {name}", name=record.name), 150), 150)},
+        {
+            "type": "header",
+            "block_id": "head",
+            "text": plain(clip(t.gettext("Timeline: {name}", name=record.name), 150), 150),
+        },
     ]
     if not entries:
-        blocks.append({"type": "section", "block_id": "empty",
-                       "text": mrkdwn(t.gettext("No meetings on this record yet. Schedule one with `/meet`."))})
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": "empty",
+                "text": mrkdwn(
+                    t.gettext("No meetings on this record yet. Schedule one with `/meet`.")
+                ),
+            }
+        )
         return blocks
     for i, entry in enumerate(entries[:MAX_ENTRIES]):
         meeting = meetings.get(entry.meeting_id) if entry.meeting_id is not None else None
@@ -71,19 +86,36 @@ def timeline_blocks(record: Record, entries: Sequence[TimelineEntry],
         if organizer:
             details.append(t.gettext("created by {organizer}", organizer=f"<@{organizer}>"))
         if meeting and entry.kind != "outcome_set":
-            details.append(t.gettext("outcome {outcome}", outcome=escape_mrkdwn(outcome_label(meeting.outcome, t))))
+            details.append(
+                t.gettext(
+                    "outcome {outcome}", outcome=escape_mrkdwn(outcome_label(meeting.outcome, t))
+                )
+            )
         text = parts[0] + ("\n" + " · ".join(details) if details else "")
-        blocks.append({"type": "section", "block_id": f"entry_{i}", "text": mrkdwn(clip(text, 2900))})
-        blocks.append({"type": "context", "block_id": f"when_{i}",
-                       "elements": [mrkdwn(t.gettext("logged {when}", when=slack_date(entry.occurred_at, t=t)))]})
+        blocks.append(
+            {"type": "section", "block_id": f"entry_{i}", "text": mrkdwn(clip(text, 2900))}
+        )
+        blocks.append(
+            {
+                "type": "context",
+                "block_id": f"when_{i}",
+                "elements": [
+                    mrkdwn(t.gettext("logged {when}", when=slack_date(entry.occurred_at, t=t)))
+                ],
+            }
+        )
     return blocks[:50]
 
 
-def timeline_reply(query: str, history: RecordHistory | None, *, t: Translator = EN) -> dict[str, Any]:
+def timeline_reply(
+    query: str, history: RecordHistory | None, *, t: Translator = EN
+) -> dict[str, Any]:
     """`/meet timeline <record>`: the ephemeral answer (text and blocks)."""
     if not query:
         return {"text": t.gettext("Which record? Try `/meet timeline Jane Doe`.")}
     if history is None:
         return {"text": t.gettext("No record matches “{query}”.", query=escape_mrkdwn(query))}
-    return {"text": timeline_text(history.record, t=t),
-            "blocks": timeline_blocks(history.record, history.entries, history.meetings, t=t)}
+    return {
+        "text": timeline_text(history.record, t=t),
+        "blocks": timeline_blocks(history.record, history.entries, history.meetings, t=t),
+    }

@@ -149,7 +149,9 @@ def find_when(
     return scan_when(text, now, languages).found
 
 
-def parse_when(text: str, now: datetime, languages: Sequence[str] = ("en", "pl")) -> datetime | None:
+def parse_when(
+    text: str, now: datetime, languages: Sequence[str] = ("en", "pl")
+) -> datetime | None:
     """Read `text` as a whole as a meeting time; ``None`` unless all of it is understood.
 
     Only punctuation may surround the phrase. When the grammar fails on a text that names a
@@ -165,4 +167,3 @@ def parse_when(text: str, now: datetime, languages: Sequence[str] = ("en", "pl")
         if not (_MEANINGFUL.search(text, 0, start) or _MEANINGFUL.search(text, end)):
             return result
     return dateparser_fallback(folded, now, grammar)
-

@@ -175,4 +175,3 @@ def evaluate(tokens: Sequence[Token], now: datetime) -> datetime | None:
             if result is not None:
                 return result
     return None
-

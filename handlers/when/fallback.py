@@ -82,4 +82,3 @@ def _next_on_or_after(today: date, month: int, day: int) -> date | None:
         if candidate >= today:
             return candidate
     return None
-

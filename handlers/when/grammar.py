@@ -167,7 +167,6 @@ def _squash(text: str) -> str:
     return re.sub(r"[\s-]+", " ", text.strip())
 
 
-
 class _Rules(list[Rule]):
     def add(self, pattern: str, build: Builder) -> None:
         self.append(Rule(re.compile(pattern), build))
@@ -213,7 +212,9 @@ def _clock_rules(langs: tuple[str, ...]) -> list[Rule]:
         r = _clock_reading(int(m["h"]), int(m["m"]), m["ap"])
         return None if r is None else ((r,), True)
 
-    rules.add(rf"{pre}?{_DB}(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::\d{{2}})?(?![\d:])(?:\s*{_AMPM})?", colon)
+    rules.add(
+        rf"{pre}?{_DB}(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::\d{{2}})?(?![\d:])(?:\s*{_AMPM})?", colon
+    )
 
     def ampm(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
         r = _clock_reading(int(m["h"]), int(m["m"] or 0), m["ap"])
@@ -259,7 +260,10 @@ def _numeric_date_rules(langs: tuple[str, ...]) -> list[Rule]:
             reading = reading._replace(clock=c.clock)
         return (reading,), True
 
-    rules.add(rf"{_DB}(?P<y>\d{{4}})-(?P<mo>\d{{1,2}})-(?P<d>\d{{1,2}})(?:[t ](?P<th>\d{{2}}):(?P<tm>\d{{2}})(?::\d{{2}})?)?(?![\w:])", iso)
+    rules.add(
+        rf"{_DB}(?P<y>\d{{4}})-(?P<mo>\d{{1,2}})-(?P<d>\d{{1,2}})(?:[t ](?P<th>\d{{2}}):(?P<tm>\d{{2}})(?::\d{{2}})?)?(?![\w:])",
+        iso,
+    )
 
     def dotted(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
         d, mo = int(m["d"]), int(m["mo"])
@@ -271,7 +275,10 @@ def _numeric_date_rules(langs: tuple[str, ...]) -> list[Rule]:
                 readings.insert(0 if m["dot"] is None else 1, r)
         return tuple(readings), True
 
-    rules.add(rf"{_DB}(?P<d>\d{{1,2}})\.(?P<mo>\d{{1,2}})(?:\.(?P<y>\d{{4}}|\d{{2}})|(?P<dot>\.))?(?![\w])(?!\.\d){not_unit}", dotted)
+    rules.add(
+        rf"{_DB}(?P<d>\d{{1,2}})\.(?P<mo>\d{{1,2}})(?:\.(?P<y>\d{{4}}|\d{{2}})|(?P<dot>\.))?(?![\w])(?!\.\d){not_unit}",
+        dotted,
+    )
 
     month_first = langs[:1] == ("en",) if langs else False
 
@@ -282,7 +289,9 @@ def _numeric_date_rules(langs: tuple[str, ...]) -> list[Rule]:
         dm = Reading(date=Date("abs", year, b, a))
         return ((md, dm) if month_first else (dm, md)), True
 
-    rules.add(rf"{_DB}(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})(?:/(?P<y>\d{{4}}|\d{{2}}))?(?![\w/])", slashed)
+    rules.add(
+        rf"{_DB}(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})(?:/(?P<y>\d{{4}}|\d{{2}}))?(?![\w/])", slashed
+    )
 
     return rules
 
@@ -309,7 +318,10 @@ def _month_rules(langs: tuple[str, ...]) -> tuple[list[Rule], re.Pattern[str] | 
             month = months[m["mon"]]
             return (Reading(date=Date("abs", _year(m["y"]), month, int(m["d"]))),), True
 
-        rules.add(rf"{_B}{on_the}{_DB}(?P<d>\d{{1,2}}){ordinal}\.?\s*{of}(?P<mon>{month_alt})\.?(?!\w){year}", named)
+        rules.add(
+            rf"{_B}{on_the}{_DB}(?P<d>\d{{1,2}}){ordinal}\.?\s*{of}(?P<mon>{month_alt})\.?(?!\w){year}",
+            named,
+        )
         rules.add(rf"{_B}(?:on\s+)?(?P<mon>{month_alt})\.?\s*(?:the\s+)?{_DB}(?P<d>\d{{1,2}}){ordinal}(?![\w:.]){year}" if en
              else rf"{_B}(?P<mon>{month_alt})\.?\s*{_DB}(?P<d>\d{{1,2}})(?![\w:.]){year}", named)  # fmt: skip
     month_hint = re.compile(rf"{_B}(?:{alternation(months)}){_E}") if months else None
@@ -319,7 +331,10 @@ def _month_rules(langs: tuple[str, ...]) -> tuple[list[Rule], re.Pattern[str] | 
         def day_of_month(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
             return (Reading(date=Date("dom", day=int(m["d"]))),), m["the"] is not None
 
-        rules.add(rf"{_B}(?:on\s+)?(?P<the>the\s+)?{_DB}(?P<d>\d{{1,2}})(?:st|nd|rd|th)(?!\w)", day_of_month)
+        rules.add(
+            rf"{_B}(?:on\s+)?(?P<the>the\s+)?{_DB}(?P<d>\d{{1,2}})(?:st|nd|rd|th)(?!\w)",
+            day_of_month,
+        )
 
     return rules, month_hint
 
@@ -413,7 +428,10 @@ def _weekday_rules(langs: tuple[str, ...]) -> list[Rule]:
             strong = m["wd"] in FULL_WEEKDAYS or mode != "plain"
             return (Reading(weekday=(weekdays[m["wd"]], mode)),), strong
 
-        rules.add(rf"{_B}(?:(?P<mod>{_phrase_alt(modes)})\s+)?(?P<wd>{alternation(weekdays)})(?:\.|(?!\w))", weekday)
+        rules.add(
+            rf"{_B}(?:(?P<mod>{_phrase_alt(modes)})\s+)?(?P<wd>{alternation(weekdays)})(?:\.|(?!\w))",
+            weekday,
+        )
 
     periods: dict[str, str] = {}
     if en:
@@ -461,7 +479,11 @@ def _relative_rules(langs: tuple[str, ...]) -> list[Rule]:
             key = _squash(m["fx"])
             if key in implicit:
                 kind = implicit[key]
-                return _relative_reading("day", 14) if kind == "fortnight" else _relative_reading(kind, 1)
+                return (
+                    _relative_reading("day", 14)
+                    if kind == "fortnight"
+                    else _relative_reading(kind, 1)
+                )
             return _relative_reading("min", fixed[key])
         value = _amount_value(m, "r")
         return None if value is None else _relative_reading(*value)
@@ -495,16 +517,28 @@ def _duration_rules(langs: tuple[str, ...]) -> list[Rule]:
         return (Reading(delta=None if minutes is None else timedelta(minutes=minutes)),), True
 
     return [
-        Rule(re.compile(rf"(?<![\w.:/\-]){lead}(?:{_and_a_half(langs)}|(?P<fx>{fixed_dur})(?!\w)|{dur_amount})"), duration)
+        Rule(
+            re.compile(
+                rf"(?<![\w.:/\-]){lead}(?:{_and_a_half(langs)}|(?P<fx>{fixed_dur})(?!\w)|{dur_amount})"
+            ),
+            duration,
+        )
     ]
-
 
 
 def _build_grammar(langs: tuple[str, ...]) -> Grammar:
     month_rules, month_hint = _month_rules(langs)
-    rules = [*_clock_rules(langs), *_numeric_date_rules(langs), *month_rules, *_day_word_rules(langs),
-             *_part_of_day_rules(langs), *_weekday_rules(langs), *_relative_rules(langs)]
+    rules = [
+        *_clock_rules(langs),
+        *_numeric_date_rules(langs),
+        *month_rules,
+        *_day_word_rules(langs),
+        *_part_of_day_rules(langs),
+        *_weekday_rules(langs),
+        *_relative_rules(langs),
+    ]
     return Grammar(tuple(rules), tuple(_duration_rules(langs)), month_hint, langs)
+
 
 def _year(text: str | None) -> int | None:
     if text is None:
@@ -531,4 +565,3 @@ def _relative_reading(kind: str, amount: float) -> tuple[tuple[Reading, ...], bo
 @lru_cache(maxsize=16)
 def grammar_for(langs: tuple[str, ...]) -> Grammar:
     return _build_grammar(langs)
-

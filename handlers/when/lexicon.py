@@ -74,7 +74,16 @@ PL_NUMBERS = {
     "pietnascie": 15, "dwadziescia": 20, "trzydziesci": 30, "czterdziesci": 40,
     "piecdziesiat": 50, "szescdziesiat": 60, "dziewiecdziesiat": 90,
 }  # fmt: skip
-TENS = {"twenty", "thirty", "forty", "fifty", "dwadziescia", "trzydziesci", "czterdziesci", "piecdziesiat"}
+TENS = {
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "dwadziescia",
+    "trzydziesci",
+    "czterdziesci",
+    "piecdziesiat",
+}
 UNITS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "jeden",
           "dwa", "trzy", "cztery", "piec", "szesc", "siedem", "osiem", "dziewiec"}  # fmt: skip
 
@@ -130,4 +139,3 @@ def number_value(text: str) -> float | None:
         value = EN_NUMBERS.get(parts[0], PL_NUMBERS.get(parts[0]))
         return None if value is None else float(value)
     return None
-

@@ -60,4 +60,3 @@ Builder = Callable[[re.Match[str]], tuple[tuple[Reading, ...], bool] | None]
 class Rule:
     pattern: re.Pattern[str]
     build: Builder
-

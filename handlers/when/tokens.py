@@ -64,5 +64,3 @@ def token_clusters(folded: str, tokens: list[Token]) -> list[list[Token]]:
         else:
             groups.append([tok])
     return groups
-
-

@@ -24,7 +24,9 @@ target_metadata = Base.metadata
 _FOREIGN_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}
 
 
-def _include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+def _include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
     return not (type_ == "table" and name in _FOREIGN_TABLES)
 
 

@@ -30,20 +30,80 @@ FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
 NASTY = [
-    "", " ", "\x00", "\r\n", "\u2028", "\ufeff", "💥" * 40, "a" * 5000, "<!channel>", "<https://x|y>", "null",
-    "{}", "[]", "{\"m\": 1}", "'; DROP TABLE meetings; --", "%00", "..\\..\\etc\\passwd", "\udcff", "\ud800",
-    "r:", "r:abc", "r:-1", "r:99999999999999999999", "c:1", "u:U1", "u:", "2026-02-30", "25:61", "9" * 400,
-    "Jane Doe tomorrow 25pm", "report", "timeline", "timeline \x00", "help", "pomoc", "outcome_completed",
+    "",
+    " ",
+    "\x00",
+    "\r\n",
+    "\u2028",
+    "\ufeff",
+    "💥" * 40,
+    "a" * 5000,
+    "<!channel>",
+    "<https://x|y>",
+    "null",
+    "{}",
+    "[]",
+    '{"m": 1}',
+    "'; DROP TABLE meetings; --",
+    "%00",
+    "..\\..\\etc\\passwd",
+    "\udcff",
+    "\ud800",
+    "r:",
+    "r:abc",
+    "r:-1",
+    "r:99999999999999999999",
+    "c:1",
+    "u:U1",
+    "u:",
+    "2026-02-30",
+    "25:61",
+    "9" * 400,
+    "Jane Doe tomorrow 25pm",
+    "report",
+    "timeline",
+    "timeline \x00",
+    "help",
+    "pomoc",
+    "outcome_completed",
 ]
 ACTION_IDS = [
-    "record_select", "attendee_select", "associated_select", "duration_select", "date_pick", "time_pick",
-    "location_kind_select", "add_reminder", "use_slot_0", "use_slot_x", "meeting_edit:1", "meeting_cancel:1",
-    "meeting_edit:abc", "outcome_completed", "outcome_no_show:3", "outcome_change", "outcome_change:9",
-    "connect_calendar", "admin_settings", "report_open", "nope", "",
+    "record_select",
+    "attendee_select",
+    "associated_select",
+    "duration_select",
+    "date_pick",
+    "time_pick",
+    "location_kind_select",
+    "add_reminder",
+    "use_slot_0",
+    "use_slot_x",
+    "meeting_edit:1",
+    "meeting_cancel:1",
+    "meeting_edit:abc",
+    "outcome_completed",
+    "outcome_no_show:3",
+    "outcome_change",
+    "outcome_change:9",
+    "connect_calendar",
+    "admin_settings",
+    "report_open",
+    "nope",
+    "",
 ]
 CALLBACKS = ["meet_form", "admin_settings", "report_form", "calendar_connect", "", "x" * 300]
-EVENT_TYPES = ["app_home_opened", "app_mention", "message", "tokens_revoked", "app_uninstalled", "member_joined_channel",
-               "team_join", "user_change", "", "x"]
+EVENT_TYPES = [
+    "app_home_opened",
+    "app_mention",
+    "message",
+    "tokens_revoked",
+    "app_uninstalled",
+    "member_joined_channel",
+    "team_join",
+    "user_change",
+    "",
+    "x",
+]
 
 
 def parse_form(body: bytes) -> dict[str, Any]:
@@ -65,7 +125,22 @@ class Fuzzer:
 
     def scalar(self) -> Any:
         r = self.rng
-        return r.choice([None, True, False, 0, -1, 2**63, 1.5e308, float("nan"), self.text(), [], {}, r.randint(-9, 99)])
+        return r.choice(
+            [
+                None,
+                True,
+                False,
+                0,
+                -1,
+                2**63,
+                1.5e308,
+                float("nan"),
+                self.text(),
+                [],
+                {},
+                r.randint(-9, 99),
+            ]
+        )
 
     def junk(self, depth: int = 0) -> Any:
         r = self.rng
@@ -93,22 +168,64 @@ class Fuzzer:
         return self.junk() if r.random() < rate else node
 
     def state_values(self) -> dict[str, Any]:
-        blocks = ["record", "date", "time", "duration", "duration_custom", "title", "attendees", "location_kind",
-                  "loc_phone", "loc_video", "rem_amount_0", "rem_unit_0", "notes", "host", "associated", "x"]
+        blocks = [
+            "record",
+            "date",
+            "time",
+            "duration",
+            "duration_custom",
+            "title",
+            "attendees",
+            "location_kind",
+            "loc_phone",
+            "loc_video",
+            "rem_amount_0",
+            "rem_unit_0",
+            "notes",
+            "host",
+            "associated",
+            "x",
+        ]
         r = self.rng
         values: dict[str, Any] = {}
         for block in r.sample(blocks, r.randint(0, len(blocks))):
-            action = r.choice(["record_select", "date_pick", "time_pick", "duration_select", "title_input",
-                               "attendee_select", "loc_input", "notes_input", "rem_amount_input_0", self.text(8)])
-            values[block] = {action: r.choice([
-                {"type": "external_select", "selected_option": {"value": r.choice(NASTY), "text": self.junk()}},
-                {"type": "datepicker", "selected_date": r.choice(NASTY + ["2031-01-01", "1999-12-31"])},
-                {"type": "timepicker", "selected_time": r.choice(NASTY + ["10:30"]), "timezone": self.text(20)},
-                {"type": "plain_text_input", "value": self.text(300)},
-                {"type": "multi_external_select", "selected_options": self.junk()},
-                {"type": "rich_text_input", "rich_text_value": self.junk()},
-                self.junk(),
-            ])}
+            action = r.choice(
+                [
+                    "record_select",
+                    "date_pick",
+                    "time_pick",
+                    "duration_select",
+                    "title_input",
+                    "attendee_select",
+                    "loc_input",
+                    "notes_input",
+                    "rem_amount_input_0",
+                    self.text(8),
+                ]
+            )
+            values[block] = {
+                action: r.choice(
+                    [
+                        {
+                            "type": "external_select",
+                            "selected_option": {"value": r.choice(NASTY), "text": self.junk()},
+                        },
+                        {
+                            "type": "datepicker",
+                            "selected_date": r.choice(NASTY + ["2031-01-01", "1999-12-31"]),
+                        },
+                        {
+                            "type": "timepicker",
+                            "selected_time": r.choice(NASTY + ["10:30"]),
+                            "timezone": self.text(20),
+                        },
+                        {"type": "plain_text_input", "value": self.text(300)},
+                        {"type": "multi_external_select", "selected_options": self.junk()},
+                        {"type": "rich_text_input", "rich_text_value": self.junk()},
+                        self.junk(),
+                    ]
+                )
+            }
         return values
 
     # -- requests
@@ -116,7 +233,9 @@ class Fuzzer:
         r = self.rng
         kind = r.random()
         if kind < 0.05:
-            return bytes(r.randrange(256) for _ in range(r.randint(0, 400))), r.choice([FORM, JSON, "text/plain"])
+            return bytes(r.randrange(256) for _ in range(r.randint(0, 400))), r.choice(
+                [FORM, JSON, "text/plain"]
+            )
         if kind < 0.10:  # slash commands cost the most (they open a modal): fewer of them
             return self.slash(), FORM
         if kind < 0.70:
@@ -124,15 +243,30 @@ class Fuzzer:
         if kind < 0.90:
             return self.event(), JSON
         if kind < 0.95:  # form fields of every kind, random values
-            fields = {r.choice(["payload", "command", "text", "trigger_id", "type", "user_id", "team_id", self.text(6)]):
-                      self.text(100) for _ in range(r.randint(0, 6))}
+            fields = {
+                r.choice(
+                    [
+                        "payload",
+                        "command",
+                        "text",
+                        "trigger_id",
+                        "type",
+                        "user_id",
+                        "team_id",
+                        self.text(6),
+                    ]
+                ): self.text(100)
+                for _ in range(r.randint(0, 6))
+            }
             return urlencode(fields, errors="surrogatepass").encode(), FORM
         depth = r.randint(50, 400)  # deeply nested JSON
         return ("[" * depth + "]" * depth).encode(), r.choice([JSON, FORM])
 
     def slash(self) -> bytes:
         r = self.rng
-        fields = parse_form(slash_command_body(command="/meet", user_id=r.choice(["U1", "U2", "UNOBODY"])))
+        fields = parse_form(
+            slash_command_body(command="/meet", user_id=r.choice(["U1", "U2", "UNOBODY"]))
+        )
         fields["text"] = self.text(200)
         if r.random() < 0.3:
             fields["command"] = r.choice(["/MEET", "/other", "", self.text(10)])
@@ -140,39 +274,85 @@ class Fuzzer:
             fields = self.mutate(fields)
         if r.random() < 0.1:
             fields.pop("trigger_id", None)
-        return urlencode({str(k): str(v) for k, v in fields.items()}, errors="surrogatepass").encode()
+        return urlencode(
+            {str(k): str(v) for k, v in fields.items()}, errors="surrogatepass"
+        ).encode()
 
     def interactive(self) -> bytes:
         r = self.rng
         user = r.choice(["U1", "U2", "UNOBODY", ""])
         builders: list[Callable[[], dict[str, Any]]] = [
-            lambda: view_submission(self.text(12), r.choice(CALLBACKS), self.state_values(),
-                                    private_metadata=r.choice([
-                                        self.text(80), json.dumps(self.junk()),
-                                        json.dumps({"k": self.text(20), "tz": r.choice(NASTY), "m": self.scalar()}),
-                                    ]), user_id=user or "U1"),
-            lambda: block_actions(r.choice(ACTION_IDS), value=r.choice([self.text(50), json.dumps(self.junk()),
-                                                                       json.dumps({"m": r.randint(-5, 50),
-                                                                                   "o": self.text(12)})]),
-                                  block_id=self.text(20), user_id=user or "U1",
-                                  view=r.choice([None, {"id": self.text(10), "state": {"values": self.state_values()},
-                                                        "private_metadata": self.text(60)}])),
-            lambda: block_suggestion(r.choice(["record_select", "attendee_select", "associated_select", self.text(10)]),
-                                     self.text(120), user_id=user or "U1"),
-            lambda: view_closed(self.text(10), r.choice(CALLBACKS), self.text(40), user_id=user or "U1"),
-            lambda: {"type": r.choice(["shortcut", "message_action", "workflow_step_edit", self.text(10)]),
-                     "callback_id": self.text(10), "trigger_id": self.text(20), "user": {"id": user}},
+            lambda: view_submission(
+                self.text(12),
+                r.choice(CALLBACKS),
+                self.state_values(),
+                private_metadata=r.choice(
+                    [
+                        self.text(80),
+                        json.dumps(self.junk()),
+                        json.dumps({"k": self.text(20), "tz": r.choice(NASTY), "m": self.scalar()}),
+                    ]
+                ),
+                user_id=user or "U1",
+            ),
+            lambda: block_actions(
+                r.choice(ACTION_IDS),
+                value=r.choice(
+                    [
+                        self.text(50),
+                        json.dumps(self.junk()),
+                        json.dumps({"m": r.randint(-5, 50), "o": self.text(12)}),
+                    ]
+                ),
+                block_id=self.text(20),
+                user_id=user or "U1",
+                view=r.choice(
+                    [
+                        None,
+                        {
+                            "id": self.text(10),
+                            "state": {"values": self.state_values()},
+                            "private_metadata": self.text(60),
+                        },
+                    ]
+                ),
+            ),
+            lambda: block_suggestion(
+                r.choice(["record_select", "attendee_select", "associated_select", self.text(10)]),
+                self.text(120),
+                user_id=user or "U1",
+            ),
+            lambda: view_closed(
+                self.text(10), r.choice(CALLBACKS), self.text(40), user_id=user or "U1"
+            ),
+            lambda: {
+                "type": r.choice(
+                    ["shortcut", "message_action", "workflow_step_edit", self.text(10)]
+                ),
+                "callback_id": self.text(10),
+                "trigger_id": self.text(20),
+                "user": {"id": user},
+            },
         ]
         payload = r.choice(builders)()
         if r.random() < 0.5:
             payload = self.mutate(payload)
-        text = json.dumps(payload, allow_nan=True) if r.random() < 0.9 else json.dumps(payload)[: r.randint(0, 200)]
+        text = (
+            json.dumps(payload, allow_nan=True)
+            if r.random() < 0.9
+            else json.dumps(payload)[: r.randint(0, 200)]
+        )
         return urlencode({"payload": text}, errors="surrogatepass").encode()
 
     def event(self) -> bytes:
         r = self.rng
-        event = {"type": r.choice(EVENT_TYPES), "user": r.choice(["U1", "U2", "", None]), "tab": r.choice(["home", "messages", None]),
-                 "text": self.text(100), "channel": self.text(10)}
+        event = {
+            "type": r.choice(EVENT_TYPES),
+            "user": r.choice(["U1", "U2", "", None]),
+            "tab": r.choice(["home", "messages", None]),
+            "text": self.text(100),
+            "channel": self.text(10),
+        }
         body = json.loads(event_body(self.mutate(event), event_id=r.choice([None, self.text(10)])))
         if r.random() < 0.5:
             body = self.mutate(body)
@@ -193,10 +373,32 @@ class Fuzzer:
     def bad_csv_row(self, taken: set[str]) -> str:
         """A row with at least one defect `meetline import` must refuse (by construction)."""
         r = self.rng
-        row = {"type": r.choice(["contact", "company", "deal", "ticket"]), "id": f"f{r.randrange(10**9)}",
-               "name": "Fuzz Person", "email": "", "phone": "", "timezone": "", "associations": ""}
-        defect = r.choice(["type", "id", "long_id", "dup_id", "name", "long_name", "email", "phone", "timezone",
-                           "assoc", "self", "fields", "quote"])
+        row = {
+            "type": r.choice(["contact", "company", "deal", "ticket"]),
+            "id": f"f{r.randrange(10**9)}",
+            "name": "Fuzz Person",
+            "email": "",
+            "phone": "",
+            "timezone": "",
+            "associations": "",
+        }
+        defect = r.choice(
+            [
+                "type",
+                "id",
+                "long_id",
+                "dup_id",
+                "name",
+                "long_name",
+                "email",
+                "phone",
+                "timezone",
+                "assoc",
+                "self",
+                "fields",
+                "quote",
+            ]
+        )
         if defect == "type":
             row["type"] = r.choice(["", "lead", "contacts", "☃", self.text(8) + "x"])
         elif defect == "id":
@@ -210,12 +412,23 @@ class Fuzzer:
         elif defect == "long_name":
             row["name"] = "n" * r.randint(301, 900)
         elif defect == "email":
-            row["email"] = r.choice(["not-an-email", "a@b", "jane doe@x.example", "<jane@x.example>", "@x.example",
-                                     "j..d@x.example", "x" * 330 + "@x.example"])
+            row["email"] = r.choice(
+                [
+                    "not-an-email",
+                    "a@b",
+                    "jane doe@x.example",
+                    "<jane@x.example>",
+                    "@x.example",
+                    "j..d@x.example",
+                    "x" * 330 + "@x.example",
+                ]
+            )
         elif defect == "phone":
             row["phone"] = r.choice(["12", "call me", "+48 600 ++", "1" * 20, "☎ 600 100 200"])
         elif defect == "timezone":
-            row["timezone"] = r.choice(["Mars/Base", "UTC+2", "Europe/Warszawa", "warsaw", "Etc/GMT+99"])
+            row["timezone"] = r.choice(
+                ["Mars/Base", "UTC+2", "Europe/Warszawa", "warsaw", "Etc/GMT+99"]
+            )
         elif defect == "assoc":
             row["associations"] = f"missing-{r.randrange(10**9)}"
         elif defect == "self":
@@ -223,7 +436,9 @@ class Fuzzer:
         else:
             row["type"] = "contact"
             row["id"] = "dup-" + row["id"] if defect == "dup_id" else row["id"]
-        cells = [row[c] for c in ("type", "id", "name", "email", "phone", "timezone", "associations")]
+        cells = [
+            row[c] for c in ("type", "id", "name", "email", "phone", "timezone", "associations")
+        ]
         line = ",".join(self._quote(c) for c in cells)
         if defect == "fields" or (defect == "dup_id" and not taken):
             line += "," + self._quote(self.text(10))  # eight fields
@@ -238,8 +453,17 @@ class Fuzzer:
         if r.random() < 0.5:
             ext = f"r{r.randrange(10**9)}"
             taken.add(ext)
-            return ",".join([r.choice(["contact", "company", "deal", "ticket"]), ext, self._quote(self.text(30) or "x"),
-                             r.choice(["", "ok@fuzz.example", self._quote(self.text(20))]), "", "", ""])
+            return ",".join(
+                [
+                    r.choice(["contact", "company", "deal", "ticket"]),
+                    ext,
+                    self._quote(self.text(30) or "x"),
+                    r.choice(["", "ok@fuzz.example", self._quote(self.text(20))]),
+                    "",
+                    "",
+                    "",
+                ]
+            )
         return ",".join(self.csv_cell() for _ in range(r.choice([7, 7, 7, 1, 6, 8, 20])))
 
     @staticmethod

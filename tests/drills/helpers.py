@@ -17,11 +17,25 @@ from tests.support.fake_slack import Call
 from tests.support.stack import HOST, Stack
 
 
-def booking_values(stack: Stack, title: str, *, days: int = 3, at: str = "10:30",
-                   reminders: list[tuple[str | None, str]] | None = None, **extra: Any) -> dict[str, Any]:
-    return meet_values(record=jane(stack), day=in_days(days), at=at, duration="30", title=title,
-                       attendees=contacts(stack, "Jane Doe", "Zofia Żółć"), reminders=reminders or [("1", "hours")],
-                       **extra)
+def booking_values(
+    stack: Stack,
+    title: str,
+    *,
+    days: int = 3,
+    at: str = "10:30",
+    reminders: list[tuple[str | None, str]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    return meet_values(
+        record=jane(stack),
+        day=in_days(days),
+        at=at,
+        duration="30",
+        title=title,
+        attendees=contacts(stack, "Jane Doe", "Zofia Żółć"),
+        reminders=reminders or [("1", "hours")],
+        **extra,
+    )
 
 
 def book(stack: Stack, title: str, **kwargs: Any) -> dict[str, Any]:
@@ -57,17 +71,22 @@ def invitations(stack: Stack, title: str) -> Counter[tuple[str, str, int]]:
 
 def reminders(stack: Stack, title: str) -> Counter[str]:
     """Reminder mails (any language): the ones about the meeting without a calendar part."""
-    return Counter(r for m in mails_about(stack, title)
-                   if not any(p.get_content_type() == "text/calendar" for p in m.message.walk())
-                   for r in m.rcpt_tos)
+    return Counter(
+        r
+        for m in mails_about(stack, title)
+        if not any(p.get_content_type() == "text/calendar" for p in m.message.walk())
+        for r in m.rcpt_tos
+    )
 
 
 def outcome_prompts(stack: Stack, meeting_id: int) -> list[Call]:
     def asks(call: Call) -> bool:
         for block in call.args.get("blocks") or []:
             for element in block.get("elements", []) if block.get("type") == "actions" else []:
-                if element.get("action_id", "").startswith("outcome_") and \
-                        json.loads(element.get("value") or "{}").get("m") == meeting_id:
+                if (
+                    element.get("action_id", "").startswith("outcome_")
+                    and json.loads(element.get("value") or "{}").get("m") == meeting_id
+                ):
                     return True
         return False
 
@@ -77,8 +96,14 @@ def outcome_prompts(stack: Stack, meeting_id: int) -> list[Call]:
 def retries_pending(stack: Stack) -> int:
     """Jobs waiting to be tried again (queued after a failed attempt)."""
     with stack.services.sessions() as session:
-        return int(session.scalar(select(func.count()).select_from(JobModel)
-                                  .where(JobModel.status == "queued", JobModel.attempts > 0)) or 0)
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(JobModel)
+                .where(JobModel.status == "queued", JobModel.attempts > 0)
+            )
+            or 0
+        )
 
 
 def run_until_quiet(stack: Stack, step: timedelta = timedelta(minutes=5), rounds: int = 12) -> None:
@@ -96,5 +121,16 @@ def at_least(stack: Stack, moment: str | datetime) -> None:
     stack.clock.set(max(stack.clock.now(), when.astimezone(UTC)))
 
 
-__all__ = ["HOST", "at_least", "book", "booking_values", "invitations", "mails_about", "meeting_titled",
-           "meetings_titled", "outcome_prompts", "reminders", "run_until_quiet"]
+__all__ = [
+    "HOST",
+    "at_least",
+    "book",
+    "booking_values",
+    "invitations",
+    "mails_about",
+    "meeting_titled",
+    "meetings_titled",
+    "outcome_prompts",
+    "reminders",
+    "run_until_quiet",
+]

@@ -70,13 +70,23 @@ def google() -> Iterator[UnreliableGoogle]:
 
 
 def calendar_services(stack: Stack, google: UnreliableGoogle) -> Services:
-    config = CalendarConfig(google_client_id=google.client_id, google_client_secret=google.client_secret,
-                            google_api_url=google.url, policy=RetryPolicy(max_attempts=2, base_delay=0, max_delay=0),
-                            sleep=lambda seconds: None, timeout=1.0, interactive_timeout=1.0)
+    config = CalendarConfig(
+        google_client_id=google.client_id,
+        google_client_secret=google.client_secret,
+        google_api_url=google.url,
+        policy=RetryPolicy(max_attempts=2, base_delay=0, max_delay=0),
+        sleep=lambda seconds: None,
+        timeout=1.0,
+        interactive_timeout=1.0,
+    )
     connections = SqlCalendarConnections(stack.services.sessions, SecretBox(SECRET_KEY))
     calendars = ConnectedCalendars(connections, config)
-    return replace(stack.services, calendars=calendars, connections=connections,
-                   conferencing=calendars.conferencing())
+    return replace(
+        stack.services,
+        calendars=calendars,
+        connections=connections,
+        conferencing=calendars.conferencing(),
+    )
 
 
 def schedule(services: Services, stack: Stack, title: str) -> int:
@@ -84,24 +94,41 @@ def schedule(services: Services, stack: Stack, title: str) -> int:
     zofia = stack.record_id("Zofia Żółć")
     day = (stack.clock.now() + timedelta(days=3)).date()
     request = MeetingRequest(
-        idempotency_key=f"drill-calendar-{time.time_ns()}", team_id="T0001", organizer_id=HOST, host_id=HOST,
-        timezone="Europe/Warsaw", record_id=jane, title=title, day=day, start_time=wall_time(10, 0),
-        duration_minutes=30, attendees=(AttendeeRef(AttendeeKind.CONTACT, str(jane)),
-                                        AttendeeRef(AttendeeKind.CONTACT, str(zofia))),
+        idempotency_key=f"drill-calendar-{time.time_ns()}",
+        team_id="T0001",
+        organizer_id=HOST,
+        host_id=HOST,
+        timezone="Europe/Warsaw",
+        record_id=jane,
+        title=title,
+        day=day,
+        start_time=wall_time(10, 0),
+        duration_minutes=30,
+        attendees=(
+            AttendeeRef(AttendeeKind.CONTACT, str(jane)),
+            AttendeeRef(AttendeeKind.CONTACT, str(zofia)),
+        ),
         reminders=(ReminderSpec(1, ReminderUnit.HOURS),),
     )
-    result = ScheduleMeeting(services.uow, services.people, services.clock, calendars=services.calendars)(request)
+    result = ScheduleMeeting(
+        services.uow, services.people, services.clock, calendars=services.calendars
+    )(request)
     assert isinstance(result, Scheduled), result
     return result.meeting.id
 
 
 def calendar_job(stack: Stack, meeting_id: int) -> JobModel:
     with stack.services.sessions() as session:
-        return session.scalars(select(JobModel).where(JobModel.meeting_id == meeting_id,
-                                                      JobModel.kind == JobKind.CALENDAR_CREATE)).one()
+        return session.scalars(
+            select(JobModel).where(
+                JobModel.meeting_id == meeting_id, JobModel.kind == JobKind.CALENDAR_CREATE
+            )
+        ).one()
 
 
-def run(services: Services, stack: Stack, rounds: int = 1, step: timedelta = timedelta(minutes=5)) -> None:
+def run(
+    services: Services, stack: Stack, rounds: int = 1, step: timedelta = timedelta(minutes=5)
+) -> None:
     for _ in range(rounds):
         stack.clock.set(max(stack.clock.now(), datetime.now().astimezone()))
         build_worker(services).run_once()
@@ -109,9 +136,12 @@ def run(services: Services, stack: Stack, rounds: int = 1, step: timedelta = tim
 
 
 def test_google_500_429_and_timeouts_end_in_one_event_one_invitation_each_and_every_reminder_once(
-        stack: Stack, google: UnreliableGoogle) -> None:
+    stack: Stack, google: UnreliableGoogle
+) -> None:
     services = calendar_services(stack, google)
-    services.connections.save_google("T0001", HOST, json.dumps(google.authorized_user_info()), HOST_EMAIL)
+    services.connections.save_google(
+        "T0001", HOST, json.dumps(google.authorized_user_info()), HOST_EMAIL
+    )
     title = "Drill calendar outage"
     google.fail_next(3, 500, path_contains="/events")
     google.fail_next(2, 429, retry_after="0", path_contains="/events")
@@ -128,16 +158,25 @@ def test_google_500_429_and_timeouts_end_in_one_event_one_invitation_each_and_ev
     job = calendar_job(stack, meeting_id)
     assert job.status == "done", (job.status, job.attempts, job.last_error)
     assert job.attempts >= 3  # it did fail for a while
-    time.sleep(google.hang_seconds + 0.2)  # the last hung insert lands at Google after the client gave up
+    time.sleep(
+        google.hang_seconds + 0.2
+    )  # the last hung insert lands at Google after the client gave up
 
     (event,) = google.user_events()
-    assert sorted(a["email"] for a in event["attendees"]) == ["jane@acme.example", "zofia@acme.example"]
+    assert sorted(a["email"] for a in event["attendees"]) == [
+        "jane@acme.example",
+        "zofia@acme.example",
+    ]
     inserts = google.calls("POST", "/events")
     assert len(inserts) >= 6 and all(r.query.get("sendUpdates") == "all" for r in inserts)
     created = [r for r in inserts if r.status == 200]
     assert len(created) == 1  # Google mailed its invitations with this one insert only
     stored = stack.services.meetings.get("T0001", meeting_id)
-    assert stored is not None and stored.calendar_provider == "google" and stored.calendar_event_id == event["id"]
+    assert (
+        stored is not None
+        and stored.calendar_provider == "google"
+        and stored.calendar_event_id == event["id"]
+    )
     assert invitations(stack, title) == {}  # Google sends them; ours would be doubles
 
     assert stored is not None

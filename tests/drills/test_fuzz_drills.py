@@ -40,15 +40,24 @@ SLACK_CASES = int(os.environ.get("MEETLINE_FUZZ_SLACK_CASES", "10000"))
 CSV_ROWS = int(os.environ.get("MEETLINE_FUZZ_CSV_ROWS", "10000"))
 CONNECTIONS = 16  # like Slack, many requests at once (and `meetline serve` has 16 threads)
 SECRET = "test-signing-secret-0123456789"
-DOMAIN_TABLES = (MeetingModel, JobModel, TimelineEntryModel, RecordModel, RecordAssociationModel, RecordTermModel)
+DOMAIN_TABLES = (
+    MeetingModel,
+    JobModel,
+    TimelineEntryModel,
+    RecordModel,
+    RecordAssociationModel,
+    RecordTermModel,
+)
 
 
 def counts(url: str) -> dict[str, int]:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            return {m.__tablename__: conn.execute(select(func.count()).select_from(m)).scalar_one()
-                    for m in DOMAIN_TABLES}
+            return {
+                m.__tablename__: conn.execute(select(func.count()).select_from(m)).scalar_one()
+                for m in DOMAIN_TABLES
+            }
     finally:
         engine.dispose()
 
@@ -127,15 +136,30 @@ def fuzz_run(drill_stack: Stack) -> FuzzRun:
     seconds = time.monotonic() - started
     time.sleep(1)  # listeners run on after the ack
     run = FuzzRun(
-        cases=len(cases), seconds=seconds, statuses=Counter(status for status, _, _ in results),
-        tracebacks=[(i, s, cases[i][0][:300], r[:300]) for i, (s, r, _) in enumerate(results)
-                    if b"Traceback" in r or b'File "' in r],
-        server_errors=[(i, s, cases[i][0][:300], r[:300]) for i, (s, r, _) in enumerate(results) if s >= 500],
-        slow=[(i, s, round(t, 2), cases[i][0][:300]) for i, (s, _, t) in enumerate(results) if t >= 2.9],
-        before=before, after=counts(url), server_alive=drill_stack.serve.proc.poll() is None,
+        cases=len(cases),
+        seconds=seconds,
+        statuses=Counter(status for status, _, _ in results),
+        tracebacks=[
+            (i, s, cases[i][0][:300], r[:300])
+            for i, (s, r, _) in enumerate(results)
+            if b"Traceback" in r or b'File "' in r
+        ],
+        server_errors=[
+            (i, s, cases[i][0][:300], r[:300]) for i, (s, r, _) in enumerate(results) if s >= 500
+        ],
+        slow=[
+            (i, s, round(t, 2), cases[i][0][:300])
+            for i, (s, _, t) in enumerate(results)
+            if t >= 2.9
+        ],
+        before=before,
+        after=counts(url),
+        server_alive=drill_stack.serve.proc.poll() is None,
     )
-    print(f"\n{run.cases} fuzzed requests in {run.seconds:.1f} s: {dict(run.statuses)}; "
-          f"{len(run.server_errors)} 5xx, {len(run.slow)} answered after 3 s")
+    print(
+        f"\n{run.cases} fuzzed requests in {run.seconds:.1f} s: {dict(run.statuses)}; "
+        f"{len(run.server_errors)} 5xx, {len(run.slow)} answered after 3 s"
+    )
     return run
 
 
@@ -164,8 +188,11 @@ def _csv_files(fuzz: Fuzzer, rows: int) -> list[tuple[str, int]]:
         lines = [",".join(COLUMNS)]
         bad_at = fuzz.rng.randrange(n)
         for i in range(n):
-            lines.append(fuzz.bad_csv_row(taken) if i == bad_at or fuzz.rng.random() < 0.3
-                         else fuzz.random_csv_row(taken))
+            lines.append(
+                fuzz.bad_csv_row(taken)
+                if i == bad_at or fuzz.rng.random() < 0.3
+                else fuzz.random_csv_row(taken)
+            )
         files.append(("\r\n".join(lines) + fuzz.rng.choice(["", "\n", "\r\n"]), n))
         left -= n
     return files
@@ -176,7 +203,9 @@ def test_fuzzed_csv_rows_are_refused_by_line_and_import_nothing(tmp_path: Path) 
     upgrade(url)
     engine = make_engine(url)
     repo = SqlRecordRepository(make_session_factory(engine))
-    import_records(repo, "T1", "type,id,name,email,phone,timezone,associations\ncompany,acme,Acme,,,,\n")
+    import_records(
+        repo, "T1", "type,id,name,email,phone,timezone,associations\ncompany,acme,Acme,,,,\n"
+    )
     before = counts(url)
     fuzz = Fuzzer(seed=5150)
     files = _csv_files(fuzz, CSV_ROWS)
@@ -186,13 +215,17 @@ def test_fuzzed_csv_rows_are_refused_by_line_and_import_nothing(tmp_path: Path) 
         with pytest.raises(ImportRejected) as refused:
             import_records(repo, "T1", text)
         assert refused.value.errors, text
-        assert all(1 < e.line <= lines + 1 for e in refused.value.errors), (refused.value.errors, text)
+        assert all(1 < e.line <= lines + 1 for e in refused.value.errors), (
+            refused.value.errors,
+            text,
+        )
     assert counts(url) == before
     engine.dispose()
 
 
 def test_fuzzed_csv_files_through_the_command_line_exit_2_with_one_line_reasons(
-        drill_stack: Stack, tmp_path: Path) -> None:
+    drill_stack: Stack, tmp_path: Path
+) -> None:
     url = drill_stack.env["DATABASE_URL"]
     before = counts(url)
     fuzz = Fuzzer(seed=77)

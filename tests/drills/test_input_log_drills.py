@@ -67,8 +67,10 @@ def test_a_200_mib_chunked_unsigned_body_is_cut_off_at_the_cap_with_413(stack: S
     """The server answers 413 and closes once the cap is passed; the client cannot push
     the rest (what it got through is the cap plus the sockets' buffers)."""
     sock = socket.create_connection(_host_port(stack), timeout=10)
-    sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: meetline\r\nContent-Type: application/json\r\n"
-                 b"Transfer-Encoding: chunked\r\n\r\n")
+    sock.sendall(
+        b"POST /slack/events HTTP/1.1\r\nHost: meetline\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
     chunk = b"%x\r\n%s\r\n" % (64 * 1024, b"x" * 64 * 1024)
     sent, answer = 0, b""
     sock.setblocking(False)
@@ -96,8 +98,10 @@ def test_a_200_mib_chunked_unsigned_body_is_cut_off_at_the_cap_with_413(stack: S
 def test_a_declared_oversized_body_is_refused_before_it_is_sent(stack: Stack) -> None:
     sock = socket.create_connection(_host_port(stack), timeout=10)
     try:
-        sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: meetline\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: 209715200\r\n\r\n")
+        sock.sendall(
+            b"POST /slack/events HTTP/1.1\r\nHost: meetline\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 209715200\r\n\r\n"
+        )
         answer = sock.recv(65536)  # no body byte was sent: the answer comes anyway
     finally:
         sock.close()
@@ -111,7 +115,9 @@ def test_120_idle_and_half_open_connections_do_not_starve_healthz(stack: Stack) 
         for i in range(120):
             sock = socket.create_connection(host_port, timeout=10)
             if i % 2:  # half a request, never finished
-                sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: meetline\r\nContent-Length: 100\r\n")
+                sock.sendall(
+                    b"POST /slack/events HTTP/1.1\r\nHost: meetline\r\nContent-Length: 100\r\n"
+                )
             idle.append(sock)
         assert _healthz(stack, 10) == 200
         signed = stack.client.command("help", user_id=HOST)
@@ -126,7 +132,9 @@ def test_120_idle_and_half_open_connections_do_not_starve_healthz(stack: Stack) 
 JUNK_CHANNEL = "C" + "X" * 3000
 
 
-def test_a_slash_command_with_a_3kb_junk_channel_id_is_refused_and_opens_nothing(stack: Stack) -> None:
+def test_a_slash_command_with_a_3kb_junk_channel_id_is_refused_and_opens_nothing(
+    stack: Stack,
+) -> None:
     resp = stack.client.command("Jane Doe tomorrow 3pm", user_id=HOST, channel_id=JUNK_CHANNEL)
     assert resp.status == 400
     time.sleep(0.3)
@@ -147,15 +155,33 @@ def test_malformed_user_team_and_channel_ids_are_refused_and_change_nothing(stac
     view = open_form(stack)
     opened = len(stack.slack.calls("views.open"))
     payloads = [
-        view_submission(view["id"], "meet_form", booking_values(stack, "Drill junk user"),
-                        private_metadata=view["private_metadata"], view=view, user_id="U" + "1" * 500),
-        view_submission(view["id"], "meet_form", booking_values(stack, "Drill junk host",
-                                                                 ) | {"host": {"host_select": {
-                                                                     "type": "users_select",
-                                                                     "selected_user": "<@U2>"}}},
-                        private_metadata=view["private_metadata"], view=view, user_id=HOST),
-        block_actions("meeting_cancel:1", json.dumps({"m": 1}), block_id="manage", user_id=HOST,
-                      channel_id="C" + "1" * 100),
+        view_submission(
+            view["id"],
+            "meet_form",
+            booking_values(stack, "Drill junk user"),
+            private_metadata=view["private_metadata"],
+            view=view,
+            user_id="U" + "1" * 500,
+        ),
+        view_submission(
+            view["id"],
+            "meet_form",
+            booking_values(
+                stack,
+                "Drill junk host",
+            )
+            | {"host": {"host_select": {"type": "users_select", "selected_user": "<@U2>"}}},
+            private_metadata=view["private_metadata"],
+            view=view,
+            user_id=HOST,
+        ),
+        block_actions(
+            "meeting_cancel:1",
+            json.dumps({"m": 1}),
+            block_id="manage",
+            user_id=HOST,
+            channel_id="C" + "1" * 100,
+        ),
     ]
     for payload in payloads:
         resp = stack.client.post(interactive_body(payload), FORM)
@@ -173,10 +199,16 @@ def test_junk_channel_in_private_metadata_is_not_echoed_into_the_next_view(stack
     meta = json.loads(view["private_metadata"])
     view = view | {"private_metadata": json.dumps(meta | {"ch": "C" + "X" * 2900})}
     values = booking_values(stack, "Drill metadata") | {
-        "location_kind": {"location_kind_select": {"type": "static_select",
-                                                   "selected_option": {"text": {"type": "plain_text",
-                                                                                "text": "Phone call"},
-                                                                       "value": "phone"}}}}
+        "location_kind": {
+            "location_kind_select": {
+                "type": "static_select",
+                "selected_option": {
+                    "text": {"type": "plain_text", "text": "Phone call"},
+                    "value": "phone",
+                },
+            }
+        }
+    }
     updated = reshape(stack, view, values, "location_kind_select", "location_kind")
     assert len(updated["private_metadata"]) <= 3000
     assert "XXXX" not in updated["private_metadata"]
@@ -190,23 +222,37 @@ def test_overlong_texts_and_lists_are_refused_and_store_nothing(stack: Stack) ->
     before = stack.meetings_json()
     resp = stack.client.command("Jane Doe " + "x" * 5000, user_id=HOST)
     assert resp.status == 400
-    resp = stack.client.interact(block_suggestion("record_select", "J" * 5000, block_id="record", user_id=HOST))
+    resp = stack.client.interact(
+        block_suggestion("record_select", "J" * 5000, block_id="record", user_id=HOST)
+    )
     assert resp.status == 400
     view = open_form(stack)
     many = [(f"c:{n}", f"Contact {n}") for n in range(150)]
     long_notes = rich_text_with_mentions("n" * 20_000, TEAMMATE)
-    for values in (booking_values(stack, "T" * 5000),
-                   booking_values(stack, "Drill many attendees") | {"attendees": {"attendee_select": {
-                       "type": "multi_external_select",
-                       "selected_options": [{"text": {"type": "plain_text", "text": t}, "value": v}
-                                            for v, t in many]}}},
-                   booking_values(stack, "Drill long notes", notes=long_notes)):
+    for values in (
+        booking_values(stack, "T" * 5000),
+        booking_values(stack, "Drill many attendees")
+        | {
+            "attendees": {
+                "attendee_select": {
+                    "type": "multi_external_select",
+                    "selected_options": [
+                        {"text": {"type": "plain_text", "text": t}, "value": v} for v, t in many
+                    ],
+                }
+            }
+        },
+        booking_values(stack, "Drill long notes", notes=long_notes),
+    ):
         resp = submit(stack, view, values)
         assert resp.status == 400, resp.text
     time.sleep(0.3)
     assert stack.meetings_json() == before
     # Within the bounds the same form still books.
-    assert submit(stack, view, booking_values(stack, "Drill bounded")).json()["response_action"] == "update"
+    assert (
+        submit(stack, view, booking_values(stack, "Drill bounded")).json()["response_action"]
+        == "update"
+    )
 
 
 # ------------------------------------------------------------------ mrkdwn in CRM data
@@ -217,11 +263,16 @@ EVIL_TITLE = "<!here> Pricing <https://evil.example/login|confirm>"
 
 def _evil_record(stack: Stack) -> int:
     path = stack.workdir / "evil.csv"
-    path.write_text("type,id,name,email,phone,timezone,associations\n"
-                    f"contact,evil,{EVIL_NAME},evil@acme.example,,Europe/Warsaw,\n", encoding="utf-8")
+    path.write_text(
+        "type,id,name,email,phone,timezone,associations\n"
+        f"contact,evil,{EVIL_NAME},evil@acme.example,,Europe/Warsaw,\n",
+        encoding="utf-8",
+    )
     result = stack.cli("import", str(path), "--team", "T0001")
     assert result.returncode == 0, result.stderr
-    found = [r for r in stack.services.records.search("T0001", "click", limit=20) if r.name == EVIL_NAME]
+    found = [
+        r for r in stack.services.records.search("T0001", "click", limit=20) if r.name == EVIL_NAME
+    ]
     assert found
     return found[0].id
 
@@ -231,7 +282,8 @@ def _another_form(stack: Stack) -> dict[str, Any]:
     opened, updated = len(stack.slack.calls("views.open")), len(stack.slack.calls("views.update"))
     stack.client.command("", user_id=HOST)
     return stack.slack.wait_for("views.update", count=updated + 1)[-1].view | {
-        "id": stack.slack.wait_for("views.open", count=opened + 1)[-1].body["view"]["id"]}
+        "id": stack.slack.wait_for("views.open", count=opened + 1)[-1].body["view"]["id"]
+    }
 
 
 def _rendered(stack: Stack, *replies: dict[str, Any]) -> list[tuple[str, str]]:
@@ -256,33 +308,60 @@ def test_a_record_named_with_mrkdwn_renders_as_text_in_every_message(stack: Stac
     record_id = _evil_record(stack)
     record = (f"r:{record_id}", f"Contact: {EVIL_NAME}")
     attendees = [(f"c:{record_id}", EVIL_NAME), *contacts(stack, "Jane Doe")]
-    stack.smtp.reject("evil@acme.example", 550, "5.1.1 <evil@acme.example>: Recipient address rejected")
+    stack.smtp.reject(
+        "evil@acme.example", 550, "5.1.1 <evil@acme.example>: Recipient address rejected"
+    )
     for title, days in ((EVIL_TITLE, 3), (EVIL_TITLE + " 2", 5)):
-        values = meet_values(record=record, day=in_days(days), at="10:30", title=title, attendees=attendees,
-                             reminders=[("1", "hours")], notes=rich_text_with_mentions("see the record", TEAMMATE))
+        values = meet_values(
+            record=record,
+            day=in_days(days),
+            at="10:30",
+            title=title,
+            attendees=attendees,
+            reminders=[("1", "hours")],
+            notes=rich_text_with_mentions("see the record", TEAMMATE),
+        )
         assert submit(stack, _another_form(stack), values).json()["response_action"] == "update"
     kept, dropped = meeting_titled(stack, EVIL_TITLE), meeting_titled(stack, EVIL_TITLE + " 2")
     run_until_quiet(stack)  # invitations (one refused: the organizer is told), the mention DM
 
-    cancel = next(e for c in stack.slack.calls("chat.postMessage") for b in c.args.get("blocks") or []
-                  if b.get("type") == "actions" for e in b["elements"]
-                  if e["action_id"] == f"meeting_cancel:{dropped['id']}")
-    stack.client.interact(block_actions(cancel["action_id"], cancel["value"], block_id="manage", user_id=HOST))
+    cancel = next(
+        e
+        for c in stack.slack.calls("chat.postMessage")
+        for b in c.args.get("blocks") or []
+        if b.get("type") == "actions"
+        for e in b["elements"]
+        if e["action_id"] == f"meeting_cancel:{dropped['id']}"
+    )
+    stack.client.interact(
+        block_actions(cancel["action_id"], cancel["value"], block_id="manage", user_id=HOST)
+    )
     stack.slack.wait_for("chat.update")
 
     at_least(stack, datetime.fromisoformat(kept["end"]) + timedelta(minutes=1))
     run_until_quiet(stack)
     (prompt,) = outcome_prompts(stack, kept["id"])
-    button = next(e for b in prompt.args["blocks"] if b.get("type") == "actions"
-                  for e in b["elements"] if e["action_id"].startswith("outcome_completed"))
-    stack.client.interact(block_actions(button["action_id"], button["value"], block_id="outcome", user_id=HOST))
+    button = next(
+        e
+        for b in prompt.args["blocks"]
+        if b.get("type") == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith("outcome_completed")
+    )
+    stack.client.interact(
+        block_actions(button["action_id"], button["value"], block_id="outcome", user_id=HOST)
+    )
     stack.slack.wait_for("chat.update", count=2)
     timeline = stack.client.command(f"timeline {EVIL_NAME}", user_id=HOST).json()
 
     rendered = _rendered(stack, timeline)
     where = {w for w, _ in rendered}
     assert {"chat.postMessage", "chat.update", "reply"} <= where
-    assert any("&lt;!channel&gt; &lt;https://evil.example|click&gt;" in t for _, t in rendered if _ == "reply")
+    assert any(
+        "&lt;!channel&gt; &lt;https://evil.example|click&gt;" in t
+        for _, t in rendered
+        if _ == "reply"
+    )
     assert any("could not be delivered" in t for _, t in rendered)  # the failure DM was among them
     leaks = [(w, t) for w, t in rendered for marker in (*SLACK_CONTROL, "<!here") if marker in t]
     assert leaks == []
@@ -298,39 +377,58 @@ def _no_secrets(log: str, *secrets: str) -> None:
     assert emails == []
 
 
-def test_verbose_logs_of_a_booking_with_failing_mail_hold_no_token_email_note_or_title(stack: Stack) -> None:
+def test_verbose_logs_of_a_booking_with_failing_mail_hold_no_token_email_note_or_title(
+    stack: Stack,
+) -> None:
     title = "Drill confidential pricing review"
     note = "walk-away price is 42k, do not share"
     description = "Agenda for the attendees only"
     with ServeProcess(stack.env, stack.workdir, ["--no-worker", "-v"]) as verbose:
         served = replace(stack, serve=verbose, client=SlackClientSim(verbose.url, SIGNING_SECRET))
-        stack.smtp.reject("jane@acme.example", 550, "5.1.1 <jane@acme.example>: Recipient address rejected")
+        stack.smtp.reject(
+            "jane@acme.example", 550, "5.1.1 <jane@acme.example>: Recipient address rejected"
+        )
         stack.smtp.reject("zofia@acme.example", 451, "4.2.0 <zofia@acme.example>: Try again later")
-        meeting = book(served, title, notes=rich_text_with_mentions(note, TEAMMATE), description=description)
+        meeting = book(
+            served, title, notes=rich_text_with_mentions(note, TEAMMATE), description=description
+        )
         assert served.client.command("timeline Jane Doe", user_id=HOST).status == 200
         worker = stack.cli("-v", "worker", "--once")
         assert worker.returncode == 0, worker.stderr
         served_log = verbose.log()
     log = served_log + worker.stdout + worker.stderr
-    assert "Meetline listening" in served_log and "will be retried" in worker.stderr  # the logs were written
+    assert (
+        "Meetline listening" in served_log and "will be retried" in worker.stderr
+    )  # the logs were written
     _no_secrets(log, BOT_TOKEN, SIGNING_SECRET, title, note, description)
 
     with stack.services.sessions() as session:
-        errors = session.scalars(sql_select(JobModel.last_error).where(JobModel.meeting_id == meeting["id"],
-                                                                       JobModel.last_error.is_not(None))).all()
+        errors = session.scalars(
+            sql_select(JobModel.last_error).where(
+                JobModel.meeting_id == meeting["id"], JobModel.last_error.is_not(None)
+            )
+        ).all()
     assert len(errors) >= 2, errors  # the refused and the deferred invitation
     assert all(e and "@" not in e and title not in e for e in errors), errors
-    assert any("SMTP 550" in (e or "") for e in errors) and any("SMTP 451" in (e or "") for e in errors)
+    assert any("SMTP 550" in (e or "") for e in errors) and any(
+        "SMTP 451" in (e or "") for e in errors
+    )
 
 
 def test_an_oauth_install_under_verbose_logging_leaves_no_token_in_the_log(tmp_path: Path) -> None:
     with fresh_database("sqlite", tmp_path) as url, FakeSlack(oauth_client=CLIENT) as slack:
         slack.add_user("U1", name="anna", real_name="Anna Host", email="anna@meetline.example")
-        env = clean_env({
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_CLIENT_ID": CLIENT[0], "SLACK_CLIENT_SECRET": CLIENT[1],
-            "SECRET_KEY": SECRET_KEY, "PUBLIC_URL": "https://meetline.example", "SLACK_API_URL": slack.url,
-            "DATABASE_URL": url,
-        })
+        env = clean_env(
+            {
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_CLIENT_ID": CLIENT[0],
+                "SLACK_CLIENT_SECRET": CLIENT[1],
+                "SECRET_KEY": SECRET_KEY,
+                "PUBLIC_URL": "https://meetline.example",
+                "SLACK_API_URL": slack.url,
+                "DATABASE_URL": url,
+            }
+        )
         upgrade(url)
         with ServeProcess(env, tmp_path, ["--no-worker", "-v"]) as serve:
             sim = SlackClientSim(serve.url, SIGNING_SECRET)

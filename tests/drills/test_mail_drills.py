@@ -23,7 +23,9 @@ from tests.drills.helpers import (
 from tests.support.stack import HOST, Stack
 
 
-def test_mail_server_down_then_refusing_then_back_loses_nothing_and_sends_nothing_twice(stack: Stack) -> None:
+def test_mail_server_down_then_refusing_then_back_loses_nothing_and_sends_nothing_twice(
+    stack: Stack,
+) -> None:
     title = "Drill mail outage"
     stack.smtp.stop()  # connections refused
     meeting = book(stack, title, days=3, reminders=[("1", "days"), ("1", "hours")])
@@ -34,8 +36,11 @@ def test_mail_server_down_then_refusing_then_back_loses_nothing_and_sends_nothin
     assert mails_about(stack, title) == []
     stack.smtp.start()
     run_until_quiet(stack)
-    assert invitations(stack, title) == {("jane@acme.example", "REQUEST", 0): 1, ("zofia@acme.example", "REQUEST", 0): 1,
-                                         ("anna@meetline.example", "REQUEST", 0): 1}
+    assert invitations(stack, title) == {
+        ("jane@acme.example", "REQUEST", 0): 1,
+        ("zofia@acme.example", "REQUEST", 0): 1,
+        ("anna@meetline.example", "REQUEST", 0): 1,
+    }
 
     start = datetime.fromisoformat(meeting["start"])
     stack.smtp.stop()
@@ -45,7 +50,9 @@ def test_mail_server_down_then_refusing_then_back_loses_nothing_and_sends_nothin
     stack.run_worker()
     assert reminders(stack, title) == {}
     stack.smtp.start()
-    stack.smtp.reject("zofia@acme.example", 451, "4.7.1 Try again later")  # a temporary refusal of one recipient
+    stack.smtp.reject(
+        "zofia@acme.example", 451, "4.7.1 Try again later"
+    )  # a temporary refusal of one recipient
     run_until_quiet(stack, rounds=3)
     assert reminders(stack, title) == {"jane@acme.example": 1}
     stack.smtp.accept_all()
@@ -61,7 +68,10 @@ def test_mail_server_down_then_refusing_then_back_loses_nothing_and_sends_nothin
     assert len(mails_about(stack, title)) == 3 + 4
     with stack.services.sessions() as session:
         jobs = session.scalars(select(JobModel).where(JobModel.meeting_id == meeting["id"])).all()
-        assert {j.status for j in jobs} <= {"done", "queued"}  # queued: the outcome nudge of tomorrow
+        assert {j.status for j in jobs} <= {
+            "done",
+            "queued",
+        }  # queued: the outcome nudge of tomorrow
         assert not [j for j in jobs if j.status == "failed"]
 
 
@@ -78,11 +88,19 @@ def test_an_outage_longer_than_the_retry_budget_is_reported_to_the_organizer(sta
     run_until_quiet(stack)
     assert invitations(stack, title) == {}
     with stack.services.sessions() as session:
-        failed = session.scalars(select(JobModel).where(JobModel.meeting_id == meeting["id"],
-                                                        JobModel.kind == JobKind.INVITE)).all()
+        failed = session.scalars(
+            select(JobModel).where(
+                JobModel.meeting_id == meeting["id"], JobModel.kind == JobKind.INVITE
+            )
+        ).all()
         assert {(j.status, j.attempts) for j in failed} == {("failed", 8)}
-    told = [c.args["text"] for c in stack.slack.calls("chat.postMessage")
-            if c.args.get("channel") == HOST and "could not be delivered" in c.args.get("text", "")]
+    told = [
+        c.args["text"]
+        for c in stack.slack.calls("chat.postMessage")
+        if c.args.get("channel") == HOST and "could not be delivered" in c.args.get("text", "")
+    ]
     assert sorted(t.split(" for ")[0] for t in told if title in t) == [
-        "The invitation to anna@meetline.example", "The invitation to jane@acme.example",
-        "The invitation to zofia@acme.example"]
+        "The invitation to anna@meetline.example",
+        "The invitation to jane@acme.example",
+        "The invitation to zofia@acme.example",
+    ]

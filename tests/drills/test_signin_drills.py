@@ -74,7 +74,11 @@ class Browser:
     def get(self, url: str) -> Response:
         parts = urlsplit(url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+        headers = (
+            {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+            if self.cookies
+            else {}
+        )
         resp = http_request("GET", self.base_url + target, None, headers)
         if "set-cookie" in resp.headers:
             name, _, rest = resp.headers["set-cookie"].partition("=")
@@ -110,21 +114,33 @@ class SigninStack:
 
     def connections(self) -> list[tuple[str, str, str, str | None, str | None]]:
         with self.services.sessions() as session:
-            rows = session.scalars(select(CalendarConnectionModel).order_by(CalendarConnectionModel.id))
+            rows = session.scalars(
+                select(CalendarConnectionModel).order_by(CalendarConnectionModel.id)
+            )
             return [(r.team_id, r.slack_user_id, r.provider, r.email, r.credentials) for r in rows]
 
     def home_link(self, team_id: str, user_id: str, provider: str = "google") -> str:
         """Open the App Home as the user and take the sign-in button's URL from it."""
+
         def mine(call: Call) -> bool:
             return call.args.get("user_id") == user_id
 
         count = len([c for c in self.slack.calls("views.publish") if mine(c)])
-        self.client.post(event_body({"type": "app_home_opened", "user": user_id, "tab": "home"}, team_id=team_id),
-                         "application/json")
-        view = self.slack.wait_for("views.publish", count=count + 1, predicate=mine)[-1].args["view"]
+        self.client.post(
+            event_body(
+                {"type": "app_home_opened", "user": user_id, "tab": "home"}, team_id=team_id
+            ),
+            "application/json",
+        )
+        view = self.slack.wait_for("views.publish", count=count + 1, predicate=mine)[-1].args[
+            "view"
+        ]
         for block in view["blocks"]:
             for element in block.get("elements") or []:
-                if isinstance(element, dict) and element.get("action_id") == f"calendar_connect_{provider}":
+                if (
+                    isinstance(element, dict)
+                    and element.get("action_id") == f"calendar_connect_{provider}"
+                ):
                     return str(element["url"])
         raise AssertionError(f"no {provider} button on {user_id}'s Home")
 
@@ -144,25 +160,45 @@ class SigninStack:
 def signin_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SigninStack]:
     workdir = tmp_path_factory.mktemp("signin")
     kind = "postgresql" if postgres_server() else "sqlite"
-    with fresh_database(kind, workdir) as database_url, FakeSlack() as slack, \
-            FakeGoogleAccount(ANNA_EMAIL) as google:
+    with (
+        fresh_database(kind, workdir) as database_url,
+        FakeSlack() as slack,
+        FakeGoogleAccount(ANNA_EMAIL) as google,
+    ):
         slack.add_user(ANNA, name="anna", real_name="Anna T1", email=ANNA_EMAIL, team_id=T1)
         slack.add_user(BEA, name="bea", real_name="Bea T2", email=BEA_EMAIL, team_id=T2)
         values = {
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack.url,
-            "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "PUBLIC_URL": PUBLIC_URL,
-            "GOOGLE_CLIENT_ID": google.client_id, "GOOGLE_CLIENT_SECRET": google.client_secret,
-            "GOOGLE_API_URL": google.url, "MS_CLIENT_ID": "meetline-app", "MS_CLIENT_SECRET": "meetline-secret",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_API_URL": slack.url,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": SECRET_KEY,
+            "PUBLIC_URL": PUBLIC_URL,
+            "GOOGLE_CLIENT_ID": google.client_id,
+            "GOOGLE_CLIENT_SECRET": google.client_secret,
+            "GOOGLE_API_URL": google.url,
+            "MS_CLIENT_ID": "meetline-app",
+            "MS_CLIENT_SECRET": "meetline-secret",
             "MS_TENANT_ID": "contoso-tenant",
         }
-        env = clean_env({**values, "OAUTHLIB_INSECURE_TRANSPORT": "1"})  # the fake token endpoint is http
+        env = clean_env(
+            {**values, "OAUTHLIB_INSECURE_TRANSPORT": "1"}
+        )  # the fake token endpoint is http
         upgrade(database_url)
         clock = MutableClock()
         services = build_services(Settings(**values), clock=clock)
         with ServeProcess(env, workdir, ["--no-worker"]) as serve:
             try:
-                yield SigninStack(slack, google, SlackClientSim(serve.url, SIGNING_SECRET), services, clock, serve,
-                                  env, workdir)
+                yield SigninStack(
+                    slack,
+                    google,
+                    SlackClientSim(serve.url, SIGNING_SECRET),
+                    services,
+                    clock,
+                    serve,
+                    env,
+                    workdir,
+                )
             finally:
                 services.engine.dispose()
 
@@ -180,8 +216,13 @@ def signin(signin_stack: SigninStack) -> SigninStack:
 
 
 def pending_question(stack: SigninStack, user_id: str) -> Call:
-    (ask,) = [c for c in stack.slack.wait_for("chat.postMessage", predicate=lambda c: c.args.get("channel") == user_id)
-              if any(b.get("block_id") == "calendar_pending_actions" for b in c.args.get("blocks") or [])]
+    (ask,) = [
+        c
+        for c in stack.slack.wait_for(
+            "chat.postMessage", predicate=lambda c: c.args.get("channel") == user_id
+        )
+        if any(b.get("block_id") == "calendar_pending_actions" for b in c.args.get("blocks") or [])
+    ]
     return ask
 
 
@@ -193,13 +234,24 @@ def connect_button(ask: Call) -> dict[str, Any]:
 def click_connect(stack: SigninStack, ask: Call, *, user_id: str, team_id: str) -> None:
     button = connect_button(ask)
     count = len(stack.slack.calls("chat.postMessage")) + len(stack.slack.calls("chat.update"))
-    resp = stack.client.interact(block_actions(
-        "calendar_pending_connect", value=button["value"], block_id="calendar_pending_actions", user_id=user_id,
-        team_id=team_id, channel_id=str(ask.response["channel"] if ask.response else "D1"),
-        message_ts=str(ask.response["ts"] if ask.response else "1.1")))
+    resp = stack.client.interact(
+        block_actions(
+            "calendar_pending_connect",
+            value=button["value"],
+            block_id="calendar_pending_actions",
+            user_id=user_id,
+            team_id=team_id,
+            channel_id=str(ask.response["channel"] if ask.response else "D1"),
+            message_ts=str(ask.response["ts"] if ask.response else "1.1"),
+        )
+    )
     assert resp.status == 200
-    deadline = time.monotonic() + 10  # every click is answered: the question updated, or a DM to the clicker
-    while len(stack.slack.calls("chat.postMessage")) + len(stack.slack.calls("chat.update")) <= count:
+    deadline = (
+        time.monotonic() + 10
+    )  # every click is answered: the question updated, or a DM to the clicker
+    while (
+        len(stack.slack.calls("chat.postMessage")) + len(stack.slack.calls("chat.update")) <= count
+    ):
         assert time.monotonic() < deadline, "the click was not answered"
         time.sleep(0.05)
 
@@ -225,13 +277,19 @@ def test_every_home_render_mints_a_fresh_link_that_works_for_its_user(signin: Si
     assert fresh != old
     done = signin.google_sign_in(signin.browser(), fresh, ANNA_EMAIL)
     assert done.status == 200 and "connected" in done.text
-    assert [(c[0], c[1], c[2], c[3]) for c in signin.connections()] == [(T1, ANNA, "google", ANNA_EMAIL)]
-    assert signin.browser().get(old).status == 302  # an older unused link still works once, until it expires
+    assert [(c[0], c[1], c[2], c[3]) for c in signin.connections()] == [
+        (T1, ANNA, "google", ANNA_EMAIL)
+    ]
+    assert (
+        signin.browser().get(old).status == 302
+    )  # an older unused link still works once, until it expires
 
 
 def test_a_sign_in_finished_in_another_browser_connects_nothing(signin: SigninStack) -> None:
     def code_redemptions() -> int:
-        return len([c for c in signin.google.calls("POST", "/token") if b"authorization_code" in c.body])
+        return len(
+            [c for c in signin.google.calls("POST", "/token") if b"authorization_code" in c.body]
+        )
 
     redeemed = code_redemptions()
     link = signin.home_link(T1, ANNA)
@@ -239,7 +297,12 @@ def test_a_sign_in_finished_in_another_browser_connects_nothing(signin: SigninSt
     started = victim.get(link)
     assert started.status == 302
     cookie = started.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie and "Path=/oauth/google/" in cookie
+    assert (
+        "HttpOnly" in cookie
+        and "SameSite=Lax" in cookie
+        and "Secure" in cookie
+        and "Path=/oauth/google/" in cookie
+    )
     code, state = signin.google.issue_code(started.headers["location"])
     callback = f"{PUBLIC_URL}/oauth/google/callback?state={state}&code={code}"
     # An attacker who got hold of the redirect (code and state) tries it without the
@@ -260,10 +323,16 @@ def test_a_sign_in_finished_in_another_browser_connects_nothing(signin: SigninSt
 
 def test_a_cookie_planted_in_the_victims_browser_is_not_trusted(signin: SigninStack) -> None:
     attacker = signin.browser()
-    assert attacker.get(signin.home_link(T1, ANNA)).status == 302  # a cookie value the attacker knows
-    victim = Browser(signin.serve.url, cookies=dict(attacker.cookies))  # planted from a sibling subdomain
+    assert (
+        attacker.get(signin.home_link(T1, ANNA)).status == 302
+    )  # a cookie value the attacker knows
+    victim = Browser(
+        signin.serve.url, cookies=dict(attacker.cookies)
+    )  # planted from a sibling subdomain
     started = victim.get(signin.home_link(T2, BEA))
-    assert started.status == 302 and victim.cookies != attacker.cookies  # the start sets a fresh value
+    assert (
+        started.status == 302 and victim.cookies != attacker.cookies
+    )  # the start sets a fresh value
     code, state = signin.google.issue_code(started.headers["location"])
     refused = attacker.get(f"{PUBLIC_URL}/oauth/google/callback?state={state}&code={code}")
     assert refused.status == 400
@@ -288,10 +357,24 @@ def test_a_forged_or_foreign_link_is_refused(signin: SigninStack) -> None:
     # The same sealed value for the other provider, a stored-token ciphertext made with the
     # same SECRET_KEY (another HKDF label), and a link sealed with another server's key.
     as_microsoft = f"{PUBLIC_URL}/oauth/microsoft/start?s={sealed}"
-    token_box = SecretBox(SECRET_KEY).encrypt(json.dumps({"t": T2, "u": BEA, "p": "google", "n": "x" * 24,
-                                                          "x": int(datetime.now(UTC).timestamp()) + 600}))
-    foreign = start_link(signin.services.settings.model_copy(update={"SECRET_KEY": OTHER_SECRET_KEY}), "google", T2, BEA,
-                         datetime.now(UTC))
+    token_box = SecretBox(SECRET_KEY).encrypt(
+        json.dumps(
+            {
+                "t": T2,
+                "u": BEA,
+                "p": "google",
+                "n": "x" * 24,
+                "x": int(datetime.now(UTC).timestamp()) + 600,
+            }
+        )
+    )
+    foreign = start_link(
+        signin.services.settings.model_copy(update={"SECRET_KEY": OTHER_SECRET_KEY}),
+        "google",
+        T2,
+        BEA,
+        datetime.now(UTC),
+    )
     assert foreign is not None
     for url in (as_microsoft, f"{PUBLIC_URL}/oauth/google/start?s={token_box}", foreign):
         resp = signin.browser().get(url)
@@ -303,18 +386,29 @@ def test_matching_email_connects_at_once(signin: SigninStack) -> None:
     done = signin.google_sign_in(signin.browser(), signin.home_link(T2, BEA), BEA_EMAIL.upper())
     assert done.status == 200 and "connected" in done.text
     (row,) = signin.connections()
-    assert row[:3] == (T2, BEA, "google") and row[3] == BEA_EMAIL.upper() and str(row[4]).startswith("enc1:")
-    assert any("is connected" in c.args.get("text", "") for c in
-               signin.slack.wait_for("chat.postMessage", predicate=lambda c: c.args.get("channel") == BEA))
+    assert (
+        row[:3] == (T2, BEA, "google")
+        and row[3] == BEA_EMAIL.upper()
+        and str(row[4]).startswith("enc1:")
+    )
+    assert any(
+        "is connected" in c.args.get("text", "")
+        for c in signin.slack.wait_for(
+            "chat.postMessage", predicate=lambda c: c.args.get("channel") == BEA
+        )
+    )
 
 
 def test_someone_elses_link_signed_in_with_another_email_asks_the_owner_and_saves_nothing(
-        signin: SigninStack) -> None:
+    signin: SigninStack,
+) -> None:
     bea_link = signin.home_link(T2, BEA)  # Bea's link reaches Anna (forwarded, shoulder-surfed, …)
     anna_browser = signin.browser()
     page = signin.google_sign_in(anna_browser, bea_link, ANNA_EMAIL)
     assert page.status == 200 and "Confirm in Slack" in page.text
-    assert BEA_EMAIL not in page.text and "Bea" not in page.text  # nothing about Bea for whoever holds the browser
+    assert (
+        BEA_EMAIL not in page.text and "Bea" not in page.text
+    )  # nothing about Bea for whoever holds the browser
     assert signin.connections() == []
     ask = pending_question(signin, BEA)
     assert ask.args["text"] == f"Connect {ANNA_EMAIL}?"
@@ -323,7 +417,11 @@ def test_someone_elses_link_signed_in_with_another_email_asks_the_owner_and_save
     # Bea does not answer for half an hour (the served process runs on the real clock, so
     # the row is aged instead): the question has expired and connects nothing.
     with signin.services.sessions() as session, session.begin():
-        session.execute(update(PendingConnectionModel).values(expires_at=datetime.now(UTC) - timedelta(minutes=1)))
+        session.execute(
+            update(PendingConnectionModel).values(
+                expires_at=datetime.now(UTC) - timedelta(minutes=1)
+            )
+        )
     click_connect(signin, ask, user_id=BEA, team_id=T2)
     assert signin.connections() == []
     assert any("expired" in c.args.get("text", "") for c in signin.dms(BEA))
@@ -378,9 +476,14 @@ def microsoft(signin: SigninStack) -> Iterator[tuple[FakeGraphDelta, str]]:
     with FakeGraphDelta(user_email=ANNA_EMAIL) as graph:
         store = signin.calendars
         saved = store.config
-        store.config = replace(saved, ms_client_id=graph.client_id, ms_client_secret=graph.client_secret,
-                               ms_tenant_id=graph.tenant_id, graph_api_url=graph.graph_url,
-                               msal_http_client=graph.msal_http())
+        store.config = replace(
+            saved,
+            ms_client_id=graph.client_id,
+            ms_client_secret=graph.client_secret,
+            ms_tenant_id=graph.tenant_id,
+            graph_api_url=graph.graph_url,
+            msal_http_client=graph.msal_http(),
+        )
         handler = calendar_oauth_for(signin.services)
         assert handler is not None
 
@@ -389,7 +492,9 @@ def microsoft(signin: SigninStack) -> Iterator[tuple[FakeGraphDelta, str]]:
                 pass
 
         server: WSGIServer = make_server("127.0.0.1", 0, handler, handler_class=Quiet)
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         thread.start()
         try:
             yield graph, f"http://127.0.0.1:{server.server_port}"
@@ -407,7 +512,8 @@ def microsoft_sign_in(graph: FakeGraphDelta, browser: Browser, link: str) -> Res
 
 
 def test_microsoft_link_opened_twice_or_finished_elsewhere_connects_nothing(
-        signin: SigninStack, microsoft: tuple[FakeGraphDelta, str]) -> None:
+    signin: SigninStack, microsoft: tuple[FakeGraphDelta, str]
+) -> None:
     graph, url = microsoft
     link = signin.home_link(T1, ANNA, "microsoft")
     browser = Browser(url)
@@ -421,7 +527,8 @@ def test_microsoft_link_opened_twice_or_finished_elsewhere_connects_nothing(
 
 
 def test_microsoft_account_of_someone_else_waits_for_the_owner_and_a_matching_one_connects(
-        signin: SigninStack, microsoft: tuple[FakeGraphDelta, str]) -> None:
+    signin: SigninStack, microsoft: tuple[FakeGraphDelta, str]
+) -> None:
     graph, url = microsoft
     page = microsoft_sign_in(graph, Browser(url), signin.home_link(T2, BEA, "microsoft"))
     assert page.status == 200 and "Confirm in Slack" in page.text
@@ -444,29 +551,47 @@ def test_rotate_keys_moves_every_stored_secret_to_the_new_key(tmp_path: Path) ->
     upgrade(database_url)
     engine = make_engine(database_url)
     try:
-        SqlCalendarConnections(sessionmaker(engine), SecretBox(old)).save_google(T1, ANNA, '{"token": "ya29"}', ANNA_EMAIL)
-        EncryptedInstallationStore("client", engine, SecretBox(old)).save(Installation(
-            app_id="A1", enterprise_id=None, team_id=T2, user_id=BEA, bot_token="xoxb-t2", bot_id="B1",
-            bot_user_id="UBOT"))
+        SqlCalendarConnections(sessionmaker(engine), SecretBox(old)).save_google(
+            T1, ANNA, '{"token": "ya29"}', ANNA_EMAIL
+        )
+        EncryptedInstallationStore("client", engine, SecretBox(old)).save(
+            Installation(
+                app_id="A1",
+                enterprise_id=None,
+                team_id=T2,
+                user_id=BEA,
+                bot_token="xoxb-t2",
+                bot_id="B1",
+                bot_user_id="UBOT",
+            )
+        )
     finally:
         engine.dispose()
 
     def cli(key: str) -> Any:
-        return run_cli(["rotate-keys"], clean_env({"DATABASE_URL": database_url, "SECRET_KEY": key}), tmp_path)
+        return run_cli(
+            ["rotate-keys"], clean_env({"DATABASE_URL": database_url, "SECRET_KEY": key}), tmp_path
+        )
 
     wrong = cli(new)  # the old key left out: refused, nothing changed
     reason = wrong.stderr.strip().splitlines()[-1]  # after the migration's log lines
-    assert wrong.returncode == 2 and reason.startswith("meetline: ") and "SECRET_KEY" in reason, wrong.stderr
+    assert wrong.returncode == 2 and reason.startswith("meetline: ") and "SECRET_KEY" in reason, (
+        wrong.stderr
+    )
     rotated = cli(f"{new},{old}")
     assert rotated.returncode == 0, rotated.stderr
-    assert "re-encrypted 3 stored secret(s)" in rotated.stdout  # calendar tokens, the installation and its bot
+    assert (
+        "re-encrypted 3 stored secret(s)" in rotated.stdout
+    )  # calendar tokens, the installation and its bot
 
     engine = make_engine(database_url)
     try:
         store = SqlCalendarConnections(sessionmaker(engine), SecretBox(new))
         account = store.account(T1, ANNA)
         assert account is not None and json.loads(store.secret(account.id)) == {"token": "ya29"}
-        bot = EncryptedInstallationStore("client", engine, SecretBox(new)).find_bot(enterprise_id=None, team_id=T2)
+        bot = EncryptedInstallationStore("client", engine, SecretBox(new)).find_bot(
+            enterprise_id=None, team_id=T2
+        )
         assert bot is not None and bot.bot_token == "xoxb-t2"
         with pytest.raises(SecretBoxError):
             SecretBox(old).decrypt(store._row(T1, ANNA).credentials)  # type: ignore[union-attr]
@@ -475,11 +600,25 @@ def test_rotate_keys_moves_every_stored_secret_to_the_new_key(tmp_path: Path) ->
     assert cli(new).returncode == 0  # with the new key alone everything still reads
 
 
-@pytest.mark.parametrize("key", ["test-secret-key-0123456789abcdef", "a" * 64, "ab" * 40,
-                                 f"{SECRET_KEY},short", f"{SECRET_KEY},,{OTHER_SECRET_KEY}"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "test-secret-key-0123456789abcdef",
+        "a" * 64,
+        "ab" * 40,
+        f"{SECRET_KEY},short",
+        f"{SECRET_KEY},,{OTHER_SECRET_KEY}",
+    ],
+)
 def test_a_weak_secret_key_stops_start_up_with_one_line(tmp_path: Path, key: str) -> None:
-    env = clean_env({"SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_BOT_TOKEN": BOT_TOKEN,
-                     "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "SECRET_KEY": key})
+    env = clean_env(
+        {
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+            "SECRET_KEY": key,
+        }
+    )
     result = run_cli(["serve"], env, tmp_path)
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2 and len(lines) == 1 and "SECRET_KEY" in lines[0], result.stderr

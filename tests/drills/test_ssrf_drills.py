@@ -93,11 +93,18 @@ def shooting_range(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Range]:
         html = es.enter_context(RecordingServer(not_caldav))
         dav = es.enter_context(RadicaleServer(workdir / "dav", users={HOST_EMAIL: DAV_PASSWORD}))
         dav.make_calendar(HOST_EMAIL, DAV_PASSWORD, "Work")
-        allowed = [s.allow_host for s in (target, redirector, foreign, endless, html)] + [dav.allow_host]
+        allowed = [s.allow_host for s in (target, redirector, foreign, endless, html)] + [
+            dav.allow_host
+        ]
         url = es.enter_context(fresh_database(kind, workdir))
-        stack = es.enter_context(running_stack(url, workdir, {"SECRET_KEY": SECRET_KEY,
-                                                              "CALDAV_ALLOW_HOSTS": ",".join(allowed)}))
-        yield Range(stack, internal, internal6, target, redirector, foreign, endless, body, html, dav)
+        stack = es.enter_context(
+            running_stack(
+                url, workdir, {"SECRET_KEY": SECRET_KEY, "CALDAV_ALLOW_HOSTS": ",".join(allowed)}
+            )
+        )
+        yield Range(
+            stack, internal, internal6, target, redirector, foreign, endless, body, html, dav
+        )
 
 
 @pytest.fixture
@@ -116,15 +123,31 @@ def connect(rng: Range, url: str, password: str = DAV_PASSWORD) -> Any:
     view = home(stack, f"EvSsrf{time.monotonic_ns()}")
     button = home_button(view, "calendar_connect_caldav")
     count = len(stack.slack.calls("views.open"))
-    stack.client.interact(block_actions(button["action_id"], button["value"], block_id="calendar_actions",
-                                        view={"id": "VHOME", "type": "home"}, user_id=HOST))
+    stack.client.interact(
+        block_actions(
+            button["action_id"],
+            button["value"],
+            block_id="calendar_actions",
+            view={"id": "VHOME", "type": "home"},
+            user_id=HOST,
+        )
+    )
     modal = stack.slack.wait_for("views.open", count=count + 1)[-1]
-    values = {"caldav_url": {"value": text_value(url)},
-              "caldav_username": {"value": text_value(HOST_EMAIL)},
-              "caldav_password": {"value": text_value(password)},
-              "caldav_calendar": {"value": text_value(None)}}
-    return stack.client.interact(view_submission(modal.body["view"]["id"], "calendar_caldav", values,
-                                                 view=modal.args["view"], user_id=HOST))
+    values = {
+        "caldav_url": {"value": text_value(url)},
+        "caldav_username": {"value": text_value(HOST_EMAIL)},
+        "caldav_password": {"value": text_value(password)},
+        "caldav_calendar": {"value": text_value(None)},
+    }
+    return stack.client.interact(
+        view_submission(
+            modal.body["view"]["id"],
+            "calendar_caldav",
+            values,
+            view=modal.args["view"],
+            user_id=HOST,
+        )
+    )
 
 
 def assert_generic_refusal(rng: Range, response: Any) -> None:
@@ -139,7 +162,11 @@ def assert_generic_refusal(rng: Range, response: Any) -> None:
 
 
 def test_open_port_on_loopback_is_never_connected_to(rng: Range) -> None:
-    for url in (rng.internal.url, f"https://127.0.0.1:{rng.internal.port}/", rng.internal.url + "admin/"):
+    for url in (
+        rng.internal.url,
+        f"https://127.0.0.1:{rng.internal.port}/",
+        rng.internal.url + "admin/",
+    ):
         assert_generic_refusal(rng, connect(rng, url))
 
 
@@ -153,35 +180,52 @@ def test_open_and_closed_ports_get_the_same_answer(rng: Range) -> None:
 
 
 def test_localhost_is_refused(rng: Range) -> None:
-    for url in (f"http://localhost:{rng.internal.port}/", f"https://localhost:{rng.internal.port}/",
-                f"https://LOCALHOST.:{rng.internal.port}/"):
+    for url in (
+        f"http://localhost:{rng.internal.port}/",
+        f"https://localhost:{rng.internal.port}/",
+        f"https://LOCALHOST.:{rng.internal.port}/",
+    ):
         assert_generic_refusal(rng, connect(rng, url))
 
 
 def test_ipv6_loopback_is_refused(rng: Range) -> None:
     port = rng.internal6.port if rng.internal6 else rng.internal.port
-    for url in (f"https://[::1]:{port}/", f"http://[::1]:{port}/", f"https://[::ffff:127.0.0.1]:{rng.internal.port}/"):
+    for url in (
+        f"https://[::1]:{port}/",
+        f"http://[::1]:{port}/",
+        f"https://[::ffff:127.0.0.1]:{rng.internal.port}/",
+    ):
         assert_generic_refusal(rng, connect(rng, url))
     assert rng.internal6 is None or rng.internal6.hits == 0
 
 
 def test_cloud_metadata_address_is_refused(rng: Range) -> None:
     started = time.monotonic()
-    for url in ("http://169.254.169.254/latest/meta-data/", "https://169.254.169.254/latest/meta-data/",
-                "https://[fd00:ec2::254]/latest/meta-data/"):
+    for url in (
+        "http://169.254.169.254/latest/meta-data/",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://[fd00:ec2::254]/latest/meta-data/",
+    ):
         assert_generic_refusal(rng, connect(rng, url))
     assert time.monotonic() - started < 10  # refused before connecting, not after a timeout
 
 
 def test_private_network_addresses_are_refused(rng: Range) -> None:
-    for url in ("https://10.0.0.1/", "https://10.1.2.3:8443/dav/", "https://192.168.1.1/", "https://172.16.0.1/",
-                f"https://0.0.0.0:{rng.internal.port}/"):
+    for url in (
+        "https://10.0.0.1/",
+        "https://10.1.2.3:8443/dav/",
+        "https://192.168.1.1/",
+        "https://172.16.0.1/",
+        f"https://0.0.0.0:{rng.internal.port}/",
+    ):
         assert_generic_refusal(rng, connect(rng, url))
 
 
 def test_hostname_that_resolves_to_loopback_is_refused(rng: Range) -> None:
     name = socket.gethostname()
-    addresses = {str(a[4][0]) for a in socket.getaddrinfo(name, rng.internal.port, proto=socket.IPPROTO_TCP)}
+    addresses = {
+        str(a[4][0]) for a in socket.getaddrinfo(name, rng.internal.port, proto=socket.IPPROTO_TCP)
+    }
     if not any(a.startswith("127.") or a == "::1" for a in addresses):
         pytest.skip(f"{name} does not resolve to loopback here ({addresses})")
     assert_generic_refusal(rng, connect(rng, f"https://{name}:{rng.internal.port}/"))
@@ -250,13 +294,25 @@ def test_worker_never_reaches_an_inside_address_saved_earlier(rng: Range) -> Non
     """A connection saved before the guard (or before an operator narrowed
     CALDAV_ALLOW_HOSTS) points inside: the worker's PUT is refused on the address, and the
     job gives up instead of knocking again."""
-    rng.store.save_caldav(TEAM, HOST, url=rng.internal.url, username=HOST_EMAIL, password=DAV_PASSWORD,
-                          calendar=None, email=HOST_EMAIL)
+    rng.store.save_caldav(
+        TEAM,
+        HOST,
+        url=rng.internal.url,
+        username=HOST_EMAIL,
+        password=DAV_PASSWORD,
+        calendar=None,
+        email=HOST_EMAIL,
+    )
     meeting = book(rng.stack, "SSRF worker drill")
     rng.stack.run_worker()
     rng.stack.run_worker()
-    assert rng.internal.hits == 0, f"the worker reached the internal service: {rng.internal.requests}"
+    assert rng.internal.hits == 0, (
+        f"the worker reached the internal service: {rng.internal.requests}"
+    )
     with rng.stack.services.sessions() as session:
-        jobs = session.scalars(select(JobModel).where(JobModel.meeting_id == meeting["id"],
-                                                      JobModel.kind == JobKind.CALENDAR_CREATE)).all()
+        jobs = session.scalars(
+            select(JobModel).where(
+                JobModel.meeting_id == meeting["id"], JobModel.kind == JobKind.CALENDAR_CREATE
+            )
+        ).all()
     assert [(j.status, j.attempts) for j in jobs] == [("failed", 1)]

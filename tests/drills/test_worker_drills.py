@@ -47,8 +47,13 @@ def statuses(url: str) -> Counter[str]:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            return Counter(dict(conn.execute(select(JobModel.status, func.count()).group_by(JobModel.status))
-                                .tuples().all()))
+            return Counter(
+                dict(
+                    conn.execute(select(JobModel.status, func.count()).group_by(JobModel.status))
+                    .tuples()
+                    .all()
+                )
+            )
     finally:
         engine.dispose()
 
@@ -65,8 +70,13 @@ def seeded(url: str) -> set[tuple[str, str]]:
 
 def start_worker(url: str, sink: SmtpSink, log: Path, *args: str) -> subprocess.Popen[bytes]:
     out = open(log, "ab")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "worker", *args], env=worker_env(url, sink.url),
-                            cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "worker", *args],
+        env=worker_env(url, sink.url),
+        cwd=REPO,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
     out.close()
     return proc
 
@@ -74,8 +84,10 @@ def start_worker(url: str, sink: SmtpSink, log: Path, *args: str) -> subprocess.
 def after_lease_expiry(url: str, sink: SmtpSink) -> None:
     """A worker whose clock is past the dead worker's lease (300 s) runs what is due."""
     clock = MutableClock(datetime.now(UTC) + timedelta(seconds=301))
-    services = build_services(Settings(DATABASE_URL=url, SMTP_URL=sink.url, MAIL_FROM="meetline@meetline.example"),
-                              clock=clock)
+    services = build_services(
+        Settings(DATABASE_URL=url, SMTP_URL=sink.url, MAIL_FROM="meetline@meetline.example"),
+        clock=clock,
+    )
     try:
         build_worker(services).run_once()
     finally:
@@ -94,14 +106,18 @@ def wait_until(predicate: object, timeout: float = 60.0) -> None:
     raise AssertionError("condition not met in time")
 
 
-def missing_and_twice(sink: SmtpSink, expected: set[tuple[str, str]]) -> tuple[list[tuple[str, str]], dict[tuple[str, str], int]]:
+def missing_and_twice(
+    sink: SmtpSink, expected: set[tuple[str, str]]
+) -> tuple[list[tuple[str, str]], dict[tuple[str, str], int]]:
     return sorted(expected - set(sink.counts)), sink.duplicates()
 
 
 # ------------------------------------------------------------------ SIGKILL
 
 
-def test_a_worker_killed_mid_batch_loses_no_mail_and_sends_none_twice(pg_url: str, tmp_path: Path) -> None:
+def test_a_worker_killed_mid_batch_loses_no_mail_and_sends_none_twice(
+    pg_url: str, tmp_path: Path
+) -> None:
     expected = seeded(pg_url)
     with SmtpSink(keep=False) as sink:
         victim: list[subprocess.Popen[bytes]] = []
@@ -116,12 +132,16 @@ def test_a_worker_killed_mid_batch_loses_no_mail_and_sends_none_twice(pg_url: st
         victim.append(start_worker(pg_url, sink, tmp_path / "worker-1.log"))
         assert victim[0].wait(timeout=90) == -signal.SIGKILL
         mid = statuses(pg_url)
-        assert mid["done"] == KILL_AT - 1 and mid["running"] > 0 and mid["queued"] > 0, mid  # killed mid-batch
+        assert mid["done"] == KILL_AT - 1 and mid["running"] > 0 and mid["queued"] > 0, (
+            mid
+        )  # killed mid-batch
 
         sink.on_mail_from = None
         second = start_worker(pg_url, sink, tmp_path / "worker-2.log", "--once")
         assert second.wait(timeout=90) == 0, (tmp_path / "worker-2.log").read_text()
-        assert statuses(pg_url)["running"] == mid["running"]  # the dead worker's lease still holds them
+        assert (
+            statuses(pg_url)["running"] == mid["running"]
+        )  # the dead worker's lease still holds them
         after_lease_expiry(pg_url, sink)
 
     assert statuses(pg_url) == Counter(done=len(expected))
@@ -130,7 +150,9 @@ def test_a_worker_killed_mid_batch_loses_no_mail_and_sends_none_twice(pg_url: st
     assert sink.total == len(expected)
 
 
-def test_a_worker_killed_after_the_server_took_the_mail_loses_none(pg_url: str, tmp_path: Path) -> None:
+def test_a_worker_killed_after_the_server_took_the_mail_loses_none(
+    pg_url: str, tmp_path: Path
+) -> None:
     """The worker dies between the SMTP server's 250 and the job's completion: nothing
     is lost; the one mail in flight is sent again once its lease expires."""
     expected = seeded(pg_url)
@@ -154,10 +176,12 @@ def test_a_worker_killed_after_the_server_took_the_mail_loses_none(pg_url: str, 
     assert missing == []
     assert len(twice) <= 1  # at most the one mail in flight
     if twice:
-        pytest.xfail(f"KNOWN GAP (at-least-once): {twice} was mailed twice. The SMTP server took the mail, the "
-                     "worker died before complete(), the job ran again after its lease. Every retry also gets a "
-                     "new random Message-ID (adapters/smtp_mail.py make_msgid), so mail clients cannot "
-                     "de-duplicate it either; a Message-ID derived from the job's dedupe key would let them.")
+        pytest.xfail(
+            f"KNOWN GAP (at-least-once): {twice} was mailed twice. The SMTP server took the mail, the "
+            "worker died before complete(), the job ran again after its lease. Every retry also gets a "
+            "new random Message-ID (adapters/smtp_mail.py make_msgid), so mail clients cannot "
+            "de-duplicate it either; a Message-ID derived from the job's dedupe key would let them."
+        )
 
 
 # ------------------------------------------------------------------ the database restarts
@@ -196,19 +220,43 @@ class PrivatePostgres:
         if self._as_postgres:
             command = ["runuser", "-u", "postgres", "--", *command]
         # The server outlives pg_ctl: it must not inherit our pipes (hence -l and DEVNULL).
-        subprocess.run(command, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=120)
+        subprocess.run(
+            command,
+            check=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=120,
+        )
 
     def start(self) -> None:
-        self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.datadir / "server.log"), "-w", "-o",
-                  f"-p {self.port} -k {self.datadir} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.datadir),
+            "-l",
+            str(self.datadir / "server.log"),
+            "-w",
+            "-o",
+            f"-p {self.port} -k {self.datadir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        )
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop")
 
     def restart(self) -> None:
-        self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.datadir / "server.log"), "-m", "fast", "-w",
-                  "restart")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.datadir),
+            "-l",
+            str(self.datadir / "server.log"),
+            "-m",
+            "fast",
+            "-w",
+            "restart",
+        )
 
     def destroy(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):
@@ -235,12 +283,14 @@ def private_pg() -> Iterator[PrivatePostgres]:
 
 
 def test_the_database_restarting_under_a_running_worker_loses_and_repeats_nothing(
-        private_pg: PrivatePostgres, tmp_path: Path) -> None:
+    private_pg: PrivatePostgres, tmp_path: Path
+) -> None:
     """The server restarts while the worker is in the middle of a job (talking to the
     mail server); the worker reconnects and goes on, every mail exactly once."""
     url = private_pg.url.rsplit("/", 1)[0] + "/drill"
     expected = seeded(url)
     with SmtpSink(keep=False) as sink:
+
         def restart_the_database(number: int) -> str | None:
             if number == 20:
                 private_pg.restart()
@@ -249,7 +299,9 @@ def test_the_database_restarting_under_a_running_worker_loses_and_repeats_nothin
         sink.on_mail_from = restart_the_database
         worker = start_worker(url, sink, tmp_path / "worker.log")
         try:
-            wait_until(lambda: sink.total >= len(expected) or worker.poll() is not None, timeout=120)
+            wait_until(
+                lambda: sink.total >= len(expected) or worker.poll() is not None, timeout=120
+            )
             wait_until(lambda: statuses(url)["done"] == len(expected), timeout=30)
             assert worker.poll() is None, "the worker died with the database"
         finally:
@@ -260,13 +312,15 @@ def test_the_database_restarting_under_a_running_worker_loses_and_repeats_nothin
 
 
 def test_a_database_outage_between_the_mail_and_its_completion_loses_nothing(
-        private_pg: PrivatePostgres, tmp_path: Path) -> None:
+    private_pg: PrivatePostgres, tmp_path: Path
+) -> None:
     """The database goes down while a mail is on its way and stays down for a few
     seconds: the worker survives, carries on when the database is back, and the jobs it
     held come back after their lease. Nothing is lost."""
     url = private_pg.url.rsplit("/", 1)[0] + "/drill"
     expected = seeded(url)
     with SmtpSink(keep=False) as sink:
+
         def outage(number: int) -> str | None:
             if number == 20:
                 private_pg.stop()
@@ -288,6 +342,8 @@ def test_a_database_outage_between_the_mail_and_its_completion_loses_nothing(
     assert missing == []
     assert len(twice) <= 1
     if twice:
-        pytest.xfail(f"KNOWN GAP (at-least-once): {twice} was mailed twice. complete() failed while the "
-                     "database was down after the mail was accepted; the job stayed leased and ran again. "
-                     "Retrying complete() until the database is back would close this window.")
+        pytest.xfail(
+            f"KNOWN GAP (at-least-once): {twice} was mailed twice. complete() failed while the "
+            "database was down after the mail was accepted; the job stayed leased and ran again. "
+            "Retrying complete() until the database is back would close this window."
+        )

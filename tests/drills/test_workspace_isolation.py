@@ -63,8 +63,15 @@ company,legacy,Legacy Shared Holdings,,,,
 T1_TITLE = "T1 secret pricing call"
 T1_PHONE = "+48 600 000 111"
 # Anything of T1 that must never reach T2: names, emails, the meeting's title and phone.
-T1_SECRETS = ("Jane Secret", "Acme Secret", "Secret Renewal", "t1-customer", "secret pricing", "600 000 111",
-              "Legacy Shared")
+T1_SECRETS = (
+    "Jane Secret",
+    "Acme Secret",
+    "Secret Renewal",
+    "t1-customer",
+    "secret pricing",
+    "600 000 111",
+    "Legacy Shared",
+)
 NOT_FOUND = "This meeting no longer exists."
 GONE = "This meeting was cancelled or no longer exists."
 
@@ -102,27 +109,52 @@ class TwoWorkspaces:
         """Everything of T1 an attack could change: its meetings, their timeline and jobs."""
         with self.services.sessions() as session:
             meetings = session.execute(
-                select(MeetingModel.id, MeetingModel.sequence, MeetingModel.status, MeetingModel.outcome,
-                       MeetingModel.title, MeetingModel.start_at)
-                .where(MeetingModel.team_id == T1).order_by(MeetingModel.id)).all()
+                select(
+                    MeetingModel.id,
+                    MeetingModel.sequence,
+                    MeetingModel.status,
+                    MeetingModel.outcome,
+                    MeetingModel.title,
+                    MeetingModel.start_at,
+                )
+                .where(MeetingModel.team_id == T1)
+                .order_by(MeetingModel.id)
+            ).all()
             t1_records = select(RecordModel.id).where(RecordModel.team_id == T1)
             timeline = session.execute(
-                select(TimelineEntryModel.id, TimelineEntryModel.kind, TimelineEntryModel.meeting_id)
-                .where(TimelineEntryModel.record_id.in_(t1_records)).order_by(TimelineEntryModel.id)).all()
+                select(
+                    TimelineEntryModel.id, TimelineEntryModel.kind, TimelineEntryModel.meeting_id
+                )
+                .where(TimelineEntryModel.record_id.in_(t1_records))
+                .order_by(TimelineEntryModel.id)
+            ).all()
             jobs = session.execute(
                 select(JobModel.id, JobModel.kind, JobModel.status)
-                .where(JobModel.meeting_id.in_([m.id for m in meetings])).order_by(JobModel.id)).all()
+                .where(JobModel.meeting_id.in_([m.id for m in meetings]))
+                .order_by(JobModel.id)
+            ).all()
         return tuple(meetings), tuple(timeline), tuple(jobs)
 
     def meeting_count(self, team: str) -> int:
         with self.services.sessions() as session:
-            return int(session.scalar(select(func.count()).select_from(MeetingModel)
-                                      .where(MeetingModel.team_id == team)) or 0)
+            return int(
+                session.scalar(
+                    select(func.count())
+                    .select_from(MeetingModel)
+                    .where(MeetingModel.team_id == team)
+                )
+                or 0
+            )
 
 
 def _install(slack: FakeSlack, sim: SlackClientSim, team: str, installer: str, token: str) -> None:
-    slack.oauth_response.update({"access_token": token, "team": {"id": team, "name": f"Team {team}"},
-                                 "authed_user": {"id": installer}})
+    slack.oauth_response.update(
+        {
+            "access_token": token,
+            "team": {"id": team, "name": f"Team {team}"},
+            "authed_user": {"id": installer},
+        }
+    )
     start = sim.get("/slack/install")
     cookie = start.headers["set-cookie"].split(";")[0]
     state = parse_qs(urlsplit(authorize_url(start.text)).query)["state"][0]
@@ -147,10 +179,23 @@ def _open_form(w: TwoWorkspaces, team: str, user: str) -> dict[str, Any]:
     return update.view | {"id": view_id}
 
 
-def _submit(w: TwoWorkspaces, team: str, user: str, view: dict[str, Any], values: dict[str, Any],
-            metadata: str | None = None) -> Response:
-    payload = view_submission(view["id"], "meet_form", values, private_metadata=metadata or view["private_metadata"],
-                              view=view, user_id=user, team_id=team)
+def _submit(
+    w: TwoWorkspaces,
+    team: str,
+    user: str,
+    view: dict[str, Any],
+    values: dict[str, Any],
+    metadata: str | None = None,
+) -> Response:
+    payload = view_submission(
+        view["id"],
+        "meet_form",
+        values,
+        private_metadata=metadata or view["private_metadata"],
+        view=view,
+        user_id=user,
+        team_id=team,
+    )
     return w.client.interact(payload)
 
 
@@ -169,7 +214,9 @@ def _quiet(w: TwoWorkspaces, idle: float = 0.6, limit: float = 8.0) -> list[Call
 
 
 def _leaks(*texts: Any) -> list[str]:
-    dump = " ".join(t if isinstance(t, str) else json.dumps(t, ensure_ascii=False, default=str) for t in texts)
+    dump = " ".join(
+        t if isinstance(t, str) else json.dumps(t, ensure_ascii=False, default=str) for t in texts
+    )
     return [s for s in T1_SECRETS if s.lower() in dump.lower()]
 
 
@@ -179,21 +226,35 @@ def _seen_by_slack(calls: list[Call]) -> list[Any]:
 
 def _answers(calls: list[Call]) -> list[tuple[str, str]]:
     """What the clicking user is told: (method, text) of each message or view call."""
-    return [(c.method, str(c.args.get("text", ""))) for c in calls if c.method.startswith(("chat.", "views."))]
+    return [
+        (c.method, str(c.args.get("text", "")))
+        for c in calls
+        if c.method.startswith(("chat.", "views."))
+    ]
 
 
 @pytest.fixture(scope="module")
 def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoWorkspaces]:
     workdir = tmp_path_factory.mktemp("iso")
     kind = "postgresql" if postgres_server() else "sqlite"
-    with fresh_database(kind, workdir) as url, FakeSlack(oauth_client=CLIENT) as slack, SmtpSink() as smtp:
+    with (
+        fresh_database(kind, workdir) as url,
+        FakeSlack(oauth_client=CLIENT) as slack,
+        SmtpSink() as smtp,
+    ):
         slack.add_user(ANNA, name="anna", real_name="Anna One", email="anna@t1.test", team_id=T1)
         slack.add_user(BEN, name="ben", real_name="Ben Two", email="ben@t2.test", team_id=T2)
         slack.add_user(BEA, name="bea", real_name="Bea Two", email="bea@t2.test", team_id=T2)
         values = {
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_CLIENT_ID": CLIENT[0], "SLACK_CLIENT_SECRET": CLIENT[1],
-            "SECRET_KEY": SECRET_KEY, "PUBLIC_URL": "https://meetline.example", "SLACK_API_URL": slack.url,
-            "DATABASE_URL": url, "SMTP_URL": smtp.url, "MAIL_FROM": "meetline@meetline.example",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_CLIENT_ID": CLIENT[0],
+            "SLACK_CLIENT_SECRET": CLIENT[1],
+            "SECRET_KEY": SECRET_KEY,
+            "PUBLIC_URL": "https://meetline.example",
+            "SLACK_API_URL": slack.url,
+            "DATABASE_URL": url,
+            "SMTP_URL": smtp.url,
+            "MAIL_FROM": "meetline@meetline.example",
         }
         env = clean_env(values)
         upgrade(url)
@@ -220,9 +281,16 @@ def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoWorkspaces]:
 def _book_t1_meeting(w: TwoWorkspaces) -> None:
     jane = w.record_id(T1, "Jane Secret")
     view = _open_form(w, T1, ANNA)
-    values = meet_values(record=(f"r:{jane}", "Jane Secret"), day=in_days(3), at="10:30", title=T1_TITLE,
-                         attendees=[(f"c:{jane}", "Jane Secret")], location="phone", detail=T1_PHONE,
-                         associated=[(f"r:{w.record_id(T1, 'Secret Renewal Deal')}", "Secret Renewal Deal")])
+    values = meet_values(
+        record=(f"r:{jane}", "Jane Secret"),
+        day=in_days(3),
+        at="10:30",
+        title=T1_TITLE,
+        attendees=[(f"c:{jane}", "Jane Secret")],
+        location="phone",
+        detail=T1_PHONE,
+        associated=[(f"r:{w.record_id(T1, 'Secret Renewal Deal')}", "Secret Renewal Deal")],
+    )
     resp = _submit(w, T1, ANNA, view, values)
     assert resp.status == 200 and resp.json()["response_action"] == "update", resp.text
     w.run_worker()
@@ -248,16 +316,32 @@ def test_t2_record_picker_with_a_t1_record_id_fills_nothing_of_t1(w: TwoWorkspac
     def pick(value: str) -> None:
         values = meet_values(record=(value, "Jane"), day=None, at=None)
         current = view | {"state": {"values": values}}
-        resp = w.client.interact(block_actions(
-            "record_select", block_id="record", view=current, user_id=BEA, team_id=T2,
-            selected_option=values["record"]["record_select"]["selected_option"], action_type="external_select"))
+        resp = w.client.interact(
+            block_actions(
+                "record_select",
+                block_id="record",
+                view=current,
+                user_id=BEA,
+                team_id=T2,
+                selected_option=values["record"]["record_select"]["selected_option"],
+                action_type="external_select",
+            )
+        )
         assert resp.status == 200
 
-    for forged in (f"r:{w.record_id(T1, 'Jane Secret')}", f"r:{w.record_id(T1, 'Acme Secret Corp')}",
-                   f"r:{w.record_id(T1, 'Secret Renewal Deal')}", "r:99999999999999999999", "r:-1", "r:1e3"):
+    for forged in (
+        f"r:{w.record_id(T1, 'Jane Secret')}",
+        f"r:{w.record_id(T1, 'Acme Secret Corp')}",
+        f"r:{w.record_id(T1, 'Secret Renewal Deal')}",
+        "r:99999999999999999999",
+        "r:-1",
+        "r:1e3",
+    ):
         pick(forged)
     calls = _quiet(w)
-    assert len([c for c in calls if c.method == "views.update"]) == updates  # the form is left as it was
+    assert (
+        len([c for c in calls if c.method == "views.update"]) == updates
+    )  # the form is left as it was
     # The same action with T2's own record does fill the form: the drill can see a leak.
     pick(f"r:{w.record_id(T2, 'Tom Two')}")
     filled = w.slack.wait_for("views.update", count=updates + 1)[-1].args["view"]
@@ -268,30 +352,53 @@ def test_t2_record_picker_with_a_t1_record_id_fills_nothing_of_t1(w: TwoWorkspac
 
 def test_t2_pickers_offer_no_t1_or_legacy_records_whatever_the_query(w: TwoWorkspaces) -> None:
     view = _open_form(w, T2, BEA)
-    for action_id, block_id in (("record_select", "record"), ("attendee_select", "attendees"),
-                                ("associated_select", "associated")):
+    for action_id, block_id in (
+        ("record_select", "record"),
+        ("attendee_select", "attendees"),
+        ("associated_select", "associated"),
+    ):
         for query in ("Jane", "Secret", "acme", "t1-customer", "Legacy", ""):
-            resp = w.client.interact(block_suggestion(action_id, query, block_id=block_id, view=view, user_id=BEA,
-                                                      team_id=T2))
+            resp = w.client.interact(
+                block_suggestion(
+                    action_id, query, block_id=block_id, view=view, user_id=BEA, team_id=T2
+                )
+            )
             assert resp.status == 200
             assert _leaks(resp.text) == [], (action_id, query, resp.text)
-        own = w.client.interact(block_suggestion(action_id, "Tom", block_id=block_id, view=view, user_id=BEA,
-                                                 team_id=T2))
+        own = w.client.interact(
+            block_suggestion(
+                action_id, "Tom", block_id=block_id, view=view, user_id=BEA, team_id=T2
+            )
+        )
         assert "Tom Two" in own.text  # the same search finds T2's own record
 
 
-def test_t2_submission_with_t1_contact_record_or_associated_record_books_nothing(w: TwoWorkspaces) -> None:
+def test_t2_submission_with_t1_contact_record_or_associated_record_books_nothing(
+    w: TwoWorkspaces,
+) -> None:
     before, t2_before = w.t1_state(), w.meeting_count(T2)
     jane, deal = w.record_id(T1, "Jane Secret"), w.record_id(T1, "Secret Renewal Deal")
     tom = (f"r:{w.record_id(T2, 'Tom Two')}", "Tom Two")
     view = _open_form(w, T2, BEA)
     attempts = {
-        "attendees": meet_values(record=tom, day=in_days(4), at="11:00", title="T2 grab",
-                                 attendees=[(f"c:{jane}", "Jane")]),
-        "record": meet_values(record=(f"r:{jane}", "Jane"), day=in_days(4), at="11:00", title="T2 grab",
-                              attendees=[]),
-        "associated": meet_values(record=tom, day=in_days(4), at="11:00", title="T2 grab",
-                                  attendees=[], associated=[(f"r:{deal}", "Deal")]),
+        "attendees": meet_values(
+            record=tom,
+            day=in_days(4),
+            at="11:00",
+            title="T2 grab",
+            attendees=[(f"c:{jane}", "Jane")],
+        ),
+        "record": meet_values(
+            record=(f"r:{jane}", "Jane"), day=in_days(4), at="11:00", title="T2 grab", attendees=[]
+        ),
+        "associated": meet_values(
+            record=tom,
+            day=in_days(4),
+            at="11:00",
+            title="T2 grab",
+            attendees=[],
+            associated=[(f"r:{deal}", "Deal")],
+        ),
     }
     for field, values in attempts.items():
         resp = _submit(w, T2, BEA, view, values)
@@ -300,33 +407,66 @@ def test_t2_submission_with_t1_contact_record_or_associated_record_books_nothing
         assert answer["response_action"] == "errors" and field in answer["errors"], (field, answer)
         assert _leaks(resp.text) == []
     # A contact id that does not exist at all gets the very same answer.
-    missing = _submit(w, T2, BEA, view, meet_values(record=tom, day=in_days(4), at="11:00", title="T2 grab",
-                                                    attendees=[("c:987654321", "Jane")]))
+    missing = _submit(
+        w,
+        T2,
+        BEA,
+        view,
+        meet_values(
+            record=tom,
+            day=in_days(4),
+            at="11:00",
+            title="T2 grab",
+            attendees=[("c:987654321", "Jane")],
+        ),
+    )
     foreign = _submit(w, T2, BEA, view, attempts["attendees"])
     assert missing.json() == foreign.json()
     w.run_worker()
-    assert [r for m in w.smtp.messages for r in m.rcpt_tos] == []  # no mail to T1's customer, nor anyone
+    assert [
+        r for m in w.smtp.messages for r in m.rcpt_tos
+    ] == []  # no mail to T1's customer, nor anyone
     assert w.meeting_count(T2) == t2_before
     assert w.t1_state() == before
     assert _leaks(_seen_by_slack(_quiet(w))) == []
 
 
-@pytest.mark.parametrize("value", ["c:" + "9" * 31, "c:99999999999999999999", "c:-1", "c:0", "c:abc", "c:²",
-                                   "c:" + "1" * 5000])
-def test_out_of_range_and_junk_attendee_ids_get_the_missing_answer_never_a_500(w: TwoWorkspaces,
-                                                                                 value: str) -> None:
+@pytest.mark.parametrize(
+    "value",
+    ["c:" + "9" * 31, "c:99999999999999999999", "c:-1", "c:0", "c:abc", "c:²", "c:" + "1" * 5000],
+)
+def test_out_of_range_and_junk_attendee_ids_get_the_missing_answer_never_a_500(
+    w: TwoWorkspaces, value: str
+) -> None:
     before, t2_before = w.t1_state(), w.meeting_count(T2)
     tom = (f"r:{w.record_id(T2, 'Tom Two')}", "Tom Two")
     view = _open_form(w, T2, BEA)
-    values = meet_values(record=tom, day=in_days(4), at="12:00", title="Junk ids", attendees=[(value, "x")],
-                         associated=[("r:" + value[2:], "x")] if value.startswith("c:") else [])
+    values = meet_values(
+        record=tom,
+        day=in_days(4),
+        at="12:00",
+        title="Junk ids",
+        attendees=[(value, "x")],
+        associated=[("r:" + value[2:], "x")] if value.startswith("c:") else [],
+    )
     resp = _submit(w, T2, BEA, view, values)
     assert resp.status == 200, resp.text
     answer = resp.json()
     assert answer["response_action"] == "errors" and "attendees" in answer["errors"], answer
     assert w.t1_state() == before and w.meeting_count(T2) == t2_before
-    record_junk = _submit(w, T2, BEA, view, meet_values(record=("r:" + value[2:], "x"), day=in_days(4), at="12:00",
-                                                        title="Junk ids", attendees=[]))
+    record_junk = _submit(
+        w,
+        T2,
+        BEA,
+        view,
+        meet_values(
+            record=("r:" + value[2:], "x"),
+            day=in_days(4),
+            at="12:00",
+            title="Junk ids",
+            attendees=[],
+        ),
+    )
     assert record_junk.status == 200 and record_junk.json()["response_action"] == "errors"
 
 
@@ -334,11 +474,19 @@ def test_out_of_range_and_junk_attendee_ids_get_the_missing_answer_never_a_500(w
 
 
 def test_t2_timeline_of_t1_and_legacy_records_shows_nothing(w: TwoWorkspaces) -> None:
-    for query in ("Jane Secret", "Acme Secret Corp", "Secret Renewal Deal", "Legacy Shared Holdings"):
+    for query in (
+        "Jane Secret",
+        "Acme Secret Corp",
+        "Secret Renewal Deal",
+        "Legacy Shared Holdings",
+    ):
         resp = w.client.command(f"timeline {query}", user_id=BEA, team_id=T2)
         assert resp.status == 200
         # Exactly the answer for a name nobody has: the query echoed, nothing else.
-        assert resp.json() == {"text": f"No record matches “{query}”.", "response_type": "ephemeral"}, resp.text
+        assert resp.json() == {
+            "text": f"No record matches “{query}”.",
+            "response_type": "ephemeral",
+        }, resp.text
     # T1 itself sees its meeting there: the drill would notice a leak.
     own = w.client.command("timeline Jane Secret", user_id=ANNA, team_id=T1)
     assert T1_TITLE in own.text
@@ -348,21 +496,35 @@ def test_t2_timeline_of_t1_and_legacy_records_shows_nothing(w: TwoWorkspaces) ->
 # --------------------------------------------------------------------------- meetings
 
 
-def test_t2_admin_pressing_t1_outcome_and_change_buttons_reads_and_writes_nothing(w: TwoWorkspaces) -> None:
+def test_t2_admin_pressing_t1_outcome_and_change_buttons_reads_and_writes_nothing(
+    w: TwoWorkspaces,
+) -> None:
     before = w.t1_state()
     mid = w.t1_meeting()["id"]
 
     def press(meeting_id: Any) -> list[tuple[str, str]]:
         w.slack.clear()
-        for action_id, value in ((f"outcome_change:{mid}", {"m": meeting_id}),
-                                 (f"outcome_completed:{mid}", {"m": meeting_id, "o": "COMPLETED"}),
-                                 (f"outcome_no_show:{mid}", {"m": meeting_id, "o": "NO_SHOW"})):
-            resp = w.client.interact(block_actions(action_id, json.dumps(value), block_id="outcome", user_id=BEN,
-                                                   team_id=T2, channel_id="DBEN"))
+        for action_id, value in (
+            (f"outcome_change:{mid}", {"m": meeting_id}),
+            (f"outcome_completed:{mid}", {"m": meeting_id, "o": "COMPLETED"}),
+            (f"outcome_no_show:{mid}", {"m": meeting_id, "o": "NO_SHOW"}),
+        ):
+            resp = w.client.interact(
+                block_actions(
+                    action_id,
+                    json.dumps(value),
+                    block_id="outcome",
+                    user_id=BEN,
+                    team_id=T2,
+                    channel_id="DBEN",
+                )
+            )
             assert resp.status == 200
         calls = _quiet(w)
         assert _leaks(_seen_by_slack(calls)) == []
-        assert not [c for c in calls if c.method == "chat.update"]  # the message is not redrawn with T1's data
+        assert not [
+            c for c in calls if c.method == "chat.update"
+        ]  # the message is not redrawn with T1's data
         return _answers(calls)
 
     foreign = press(mid)
@@ -379,8 +541,16 @@ def test_t2_forged_meeting_ids_in_edit_and_cancel_buttons(w: TwoWorkspaces) -> N
     def press(meeting_id: Any) -> list[tuple[str, str]]:
         w.slack.clear()
         for action_id in (f"meeting_edit:{mid}", f"meeting_cancel:{mid}"):
-            resp = w.client.interact(block_actions(action_id, json.dumps({"m": meeting_id}), block_id="manage",
-                                                   user_id=BEN, team_id=T2, channel_id="DBEN"))
+            resp = w.client.interact(
+                block_actions(
+                    action_id,
+                    json.dumps({"m": meeting_id}),
+                    block_id="manage",
+                    user_id=BEN,
+                    team_id=T2,
+                    channel_id="DBEN",
+                )
+            )
             assert resp.status == 200
         calls = _quiet(w)
         assert not [c for c in calls if c.method in ("views.open", "chat.update")]
@@ -388,7 +558,9 @@ def test_t2_forged_meeting_ids_in_edit_and_cancel_buttons(w: TwoWorkspaces) -> N
         return sorted(_answers(calls))
 
     foreign = press(mid)
-    assert sorted(foreign) == sorted([("chat.postEphemeral", GONE), ("chat.postEphemeral", NOT_FOUND)])
+    assert sorted(foreign) == sorted(
+        [("chat.postEphemeral", GONE), ("chat.postEphemeral", NOT_FOUND)]
+    )
     for junk in (987654321, 10**30, -1, 2**63):
         assert press(junk) == foreign
     w.run_worker()
@@ -396,7 +568,9 @@ def test_t2_forged_meeting_ids_in_edit_and_cancel_buttons(w: TwoWorkspaces) -> N
     assert w.t1_state() == before
 
 
-def test_t2_forged_private_metadata_edits_no_t1_meeting_and_reveals_no_t1_booking(w: TwoWorkspaces) -> None:
+def test_t2_forged_private_metadata_edits_no_t1_meeting_and_reveals_no_t1_booking(
+    w: TwoWorkspaces,
+) -> None:
     before, t2_before = w.t1_state(), w.meeting_count(T2)
     mid = w.t1_meeting()["id"]
     with w.services.sessions() as session:
@@ -404,8 +578,13 @@ def test_t2_forged_private_metadata_edits_no_t1_meeting_and_reveals_no_t1_bookin
     tom = (f"r:{w.record_id(T2, 'Tom Two')}", "Tom Two")
     view = _open_form(w, T2, BEN)
     meta = json.loads(view["private_metadata"])
-    values = meet_values(record=tom, day=in_days(5), at="09:00", title="Overwritten by T2",
-                         attendees=[(f"c:{w.record_id(T2, 'Tom Two')}", "Tom Two")])
+    values = meet_values(
+        record=tom,
+        day=in_days(5),
+        at="09:00",
+        title="Overwritten by T2",
+        attendees=[(f"c:{w.record_id(T2, 'Tom Two')}", "Tom Two")],
+    )
     # The edit form of T1's meeting, forged: T2's admin "edits" it.
     edit = _submit(w, T2, BEN, view, values, json.dumps(meta | {"m": mid}))
     assert edit.json() == {"response_action": "errors", "errors": {"record": GONE}}
@@ -431,7 +610,9 @@ def test_import_without_team_goes_to_the_only_installed_workspace(two: TwoWorksp
     assert two.record_id(T1, "Jane Secret")
 
 
-def test_import_without_team_with_two_workspaces_installed_exits_2_and_imports_nothing(two: TwoWorkspaces) -> None:
+def test_import_without_team_with_two_workspaces_installed_exits_2_and_imports_nothing(
+    two: TwoWorkspaces,
+) -> None:
     refused = two.imports["two installed"]
     assert refused.returncode == 2
     last = refused.stderr.strip().splitlines()[-1]

@@ -15,8 +15,12 @@ from tests.support.slack_requests import (
 
 
 def multi(options: list[tuple[str, str]], type_: str = "multi_external_select") -> dict[str, Any]:
-    return {"type": type_, "selected_options": [{"text": {"type": "plain_text", "text": t}, "value": v}
-                                                for v, t in options]}
+    return {
+        "type": type_,
+        "selected_options": [
+            {"text": {"type": "plain_text", "text": t}, "value": v} for v, t in options
+        ],
+    }
 
 
 def meet_values(
@@ -39,28 +43,37 @@ def meet_values(
     timezone: str = "Europe/Warsaw",
 ) -> dict[str, dict[str, Any]]:
     values: dict[str, dict[str, Any]] = {
-        "record": {"record_select": select_value(record[0] if record else None, record[1] if record else None,
-                                                 type="external_select")},
+        "record": {
+            "record_select": select_value(
+                record[0] if record else None, record[1] if record else None, type="external_select"
+            )
+        },
         "date": {"date_pick": date_value(day.isoformat() if day else None)},
         "time": {"time_pick": time_value(at, timezone)},
         "duration": {"duration_select": select_value(duration)},
         "title": {"title_input": text_value(title)},
         "attendees": {"attendee_select": multi(attendees or [])},
         "location_kind": {"location_kind_select": select_value(location)},
-        "rem_options": {"include_description": checkboxes_value(["yes"] if include_description else [])},
+        "rem_options": {
+            "include_description": checkboxes_value(["yes"] if include_description else [])
+        },
         "description": {"description_input": text_value(description)},
         "notes": {"notes_input": {"type": "rich_text_input", "rich_text_value": notes}},
         "associated": {"associated_select": multi(associated or [])},
     }
     if duration == "custom":
-        values["duration_custom"] = {"duration_custom_input": text_value(custom, type="number_input")}
+        values["duration_custom"] = {
+            "duration_custom_input": text_value(custom, type="number_input")
+        }
     block = {"phone": "loc_phone", "in_person": "loc_address", "custom": "loc_custom"}.get(location)
     if block:
         values[block] = {"loc_input": text_value(detail)}
     if location == "video":
         values["loc_video"] = {"video_provider_select": select_value(provider)}
     for i, (amount, unit) in enumerate(reminders or [(None, "hours")]):
-        values[f"rem_amount_{i}"] = {f"rem_amount_input_{i}": text_value(amount, type="number_input")}
+        values[f"rem_amount_{i}"] = {
+            f"rem_amount_input_{i}": text_value(amount, type="number_input")
+        }
         values[f"rem_unit_{i}"] = {f"rem_unit_select_{i}": select_value(unit)}
     return values
 

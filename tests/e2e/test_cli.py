@@ -34,12 +34,25 @@ def test_serve_without_slack_credentials_explains_how_to_create_the_app(tmp_path
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("SLACK_BOT_TOKEN", "not-a-token"), ("DATABASE_URL", "mysql://x/y"), ("SMTP_URL", "http://mail"),
-     ("SECRET_KEY", "short"), ("SLACK_API_URL", "nope")],
+    [
+        ("SLACK_BOT_TOKEN", "not-a-token"),
+        ("DATABASE_URL", "mysql://x/y"),
+        ("SMTP_URL", "http://mail"),
+        ("SECRET_KEY", "short"),
+        ("SLACK_API_URL", "nope"),
+    ],
 )
-def test_a_malformed_setting_stops_start_up_with_one_line_naming_it(tmp_path: Path, name: str, value: str) -> None:
-    env = clean_env({"SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_BOT_TOKEN": BOT_TOKEN,
-                     "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", name: value})
+def test_a_malformed_setting_stops_start_up_with_one_line_naming_it(
+    tmp_path: Path, name: str, value: str
+) -> None:
+    env = clean_env(
+        {
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+            name: value,
+        }
+    )
     result = run_cli(["serve"], env, tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -48,7 +61,9 @@ def test_a_malformed_setting_stops_start_up_with_one_line_naming_it(tmp_path: Pa
 
 def test_settings_are_read_from_dot_env(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=wrong\n")
-    result = run_cli(["migrate"], clean_env({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}), tmp_path)
+    result = run_cli(
+        ["migrate"], clean_env({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}), tmp_path
+    )
     assert result.returncode == 2 and "SLACK_BOT_TOKEN" in result.stderr
 
 
@@ -65,8 +80,11 @@ def test_import_is_all_or_nothing_and_reimport_updates(tmp_path: Path, database_
     assert again.returncode == 0 and "0 created, 2 updated" in again.stdout
 
     bad = tmp_path / "bad.csv"
-    bad.write_text(GOOD + "person,x1,Nobody,,,,\ncontact,x2,Bad Mail,not-an-email,,,\ncontact,x3,Lost,,,,nope\n",
-                   encoding="utf-8")
+    bad.write_text(
+        GOOD
+        + "person,x1,Nobody,,,,\ncontact,x2,Bad Mail,not-an-email,,,\ncontact,x3,Lost,,,,nope\n",
+        encoding="utf-8",
+    )
     result = run_cli(["import", str(bad), "--team", "T1"], env, tmp_path)
     assert result.returncode == 2
     assert "line 4" in result.stderr and "line 5" in result.stderr and "line 6" in result.stderr
@@ -92,27 +110,40 @@ def _records_of(database_url: str) -> dict[str, set[str]]:
 
 
 def test_import_without_a_workspace_to_default_to_exits_2_and_stores_nothing(
-        tmp_path: Path, database_url: str) -> None:
+    tmp_path: Path, database_url: str
+) -> None:
     good = tmp_path / "good.csv"
     good.write_text(GOOD, encoding="utf-8")
     result = run_cli(["import", str(good)], clean_env({"DATABASE_URL": database_url}), tmp_path)
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("meetline: --team is required") and "Traceback" not in result.stderr, result.stderr
-    bad_team = run_cli(["import", str(good), "--team", "T1; drop"], clean_env({"DATABASE_URL": database_url}),
-                       tmp_path)
+    assert last.startswith("meetline: --team is required") and "Traceback" not in result.stderr, (
+        result.stderr
+    )
+    bad_team = run_cli(
+        ["import", str(good), "--team", "T1; drop"],
+        clean_env({"DATABASE_URL": database_url}),
+        tmp_path,
+    )
     assert bad_team.returncode == 2 and "--team" in bad_team.stderr
     assert _records_of(database_url) == {}
 
 
 def test_import_before_the_first_serve_asks_slack_which_workspace_the_bot_token_is(
-        tmp_path: Path, database_url: str) -> None:
+    tmp_path: Path, database_url: str
+) -> None:
     """Single-workspace mode, no request seen yet: auth.test names the workspace."""
     good = tmp_path / "good.csv"
     good.write_text(GOOD, encoding="utf-8")
     with FakeSlack(team_id="TSOLO1") as slack:
-        env = clean_env({"DATABASE_URL": database_url, "SLACK_BOT_TOKEN": BOT_TOKEN,
-                         "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.url})
+        env = clean_env(
+            {
+                "DATABASE_URL": database_url,
+                "SLACK_BOT_TOKEN": BOT_TOKEN,
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_API_URL": slack.url,
+            }
+        )
         result = run_cli(["import", str(good)], env, tmp_path)
         assert result.returncode == 0, result.stderr
         assert "workspace TSOLO1" in result.stdout
@@ -120,7 +151,11 @@ def test_import_before_the_first_serve_asks_slack_which_workspace_the_bot_token_
         slack.fail_next("auth.test", error="invalid_auth")
         refused = run_cli(["import", str(good)], env, tmp_path)
         last = refused.stderr.strip().splitlines()[-1]
-        assert refused.returncode == 2 and last.startswith("meetline: --team is required") and "auth.test" in last
+        assert (
+            refused.returncode == 2
+            and last.startswith("meetline: --team is required")
+            and "auth.test" in last
+        )
         assert "Traceback" not in refused.stderr
     assert _records_of(database_url) == {"TSOLO1": {"Acme", "Jane Doe"}}
 
@@ -130,8 +165,17 @@ def test_manifest_is_valid_and_declares_what_the_app_uses() -> None:
     validate_manifest(manifest)
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/meet"]
     assert set(manifest["oauth_config"]["scopes"]["bot"]) >= {
-        "commands", "chat:write", "im:write", "users:read", "users:read.email", "app_mentions:read"}
-    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"app_home_opened", "app_mention"}
+        "commands",
+        "chat:write",
+        "im:write",
+        "users:read",
+        "users:read.email",
+        "app_mentions:read",
+    }
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
+        "app_home_opened",
+        "app_mention",
+    }
     interactivity = manifest["settings"]["interactivity"]
     assert interactivity["request_url"].endswith("/slack/events")
     assert interactivity["message_menu_options_url"].endswith("/slack/events")

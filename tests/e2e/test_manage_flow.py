@@ -29,8 +29,15 @@ from tests.support.stack import HOST, TEAMMATE, Stack
 
 def book(stack: Stack) -> dict[str, Any]:
     view = open_form(stack)
-    values = meet_values(record=jane(stack), day=in_days(4), at="10:00", duration="30", title="Pricing call",
-                         attendees=contacts(stack, "Jane Doe"), reminders=[("1", "hours")])
+    values = meet_values(
+        record=jane(stack),
+        day=in_days(4),
+        at="10:00",
+        duration="30",
+        title="Pricing call",
+        attendees=contacts(stack, "Jane Doe"),
+        reminders=[("1", "hours")],
+    )
     assert submit(stack, view, values).json()["response_action"] == "update"
     stack.run_worker()
     stack.smtp.wait_for(2)
@@ -39,8 +46,13 @@ def book(stack: Stack) -> dict[str, Any]:
 
 
 def button(message: dict[str, Any], prefix: str) -> dict[str, Any]:
-    return next(e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
-                if e["action_id"].startswith(prefix))
+    return next(
+        e
+        for b in message["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith(prefix)
+    )
 
 
 def test_edit_reschedules_reinvites_the_affected_and_cancels_the_removed(stack: Stack) -> None:
@@ -49,25 +61,40 @@ def test_edit_reschedules_reinvites_the_affected_and_cancels_the_removed(stack: 
     edit = button(confirmation, "meeting_edit")
     stack.smtp.clear()
     opened = len(stack.slack.calls("views.open"))
-    stack.client.interact(block_actions(edit["action_id"], edit["value"], block_id="manage", user_id=HOST))
+    stack.client.interact(
+        block_actions(edit["action_id"], edit["value"], block_id="manage", user_id=HOST)
+    )
     stack.slack.wait_for("views.open", count=opened + 1)
-    form = stack.slack.wait_for("views.update", predicate=lambda c: "Edit" in json.dumps(c.args["view"]["title"]))
+    form = stack.slack.wait_for(
+        "views.update", predicate=lambda c: "Edit" in json.dumps(c.args["view"]["title"])
+    )
     view = form[-1].view | {"id": stack.slack.calls("views.open")[-1].body["view"]["id"]}
     blocks = {b["block_id"]: b for b in view["blocks"]}
     assert blocks["date"]["element"]["initial_date"] == in_days(4).isoformat()
     assert blocks["time"]["element"]["initial_time"] == "10:00"
     assert blocks["rem_amount_0"]["element"]["initial_value"] == "1"
 
-    values = meet_values(record=jane(stack), day=in_days(5), at="14:00", duration="30", title="Pricing call",
-                         attendees=contacts(stack, "Zofia Żółć"), reminders=[("1", "hours")])
+    values = meet_values(
+        record=jane(stack),
+        day=in_days(5),
+        at="14:00",
+        duration="30",
+        title="Pricing call",
+        attendees=contacts(stack, "Zofia Żółć"),
+        reminders=[("1", "hours")],
+    )
     resp = submit(stack, view, values)
     assert resp.json()["response_action"] == "update"
     (edited,) = stack.meetings_json()
     assert edited["id"] == meeting["id"] and edited["uid"] == meeting["uid"]
     assert edited["sequence"] == 1
-    new_start = datetime.combine(in_days(5), datetime.strptime("14:00", "%H:%M").time(), WARSAW).astimezone(UTC)
+    new_start = datetime.combine(
+        in_days(5), datetime.strptime("14:00", "%H:%M").time(), WARSAW
+    ).astimezone(UTC)
     assert edited["start"] == new_start.isoformat()
-    assert [r["due_at"] for r in edited["reminders"]] == [(new_start - timedelta(hours=1)).isoformat()]
+    assert [r["due_at"] for r in edited["reminders"]] == [
+        (new_start - timedelta(hours=1)).isoformat()
+    ]
 
     stack.run_worker()
     mails = stack.smtp.wait_for(3)
@@ -76,15 +103,22 @@ def test_edit_reschedules_reinvites_the_affected_and_cancels_the_removed(stack: 
     assert by_rcpt["jane@acme.example"][0] == "CANCEL"
     assert by_rcpt["zofia@acme.example"][0] == "REQUEST"
     subjects = {m.rcpt_tos[0]: str(m.message["Subject"]) for m in mails}
-    assert subjects["zofia@acme.example"].startswith("Zmienione zaproszenie:")  # her record's language
+    assert subjects["zofia@acme.example"].startswith(
+        "Zmienione zaproszenie:"
+    )  # her record's language
     assert subjects["anna@meetline.example"].startswith("Updated invitation:")
     for _method, cal in by_rcpt.values():
         event = cal.walk("VEVENT")[0]
         assert str(event["UID"]) == meeting["uid"] and int(str(event["SEQUENCE"])) == 1
     with stack.services.sessions() as session:
-        kinds = [e.kind for e in session.scalars(select(TimelineEntryModel).order_by(TimelineEntryModel.id))]
+        kinds = [
+            e.kind
+            for e in session.scalars(select(TimelineEntryModel).order_by(TimelineEntryModel.id))
+        ]
         assert "meeting_scheduled" in kinds and "meeting_rescheduled" in kinds  # history kept
-        old_reminders = session.scalars(select(JobModel).where(JobModel.kind == JobKind.REMIND)).all()
+        old_reminders = session.scalars(
+            select(JobModel).where(JobModel.kind == JobKind.REMIND)
+        ).all()
         assert sorted(j.status for j in old_reminders) == ["cancelled", "queued"]
     assert_all_views_valid(stack.slack)
 
@@ -94,7 +128,9 @@ def test_only_host_organizer_or_admin_may_edit_or_cancel(stack: Stack) -> None:
     confirmation = stack.slack.wait_for("chat.postMessage")[0].args
     for prefix in ("meeting_edit", "meeting_cancel"):
         b = button(confirmation, prefix)
-        stack.client.interact(block_actions(b["action_id"], b["value"], block_id="manage", user_id=TEAMMATE))
+        stack.client.interact(
+            block_actions(b["action_id"], b["value"], block_id="manage", user_id=TEAMMATE)
+        )
     refusals = stack.slack.wait_for("chat.postEphemeral", count=2)
     assert all("Only the host" in c.args["text"] for c in refusals)
     assert stack.meetings_json()[0]["status"] == "scheduled"
@@ -108,7 +144,9 @@ def test_cancel_sends_cancellations_drops_jobs_and_is_idempotent(stack: Stack) -
     cancel = button(confirmation, "meeting_cancel")
     assert cancel["confirm"]["confirm"]["text"] == "Cancel meeting"
     for _ in range(2):
-        stack.client.interact(block_actions(cancel["action_id"], cancel["value"], block_id="manage", user_id=HOST))
+        stack.client.interact(
+            block_actions(cancel["action_id"], cancel["value"], block_id="manage", user_id=HOST)
+        )
     stack.slack.wait_for("chat.update")
     (meeting,) = stack.meetings_json()
     assert meeting["status"] == "cancelled" and meeting["outcome"] == "CANCELED"
@@ -130,8 +168,10 @@ def test_cancel_sends_cancellations_drops_jobs_and_is_idempotent(stack: Stack) -
 
 def test_app_home_lists_upcoming_and_waiting_meetings(stack: Stack) -> None:
     meeting = book(stack)
-    stack.client.post(event_body({"type": "app_home_opened", "user": HOST, "tab": "home"}, event_id="EvH1"),
-                      "application/json")
+    stack.client.post(
+        event_body({"type": "app_home_opened", "user": HOST, "tab": "home"}, event_id="EvH1"),
+        "application/json",
+    )
     home = stack.slack.wait_for("views.publish")[-1].args["view"]
     ids = [b["block_id"] for b in home["blocks"]]
     assert f"up_{meeting['id']}" in ids and "awaiting_none" in ids
@@ -144,7 +184,9 @@ def test_timeline_command_shows_the_records_meetings(stack: Stack) -> None:
     assert reply["response_type"] == "ephemeral"
     text = json.dumps(reply["blocks"])
     assert "Timeline: Jane Doe" in text and "Pricing call" in text
-    assert "assigned to <@U1>" in text and "created by <@U1>" in text and "outcome Scheduled" in text
+    assert (
+        "assigned to <@U1>" in text and "created by <@U1>" in text and "outcome Scheduled" in text
+    )
     missing = stack.client.command("timeline Nobody Such", user_id=HOST).json()
     assert "No record matches" in missing["text"]
     from tests.support.blockkit import validate_blocks
@@ -158,7 +200,9 @@ def test_unanswered_outcome_gets_one_nudge_then_a_daily_digest(stack: Stack) -> 
     stack.clock.set(end + timedelta(minutes=5))
     stack.slack.clear()
     stack.run_worker()
-    assert [c.args["channel"] for c in stack.slack.calls("chat.postMessage")] == [HOST]  # the prompt
+    assert [c.args["channel"] for c in stack.slack.calls("chat.postMessage")] == [
+        HOST
+    ]  # the prompt
     # Nothing more that day; the next working morning in the host's zone: one nudge.
     stack.clock.advance(hours=2)
     stack.run_worker()
@@ -173,23 +217,36 @@ def test_unanswered_outcome_gets_one_nudge_then_a_daily_digest(stack: Stack) -> 
     digest = stack.slack.calls("chat.postMessage")[-1].args
     assert "still need an outcome" in digest["text"]
     b = button(digest, "outcome_completed")
-    stack.client.interact(block_actions(b["action_id"], b["value"], block_id=f"digest_outcome_{meeting['id']}",
-                                        user_id=HOST))
+    stack.client.interact(
+        block_actions(
+            b["action_id"], b["value"], block_id=f"digest_outcome_{meeting['id']}", user_id=HOST
+        )
+    )
     updated = stack.slack.wait_for("chat.update")[-1].args
     assert "All caught up" in json.dumps(updated["blocks"])
     stack.clock.advance(days=3)
     count = len(stack.slack.calls("chat.postMessage"))
     stack.run_worker()
-    assert len(stack.slack.calls("chat.postMessage")) == count  # the digest stops once all are answered
+    assert (
+        len(stack.slack.calls("chat.postMessage")) == count
+    )  # the digest stops once all are answered
     assert_all_views_valid(stack.slack)
 
 
 @pytest.mark.both_databases
 def test_reminder_emails_follow_a_rescheduled_meeting(stack: Stack) -> None:
     view = open_form(stack)
-    values = meet_values(record=jane(stack), day=in_days(4), at="10:00", duration="30", title="Pricing call",
-                         attendees=contacts(stack, "Jane Doe"), reminders=[("1", "hours")],
-                         description="Bring the Q3 numbers", include_description=True)
+    values = meet_values(
+        record=jane(stack),
+        day=in_days(4),
+        at="10:00",
+        duration="30",
+        title="Pricing call",
+        attendees=contacts(stack, "Jane Doe"),
+        reminders=[("1", "hours")],
+        description="Bring the Q3 numbers",
+        include_description=True,
+    )
     assert submit(stack, view, values).json()["response_action"] == "update"
     stack.run_worker()
     stack.smtp.wait_for(2)
@@ -200,14 +257,33 @@ def test_reminder_emails_follow_a_rescheduled_meeting(stack: Stack) -> None:
     confirmation = stack.slack.wait_for("chat.postMessage")[0].args
     edit = button(confirmation, "meeting_edit")
     opened = len(stack.slack.calls("views.open"))
-    stack.client.interact(block_actions(edit["action_id"], edit["value"], block_id="manage", user_id=HOST))
+    stack.client.interact(
+        block_actions(edit["action_id"], edit["value"], block_id="manage", user_id=HOST)
+    )
     stack.slack.wait_for("views.open", count=opened + 1)
-    form = stack.slack.wait_for("views.update", predicate=lambda c: "Edit" in json.dumps(c.args["view"]["title"]))
+    form = stack.slack.wait_for(
+        "views.update", predicate=lambda c: "Edit" in json.dumps(c.args["view"]["title"])
+    )
     edit_view = form[-1].view | {"id": stack.slack.calls("views.open")[-1].body["view"]["id"]}
-    assert submit(stack, edit_view, values | meet_values(
-        record=jane(stack), day=in_days(5), at="10:00", duration="30", title="Pricing call",
-        attendees=contacts(stack, "Jane Doe"), reminders=[("1", "hours")], description="Bring the Q3 numbers",
-        include_description=True)).json()["response_action"] == "update"
+    assert (
+        submit(
+            stack,
+            edit_view,
+            values
+            | meet_values(
+                record=jane(stack),
+                day=in_days(5),
+                at="10:00",
+                duration="30",
+                title="Pricing call",
+                attendees=contacts(stack, "Jane Doe"),
+                reminders=[("1", "hours")],
+                description="Bring the Q3 numbers",
+                include_description=True,
+            ),
+        ).json()["response_action"]
+        == "update"
+    )
     stack.run_worker()  # the updated invitations
     stack.smtp.clear()
 

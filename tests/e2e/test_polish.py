@@ -25,8 +25,14 @@ OLA = "U4"
 
 
 def add_polish_user(stack: Stack) -> None:
-    stack.slack.add_user(OLA, name="ola", real_name="Ola Nowak", email="ola@meetline.example", tz="Europe/Warsaw",
-                         locale="pl-PL")
+    stack.slack.add_user(
+        OLA,
+        name="ola",
+        real_name="Ola Nowak",
+        email="ola@meetline.example",
+        tz="Europe/Warsaw",
+        locale="pl-PL",
+    )
 
 
 def open_form(stack: Stack, text: str, user: str) -> dict[str, Any]:
@@ -38,8 +44,16 @@ def open_form(stack: Stack, text: str, user: str) -> dict[str, Any]:
 
 
 def submit(stack: Stack, view: dict[str, Any], values: dict[str, Any], user: str) -> Any:
-    return stack.client.interact(view_submission(view["id"], "meet_form", values, view=view, user_id=user,
-                                                 private_metadata=view["private_metadata"]))
+    return stack.client.interact(
+        view_submission(
+            view["id"],
+            "meet_form",
+            values,
+            view=view,
+            user_id=user,
+            private_metadata=view["private_metadata"],
+        )
+    )
 
 
 def blocks_by_id(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -61,8 +75,13 @@ def texts(blocks: list[dict[str, Any]]) -> str:
 def book(stack: Stack, view: dict[str, Any], user: str, title: str) -> Any:
     blocks = blocks_by_id(view)
     day = datetime.strptime(blocks["date"]["element"]["initial_date"], "%Y-%m-%d").date()
-    values = meet_values(record=jane(stack), day=day, at=blocks["time"]["element"]["initial_time"], title=title,
-                         attendees=[(f"c:{stack.record_id('Jane Doe')}", "Jane Doe")])
+    values = meet_values(
+        record=jane(stack),
+        day=day,
+        at=blocks["time"]["element"]["initial_time"],
+        title=title,
+        attendees=[(f"c:{stack.record_id('Jane Doe')}", "Jane Doe")],
+    )
     return submit(stack, view, values, user)
 
 
@@ -73,51 +92,73 @@ def test_a_polish_user_schedules_in_polish(stack: Stack) -> None:
     assert view["title"]["text"] == "Zaplanuj spotkanie"
     assert (view["submit"]["text"], view["close"]["text"]) == ("Zapisz", "Anuluj")
     assert json.loads(view["private_metadata"])["lang"] == "pl"
-    assert [blocks[b]["label"]["text"] for b in ("record", "date", "time", "duration", "title", "attendees")] == [
-        "Rekord", "Data", "Godzina rozpoczęcia", "Czas trwania", "Tytuł", "Uczestnicy"]
+    assert [
+        blocks[b]["label"]["text"]
+        for b in ("record", "date", "time", "duration", "title", "attendees")
+    ] == ["Rekord", "Data", "Godzina rozpoczęcia", "Czas trwania", "Tytuł", "Uczestnicy"]
     assert blocks["time"]["hint"]["text"] == "W Twojej strefie czasowej w Slacku: Europe/Warsaw."
     assert blocks["date"]["element"]["initial_date"] == tomorrow().isoformat()
     assert blocks["time"]["element"]["initial_time"] == "15:00"
     assert [o["text"]["text"] for o in blocks["location_kind"]["element"]["options"]][:2] == [
-        "Bez miejsca", "Rozmowa telefoniczna"]
+        "Bez miejsca",
+        "Rozmowa telefoniczna",
+    ]
 
     # The pickers answer in Polish too.
-    picked = stack.client.interact(block_suggestion("record_select", "acme", block_id="record", view=view,
-                                                    user_id=OLA)).json()
+    picked = stack.client.interact(
+        block_suggestion("record_select", "acme", block_id="record", view=view, user_id=OLA)
+    ).json()
     validate_options_response(picked)
     assert picked["options"][0]["text"]["text"].startswith("Firma: Acme")
-    people = stack.client.interact(block_suggestion("attendee_select", "", block_id="attendees", view=view,
-                                                    user_id=OLA)).json()
+    people = stack.client.interact(
+        block_suggestion("attendee_select", "", block_id="attendees", view=view, user_id=OLA)
+    ).json()
     validate_options_response(people)
     assert [g["label"]["text"] for g in people["option_groups"]][0] == "Kontakty"
 
     # Errors next to their fields, in Polish.
     empty = meet_values(record=None, day=tomorrow(), at="15:00", title=" ", attendees=[])
     errors = submit(stack, view, empty, OLA).json()["errors"]
-    assert errors == {"record": "Wybierz rekord, którego dotyczy spotkanie.", "title": "Nadaj spotkaniu tytuł.",
-                      "attendees": "Dodaj co najmniej jednego uczestnika."}
+    assert errors == {
+        "record": "Wybierz rekord, którego dotyczy spotkanie.",
+        "title": "Nadaj spotkaniu tytuł.",
+        "attendees": "Dodaj co najmniej jednego uczestnika.",
+    }
 
     # The confirmation in the modal and in the DM.
     saved = book(stack, view, OLA, "Prezentacja").json()
     assert saved["response_action"] == "update"
-    assert saved["view"]["title"]["text"] == "Spotkanie zaplanowane" and saved["view"]["close"]["text"] == "Zamknij"
-    dm = stack.slack.wait_for("chat.postMessage", predicate=lambda c: c.args.get("channel") == OLA)[-1].args
+    assert (
+        saved["view"]["title"]["text"] == "Spotkanie zaplanowane"
+        and saved["view"]["close"]["text"] == "Zamknij"
+    )
+    dm = stack.slack.wait_for("chat.postMessage", predicate=lambda c: c.args.get("channel") == OLA)[
+        -1
+    ].args
     assert dm["text"].startswith("Zaplanowano spotkanie *Prezentacja*: <!date^")
     assert "^{date_short_pretty} o {time}|" in dm["text"]
     assert dm["blocks"][0]["text"]["text"] == "Spotkanie zaplanowane"
-    buttons = [e["text"]["text"] for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    buttons = [
+        e["text"]["text"] for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
     assert buttons == ["Edytuj", "Odwołaj spotkanie"]
 
     # App Home.
     count = len(stack.slack.calls("views.publish"))
-    stack.client.post(event_body({"type": "app_home_opened", "user": OLA, "tab": "home"}), "application/json")
+    stack.client.post(
+        event_body({"type": "app_home_opened", "user": OLA, "tab": "home"}), "application/json"
+    )
     home = stack.slack.wait_for("views.publish", count=count + 1)[-1].args["view"]
     home_blocks = blocks_by_id(home)
     assert home_blocks["upcoming_head"]["text"]["text"] == "Nadchodzące spotkania"
     assert "prowadzisz" in texts(home["blocks"])
 
     # Help and the timeline answer in Polish.
-    assert stack.client.command("pomoc", user_id=OLA).json()["text"].startswith("*/meet* otwiera formularz")
+    assert (
+        stack.client.command("pomoc", user_id=OLA)
+        .json()["text"]
+        .startswith("*/meet* otwiera formularz")
+    )
     timeline = stack.client.command("historia Jane Doe", user_id=OLA).json()
     assert timeline["text"] == "Historia: Jane Doe" and "Zaplanowane" in texts(timeline["blocks"])
     bad = stack.client.command("raport w przyszłym roku", user_id=OLA).json()
@@ -135,11 +176,24 @@ def test_a_polish_user_schedules_in_polish(stack: Stack) -> None:
     stack.slack.clear()
     stack.run_worker()
     prompt = stack.slack.wait_for("chat.postMessage")[0].args
-    assert prompt["channel"] == OLA and prompt["text"].startswith("Jak poszło spotkanie *Prezentacja*")
+    assert prompt["channel"] == OLA and prompt["text"].startswith(
+        "Jak poszło spotkanie *Prezentacja*"
+    )
     outcome_buttons = [e for b in prompt["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert [b["text"]["text"] for b in outcome_buttons] == ["Odbyło się", "Przełożone", "Nieobecność", "Odwołane"]
-    stack.client.interact(block_actions(outcome_buttons[0]["action_id"], outcome_buttons[0]["value"],
-                                        block_id="outcome", user_id=OLA))
+    assert [b["text"]["text"] for b in outcome_buttons] == [
+        "Odbyło się",
+        "Przełożone",
+        "Nieobecność",
+        "Odwołane",
+    ]
+    stack.client.interact(
+        block_actions(
+            outcome_buttons[0]["action_id"],
+            outcome_buttons[0]["value"],
+            block_id="outcome",
+            user_id=OLA,
+        )
+    )
     updated = stack.slack.wait_for("chat.update")[-1].args
     assert "Wynik: *Odbyło się*" in texts(updated["blocks"]) and "Zmień" in texts(updated["blocks"])
     assert_all_views_valid(stack.slack)
@@ -152,18 +206,34 @@ def test_an_english_user_reads_english(stack: Stack) -> None:
     assert view["title"]["text"] == "Schedule a meeting"
     assert (view["submit"]["text"], view["close"]["text"]) == ("Save", "Cancel")
     assert json.loads(view["private_metadata"])["lang"] == "en"
-    assert [blocks[b]["label"]["text"] for b in ("record", "date", "time", "duration", "title", "attendees")] == [
-        "Record", "Date", "Start time", "Duration", "Title", "Attendees"]
-    errors = submit(stack, view, meet_values(record=None, day=tomorrow(), at="15:00", title=" ", attendees=[]),
-                    HOST).json()["errors"]
-    assert errors == {"record": "Pick the record this meeting is about.", "title": "Give the meeting a title.",
-                      "attendees": "Add at least one attendee."}
+    assert [
+        blocks[b]["label"]["text"]
+        for b in ("record", "date", "time", "duration", "title", "attendees")
+    ] == ["Record", "Date", "Start time", "Duration", "Title", "Attendees"]
+    errors = submit(
+        stack,
+        view,
+        meet_values(record=None, day=tomorrow(), at="15:00", title=" ", attendees=[]),
+        HOST,
+    ).json()["errors"]
+    assert errors == {
+        "record": "Pick the record this meeting is about.",
+        "title": "Give the meeting a title.",
+        "attendees": "Add at least one attendee.",
+    }
     saved = book(stack, view, HOST, "Demo").json()
     assert saved["view"]["title"]["text"] == "Meeting scheduled"
-    dm = stack.slack.wait_for("chat.postMessage", predicate=lambda c: c.args.get("channel") == HOST)[-1].args
+    dm = stack.slack.wait_for(
+        "chat.postMessage", predicate=lambda c: c.args.get("channel") == HOST
+    )[-1].args
     assert dm["text"].startswith("*Demo* is scheduled for <!date^")
     assert "^{date_short_pretty} at {time}|" in dm["text"]
-    assert [e["text"]["text"] for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]] == [
-        "Edit", "Cancel meeting"]
-    assert stack.client.command("help", user_id=HOST).json()["text"].startswith("*/meet* opens the scheduling form")
+    assert [
+        e["text"]["text"] for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ] == ["Edit", "Cancel meeting"]
+    assert (
+        stack.client.command("help", user_id=HOST)
+        .json()["text"]
+        .startswith("*/meet* opens the scheduling form")
+    )
     assert_all_views_valid(stack.slack)

@@ -48,32 +48,55 @@ def book(stack: Stack, user: str, days: int, meeting_type: str | None, title: st
     stack.client.command("", user_id=user)
     form = stack.slack.wait_for("views.update", count=opened + 1)[-1]
     view = form.view | {"id": form.args["view_id"]}
-    values = meet_values(record=jane(stack), day=in_days(days), at="10:00", attendees=contacts(stack, "Jane Doe"),
-                         title=title)
+    values = meet_values(
+        record=jane(stack),
+        day=in_days(days),
+        at="10:00",
+        attendees=contacts(stack, "Jane Doe"),
+        title=title,
+    )
     values["meeting_type"] = {"meeting_type_select": select_value(meeting_type)}
-    resp = stack.client.interact(view_submission(view["id"], "meet_form", values, view=view, user_id=user,
-                                                 private_metadata=view["private_metadata"]))
+    resp = stack.client.interact(
+        view_submission(
+            view["id"],
+            "meet_form",
+            values,
+            view=view,
+            user_id=user,
+            private_metadata=view["private_metadata"],
+        )
+    )
     assert resp.json()["response_action"] == "update", resp.text
 
 
 def click_outcomes(stack: Stack, by_title: dict[str, tuple[str, str]]) -> None:
     """Wait for the outcome prompts and click the chosen button in each, as its host."""
     prompts = stack.slack.wait_for(
-        "chat.postMessage", count=len(BOOKED),
-        predicate=lambda c: any(b.get("type") == "actions" for b in c.args.get("blocks") or []))
+        "chat.postMessage",
+        count=len(BOOKED),
+        predicate=lambda c: any(b.get("type") == "actions" for b in c.args.get("blocks") or []),
+    )
     clicks = 0
     for prompt in prompts:
-        title = next(t for t in by_title if t in json.dumps(prompt.args["blocks"], ensure_ascii=False))
+        title = next(
+            t for t in by_title if t in json.dumps(prompt.args["blocks"], ensure_ascii=False)
+        )
         host, outcome = by_title[title]
         if not outcome:
             continue
         for block in prompt.args["blocks"]:
             for button in block.get("elements", []) if block["type"] == "actions" else []:
                 if json.loads(button["value"]).get("o") == outcome:
-                    stack.client.interact(block_actions(button["action_id"], button["value"],
-                                                        block_id=block["block_id"], user_id=host,
-                                                        channel_id=prompt.response["channel"],  # type: ignore[index]
-                                                        message_ts=prompt.response["ts"]))  # type: ignore[index]
+                    stack.client.interact(
+                        block_actions(
+                            button["action_id"],
+                            button["value"],
+                            block_id=block["block_id"],
+                            user_id=host,
+                            channel_id=prompt.body["channel"],
+                            message_ts=prompt.body["ts"],
+                        )
+                    )
                     clicks += 1
     stack.slack.wait_for("chat.update", count=clicks)
 
@@ -89,7 +112,9 @@ def report_dm(stack: Stack, user: str, text: str) -> tuple[Call, dict[str, bytes
     assert summary.args["channel"] == user
     stack.wait_until(lambda: len(stack.slack.uploaded_files()) >= before_files + 2, timeout=30)
     files = stack.slack.uploaded_files()[before_files:]
-    assert all(f["channels"] == [f"D{user}"] for f in files)  # the user's DM, from conversations.open
+    assert all(
+        f["channels"] == [f"D{user}"] for f in files
+    )  # the user's DM, from conversations.open
     return summary, {f["name"].rsplit(".", 1)[-1]: f["data"] for f in files}
 
 
@@ -114,8 +139,9 @@ def block_text(call: Call, block_id: str) -> str:
 
 @pytest.mark.both_databases
 def test_reports_in_slack_and_on_the_command_line_agree(stack: Stack) -> None:
-    stack.services.workspaces.save(TEAM, WorkspaceSettings(custom_types_enabled=True,
-                                                           meeting_types=("Demo", "Discovery")))
+    stack.services.workspaces.save(
+        TEAM, WorkspaceSettings(custom_types_enabled=True, meeting_types=("Demo", "Discovery"))
+    )
     titles: dict[str, tuple[str, str]] = {}
     for n, (user, days, meeting_type, outcome) in enumerate(BOOKED):
         title = f"Report meeting {n}"
@@ -139,7 +165,12 @@ def test_reports_in_slack_and_on_the_command_line_agree(stack: Stack) -> None:
     stack.slack.clear()
     stack.run_worker()
     click_outcomes(stack, titles)
-    assert sorted(m["outcome"] for m in stack.meetings_json()) == ["CANCELED", "COMPLETED", "NO_SHOW", "SCHEDULED"]
+    assert sorted(m["outcome"] for m in stack.meetings_json()) == [
+        "CANCELED",
+        "COMPLETED",
+        "NO_SHOW",
+        "SCHEDULED",
+    ]
     # `meetline serve` runs on the real clock, so rather than wait ten days the meetings
     # move ten days back: now they are over for the server too.
     with stack.services.sessions() as session, session.begin():
@@ -157,8 +188,13 @@ def test_reports_in_slack_and_on_the_command_line_agree(stack: Stack) -> None:
     counted = csv_counts(files["csv"].decode())
     for dimension, expected in EXPECTED.items():
         assert counted[dimension] == expected, dimension
-    assert counted["summary"] == {"meetings": 4, "ended_not_canceled": 3, "completed": 1, "no_show": 1,
-                                  "canceled": 1}
+    assert counted["summary"] == {
+        "meetings": 4,
+        "ended_not_canceled": 3,
+        "completed": 1,
+        "no_show": 1,
+        "canceled": 1,
+    }
     assert_png(files["png"])
 
     # A period we cannot read is explained, not guessed.
@@ -168,7 +204,9 @@ def test_reports_in_slack_and_on_the_command_line_agree(stack: Stack) -> None:
     assert "last month" in bad.json()["text"] and "zeszły miesiąc" in bad.json()["text"]
 
     # The command line counts the same.
-    as_csv = stack.cli("report", "--period", "last 30 days", "--team", TEAM, "--tz", "Europe/Warsaw", "--csv")
+    as_csv = stack.cli(
+        "report", "--period", "last 30 days", "--team", TEAM, "--tz", "Europe/Warsaw", "--csv"
+    )
     assert as_csv.returncode == 0, as_csv.stderr
     assert csv_counts(as_csv.stdout) == counted
     as_json = stack.cli("report", "--period", "ostatnie 30 dni", "--tz", "Europe/Warsaw", "--json")
@@ -178,12 +216,18 @@ def test_reports_in_slack_and_on_the_command_line_agree(stack: Stack) -> None:
     for dimension, expected in EXPECTED.items():
         assert {r["key"]: r["count"] for r in data[f"by_{dimension}"]} == expected
     table = stack.cli("report", "--team", TEAM)
-    assert table.returncode == 0 and "Anna Host (U1)" in table.stdout and "Completion: 33% (1/3)" in table.stdout
+    assert (
+        table.returncode == 0
+        and "Anna Host (U1)" in table.stdout
+        and "Completion: 33% (1/3)" in table.stdout
+    )
     refused = stack.cli("report", "--period", "next year")
     assert refused.returncode == 2
     assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
 
-    assert len(stack.slack.calls("chat.postMessage")) == posts  # nothing was sent for the bad period
+    assert (
+        len(stack.slack.calls("chat.postMessage")) == posts
+    )  # nothing was sent for the bad period
     assert_all_views_valid(stack.slack)
 
 

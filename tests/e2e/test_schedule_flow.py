@@ -26,23 +26,37 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 def open_form(stack: Stack, text: str = "") -> dict[str, Any]:
     stack.client.command(text, user_id=HOST)
     return stack.slack.wait_for("views.update")[-1].view | {
-        "id": stack.slack.wait_for("views.open")[-1].body["view"]["id"]}
+        "id": stack.slack.wait_for("views.open")[-1].body["view"]["id"]
+    }
 
 
 def submit(stack: Stack, view: dict[str, Any], values: dict[str, Any], user: str = HOST) -> Any:
-    payload = view_submission(view["id"], "meet_form", values, private_metadata=view["private_metadata"], view=view,
-                              user_id=user)
+    payload = view_submission(
+        view["id"],
+        "meet_form",
+        values,
+        private_metadata=view["private_metadata"],
+        view=view,
+        user_id=user,
+    )
     return stack.client.interact(payload)
 
 
-def reshape(stack: Stack, view: dict[str, Any], values: dict[str, Any], action_id: str,
-            block_id: str) -> dict[str, Any]:
+def reshape(
+    stack: Stack, view: dict[str, Any], values: dict[str, Any], action_id: str, block_id: str
+) -> dict[str, Any]:
     """The user picks something that changes the form's shape (a dispatch action)."""
     count = len(stack.slack.calls("views.update"))
     current = view | {"state": {"values": values}}
-    stack.client.interact(block_actions(action_id, block_id=block_id, view=current,
-                                        selected_option=values[block_id][action_id]["selected_option"],
-                                        user_id=HOST))
+    stack.client.interact(
+        block_actions(
+            action_id,
+            block_id=block_id,
+            view=current,
+            selected_option=values[block_id][action_id]["selected_option"],
+            user_id=HOST,
+        )
+    )
     updated = stack.slack.wait_for("views.update", count=count + 1)[-1].view
     return updated | {"id": view["id"]}
 
@@ -69,10 +83,19 @@ def calendar_part(message: EmailMessage) -> tuple[str, icalendar.Calendar]:
 @pytest.mark.both_databases
 def test_save_books_one_meeting_and_mails_invitations(stack: Stack) -> None:
     view = open_form(stack, "Jane Doe")
-    values = meet_values(record=jane(stack), day=in_days(3), at="10:30", duration="45", title="Demo for Acme",
-                         attendees=contacts(stack, "Jane Doe", "John Nomail"), location="phone",
-                         detail="+48 22 123 45 67", reminders=[("1", "days"), ("30", "minutes")],
-                         description="Agenda: pricing", include_description=True)
+    values = meet_values(
+        record=jane(stack),
+        day=in_days(3),
+        at="10:30",
+        duration="45",
+        title="Demo for Acme",
+        attendees=contacts(stack, "Jane Doe", "John Nomail"),
+        location="phone",
+        detail="+48 22 123 45 67",
+        reminders=[("1", "days"), ("30", "minutes")],
+        description="Agenda: pricing",
+        include_description=True,
+    )
     first = submit(stack, view, values)
     assert first.status == 200
     assert first.json()["response_action"] == "update"
@@ -112,16 +135,29 @@ def test_save_books_one_meeting_and_mails_invitations(stack: Stack) -> None:
 
 def test_rules_put_each_error_next_to_its_field(stack: Stack) -> None:
     view = open_form(stack)
-    past = meet_values(record=jane(stack), day=in_days(-1), at="10:00", attendees=[], location="phone",
-                       detail="12", title=" ")
+    past = meet_values(
+        record=jane(stack),
+        day=in_days(-1),
+        at="10:00",
+        attendees=[],
+        location="phone",
+        detail="12",
+        title=" ",
+    )
     view = reshape(stack, view, past, "location_kind_select", "location_kind")
     assert "loc_phone" in [b["block_id"] for b in view["blocks"]]
     resp = submit(stack, view, past)
     errors = resp.json()["errors"]
     assert set(errors) == {"date", "attendees", "loc_phone", "title"}
     assert "future" in errors["date"]
-    none = meet_values(record=None, day=None, at=None, attendees=contacts(stack, "Jane Doe"),
-                       location="in_person", detail="")
+    none = meet_values(
+        record=None,
+        day=None,
+        at=None,
+        attendees=contacts(stack, "Jane Doe"),
+        location="in_person",
+        detail="",
+    )
     view = reshape(stack, view, none, "location_kind_select", "location_kind")
     errors = submit(stack, view, none).json()["errors"]
     assert set(errors) == {"record", "date", "time", "loc_address"}
@@ -133,7 +169,9 @@ def test_a_wall_time_skipped_by_dst_is_refused(stack: Stack) -> None:
     # Europe/Warsaw springs forward on the last Sunday of March: 02:30 does not exist.
     year = datetime.now(WARSAW).year + 1
     last_sunday = max(date(year, 3, d) for d in range(25, 32) if date(year, 3, d).weekday() == 6)
-    values = meet_values(record=jane(stack), day=last_sunday, at="02:30", attendees=contacts(stack, "Jane Doe"))
+    values = meet_values(
+        record=jane(stack), day=last_sunday, at="02:30", attendees=contacts(stack, "Jane Doe")
+    )
     errors = submit(stack, view, values).json()["errors"]
     assert "does not exist" in errors["time"]
 
@@ -141,8 +179,13 @@ def test_a_wall_time_skipped_by_dst_is_refused(stack: Stack) -> None:
 def test_reminders_already_past_are_dropped_with_a_warning(stack: Stack) -> None:
     view = open_form(stack)
     soon = datetime.now(WARSAW) + timedelta(hours=2)
-    values = meet_values(record=jane(stack), day=soon.date(), at=soon.strftime("%H:%M"),
-                         attendees=contacts(stack, "Jane Doe"), reminders=[("1", "days"), ("15", "minutes")])
+    values = meet_values(
+        record=jane(stack),
+        day=soon.date(),
+        at=soon.strftime("%H:%M"),
+        attendees=contacts(stack, "Jane Doe"),
+        reminders=[("1", "days"), ("15", "minutes")],
+    )
     resp = submit(stack, view, values)
     assert resp.json()["response_action"] == "update"
     assert "dropped" in json.dumps(resp.json())
@@ -153,7 +196,9 @@ def test_reminders_already_past_are_dropped_with_a_warning(stack: Stack) -> None
 @pytest.mark.both_databases
 def test_mail_server_down_delays_invitations_and_loses_none(stack: Stack) -> None:
     view = open_form(stack)
-    values = meet_values(record=jane(stack), day=in_days(5), at="09:00", attendees=contacts(stack, "Jane Doe"))
+    values = meet_values(
+        record=jane(stack), day=in_days(5), at="09:00", attendees=contacts(stack, "Jane Doe")
+    )
     stack.smtp.stop()
     resp = submit(stack, view, values)
     assert resp.status == 200 and resp.elapsed < 3
@@ -163,7 +208,9 @@ def test_mail_server_down_delays_invitations_and_loses_none(stack: Stack) -> Non
     stack.clock.advance(minutes=5)
     stack.run_worker()
     assert sorted(r for m in stack.smtp.wait_for(2) for r in m.rcpt_tos) == [
-        "anna@meetline.example", "jane@acme.example"]
+        "anna@meetline.example",
+        "jane@acme.example",
+    ]
     stack.clock.advance(hours=2)
     stack.run_worker()
     assert len(stack.smtp.messages) == 2
@@ -172,14 +219,21 @@ def test_mail_server_down_delays_invitations_and_loses_none(stack: Stack) -> Non
 def test_timeline_mentions_and_outcome_prompt(stack: Stack) -> None:
     view = open_form(stack)
     notes = rich_text_with_mentions("Bring the <!channel> contract", TEAMMATE, GONE, "UOUTSIDE")
-    values = meet_values(record=jane(stack), day=in_days(2), at="11:00", attendees=contacts(stack, "Jane Doe"),
-                         notes=notes, associated=[(f"r:{stack.record_id('Acme renewal')}", "Deal")])
+    values = meet_values(
+        record=jane(stack),
+        day=in_days(2),
+        at="11:00",
+        attendees=contacts(stack, "Jane Doe"),
+        notes=notes,
+        associated=[(f"r:{stack.record_id('Acme renewal')}", "Deal")],
+    )
     assert submit(stack, view, values).json()["response_action"] == "update"
     (meeting,) = stack.meetings_json()
     with stack.services.sessions() as session:
         entries = session.scalars(select(TimelineEntryModel)).all()
         assert sorted(e.record_id for e in entries) == sorted(
-            [stack.record_id("Jane Doe"), stack.record_id("Acme renewal")])
+            [stack.record_id("Jane Doe"), stack.record_id("Acme renewal")]
+        )
         assert all(e.actor_user_id == HOST and e.data["host"] == HOST for e in entries)
     stack.slack.clear()
     stack.run_worker()
@@ -194,18 +248,29 @@ def test_timeline_mentions_and_outcome_prompt(stack: Stack) -> None:
     prompt = stack.slack.wait_for("chat.postMessage")[0]
     assert prompt.args["channel"] == HOST
     buttons = [e for b in prompt.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert [b["text"]["text"] for b in buttons] == ["Completed", "Rescheduled", "No show", "Canceled"]
+    assert [b["text"]["text"] for b in buttons] == [
+        "Completed",
+        "Rescheduled",
+        "No show",
+        "Canceled",
+    ]
     completed = next(b for b in buttons if b["action_id"].startswith("outcome_completed"))
 
-    other = stack.client.interact(block_actions(completed["action_id"], completed["value"], block_id="outcome",
-                                                user_id=TEAMMATE))
+    other = stack.client.interact(
+        block_actions(
+            completed["action_id"], completed["value"], block_id="outcome", user_id=TEAMMATE
+        )
+    )
     assert other.status == 200
     assert "Only" in stack.slack.wait_for("chat.postEphemeral")[0].args["text"]
     assert stack.meetings_json()[0]["outcome"] == "SCHEDULED"
 
     for _ in range(2):  # a double click records one outcome
-        stack.client.interact(block_actions(completed["action_id"], completed["value"], block_id="outcome",
-                                            user_id=HOST))
+        stack.client.interact(
+            block_actions(
+                completed["action_id"], completed["value"], block_id="outcome", user_id=HOST
+            )
+        )
     stack.slack.wait_for("chat.update", count=2)
     assert stack.meetings_json()[0]["outcome"] == "COMPLETED"
     with stack.services.sessions() as session:

@@ -46,7 +46,9 @@ def test_meet_opens_at_once_then_fills_the_form_from_the_text(stack: Stack) -> N
     update = stack.slack.wait_for("views.update")[0]
     view = update.args["view"]
     blocks = {b["block_id"]: b for b in view["blocks"]}
-    assert blocks["record"]["element"]["initial_option"]["text"]["text"].startswith("Contact: Jane Doe")
+    assert blocks["record"]["element"]["initial_option"]["text"]["text"].startswith(
+        "Contact: Jane Doe"
+    )
     tomorrow = (datetime.now(ZoneInfo("Europe/Warsaw")) + timedelta(days=1)).date()
     assert blocks["date"]["element"]["initial_date"] == tomorrow.isoformat()
     assert blocks["time"]["element"]["initial_time"] == "15:00"
@@ -77,19 +79,26 @@ def test_record_picker_searches_all_kinds_best_matches_first(stack: Stack) -> No
     assert labels[0].startswith("Company: Acme")
     assert any(label.startswith("Deal: Acme renewal") for label in labels)
     assert any(label.startswith("Contact: Jane Doe") for label in labels)  # found by company
-    accents = stack.client.interact(block_suggestion("record_select", "zolc", block_id="record")).json()
+    accents = stack.client.interact(
+        block_suggestion("record_select", "zolc", block_id="record")
+    ).json()
     assert [o["text"]["text"] for o in accents["options"]][0].startswith("Contact: Zofia Żółć")
-    by_email = stack.client.interact(block_suggestion("record_select", "jane@acme", block_id="record")).json()
+    by_email = stack.client.interact(
+        block_suggestion("record_select", "jane@acme", block_id="record")
+    ).json()
     assert by_email["options"][0]["text"]["text"].startswith("Contact: Jane Doe")
 
 
 @pytest.mark.both_databases
 def test_attendee_picker_offers_contacts_and_teammates(stack: Stack) -> None:
     def groups() -> dict[str, list[str]]:
-        body = stack.client.interact(block_suggestion("attendee_select", "", block_id="attendees")).json()
+        body = stack.client.interact(
+            block_suggestion("attendee_select", "", block_id="attendees")
+        ).json()
         validate_options_response(body)
-        return {g["label"]["text"]: [o["value"] for o in g["options"]]
-                for g in body["option_groups"]}
+        return {
+            g["label"]["text"]: [o["value"] for o in g["options"]] for g in body["option_groups"]
+        }
 
     groups()  # the first load starts syncing the member directory (users.list)
     stack.wait_until(lambda: "u:U2" in groups().get("Teammates", []))
@@ -98,7 +107,9 @@ def test_attendee_picker_offers_contacts_and_teammates(stack: Stack) -> None:
     assert f"c:{stack.record_id('Acme')}" not in found["Contacts"]  # companies are not attendees
     assert "u:U3" not in found["Teammates"]  # deactivated
     assert "u:UBOT" not in found["Teammates"]
-    bob = stack.client.interact(block_suggestion("attendee_select", "bob", block_id="attendees")).json()
+    bob = stack.client.interact(
+        block_suggestion("attendee_select", "bob", block_id="attendees")
+    ).json()
     assert [o["value"] for g in bob["option_groups"] for o in g["options"]] == ["u:U2"]
 
 
@@ -106,8 +117,14 @@ def test_attendee_picker_offers_contacts_and_teammates(stack: Stack) -> None:
 def test_events_are_handled_once_even_when_slack_retries(stack: Stack) -> None:
     event = {"type": "app_home_opened", "user": HOST, "tab": "home", "event_ts": "1.2"}
     for retry in range(3):
-        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
-        resp = stack.client.post(event_body(event, event_id="Ev123"), "application/json", headers=headers)
+        headers = (
+            {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+            if retry
+            else None
+        )
+        resp = stack.client.post(
+            event_body(event, event_id="Ev123"), "application/json", headers=headers
+        )
         assert resp.status == 200
     stack.slack.wait_for("views.publish")
     time.sleep(0.5)

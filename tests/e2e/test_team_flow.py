@@ -30,8 +30,12 @@ def set_user(stack: Stack, user: str, *flags: str) -> None:
 
 
 def host_error(stack: Stack, view: dict[str, Any]) -> str:
-    values = with_host(meet_values(record=jane(stack), day=in_days(3), at="11:00",
-                                   attendees=contacts(stack, "Jane Doe")), TEAMMATE)
+    values = with_host(
+        meet_values(
+            record=jane(stack), day=in_days(3), at="11:00", attendees=contacts(stack, "Jane Doe")
+        ),
+        TEAMMATE,
+    )
     resp = submit(stack, view, values).json()
     assert resp["response_action"] == "errors", resp
     return str(resp["errors"]["host"])
@@ -54,8 +58,12 @@ def test_booking_on_behalf_explains_each_failing_condition(stack: Stack) -> None
 
 def admin_settings(stack: Stack, **fields: Any) -> dict[str, Any]:
     """Open the settings modal from App Home as the admin and submit it."""
-    set_user(stack, HOST, "--admin")  # single-workspace mode has no installer: the operator names the admin
-    stack.client.post(event_body({"type": "app_home_opened", "user": HOST, "tab": "home"}), "application/json")
+    set_user(
+        stack, HOST, "--admin"
+    )  # single-workspace mode has no installer: the operator names the admin
+    stack.client.post(
+        event_body({"type": "app_home_opened", "user": HOST, "tab": "home"}), "application/json"
+    )
     home = stack.slack.wait_for("views.publish")[-1].args["view"]
     assert "admin_actions" in [b["block_id"] for b in home["blocks"]]
     count = len(stack.slack.calls("views.open"))
@@ -63,7 +71,9 @@ def admin_settings(stack: Stack, **fields: Any) -> dict[str, Any]:
     opened = stack.slack.wait_for("views.open", count=count + 1)[-1]
     view = opened.view | {"id": opened.body["view"]["id"]}
     values = {
-        "types_enabled": {"value": checkboxes_value(["yes"] if fields.get("types_enabled") else [])},
+        "types_enabled": {
+            "value": checkboxes_value(["yes"] if fields.get("types_enabled") else [])
+        },
         "types": {"value": text_value(fields.get("types", ""))},
         "outcomes": {"value": text_value(fields.get("outcomes", ""))},
         "durations": {"value": text_value(fields.get("durations", "15, 30, 45, 60, 90, 120"))},
@@ -75,26 +85,46 @@ def admin_settings(stack: Stack, **fields: Any) -> dict[str, Any]:
         "video_default": {"value": checkboxes_value([])},
         "sandbox": {"value": checkboxes_value(["yes"] if fields.get("sandbox") else [])},
     }
-    resp = stack.client.interact(view_submission(view["id"], "admin_settings", values, view=view, user_id=HOST))
+    resp = stack.client.interact(
+        view_submission(view["id"], "admin_settings", values, view=view, user_id=HOST)
+    )
     return resp.json() or {}
 
 
 def test_admin_settings_reach_the_next_modal(stack: Stack) -> None:
     bad = admin_settings(stack, durations="15, banana", timezone="Mars/Olympus", reminders="soon")
     assert set(bad["errors"]) == {"durations", "timezone", "reminders"}
-    assert admin_settings(stack, types_enabled=True, types="Demo\nDiscovery call", durations="20, 40",
-                          reminders="1 days\n2 hours", outcomes="Demo booked") == {}
+    assert (
+        admin_settings(
+            stack,
+            types_enabled=True,
+            types="Demo\nDiscovery call",
+            durations="20, 40",
+            reminders="1 days\n2 hours",
+            outcomes="Demo booked",
+        )
+        == {}
+    )
     stack.slack.clear()
     view = open_form(stack)
     blocks = {b["block_id"]: b for b in view["blocks"]}
-    assert [o["value"] for o in blocks["meeting_type"]["element"]["options"]] == ["Demo", "Discovery call"]
+    assert [o["value"] for o in blocks["meeting_type"]["element"]["options"]] == [
+        "Demo",
+        "Discovery call",
+    ]
     assert [o["value"] for o in blocks["duration"]["element"]["options"]] == ["20", "40", "custom"]
     assert blocks["rem_amount_0"]["element"]["initial_value"] == "1"
     assert blocks["rem_unit_0"]["element"]["initial_option"]["value"] == "days"
     assert blocks["rem_amount_1"]["element"]["initial_value"] == "2"
     # A default reminder can be removed per meeting: leave its amount empty.
-    values = meet_values(record=jane(stack), day=in_days(3), at="11:00", duration="40",
-                         attendees=contacts(stack, "Jane Doe"), reminders=[("1", "days"), (None, "hours")])
+    values = meet_values(
+        record=jane(stack),
+        day=in_days(3),
+        at="11:00",
+        duration="40",
+        attendees=contacts(stack, "Jane Doe"),
+        reminders=[("1", "days"), (None, "hours")],
+    )
     values["meeting_type"] = {"meeting_type_select": select_value("Demo")}
     assert submit(stack, view, values).json()["response_action"] == "update"
     (meeting,) = stack.meetings_json()
@@ -106,15 +136,26 @@ def test_admin_settings_reach_the_next_modal(stack: Stack) -> None:
 def test_sandbox_workspace_books_only_sandbox_users(stack: Stack) -> None:
     assert admin_settings(stack, sandbox=True) == {}
     view = open_form(stack)
-    refused = submit(stack, view, meet_values(record=jane(stack), day=in_days(2), at="10:00",
-                                              attendees=contacts(stack, "Jane Doe"))).json()
-    assert "sandbox workspace" in refused["errors"]["attendees"] and "Jane Doe" in refused["errors"]["attendees"]
+    refused = submit(
+        stack,
+        view,
+        meet_values(
+            record=jane(stack), day=in_days(2), at="10:00", attendees=contacts(stack, "Jane Doe")
+        ),
+    ).json()
+    assert (
+        "sandbox workspace" in refused["errors"]["attendees"]
+        and "Jane Doe" in refused["errors"]["attendees"]
+    )
     teammate = [(f"u:{TEAMMATE}", "@bob")]
-    still = submit(stack, view, meet_values(record=jane(stack), day=in_days(2), at="10:00",
-                                            attendees=teammate)).json()
+    still = submit(
+        stack, view, meet_values(record=jane(stack), day=in_days(2), at="10:00", attendees=teammate)
+    ).json()
     assert "Bob Mate" in still["errors"]["attendees"]
     set_user(stack, TEAMMATE, "--sandbox")
-    ok = submit(stack, view, meet_values(record=jane(stack), day=in_days(2), at="10:00", attendees=teammate))
+    ok = submit(
+        stack, view, meet_values(record=jane(stack), day=in_days(2), at="10:00", attendees=teammate)
+    )
     assert ok.json()["response_action"] == "update"
     assert len(stack.meetings_json()) == 1
 

@@ -13,13 +13,19 @@ def test_files_upload_v2_round_trip(fake_slack: FakeSlack) -> None:
     client = WebClient(token="xoxb-test", base_url=fake_slack.url)
     png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
     result = client.files_upload_v2(
-        channel="DU1", initial_comment="Here you are",
-        file_uploads=[{"file": png, "filename": "chart.png", "title": "Chart", "alt_txt": "bars"},
-                      {"content": "a,b\r\n1,2\r\n", "filename": "data.csv", "title": "Data"}],
+        channel="DU1",
+        initial_comment="Here you are",
+        file_uploads=[
+            {"file": png, "filename": "chart.png", "title": "Chart", "alt_txt": "bars"},
+            {"content": "a,b\r\n1,2\r\n", "filename": "data.csv", "title": "Data"},
+        ],
     )
     assert result["ok"] and [f["title"] for f in result["files"]] == ["Chart", "Data"]
     files = fake_slack.uploaded_files("DU1")
-    assert [(f["name"], f["data"]) for f in files] == [("chart.png", png), ("data.csv", b"a,b\r\n1,2\r\n")]
+    assert [(f["name"], f["data"]) for f in files] == [
+        ("chart.png", png),
+        ("data.csv", b"a,b\r\n1,2\r\n"),
+    ]
     assert files[0]["alt_txt"] == "bars" and files[0]["initial_comment"] == "Here you are"
     assert len(fake_slack.calls(FILE_UPLOAD_METHOD)) == 2
     assert fake_slack.uploaded_files("COTHER") == []

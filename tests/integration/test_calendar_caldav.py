@@ -94,7 +94,9 @@ def test_create_update_cancel_round_trip(cal: CalDavCalendar, dav: RadicaleServe
     assert attendees[0].params["CN"] == "Jane Żółć"
     assert str(event["ORGANIZER"]) == f"mailto:{USER}"
 
-    moved = meeting(sequence=1, start_utc=START + timedelta(days=1), end_utc=START + timedelta(days=1, hours=2))
+    moved = meeting(
+        sequence=1, start_utc=START + timedelta(days=1), end_utc=START + timedelta(days=1, hours=2)
+    )
     updated = cal.update_event(created.event_id, moved)
     assert updated.event_id == created.event_id
     assert updated.etag != created.etag
@@ -109,7 +111,9 @@ def test_create_update_cancel_round_trip(cal: CalDavCalendar, dav: RadicaleServe
         cal.update_event(created.event_id, moved)
 
 
-def test_saving_the_same_uid_again_never_duplicates(cal: CalDavCalendar, dav: RadicaleServer) -> None:
+def test_saving_the_same_uid_again_never_duplicates(
+    cal: CalDavCalendar, dav: RadicaleServer
+) -> None:
     first = cal.create_event(meeting())
     again = cal.create_event(meeting())
     changed = cal.create_event(meeting(title="Onboarding (retry with new title)"))
@@ -152,7 +156,9 @@ def test_free_busy_only_knows_the_connected_user(cal: CalDavCalendar, dav: Radic
                 f"SUMMARY:{uid}\r\n{extra}END:VEVENT\r\nEND:VCALENDAR\r\n"
             )
     answer = cal.free_busy(
-        ["HOST@example.com", "jane@acme.example"], START - timedelta(hours=1), START + timedelta(hours=8)
+        ["HOST@example.com", "jane@acme.example"],
+        START - timedelta(hours=1),
+        START + timedelta(hours=8),
     )
     busy = answer["HOST@example.com"]
     assert busy is not None
@@ -178,7 +184,9 @@ def test_check_connection(dav: RadicaleServer) -> None:
     with pytest.raises(CalendarAuthError):
         CalDavCalendar(dav.url, USER, "wrong", policy=dav.policy).check_connection()
     with pytest.raises(CalendarError) as caught:
-        CalDavCalendar(dav.url, USER, PASSWORD, calendar_name="Nope", policy=dav.policy).check_connection()
+        CalDavCalendar(
+            dav.url, USER, PASSWORD, calendar_name="Nope", policy=dav.policy
+        ).check_connection()
     assert caught.value.transient is False
     assert not isinstance(caught.value, CalendarAuthError)
 

@@ -147,7 +147,9 @@ def test_create_update_cancel_round_trip(cal: GoogleCalendar, fake: FakeGoogle) 
     assert [d.status for d in deletes] == [204, 410]
 
 
-def test_every_recorded_body_fits_the_discovery_schema(cal: GoogleCalendar, fake: FakeGoogle) -> None:
+def test_every_recorded_body_fits_the_discovery_schema(
+    cal: GoogleCalendar, fake: FakeGoogle
+) -> None:
     created = cal.create_event(meeting(want_video="google_meet"))
     cal.update_event(created.event_id, meeting(sequence=1, title="Renamed"))
     cal.free_busy(["host@example.com"], START, START + timedelta(days=1))
@@ -321,14 +323,18 @@ def test_429_with_retry_after_is_honoured(
     assert len(fake.user_events()) == 1
 
 
-def test_5xx_then_success_backs_off(cal: GoogleCalendar, fake: FakeGoogle, sleeps: list[float]) -> None:
+def test_5xx_then_success_backs_off(
+    cal: GoogleCalendar, fake: FakeGoogle, sleeps: list[float]
+) -> None:
     fake.fail_next(2, 500, path_contains="/events")
     cal.create_event(meeting())
     # Equal jitter with rand=0.5: 0.375 then 0.75 (base 0.5, doubling).
     assert sleeps == [0.375, 0.75]
 
 
-def test_rate_limit_403_is_retried(cal: GoogleCalendar, fake: FakeGoogle, sleeps: list[float]) -> None:
+def test_rate_limit_403_is_retried(
+    cal: GoogleCalendar, fake: FakeGoogle, sleeps: list[float]
+) -> None:
     fake.fail_next(
         1,
         403,
@@ -440,7 +446,9 @@ def test_fake_rejects_what_google_would_silently_drop(fake: FakeGoogle) -> None:
     }
     assert raw_insert(fake, {**ok, "reminders": {"override": []}}) == 400  # misspelt field
     too_many = [{"method": "email", "minutes": 10}] * 6
-    assert raw_insert(fake, {**ok, "reminders": {"useDefault": False, "overrides": too_many}}) == 400
+    assert (
+        raw_insert(fake, {**ok, "reminders": {"useDefault": False, "overrides": too_many}}) == 400
+    )
     long_key = {"private": {"k" * 45: "v"}}
     assert raw_insert(fake, {**ok, "extendedProperties": long_key}) == 400
     assert raw_insert(fake, ok, query="") == 400  # no sendUpdates

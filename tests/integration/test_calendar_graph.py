@@ -98,7 +98,10 @@ def test_create_update_cancel_round_trip(cal: GraphCalendar, fake: FakeGraph) ->
     assert body["start"] == {"dateTime": "2026-05-04T13:00:00", "timeZone": "UTC"}
     assert body["end"] == {"dateTime": "2026-05-04T13:30:00", "timeZone": "UTC"}
     assert body["attendees"] == [
-        {"emailAddress": {"address": "jane@fabrikam.example", "name": "Jane Doe"}, "type": "required"}
+        {
+            "emailAddress": {"address": "jane@fabrikam.example", "name": "Jane Doe"},
+            "type": "required",
+        }
     ]
     assert body["location"] == {"displayName": "Room 1"}
     assert body["body"]["contentType"] == "html"
@@ -131,7 +134,9 @@ def test_create_update_cancel_round_trip(cal: GraphCalendar, fake: FakeGraph) ->
 
 
 def test_shared_mailbox_path(fake: FakeGraph, sleeps: list[float]) -> None:
-    cal = GraphCalendar(lambda: "graph-initial", user=HOST, api_url=fake.graph_url, sleep=sleeps.append)
+    cal = GraphCalendar(
+        lambda: "graph-initial", user=HOST, api_url=fake.graph_url, sleep=sleeps.append
+    )
     cal.create_event(meeting())
     assert graph_calls(fake, "POST")[0].path == f"/v1.0/users/{HOST}/events"
 
@@ -205,7 +210,9 @@ def auth_code_cache(fake: FakeGraph) -> str:
         http_client=fake.msal_http(),
     )
     result = app.acquire_token_by_authorization_code(
-        "auth-code-1", ["Calendars.ReadWrite", "User.Read"], redirect_uri="https://meetline.example/oauth/microsoft"
+        "auth-code-1",
+        ["Calendars.ReadWrite", "User.Read"],
+        redirect_uri="https://meetline.example/oauth/microsoft",
     )
     assert "access_token" in result, result
     return str(cache.serialize())
@@ -359,7 +366,9 @@ def test_free_busy_maps_items_views_and_errors(cal: GraphCalendar, fake: FakeGra
     assert [(b.start, b.end) for b in host] == [(START, START + timedelta(minutes=30))]
     bob = answer["bob@contoso.com"]
     assert bob is not None
-    assert [(b.start, b.end) for b in bob] == [(START + timedelta(hours=1), START + timedelta(hours=2))]
+    assert [(b.start, b.end) for b in bob] == [
+        (START + timedelta(hours=1), START + timedelta(hours=2))
+    ]
     private = answer["private@contoso.com"]
     assert private is not None
     # Only the 15-minute availability view is known: rounded outwards, never shrunk.
@@ -395,12 +404,19 @@ def test_fake_rejects_offsets_unknown_fields_and_fixed_properties(
     }
 
     def post(body: dict[str, Any]) -> int:
-        return requests.post(f"{fake.graph_url}/me/events", json=body, headers=headers, timeout=5).status_code
+        return requests.post(
+            f"{fake.graph_url}/me/events", json=body, headers=headers, timeout=5
+        ).status_code
 
-    assert post({**base, "start": {"dateTime": "2026-05-04T13:00:00+02:00", "timeZone": "UTC"}}) == 400
+    assert (
+        post({**base, "start": {"dateTime": "2026-05-04T13:00:00+02:00", "timeZone": "UTC"}}) == 400
+    )
     assert post({**base, "organiser": {}}) == 400
     assert post({**base, "end": {"dateTime": "2026-05-04T12:00:00", "timeZone": "UTC"}}) == 400
-    assert post({**base, "start": {"dateTime": "2026-05-04T13:00:00", "timeZone": "Mars/Olympus"}}) == 400
+    assert (
+        post({**base, "start": {"dateTime": "2026-05-04T13:00:00", "timeZone": "Mars/Olympus"}})
+        == 400
+    )
     created = cal.create_event(meeting())
     response = requests.patch(
         f"{fake.graph_url}/me/events/{created.event_id}",
@@ -438,5 +454,8 @@ def test_teams_part_keeps_the_block_or_refuses_to_guess() -> None:
 
     join = "https://teams.microsoft.com/l/meetup-join/abc"
     body = f'<html><body><p>old agenda</p><div class="teams"><a href="{join}">Join</a></div></body></html>'
-    assert teams_part(body, join) == f'<div class="teams"><a href="{join}">Join</a></div></body></html>'
+    assert (
+        teams_part(body, join)
+        == f'<div class="teams"><a href="{join}">Join</a></div></body></html>'
+    )
     assert teams_part("<p>no block here</p>", join) is None

@@ -39,7 +39,9 @@ contact,jane,Jane Doe,jane@acme.example,,America/New_York,
 
 @pytest.fixture
 def graph(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGraphDelta]:
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", ca_bundle())  # trust the loopback certificate, as an operator would
+    monkeypatch.setenv(
+        "REQUESTS_CA_BUNDLE", ca_bundle()
+    )  # trust the loopback certificate, as an operator would
     with FakeGraphDelta(user_email=HOST_EMAIL, tls=True) as fake:
         yield fake
 
@@ -47,11 +49,19 @@ def graph(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGraphDelta]:
 @pytest.fixture
 def services(migrated_url: str, graph: FakeGraphDelta) -> Iterator[Services]:
     settings = Settings(
-        DATABASE_URL=migrated_url, SECRET_KEY=SECRET_KEY, PUBLIC_URL="https://meetline.test",
-        MS_CLIENT_ID=graph.client_id, MS_CLIENT_SECRET=graph.client_secret, MS_TENANT_ID=graph.tenant_id,
-        MS_AUTHORITY_URL=graph.authority_url, GRAPH_API_URL=graph.graph_url)
+        DATABASE_URL=migrated_url,
+        SECRET_KEY=SECRET_KEY,
+        PUBLIC_URL="https://meetline.test",
+        MS_CLIENT_ID=graph.client_id,
+        MS_CLIENT_SECRET=graph.client_secret,
+        MS_TENANT_ID=graph.tenant_id,
+        MS_AUTHORITY_URL=graph.authority_url,
+        GRAPH_API_URL=graph.graph_url,
+    )
     built = build_services(settings, clock=MutableClock(datetime.now(UTC)))
-    built.users.save(UserProfile(TEAM, HOST, name="Anna Host", email=HOST_EMAIL, timezone="Europe/Warsaw"))
+    built.users.save(
+        UserProfile(TEAM, HOST, name="Anna Host", email=HOST_EMAIL, timezone="Europe/Warsaw")
+    )
     import_records(built.records, TEAM, RECORDS)
     try:
         yield built
@@ -60,16 +70,26 @@ def services(migrated_url: str, graph: FakeGraphDelta) -> Iterator[Services]:
 
 
 def _sign_in(services: Services, graph: FakeGraphDelta) -> None:
-    app = CalendarOAuth(services.settings, services.connections, services.signin, services.clock,
-                        email_of=lambda team, user: HOST_EMAIL)
+    app = CalendarOAuth(
+        services.settings,
+        services.connections,
+        services.signin,
+        services.clock,
+        email_of=lambda team, user: HOST_EMAIL,
+    )
     link = start_link(services.settings, "microsoft", TEAM, HOST, services.clock.now())
     assert link is not None
     status, headers, page = browse(app, link)
     assert status.startswith("302"), page
-    assert headers["Location"].startswith(f"{graph.authority_url}/{graph.tenant_id}/oauth2/v2.0/authorize")
+    assert headers["Location"].startswith(
+        f"{graph.authority_url}/{graph.tenant_id}/oauth2/v2.0/authorize"
+    )
     code, state = graph.authorize(headers["Location"])
-    status, _, page = browse(app, f"https://meetline.test/oauth/microsoft/callback?code={code}&state={state}",
-                           cookie=headers["Set-Cookie"])
+    status, _, page = browse(
+        app,
+        f"https://meetline.test/oauth/microsoft/callback?code={code}&state={state}",
+        cookie=headers["Set-Cookie"],
+    )
     assert status.startswith("200"), page
     assert services.connections.status(TEAM, HOST) is not None
 
@@ -77,20 +97,31 @@ def _sign_in(services: Services, graph: FakeGraphDelta) -> None:
 def _book(services: Services, hour: int) -> int:
     jane = services.records.search(TEAM, "Jane Doe", limit=1)[0]
     request = MeetingRequest(
-        idempotency_key=f"ms-{hour}", team_id=TEAM, organizer_id=HOST, host_id=HOST, timezone="Europe/Warsaw",
-        record_id=jane.id, title="Demo for Acme", day=(services.clock.now() + timedelta(days=3)).date(),
-        start_time=time(hour, 0), duration_minutes=45,
+        idempotency_key=f"ms-{hour}",
+        team_id=TEAM,
+        organizer_id=HOST,
+        host_id=HOST,
+        timezone="Europe/Warsaw",
+        record_id=jane.id,
+        title="Demo for Acme",
+        day=(services.clock.now() + timedelta(days=3)).date(),
+        start_time=time(hour, 0),
+        duration_minutes=45,
         attendees=(AttendeeRef(AttendeeKind.CONTACT, str(jane.id)),),
-        location=Location(LocationKind.VIDEO, provider="teams"))
+        location=Location(LocationKind.VIDEO, provider="teams"),
+    )
     result = services.schedule(request)
     assert isinstance(result, Scheduled), result
     return result.meeting.id
 
 
 def test_microsoft_365_signs_in_and_books_against_the_configured_authority(
-        services: Services, graph: FakeGraphDelta) -> None:
+    services: Services, graph: FakeGraphDelta
+) -> None:
     _sign_in(services, graph)
-    assert not any(r.path.endswith("/discovery/instance") for r in graph.requests), "instance discovery was on"
+    assert not any(r.path.endswith("/discovery/instance") for r in graph.requests), (
+        "instance discovery was on"
+    )
     after_signin = graph.metadata_fetches()
 
     first, second = _book(services, 10), _book(services, 14)
@@ -105,8 +136,15 @@ def test_microsoft_365_signs_in_and_books_against_the_configured_authority(
     start = services.clock.now() + timedelta(days=5)
     calendar = calendars.calendar(account, interactive=True)
     assert calendar.free_busy([HOST_EMAIL], start, start + timedelta(hours=1))[HOST_EMAIL] == []
-    extra = CalendarEvent(meeting_id=0, uid="uid-extra@meetline", sequence=0, title="Extra", start_utc=start,
-                          end_utc=start + timedelta(hours=1), organizer_email=HOST_EMAIL)
+    extra = CalendarEvent(
+        meeting_id=0,
+        uid="uid-extra@meetline",
+        sequence=0,
+        title="Extra",
+        start_utc=start,
+        end_utc=start + timedelta(hours=1),
+        organizer_email=HOST_EMAIL,
+    )
     created = calendars.calendar(account).create_event(extra)
     calendars.calendar(account).cancel_event(created.event_id, extra)
 
@@ -115,7 +153,9 @@ def test_microsoft_365_signs_in_and_books_against_the_configured_authority(
     assert graph.metadata_fetches() - after_signin == 1
 
 
-def test_a_new_configuration_gets_new_msal_applications(services: Services, graph: FakeGraphDelta) -> None:
+def test_a_new_configuration_gets_new_msal_applications(
+    services: Services, graph: FakeGraphDelta
+) -> None:
     _sign_in(services, graph)
     calendars = services.calendars
     assert isinstance(calendars, ConnectedCalendars)

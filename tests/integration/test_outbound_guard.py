@@ -43,18 +43,50 @@ def allowing(*servers: RecordingServer, **kwargs: Any) -> OutboundPolicy:
 
 # --------------------------------------------------------------------------- addresses
 
-@pytest.mark.parametrize("address", [
-    "127.0.0.1", "127.1.2.3", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "169.254.1.1",
-    "100.64.0.1", "100.100.100.200", "0.0.0.0", "224.0.0.1", "239.255.255.250", "255.255.255.255", "240.0.0.1",
-    "192.0.2.1", "::1", "::", "fe80::1", "fe80::1%eth0", "fc00::1", "fd00:ec2::254", "ff02::1", "ff0e::1",
-    "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254", "2002:7f00:1::1", "2002:a00:1::1",
-    "64:ff9b::a00:1", "64:ff9b::7f00:1", "not-an-address",
-])
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "127.1.2.3",
+        "10.0.0.1",
+        "172.16.5.4",
+        "192.168.1.1",
+        "169.254.169.254",
+        "169.254.1.1",
+        "100.64.0.1",
+        "100.100.100.200",
+        "0.0.0.0",
+        "224.0.0.1",
+        "239.255.255.250",
+        "255.255.255.255",
+        "240.0.0.1",
+        "192.0.2.1",
+        "::1",
+        "::",
+        "fe80::1",
+        "fe80::1%eth0",
+        "fc00::1",
+        "fd00:ec2::254",
+        "ff02::1",
+        "ff0e::1",
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1",
+        "::ffff:169.254.169.254",
+        "2002:7f00:1::1",
+        "2002:a00:1::1",
+        "64:ff9b::a00:1",
+        "64:ff9b::7f00:1",
+        "not-an-address",
+    ],
+)
 def test_inside_and_special_addresses_are_not_public(address: str) -> None:
     assert is_public_address(address) is False
 
 
-@pytest.mark.parametrize("address", [PUBLIC_V4, "8.8.8.8", "2606:4700:4700::1111", "::ffff:8.8.8.8"])
+@pytest.mark.parametrize(
+    "address", [PUBLIC_V4, "8.8.8.8", "2606:4700:4700::1111", "::ffff:8.8.8.8"]
+)
 def test_routable_addresses_are_public(address: str) -> None:
     assert is_public_address(address) is True
 
@@ -62,10 +94,17 @@ def test_routable_addresses_are_public(address: str) -> None:
 # --------------------------------------------------------------------------- refused before any byte
 
 
-@pytest.mark.parametrize("url", [
-    "https://127.0.0.1:{port}/", "https://localhost:{port}/", "http://127.0.0.1:{port}/", "http://localhost:{port}/",
-    "https://127.0.0.1:{port}/dav/calendars/", "https://[::ffff:127.0.0.1]:{port}/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1:{port}/",
+        "https://localhost:{port}/",
+        "http://127.0.0.1:{port}/",
+        "http://localhost:{port}/",
+        "https://127.0.0.1:{port}/dav/calendars/",
+        "https://[::ffff:127.0.0.1]:{port}/",
+    ],
+)
 def test_loopback_is_never_connected_to(internal: RecordingServer, url: str) -> None:
     target = url.format(port=internal.port)
     with pytest.raises(OutboundRefused):
@@ -88,8 +127,10 @@ def test_a_name_that_resolves_inside_is_refused_on_its_address(internal: Recordi
 
 def test_one_inside_address_among_public_ones_refuses_the_name(internal: RecordingServer) -> None:
     def resolve(host: str, port: int, *args: Any) -> list[Any]:
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (PUBLIC_V4, port)),
-                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", (PUBLIC_V4, port)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port)),
+        ]
 
     url = f"https://mixed.example:{internal.port}/"
     with pytest.raises(OutboundRefused):
@@ -97,8 +138,9 @@ def test_one_inside_address_among_public_ones_refuses_the_name(internal: Recordi
     assert internal.hits == 0
 
 
-def test_dns_rebinding_connects_to_the_address_that_was_checked(internal: RecordingServer,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dns_rebinding_connects_to_the_address_that_was_checked(
+    internal: RecordingServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The name answers public first and loopback afterwards (a rebinding attacker's DNS):
     the socket goes to the public address that passed the check, never to loopback, and
     the next connection is checked again and refused."""
@@ -131,9 +173,19 @@ def test_dns_rebinding_connects_to_the_address_that_was_checked(internal: Record
     assert internal.hits == 0 and all(a[0] == PUBLIC_V4 for a in connected)
 
 
-@pytest.mark.parametrize("url", ["http://caldav.example.com/", "ftp://caldav.example.com/",
-                                 "http+unix://%2Frun%2Fdocker.sock/", "file:///etc/passwd", "gopher://x:70/",
-                                 "https://user:pw@caldav.example.com/", "https:///nohost", "https://x:99999/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://caldav.example.com/",
+        "ftp://caldav.example.com/",
+        "http+unix://%2Frun%2Fdocker.sock/",
+        "file:///etc/passwd",
+        "gopher://x:70/",
+        "https://user:pw@caldav.example.com/",
+        "https:///nohost",
+        "https://x:99999/",
+    ],
+)
 def test_only_https_urls_without_credentials_are_accepted(url: str) -> None:
     with pytest.raises(OutboundRefused):
         OutboundPolicy().check_url(url)
@@ -171,8 +223,11 @@ def test_redirect_to_another_origin_is_not_followed(internal: RecordingServer) -
 
 def test_same_origin_redirects_are_followed_a_few_times() -> None:
     with RecordingServer() as server:
-        server.answer = lambda handler, body: (redirect_to("/b/", 307)(handler, body) if handler.path == "/a/"
-                                               else internal_page(handler, body))
+        server.answer = lambda handler, body: (
+            redirect_to("/b/", 307)(handler, body)
+            if handler.path == "/a/"
+            else internal_page(handler, body)
+        )
         response = allowing(server).session(server.url).request("PROPFIND", server.url + "a/")
         assert response.status_code == 200 and [p for _, p in server.requests] == ["/a/", "/b/"]
         assert [m for m, _ in server.requests] == ["PROPFIND", "PROPFIND"]
@@ -183,7 +238,9 @@ def test_same_origin_redirects_are_followed_a_few_times() -> None:
         assert server.hits <= 4
 
 
-def test_a_request_to_another_origin_is_refused_before_connecting(internal: RecordingServer) -> None:
+def test_a_request_to_another_origin_is_refused_before_connecting(
+    internal: RecordingServer,
+) -> None:
     with RecordingServer() as typed:
         session = allowing(typed, internal).session(typed.url)
         with pytest.raises(OutboundRefused, match="origin"):
@@ -235,7 +292,9 @@ def test_a_server_that_never_answers_times_out_quickly() -> None:
     with RecordingServer(silent) as server:
         started = time.monotonic()
         with pytest.raises(CalendarError) as caught:
-            CalDavCalendar(server.url, "anna", "pw", policy=allowing(server), timeout=1).check_connection()
+            CalDavCalendar(
+                server.url, "anna", "pw", policy=allowing(server), timeout=1
+            ).check_connection()
         assert time.monotonic() - started < 4
         assert caught.value.transient is True  # the worker may try again later
 
@@ -259,21 +318,43 @@ def test_radicale_on_an_allowed_host_still_works(tmp_path: Path) -> None:
 
 def test_allow_hosts_setting_parses_host_port_entries() -> None:
     assert parse_allow_hosts(" Cal.Internal:8443, 10.0.0.5:5232 ,[::1]:5232,") == frozenset(
-        {("cal.internal", 8443), ("10.0.0.5", 5232), ("::1", 5232)})
+        {("cal.internal", 8443), ("10.0.0.5", 5232), ("::1", 5232)}
+    )
     assert parse_allow_hosts("") == frozenset()
 
 
-@pytest.mark.parametrize("value", ["cal.internal", "http://cal.internal:80/", "cal.internal:http", ":443",
-                                   "cal.internal:0", "cal.internal:70000", "::1:5232", "user@cal:443"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "cal.internal",
+        "http://cal.internal:80/",
+        "cal.internal:http",
+        ":443",
+        "cal.internal:0",
+        "cal.internal:70000",
+        "::1:5232",
+        "user@cal:443",
+    ],
+)
 def test_malformed_allow_hosts_entries_are_rejected(value: str) -> None:
     with pytest.raises(ValueError, match="host:port"):
         parse_allow_hosts(value)
 
 
-def test_malformed_caldav_allow_hosts_stops_start_up_with_one_line_naming_it(tmp_path: Path) -> None:
-    env = clean_env({"SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_BOT_TOKEN": BOT_TOKEN,
-                     "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "CALDAV_ALLOW_HOSTS": "caldav.internal"})
+def test_malformed_caldav_allow_hosts_stops_start_up_with_one_line_naming_it(
+    tmp_path: Path,
+) -> None:
+    env = clean_env(
+        {
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+            "CALDAV_ALLOW_HOSTS": "caldav.internal",
+        }
+    )
     result = run_cli(["serve"], env, tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "CALDAV_ALLOW_HOSTS" in lines[0] and "host:port" in lines[0], result.stderr
+    assert len(lines) == 1 and "CALDAV_ALLOW_HOSTS" in lines[0] and "host:port" in lines[0], (
+        result.stderr
+    )

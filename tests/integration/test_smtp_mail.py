@@ -463,10 +463,14 @@ def test_malformed_mail_from_is_refused_at_start_up(mail_from: str) -> None:
 # ---------------------------------------------------------------- languages
 
 
-def test_polish_invitation_and_reminder_survive_the_trip(mailer: SmtpMailer, smtp_sink: SmtpSink) -> None:
+def test_polish_invitation_and_reminder_survive_the_trip(
+    mailer: SmtpMailer, smtp_sink: SmtpSink
+) -> None:
     """Polish words in the Subject (ś, ń) are encoded-words; the date reads as in Poland."""
     wednesday = datetime(2025, 12, 3, 14, 0, tzinfo=UTC)
-    inv = make_invitation(language="pl-PL", start_utc=wednesday, end_utc=wednesday + timedelta(minutes=45))
+    inv = make_invitation(
+        language="pl-PL", start_utc=wednesday, end_utc=wednesday + timedelta(minutes=45)
+    )
     mail = send(mailer, smtp_sink, inv, to=BOB)
     when = "środa, 3 grudnia 2025, 15:00 - 15:45 (Europe/Warsaw, UTC+01:00)"
     assert mail.message["Subject"] == f"Zaproszenie: Product demo @ {when}"
@@ -474,10 +478,17 @@ def test_polish_invitation_and_reminder_survive_the_trip(mailer: SmtpMailer, smt
     assert f"Kiedy: {when}" in text_of(mail.message, "text/plain")
     assert "Organizator</td>" in text_of(mail.message, "text/html")
     _, cal = calendar_of(mail.message)
-    assert "Dołącz: https://meet.example.com/abc?x=1&y=2" in str(cal.walk("VEVENT")[0]["DESCRIPTION"])
+    assert "Dołącz: https://meet.example.com/abc?x=1&y=2" in str(
+        cal.walk("VEVENT")[0]["DESCRIPTION"]
+    )
 
-    mailer.send_reminder(make_reminder(language="pl", start_utc=wednesday,
-                                       end_utc=wednesday + timedelta(minutes=45)), BOB)
+    mailer.send_reminder(
+        make_reminder(
+            language="pl", start_utc=wednesday, end_utc=wednesday + timedelta(minutes=45)
+        ),
+        BOB,
+    )
     reminder = smtp_sink.wait_for(2)[-1]
     assert reminder.message["Subject"] == (
-        "Przypomnienie: Product demo, środa, 3 grudnia 2025, 15:00 (Europe/Warsaw, UTC+01:00)")
+        "Przypomnienie: Product demo, środa, 3 grudnia 2025, 15:00 (Europe/Warsaw, UTC+01:00)"
+    )

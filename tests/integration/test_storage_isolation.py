@@ -49,19 +49,33 @@ def repos(migrated_url: str) -> Iterator[Repos]:
     engine = make_engine(migrated_url)
     sessions = make_session_factory(engine)
     try:
-        yield Repos(engine, SqlRecordRepository(sessions), SqlMeetingRepository(sessions),
-                    SqlJobQueue(sessions, engine.dialect.name))
+        yield Repos(
+            engine,
+            SqlRecordRepository(sessions),
+            SqlMeetingRepository(sessions),
+            SqlJobQueue(sessions, engine.dialect.name),
+        )
     finally:
         engine.dispose()
 
 
 def new_meeting(team: str, record_id: int, key: str) -> NewMeeting:
     return NewMeeting(
-        team_id=team, idempotency_key=key, uid=f"{key}@meetline", title=f"{team} secret", start_utc=T0,
-        end_utc=T0 + timedelta(minutes=30), timezone="UTC", duration_minutes=30, location=Location(),
-        host_id="UHOST", organizer_id="UHOST", record_id=record_id,
+        team_id=team,
+        idempotency_key=key,
+        uid=f"{key}@meetline",
+        title=f"{team} secret",
+        start_utc=T0,
+        end_utc=T0 + timedelta(minutes=30),
+        timezone="UTC",
+        duration_minutes=30,
+        location=Location(),
+        host_id="UHOST",
+        organizer_id="UHOST",
+        record_id=record_id,
         attendees=(Attendee(AttendeeKind.CONTACT, "Jane", "jane@x.example", record_id=record_id),),
-        record_ids=(record_id,), reminders=(),
+        record_ids=(record_id,),
+        reminders=(),
     )
 
 
@@ -69,7 +83,9 @@ def book(repos: Repos, team: str, record_id: int, key: str) -> int:
     spec = TimelineSpec(record_id, "meeting_scheduled", T0, "UHOST", {"title": f"{team} secret"})
     meeting, created = repos.meetings.create(
         new_meeting(team, record_id, key),
-        lambda mid: [JobSpec(JobKind.REMIND, {"meeting_id": mid}, T0, f"r:{mid}")], [spec])
+        lambda mid: [JobSpec(JobKind.REMIND, {"meeting_id": mid}, T0, f"r:{mid}")],
+        [spec],
+    )
     assert created
     return meeting.id
 
@@ -116,7 +132,9 @@ def test_a_meeting_cannot_be_linked_to_another_workspaces_records(repos: Repos) 
     assert current is not None
     grab = replace(new_meeting("T2", jane2, "k3"), record_ids=(jane2, jane1))
     with pytest.raises(LookupError):
-        repos.meetings.update(MeetingUpdate(mid, grab, 1), [], (), [TimelineSpec(jane1, "x", T0, "U")])
+        repos.meetings.update(
+            MeetingUpdate(mid, grab, 1), [], (), [TimelineSpec(jane1, "x", T0, "U")]
+        )
     assert repos.meetings.timeline("T1", jane1) == [] and repos.timeline_rows() == 1
 
 
@@ -125,8 +143,11 @@ def test_a_submission_key_of_another_workspace_is_not_handed_back(repos: Repos) 
     import_records(repos.records, "T2", CSV)
     book(repos, "T1", repos.records.search("T1", "Jane")[0].id, "shared-key")
     with pytest.raises(LookupError):
-        repos.meetings.create(new_meeting("T2", repos.records.search("T2", "Jane")[0].id, "shared-key"),
-                              lambda mid: [], [])
+        repos.meetings.create(
+            new_meeting("T2", repos.records.search("T2", "Jane")[0].id, "shared-key"),
+            lambda mid: [],
+            [],
+        )
 
 
 def test_claimed_jobs_carry_the_workspace_of_their_meeting(repos: Repos) -> None:
@@ -134,5 +155,7 @@ def test_claimed_jobs_carry_the_workspace_of_their_meeting(repos: Repos) -> None
     mid = book(repos, "T1", repos.records.search("T1", "Jane")[0].id, "k4")
     repos.jobs.enqueue("cleanup", {}, T0)
     claimed = {j.kind: j for j in repos.jobs.claim("w", T0 + timedelta(minutes=1))}
-    assert claimed[JobKind.REMIND].team_id == "T1" and claimed[JobKind.REMIND].payload == {"meeting_id": mid}
+    assert claimed[JobKind.REMIND].team_id == "T1" and claimed[JobKind.REMIND].payload == {
+        "meeting_id": mid
+    }
     assert claimed["cleanup"].team_id == ""

@@ -233,7 +233,11 @@ def test_processes_racing_each_job_exactly_once(
     engine.dispose()  # children must not inherit pooled connections
     # fork starts in milliseconds; spawn (re-importing everything) where fork is missing.
     methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork") if "fork" in methods else multiprocessing.get_context("spawn")
+    ctx = (
+        multiprocessing.get_context("fork")
+        if "fork" in methods
+        else multiprocessing.get_context("spawn")
+    )
     results: multiprocessing.Queue = ctx.Queue()  # type: ignore[type-arg]
     procs = [
         ctx.Process(target=_drain_into, args=(migrated_url, f"p{i}", results)) for i in range(3)

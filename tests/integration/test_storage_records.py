@@ -44,9 +44,7 @@ def counts(repo: SqlRecordRepository) -> tuple[int, int, int]:
     with repo._sessions() as session:  # noqa: SLF001 - the test looks behind the port
         return (
             session.execute(select(func.count()).select_from(RecordModel)).scalar_one(),
-            session.execute(
-                select(func.count()).select_from(RecordAssociationModel)
-            ).scalar_one(),
+            session.execute(select(func.count()).select_from(RecordAssociationModel)).scalar_one(),
             session.execute(select(func.count()).select_from(RecordTermModel)).scalar_one(),
         )
 
@@ -103,7 +101,11 @@ def test_import_then_reimport_is_idempotent_and_updates(repo: SqlRecordRepositor
     assert jane.name == "Jane Smith" and jane.email == "jane@globex.com"
     assert jane.phone is None and jane.timezone == "Europe/London"
     assert jane.company == "Globex"
-    assert sorted(r.external_id for r in repo.associations("T1", jane.id)) == ["d-acme", "globex", "t-1"]
+    assert sorted(r.external_id for r in repo.associations("T1", jane.id)) == [
+        "d-acme",
+        "globex",
+        "t-1",
+    ]
     assert counts(repo)[0] == before[0]
     assert "Jane Smith" in names(repo.search("T1", "smith"))
     assert "Jane Smith" not in names(repo.search("T1", "doe"))
@@ -251,7 +253,9 @@ def test_search_kind_filter_and_limit(repo: SqlRecordRepository) -> None:
     assert names(repo.search("T1", "acme", limit=2)) == ["Acme", "Acme Corporation"]
     recent = repo.search("T1", "", limit=3)
     assert len(recent) == 3
-    assert all(r.kind == RecordKind.COMPANY for r in repo.search("T1", "  ", kinds=[RecordKind.COMPANY]))
+    assert all(
+        r.kind == RecordKind.COMPANY for r in repo.search("T1", "  ", kinds=[RecordKind.COMPANY])
+    )
 
 
 def test_empty_query_lists_most_recently_updated(repo: SqlRecordRepository) -> None:

@@ -63,9 +63,15 @@ def db(migrated_url: str) -> Iterator[Db]:
     engine = make_engine(migrated_url)
     sessions = make_session_factory(engine)
     try:
-        repos = Db(engine, sessions, SqlRecordRepository(sessions), SqlMeetingRepository(sessions),
-                   SqlUserRepository(sessions), SqlWorkspaceRepository(sessions),
-                   SqlJobQueue(sessions, engine.dialect.name))
+        repos = Db(
+            engine,
+            sessions,
+            SqlRecordRepository(sessions),
+            SqlMeetingRepository(sessions),
+            SqlUserRepository(sessions),
+            SqlWorkspaceRepository(sessions),
+            SqlJobQueue(sessions, engine.dialect.name),
+        )
         import_records(repos.records, TEAM, CSV)
         yield repos
     finally:
@@ -74,11 +80,21 @@ def db(migrated_url: str) -> Iterator[Db]:
 
 def new_meeting(record_id: int, key: str = "k1") -> NewMeeting:
     return NewMeeting(
-        team_id=TEAM, idempotency_key=key, uid=f"{key}@meetline", title="Demo", start_utc=T0,
-        end_utc=T0 + timedelta(minutes=30), timezone="UTC", duration_minutes=30, location=Location(),
-        host_id="UHOST", organizer_id="UHOST", record_id=record_id,
+        team_id=TEAM,
+        idempotency_key=key,
+        uid=f"{key}@meetline",
+        title="Demo",
+        start_utc=T0,
+        end_utc=T0 + timedelta(minutes=30),
+        timezone="UTC",
+        duration_minutes=30,
+        location=Location(),
+        host_id="UHOST",
+        organizer_id="UHOST",
+        record_id=record_id,
         attendees=(Attendee(AttendeeKind.CONTACT, "Jane", "jane@x.example", record_id=record_id),),
-        record_ids=(record_id,), reminders=(),
+        record_ids=(record_id,),
+        reminders=(),
     )
 
 
@@ -101,9 +117,13 @@ def write_everything(uow: SqlUnitOfWork, db: Db) -> Meeting:
 
 
 def nothing_written(db: Db) -> bool:
-    return (db.meetings.list_meetings(TEAM) == [] and db.users.get(TEAM, "UNEW") is None
-            and db.workspaces.get(TEAM).default_timezone == "UTC" and db.jobs.stats().get("queued", 0) == 0
-            and db.meetings.timeline(TEAM, db.jane()) == [])
+    return (
+        db.meetings.list_meetings(TEAM) == []
+        and db.users.get(TEAM, "UNEW") is None
+        and db.workspaces.get(TEAM).default_timezone == "UTC"
+        and db.jobs.stats().get("queued", 0) == 0
+        and db.meetings.timeline(TEAM, db.jane()) == []
+    )
 
 
 def test_one_commit_keeps_every_write_and_nothing_shows_before_it(db: Db) -> None:
@@ -120,7 +140,10 @@ def test_one_commit_keeps_every_write_and_nothing_shows_before_it(db: Db) -> Non
     assert db.users.get(TEAM, "UNEW") == UserProfile(TEAM, "UNEW", name="New", seat="professional")
     assert db.workspaces.get(TEAM).default_timezone == "Europe/Warsaw"
     assert db.jobs.stats().get("queued") == 1
-    assert [e.kind for e in db.meetings.timeline(TEAM, db.jane())] == ["outcome_set", "meeting_scheduled"]
+    assert [e.kind for e in db.meetings.timeline(TEAM, db.jane())] == [
+        "outcome_set",
+        "meeting_scheduled",
+    ]
 
 
 def test_an_exception_rolls_back_everything(db: Db) -> None:
@@ -174,23 +197,28 @@ def test_repositories_outside_a_unit_of_work_commit_each_call(db: Db) -> None:
     assert create(db.meetings, db.jane()) == (meeting, False)
 
 
-@pytest.mark.parametrize("database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)],
-                         indirect=True)
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 def test_row_locks_taken_inside_hold_until_commit(db: Db) -> None:
     meeting, _ = create(db.meetings, db.jane())
     locked = f"SELECT id FROM meetings WHERE id = {meeting.id} FOR UPDATE NOWAIT"
     with db.uow() as uow:
         assert uow.meetings.set_outcome(TEAM, meeting.id, "COMPLETED", "UHOST", T0)
         uow.users.save(UserProfile(TEAM, "UNEW"))  # later calls do not release it
-        with db.engine.connect() as other, pytest.raises(OperationalError, match="could not obtain lock"):
+        with (
+            db.engine.connect() as other,
+            pytest.raises(OperationalError, match="could not obtain lock"),
+        ):
             other.execute(text(locked))
         uow.commit()
     with db.engine.connect() as other:
         assert other.execute(text(locked)).scalar_one() == meeting.id
 
 
-@pytest.mark.parametrize("database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)],
-                         indirect=True)
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 def test_two_units_storing_one_submission_store_one_meeting(db: Db) -> None:
     """The second waits on the first's unique key, then reports the first's meeting."""
     jane = db.jane()

@@ -39,7 +39,9 @@ def test_user_repository_round_trip(migrated_url: str) -> None:
         engine.dispose()
 
 
-def test_manager_role_is_stored_and_only_the_first_installer_claims_admin(migrated_url: str) -> None:
+def test_manager_role_is_stored_and_only_the_first_installer_claims_admin(
+    migrated_url: str,
+) -> None:
     engine = make_engine(migrated_url)
     repo = SqlUserRepository(make_session_factory(engine))
     try:
@@ -51,7 +53,9 @@ def test_manager_role_is_stored_and_only_the_first_installer_claims_admin(migrat
         assert repo.claim_first_admin("T1", "U1") is False
         first, second = repo.get("T1", "U1"), repo.get("T1", "U2")
         assert first is not None and first.is_admin and (second is None or not second.is_admin)
-        assert repo.claim_first_admin("T2", "U2") is True  # another workspace has its own first installer
+        assert (
+            repo.claim_first_admin("T2", "U2") is True
+        )  # another workspace has its own first installer
         assert not repo.get("T1", "U3").is_admin  # type: ignore[union-attr]
     finally:
         engine.dispose()

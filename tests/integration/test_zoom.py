@@ -70,7 +70,9 @@ def test_create_update_delete_round_trip(zoom: ZoomConferencing, fake: FakeZoom)
     [create] = fake.calls("POST", "/v2/users/")
     assert create.path == f"/v2/users/{HOST}/meetings"
 
-    zoom.update_meeting(link.meeting_id, "Demo (moved)", START + timedelta(days=1), 60, "Europe/Warsaw")
+    zoom.update_meeting(
+        link.meeting_id, "Demo (moved)", START + timedelta(days=1), 60, "Europe/Warsaw"
+    )
     meeting = fake.meetings[int(link.meeting_id)]
     assert meeting["start_time"] == "2026-05-05T13:00:00Z"
     assert meeting["duration"] == 60
@@ -107,7 +109,11 @@ def test_revoked_token_is_replaced_once(zoom: ZoomConferencing, fake: FakeZoom) 
 
 def test_bad_app_credentials_are_permanent(fake: FakeZoom, sleeps: list[float]) -> None:
     zoom = ZoomConferencing(
-        fake.account_id, fake.client_id, "wrong", api_url=fake.api_url, oauth_url=fake.oauth_url,
+        fake.account_id,
+        fake.client_id,
+        "wrong",
+        api_url=fake.api_url,
+        oauth_url=fake.oauth_url,
         sleep=sleeps.append,
     )
     with pytest.raises(ConferencingError) as caught:

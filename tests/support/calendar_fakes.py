@@ -42,7 +42,9 @@ class FakeGoogleAccount(FakeGoogle):
         self.expired_sync_tokens: set[str] = set()
         self._version = itertools.count(1)
         self.list_calls: list[dict[str, str]] = []
-        self.signin_email: str | None = None  # who signs in on the consent screen (default: user_email)
+        self.signin_email: str | None = (
+            None  # who signs in on the consent screen (default: user_email)
+        )
         self.email_verified = True
 
     # ------------------------------------------------------------ the browser's part
@@ -61,8 +63,14 @@ class FakeGoogleAccount(FakeGoogle):
     def user_moves(self, event_id: str, start: datetime, end: datetime) -> None:
         with self.lock:
             event = self.events[(self.user_email, event_id)]
-            event["start"] = {"dateTime": rfc3339(start), "timeZone": event["start"].get("timeZone", "UTC")}
-            event["end"] = {"dateTime": rfc3339(end), "timeZone": event["end"].get("timeZone", "UTC")}
+            event["start"] = {
+                "dateTime": rfc3339(start),
+                "timeZone": event["start"].get("timeZone", "UTC"),
+            }
+            event["end"] = {
+                "dateTime": rfc3339(end),
+                "timeZone": event["end"].get("timeZone", "UTC"),
+            }
             event["sequence"] = event.get("sequence", 0) + 1
             self._stamp(event)
 
@@ -94,29 +102,54 @@ class FakeGoogleAccount(FakeGoogle):
             return Reply(401, {"error": "invalid_client"})
         challenge, redirect_uri = self.codes.pop(form.get("code", ""), ("", ""))
         verifier = form.get("code_verifier", "")
-        expected = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+        expected = (
+            base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+            .decode()
+            .rstrip("=")
+        )
         if not challenge or expected != challenge or form.get("redirect_uri") != redirect_uri:
-            return Reply(400, {"error": "invalid_grant", "error_description": "Bad code, verifier or redirect."})
+            return Reply(
+                400,
+                {"error": "invalid_grant", "error_description": "Bad code, verifier or redirect."},
+            )
         token = f"ya29.code-{secrets.token_hex(4)}"
         self.valid_tokens.add(token)
         self.refresh_tokens.add("1//refresh")
-        claims = {"email": self.signin_email or self.user_email, "email_verified": self.email_verified,
-                  "aud": self.client_id}
+        claims = {
+            "email": self.signin_email or self.user_email,
+            "email_verified": self.email_verified,
+            "aud": self.client_id,
+        }
         id_token = ".".join([_b64({"alg": "none"}), _b64(claims), ""])
-        return Reply(200, {"access_token": token, "expires_in": 3599, "refresh_token": "1//refresh",
-                           "scope": self.granted_scope, "token_type": "Bearer", "id_token": id_token})
+        return Reply(
+            200,
+            {
+                "access_token": token,
+                "expires_in": 3599,
+                "refresh_token": "1//refresh",
+                "scope": self.granted_scope,
+                "token_type": "Bearer",
+                "id_token": id_token,
+            },
+        )
 
     def _list(self, req: Request, cal: str) -> Reply:
         self.list_calls.append(dict(req.query))
         token = req.query.get("syncToken")
         if token is not None and token in self.expired_sync_tokens:
-            raise GoogleApiError(410, "fullSyncRequired", "Sync token is no longer valid, a full sync is required.")
+            raise GoogleApiError(
+                410, "fullSyncRequired", "Sync token is no longer valid, a full sync is required."
+            )
         since = int(token) if token else 0
         items = []
         for key, event in sorted(self.events.items()):
             if key[0] != cal:
                 continue
-            if token is None and event["status"] == "cancelled" and req.query.get("showDeleted") != "true":
+            if (
+                token is None
+                and event["status"] == "cancelled"
+                and req.query.get("showDeleted") != "true"
+            ):
                 continue
             if self.versions.get(key, 0) > since:
                 items.append(self._public(event))
@@ -135,7 +168,9 @@ class FakeGraphDelta(FakeGraph):
     def authorize(self, authorization_url: str) -> tuple[str, str]:
         """Play the sign-in page: (code, state); the ID token will carry the request's nonce."""
         query = {k: v[-1] for k, v in parse_qs(urlsplit(authorization_url).query).items()}
-        assert query["client_id"] == self.client_id and query["code_challenge_method"] == "S256", query
+        assert query["client_id"] == self.client_id and query["code_challenge_method"] == "S256", (
+            query
+        )
         code = "auth-code-" + secrets.token_hex(4)
         with self.lock:
             self.auth_codes.add(code)
@@ -157,8 +192,10 @@ class FakeGraphDelta(FakeGraph):
 
     def _delta(self, req: Request, mailbox: str) -> Reply:
         events = self.events[mailbox]
-        current = {eid: json.dumps([e["start"], e["end"], e.get("isCancelled", False)], sort_keys=True)
-                   for eid, e in events.items()}
+        current = {
+            eid: json.dumps([e["start"], e["end"], e.get("isCancelled", False)], sort_keys=True)
+            for eid, e in events.items()
+        }
         token = req.query.get("$deltatoken")
         if token is not None and token not in self.snapshots:
             return Reply(410, self.error_body(410, "Sync state not found", "syncStateNotFound"))
@@ -168,7 +205,11 @@ class FakeGraphDelta(FakeGraph):
             if token is None or before.get(eid) != shape:
                 value.append(self._render(req, copy.deepcopy(events[eid])))
         if token is not None:
-            value += [{"id": eid, "@removed": {"reason": "deleted"}} for eid in before if eid not in current]
+            value += [
+                {"id": eid, "@removed": {"reason": "deleted"}}
+                for eid in before
+                if eid not in current
+            ]
         new_token = secrets.token_hex(6)
         self.snapshots[new_token] = current
         link = f"{self.graph_url}/me/calendarView/delta?$deltatoken={new_token}"
@@ -177,5 +218,11 @@ class FakeGraphDelta(FakeGraph):
     def user_moves(self, event_id: str, start: datetime, end: datetime) -> None:
         with self.lock:
             event = self.events[self.user_email][event_id]
-            event["start"] = {"dateTime": start.astimezone(UTC).replace(tzinfo=None).isoformat(), "timeZone": "UTC"}
-            event["end"] = {"dateTime": end.astimezone(UTC).replace(tzinfo=None).isoformat(), "timeZone": "UTC"}
+            event["start"] = {
+                "dateTime": start.astimezone(UTC).replace(tzinfo=None).isoformat(),
+                "timeZone": "UTC",
+            }
+            event["end"] = {
+                "dateTime": end.astimezone(UTC).replace(tzinfo=None).isoformat(),
+                "timeZone": "UTC",
+            }

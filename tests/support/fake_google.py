@@ -117,7 +117,9 @@ class FakeHttpService:
         self._server.daemon_threads = True
         self.tls = tls
         if tls:  # https with tests.support.tls's loopback certificate (trust tls.ca_bundle())
-            self._server.socket = server_context().wrap_socket(self._server.socket, server_side=True)
+            self._server.socket = server_context().wrap_socket(
+                self._server.socket, server_side=True
+            )
         self._thread: threading.Thread | None = None
         self._stopped = False
 
@@ -423,7 +425,9 @@ class FakeGoogle(FakeHttpService):
             "scopes": ["https://www.googleapis.com/auth/calendar"],
         }
         # google-auth treats a blob without expiry as expired, so give the live token one.
-        expiry = datetime(2020, 1, 1, tzinfo=UTC) if expired else datetime.now(UTC) + timedelta(hours=1)
+        expiry = (
+            datetime(2020, 1, 1, tzinfo=UTC) if expired else datetime.now(UTC) + timedelta(hours=1)
+        )
         info["expiry"] = expiry.strftime("%Y-%m-%dT%H:%M:%SZ")
         return info
 
@@ -509,14 +513,20 @@ class FakeGoogle(FakeHttpService):
     # ------------------------------------------------------------ OAuth
     def _token(self, req: Request) -> Reply:
         form = req.form()
-        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+        if (
+            form.get("client_id") != self.client_id
+            or form.get("client_secret") != self.client_secret
+        ):
             return Reply(401, {"error": "invalid_client", "error_description": "Unauthorized"})
         if form.get("grant_type") != "refresh_token":
             return Reply(400, {"error": "unsupported_grant_type"})
         if form.get("refresh_token") not in self.refresh_tokens:
             return Reply(
                 400,
-                {"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
+                {
+                    "error": "invalid_grant",
+                    "error_description": "Token has been expired or revoked.",
+                },
             )
         token = f"ya29.refreshed-{next(self._counter)}"
         self.valid_tokens.add(token)
@@ -562,7 +572,9 @@ class FakeGoogle(FakeHttpService):
                         400, "invalid", f"fake: extended property key over 44 chars: {key!r}"
                     )
                 if value is not None and len(value) > 1024:
-                    raise GoogleApiError(400, "invalid", f"fake: extended property {key!r} over 1024")
+                    raise GoogleApiError(
+                        400, "invalid", f"fake: extended property {key!r} over 1024"
+                    )
         for name in ("start", "end"):
             when = body.get(name)
             if when is None:
@@ -779,7 +791,10 @@ class FakeGoogle(FakeHttpService):
             elif key in self.other_calendars:
                 spans = list(self.other_calendars[key])
             else:
-                calendars[cal_id] = {"errors": [{"domain": "global", "reason": "notFound"}], "busy": []}
+                calendars[cal_id] = {
+                    "errors": [{"domain": "global", "reason": "notFound"}],
+                    "busy": [],
+                }
                 continue
             busy = [
                 {"start": rfc3339(max(s, lo)), "end": rfc3339(min(e, hi))}
@@ -800,4 +815,3 @@ class FakeGoogle(FakeHttpService):
     def __enter__(self) -> Self:
         self.start()
         return self
-

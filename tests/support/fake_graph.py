@@ -86,7 +86,9 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(iana)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise GraphError(
-            400, "TimeZoneNotSupportedException", f"A valid TimeZone value must be specified. {name}"
+            400,
+            "TimeZoneNotSupportedException",
+            f"A valid TimeZone value must be specified. {name}",
         ) from exc
 
 
@@ -152,7 +154,11 @@ class FakeGraph(FakeHttpService):
     def metadata_fetches(self) -> int:
         """How often msal read the tenant's sign-in metadata (or asked for instance discovery)."""
         with self.lock:
-            return sum(1 for r in self.requests if r.path.endswith(("/openid-configuration", "/discovery/instance")))
+            return sum(
+                1
+                for r in self.requests
+                if r.path.endswith(("/openid-configuration", "/discovery/instance"))
+            )
 
     @property
     def graph_url(self) -> str:
@@ -189,7 +195,9 @@ class FakeGraph(FakeHttpService):
         if bearer(req) not in self.valid_tokens:
             return Reply(
                 401,
-                self.error_body(401, "Access token has expired or is not valid.", "InvalidAuthenticationToken"),
+                self.error_body(
+                    401, "Access token has expired or is not valid.", "InvalidAuthenticationToken"
+                ),
             )
         parts = [unquote(p) for p in req.path[len("/v1.0/") :].split("/") if p]
         try:
@@ -198,7 +206,9 @@ class FakeGraph(FakeHttpService):
             elif parts[:1] == ["users"] and len(parts) > 1:
                 mailbox, rest = parts[1].lower(), parts[2:]
                 if mailbox not in self.events:
-                    raise GraphError(404, "ErrorInvalidUser", f"The requested user '{parts[1]}' is invalid.")
+                    raise GraphError(
+                        404, "ErrorInvalidUser", f"The requested user '{parts[1]}' is invalid."
+                    )
             else:
                 raise GraphError(400, "BadRequest", f"Unsupported segment {parts[:1]}")
             return self._mailbox(req, mailbox, rest)
@@ -214,7 +224,9 @@ class FakeGraph(FakeHttpService):
         if len(rest) >= 2 and rest[0] == "events":
             event = events.get(rest[1])
             if event is None:
-                raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+                raise GraphError(
+                    404, "ErrorItemNotFound", "The specified object was not found in the store."
+                )
             if len(rest) == 2 and req.method == "GET":
                 return Reply(200, self._render(req, event))
             if len(rest) == 2 and req.method == "PATCH":
@@ -244,8 +256,14 @@ class FakeGraph(FakeHttpService):
         for key in ("start", "end"):
             if key in body:
                 self._when(body[key])
-        if "start" in body and "end" in body and self._when(body["end"]) <= self._when(body["start"]):
-            raise GraphError(400, "ErrorInvalidParameter", "The end time must be after the start time.")
+        if (
+            "start" in body
+            and "end" in body
+            and self._when(body["end"]) <= self._when(body["start"])
+        ):
+            raise GraphError(
+                400, "ErrorInvalidParameter", "The end time must be after the start time."
+            )
         if "body" in body:
             content = body["body"]
             if not isinstance(content, dict) or str(content.get("contentType", "")).lower() not in (
@@ -255,16 +273,22 @@ class FakeGraph(FakeHttpService):
                 raise GraphError(400, "RequestBodyRead", "body needs contentType text or html")
             if not isinstance(content.get("content"), str):
                 raise GraphError(400, "RequestBodyRead", "body.content must be a string")
-        if "location" in body and not isinstance((body["location"] or {}).get("displayName", ""), str):
+        if "location" in body and not isinstance(
+            (body["location"] or {}).get("displayName", ""), str
+        ):
             raise GraphError(400, "RequestBodyRead", "location.displayName must be a string")
         for attendee in body.get("attendees") or []:
             address = ((attendee or {}).get("emailAddress") or {}).get("address")
             if not isinstance(address, str) or "@" not in address:
-                raise GraphError(400, "ErrorInvalidRecipients", "attendee emailAddress.address is required")
+                raise GraphError(
+                    400, "ErrorInvalidRecipients", "attendee emailAddress.address is required"
+                )
             if attendee.get("type", "required") not in ("required", "optional", "resource"):
                 raise GraphError(400, "RequestBodyRead", "attendee type is invalid")
             if set(attendee) - {"emailAddress", "type", "status"}:
-                raise GraphError(400, "RequestBodyRead", f"unknown attendee keys {sorted(attendee)}")
+                raise GraphError(
+                    400, "RequestBodyRead", f"unknown attendee keys {sorted(attendee)}"
+                )
         if "onlineMeetingProvider" in body and body["onlineMeetingProvider"] not in PROVIDERS:
             raise GraphError(400, "RequestBodyRead", "onlineMeetingProvider is invalid")
         if "isOnlineMeeting" in body and not isinstance(body["isOnlineMeeting"], bool):
@@ -283,7 +307,9 @@ class FakeGraph(FakeHttpService):
             raise GraphError(400, "RequestBodyRead", f"Cannot convert {text!r}") from exc
         if moment.tzinfo is not None:
             # Graph reads the wall time and ignores the offset: refuse it here.
-            raise GraphError(400, "RequestBodyRead", f"fake: dateTime must not carry an offset: {text}")
+            raise GraphError(
+                400, "RequestBodyRead", f"fake: dateTime must not carry an offset: {text}"
+            )
         return moment.replace(tzinfo=_zone(value.get("timeZone") or "UTC"))
 
     # ------------------------------------------------------------------ events
@@ -297,7 +323,10 @@ class FakeGraph(FakeHttpService):
             moment = self._when(event[key])
             if zone:
                 local = moment.astimezone(_zone(zone)).replace(tzinfo=None)
-                out[key] = {"dateTime": local.isoformat(timespec="microseconds") + "0", "timeZone": zone}
+                out[key] = {
+                    "dateTime": local.isoformat(timespec="microseconds") + "0",
+                    "timeZone": zone,
+                }
         return out
 
     def _create(self, req: Request, mailbox: str, events: dict[str, dict[str, Any]]) -> Reply:
@@ -337,7 +366,7 @@ class FakeGraph(FakeHttpService):
             join = f"https://teams.microsoft.com/l/meetup-join/19%3ameeting_{digest}%40thread.v2/0"
             event["onlineMeeting"] = {"joinUrl": join}
             event["body"]["content"] += (
-                f'<div>{TEAMS_MARKER}<br>Microsoft Teams meeting<br>'
+                f"<div>{TEAMS_MARKER}<br>Microsoft Teams meeting<br>"
                 f'<a href="{join}">Join the meeting now</a><br>{TEAMS_MARKER}</div>'
             )
         events[event_id] = event
@@ -348,11 +377,15 @@ class FakeGraph(FakeHttpService):
         self._validate(body, creating=False)
         for key in FIXED_AFTER_CREATE:
             if key in body and body[key] != event.get(key):
-                raise GraphError(400, "ErrorInvalidRequest", f"{key} cannot be changed after creation")
+                raise GraphError(
+                    400, "ErrorInvalidRequest", f"{key} cannot be changed after creation"
+                )
         merged = {**event, **copy.deepcopy(body)}
         self._when(merged["start"])
         if self._when(merged["end"]) <= self._when(merged["start"]):
-            raise GraphError(400, "ErrorInvalidParameter", "The end time must be after the start time.")
+            raise GraphError(
+                400, "ErrorInvalidParameter", "The end time must be after the start time."
+            )
         if "body" in body and event.get("onlineMeeting"):
             join = event["onlineMeeting"]["joinUrl"]
             if join not in body["body"]["content"]:
@@ -373,8 +406,12 @@ class FakeGraph(FakeHttpService):
         if set(payload) - {"Comment", "comment"}:
             raise GraphError(400, "RequestBodyRead", f"unknown cancel parameters {sorted(payload)}")
         if not event.get("isOrganizer"):
-            raise GraphError(400, "ErrorAccessDenied", "You need to be an organizer to cancel a meeting.")
-        self.cancelled.append((event["id"], str(payload.get("Comment", payload.get("comment", "")))))
+            raise GraphError(
+                400, "ErrorAccessDenied", "You need to be an organizer to cancel a meeting."
+            )
+        self.cancelled.append(
+            (event["id"], str(payload.get("Comment", payload.get("comment", ""))))
+        )
         del self.events[mailbox][event["id"]]
         return Reply(202)
 
@@ -396,7 +433,11 @@ class FakeGraph(FakeHttpService):
         prefer = req.headers.get("prefer", "")
         zone = self.response_timezone
         if zone is None:
-            zone = prefer.split('outlook.timezone="', 1)[1].split('"', 1)[0] if 'outlook.timezone="' in prefer else "UTC"
+            zone = (
+                prefer.split('outlook.timezone="', 1)[1].split('"', 1)[0]
+                if 'outlook.timezone="' in prefer
+                else "UTC"
+            )
         tz = _zone(zone)
         values = []
         for schedule in schedules:
@@ -436,11 +477,17 @@ class FakeGraph(FakeHttpService):
                         "status": status,
                         "subject": "Busy",
                         "start": {
-                            "dateTime": s.astimezone(tz).replace(tzinfo=None).isoformat(timespec="microseconds") + "0",
+                            "dateTime": s.astimezone(tz)
+                            .replace(tzinfo=None)
+                            .isoformat(timespec="microseconds")
+                            + "0",
                             "timeZone": zone,
                         },
                         "end": {
-                            "dateTime": e.astimezone(tz).replace(tzinfo=None).isoformat(timespec="microseconds") + "0",
+                            "dateTime": e.astimezone(tz)
+                            .replace(tzinfo=None)
+                            .isoformat(timespec="microseconds")
+                            + "0",
                             "timeZone": zone,
                         },
                     }
@@ -462,7 +509,9 @@ class FakeGraph(FakeHttpService):
         host = self.authority_url
         if parts[-2:] == ["discovery", "instance"]:
             tenant_endpoint = req.query.get("authorization_endpoint", "")
-            tenant = urlsplit(tenant_endpoint).path.split("/")[1] if tenant_endpoint else self.tenant_id
+            tenant = (
+                urlsplit(tenant_endpoint).path.split("/")[1] if tenant_endpoint else self.tenant_id
+            )
             return Reply(
                 200,
                 {
@@ -493,12 +542,24 @@ class FakeGraph(FakeHttpService):
         return Reply(404, {"error": "not_found"})
 
     def _token(self, form: dict[str, str]) -> Reply:
-        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
-            return Reply(401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret."})
+        if (
+            form.get("client_id") != self.client_id
+            or form.get("client_secret") != self.client_secret
+        ):
+            return Reply(
+                401,
+                {
+                    "error": "invalid_client",
+                    "error_description": "AADSTS7000215: Invalid client secret.",
+                },
+            )
         grant = form.get("grant_type")
         if grant == "authorization_code":
             if form.get("code") not in self.auth_codes:
-                return Reply(400, {"error": "invalid_grant", "error_description": "AADSTS70008: code expired"})
+                return Reply(
+                    400,
+                    {"error": "invalid_grant", "error_description": "AADSTS70008: code expired"},
+                )
             self.auth_codes.discard(form["code"])
         elif grant == "refresh_token":
             if form.get("refresh_token") not in self.refresh_tokens:

@@ -856,7 +856,11 @@ class FakeSlack:
             "channels": [],
             "initial_comment": None,
         }
-        return {"ok": True, "upload_url": f"{self.root_url}/upload/v1/{file_id}", "file_id": file_id}
+        return {
+            "ok": True,
+            "upload_url": f"{self.root_url}/upload/v1/{file_id}",
+            "file_id": file_id,
+        }
 
     def _receive_upload(self, route: str, body: bytes) -> _Reply:
         file_id = route.rstrip("/").rsplit("/", 1)[-1]
@@ -875,7 +879,9 @@ class FakeSlack:
                 files = None
         if not isinstance(files, list) or not files:
             return {"ok": False, "error": "invalid_arguments"}
-        channels = [c for c in str(args.get("channels") or args.get("channel_id") or "").split(",") if c]
+        channels = [
+            c for c in str(args.get("channels") or args.get("channel_id") or "").split(",") if c
+        ]
         chosen = []
         for item in files:
             stored = self._files.get(str(item.get("id") if isinstance(item, dict) else ""))
@@ -888,15 +894,24 @@ class FakeSlack:
             chosen.append((stored, item))
         shared = []
         for stored, item in chosen:
-            stored.update(completed=True, channels=channels, initial_comment=args.get("initial_comment"),
-                          title=str(item.get("title") or stored["name"]))
+            stored.update(
+                completed=True,
+                channels=channels,
+                initial_comment=args.get("initial_comment"),
+                title=str(item.get("title") or stored["name"]),
+            )
             shared.append(self._public_file(stored))
         return {"ok": True, "files": shared}
 
     def _public_file(self, stored: Mapping[str, Any]) -> dict[str, Any]:
-        return {"id": stored["id"], "name": stored["name"], "title": stored["title"],
-                "size": len(stored["data"] or b""), "channels": list(stored["channels"]),
-                "user": self.bot_user_id}
+        return {
+            "id": stored["id"],
+            "name": stored["name"],
+            "title": stored["title"],
+            "size": len(stored["data"] or b""),
+            "channels": list(stored["channels"]),
+            "user": self.bot_user_id,
+        }
 
     def _m_files_info(self, args: dict[str, Any]) -> dict[str, Any]:
         stored = self._files.get(str(args.get("file") or ""))
@@ -918,11 +933,14 @@ class FakeSlack:
         members = sorted(self._users.values(), key=lambda u: str(u.get("id")))
         start = int(args.get("cursor") or 0)
         limit = int(args.get("limit") or 200)
-        page = members[start:start + limit]
+        page = members[start : start + limit]
         next_cursor = str(start + limit) if start + limit < len(members) else ""
         return {
             "ok": True,
-            "members": [self._public_user(u, include_locale=_truthy(args.get("include_locale"))) for u in page],
+            "members": [
+                self._public_user(u, include_locale=_truthy(args.get("include_locale")))
+                for u in page
+            ],
             "response_metadata": {"next_cursor": next_cursor},
         }
 

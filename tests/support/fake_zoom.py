@@ -103,13 +103,20 @@ class FakeZoom(FakeHttpService):
             return Reply(401, {"code": 124, "message": "Invalid access token."})
         parts = req.path[len("/v2/") :].split("/")
         try:
-            if len(parts) == 3 and parts[0] == "users" and parts[2] == "meetings" and req.method == "POST":
+            if (
+                len(parts) == 3
+                and parts[0] == "users"
+                and parts[2] == "meetings"
+                and req.method == "POST"
+            ):
                 return self._create(req, parts[1])
             if len(parts) == 2 and parts[0] == "meetings":
                 try:
                     meeting = self.meetings[int(parts[1])]
                 except (ValueError, KeyError):
-                    raise ZoomError(404, 3001, f"Meeting {parts[1]} is not found or has expired.") from None
+                    raise ZoomError(
+                        404, 3001, f"Meeting {parts[1]} is not found or has expired."
+                    ) from None
                 if req.method == "GET":
                     return Reply(200, copy.deepcopy(meeting))
                 if req.method == "PATCH":
@@ -127,10 +134,14 @@ class FakeZoom(FakeHttpService):
         self.token_requests += 1
         expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
         if req.headers.get("authorization") != f"Basic {expected}":
-            return Reply(400, {"reason": "Invalid client_id or client_secret", "error": "invalid_client"})
+            return Reply(
+                400, {"reason": "Invalid client_id or client_secret", "error": "invalid_client"}
+            )
         params = {**req.query, **req.form()}
         if params.get("grant_type") != "account_credentials":
-            return Reply(400, {"reason": "Unsupported grant type", "error": "unsupported_grant_type"})
+            return Reply(
+                400, {"reason": "Unsupported grant type", "error": "unsupported_grant_type"}
+            )
         if params.get("account_id") != self.account_id:
             return Reply(400, {"reason": "Invalid account_id", "error": "invalid_request"})
         token = f"zoom-at-{next(self._tokens)}"

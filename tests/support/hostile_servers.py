@@ -31,8 +31,13 @@ SECRET = "INTERNAL-ONLY-7f3a"  # appears in every body these servers send
 Answer = Callable[[BaseHTTPRequestHandler, bytes], None]
 
 
-def _send(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str,
-          headers: dict[str, str] | None = None) -> None:
+def _send(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    body: bytes,
+    content_type: str,
+    headers: dict[str, str] | None = None,
+) -> None:
     handler.send_response(status)
     handler.send_header("Content-Type", content_type)
     handler.send_header("Content-Length", str(len(body)))
@@ -43,8 +48,12 @@ def _send(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_typ
 
 
 def internal_page(handler: BaseHTTPRequestHandler, body: bytes) -> None:
-    _send(handler, 200, f"<html><body>{SECRET} admin console, db password hunter2</body></html>".encode(),
-          "text/html; charset=utf-8")
+    _send(
+        handler,
+        200,
+        f"<html><body>{SECRET} admin console, db password hunter2</body></html>".encode(),
+        "text/html; charset=utf-8",
+    )
 
 
 not_caldav = internal_page
@@ -190,8 +199,9 @@ class RecordingServer:
             self.requests.clear()
 
     def __enter__(self) -> RecordingServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 

@@ -114,6 +114,8 @@ class RadicaleServer:
 
 
 @contextmanager
-def radicale_server(folder: Path, users: Mapping[str, str] | None = None) -> Iterator[RadicaleServer]:
+def radicale_server(
+    folder: Path, users: Mapping[str, str] | None = None
+) -> Iterator[RadicaleServer]:
     with RadicaleServer(folder, users) as server:
         yield server

@@ -11,13 +11,17 @@ from wsgiref.util import setup_testing_defaults
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def browse(app: WsgiApp, url: str, form: str | None = None,
-           cookie: str | None = None) -> tuple[str, dict[str, str], str]:
+def browse(
+    app: WsgiApp, url: str, form: str | None = None, cookie: str | None = None
+) -> tuple[str, dict[str, str], str]:
     """(status line, headers, body) of a GET, or of a POST when `form` is given.
     `cookie` is a Set-Cookie header the browser got earlier (its name=value is sent back)."""
     parts = urlsplit(url)
-    environ: dict[str, Any] = {"PATH_INFO": parts.path, "QUERY_STRING": parts.query,
-                               "REQUEST_METHOD": "GET" if form is None else "POST"}
+    environ: dict[str, Any] = {
+        "PATH_INFO": parts.path,
+        "QUERY_STRING": parts.query,
+        "REQUEST_METHOD": "GET" if form is None else "POST",
+    }
     if cookie:
         environ["HTTP_COOKIE"] = cookie.split(";")[0]
     if form is not None:

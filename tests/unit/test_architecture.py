@@ -85,30 +85,48 @@ def _hidden_imports(path: Path) -> list[str]:
     hidden: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            hidden += [f"{path.relative_to(ROOT)}:{n.lineno}" for n in ast.walk(node)
-                       if isinstance(n, ast.Import | ast.ImportFrom)]
+            hidden += [
+                f"{path.relative_to(ROOT)}:{n.lineno}"
+                for n in ast.walk(node)
+                if isinstance(n, ast.Import | ast.ImportFrom)
+            ]
         elif isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
             hidden += [f"{path.relative_to(ROOT)}:{node.lineno} (TYPE_CHECKING)"]
     return hidden
 
 
 def test_bot_imports_only_at_module_level() -> None:
-    hidden = [where for path in sorted((ROOT / "bot").rglob("*.py")) for where in _hidden_imports(path)]
+    hidden = [
+        where for path in sorted((ROOT / "bot").rglob("*.py")) for where in _hidden_imports(path)
+    ]
     assert hidden == []
 
 
 def test_services_are_typed_by_ports() -> None:
     hints = typing.get_type_hints(Services)
-    concrete = {name: str(hint) for name, hint in hints.items()
-                if any(getattr(t, "__module__", "").startswith(("storage", "adapters"))
-                       for t in (hint, *typing.get_args(hint)))}
+    concrete = {
+        name: str(hint)
+        for name, hint in hints.items()
+        if any(
+            getattr(t, "__module__", "").startswith(("storage", "adapters"))
+            for t in (hint, *typing.get_args(hint))
+        )
+    }
     assert concrete == {}
 
 
-@pytest.mark.parametrize(("importer", "imported"), [
-    ("storage", "adapters"), ("storage", "bot"), ("adapters", "storage"), ("adapters", "bot"),
-    ("handlers", "bot"), ("handlers", "storage"), ("handlers", "adapters"),
-])
+@pytest.mark.parametrize(
+    ("importer", "imported"),
+    [
+        ("storage", "adapters"),
+        ("storage", "bot"),
+        ("adapters", "storage"),
+        ("adapters", "bot"),
+        ("handlers", "bot"),
+        ("handlers", "storage"),
+        ("handlers", "adapters"),
+    ],
+)
 def test_layers_point_downwards(graph: grimp.ImportGraph, importer: str, imported: str) -> None:
     chains = graph.find_shortest_chains(importer=importer, imported=imported, as_packages=True)
     assert chains == set(), f"{importer} reaches {imported}: {sorted(chains)[:3]}"
@@ -116,14 +134,21 @@ def test_layers_point_downwards(graph: grimp.ImportGraph, importer: str, importe
 
 def test_use_cases_are_built_only_in_the_composition_root() -> None:
     """Every use case in Services is built once, in bot/wiring.py, never per request."""
-    use_cases = {hint.__name__ for hint in typing.get_type_hints(Services).values()
-                 if isinstance(hint, type) and hint.__module__.startswith("handlers.")}
+    use_cases = {
+        hint.__name__
+        for hint in typing.get_type_hints(Services).values()
+        if isinstance(hint, type) and hint.__module__.startswith("handlers.")
+    }
     assert {"ScheduleMeeting", "SaveMeeting", "RecordOutcome"} <= use_cases
     built = []
     for path in sorted((ROOT / "bot").rglob("*.py")):
         if path.name == "wiring.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in use_cases:
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in use_cases
+            ):
                 built.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.func.id}")
     assert built == []

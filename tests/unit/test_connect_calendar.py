@@ -33,13 +33,28 @@ class Connections:
     saved: list[tuple[str, str, str | None]] = field(default_factory=list)
     pending: dict[str, PendingConnection] = field(default_factory=dict)
 
-    def save_caldav(self, team_id: str, user_id: str, *, url: str, username: str, password: str,
-                    calendar: str | None, email: str | None) -> None:
+    def save_caldav(
+        self,
+        team_id: str,
+        user_id: str,
+        *,
+        url: str,
+        username: str,
+        password: str,
+        calendar: str | None,
+        email: str | None,
+    ) -> None:
         self.saved.append((team_id, user_id, email))
 
-    def confirm_pending(self, pending_id: str, team_id: str, user_id: str, now: datetime) -> PendingConnection | None:
+    def confirm_pending(
+        self, pending_id: str, team_id: str, user_id: str, now: datetime
+    ) -> PendingConnection | None:
         p = self.pending.get(pending_id)
-        return self.pending.pop(pending_id) if p and (p.team_id, p.user_id) == (team_id, user_id) else None
+        return (
+            self.pending.pop(pending_id)
+            if p and (p.team_id, p.user_id) == (team_id, user_id)
+            else None
+        )
 
     def cancel_pending(self, pending_id: str, team_id: str, user_id: str) -> bool:
         return self.confirm_pending(pending_id, team_id, user_id, datetime.now(UTC)) is not None
@@ -49,8 +64,14 @@ class Probe:
     def __init__(self, failure: Exception | None = None) -> None:
         self.failure, self.closed = failure, False
 
-    def __call__(self, url: str, username: str, password: str, calendar: str | None = None,
-                 email: str | None = None) -> Probe:
+    def __call__(
+        self,
+        url: str,
+        username: str,
+        password: str,
+        calendar: str | None = None,
+        email: str | None = None,
+    ) -> Probe:
         return self
 
     def check_connection(self) -> None:
@@ -61,8 +82,11 @@ class Probe:
         self.closed = True
 
 
-def connect(account: CalDavAccount = ACCOUNT, failure: Exception | None = None,
-            connections: Connections | None = None) -> tuple[Connections, Probe, str | None]:
+def connect(
+    account: CalDavAccount = ACCOUNT,
+    failure: Exception | None = None,
+    connections: Connections | None = None,
+) -> tuple[Connections, Probe, str | None]:
     connections, probe = connections or Connections(), Probe(failure)
     email = ConnectCalDav(connections, probe)(ANNA, account, EN)  # type: ignore[arg-type]
     return connections, probe, email
@@ -76,7 +100,9 @@ def refusal(**kwargs: object) -> dict[Field, str]:
 
 def test_accepted_credentials_are_saved_with_the_users_email() -> None:
     connections, probe, email = connect()
-    assert email == "anna@example.com" and connections.saved == [("T1", "UANNA", "anna@example.com")]
+    assert email == "anna@example.com" and connections.saved == [
+        ("T1", "UANNA", "anna@example.com")
+    ]
     assert probe.closed
     _, _, email = connect(CalDavAccount("https://dav.example.com/", "anna@work.test", "pw"))
     assert email == "anna@work.test"  # a username that is an address names the account
@@ -84,17 +110,24 @@ def test_accepted_credentials_are_saved_with_the_users_email() -> None:
 
 def test_the_form_is_checked_before_the_server_is_asked() -> None:
     assert set(refusal(account=CalDavAccount("ftp://x", "", ""))) == {
-        Field.CALDAV_URL, Field.CALDAV_USER, Field.CALDAV_PASSWORD}
-    assert "SECRET_KEY" in refusal(connections=Connections(can_store_secrets=False))[Field.CALDAV_URL]
+        Field.CALDAV_URL,
+        Field.CALDAV_USER,
+        Field.CALDAV_PASSWORD,
+    }
+    assert (
+        "SECRET_KEY" in refusal(connections=Connections(can_store_secrets=False))[Field.CALDAV_URL]
+    )
 
 
 def test_what_the_server_said_lands_on_one_field_and_nothing_is_saved() -> None:
     assert Field.CALDAV_PASSWORD in refusal(failure=CalendarAuthError("401"))
     named = CalDavAccount(ACCOUNT.url, "anna", "pw", "Work")
-    assert refusal(account=named, failure=CalendarError("no calendar named Work", transient=False)) == {
-        Field.CALDAV_CALENDAR: "There is no calendar called “Work” in this account."}
+    assert refusal(
+        account=named, failure=CalendarError("no calendar named Work", transient=False)
+    ) == {Field.CALDAV_CALENDAR: "There is no calendar called “Work” in this account."}
     assert refusal(failure=CalendarError("connection refused to 10.0.0.5", transient=True)) == {
-        Field.CALDAV_URL: "Could not reach a CalDAV server at that address."}  # no internal details
+        Field.CALDAV_URL: "Could not reach a CalDAV server at that address."
+    }  # no internal details
 
 
 def test_only_the_user_a_sign_in_was_made_for_answers_it() -> None:
@@ -104,4 +137,6 @@ def test_only_the_user_a_sign_in_was_made_for_answers_it() -> None:
     assert answer("T2", "UANNA", "p1", connect=True).outcome is PendingOutcome.REFUSED
     assert answer("T1", "UBOB", "p1", connect=True).outcome is PendingOutcome.REFUSED
     assert answer("T1", "UANNA", "p1", connect=True).connection == pending
-    assert answer("T1", "UANNA", "p1", connect=False).outcome is PendingOutcome.REFUSED  # answered already
+    assert (
+        answer("T1", "UANNA", "p1", connect=False).outcome is PendingOutcome.REFUSED
+    )  # answered already

@@ -23,54 +23,93 @@ NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
 def view(*block_ids: str) -> dict[str, Any]:
-    return {"blocks": [{"type": "section", "block_id": "notices"}]
-            + [{"type": "input", "block_id": b} for b in block_ids]}
+    return {
+        "blocks": [{"type": "section", "block_id": "notices"}]
+        + [{"type": "input", "block_id": b} for b in block_ids]
+    }
 
 
 def test_field_errors_land_on_their_blocks() -> None:
-    error = ValidationFailed({Field.PHONE: "Enter the phone number.", Field.REMINDER_2: "A number.",
-                              Field.TITLE: "Give it a title."})
-    shown = modal_errors(error, view("record", "title", "loc_phone", "rem_amount_0", "rem_amount_1"), EN)
-    assert shown == {"loc_phone": "Enter the phone number.", "rem_amount_1": "A number.", "title": "Give it a title."}
+    error = ValidationFailed(
+        {
+            Field.PHONE: "Enter the phone number.",
+            Field.REMINDER_2: "A number.",
+            Field.TITLE: "Give it a title.",
+        }
+    )
+    shown = modal_errors(
+        error, view("record", "title", "loc_phone", "rem_amount_0", "rem_amount_1"), EN
+    )
+    assert shown == {
+        "loc_phone": "Enter the phone number.",
+        "rem_amount_1": "A number.",
+        "title": "Give it a title.",
+    }
 
 
 def test_date_and_time_find_their_revised_blocks() -> None:
     error = ValidationFailed({Field.DATE: "In the future.", Field.TIME: "Pick a time."})
     assert modal_errors(error, view("record", "date_2", "time_2"), EN) == {
-        "date_2": "In the future.", "time_2": "Pick a time."}
+        "date_2": "In the future.",
+        "time_2": "Pick a time.",
+    }
 
 
 def test_a_field_not_shown_joins_the_fallback_block() -> None:
     error = ValidationFailed({Field.RECORD: "Pick a record.", Field.VIDEO: "Pick the provider."})
-    assert modal_errors(error, view("title", "record"), EN) == {"record": "Pick a record. Pick the provider."}
-    assert modal_errors(error, view("title", "attendees"), EN) == {"title": "Pick a record. Pick the provider."}
+    assert modal_errors(error, view("title", "record"), EN) == {
+        "record": "Pick a record. Pick the provider."
+    }
+    assert modal_errors(error, view("title", "attendees"), EN) == {
+        "title": "Pick a record. Pick the provider."
+    }
 
 
 def test_errors_of_no_field_go_to_the_fallback_block() -> None:
-    assert modal_errors(NotFound("This meeting no longer exists."), view("title", "record"), EN) == {
-        "record": "This meeting no longer exists."}
+    assert modal_errors(
+        NotFound("This meeting no longer exists."), view("title", "record"), EN
+    ) == {"record": "This meeting no longer exists."}
     refused = NotAllowed(Reason.EDIT_MEETING)
     assert modal_errors(refused, view("types", "durations"), EN, fallback=Field.DURATIONS) == {
-        "durations": "Only the host, the organizer or a Meetline admin can edit this meeting."}
+        "durations": "Only the host, the organizer or a Meetline admin can edit this meeting."
+    }
 
 
 def test_refusals_are_worded_by_the_bot_in_the_readers_language() -> None:
     assert error_text(NotAllowed(Reason.SET_OUTCOME, host="UHOST"), EN) == (
-        "Only <@UHOST>, the host, or a Meetline admin can set the outcome of this meeting.")
+        "Only <@UHOST>, the host, or a Meetline admin can set the outcome of this meeting."
+    )
     assert error_text(NotAllowed(Reason.CHANGE_OUTCOME, host="UHOST"), EN) == (
-        "Only <@UHOST>, the host, or a Meetline admin can change the outcome.")
-    assert "<@UHOST>" in error_text(NotAllowed(Reason.CHANGE_OUTCOME, host="UHOST"), translator("pl"))
+        "Only <@UHOST>, the host, or a Meetline admin can change the outcome."
+    )
+    assert "<@UHOST>" in error_text(
+        NotAllowed(Reason.CHANGE_OUTCOME, host="UHOST"), translator("pl")
+    )
     assert error_text(DomainError("That outcome is not offered any more."), EN) == (
-        "That outcome is not offered any more.")
+        "That outcome is not offered any more."
+    )
 
 
 # ----------------------------------------------------------------- host or admin
 
 
 def a_meeting() -> Meeting:
-    return Meeting(id=7, team_id="T1", uid="m7@meetline", sequence=0, title="Demo", start_utc=NOW,
-                   end_utc=NOW + timedelta(minutes=30), timezone="UTC", duration_minutes=30,
-                   location=Location(), host_id="UHOST", organizer_id="UORG", attendees=[], reminders=[])
+    return Meeting(
+        id=7,
+        team_id="T1",
+        uid="m7@meetline",
+        sequence=0,
+        title="Demo",
+        start_utc=NOW,
+        end_utc=NOW + timedelta(minutes=30),
+        timezone="UTC",
+        duration_minutes=30,
+        location=Location(),
+        host_id="UHOST",
+        organizer_id="UORG",
+        attendees=[],
+        reminders=[],
+    )
 
 
 def stored(meeting: Meeting) -> InMemoryUnitOfWorkFactory:
@@ -79,14 +118,21 @@ def stored(meeting: Meeting) -> InMemoryUnitOfWorkFactory:
     return uow
 
 
-def record(uow: InMemoryUnitOfWorkFactory, actor: UserProfile, outcome: str = "COMPLETED") -> Meeting:
+def record(
+    uow: InMemoryUnitOfWorkFactory, actor: UserProfile, outcome: str = "COMPLETED"
+) -> Meeting:
     return RecordOutcome(uow, MutableClock(NOW))(7, outcome, actor).meeting
 
 
 def test_the_host_and_an_admin_record_an_outcome() -> None:
     uow = stored(a_meeting())
     assert record(uow, UserProfile(team_id="T1", slack_user_id="UHOST")).outcome == "COMPLETED"
-    assert record(uow, UserProfile(team_id="T1", slack_user_id="UADM", is_admin=True), "NO_SHOW").outcome == "NO_SHOW"
+    assert (
+        record(
+            uow, UserProfile(team_id="T1", slack_user_id="UADM", is_admin=True), "NO_SHOW"
+        ).outcome
+        == "NO_SHOW"
+    )
     assert uow.store.meetings[7].outcome == "NO_SHOW" and uow.commits == 2
 
 
@@ -97,14 +143,18 @@ def test_a_member_who_is_not_the_host_cannot_record_an_outcome() -> None:
             record(uow, UserProfile(team_id="T1", slack_user_id=who))
         assert refused.value.reason is Reason.SET_OUTCOME and refused.value.host == "UHOST"
     with pytest.raises(NotAllowed):
-        RecordOutcome(uow, MutableClock(NOW)).to_change(7, UserProfile(team_id="T1", slack_user_id="UOTHER"))
+        RecordOutcome(uow, MutableClock(NOW)).to_change(
+            7, UserProfile(team_id="T1", slack_user_id="UOTHER")
+        )
     assert uow.store.meetings[7].outcome == "SCHEDULED" and uow.commits == 0
 
 
 def test_another_workspace_cannot_record_an_outcome_even_as_its_host_or_admin() -> None:
     uow = stored(a_meeting())
-    for who in (UserProfile(team_id="T2", slack_user_id="UHOST"),
-                UserProfile(team_id="T2", slack_user_id="UADM", is_admin=True)):
+    for who in (
+        UserProfile(team_id="T2", slack_user_id="UHOST"),
+        UserProfile(team_id="T2", slack_user_id="UADM", is_admin=True),
+    ):
         with pytest.raises(NotFound):
             record(uow, who)
         with pytest.raises(NotFound):
@@ -122,7 +172,9 @@ def test_the_outcomes_offered_are_the_actors_workspaces() -> None:
     assert record(uow, host, "DEMO_GIVEN").outcome == "DEMO_GIVEN"
     with pytest.raises(DomainError, match="not offered"):
         record(uow, host, "UPSELL")  # another workspace's own outcome
-    assert record(uow, host, "SCHEDULED").outcome == "SCHEDULED"  # back to undecided, always offered
+    assert (
+        record(uow, host, "SCHEDULED").outcome == "SCHEDULED"
+    )  # back to undecided, always offered
     assert uow.commits == 2
 
 
@@ -144,9 +196,17 @@ def test_a_clicks_error_goes_where_the_click_happened() -> None:
     posts = Posts()
     tell_error(posts, {"container": {"channel_id": "C1"}}, "U1", refused, EN)  # type: ignore[arg-type]
     tell_error(posts, {"container": {"type": "view"}}, "U1", refused, EN)  # type: ignore[arg-type]
-    tell_error(posts, {"container": {"type": "view"}}, "U1", refused, EN,  # type: ignore[arg-type]
-               dm_when_no_channel=False)
+    tell_error(
+        posts,  # type: ignore[arg-type]
+        {"container": {"type": "view"}},
+        "U1",
+        refused,
+        EN,
+        dm_when_no_channel=False,
+    )
     tell_error(posts, {"container": {"channel_id": "C1"}}, "U1", DomainError(), EN)  # type: ignore[arg-type]
     text = "Only the host, the organizer or a Meetline admin can cancel this meeting."
-    assert posts.sent == [("ephemeral", {"channel": "C1", "user": "U1", "text": text}),
-                          ("dm", {"channel": "U1", "text": text})]
+    assert posts.sent == [
+        ("ephemeral", {"channel": "C1", "user": "U1", "text": text}),
+        ("dm", {"channel": "U1", "text": text}),
+    ]

@@ -15,8 +15,13 @@ PRE_DEPLOY = '{"k":"3f2a9c","tz":"Europe/Warsaw","ch":"C0123ABCD","m":42,"w":2,"
 
 def test_metadata_written_before_a_deploy_still_decodes() -> None:
     assert FormMetadata.decode(PRE_DEPLOY) == FormMetadata(
-        key="3f2a9c", timezone="Europe/Warsaw", channel="C0123ABCD", meeting_id=42, when_revision=2,
-        language="pl")
+        key="3f2a9c",
+        timezone="Europe/Warsaw",
+        channel="C0123ABCD",
+        meeting_id=42,
+        when_revision=2,
+        language="pl",
+    )
 
 
 def test_encode_keeps_the_short_keys_and_round_trips() -> None:
@@ -30,20 +35,34 @@ def test_a_new_meeting_form_carries_only_what_it_has() -> None:
 
 
 def test_untrusted_values_of_the_wrong_shape_are_dropped() -> None:
-    forged = json.dumps({"k": "<b>x</b>", "tz": "Z" * 100, "ch": "#general", "m": -1, "w": "3",
-                         "lang": "x" * 40})
+    forged = json.dumps(
+        {"k": "<b>x</b>", "tz": "Z" * 100, "ch": "#general", "m": -1, "w": "3", "lang": "x" * 40}
+    )
     assert FormMetadata.decode(forged) == FormMetadata(key="")
     assert FormMetadata.decode("not json") == FormMetadata(key="")
     assert FormMetadata.decode('["k"]') == FormMetadata(key="")
     assert FormMetadata.decode(None) == FormMetadata(key="")
-    assert json.loads(FormMetadata("<b>x</b>", "Z" * 100, "#general", None, 0, "x" * 40).encode()) == {
-        "k": "", "tz": "UTC"}
+    assert json.loads(
+        FormMetadata("<b>x</b>", "Z" * 100, "#general", None, 0, "x" * 40).encode()
+    ) == {"k": "", "tz": "UTC"}
 
 
 def test_the_view_model_and_the_payload_parser_use_the_codec() -> None:
-    state = FormState(timezone="Europe/Warsaw", key="3f2a9c", channel="C0123ABCD", meeting_id=42,
-                      when_revision=2, language="pl")
+    state = FormState(
+        timezone="Europe/Warsaw",
+        key="3f2a9c",
+        channel="C0123ABCD",
+        meeting_id=42,
+        when_revision=2,
+        language="pl",
+    )
     assert json.loads(state.metadata()) == json.loads(PRE_DEPLOY)
     parsed = parse_state({"private_metadata": PRE_DEPLOY, "state": {"values": {}}})
-    assert (parsed.key, parsed.timezone, parsed.channel, parsed.meeting_id, parsed.when_revision,
-            parsed.language) == ("3f2a9c", "Europe/Warsaw", "C0123ABCD", 42, 2, "pl")
+    assert (
+        parsed.key,
+        parsed.timezone,
+        parsed.channel,
+        parsed.meeting_id,
+        parsed.when_revision,
+        parsed.language,
+    ) == ("3f2a9c", "Europe/Warsaw", "C0123ABCD", 42, 2, "pl")

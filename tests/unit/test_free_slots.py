@@ -57,9 +57,7 @@ def test_slots_never_run_past_working_hours_or_the_window() -> None:
     assert wall == ["12 16:00", "13 09:00", "13 10:00", "13 11:00"]
     # Window ends at 12:30 local: only slots that finish by then.
     end = local(WARSAW, 2026, 1, 12, 12, 30)
-    slots = free_slots(
-        [], utc(2026, 1, 12), end, HOUR, NINE_TO_FIVE, WARSAW, count=10, step=HOUR
-    )
+    slots = free_slots([], utc(2026, 1, 12), end, HOUR, NINE_TO_FIVE, WARSAW, count=10, step=HOUR)
     assert [s.astimezone(ZoneInfo(WARSAW)).hour for s in slots] == [9, 10, 11]
 
 
@@ -76,12 +74,8 @@ def test_nothing_fits() -> None:
 
 def test_spring_forward_keeps_working_hours_on_the_wall_clock() -> None:
     # 2026-03-29: Warsaw goes from UTC+1 to UTC+2 at 02:00 local.
-    before = free_slots(
-        [], utc(2026, 3, 28), utc(2026, 3, 29), HOUR, NINE_TO_FIVE, WARSAW, count=1
-    )
-    after = free_slots(
-        [], utc(2026, 3, 29), utc(2026, 3, 30), HOUR, NINE_TO_FIVE, WARSAW, count=1
-    )
+    before = free_slots([], utc(2026, 3, 28), utc(2026, 3, 29), HOUR, NINE_TO_FIVE, WARSAW, count=1)
+    after = free_slots([], utc(2026, 3, 29), utc(2026, 3, 30), HOUR, NINE_TO_FIVE, WARSAW, count=1)
     assert before == [utc(2026, 3, 28, 8)]
     assert after == [utc(2026, 3, 29, 7)]
 
@@ -89,8 +83,14 @@ def test_spring_forward_keeps_working_hours_on_the_wall_clock() -> None:
 def test_spring_forward_night_shift_is_an_hour_shorter() -> None:
     # Working 01:00-05:00 local on the transition day is only 3 real hours.
     slots = free_slots(
-        [], utc(2026, 3, 28, 12), utc(2026, 3, 30), HOUR, (time(1), time(5)), WARSAW,
-        count=10, step=HOUR,
+        [],
+        utc(2026, 3, 28, 12),
+        utc(2026, 3, 30),
+        HOUR,
+        (time(1), time(5)),
+        WARSAW,
+        count=10,
+        step=HOUR,
     )
     day = [s for s in slots if s.astimezone(ZoneInfo(WARSAW)).date().day == 29]
     assert [s.astimezone(ZoneInfo(WARSAW)).strftime("%H:%M") for s in day] == [
@@ -125,8 +125,14 @@ def test_fall_back_keeps_working_hours_on_the_wall_clock() -> None:
 
 def test_fall_back_night_shift_is_an_hour_longer() -> None:
     slots = free_slots(
-        [], utc(2026, 10, 24, 12), utc(2026, 10, 26), HOUR, (time(1), time(5)), WARSAW,
-        count=10, step=HOUR,
+        [],
+        utc(2026, 10, 24, 12),
+        utc(2026, 10, 26),
+        HOUR,
+        (time(1), time(5)),
+        WARSAW,
+        count=10,
+        step=HOUR,
     )
     day = [s for s in slots if s.astimezone(ZoneInfo(WARSAW)).date().day == 25]
     # 01:00 CEST = 23:00Z; 05:00 CET = 04:00Z: five real hours, 02:00 local twice.
@@ -143,7 +149,9 @@ def test_fall_back_night_shift_is_an_hour_longer() -> None:
 def test_busy_span_across_the_transition_is_measured_in_real_time() -> None:
     # Busy 07:00Z-09:00Z on the spring-forward day is 09:00-11:00 CEST.
     busy = [BusyInterval(utc(2026, 3, 29, 7), utc(2026, 3, 29, 9))]
-    slots = free_slots(busy, utc(2026, 3, 29), utc(2026, 3, 30), HOUR, NINE_TO_FIVE, WARSAW, count=1)
+    slots = free_slots(
+        busy, utc(2026, 3, 29), utc(2026, 3, 30), HOUR, NINE_TO_FIVE, WARSAW, count=1
+    )
     assert slots[0].astimezone(ZoneInfo(WARSAW)).strftime("%H:%M") == "11:00"
 
 

@@ -41,8 +41,16 @@ START = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)  # Thursday, 15:00 in Warsaw
 
 def request(**changes: Any) -> MeetingRequest:
     base = MeetingRequest(
-        idempotency_key="k1", team_id="T1", organizer_id="U1", host_id="U1", timezone="Europe/Warsaw",
-        record_id=1, title="Demo", day=date(2026, 12, 3), start_time=time(15, 0), duration_minutes=45,
+        idempotency_key="k1",
+        team_id="T1",
+        organizer_id="U1",
+        host_id="U1",
+        timezone="Europe/Warsaw",
+        record_id=1,
+        title="Demo",
+        day=date(2026, 12, 3),
+        start_time=time(15, 0),
+        duration_minutes=45,
         attendees=(AttendeeRef(AttendeeKind.CONTACT, "1"),),
     )
     return replace(base, **changes)
@@ -52,9 +60,16 @@ def request(**changes: Any) -> MeetingRequest:
 
 
 def test_a_polish_users_errors_come_in_polish() -> None:
-    req = request(language="pl", record_id=None, title=" ", day=None, attendees=(),
-                  location=Location(LocationKind.PHONE, "12"), phone_region="PL",
-                  reminders=(ReminderSpec(0, ReminderUnit.HOURS, "0"),))
+    req = request(
+        language="pl",
+        record_id=None,
+        title=" ",
+        day=None,
+        attendees=(),
+        location=Location(LocationKind.PHONE, "12"),
+        phone_region="PL",
+        reminders=(ReminderSpec(0, ReminderUnit.HOURS, "0"),),
+    )
     checked = check_request(req, NOW)
     assert checked.errors == {
         "record": "Wybierz rekord, którego dotyczy spotkanie.",
@@ -75,32 +90,51 @@ def test_english_errors_are_unchanged() -> None:
 
 
 def test_polish_dst_gap_names_the_zone() -> None:
-    checked = check_request(request(language="pl-PL", day=date(2027, 3, 28), start_time=time(2, 30)), NOW)
-    assert checked.errors[Field.TIME] == ("Tego dnia ta godzina nie istnieje w strefie Europe/Warsaw (zegary są "
-                                      "przestawiane do przodu). Wybierz inną godzinę.")
+    checked = check_request(
+        request(language="pl-PL", day=date(2027, 3, 28), start_time=time(2, 30)), NOW
+    )
+    assert checked.errors[Field.TIME] == (
+        "Tego dnia ta godzina nie istnieje w strefie Europe/Warsaw (zegary są "
+        "przestawiane do przodu). Wybierz inną godzinę."
+    )
 
 
 def test_dropped_reminder_warnings_decline_the_unit() -> None:
-    soon = request(language="pl", day=date(2026, 11, 26), start_time=time(11, 0),  # 10:00 UTC, in an hour
-                   reminders=(ReminderSpec(2, ReminderUnit.HOURS, "2"), ReminderSpec(5, ReminderUnit.DAYS, "5")))
+    soon = request(
+        language="pl",
+        day=date(2026, 11, 26),
+        start_time=time(11, 0),  # 10:00 UTC, in an hour
+        reminders=(
+            ReminderSpec(2, ReminderUnit.HOURS, "2"),
+            ReminderSpec(5, ReminderUnit.DAYS, "5"),
+        ),
+    )
     assert check_request(soon, NOW).warnings == [
         "Przypomnienie na 2 godziny przed pominięto: ten czas już minął.",
         "Przypomnienie na 5 dni przed pominięto: ten czas już minął.",
     ]
-    english = check_request(replace(soon, language="en", reminders=(ReminderSpec(1, ReminderUnit.DAYS, "1"),)), NOW)
-    assert english.warnings == ["The reminder 1 day before was dropped: that time has already passed."]
+    english = check_request(
+        replace(soon, language="en", reminders=(ReminderSpec(1, ReminderUnit.DAYS, "1"),)), NOW
+    )
+    assert english.warnings == [
+        "The reminder 1 day before was dropped: that time has already passed."
+    ]
 
 
 def test_too_many_reminders_in_polish() -> None:
     specs = tuple(ReminderSpec(i + 1, ReminderUnit.DAYS, str(i + 1)) for i in range(4))
     assert check_request(request(language="pl", reminders=specs), NOW).errors == {
-        "reminders": "Najwyżej 3 przypomnienia."}
+        "reminders": "Najwyżej 3 przypomnienia."
+    }
 
 
 def test_to_request_carries_the_language() -> None:
     state = FormState(timezone="Europe/Warsaw", key="k")
     assert to_request(state, team_id="T", user_id="U", phone_region="PL").language == "en"
-    assert to_request(state, team_id="T", user_id="U", phone_region="PL", language="pl").language == "pl"
+    assert (
+        to_request(state, team_id="T", user_id="U", phone_region="PL", language="pl").language
+        == "pl"
+    )
 
 
 class NoRecords:
@@ -139,7 +173,9 @@ def test_outcome_labels() -> None:
 
     assert outcome_label("COMPLETED") == "Completed"
     assert outcome_label("NO_SHOW", translator("pl")) == "Nieobecność"
-    assert outcome_label("DEMO_GIVEN", translator("pl")) == "Demo Given"  # a workspace's own, as named
+    assert (
+        outcome_label("DEMO_GIVEN", translator("pl")) == "Demo Given"
+    )  # a workspace's own, as named
 
 
 class OneMeeting:
@@ -148,7 +184,9 @@ class OneMeeting:
         self.invited: list[tuple[int, str, int]] = []
 
     def get(self, team_id: str, meeting_id: int) -> Meeting | None:
-        return self.meeting if self.meeting is not None and self.meeting.team_id == team_id else None
+        return (
+            self.meeting if self.meeting is not None and self.meeting.team_id == team_id else None
+        )
 
     def mark_invited(self, team_id: str, meeting_id: int, email: str, sequence: int) -> None:
         self.invited.append((meeting_id, email, sequence))
@@ -156,13 +194,34 @@ class OneMeeting:
 
 def meeting(**changes: Any) -> Meeting:
     base = Meeting(
-        id=7, team_id="T1", uid="m7@meetline", sequence=0, title="Demo", start_utc=START,
-        end_utc=START + timedelta(minutes=45), timezone="Europe/Warsaw", duration_minutes=45,
-        location=Location(LocationKind.PHONE, "+48 22 123 45 67"), host_id="UHOST", organizer_id="UHOST",
+        id=7,
+        team_id="T1",
+        uid="m7@meetline",
+        sequence=0,
+        title="Demo",
+        start_utc=START,
+        end_utc=START + timedelta(minutes=45),
+        timezone="Europe/Warsaw",
+        duration_minutes=45,
+        location=Location(LocationKind.PHONE, "+48 22 123 45 67"),
+        host_id="UHOST",
+        organizer_id="UHOST",
         attendees=[
             Attendee(AttendeeKind.CONTACT, "Jan Kowalski", "jan@example.pl", record_id=1),
-            Attendee(AttendeeKind.USER, "Ola", "ola@example.com", slack_user_id="UOLA", timezone="Europe/Warsaw"),
-            Attendee(AttendeeKind.USER, "Sam", "sam@example.com", slack_user_id="USAM", timezone="America/New_York"),
+            Attendee(
+                AttendeeKind.USER,
+                "Ola",
+                "ola@example.com",
+                slack_user_id="UOLA",
+                timezone="Europe/Warsaw",
+            ),
+            Attendee(
+                AttendeeKind.USER,
+                "Sam",
+                "sam@example.com",
+                slack_user_id="USAM",
+                timezone="America/New_York",
+            ),
         ],
         reminders=[],
     )
@@ -179,10 +238,12 @@ def test_outcome_refusal_in_the_actors_language() -> None:
     with pytest.raises(NotAllowed) as refused:
         outcomes(7, "COMPLETED", actor)
     assert error_text(refused.value, translator("pl")) == (
-        "Wynik tego spotkania może ustawić tylko prowadzący, <@UHOST>, albo administrator Meetline.")
+        "Wynik tego spotkania może ustawić tylko prowadzący, <@UHOST>, albo administrator Meetline."
+    )
     with pytest.raises(NotFound) as missing:
         RecordOutcome(InMemoryUnitOfWorkFactory(), FakeClock(NOW))(
-            7, "COMPLETED", replace(actor, locale="en-US"))
+            7, "COMPLETED", replace(actor, locale="en-US")
+        )
     assert error_text(missing.value, translator("en")) == "This meeting no longer exists."
 
 
@@ -191,10 +252,18 @@ def test_outcome_refusal_in_the_actors_language() -> None:
 
 def polish_invitation(**changes: Any) -> Invitation:
     base = Invitation(
-        uid="m7@meetline", sequence=0, method="REQUEST", title="Prezentacja", start_utc=START,
-        end_utc=START + timedelta(minutes=45), organizer=Person("anna@example.pl", "Anna Nowak"),
-        attendees=(Person("jan@example.pl", "Jan"),), location="Rozmowa telefoniczna: +48 22 123 45 67",
-        join_url="https://meet.example.com/x", timezone="Europe/Warsaw", language="pl",
+        uid="m7@meetline",
+        sequence=0,
+        method="REQUEST",
+        title="Prezentacja",
+        start_utc=START,
+        end_utc=START + timedelta(minutes=45),
+        organizer=Person("anna@example.pl", "Anna Nowak"),
+        attendees=(Person("jan@example.pl", "Jan"),),
+        location="Rozmowa telefoniczna: +48 22 123 45 67",
+        join_url="https://meet.example.com/x",
+        timezone="Europe/Warsaw",
+        language="pl",
     )
     return replace(base, **changes)
 
@@ -204,7 +273,10 @@ def test_polish_invitation() -> None:
     when = "czwartek, 3 grudnia 2026, 15:00 - 15:45 (Europe/Warsaw, UTC+01:00)"
     assert mail.subject == f"Zaproszenie: Prezentacja @ {when}"
     assert mail.text.splitlines()[:9] == [
-        "Otrzymujesz zaproszenie na to spotkanie.", "", "Prezentacja", "",
+        "Otrzymujesz zaproszenie na to spotkanie.",
+        "",
+        "Prezentacja",
+        "",
         f"Kiedy: {when}",
         "Gdzie: Rozmowa telefoniczna: +48 22 123 45 67",
         "Dołącz: https://meet.example.com/x",
@@ -212,35 +284,65 @@ def test_polish_invitation() -> None:
         "",
     ]
     assert mail.text.endswith("Wysłane przez Meetline w imieniu: Anna Nowak.\n")
-    assert '<a href="https://meet.example.com/x">' in mail.html and "<p>Otrzymujesz zaproszenie" in mail.html
+    assert (
+        '<a href="https://meet.example.com/x">' in mail.html
+        and "<p>Otrzymujesz zaproszenie" in mail.html
+    )
 
 
 def test_polish_update_cancel_and_other_zone() -> None:
-    assert invitation_text(polish_invitation(sequence=2)).subject.startswith("Zmienione zaproszenie: Prezentacja @ ")
+    assert invitation_text(polish_invitation(sequence=2)).subject.startswith(
+        "Zmienione zaproszenie: Prezentacja @ "
+    )
     cancel = invitation_text(polish_invitation(method="CANCEL", sequence=3))
     assert cancel.subject.startswith("Odwołane: Prezentacja @ czwartek")
     assert "To spotkanie zostało odwołane." in cancel.text
     # Late in the evening in New York is Friday in Warsaw: the date is the recipient's.
-    late = polish_invitation(start_utc=datetime(2026, 12, 4, 2, 0, tzinfo=UTC),
-                             end_utc=datetime(2026, 12, 4, 3, 0, tzinfo=UTC), recipient_timezone="America/New_York")
-    assert "czwartek, 3 grudnia 2026, 21:00 - 22:00 (America/New_York, UTC-05:00)" in invitation_text(late).subject
+    late = polish_invitation(
+        start_utc=datetime(2026, 12, 4, 2, 0, tzinfo=UTC),
+        end_utc=datetime(2026, 12, 4, 3, 0, tzinfo=UTC),
+        recipient_timezone="America/New_York",
+    )
+    assert (
+        "czwartek, 3 grudnia 2026, 21:00 - 22:00 (America/New_York, UTC-05:00)"
+        in invitation_text(late).subject
+    )
 
 
 def test_polish_reminder_and_multi_day() -> None:
-    rem = ReminderEmail(title="Warsztaty", start_utc=START, end_utc=START + timedelta(days=1),
-                        organizer=Person("anna@example.pl", "Anna"), timezone="Europe/Warsaw", language="pl-PL")
+    rem = ReminderEmail(
+        title="Warsztaty",
+        start_utc=START,
+        end_utc=START + timedelta(days=1),
+        organizer=Person("anna@example.pl", "Anna"),
+        timezone="Europe/Warsaw",
+        language="pl-PL",
+    )
     mail = reminder_text(rem)
-    assert mail.subject == "Przypomnienie: Warsztaty, czwartek, 3 grudnia 2026, 15:00 (Europe/Warsaw, UTC+01:00)"
-    assert "Kiedy: czwartek, 3 grudnia 2026, 15:00 - piątek, 4 grudnia 2026, 15:00 (Europe/Warsaw, UTC+01:00)" \
+    assert (
+        mail.subject
+        == "Przypomnienie: Warsztaty, czwartek, 3 grudnia 2026, 15:00 (Europe/Warsaw, UTC+01:00)"
+    )
+    assert (
+        "Kiedy: czwartek, 3 grudnia 2026, 15:00 - piątek, 4 grudnia 2026, 15:00 (Europe/Warsaw, UTC+01:00)"
         in mail.text
+    )
     assert mail.text.startswith("Przypominamy o zbliżającym się spotkaniu.")
 
 
 def test_english_invitation_unchanged() -> None:
     mail = invitation_text(polish_invitation(language="en", title="Demo", location="Room 4"))
-    assert mail.subject == "Invitation: Demo @ Thursday, 3 December 2026, 3:00 PM - 3:45 PM (Europe/Warsaw, UTC+01:00)"
-    assert "When: Thursday, 3 December 2026, 3:00 PM - 3:45 PM (Europe/Warsaw, UTC+01:00)" in mail.text
-    assert "Where: Room 4\nJoin: https://meet.example.com/x\nOrganizer: Anna Nowak <anna@example.pl>" in mail.text
+    assert (
+        mail.subject
+        == "Invitation: Demo @ Thursday, 3 December 2026, 3:00 PM - 3:45 PM (Europe/Warsaw, UTC+01:00)"
+    )
+    assert (
+        "When: Thursday, 3 December 2026, 3:00 PM - 3:45 PM (Europe/Warsaw, UTC+01:00)" in mail.text
+    )
+    assert (
+        "Where: Room 4\nJoin: https://meet.example.com/x\nOrganizer: Anna Nowak <anna@example.pl>"
+        in mail.text
+    )
     assert mail.text.endswith("Sent by Meetline on behalf of Anna Nowak.\n")
     assert mail.subject.isascii()
 
@@ -269,8 +371,14 @@ class Workspaces:
 
 class Records:
     def get(self, team_id: str, record_id: int) -> Record | None:
-        return Record(id=record_id, kind=RecordKind.CONTACT, external_id="c1", name="Jan Kowalski",
-                      email="jan@example.pl", timezone="Europe/Warsaw")
+        return Record(
+            id=record_id,
+            kind=RecordKind.CONTACT,
+            external_id="c1",
+            name="Jan Kowalski",
+            email="jan@example.pl",
+            timezone="Europe/Warsaw",
+        )
 
 
 class Mailer:
@@ -286,16 +394,27 @@ class Mailer:
 
 
 PEOPLE = People(
-    UserProfile(team_id="T1", slack_user_id="UHOST", name="Anna", email="anna@example.pl", locale="pl-PL"),
-    UserProfile(team_id="T1", slack_user_id="UOLA", name="Ola", email="ola@example.com", locale="pl-PL"),
-    UserProfile(team_id="T1", slack_user_id="USAM", name="Sam", email="sam@example.com", locale="en-US"),
+    UserProfile(
+        team_id="T1", slack_user_id="UHOST", name="Anna", email="anna@example.pl", locale="pl-PL"
+    ),
+    UserProfile(
+        team_id="T1", slack_user_id="UOLA", name="Ola", email="ola@example.com", locale="pl-PL"
+    ),
+    UserProfile(
+        team_id="T1", slack_user_id="USAM", name="Sam", email="sam@example.com", locale="en-US"
+    ),
 )
 
 
 def deliveries(mailer: Mailer, workspace_language: str | None) -> Deliveries:
     return Deliveries(
-        OneMeeting(meeting()), Records(), PEOPLE, None, FakeClock(NOW),  # type: ignore[arg-type]
-        mailer=mailer, notifier=None,
+        OneMeeting(meeting()),  # type: ignore[arg-type]
+        Records(),  # type: ignore[arg-type]
+        PEOPLE,
+        None,  # type: ignore[arg-type]
+        FakeClock(NOW),
+        mailer=mailer,
+        notifier=None,
         workspaces=Workspaces(workspace_language) if workspace_language else None,
     )
 
@@ -303,8 +422,15 @@ def deliveries(mailer: Mailer, workspace_language: str | None) -> Deliveries:
 def job(kind: str, email: str) -> ClaimedJob:
     payload: dict[str, Any] = {"meeting_id": 7, "email": email, "sequence": 0}
     if kind == JobKind.REMINDER_MAIL:
-        payload = {"meeting_id": 7, "email": email, "offset_minutes": 60, "start": int(START.timestamp())}
-    return ClaimedJob(id=1, kind=kind, payload=payload, attempts=1, max_attempts=5, run_at=NOW, team_id="T1")
+        payload = {
+            "meeting_id": 7,
+            "email": email,
+            "offset_minutes": 60,
+            "start": int(START.timestamp()),
+        }
+    return ClaimedJob(
+        id=1, kind=kind, payload=payload, attempts=1, max_attempts=5, run_at=NOW, team_id="T1"
+    )
 
 
 def test_teammates_read_their_slack_language_contacts_the_workspace_default() -> None:
@@ -313,11 +439,19 @@ def test_teammates_read_their_slack_language_contacts_the_workspace_default() ->
     for email in ("jan@example.pl", "ola@example.com", "sam@example.com", "anna@example.pl"):
         d.send_invitation(job(JobKind.INVITE, email))
     languages = {to.email: inv.language for inv, to in mailer.invitations}
-    assert languages == {"jan@example.pl": "pl", "ola@example.com": "pl", "sam@example.com": "en",
-                         "anna@example.pl": "pl"}  # the host, by their own locale
+    assert languages == {
+        "jan@example.pl": "pl",
+        "ola@example.com": "pl",
+        "sam@example.com": "en",
+        "anna@example.pl": "pl",
+    }  # the host, by their own locale
     subjects = {to.email: invitation_text(inv).subject for inv, to in mailer.invitations}
-    assert subjects["jan@example.pl"].startswith("Zaproszenie: Demo @ czwartek, 3 grudnia 2026, 15:00")
-    assert subjects["sam@example.com"].startswith("Invitation: Demo @ Thursday, 3 December 2026, 9:00 AM")
+    assert subjects["jan@example.pl"].startswith(
+        "Zaproszenie: Demo @ czwartek, 3 grudnia 2026, 15:00"
+    )
+    assert subjects["sam@example.com"].startswith(
+        "Invitation: Demo @ Thursday, 3 December 2026, 9:00 AM"
+    )
     where = {to.email: inv.location for inv, to in mailer.invitations}
     assert where["jan@example.pl"] == "Rozmowa telefoniczna: +48 22 123 45 67"
     assert where["sam@example.com"] == "Phone call: +48 22 123 45 67"

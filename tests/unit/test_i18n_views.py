@@ -63,53 +63,111 @@ START = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
 LANGUAGES = [pytest.param(lang, id=lang) for lang in SUPPORTED]
 
 # Slack's limits by where a plain_text sits (https://api.slack.com/reference/block-kit).
-LIMITS = {"title": 24, "submit": 24, "close": 24, "button": 75, "option": 75, "placeholder": 150,
-          "header": 150, "confirm_title": 100, "confirm_text": 300, "confirm_button": 30, "label": 2000,
-          "hint": 2000, "text": 3000}
+LIMITS = {
+    "title": 24,
+    "submit": 24,
+    "close": 24,
+    "button": 75,
+    "option": 75,
+    "placeholder": 150,
+    "header": 150,
+    "confirm_title": 100,
+    "confirm_text": 300,
+    "confirm_button": 30,
+    "label": 2000,
+    "hint": 2000,
+    "text": 3000,
+}
 
 
 def meeting(**changes: Any) -> Meeting:
     base = Meeting(
-        id=7, team_id="T1", uid="m7@meetline", sequence=0, title="Demo for Acme", start_utc=START,
-        end_utc=START + timedelta(minutes=45), timezone="Europe/Warsaw", duration_minutes=45,
-        location=Location(LocationKind.VIDEO, "", "google_meet"), host_id="U1", organizer_id="U2",
-        join_url="https://meet.example.com/abc", notes_text="Ask <@U3> about pricing",
-        attendees=[Attendee(AttendeeKind.CONTACT, "Jane Doe", "jane@acme.example", record_id=1),
-                   Attendee(AttendeeKind.USER, "Bob", "bob@example.com", slack_user_id="U3")],
-        reminders=[Reminder(60, START - timedelta(hours=1)), Reminder(1440, START - timedelta(days=1))],
+        id=7,
+        team_id="T1",
+        uid="m7@meetline",
+        sequence=0,
+        title="Demo for Acme",
+        start_utc=START,
+        end_utc=START + timedelta(minutes=45),
+        timezone="Europe/Warsaw",
+        duration_minutes=45,
+        location=Location(LocationKind.VIDEO, "", "google_meet"),
+        host_id="U1",
+        organizer_id="U2",
+        join_url="https://meet.example.com/abc",
+        notes_text="Ask <@U3> about pricing",
+        attendees=[
+            Attendee(AttendeeKind.CONTACT, "Jane Doe", "jane@acme.example", record_id=1),
+            Attendee(AttendeeKind.USER, "Bob", "bob@example.com", slack_user_id="U3"),
+        ],
+        reminders=[
+            Reminder(60, START - timedelta(hours=1)),
+            Reminder(1440, START - timedelta(days=1)),
+        ],
         record_ids=[1, 2],
     )
     return replace(base, **changes)
 
 
-JANE = Record(id=1, kind=RecordKind.CONTACT, external_id="jane", name="Jane Doe", email="jane@acme.example",
-              company="Acme")
+JANE = Record(
+    id=1,
+    kind=RecordKind.CONTACT,
+    external_id="jane",
+    name="Jane Doe",
+    email="jane@acme.example",
+    company="Acme",
+)
 
 
 def form_states() -> list[FormState]:
-    base = FormState(timezone="Europe/Warsaw", key="k1", record=("r:1", "Contact: Jane Doe"), day=date(2026, 12, 3),
-                     time="15:00", title="Demo", attendees=(("c:1", "Jane Doe"), ("u:U3", "@bob")))
+    base = FormState(
+        timezone="Europe/Warsaw",
+        key="k1",
+        record=("r:1", "Contact: Jane Doe"),
+        day=date(2026, 12, 3),
+        time="15:00",
+        title="Demo",
+        attendees=(("c:1", "Jane Doe"), ("u:U3", "@bob")),
+    )
     return [
         base,
-        replace(base, location_kind="phone", location_detail="+48 22 123 45 67", duration="custom",
-                duration_custom="50", reminders=(("1", "days"), ("2", "hours"), ("30", "minutes")), reminder_rows=3,
-                notices=("Could not read “31 lutego”.",)),
-        replace(base, location_kind="in_person", include_description=True,
-                conflicts=("You are busy 15:00–16:00.",),
-                suggestions=(("2026-12-03T16:00", "Thu 03 Dec 16:00"), ("2026-12-04T09:00", "Fri 04 Dec 09:00"))),
+        replace(
+            base,
+            location_kind="phone",
+            location_detail="+48 22 123 45 67",
+            duration="custom",
+            duration_custom="50",
+            reminders=(("1", "days"), ("2", "hours"), ("30", "minutes")),
+            reminder_rows=3,
+            notices=("Could not read “31 lutego”.",),
+        ),
+        replace(
+            base,
+            location_kind="in_person",
+            include_description=True,
+            conflicts=("You are busy 15:00–16:00.",),
+            suggestions=(
+                ("2026-12-03T16:00", "Thu 03 Dec 16:00"),
+                ("2026-12-04T09:00", "Fri 04 Dec 09:00"),
+            ),
+        ),
         replace(base, location_kind="custom", meeting_id=7, meeting_type="Demo"),
         replace(base, location_kind="video", video_provider="zoom"),
     ]
 
 
 def calendar_homes() -> list[CalendarHome]:
-    urls: dict[str, Any] = {"google_url": "https://meetline.example/oauth/google/start?s=x",
-            "microsoft_url": "https://meetline.example/oauth/microsoft/start?s=y"}
+    urls: dict[str, Any] = {
+        "google_url": "https://meetline.example/oauth/google/start?s=x",
+        "microsoft_url": "https://meetline.example/oauth/microsoft/start?s=y",
+    }
     return [
         CalendarHome(**urls),
         CalendarHome(provider="google", email="anna@example.com", **urls),
         CalendarHome(provider="microsoft", email="anna@example.com", active=False, **urls),
-        CalendarHome(provider="caldav", oauth_hint="Google and Microsoft 365 sign-in need `PUBLIC_URL`."),
+        CalendarHome(
+            provider="caldav", oauth_hint="Google and Microsoft 365 sign-in need `PUBLIC_URL`."
+        ),
         CalendarHome(provider="email", **urls),
         CalendarHome(can_store=False),
     ]
@@ -118,10 +176,16 @@ def calendar_homes() -> list[CalendarHome]:
 def report() -> Any:
     now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     period = parse_period("this month", now, "Europe/Warsaw")
-    meetings = [meeting(id=i, start_utc=datetime(2026, 11, 2 + i, 9, tzinfo=UTC),
-                        end_utc=datetime(2026, 11, 2 + i, 10, tzinfo=UTC),
-                        outcome=("COMPLETED", "NO_SHOW", "SCHEDULED")[i % 3], meeting_type=("Demo", None)[i % 2])
-                for i in range(6)]
+    meetings = [
+        meeting(
+            id=i,
+            start_utc=datetime(2026, 11, 2 + i, 9, tzinfo=UTC),
+            end_utc=datetime(2026, 11, 2 + i, 10, tzinfo=UTC),
+            outcome=("COMPLETED", "NO_SHOW", "SCHEDULED")[i % 3],
+            meeting_type=("Demo", None)[i % 2],
+        )
+        for i in range(6)
+    ]
     return build_report(meetings, period, now=now)
 
 
@@ -134,39 +198,98 @@ def views(t: Translator) -> Iterator[tuple[str, dict[str, Any]]]:
     yield "home_empty", home_view("U1", t=t)
     upcoming = [meeting(), meeting(id=8, host_id="U2", organizer_id="U1")]
     section = [b for home in calendar_homes()[:2] for b in calendar_section(home, t=t)]
-    yield "home_full", home_view("U1", upcoming, [meeting(id=9)], extra_blocks=calendar_section(
-        calendar_homes()[1], t=t), is_admin=True, t=t)
+    yield (
+        "home_full",
+        home_view(
+            "U1",
+            upcoming,
+            [meeting(id=9)],
+            extra_blocks=calendar_section(calendar_homes()[1], t=t),
+            is_admin=True,
+            t=t,
+        ),
+    )
     assert section
-    yield "admin", admin_settings_view(WorkspaceSettings(default_reminders=((1, "days"), (30, "minutes")),
-                                                         meeting_types=("Demo",), default_language="pl"), t=t)
+    yield (
+        "admin",
+        admin_settings_view(
+            WorkspaceSettings(
+                default_reminders=((1, "days"), (30, "minutes")),
+                meeting_types=("Demo",),
+                default_language="pl",
+            ),
+            t=t,
+        ),
+    )
     yield "seats", seat_view(t=t)
     yield "caldav", caldav_modal("https://dav.example.com", "anna", t=t)
-    yield "link", connect_link_modal("google", "https://meetline.example/oauth/google/start?s=x", t=t)
+    yield (
+        "link",
+        connect_link_modal("google", "https://meetline.example/oauth/google/start?s=x", t=t),
+    )
     yield "link_missing", connect_link_modal("microsoft", None, t=t)
 
 
 def messages(t: Translator) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """(name, message blocks) for every message builder."""
-    scheduled = Scheduled(meeting(), created=True, invited=("Jane Doe",), not_invited=("John Nomail",),
-                          warnings=("You are busy 15:00–16:00.",))
+    scheduled = Scheduled(
+        meeting(),
+        created=True,
+        invited=("Jane Doe",),
+        not_invited=("John Nomail",),
+        warnings=("You are busy 15:00–16:00.",),
+    )
     yield "confirmation", confirmation_blocks(scheduled, t=t)
-    yield "confirmation_one_reminder", confirmation_blocks(
-        replace(scheduled, meeting=meeting(reminders=[Reminder(60, START)], location=Location(
-            LocationKind.PHONE, "+48 22 123 45 67"))), t.gettext("Meeting updated"), t=t)
+    yield (
+        "confirmation_one_reminder",
+        confirmation_blocks(
+            replace(
+                scheduled,
+                meeting=meeting(
+                    reminders=[Reminder(60, START)],
+                    location=Location(LocationKind.PHONE, "+48 22 123 45 67"),
+                ),
+            ),
+            t.gettext("Meeting updated"),
+            t=t,
+        ),
+    )
     yield "cancelled", cancelled_blocks(meeting(status="cancelled"), t=t)
     yield "mention", mention_blocks(meeting(), JANE, t=t)
     yield "mention_no_record", mention_blocks(meeting(), None, t=t)
     yield "outcome_prompt", [outcome_nudge_block(t=t), *outcome_blocks(meeting(), t=t)]
     yield "outcome_set", outcome_blocks(meeting(outcome="NO_SHOW"), t=t)
-    yield "outcome_change", outcome_change_blocks(meeting(outcome="COMPLETED"), ("COMPLETED", "DEMO_BOOKED"), t=t)
+    yield (
+        "outcome_change",
+        outcome_change_blocks(meeting(outcome="COMPLETED"), ("COMPLETED", "DEMO_BOOKED"), t=t),
+    )
     yield "digest_one", digest_blocks([meeting()], t=t)
     yield "digest_many", digest_blocks([meeting(id=i) for i in range(1, 6)], t=t)
     yield "digest_done", digest_done_blocks(t=t)
-    entries = [TimelineEntry(1, kind, START - timedelta(days=1), "U2", 7,
-                             {"title": "Demo", "start": START.isoformat(), "host": "U1", "organizer": "U2",
-                              "outcome": "COMPLETED"})
-               for kind in ("meeting_scheduled", "meeting_rescheduled", "meeting_updated", "outcome_set",
-                            "meeting_cancelled", "calendar_changed")]
+    entries = [
+        TimelineEntry(
+            1,
+            kind,
+            START - timedelta(days=1),
+            "U2",
+            7,
+            {
+                "title": "Demo",
+                "start": START.isoformat(),
+                "host": "U1",
+                "organizer": "U2",
+                "outcome": "COMPLETED",
+            },
+        )
+        for kind in (
+            "meeting_scheduled",
+            "meeting_rescheduled",
+            "meeting_updated",
+            "outcome_set",
+            "meeting_cancelled",
+            "calendar_changed",
+        )
+    ]
     yield "timeline", timeline_blocks(JANE, entries, {7: meeting()}, t=t)
     yield "timeline_empty", timeline_blocks(JANE, [], {}, t=t)
     yield "report", report_blocks(report(), t=t)
@@ -174,11 +297,20 @@ def messages(t: Translator) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     for i, home in enumerate(calendar_homes()):
         yield f"calendar_section_{i}", calendar_section(home, t=t)
     yield "reconnect", reconnect_blocks("microsoft", t=t)
-    texts = [report_text(report(), t=t), report_started_text("last month", t=t),
-             period_help_text("next fortnight", "the range ends before it starts", t=t),
-             connected_text("caldav", "anna@example.com", t=t), connected_text("google", None, t=t)]
-    yield "texts", [{"type": "section", "block_id": f"t{i}", "text": {"type": "mrkdwn", "text": text}}
-                    for i, text in enumerate(texts)]
+    texts = [
+        report_text(report(), t=t),
+        report_started_text("last month", t=t),
+        period_help_text("next fortnight", "the range ends before it starts", t=t),
+        connected_text("caldav", "anna@example.com", t=t),
+        connected_text("google", None, t=t),
+    ]
+    yield (
+        "texts",
+        [
+            {"type": "section", "block_id": f"t{i}", "text": {"type": "mrkdwn", "text": text}}
+            for i, text in enumerate(texts)
+        ],
+    )
 
 
 def plain_texts(node: Any, where: str = "text") -> Iterator[tuple[str, str]]:
@@ -197,8 +329,12 @@ def plain_texts(node: Any, where: str = "text") -> Iterator[tuple[str, str]]:
         if key in ("title", "submit", "close") and kind in ("modal", "home"):
             yield from plain_texts(value, key)
         elif key == "confirm" and isinstance(value, dict) and "deny" in value:
-            for part, limit in (("title", "confirm_title"), ("text", "confirm_text"), ("confirm", "confirm_button"),
-                                ("deny", "confirm_button")):
+            for part, limit in (
+                ("title", "confirm_title"),
+                ("text", "confirm_text"),
+                ("confirm", "confirm_button"),
+                ("deny", "confirm_button"),
+            ):
                 yield from plain_texts(value.get(part), limit)
         elif key == "text" and kind == "button":
             yield from plain_texts(value, "button")
@@ -254,7 +390,9 @@ def test_polish_surfaces_are_polish() -> None:
     """Every surface says something different in Polish (a missed conversion shows here)."""
     en, pl = translator("en"), translator("pl")
     same = []
-    for (name, english), (_, polish) in zip([*views(en), *messages(en)], [*views(pl), *messages(pl)], strict=True):
+    for (name, english), (_, polish) in zip(
+        [*views(en), *messages(en)], [*views(pl), *messages(pl)], strict=True
+    ):
         if all_text(english) == all_text(polish):
             same.append(name)
     assert same == []
@@ -271,9 +409,18 @@ def test_the_meet_form_in_polish() -> None:
     assert blocks["title"]["label"]["text"] == "Tytuł"
     assert blocks["loc_phone"]["label"]["text"] == "Numer telefonu"
     assert [o["text"]["text"] for o in blocks["duration"]["element"]["options"]] == [
-        "15 min", "30 min", "45 min", "1 godz.", "1 godz. 30 min", "2 godz.", "Inny…"]
+        "15 min",
+        "30 min",
+        "45 min",
+        "1 godz.",
+        "1 godz. 30 min",
+        "2 godz.",
+        "Inny…",
+    ]
     assert json.loads(view["private_metadata"])["lang"] == "pl"
-    assert parse_state(view | {"state": {"values": {}}}).language == "pl"  # updates keep the language
+    assert (
+        parse_state(view | {"state": {"values": {}}}).language == "pl"
+    )  # updates keep the language
     assert meet_form_view(form_states()[3], t=pl)["title"]["text"] == "Edytuj spotkanie"
 
 
@@ -281,64 +428,107 @@ def test_the_form_remembers_its_language_without_a_translator() -> None:
     polish = meet_form_view(replace(form_states()[0], language="pl"))
     assert polish["title"]["text"] == "Zaplanuj spotkanie"
     english = meet_form_view(form_states()[0])
-    assert english["title"]["text"] == "Schedule a meeting" and "lang" in json.loads(english["private_metadata"])
+    assert english["title"]["text"] == "Schedule a meeting" and "lang" in json.loads(
+        english["private_metadata"]
+    )
 
 
 def test_english_texts_are_unchanged() -> None:
-    blocks = confirmation_blocks(Scheduled(meeting(), created=True, invited=("Jane Doe",), not_invited=()))
+    blocks = confirmation_blocks(
+        Scheduled(meeting(), created=True, invited=("Jane Doe",), not_invited=())
+    )
     text = blocks[1]["text"]["text"]
-    assert text.startswith("*Demo for Acme* is scheduled for <!date^") and "^{date_short_pretty} at {time}|" in text
+    assert (
+        text.startswith("*Demo for Acme* is scheduled for <!date^")
+        and "^{date_short_pretty} at {time}|" in text
+    )
     assert "Where: Google Meet: https://meet.example.com/abc" in text
     assert "2 reminder emails are scheduled." in text
     cancel = blocks[2]["elements"][1]
-    assert cancel["confirm"]["confirm"]["text"] == "Cancel meeting" and cancel["text"]["text"] == "Cancel meeting"
+    assert (
+        cancel["confirm"]["confirm"]["text"] == "Cancel meeting"
+        and cancel["text"]["text"] == "Cancel meeting"
+    )
     assert record_option(JANE)["text"]["text"] == "Contact: Jane Doe (Acme)"
 
 
 def test_slack_dates_keep_their_tokens_and_a_utc_fallback_in_polish() -> None:
     pl = translator("pl")
-    text = confirmation_blocks(Scheduled(meeting(), created=True, invited=(), not_invited=()), t=pl)[1]["text"]["text"]
+    text = confirmation_blocks(
+        Scheduled(meeting(), created=True, invited=(), not_invited=()), t=pl
+    )[1]["text"]["text"]
     assert text.startswith("Zaplanowano spotkanie *Demo for Acme*: <!date^")
     assert "^{date_short_pretty} o {time}|2026-12-03 14:00 UTC>" in text
     assert "Zaplanowano 2 przypomnienia e-mailem." in text
     assert "Gdzie: Google Meet: https://meet.example.com/abc" in text
 
 
-@pytest.mark.parametrize(("count", "expected"), [
-    (1, "*1 spotkanie wciąż czeka na wynik.*"), (3, "*3 spotkania wciąż czekają na wynik.*"),
-    (5, "*5 spotkań wciąż czeka na wynik.*"), (22, "*22 spotkania wciąż czekają na wynik.*"),
-])
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [
+        (1, "*1 spotkanie wciąż czeka na wynik.*"),
+        (3, "*3 spotkania wciąż czekają na wynik.*"),
+        (5, "*5 spotkań wciąż czeka na wynik.*"),
+        (22, "*22 spotkania wciąż czekają na wynik.*"),
+    ],
+)
 def test_polish_digest_declines_meetings(count: int, expected: str) -> None:
-    head = digest_blocks([meeting(id=i) for i in range(count)], t=translator("pl"))[0]["text"]["text"]
+    head = digest_blocks([meeting(id=i) for i in range(count)], t=translator("pl"))[0]["text"][
+        "text"
+    ]
     assert head.startswith(expected)
 
 
 def test_english_digest_counts_properly() -> None:
-    assert digest_blocks([meeting()])[0]["text"]["text"].startswith("*1 meeting still needs an outcome.*")
+    assert digest_blocks([meeting()])[0]["text"]["text"].startswith(
+        "*1 meeting still needs an outcome.*"
+    )
     assert digest_blocks([meeting(), meeting(id=8)])[0]["text"]["text"].startswith(
-        "*2 meetings still need an outcome.*")
+        "*2 meetings still need an outcome.*"
+    )
 
 
 def test_record_kinds_and_timeline_in_polish() -> None:
     pl = translator("pl")
     assert record_option(JANE, t=pl)["text"]["text"] == "Kontakt: Jane Doe (Acme)"
-    text = all_text(timeline_blocks(JANE, [TimelineEntry(1, "outcome_set", START, "U1", 7,
-                                                         {"title": "Demo", "outcome": "NO_SHOW", "host": "U1"})],
-                                    {7: meeting()}, t=pl))
-    assert "Historia: Jane Doe" in text and "Wynik* · Demo: Nieobecność" in text and "przypisane do <@U1>" in text
+    text = all_text(
+        timeline_blocks(
+            JANE,
+            [
+                TimelineEntry(
+                    1,
+                    "outcome_set",
+                    START,
+                    "U1",
+                    7,
+                    {"title": "Demo", "outcome": "NO_SHOW", "host": "U1"},
+                )
+            ],
+            {7: meeting()},
+            t=pl,
+        )
+    )
+    assert (
+        "Historia: Jane Doe" in text
+        and "Wynik* · Demo: Nieobecność" in text
+        and "przypisane do <@U1>" in text
+    )
 
 
 def test_report_period_and_labels_in_polish() -> None:
     pl = translator("pl")
     now = datetime(2026, 11, 18, 10, tzinfo=UTC)
     assert parse_period("last month", now, "Europe/Warsaw").describe(pl) == (
-        "zeszły miesiąc (01.10.2026 – 31.10.2026, Europe/Warsaw)")
+        "zeszły miesiąc (01.10.2026 – 31.10.2026, Europe/Warsaw)"
+    )
     assert parse_period("ostatnie 7 dni", now, "Europe/Warsaw").name(pl) == "ostatnie 7 dni"
     assert parse_period("last 1 day", now, "Europe/Warsaw").name(pl) == "ostatni 1 dzień"
     assert parse_period("last month", now, "Europe/Warsaw").describe() == (
-        "last month (2026-10-01 – 2026-10-31, Europe/Warsaw)")
-    assert report_text(report(), t=pl).startswith("Raport spotkań, ten miesiąc (01.11.2026 – 30.11.2026, "
-                                                  "Europe/Warsaw): 6 spotkań,")
+        "last month (2026-10-01 – 2026-10-31, Europe/Warsaw)"
+    )
+    assert report_text(report(), t=pl).startswith(
+        "Raport spotkań, ten miesiąc (01.11.2026 – 30.11.2026, Europe/Warsaw): 6 spotkań,"
+    )
     rows = report_csv(report(), pl).splitlines()
     assert rows[0] == "dimension,key,label,count"  # the columns stay machine-readable
     assert rows[1] == "summary,meetings,Spotkania,6"
@@ -349,13 +539,25 @@ def test_admin_settings_read_and_write_reminders_in_both_languages() -> None:
     ws = WorkspaceSettings(default_reminders=((1, "days"), (2, "hours"), (30, "minutes")))
     reminders = {b["block_id"]: b for b in admin_settings_view(ws, t=pl)["blocks"]}["reminders"]
     assert reminders["element"]["initial_value"] == "1 dzień\n2 godziny\n30 minut"
-    saved = changed_settings(ws, settings_change(durations="30", reminders="1 dzień\n2 godziny\n30 minut",
-                                                 timezone="Europe/Warsaw"), pl)
+    saved = changed_settings(
+        ws,
+        settings_change(
+            durations="30", reminders="1 dzień\n2 godziny\n30 minut", timezone="Europe/Warsaw"
+        ),
+        pl,
+    )
     assert saved.default_reminders == ws.default_reminders
     with pytest.raises(ValidationFailed) as refused:
-        changed_settings(ws, settings_change(durations="1", reminders="wkrótce", work_start="18:00",
-                                             timezone="Mars/Olympus"), pl)
-    assert modal_errors(refused.value, admin_settings_view(ws, t=pl), pl, fallback=Field.DURATIONS) == {
+        changed_settings(
+            ws,
+            settings_change(
+                durations="1", reminders="wkrótce", work_start="18:00", timezone="Mars/Olympus"
+            ),
+            pl,
+        )
+    assert modal_errors(
+        refused.value, admin_settings_view(ws, t=pl), pl, fallback=Field.DURATIONS
+    ) == {
         "durations": "Podaj pełne minuty od 5 do 720, oddzielone przecinkami.",
         "reminders": "Nie udało się odczytać „wkrótce”: wpisz liczbę i tygodnie, dni, godziny lub minuty.",
         "timezone": "To nie jest nazwa strefy czasowej. Użyj nazwy IANA, np. Europe/Warsaw.",
@@ -363,11 +565,18 @@ def test_admin_settings_read_and_write_reminders_in_both_languages() -> None:
     }
 
 
-def settings_change(*, durations: str, reminders: str, timezone: str, work_start: str = "09:00") -> SettingsChange:
+def settings_change(
+    *, durations: str, reminders: str, timezone: str, work_start: str = "09:00"
+) -> SettingsChange:
     """The admin form as submitted, read the way the listener reads it."""
-    values = {"durations": {"value": {"value": durations}}, "reminders": {"value": {"value": reminders}},
-              "timezone": {"value": {"value": timezone}}, "work_start": {"value": {"selected_time": work_start}},
-              "work_end": {"value": {"selected_time": "17:00"}}, "language": {"value": {"selected_option": {"value": "pl"}}}}
+    values = {
+        "durations": {"value": {"value": durations}},
+        "reminders": {"value": {"value": reminders}},
+        "timezone": {"value": {"value": timezone}},
+        "work_start": {"value": {"selected_time": work_start}},
+        "work_end": {"value": {"selected_time": "17:00"}},
+        "language": {"value": {"selected_option": {"value": "pl"}}},
+    }
     return read_settings_form({"state": {"values": values}})
 
 
@@ -377,10 +586,26 @@ def test_edit_form_names_deleted_records_in_the_readers_language() -> None:
     assert state.language == "pl"
 
 
-BUILDERS: list[Callable[..., Any]] = [loading_view, message_view, meet_form_view, home_view, admin_settings_view,
-                                      seat_view, caldav_modal, connect_link_modal, calendar_section, reconnect_blocks,
-                                      confirmation_blocks, cancelled_blocks, mention_blocks, outcome_blocks,
-                                      outcome_change_blocks, digest_blocks, timeline_blocks, report_blocks]
+BUILDERS: list[Callable[..., Any]] = [
+    loading_view,
+    message_view,
+    meet_form_view,
+    home_view,
+    admin_settings_view,
+    seat_view,
+    caldav_modal,
+    connect_link_modal,
+    calendar_section,
+    reconnect_blocks,
+    confirmation_blocks,
+    cancelled_blocks,
+    mention_blocks,
+    outcome_blocks,
+    outcome_change_blocks,
+    digest_blocks,
+    timeline_blocks,
+    report_blocks,
+]
 
 
 @pytest.mark.parametrize("builder", BUILDERS, ids=lambda b: b.__name__)

@@ -13,8 +13,29 @@ def test_positive_ids_in_range_parse(value: object) -> None:
     assert parse_id(value) == int(str(value))
 
 
-@pytest.mark.parametrize("value", [0, -1, "-1", "0", MAX_ID + 1, str(MAX_ID + 1), 10**30, "1" * 5000, "", " 1",
-                                   "1e3", "²", "١٢", "12a", 1.0, None, True, [1]])
+@pytest.mark.parametrize(
+    "value",
+    [
+        0,
+        -1,
+        "-1",
+        "0",
+        MAX_ID + 1,
+        str(MAX_ID + 1),
+        10**30,
+        "1" * 5000,
+        "",
+        " 1",
+        "1e3",
+        "²",
+        "١٢",
+        "12a",
+        1.0,
+        None,
+        True,
+        [1],
+    ],
+)
 def test_everything_else_is_no_id(value: object) -> None:
     assert parse_id(value) is None
 

@@ -20,10 +20,24 @@ from tests.support.clock import MutableClock
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 JANE = Record(5, RecordKind.CONTACT, "p5", "Jane Doe")
-MEETING = Meeting(id=7, team_id="T1", uid="m7@meetline", sequence=0, title="Demo", start_utc=NOW,
-                  end_utc=NOW + timedelta(minutes=30), timezone="UTC", duration_minutes=30, location=Location(),
-                  host_id="UHOST", organizer_id="UORG", record_id=5, record_ids=[5, 6],
-                  attendees=[Attendee(AttendeeKind.CONTACT, "Jane Doe", "jane@x.test", record_id=5)], reminders=[])
+MEETING = Meeting(
+    id=7,
+    team_id="T1",
+    uid="m7@meetline",
+    sequence=0,
+    title="Demo",
+    start_utc=NOW,
+    end_utc=NOW + timedelta(minutes=30),
+    timezone="UTC",
+    duration_minutes=30,
+    location=Location(),
+    host_id="UHOST",
+    organizer_id="UORG",
+    record_id=5,
+    record_ids=[5, 6],
+    attendees=[Attendee(AttendeeKind.CONTACT, "Jane Doe", "jane@x.test", record_id=5)],
+    reminders=[],
+)
 
 
 def manage(meeting: Meeting = MEETING) -> ManageMeeting:
@@ -34,8 +48,14 @@ def manage(meeting: Meeting = MEETING) -> ManageMeeting:
     return ManageMeeting(uow, FakePeople(), MutableClock(NOW))
 
 
-@pytest.mark.parametrize("who", [UserProfile("T1", "UHOST"), UserProfile("T1", "UORG"),
-                                 UserProfile("T1", "UADM", is_admin=True)])
+@pytest.mark.parametrize(
+    "who",
+    [
+        UserProfile("T1", "UHOST"),
+        UserProfile("T1", "UORG"),
+        UserProfile("T1", "UADM", is_admin=True),
+    ],
+)
 def test_host_organizer_and_admin_open_the_edit_form(who: UserProfile) -> None:
     found = manage().to_edit(7, who)
     assert found.meeting == MEETING and found.records == {5: JANE}  # record 6 was deleted

@@ -72,8 +72,11 @@ def test_choices_and_picker_options() -> None:
     assert attendees == (("c:2", "Contact: Jane Doe (Acme)"),)
     assert [value for value, _ in associated] == ["r:1", "r:2"]
     assert prefill_choices(None) == ((), ())
-    groups = attendee_option_groups([JANE], [UserProfile("T1", "U7", name="Ola", email="ola@x.test")],
-                                    translator("pl"))
+    groups = attendee_option_groups(
+        [JANE], [UserProfile("T1", "U7", name="Ola", email="ola@x.test")], translator("pl")
+    )
     assert [g["label"]["text"] for g in groups] == ["Kontakty", "Osoby z zespołu"]
-    assert groups[1]["options"] == [{"text": {"type": "plain_text", "text": "@Ola (ola@x.test)"}, "value": "u:U7"}]
+    assert groups[1]["options"] == [
+        {"text": {"type": "plain_text", "text": "@Ola (ola@x.test)"}, "value": "u:U7"}
+    ]
     assert attendee_option_groups([], []) == []

@@ -18,15 +18,39 @@ def at(text: str) -> datetime:
 
 
 CASES: list[tuple[str, MeetText]] = [
-    ('Jane Doe tomorrow 3pm 45m "Demo"', MeetText("Jane Doe", at("2026-03-14T15:00+01:00"), 45, "Demo", ())),
-    ("Jane Doe tomorrow 3pm 45m Demo", MeetText("Jane Doe Demo", at("2026-03-14T15:00+01:00"), 45, None, ())),
-    ("“Quarterly review” Acme friday 2pm 1h", MeetText("Acme", at("2026-03-13T14:00+01:00"), 60, "Quarterly review", ())),
-    ("Jan Kowalski jutro o 15 pół godziny „Prezentacja”", MeetText("Jan Kowalski", at("2026-03-14T15:00+01:00"), 30, "Prezentacja", ())),
-    ("Jane Doe, tomorrow 3pm, 1h30, “Quarterly review”", MeetText("Jane Doe", at("2026-03-14T15:00+01:00"), 90, "Quarterly review", ())),
-    ("«Kickoff» Acme next week 2h", MeetText("Acme", at("2026-03-16T09:00+01:00"), 120, "Kickoff", ())),
-    ('Acme Corp next week 2h "Kickoff" extra', MeetText("Acme Corp extra", at("2026-03-16T09:00+01:00"), 120, "Kickoff", ())),
+    (
+        'Jane Doe tomorrow 3pm 45m "Demo"',
+        MeetText("Jane Doe", at("2026-03-14T15:00+01:00"), 45, "Demo", ()),
+    ),
+    (
+        "Jane Doe tomorrow 3pm 45m Demo",
+        MeetText("Jane Doe Demo", at("2026-03-14T15:00+01:00"), 45, None, ()),
+    ),
+    (
+        "“Quarterly review” Acme friday 2pm 1h",
+        MeetText("Acme", at("2026-03-13T14:00+01:00"), 60, "Quarterly review", ()),
+    ),
+    (
+        "Jan Kowalski jutro o 15 pół godziny „Prezentacja”",
+        MeetText("Jan Kowalski", at("2026-03-14T15:00+01:00"), 30, "Prezentacja", ()),
+    ),
+    (
+        "Jane Doe, tomorrow 3pm, 1h30, “Quarterly review”",
+        MeetText("Jane Doe", at("2026-03-14T15:00+01:00"), 90, "Quarterly review", ()),
+    ),
+    (
+        "«Kickoff» Acme next week 2h",
+        MeetText("Acme", at("2026-03-16T09:00+01:00"), 120, "Kickoff", ()),
+    ),
+    (
+        'Acme Corp next week 2h "Kickoff" extra',
+        MeetText("Acme Corp extra", at("2026-03-16T09:00+01:00"), 120, "Kickoff", ()),
+    ),
     ('Jane tomorrow "Demo" 3pm', MeetText("Jane", at("2026-03-14T15:00+01:00"), None, "Demo", ())),
-    ('Jane "Demo"   tomorrow   3pm', MeetText("Jane", at("2026-03-14T15:00+01:00"), None, "Demo", ())),
+    (
+        'Jane "Demo"   tomorrow   3pm',
+        MeetText("Jane", at("2026-03-14T15:00+01:00"), None, "Demo", ()),
+    ),
     ('"  Demo   call  " Jane', MeetText("Jane", None, None, "Demo call", ())),
     ('Jane "unterminated title', MeetText("Jane", None, None, "unterminated title", ())),
     ('Jane "Demo" "Other"', MeetText("Jane", None, None, "Demo", ('"Other"',))),
@@ -45,7 +69,10 @@ CASES: list[tuple[str, MeetText]] = [
     ("Jane tomorrow 3:75", MeetText("Jane", None, None, None, ("tomorrow 3:75",))),
     ("tomorrow 3pm 4pm Jane", MeetText("Jane", None, None, None, ("tomorrow 3pm 4pm",))),
     ("Jane tomorrow friday", MeetText("Jane", None, None, None, ("tomorrow friday",))),
-    ("Jane tomorrow Acme friday", MeetText("Jane Acme", at("2026-03-14T09:00+01:00"), None, None, ("friday",))),
+    (
+        "Jane tomorrow Acme friday",
+        MeetText("Jane Acme", at("2026-03-14T09:00+01:00"), None, None, ("friday",)),
+    ),
     ("Jane 5th", MeetText("Jane", None, None, None, ("5th",))),
     ("Jane the 5th", MeetText("Jane", at("2026-04-05T09:00+02:00"), None, None, ())),
     ("Jane 45m 30m", MeetText("Jane", None, 45, None, ("30m",))),
@@ -56,32 +83,77 @@ CASES: list[tuple[str, MeetText]] = [
     ("Jane Doe 0m", MeetText("Jane Doe", None, None, None, ("0m",))),
     ("3M tomorrow 10am 1h", MeetText("3M", at("2026-03-14T10:00+01:00"), 60, None, ())),
     ("Sun", MeetText("Sun", None, None, None, ())),
-    ("Sun Corp friday 2pm 90 minutes", MeetText("Sun Corp", at("2026-03-13T14:00+01:00"), 90, None, ())),
+    (
+        "Sun Corp friday 2pm 90 minutes",
+        MeetText("Sun Corp", at("2026-03-13T14:00+01:00"), 90, None, ()),
+    ),
     ("Wed Corp", MeetText("Wed Corp", None, None, None, ())),
     ("Deal 2024 in 2 hours", MeetText("Deal 2024", at("2026-03-13T12:00+01:00"), None, None, ())),
-    ("Jane for an hour tomorrow at noon", MeetText("Jane", at("2026-03-14T12:00+01:00"), 60, None, ())),
-    ("Jane tomorrow 3pm for 45 minutes", MeetText("Jane", at("2026-03-14T15:00+01:00"), 45, None, ())),
-    ("Ticket #1234 w piątek o 10 na godzinę", MeetText("Ticket #1234", at("2026-03-20T10:00+01:00"), 60, None, ())),
+    (
+        "Jane for an hour tomorrow at noon",
+        MeetText("Jane", at("2026-03-14T12:00+01:00"), 60, None, ()),
+    ),
+    (
+        "Jane tomorrow 3pm for 45 minutes",
+        MeetText("Jane", at("2026-03-14T15:00+01:00"), 45, None, ()),
+    ),
+    (
+        "Ticket #1234 w piątek o 10 na godzinę",
+        MeetText("Ticket #1234", at("2026-03-20T10:00+01:00"), 60, None, ()),
+    ),
     ("Jane na 2 godziny jutro", MeetText("Jane", at("2026-03-14T09:00+01:00"), 120, None, ())),
-    ("Jane przez półtorej godziny w poniedziałek o 9", MeetText("Jane", at("2026-03-16T09:00+01:00"), 90, None, ())),
-    ("Jane an hour and a half in 3 days", MeetText("Jane", at("2026-03-16T09:00+01:00"), 90, None, ())),
-    ("Jane Doe half an hour in 3 days", MeetText("Jane Doe", at("2026-03-16T09:00+01:00"), 30, None, ())),
-    ('Jane 03.12 14:00 "Kickoff"', MeetText("Jane", at("2026-12-03T14:00+01:00"), None, "Kickoff", ())),
-    ("Acme Sp. z o.o. jutro o 10 2 godziny", MeetText("Acme Sp. z o.o.", at("2026-03-14T10:00+01:00"), 120, None, ())),
-    ("Maja Nowak 3 maja o 12 na godzinę", MeetText("Maja Nowak", at("2026-05-03T12:00+02:00"), 60, None, ())),
+    (
+        "Jane przez półtorej godziny w poniedziałek o 9",
+        MeetText("Jane", at("2026-03-16T09:00+01:00"), 90, None, ()),
+    ),
+    (
+        "Jane an hour and a half in 3 days",
+        MeetText("Jane", at("2026-03-16T09:00+01:00"), 90, None, ()),
+    ),
+    (
+        "Jane Doe half an hour in 3 days",
+        MeetText("Jane Doe", at("2026-03-16T09:00+01:00"), 30, None, ()),
+    ),
+    (
+        'Jane 03.12 14:00 "Kickoff"',
+        MeetText("Jane", at("2026-12-03T14:00+01:00"), None, "Kickoff", ()),
+    ),
+    (
+        "Acme Sp. z o.o. jutro o 10 2 godziny",
+        MeetText("Acme Sp. z o.o.", at("2026-03-14T10:00+01:00"), 120, None, ()),
+    ),
+    (
+        "Maja Nowak 3 maja o 12 na godzinę",
+        MeetText("Maja Nowak", at("2026-05-03T12:00+02:00"), 60, None, ()),
+    ),
     ("Jane godzina 30 minut", MeetText("Jane", None, 60, None, ("30 minut",))),
-    ("Jan Kowalski za 2 godziny 30 minut", MeetText("Jan Kowalski", at("2026-03-13T12:30+01:00"), None, None, ())),
-    ("Jan Kowalski za 2 godziny, 30 minut", MeetText("Jan Kowalski", at("2026-03-13T12:00+01:00"), 30, None, ())),
+    (
+        "Jan Kowalski za 2 godziny 30 minut",
+        MeetText("Jan Kowalski", at("2026-03-13T12:30+01:00"), None, None, ()),
+    ),
+    (
+        "Jan Kowalski za 2 godziny, 30 minut",
+        MeetText("Jan Kowalski", at("2026-03-13T12:00+01:00"), 30, None, ()),
+    ),
     ("Jane at 3", MeetText("Jane", at("2026-03-14T03:00+01:00"), None, None, ())),
-    ("Jane, Acme – 2026-12-03 14:00 – 1h", MeetText("Jane, Acme", at("2026-12-03T14:00+01:00"), 60, None, ())),
-    ("Johnson & Johnson next monday 11am", MeetText("Johnson & Johnson", at("2026-03-16T11:00+01:00"), None, None, ())),
+    (
+        "Jane, Acme – 2026-12-03 14:00 – 1h",
+        MeetText("Jane, Acme", at("2026-12-03T14:00+01:00"), 60, None, ()),
+    ),
+    (
+        "Johnson & Johnson next monday 11am",
+        MeetText("Johnson & Johnson", at("2026-03-16T11:00+01:00"), None, None, ()),
+    ),
     ("Jane 10:30-11:30", MeetText("Jane", None, None, None, ("10:30-11:30",))),
     ("Jane tomorrow 3-4pm", MeetText("Jane", None, None, None, ("tomorrow 3-4pm",))),
     ("Jane jutro 15:00 – 16:00", MeetText("Jane", None, None, None, ("jutro 15:00 – 16:00",))),
     ("ACME-42 tomorrow 3pm", MeetText("ACME-42", at("2026-03-14T15:00+01:00"), None, None, ())),
     ("Room 5-10 jutro o 9", MeetText("Room 5-10", at("2026-03-14T09:00+01:00"), None, None, ())),
     ("Jane - tomorrow 3pm - 1h", MeetText("Jane", at("2026-03-14T15:00+01:00"), 60, None, ())),
-    ("<@U123ABC> tomorrow 3pm", MeetText("<@U123ABC>", at("2026-03-14T15:00+01:00"), None, None, ())),
+    (
+        "<@U123ABC> tomorrow 3pm",
+        MeetText("<@U123ABC>", at("2026-03-14T15:00+01:00"), None, None, ()),
+    ),
     ("Jane 2.1 tomorrow", MeetText("Jane", None, None, None, ("2.1 tomorrow",))),
 ]
 
@@ -126,7 +198,9 @@ def test_durations(duration: str, minutes: int | None) -> None:
 
 @pytest.mark.parametrize("duration", ["1m", "3m", "4 min", "2 minutes"])
 def test_tiny_durations_stay_in_the_query(duration: str) -> None:
-    assert parse_meet_text(f"Jane {duration}", NOW) == MeetText(f"Jane {duration}", None, None, None, ())
+    assert parse_meet_text(f"Jane {duration}", NOW) == MeetText(
+        f"Jane {duration}", None, None, None, ()
+    )
 
 
 def test_english_only_leaves_polish_words_in_the_query() -> None:

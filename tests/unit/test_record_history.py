@@ -17,11 +17,24 @@ from handlers.workspace import WorkspaceSettings
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 ACME = Record(1, RecordKind.COMPANY, "c1", "Acme")
 JANE = Record(2, RecordKind.CONTACT, "p2", "Jane Doe")
-DEMO = Meeting(id=7, team_id="T1", uid="m7@meetline", sequence=0, title="Demo", start_utc=NOW,
-               end_utc=NOW + timedelta(minutes=30), timezone="UTC", duration_minutes=30, location=Location(),
-               host_id="UHOST", organizer_id="UHOST")
-ENTRIES = [TimelineEntry(1, "meeting_scheduled", NOW, "UHOST", 7, {}),
-           TimelineEntry(1, "meeting_scheduled", NOW, "UHOST", 8, {})]  # meeting 8 was deleted
+DEMO = Meeting(
+    id=7,
+    team_id="T1",
+    uid="m7@meetline",
+    sequence=0,
+    title="Demo",
+    start_utc=NOW,
+    end_utc=NOW + timedelta(minutes=30),
+    timezone="UTC",
+    duration_minutes=30,
+    location=Location(),
+    host_id="UHOST",
+    organizer_id="UHOST",
+)
+ENTRIES = [
+    TimelineEntry(1, "meeting_scheduled", NOW, "UHOST", 7, {}),
+    TimelineEntry(1, "meeting_scheduled", NOW, "UHOST", 8, {}),
+]  # meeting 8 was deleted
 
 
 class Store:
@@ -53,13 +66,24 @@ def test_the_reply_for_no_query_no_match_and_a_match() -> None:
 
 
 def test_the_form_opens_with_the_record_its_contacts_and_the_workspace_defaults() -> None:
-    draft = MeetFormDraft(timezone="Europe/Warsaw", idempotency_key="k", record=ACME, title="Acme / Ola")
-    ws = WorkspaceSettings(default_reminders=((1, "days"),), durations=(20, 40), video_default_on=True)
-    state = opening_form(draft, RecordPrefill(ACME, (JANE,), (ACME, JANE)), ws, "C1", translator("pl"))
+    draft = MeetFormDraft(
+        timezone="Europe/Warsaw", idempotency_key="k", record=ACME, title="Acme / Ola"
+    )
+    ws = WorkspaceSettings(
+        default_reminders=((1, "days"),), durations=(20, 40), video_default_on=True
+    )
+    state = opening_form(
+        draft, RecordPrefill(ACME, (JANE,), (ACME, JANE)), ws, "C1", translator("pl")
+    )
     assert state.record is not None and state.record[0] == "r:1"
-    assert [v for v, _ in state.attendees] == ["c:2"] and [v for v, _ in state.associated] == ["r:1", "r:2"]
+    assert [v for v, _ in state.attendees] == ["c:2"] and [v for v, _ in state.associated] == [
+        "r:1",
+        "r:2",
+    ]
     assert state.reminders == (("1", "days"),) and state.location_kind == "video"
     assert state.duration == "custom" and state.duration_custom == "30"  # 30 is not offered here
     assert state.channel == "C1" and state.language == "pl"
-    bare = opening_form(MeetFormDraft(timezone="UTC", idempotency_key="k"), None, WorkspaceSettings(), None)
+    bare = opening_form(
+        MeetFormDraft(timezone="UTC", idempotency_key="k"), None, WorkspaceSettings(), None
+    )
     assert bare.record is None and bare.attendees == () and bare.location_kind == "none"

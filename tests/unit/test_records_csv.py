@@ -199,11 +199,15 @@ def test_an_optional_language_column_is_read_and_checked() -> None:
     from handlers.domain import ImportRejected
     from handlers.records_csv import parse_records_csv
 
-    rows = parse_records_csv("type,id,name,email,phone,timezone,associations,language\n"
-                             "contact,p1,Zofia,z@acme.example,,,,pl-PL\ncontact,p2,Jan,,,,,\n")
+    rows = parse_records_csv(
+        "type,id,name,email,phone,timezone,associations,language\n"
+        "contact,p1,Zofia,z@acme.example,,,,pl-PL\ncontact,p2,Jan,,,,,\n"
+    )
     assert [r.language for r in rows] == ["pl", None]
     try:
-        parse_records_csv("type,id,name,email,phone,timezone,associations,language\ncontact,p1,X,,,,,klingon\n")
+        parse_records_csv(
+            "type,id,name,email,phone,timezone,associations,language\ncontact,p1,X,,,,,klingon\n"
+        )
     except ImportRejected as exc:
         assert [e.line for e in exc.errors] == [2] and "unsupported language" in str(exc)
     else:

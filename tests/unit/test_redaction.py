@@ -20,7 +20,10 @@ SECRETS = [
     ("client_id=111.222&client_secret=s3cret&code=abc", "s3cret"),
     ("password=hunter2 user=anna", "hunter2"),
     ("smtp://meetline:p4ss@mail.example:587", "p4ss"),
-    ("550 5.1.1 <jane.doe+crm@acme.example>: Recipient address rejected", "jane.doe+crm@acme.example"),
+    (
+        "550 5.1.1 <jane.doe+crm@acme.example>: Recipient address rejected",
+        "jane.doe+crm@acme.example",
+    ),
 ]
 
 

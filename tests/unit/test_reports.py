@@ -86,11 +86,18 @@ def utc(text: str) -> datetime:
         ("LAST   WEEK", "2026-11-18 10:00", "2026-11-09", "2026-11-15"),
     ],
 )
-def test_periods_are_whole_days_in_the_readers_zone(text: str, now: str, first: str, last: str) -> None:
+def test_periods_are_whole_days_in_the_readers_zone(
+    text: str, now: str, first: str, last: str
+) -> None:
     period = parse_period(text, at(now), WARSAW)
-    assert (period.first_day, period.last_day) == (date.fromisoformat(first), date.fromisoformat(last))
+    assert (period.first_day, period.last_day) == (
+        date.fromisoformat(first),
+        date.fromisoformat(last),
+    )
     zone = ZoneInfo(WARSAW)
-    assert period.start_utc == datetime.combine(period.first_day, datetime.min.time(), zone).astimezone(UTC)
+    assert period.start_utc == datetime.combine(
+        period.first_day, datetime.min.time(), zone
+    ).astimezone(UTC)
     assert period.end_utc.astimezone(zone).date() == period.last_day + timedelta(days=1)
     assert period.end_utc.astimezone(zone).time() == datetime.min.time()
 
@@ -105,13 +112,17 @@ def test_the_same_instant_is_a_different_week_in_another_zone() -> None:
 
 
 def test_a_week_with_the_spring_dst_change_is_an_hour_short() -> None:
-    period = parse_period("this week", at("2026-03-26 12:00"), WARSAW)  # clocks go forward on 29 March
+    period = parse_period(
+        "this week", at("2026-03-26 12:00"), WARSAW
+    )  # clocks go forward on 29 March
     assert (period.start_utc, period.end_utc) == (utc("2026-03-22 23:00"), utc("2026-03-29 22:00"))
     assert period.end_utc - period.start_utc == timedelta(days=7, hours=-1)
 
 
 def test_a_week_with_the_autumn_dst_change_is_an_hour_long() -> None:
-    period = parse_period("last week", at("2026-10-28 12:00"), WARSAW)  # clocks go back on 25 October
+    period = parse_period(
+        "last week", at("2026-10-28 12:00"), WARSAW
+    )  # clocks go back on 25 October
     assert (period.start_utc, period.end_utc) == (utc("2026-10-18 22:00"), utc("2026-10-25 23:00"))
     assert period.end_utc - period.start_utc == timedelta(days=7, hours=1)
 
@@ -137,16 +148,33 @@ def test_an_empty_period_means_the_last_30_days() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["next week", "last fortnight", "2026-11", "2026-11-31..2026-12-02", "2026-12-01..2026-11-01",
-     "last 0 days", "last 99999 days", "1999-01-01..2026-01-01", "tomorrow", "w przyszłym tygodniu",
-     "this week please", "zeszły", "2026-11-01...2026-11-30", "<!channel>\nlast week"],
+    [
+        "next week",
+        "last fortnight",
+        "2026-11",
+        "2026-11-31..2026-12-02",
+        "2026-12-01..2026-11-01",
+        "last 0 days",
+        "last 99999 days",
+        "1999-01-01..2026-01-01",
+        "tomorrow",
+        "w przyszłym tygodniu",
+        "this week please",
+        "zeszły",
+        "2026-11-01...2026-11-30",
+        "<!channel>\nlast week",
+    ],
 )
 def test_an_unknown_period_is_an_error_never_a_guess(text: str) -> None:
     with pytest.raises(UnknownPeriod) as caught:
         parse_period(text, at("2026-11-18 10:00"), WARSAW)
     message = str(caught.value)
     assert "\n" not in message
-    assert "last month" in message and "YYYY-MM-DD..YYYY-MM-DD" in message and "zeszły miesiąc" in message
+    assert (
+        "last month" in message
+        and "YYYY-MM-DD..YYYY-MM-DD" in message
+        and "zeszły miesiąc" in message
+    )
 
 
 def test_unknown_zone_and_naive_now_are_refused() -> None:
@@ -158,16 +186,28 @@ def test_unknown_zone_and_naive_now_are_refused() -> None:
 
 def test_period_descriptions_name_the_days_and_zone() -> None:
     now = at("2026-11-18 10:00")
-    assert parse_period("last month", now, WARSAW).describe() == "last month (2026-10-01 – 2026-10-31, Europe/Warsaw)"
-    assert parse_period("2026-11-01..2026-11-30", now, WARSAW).describe() == "2026-11-01 – 2026-11-30 (Europe/Warsaw)"
+    assert (
+        parse_period("last month", now, WARSAW).describe()
+        == "last month (2026-10-01 – 2026-10-31, Europe/Warsaw)"
+    )
+    assert (
+        parse_period("2026-11-01..2026-11-30", now, WARSAW).describe()
+        == "2026-11-01 – 2026-11-30 (Europe/Warsaw)"
+    )
     assert parse_period("today", now, WARSAW).describe() == "today (2026-11-18, Europe/Warsaw)"
 
 
 @pytest.mark.parametrize(
     ("text", "period"),
-    [("report", ""), ("report last month", "last month"), ("Raport zeszły miesiąc", "zeszły miesiąc"),
-     ("REPORT  2026-11-01..2026-11-30", "2026-11-01..2026-11-30"), ("reporting with Jane", None),
-     ("Jane report", None), ("", None)],
+    [
+        ("report", ""),
+        ("report last month", "last month"),
+        ("Raport zeszły miesiąc", "zeszły miesiąc"),
+        ("REPORT  2026-11-01..2026-11-30", "2026-11-01..2026-11-30"),
+        ("reporting with Jane", None),
+        ("Jane report", None),
+        ("", None),
+    ],
 )
 def test_report_command_text(text: str, period: str | None) -> None:
     assert report_period_text(text) == period
@@ -179,13 +219,35 @@ NOW = utc("2026-11-20 12:00")
 NOVEMBER = parse_period("this month", NOW, "UTC")
 
 
-def meeting(n: int, start: str, *, organizer: str = "U1", host: str = "U1", outcome: str = "SCHEDULED",
-            status: str = "scheduled", meeting_type: str | None = None, minutes: int = 30) -> Meeting:
+def meeting(
+    n: int,
+    start: str,
+    *,
+    organizer: str = "U1",
+    host: str = "U1",
+    outcome: str = "SCHEDULED",
+    status: str = "scheduled",
+    meeting_type: str | None = None,
+    minutes: int = 30,
+) -> Meeting:
     begins = utc(start)
-    return Meeting(id=n, team_id="T1", uid=f"m{n}", sequence=0, title=f"Meeting {n}", start_utc=begins,
-                   end_utc=begins + timedelta(minutes=minutes), timezone="UTC", duration_minutes=minutes,
-                   location=Location(), host_id=host, organizer_id=organizer, outcome=outcome, status=status,
-                   meeting_type=meeting_type)
+    return Meeting(
+        id=n,
+        team_id="T1",
+        uid=f"m{n}",
+        sequence=0,
+        title=f"Meeting {n}",
+        start_utc=begins,
+        end_utc=begins + timedelta(minutes=minutes),
+        timezone="UTC",
+        duration_minutes=minutes,
+        location=Location(),
+        host_id=host,
+        organizer_id=organizer,
+        outcome=outcome,
+        status=status,
+        meeting_type=meeting_type,
+    )
 
 
 def counts(report: Report, dimension: str) -> dict[str, int]:
@@ -194,36 +256,85 @@ def counts(report: Report, dimension: str) -> dict[str, int]:
 
 def sample() -> list[Meeting]:
     return [
-        meeting(1, "2026-11-02 09:00", organizer="U1", host="U2", outcome="COMPLETED", meeting_type="Demo"),
-        meeting(2, "2026-11-03 09:00", organizer="U1", host="U2", outcome="NO_SHOW", meeting_type="Demo"),
+        meeting(
+            1,
+            "2026-11-02 09:00",
+            organizer="U1",
+            host="U2",
+            outcome="COMPLETED",
+            meeting_type="Demo",
+        ),
+        meeting(
+            2, "2026-11-03 09:00", organizer="U1", host="U2", outcome="NO_SHOW", meeting_type="Demo"
+        ),
         meeting(3, "2026-11-04 09:00", organizer="U1", host="U1", outcome="COMPLETED"),
         # cancelled after a click on "Completed": counts as cancelled, not completed
-        meeting(4, "2026-11-05 09:00", organizer="U3", host="U2", outcome="COMPLETED", status="cancelled"),
+        meeting(
+            4,
+            "2026-11-05 09:00",
+            organizer="U3",
+            host="U2",
+            outcome="COMPLETED",
+            status="cancelled",
+        ),
         # the host clicked "Canceled": not in the rates' base either
-        meeting(5, "2026-11-06 09:00", organizer="U3", host="U1", outcome="CANCELED", meeting_type="Discovery"),
-        meeting(6, "2026-11-07 09:00", organizer="U2", host="U2", outcome="SCHEDULED"),  # ended, no outcome
-        meeting(7, "2026-11-10 09:00", organizer="U2", host="U2", outcome="WON_DEAL"),  # a custom outcome
+        meeting(
+            5,
+            "2026-11-06 09:00",
+            organizer="U3",
+            host="U1",
+            outcome="CANCELED",
+            meeting_type="Discovery",
+        ),
+        meeting(
+            6, "2026-11-07 09:00", organizer="U2", host="U2", outcome="SCHEDULED"
+        ),  # ended, no outcome
+        meeting(
+            7, "2026-11-10 09:00", organizer="U2", host="U2", outcome="WON_DEAL"
+        ),  # a custom outcome
         meeting(8, "2026-11-20 11:45", organizer="U1", host="U1"),  # still running at NOW
         meeting(9, "2026-11-25 09:00", organizer="U1", host="U3", meeting_type="Demo"),  # future
-        meeting(10, "2026-11-01 00:00", organizer="U1", host="U1", outcome="COMPLETED"),  # first instant: in
+        meeting(
+            10, "2026-11-01 00:00", organizer="U1", host="U1", outcome="COMPLETED"
+        ),  # first instant: in
         meeting(11, "2026-12-01 00:00", organizer="U1", host="U1", outcome="COMPLETED"),  # end: out
-        meeting(12, "2026-10-31 23:59", organizer="U1", host="U1", outcome="COMPLETED"),  # before: out
+        meeting(
+            12, "2026-10-31 23:59", organizer="U1", host="U1", outcome="COMPLETED"
+        ),  # before: out
     ]
 
 
 def test_counts_by_organizer_host_outcome_and_type() -> None:
-    report = build_report(sample(), NOVEMBER, ReportLabels(people={"U1": "Anna", "U2": "Bob"}), now=NOW)
+    report = build_report(
+        sample(), NOVEMBER, ReportLabels(people={"U1": "Anna", "U2": "Bob"}), now=NOW
+    )
     assert report.total == 10
     assert counts(report, "organizer") == {"U1": 6, "U2": 2, "U3": 2}
     assert counts(report, "host") == {"U1": 4, "U2": 5, "U3": 1}
-    assert counts(report, "outcome") == {"SCHEDULED": 3, "COMPLETED": 3, "RESCHEDULED": 0, "NO_SHOW": 1,
-                                         "CANCELED": 2, "WON_DEAL": 1}
+    assert counts(report, "outcome") == {
+        "SCHEDULED": 3,
+        "COMPLETED": 3,
+        "RESCHEDULED": 0,
+        "NO_SHOW": 1,
+        "CANCELED": 2,
+        "WON_DEAL": 1,
+    }
     assert counts(report, "type") == {"": 6, "Demo": 3, "Discovery": 1}
     for dimension in ("organizer", "host", "outcome", "type"):
         assert sum(counts(report, dimension).values()) == report.total
     assert [c.key for c in report.by_host] == ["U2", "U1", "U3"]  # most first
-    assert [c.label for c in report.by_organizer] == ["Anna", "Bob", "U3"]  # ids when no name is known
-    assert [c.key for c in report.by_outcome][:5] == ["SCHEDULED", "COMPLETED", "RESCHEDULED", "NO_SHOW", "CANCELED"]
+    assert [c.label for c in report.by_organizer] == [
+        "Anna",
+        "Bob",
+        "U3",
+    ]  # ids when no name is known
+    assert [c.key for c in report.by_outcome][:5] == [
+        "SCHEDULED",
+        "COMPLETED",
+        "RESCHEDULED",
+        "NO_SHOW",
+        "CANCELED",
+    ]
     assert next(c.label for c in report.by_outcome if c.key == "WON_DEAL") == "Won Deal"
     assert next(c.label for c in report.by_type if c.key == "") == "No type"
     assert report.canceled == 2
@@ -245,8 +356,13 @@ def test_rates_are_none_when_nothing_has_ended() -> None:
     assert report.completion_rate is None and report.no_show_rate is None
     empty = build_report([], NOVEMBER, now=NOW)
     assert empty.total == 0 and empty.completion_rate is None and empty.by_host == ()
-    assert counts(empty, "outcome") == {"SCHEDULED": 0, "COMPLETED": 0, "RESCHEDULED": 0, "NO_SHOW": 0,
-                                        "CANCELED": 0}
+    assert counts(empty, "outcome") == {
+        "SCHEDULED": 0,
+        "COMPLETED": 0,
+        "RESCHEDULED": 0,
+        "NO_SHOW": 0,
+        "CANCELED": 0,
+    }
 
 
 # ---------------------------------------------------------------- renderers
@@ -254,16 +370,29 @@ def test_rates_are_none_when_nothing_has_ended() -> None:
 
 def big_report() -> Report:
     meetings = [
-        meeting(i, f"2026-11-{1 + i % 19:02d} 09:00", organizer=f"U{i % 40:03d}", host=f"W{i % 35:03d}",
-                outcome=("COMPLETED", "NO_SHOW", "CANCELED", f"CUSTOM_{i % 20}")[i % 4],
-                meeting_type=f"<!channel> *type* {i % 25} " + "x" * 150)
+        meeting(
+            i,
+            f"2026-11-{1 + i % 19:02d} 09:00",
+            organizer=f"U{i % 40:03d}",
+            host=f"W{i % 35:03d}",
+            outcome=("COMPLETED", "NO_SHOW", "CANCELED", f"CUSTOM_{i % 20}")[i % 4],
+            meeting_type=f"<!channel> *type* {i % 25} " + "x" * 150,
+        )
         for i in range(400)
     ]
-    return build_report(meetings, NOVEMBER, ReportLabels(people={"U001": "=HYPERLINK(\"x\")"}), now=NOW)
+    return build_report(
+        meetings, NOVEMBER, ReportLabels(people={"U001": '=HYPERLINK("x")'}), now=NOW
+    )
 
 
-@pytest.mark.parametrize("make", [big_report, lambda: build_report(sample(), NOVEMBER, now=NOW),
-                                  lambda: build_report([], NOVEMBER, now=NOW)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        big_report,
+        lambda: build_report(sample(), NOVEMBER, now=NOW),
+        lambda: build_report([], NOVEMBER, now=NOW),
+    ],
+)
 def test_the_slack_message_is_valid_block_kit(make: object) -> None:
     report = make()  # type: ignore[operator]
     blocks = report_blocks(report)
@@ -286,7 +415,11 @@ def test_the_message_mentions_people_and_shows_rates() -> None:
 
 def test_period_help_lists_the_accepted_forms() -> None:
     help_text = period_help_text("<!here> soon", "")
-    assert "&lt;!here&gt;" in help_text and "`last month`" in help_text and "`zeszły miesiąc`" in help_text
+    assert (
+        "&lt;!here&gt;" in help_text
+        and "`last month`" in help_text
+        and "`zeszły miesiąc`" in help_text
+    )
     assert blocks_errors([{"type": "section", "text": {"type": "mrkdwn", "text": help_text}}]) == []
 
 
@@ -297,7 +430,9 @@ def parse_csv(text: str) -> dict[tuple[str, str], int]:
 
 
 def test_csv_parses_back_to_the_same_counts() -> None:
-    report = build_report(sample(), NOVEMBER, ReportLabels(people={"U1": "Anna, \"the\" host"}), now=NOW)
+    report = build_report(
+        sample(), NOVEMBER, ReportLabels(people={"U1": 'Anna, "the" host'}), now=NOW
+    )
     parsed = parse_csv(report_csv(report))
     for dimension in ("organizer", "host", "outcome", "type"):
         assert {k: n for (d, k), n in parsed.items() if d == dimension} == counts(report, dimension)
@@ -305,14 +440,17 @@ def test_csv_parses_back_to_the_same_counts() -> None:
     assert parsed[("summary", "ended_not_canceled")] == 6
     assert parsed[("summary", "completed")] == 3 and parsed[("summary", "no_show")] == 1
     assert parsed[("summary", "canceled")] == 2
-    labels = {(r["dimension"], r["key"]): r["label"] for r in csv.DictReader(io.StringIO(report_csv(report)))}
+    labels = {
+        (r["dimension"], r["key"]): r["label"]
+        for r in csv.DictReader(io.StringIO(report_csv(report)))
+    }
     assert labels[("organizer", "U1")] == 'Anna, "the" host'
 
 
 def test_csv_cells_cannot_become_spreadsheet_formulas() -> None:
     rows = list(csv.reader(io.StringIO(report_csv(big_report()))))
     assert not any(cell[:1] in ("=", "+", "-", "@") for row in rows for cell in row)
-    assert ["organizer", "U001", "'=HYPERLINK(\"x\")", "10"] in rows
+    assert ["organizer", "U001", '\'=HYPERLINK("x")', "10"] in rows
 
 
 def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
@@ -320,9 +458,9 @@ def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     chunks, pos = [], 8
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
-        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
         assert zlib.crc32(kind + body) == crc
         chunks.append((kind, body))
         pos += 12 + length
@@ -350,7 +488,10 @@ def test_json_and_table() -> None:
     data = json.loads(json.dumps(report_json(report)))
     assert data["totals"]["meetings"] == 10 and data["completion_rate"] == 0.5
     assert {r["key"]: r["count"] for r in data["by_host"]} == counts(report, "host")
-    assert data["period"]["first_day"] == "2026-11-01" and data["period"]["end"] == "2026-12-01T00:00:00+00:00"
+    assert (
+        data["period"]["first_day"] == "2026-11-01"
+        and data["period"]["end"] == "2026-12-01T00:00:00+00:00"
+    )
     table = report_table(report)
     assert "Anna (U1)" in table and "Completion: 50% (3/6)" in table and "By meeting type" in table
 
@@ -363,10 +504,15 @@ def test_a_period_is_a_value() -> None:
 
 @pytest.mark.parametrize(
     ("args", "says"),
-    [(["--period", "fortnight"], 'unknown period "fortnight"'), (["--tz", "Mars/Olympus"], "--tz"),
-     (["--period", "2026-02-30..2026-03-01"], "not a date")],
+    [
+        (["--period", "fortnight"], 'unknown period "fortnight"'),
+        (["--tz", "Mars/Olympus"], "--tz"),
+        (["--period", "2026-02-30..2026-03-01"], "not a date"),
+    ],
 )
-def test_cli_refuses_bad_input_with_one_line(args: list[str], says: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_refuses_bad_input_with_one_line(
+    args: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["report", *args]) == 2  # before any settings or database are needed
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and says in err

@@ -8,19 +8,36 @@ from typing import Any
 from bot.views.meet_state import FormState, to_request
 from bot.views.rich_text import mentioned_users, notes_plain_text
 
-NOTES: dict[str, Any] = {"type": "rich_text", "elements": [
-    {"type": "rich_text_section", "elements": [
-        {"type": "text", "text": "Ask "}, {"type": "user", "user_id": "U2"},
-        {"type": "text", "text": " about "}, {"type": "link", "url": "https://x.test/p", "text": "pricing"},
-        {"type": "emoji", "name": "moneybag"}]},
-    {"type": "rich_text_quote", "elements": [
-        {"type": "user", "user_id": "U3"}, {"type": "text", "text": " and "}, {"type": "user", "user_id": "U2"}]},
-]}
+NOTES: dict[str, Any] = {
+    "type": "rich_text",
+    "elements": [
+        {
+            "type": "rich_text_section",
+            "elements": [
+                {"type": "text", "text": "Ask "},
+                {"type": "user", "user_id": "U2"},
+                {"type": "text", "text": " about "},
+                {"type": "link", "url": "https://x.test/p", "text": "pricing"},
+                {"type": "emoji", "name": "moneybag"},
+            ],
+        },
+        {
+            "type": "rich_text_quote",
+            "elements": [
+                {"type": "user", "user_id": "U3"},
+                {"type": "text", "text": " and "},
+                {"type": "user", "user_id": "U2"},
+            ],
+        },
+    ],
+}
 
 
 def test_mentions_in_order_once_each() -> None:
     assert mentioned_users(NOTES) == ["U2", "U3"]
-    assert mentioned_users(None) == [] and mentioned_users({"type": "rich_text", "elements": []}) == []
+    assert (
+        mentioned_users(None) == [] and mentioned_users({"type": "rich_text", "elements": []}) == []
+    )
 
 
 def test_plain_text_keeps_mentions_links_and_lines() -> None:
@@ -29,7 +46,11 @@ def test_plain_text_keeps_mentions_links_and_lines() -> None:
 
 
 def test_the_request_carries_what_was_read() -> None:
-    request = to_request(FormState(timezone="UTC", key="k", notes=NOTES), team_id="T", user_id="U1",
-                         phone_region=None)
+    request = to_request(
+        FormState(timezone="UTC", key="k", notes=NOTES),
+        team_id="T",
+        user_id="U1",
+        phone_region=None,
+    )
     assert request.mentions == ("U2", "U3") and request.notes_text.startswith("Ask <@U2>")
     assert request.notes == NOTES  # kept for the edit form

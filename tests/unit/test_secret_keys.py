@@ -10,17 +10,43 @@ from storage.crypto import SIGNIN_LINKS, TOKENS, SecretBox, SecretBoxError, pars
 from tests.support.server import OTHER_SECRET_KEY, SECRET_KEY
 
 
-@pytest.mark.parametrize("key", [secrets.token_urlsafe(32), secrets.token_hex(32), SECRET_KEY,
-                                 f" {SECRET_KEY} , {OTHER_SECRET_KEY} "],
-                         ids=["urlsafe", "hex", "fixed", "two"])  # stable ids: xdist workers must agree
+@pytest.mark.parametrize(
+    "key",
+    [
+        secrets.token_urlsafe(32),
+        secrets.token_hex(32),
+        SECRET_KEY,
+        f" {SECRET_KEY} , {OTHER_SECRET_KEY} ",
+    ],
+    ids=["urlsafe", "hex", "fixed", "two"],
+)  # stable ids: xdist workers must agree
 def test_random_keys_of_32_bytes_are_accepted(key: str) -> None:
     assert parse_secret_keys(key) == [k.strip() for k in key.split(",")]
 
 
-@pytest.mark.parametrize("key", ["", "short", "test-secret-key-0123456789abcdef", secrets.token_urlsafe(31)[:42],
-                                 "a" * 100, "abc" * 30, f"{SECRET_KEY},", f"{SECRET_KEY},{SECRET_KEY}"],
-                         ids=["empty", "short", "guessable", "31-bytes", "a-repeated", "abc-repeated",
-                              "trailing-comma", "twice"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        "short",
+        "test-secret-key-0123456789abcdef",
+        secrets.token_urlsafe(31)[:42],
+        "a" * 100,
+        "abc" * 30,
+        f"{SECRET_KEY},",
+        f"{SECRET_KEY},{SECRET_KEY}",
+    ],
+    ids=[
+        "empty",
+        "short",
+        "guessable",
+        "31-bytes",
+        "a-repeated",
+        "abc-repeated",
+        "trailing-comma",
+        "twice",
+    ],
+)
 def test_weak_empty_or_repeated_keys_are_refused_naming_secret_key(key: str) -> None:
     with pytest.raises(ValueError, match="SECRET_KEY") as caught:
         parse_secret_keys(key)

@@ -23,7 +23,8 @@ def manage(world: World) -> ManageMeeting:
 def booked(world: World, *, invited: bool = True) -> Meeting:
     """A booked meeting whose invitations went out (the worker marks them)."""
     meeting = ScheduleMeeting(world.uow, world.people, world.clock, calendars=world.calendars)(
-        world.request()).meeting
+        world.request()
+    ).meeting
     if invited:
         for attendee in meeting.attendees:
             if attendee.email:
@@ -37,8 +38,11 @@ def host() -> UserProfile:
 
 
 def invitations(world: World, method: str = "REQUEST") -> list[tuple[str, int]]:
-    return sorted((j.payload["email"], j.payload["sequence"]) for j in world.uow.store.queued(JobKind.INVITE)
-                  if j.payload.get("method", "REQUEST") == method)
+    return sorted(
+        (j.payload["email"], j.payload["sequence"])
+        for j in world.uow.store.queued(JobKind.INVITE)
+        if j.payload.get("method", "REQUEST") == method
+    )
 
 
 # -- edit ----------------------------------------------------------------------------
@@ -50,9 +54,14 @@ def test_moving_a_meeting_reinvites_everyone_and_moves_its_jobs_in_one_commit() 
     before = {j.dedupe_key for j in world.uow.store.queued(JobKind.REMIND)}
     result = manage(world).edit(meeting.id, world.request(start_time=time(14, 0)), host())
     assert world.uow.commits == 1 and result.meeting.sequence == 1
-    assert [i for i in invitations(world) if i[1] == 1] == [("hanna@meetline.example", 1), ("jane@acme.example", 1)]
+    assert [i for i in invitations(world) if i[1] == 1] == [
+        ("hanna@meetline.example", 1),
+        ("jane@acme.example", 1),
+    ]
     reminders = world.uow.store.queued(JobKind.REMIND)
-    assert len(reminders) == 1 and reminders[0].dedupe_key not in before  # the old one was cancelled
+    assert (
+        len(reminders) == 1 and reminders[0].dedupe_key not in before
+    )  # the old one was cancelled
     assert world.uow.meetings.timeline(TEAM, world.jane.id)[0].kind == "meeting_rescheduled"
 
 
@@ -60,11 +69,16 @@ def test_adding_an_attendee_invites_them_and_the_host_not_the_others() -> None:
     world = World()
     meeting = booked(world)
     world.teammate("UBOB", name="Bob", email="bob@meetline.example")
-    attendees = (AttendeeRef(AttendeeKind.CONTACT, str(world.jane.id)), AttendeeRef(AttendeeKind.USER, "UBOB"))
+    attendees = (
+        AttendeeRef(AttendeeKind.CONTACT, str(world.jane.id)),
+        AttendeeRef(AttendeeKind.USER, "UBOB"),
+    )
     result = manage(world).edit(meeting.id, world.request(attendees=attendees), host())
     assert result.meeting.sequence == 1
-    assert [i for i in invitations(world) if i[1] == 1] == [("bob@meetline.example", 1),
-                                                            ("hanna@meetline.example", 1)]
+    assert [i for i in invitations(world) if i[1] == 1] == [
+        ("bob@meetline.example", 1),
+        ("hanna@meetline.example", 1),
+    ]
     assert world.uow.meetings.timeline(TEAM, world.jane.id)[0].kind == "meeting_updated"
 
 
@@ -73,8 +87,11 @@ def test_removing_an_invited_attendee_sends_them_a_cancellation() -> None:
     meeting = booked(world)
     world.uow.records.add(TEAM, "Kim Other", "kim@acme.example")
     kim = world.uow.records.search(TEAM, "Kim")[0]
-    manage(world).edit(meeting.id, world.request(
-        attendees=(AttendeeRef(AttendeeKind.CONTACT, str(kim.id)),)), host())
+    manage(world).edit(
+        meeting.id,
+        world.request(attendees=(AttendeeRef(AttendeeKind.CONTACT, str(kim.id)),)),
+        host(),
+    )
     assert invitations(world, "CANCEL") == [("jane@acme.example", 1)]
 
 
@@ -83,7 +100,9 @@ def test_an_edit_by_someone_else_is_refused_and_writes_nothing() -> None:
     meeting = booked(world)
     stranger = world.teammate("USTRANGER")
     with pytest.raises(NotAllowed):
-        manage(world).edit(meeting.id, world.request(start_time=time(14, 0), organizer_id="USTRANGER"), stranger)
+        manage(world).edit(
+            meeting.id, world.request(start_time=time(14, 0), organizer_id="USTRANGER"), stranger
+        )
     assert world.uow.meetings.get(TEAM, meeting.id) == meeting and world.uow.commits == 0
 
 
@@ -117,7 +136,10 @@ def test_cancelling_mails_the_invited_drops_the_jobs_and_logs_it_in_one_commit()
     assert world.uow.commits == 1
     assert cancelled.status == "cancelled" and cancelled.outcome == "CANCELED"
     assert invitations(world, "CANCEL") == [("hanna@meetline.example", 1), ("jane@acme.example", 1)]
-    assert world.uow.store.queued(JobKind.REMIND) == [] and world.uow.store.queued(JobKind.OUTCOME) == []
+    assert (
+        world.uow.store.queued(JobKind.REMIND) == []
+        and world.uow.store.queued(JobKind.OUTCOME) == []
+    )
     assert world.uow.meetings.timeline(TEAM, world.jane.id)[0].kind == "meeting_cancelled"
 
 
@@ -125,7 +147,9 @@ def test_only_people_who_got_the_invitation_get_its_cancellation() -> None:
     world = World()
     meeting = booked(world, invited=False)
     manage(world).cancel(meeting.id, host())
-    assert invitations(world, "CANCEL") == [("hanna@meetline.example", 1)]  # the host keeps the event
+    assert invitations(world, "CANCEL") == [
+        ("hanna@meetline.example", 1)
+    ]  # the host keeps the event
 
 
 def test_cancelling_twice_succeeds_and_changes_nothing_more() -> None:
@@ -158,4 +182,6 @@ def test_a_calendar_that_sends_invitations_gets_the_cancel_instead_of_our_mail()
     world.connect(HOST, "google", sends_invitations=True)
     manage(world).cancel(meeting.id, host())
     assert invitations(world, "CANCEL") == []
-    assert [j.kind for j in world.uow.store.queued(JobKind.CALENDAR_CANCEL)] == [JobKind.CALENDAR_CANCEL]
+    assert [j.kind for j in world.uow.store.queued(JobKind.CALENDAR_CANCEL)] == [
+        JobKind.CALENDAR_CANCEL
+    ]

@@ -25,7 +25,11 @@ def test_recording_an_outcome_logs_it_on_every_record_and_reads_the_meeting_back
     assert result.changed and result.meeting.outcome == "COMPLETED" and world.uow.commits == 1
     for record in (world.jane, world.nomail):
         entry = world.uow.meetings.timeline(TEAM, record.id)[0]
-        assert (entry.kind, entry.data["outcome"], entry.data["previous"]) == ("outcome_set", "COMPLETED", "SCHEDULED")
+        assert (entry.kind, entry.data["outcome"], entry.data["previous"]) == (
+            "outcome_set",
+            "COMPLETED",
+            "SCHEDULED",
+        )
 
 
 def test_the_same_outcome_twice_is_one_change() -> None:
@@ -35,7 +39,9 @@ def test_the_same_outcome_twice_is_one_change() -> None:
     record(meeting_id, "NO_SHOW", UserProfile(TEAM, HOST))
     again = record(meeting_id, "NO_SHOW", UserProfile(TEAM, HOST))
     assert not again.changed and again.meeting.outcome == "NO_SHOW"
-    assert [e.kind for e in world.uow.meetings.timeline(TEAM, world.jane.id)].count("outcome_set") == 1
+    assert [e.kind for e in world.uow.meetings.timeline(TEAM, world.jane.id)].count(
+        "outcome_set"
+    ) == 1
 
 
 def test_an_outcome_not_offered_writes_nothing() -> None:

@@ -27,10 +27,18 @@ def test_a_booking_stores_the_meeting_its_jobs_and_timeline_in_one_commit() -> N
     store = world.uow.store
     assert list(store.meetings) == [result.meeting.id]
     invited = sorted(j.payload["email"] for j in store.queued(JobKind.INVITE))
-    assert invited == ["hanna@meetline.example", "jane@acme.example"]  # attendees with an email, and the host
-    assert [j.kind for j in store.queued() if j.kind != JobKind.INVITE] == [JobKind.REMIND, JobKind.OUTCOME]
+    assert invited == [
+        "hanna@meetline.example",
+        "jane@acme.example",
+    ]  # attendees with an email, and the host
+    assert [j.kind for j in store.queued() if j.kind != JobKind.INVITE] == [
+        JobKind.REMIND,
+        JobKind.OUTCOME,
+    ]
     assert {(e.record_id, e.kind) for e in store.timeline} == {
-        (world.jane.id, "meeting_scheduled"), (world.nomail.id, "meeting_scheduled")}
+        (world.jane.id, "meeting_scheduled"),
+        (world.nomail.id, "meeting_scheduled"),
+    }
 
 
 def test_the_same_submission_twice_is_one_meeting_and_one_set_of_jobs() -> None:
@@ -57,7 +65,9 @@ def test_a_submission_key_of_another_workspace_is_an_expired_form() -> None:
     world.uow.store.meetings[stored.id] = replace(stored, team_id="T2")  # the key is now T2's
     with pytest.raises(ValidationFailed) as refused:
         schedule(world)(world.request(key="shared"))
-    assert refused.value.errors == {Field.RECORD: "This form has expired. Close it and run /meet again."}
+    assert refused.value.errors == {
+        Field.RECORD: "This form has expired. Close it and run /meet again."
+    }
     assert len(world.uow.store.meetings) == 1 and world.uow.commits == 1
 
 
@@ -95,7 +105,11 @@ def test_a_connected_calendar_books_the_event_first_instead_of_mailing() -> None
     world = World()
     world.connect(HOST)
     result = schedule(world)(world.request())
-    assert [j.kind for j in world.uow.store.queued()] == [JobKind.CALENDAR_CREATE, JobKind.REMIND, JobKind.OUTCOME]
+    assert [j.kind for j in world.uow.store.queued()] == [
+        JobKind.CALENDAR_CREATE,
+        JobKind.REMIND,
+        JobKind.OUTCOME,
+    ]
     assert result.created
 
 

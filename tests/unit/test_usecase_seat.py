@@ -13,8 +13,13 @@ from tests.unit.usecases import TEAM, World
 ADMIN = UserProfile(TEAM, "UADMIN", is_admin=True)
 
 
-def change(world: World, who: UserProfile, user_id: str = "UBOB", seat: str = "professional",
-           roles: frozenset[str] = frozenset({"manager"})) -> UserProfile:
+def change(
+    world: World,
+    who: UserProfile,
+    user_id: str = "UBOB",
+    seat: str = "professional",
+    roles: frozenset[str] = frozenset({"manager"}),
+) -> UserProfile:
     return ChangeSeat(world.uow, world.people)(who, SeatChange(user_id, seat, roles))
 
 
@@ -30,7 +35,12 @@ def test_an_admin_gives_a_teammate_a_seat_and_roles_in_one_commit() -> None:
     saved = change(world, ADMIN)
     stored = world.uow.users.get(TEAM, "UBOB")
     assert stored == saved and world.uow.commits == 1
-    assert (stored.seat, stored.is_manager, stored.is_admin, stored.is_sandbox) == ("professional", True, False, False)
+    assert (stored.seat, stored.is_manager, stored.is_admin, stored.is_sandbox) == (
+        "professional",
+        True,
+        False,
+        False,
+    )
     assert stored.email == "bob@meetline.example"  # the rest of the profile is kept
 
 
@@ -47,12 +57,15 @@ def test_every_refusal_names_its_field_and_writes_nothing() -> None:
     world.teammate("UADMIN", is_admin=True)
     before = world.uow.users.list_users(TEAM)
     assert set(refused(world, UserProfile(TEAM, "UBOB"))) == {Field.USER}  # not an admin
-    assert set(refused(world, UserProfile("T2", "UADMIN", is_admin=True))) == {Field.USER}  # another workspace's
+    assert set(refused(world, UserProfile("T2", "UADMIN", is_admin=True))) == {
+        Field.USER
+    }  # another workspace's
     assert set(refused(world, ADMIN, user_id="")) == {Field.USER}  # nobody picked
     assert set(refused(world, ADMIN, user_id="UGONE")) == {Field.USER}  # not a member here
     assert set(refused(world, ADMIN, seat="platinum")) == {Field.SEAT}
     assert refused(world, ADMIN, user_id="UADMIN", roles=frozenset({"manager"})) == {
-        Field.ROLES: "You cannot remove your own admin role."}
+        Field.ROLES: "You cannot remove your own admin role."
+    }
     assert world.uow.users.list_users(TEAM) == before and world.uow.commits == 0
 
 

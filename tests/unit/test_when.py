@@ -26,7 +26,9 @@ def iso(dt: datetime | None) -> str | None:
     return None if dt is None else dt.isoformat(timespec="minutes")
 
 
-def check(phrase: str, now: datetime, expected: str | None, languages: tuple[str, ...] = ("en", "pl")) -> None:
+def check(
+    phrase: str, now: datetime, expected: str | None, languages: tuple[str, ...] = ("en", "pl")
+) -> None:
     result = parse_when(phrase, now, languages)
     assert iso(result) == expected, phrase
     if result is not None:
@@ -683,7 +685,9 @@ def test_relative_hours_count_real_time_across_fall_back() -> None:
     now = datetime(2026, 10, 25, 1, 30, tzinfo=WAW)
     result = parse_when("in 2 hours", now)
     assert result is not None
-    assert result.astimezone(UTC) - now.astimezone(UTC) == datetime(2026, 1, 1, 2) - datetime(2026, 1, 1)
+    assert result.astimezone(UTC) - now.astimezone(UTC) == datetime(2026, 1, 1, 2) - datetime(
+        2026, 1, 1
+    )
     assert result.fold == 1
 
 
@@ -712,7 +716,9 @@ def test_relative_hours_count_real_time_across_fall_back() -> None:
         ("piątek", ("en",), None),
     ],
 )
-def test_languages_restrict_the_vocabulary(phrase: str, languages: tuple[str, ...], expected: str | None) -> None:
+def test_languages_restrict_the_vocabulary(
+    phrase: str, languages: tuple[str, ...], expected: str | None
+) -> None:
     check(phrase, FRI_WAW, expected, languages)
 
 
@@ -761,7 +767,18 @@ def test_find_when_returns_the_span_of_the_phrase(text: str, phrase: str, expect
 
 @pytest.mark.parametrize(
     "text",
-    ["Jane Doe", "Sun Corp", "Sun Microsystems renewal", "Wed Corp", "May Smith", "Deal 2024", "Order #15", "version 2h", "Jane 45m", ""],
+    [
+        "Jane Doe",
+        "Sun Corp",
+        "Sun Microsystems renewal",
+        "Wed Corp",
+        "May Smith",
+        "Deal 2024",
+        "Order #15",
+        "version 2h",
+        "Jane 45m",
+        "",
+    ],
 )
 def test_find_when_ignores_names_and_numbers(text: str) -> None:
     assert find_when(text, FRI_WAW) is None
@@ -782,14 +799,16 @@ def test_scan_can_refuse_a_lone_abbreviated_weekday() -> None:
 
 @pytest.mark.parametrize(
     "phrase",
-    [p for p, _ in FRI_WAW_EN[:60]] + [p for p, _ in FRI_WAW_PL[:60]] + [p for p, _ in FRI_WAW_NUMERIC],
+    [p for p, _ in FRI_WAW_EN[:60]]
+    + [p for p, _ in FRI_WAW_PL[:60]]
+    + [p for p, _ in FRI_WAW_NUMERIC],
 )
 def test_parse_when_equals_find_when_on_the_whole_text(phrase: str) -> None:
     found = find_when(phrase, FRI_WAW)
     parsed = parse_when(phrase, FRI_WAW)
     assert found is not None
     assert found[0] == parsed
-    assert phrase[found[1][1]:].strip(" .,") == "" and phrase[: found[1][0]].strip() == ""
+    assert phrase[found[1][1] :].strip(" .,") == "" and phrase[: found[1][0]].strip() == ""
 
 
 # --------------------------------------------------------------------------- durations

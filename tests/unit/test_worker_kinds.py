@@ -21,8 +21,16 @@ def test_every_job_kind_has_a_handler(tmp_path: Path) -> None:
 def test_stored_kind_values_never_change() -> None:
     """Queued rows hold these strings; renaming one strands every job already queued."""
     assert {k.value for k in JobKind} == {
-        "send_invitation", "send_reminder", "send_reminder_email", "mention_dm", "outcome_prompt",
-        "outcome_nudge", "outcome_digest", "calendar_create", "calendar_update", "calendar_cancel",
+        "send_invitation",
+        "send_reminder",
+        "send_reminder_email",
+        "mention_dm",
+        "outcome_prompt",
+        "outcome_nudge",
+        "outcome_digest",
+        "calendar_create",
+        "calendar_update",
+        "calendar_cancel",
         "calendar_sync",
     }
     assert set(CALENDAR_KINDS) | set(TIMED_KINDS) <= set(JobKind)

@@ -28,8 +28,13 @@ def workspace_in_polish() -> InMemoryUnitOfWorkFactory:
 
 
 ADMIN = UserProfile(team_id="T1", slack_user_id="UADM", is_admin=True)
-CHANGE = SettingsChange(durations=(45, 30, 30), types=("Demo", " Demo ", ""), outcomes=("demo given",),
-                        reminders=(ReminderLine(1, ReminderUnit.DAYS, "1 day"),), timezone=" Europe/Warsaw ")
+CHANGE = SettingsChange(
+    durations=(45, 30, 30),
+    types=("Demo", " Demo ", ""),
+    outcomes=("demo given",),
+    reminders=(ReminderLine(1, ReminderUnit.DAYS, "1 day"),),
+    timezone=" Europe/Warsaw ",
+)
 
 
 def test_an_admin_changes_the_settings_of_their_workspace() -> None:
@@ -38,12 +43,19 @@ def test_an_admin_changes_the_settings_of_their_workspace() -> None:
     assert uow.store.workspaces == {"T1": saved} and uow.commits == 1
     assert saved.durations == (30, 45) and saved.meeting_types == ("Demo",)
     assert saved.custom_outcomes == ("DEMO_GIVEN",) and saved.default_reminders == ((1, "days"),)
-    assert saved.default_timezone == "Europe/Warsaw" and saved.default_language == "pl"  # kept when not chosen
+    assert (
+        saved.default_timezone == "Europe/Warsaw" and saved.default_language == "pl"
+    )  # kept when not chosen
     assert saved.working_hours == ("09:00", "17:00")
 
 
-@pytest.mark.parametrize("who", [UserProfile(team_id="T1", slack_user_id="UMEM"),
-                                 UserProfile(team_id="T1", slack_user_id="UMGR", is_manager=True)])
+@pytest.mark.parametrize(
+    "who",
+    [
+        UserProfile(team_id="T1", slack_user_id="UMEM"),
+        UserProfile(team_id="T1", slack_user_id="UMGR", is_manager=True),
+    ],
+)
 def test_only_admins_change_settings(who: UserProfile) -> None:
     uow = workspace_in_polish()
     with pytest.raises(NotAllowed) as refused:
@@ -52,11 +64,21 @@ def test_only_admins_change_settings(who: UserProfile) -> None:
 
 
 def test_every_broken_rule_is_named_at_once() -> None:
-    change = SettingsChange(durations=(30, None), reminders=(ReminderLine(1, None, "1 fortnight"),),
-                            timezone="Mars/Olympus", work_start="18:00", work_end="17:00")
+    change = SettingsChange(
+        durations=(30, None),
+        reminders=(ReminderLine(1, None, "1 fortnight"),),
+        timezone="Mars/Olympus",
+        work_start="18:00",
+        work_end="17:00",
+    )
     with pytest.raises(ValidationFailed) as refused:
         changed_settings(WorkspaceSettings(), change)
-    assert set(refused.value.errors) == {Field.DURATIONS, Field.DEFAULT_REMINDERS, Field.TIMEZONE, Field.WORK_END}
+    assert set(refused.value.errors) == {
+        Field.DURATIONS,
+        Field.DEFAULT_REMINDERS,
+        Field.TIMEZONE,
+        Field.WORK_END,
+    }
     assert "1 fortnight" in refused.value.errors[Field.DEFAULT_REMINDERS]
 
 
@@ -72,7 +94,9 @@ def test_limits_on_durations_and_reminders() -> None:
 
 
 def test_reminder_lines_are_read_in_both_languages() -> None:
-    assert read_reminder("2 godziny przed") == ReminderLine(2, ReminderUnit.HOURS, "2 godziny przed")
+    assert read_reminder("2 godziny przed") == ReminderLine(
+        2, ReminderUnit.HOURS, "2 godziny przed"
+    )
     assert read_reminder("1 week before") == ReminderLine(1, ReminderUnit.WEEKS, "1 week before")
     assert read_reminder("soon") == ReminderLine(None, None, "soon")
 

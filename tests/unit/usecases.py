@@ -40,7 +40,9 @@ class World:
     nomail: Record = field(init=False)
 
     def __post_init__(self) -> None:
-        host = UserProfile(TEAM, HOST, name="Hanna Host", email="hanna@meetline.example", seat="professional")
+        host = UserProfile(
+            TEAM, HOST, name="Hanna Host", email="hanna@meetline.example", seat="professional"
+        )
         self.people = WatchfulPeople(self.uow, host)
         self.uow.users.save(host)
         self.jane = self.uow.records.add(TEAM, "Jane Doe", "jane@acme.example")
@@ -52,16 +54,29 @@ class World:
         self.uow.users.save(person)
         return person
 
-    def connect(self, user_id: str, provider: str = "google", sends_invitations: bool = True) -> None:
-        self.calendars.connections[(TEAM, user_id)] = CalendarConnectionInfo(provider, sends_invitations)
+    def connect(
+        self, user_id: str, provider: str = "google", sends_invitations: bool = True
+    ) -> None:
+        self.calendars.connections[(TEAM, user_id)] = CalendarConnectionInfo(
+            provider, sends_invitations
+        )
 
     def request(self, key: str = "k1", **changes: Any) -> MeetingRequest:
         req = MeetingRequest(
-            idempotency_key=key, team_id=TEAM, organizer_id=HOST, host_id=HOST, timezone="UTC",
-            record_id=self.jane.id, title="Demo", day=date(2030, 1, 10), start_time=time(10, 0),
+            idempotency_key=key,
+            team_id=TEAM,
+            organizer_id=HOST,
+            host_id=HOST,
+            timezone="UTC",
+            record_id=self.jane.id,
+            title="Demo",
+            day=date(2030, 1, 10),
+            start_time=time(10, 0),
             duration_minutes=30,
-            attendees=(AttendeeRef(AttendeeKind.CONTACT, str(self.jane.id)),
-                       AttendeeRef(AttendeeKind.CONTACT, str(self.nomail.id))),
+            attendees=(
+                AttendeeRef(AttendeeKind.CONTACT, str(self.jane.id)),
+                AttendeeRef(AttendeeKind.CONTACT, str(self.nomail.id)),
+            ),
             reminders=(ReminderSpec(1, ReminderUnit.HOURS, "1"),),
         )
         return replace(req, **changes)

@@ -59,9 +59,7 @@ def upgrade() -> None:
         _ts("expires_at"),
         sa.PrimaryKeyConstraint("state", name="pk_calendar_oauth_flows"),
     )
-    op.create_index(
-        "ix_calendar_oauth_flows_expires_at", "calendar_oauth_flows", ["expires_at"]
-    )
+    op.create_index("ix_calendar_oauth_flows_expires_at", "calendar_oauth_flows", ["expires_at"])
 
 
 def downgrade() -> None:

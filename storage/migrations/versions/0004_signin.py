@@ -47,14 +47,24 @@ def upgrade() -> None:
         _ts("expires_at"),
         sa.PrimaryKeyConstraint("id", name="pk_calendar_pending_connections"),
     )
-    op.create_index("ix_calendar_pending_connections_expires_at", "calendar_pending_connections", ["expires_at"])
-    op.create_index("ix_calendar_pending_connections_team_id_slack_user_id", "calendar_pending_connections",
-                    ["team_id", "slack_user_id"])
+    op.create_index(
+        "ix_calendar_pending_connections_expires_at", "calendar_pending_connections", ["expires_at"]
+    )
+    op.create_index(
+        "ix_calendar_pending_connections_team_id_slack_user_id",
+        "calendar_pending_connections",
+        ["team_id", "slack_user_id"],
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_calendar_pending_connections_team_id_slack_user_id", table_name="calendar_pending_connections")
-    op.drop_index("ix_calendar_pending_connections_expires_at", table_name="calendar_pending_connections")
+    op.drop_index(
+        "ix_calendar_pending_connections_team_id_slack_user_id",
+        table_name="calendar_pending_connections",
+    )
+    op.drop_index(
+        "ix_calendar_pending_connections_expires_at", table_name="calendar_pending_connections"
+    )
     op.drop_table("calendar_pending_connections")
     op.drop_index("ix_calendar_signin_links_expires_at", table_name="calendar_signin_links")
     op.drop_table("calendar_signin_links")
