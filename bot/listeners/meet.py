@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +29,7 @@ from bot.views.meet_state import (
     to_request,
     with_changes,
 )
-from bot.views.messages import confirmation_blocks, confirmation_text
+from bot.views.messages import confirmation_blocks, confirmation_text, saved_heading
 from bot.views.next_meeting_views import next_meeting_reply
 from bot.views.text import parse_record_value, record_option
 from bot.views.timeline_views import timeline_reply
@@ -44,6 +45,7 @@ from handlers.meet_form import (
 )
 from handlers.meetings import MAX_REMINDERS
 from handlers.record_history import record_history
+from handlers.scheduling import Scheduled
 from handlers.workspace import WorkspaceSettings
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,49 @@ def user_of(body: dict[str, Any]) -> str:
     if isinstance(user, dict):
         return str(user.get("id") or "")
     return str(body.get("user_id") or "")
+
+
+Reply = dict[str, Any]
+"""The keyword arguments of an ephemeral ack: `text`, and `blocks` when there are any."""
+
+SubCommand = Callable[[Services, str, str, str], Reply]
+"""A `/meet` sub-command: (services, team id, user id, the text after its word) -> reply."""
+
+
+def _timeline(services: Services, team_id: str, user_id: str, rest: str) -> Reply:
+    t, query = cached_translator(services, team_id, user_id), rest.strip()
+    history = record_history(services.records, services.meetings, team_id, query) if query else None
+    return timeline_reply(query, history, t=t)
+
+
+def _next(services: Services, team_id: str, user_id: str, rest: str) -> Reply:
+    t = cached_translator(services, team_id, user_id)
+    return next_meeting_reply(services.next_meeting(team_id, user_id), user_id, t=t)
+
+
+HELP_TEXTS = ("help", "pomoc", "?")
+"""The whole text asks for help ("help me" is a scheduling text, as it always was)."""
+
+SUB_COMMANDS: dict[str, SubCommand] = {
+    "timeline": _timeline,
+    "historia": _timeline,
+    "next": _next,
+    "nastepne": _next,
+    "następne": _next,
+}
+"""Sub-commands answered in the ack (due within 3 s), by their first word, any case."""
+
+
+def sub_command_reply(services: Services, body: dict[str, Any], text: str) -> Reply | None:
+    """The ephemeral answer to `/meet text`, or None when the text opens the form.
+
+    Without a trigger id no form can open, so the caller gets the help instead."""
+    team_id, user_id = team_of(body), user_of(body)
+    if text.lower() in HELP_TEXTS or not body.get("trigger_id"):
+        return {"text": help_text(cached_translator(services, team_id, user_id))}
+    word, _, rest = text.partition(" ")
+    answer = SUB_COMMANDS.get(word.lower())
+    return None if answer is None else answer(services, team_id, user_id, rest)
 
 
 def open_meet_modal(
@@ -116,6 +161,33 @@ def open_meet_modal(
     return True
 
 
+def open_form_or_apologise(
+    client: WebClient,
+    services: Services,
+    profiles: ProfileService,
+    body: dict[str, Any],
+    text: str,
+) -> None:
+    """Open the form for `/meet text`; when Slack is too slow, say so in the channel."""
+    opened = open_meet_modal(
+        client,
+        services,
+        profiles,
+        trigger_id=body["trigger_id"],
+        team_id=team_of(body),
+        user_id=user_of(body),
+        text=text,
+        channel_id=body.get("channel_id"),
+    )
+    if not opened and body.get("channel_id"):
+        t = cached_translator(services, team_of(body), user_of(body))
+        client.chat_postEphemeral(
+            channel=body["channel_id"],
+            user=user_of(body),
+            text=t.gettext("Slack took too long to open the form. Please run /meet again."),
+        )
+
+
 def render(state: FormState, ws: WorkspaceSettings, t: Translator | None = None) -> dict[str, Any]:
     return meet_form_view(state, ws.offered_types, ws.durations, t=t)
 
@@ -143,6 +215,29 @@ def _rebuild(client: WebClient, body: dict[str, Any], state: FormState, services
         log.info("views.update skipped: %s", exc.response.get("error"))
 
 
+def _expired_errors(
+    services: Services, body: dict[str, Any], state: FormState, view: dict[str, Any]
+) -> dict[str, str]:
+    """A form without its key (opened before a deploy, or forged) cannot be saved."""
+    t = form_translator(services, body, state)
+    expired = DomainError(t.gettext("This form has expired. Close it and run /meet again."))
+    return modal_errors(expired, view, t)
+
+
+def _send_confirmation(
+    client: WebClient, user_id: str, result: Scheduled, heading: str, t: Translator
+) -> None:
+    """The saved meeting in the caller's DM; the modal already told them, so a failure only logs."""
+    try:
+        client.chat_postMessage(
+            channel=user_id,
+            text=confirmation_text(result, t=t),
+            blocks=confirmation_blocks(result, heading, t=t),
+        )
+    except SlackApiError as exc:
+        log.warning("confirmation DM failed: %s", exc.response.get("error"))
+
+
 def register(app: App, services: Services, profiles: ProfileService) -> None:
     directory = DirectorySync(services.users, services.clock)
 
@@ -162,46 +257,13 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
                 period_text=period_text,
             )
             return
-        if text.lower() in ("help", "pomoc", "?") or not body.get("trigger_id"):
-            ack(
-                response_type="ephemeral",
-                text=help_text(cached_translator(services, team_of(body), user_of(body))),
-            )
-            return
-        word, _, rest = text.partition(" ")
-        if word.lower() in ("timeline", "historia"):
-            t, query = cached_translator(services, team_of(body), user_of(body)), rest.strip()
-            history = (
-                record_history(services.records, services.meetings, team_of(body), query)
-                if query
-                else None
-            )
-            ack(response_type="ephemeral", **timeline_reply(query, history, t=t))
-            return
-        if word.lower() in ("next", "nastepne", "następne"):
-            t = cached_translator(services, team_of(body), user_of(body))
-            next_up = services.next_meeting(team_of(body), user_of(body))
-            ack(response_type="ephemeral", **next_meeting_reply(next_up, user_of(body), t=t))
+        reply = sub_command_reply(services, body, text)
+        if reply is not None:
+            ack(response_type="ephemeral", **reply)
             return
         ack()
         directory.maybe_start(client, team_of(body))
-        opened = open_meet_modal(
-            client,
-            services,
-            profiles,
-            trigger_id=body["trigger_id"],
-            team_id=team_of(body),
-            user_id=user_of(body),
-            text=text,
-            channel_id=body.get("channel_id"),
-        )
-        if not opened and body.get("channel_id"):
-            t = cached_translator(services, team_of(body), user_of(body))
-            client.chat_postEphemeral(
-                channel=body["channel_id"],
-                user=user_of(body),
-                text=t.gettext("Slack took too long to open the form. Please run /meet again."),
-            )
+        open_form_or_apologise(client, services, profiles, body, text)
 
     @app.options("record_select")
     def record_options(ack: Ack, payload: dict[str, Any], body: dict[str, Any]) -> None:
@@ -303,9 +365,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         state = parse_state(view)
         team_id, user_id = team_of(body), user_of(body)
         if not state.key:
-            t = form_translator(services, body, state)
-            expired = DomainError(t.gettext("This form has expired. Close it and run /meet again."))
-            ack(response_action="errors", errors=modal_errors(expired, view, t))
+            ack(response_action="errors", errors=_expired_errors(services, body, state, view))
             return
         profile = profiles.get(client, team_id, user_id)
         t = translator_for(profile, services.workspaces.get(team_id))
@@ -321,21 +381,10 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         except DomainError as error:
             ack(response_action="errors", errors=modal_errors(error, view, t))
             return
-        heading = (
-            t.gettext("Meeting updated")
-            if state.meeting_id is not None
-            else t.gettext("Meeting scheduled")
-        )
+        heading = saved_heading(edited=state.meeting_id is not None, t=t)
         ack(
             response_action="update",
             view=message_view(heading, confirmation_text(result, t=t), t=t),
         )
         if result.created or state.meeting_id is not None:
-            try:
-                client.chat_postMessage(
-                    channel=user_id,
-                    text=confirmation_text(result, t=t),
-                    blocks=confirmation_blocks(result, heading, t=t),
-                )
-            except SlackApiError as exc:
-                log.warning("confirmation DM failed: %s", exc.response.get("error"))
+            _send_confirmation(client, user_id, result, heading, t)

@@ -23,7 +23,10 @@ from bot.views.messages import (
     outcome_change_blocks,
     outcome_prompt_text,
 )
+from handlers.domain import UserProfile
 from handlers.errors import DomainError, NotFound
+from handlers.i18n import Translator
+from handlers.meetings import Meeting
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,38 @@ def _update_quietly(client: WebClient, container: dict[str, Any], **message: Any
         log.warning("updating the outcome message failed: %s", exc.response.get("error"))
 
 
+def _redraw(
+    client: WebClient,
+    services: Services,
+    body: dict[str, Any],
+    actor: UserProfile,
+    meeting: Meeting,
+    outcomes: tuple[str, ...],
+    t: Translator,
+) -> None:
+    """Show the recorded outcome where it was clicked: App Home, a digest line or the prompt."""
+    container = body.get("container") or {}
+    block_id = str((body.get("actions") or [{}])[0].get("block_id") or "")
+    if container.get("type") == "view":  # clicked in App Home
+        publish_home(client, services, team_of(body), user_of(body))
+    elif block_id.startswith("digest_outcome_"):  # one line of the daily digest
+        waiting = services.meetings.awaiting_outcome(
+            actor.team_id, actor.slack_user_id, services.clock.now(), 20
+        )
+        client.chat_update(
+            channel=str(container.get("channel_id")),
+            ts=str(container.get("message_ts")),
+            **digest_message(waiting, outcomes, t),
+        )
+    else:
+        _update_quietly(
+            client,
+            container,
+            text=outcome_prompt_text(meeting, t=t),
+            blocks=outcome_blocks(meeting, outcomes, t=t),
+        )
+
+
 def register(app: App, services: Services, profiles: ProfileService) -> None:
     @app.action(re.compile(r"^outcome_(?!change)[a-z0-9_]+(:\d+)?$"))
     def outcome_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -54,35 +89,13 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             return
         actor = profiles.get(client, team_of(body), user_of(body))
         ws = services.workspaces.get(actor.team_id)
-        outcomes, t = (
-            ws.outcomes,
-            translator_for(actor, ws),
-        )  # the message is re-drawn for whoever clicked
+        t = translator_for(actor, ws)  # the message is re-drawn for whoever clicked
         try:
             result = services.record_outcome(value["m"], value["o"], actor)
         except DomainError as error:
             tell_error(client, body, user_of(body), error, t, dm_when_no_channel=False)
             return
-        container = body.get("container") or {}
-        block_id = str((body.get("actions") or [{}])[0].get("block_id") or "")
-        if container.get("type") == "view":  # clicked in App Home
-            publish_home(client, services, team_of(body), user_of(body))
-        elif block_id.startswith("digest_outcome_"):  # one line of the daily digest
-            waiting = services.meetings.awaiting_outcome(
-                actor.team_id, actor.slack_user_id, services.clock.now(), 20
-            )
-            client.chat_update(
-                channel=str(container.get("channel_id")),
-                ts=str(container.get("message_ts")),
-                **digest_message(waiting, outcomes, t),
-            )
-        else:
-            _update_quietly(
-                client,
-                container,
-                text=outcome_prompt_text(result.meeting, t=t),
-                blocks=outcome_blocks(result.meeting, outcomes, t=t),
-            )
+        _redraw(client, services, body, actor, result.meeting, ws.outcomes, t)
 
     @app.action(re.compile(r"^outcome_change(:\d+)?$"))
     def outcome_change(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

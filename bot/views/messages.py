@@ -27,6 +27,11 @@ def _names(names: Sequence[str]) -> str:
     return ", ".join(escape_mrkdwn(n) for n in names)
 
 
+def saved_heading(*, edited: bool, t: Translator = EN) -> str:
+    """The title of the modal and of the DM after a save: an edit reads differently."""
+    return t.gettext("Meeting updated") if edited else t.gettext("Meeting scheduled")
+
+
 def confirmation_text(result: Scheduled, *, t: Translator = EN) -> str:
     meeting = result.meeting
     lines = [

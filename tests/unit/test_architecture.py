@@ -152,3 +152,42 @@ def test_use_cases_are_built_only_in_the_composition_root() -> None:
             ):
                 built.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.func.id}")
     assert built == []
+
+
+LISTENER_MAX_LINES = 30
+
+
+def _long_listeners(source: str, where: str) -> list[str]:
+    """Decorated functions (Bolt listeners) longer than the limit, `def` to last line."""
+    long: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.decorator_list:
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            if length > LISTENER_MAX_LINES:
+                long.append(f"{where}:{node.lineno} {node.name} ({length} lines)")
+    return long
+
+
+def test_listeners_stay_short() -> None:
+    """A listener is ack -> parse -> one use case -> render (DESIGN.md); parsing belongs in
+    bot/views, logic in a use case. Measured on the ruff-formatted source."""
+    paths = sorted((ROOT / "bot" / "listeners").glob("*.py"))
+    long = [
+        where
+        for path in paths
+        for where in _long_listeners(path.read_text(encoding="utf-8"), path.name)
+    ]
+    assert long == []
+
+
+def test_the_length_check_sees_a_long_listener() -> None:
+    """The check above would pass vacuously if nested, decorated functions went unseen."""
+    body = "\n".join(f"        x{i} = {i}" for i in range(LISTENER_MAX_LINES))
+    source = (
+        "def register(app):\n"
+        "    @app.command('/x')\n"
+        f"    def listener(ack):\n{body}\n"
+        "    def helper():\n"
+        f"{body}\n"
+    )
+    assert _long_listeners(source, "x.py") == ["x.py:3 listener (31 lines)"]
