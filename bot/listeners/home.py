@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.i18n_context import cached_translator
-from bot.listeners.meet import help_text, open_meet_modal, team_of, user_of
+from bot.listeners.meet import help_text, open_form_or_apologise
 from bot.profiles import ProfileService
 from bot.services import Services
 
@@ -33,11 +33,4 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     @app.action("home_schedule")
     def home_schedule(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        open_meet_modal(
-            client,
-            services,
-            profiles,
-            trigger_id=body["trigger_id"],
-            team_id=team_of(body),
-            user_id=user_of(body),
-        )
+        open_form_or_apologise(client, services, profiles, body, "")

@@ -168,7 +168,8 @@ def open_form_or_apologise(
     body: dict[str, Any],
     text: str,
 ) -> None:
-    """Open the form for `/meet text`; when Slack is too slow, say so in the channel."""
+    """Open the form pre-filled from `text`; when Slack is too slow, say so in the channel
+    the request came from (App Home has none: the user just clicks again)."""
     opened = open_meet_modal(
         client,
         services,
