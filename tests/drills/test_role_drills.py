@@ -363,15 +363,17 @@ def test_admin_who_is_not_the_host_may_set_the_outcome(
 
 def report(stack: Stack, user: str, first: date, last: date) -> tuple[Call, dict[str, bytes]]:
     """`/meet report first..last` as `user`: the DM and the files uploaded with it."""
-    posts = len(stack.slack.calls("chat.postMessage"))
+
+    def to_user(call: Call) -> bool:
+        return call.args.get("channel") == user
+
+    # Count only the DMs to `user`: other messages (a late mention DM) must not move the goal.
+    posts = len([c for c in stack.slack.calls("chat.postMessage") if to_user(c)])
     files = len(stack.slack.uploaded_files())
     resp = stack.client.command(f"report {first}..{last}", user_id=user)
     assert resp.status == 200 and "Preparing" in resp.json()["text"]
     summary = stack.slack.wait_for(
-        "chat.postMessage",
-        count=posts + 1,
-        timeout=30,
-        predicate=lambda c: c.args.get("channel") == user,
+        "chat.postMessage", count=posts + 1, timeout=30, predicate=to_user
     )[-1]
     stack.wait_until(lambda: len(stack.slack.uploaded_files()) >= files + 2, timeout=30)
     return summary, {
