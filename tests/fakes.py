@@ -11,14 +11,15 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from handlers.domain import ImportResult, Record, RecordKind, RecordRow, UserProfile
 from handlers.meetings import (
     OUTCOME_SCHEDULED,
     JobSpec,
+    Location,
     Meeting,
     MeetingUpdate,
     NewMeeting,
@@ -28,6 +29,28 @@ from handlers.meetings import (
 )
 from handlers.ports import CalendarConnectionInfo
 from handlers.workspace import WorkspaceSettings
+
+
+def a_meeting(start: datetime, **changes: Any) -> Meeting:
+    """Meeting 7 of workspace T1: "Demo", 30 minutes at `start`, hosted by UHOST for
+    organizer UORG, nobody invited; `changes` override any field."""
+    meeting = Meeting(
+        id=7,
+        team_id="T1",
+        uid="m7@meetline",
+        sequence=0,
+        title="Demo",
+        start_utc=start,
+        end_utc=start + timedelta(minutes=30),
+        timezone="UTC",
+        duration_minutes=30,
+        location=Location(),
+        host_id="UHOST",
+        organizer_id="UORG",
+        attendees=[],
+        reminders=[],
+    )
+    return replace(meeting, **changes)
 
 
 @dataclass

@@ -3,7 +3,7 @@ rule it words: host or admin of the meeting's own workspace."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,10 +12,10 @@ from bot.errors import error_text, modal_errors, tell_error
 from handlers.domain import UserProfile
 from handlers.errors import DomainError, Field, NotAllowed, NotFound, Reason, ValidationFailed
 from handlers.i18n import translator
-from handlers.meetings import Location, Meeting
+from handlers.meetings import Meeting
 from handlers.outcomes import RecordOutcome
 from handlers.workspace import WorkspaceSettings
-from tests.fakes import InMemoryUnitOfWorkFactory
+from tests.fakes import InMemoryUnitOfWorkFactory, a_meeting
 from tests.support.clock import MutableClock
 
 EN = translator("en")
@@ -93,25 +93,6 @@ def test_refusals_are_worded_by_the_bot_in_the_readers_language() -> None:
 # ----------------------------------------------------------------- host or admin
 
 
-def a_meeting() -> Meeting:
-    return Meeting(
-        id=7,
-        team_id="T1",
-        uid="m7@meetline",
-        sequence=0,
-        title="Demo",
-        start_utc=NOW,
-        end_utc=NOW + timedelta(minutes=30),
-        timezone="UTC",
-        duration_minutes=30,
-        location=Location(),
-        host_id="UHOST",
-        organizer_id="UORG",
-        attendees=[],
-        reminders=[],
-    )
-
-
 def stored(meeting: Meeting) -> InMemoryUnitOfWorkFactory:
     uow = InMemoryUnitOfWorkFactory()
     uow.store.meetings[meeting.id] = meeting
@@ -125,7 +106,7 @@ def record(
 
 
 def test_the_host_and_an_admin_record_an_outcome() -> None:
-    uow = stored(a_meeting())
+    uow = stored(a_meeting(NOW))
     assert record(uow, UserProfile(team_id="T1", slack_user_id="UHOST")).outcome == "COMPLETED"
     assert (
         record(
@@ -137,7 +118,7 @@ def test_the_host_and_an_admin_record_an_outcome() -> None:
 
 
 def test_a_member_who_is_not_the_host_cannot_record_an_outcome() -> None:
-    uow = stored(a_meeting())
+    uow = stored(a_meeting(NOW))
     for who in ("UORG", "UOTHER"):  # the organizer did not hold the meeting
         with pytest.raises(NotAllowed) as refused:
             record(uow, UserProfile(team_id="T1", slack_user_id=who))
@@ -150,7 +131,7 @@ def test_a_member_who_is_not_the_host_cannot_record_an_outcome() -> None:
 
 
 def test_another_workspace_cannot_record_an_outcome_even_as_its_host_or_admin() -> None:
-    uow = stored(a_meeting())
+    uow = stored(a_meeting(NOW))
     for who in (
         UserProfile(team_id="T2", slack_user_id="UHOST"),
         UserProfile(team_id="T2", slack_user_id="UADM", is_admin=True),
@@ -165,7 +146,7 @@ def test_another_workspace_cannot_record_an_outcome_even_as_its_host_or_admin() 
 def test_the_outcomes_offered_are_the_actors_workspaces() -> None:
     """Built once, the use case offers the clicking actor's workspace's outcomes, not one
     fixed list."""
-    uow = stored(a_meeting())
+    uow = stored(a_meeting(NOW))
     uow.workspaces.save("T1", WorkspaceSettings(custom_outcomes=("DEMO_GIVEN",)))
     uow.workspaces.save("T2", WorkspaceSettings(custom_outcomes=("UPSELL",)))
     host = UserProfile(team_id="T1", slack_user_id="UHOST")

@@ -5,7 +5,7 @@ refusal the bot words (bot.errors)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,29 +14,17 @@ from handlers.domain import Record, RecordKind, UserProfile
 from handlers.editing import ManageMeeting
 from handlers.errors import NotAllowed, NotFound, Reason
 from handlers.i18n import translator
-from handlers.meetings import Attendee, AttendeeKind, Location, Meeting
-from tests.fakes import FakePeople, InMemoryUnitOfWorkFactory
+from handlers.meetings import Attendee, AttendeeKind, Meeting
+from tests.fakes import FakePeople, InMemoryUnitOfWorkFactory, a_meeting
 from tests.support.clock import MutableClock
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 JANE = Record(5, RecordKind.CONTACT, "p5", "Jane Doe")
-MEETING = Meeting(
-    id=7,
-    team_id="T1",
-    uid="m7@meetline",
-    sequence=0,
-    title="Demo",
-    start_utc=NOW,
-    end_utc=NOW + timedelta(minutes=30),
-    timezone="UTC",
-    duration_minutes=30,
-    location=Location(),
-    host_id="UHOST",
-    organizer_id="UORG",
+MEETING = a_meeting(
+    NOW,
     record_id=5,
     record_ids=[5, 6],
     attendees=[Attendee(AttendeeKind.CONTACT, "Jane Doe", "jane@x.test", record_id=5)],
-    reminders=[],
 )
 
 

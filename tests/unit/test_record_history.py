@@ -3,34 +3,22 @@ views turn its answer (or its absence) into the ephemeral reply and the first fo
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from bot.views.meet_options import opening_form
 from bot.views.timeline_views import timeline_reply
 from handlers.domain import Record, RecordKind
 from handlers.i18n import translator
 from handlers.meet_form import MeetFormDraft, RecordPrefill
-from handlers.meetings import Location, Meeting, TimelineEntry
+from handlers.meetings import Meeting, TimelineEntry
 from handlers.record_history import record_history
 from handlers.workspace import WorkspaceSettings
+from tests.fakes import a_meeting
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 ACME = Record(1, RecordKind.COMPANY, "c1", "Acme")
 JANE = Record(2, RecordKind.CONTACT, "p2", "Jane Doe")
-DEMO = Meeting(
-    id=7,
-    team_id="T1",
-    uid="m7@meetline",
-    sequence=0,
-    title="Demo",
-    start_utc=NOW,
-    end_utc=NOW + timedelta(minutes=30),
-    timezone="UTC",
-    duration_minutes=30,
-    location=Location(),
-    host_id="UHOST",
-    organizer_id="UHOST",
-)
+DEMO = a_meeting(NOW, organizer_id="UHOST")
 ENTRIES = [
     TimelineEntry(1, "meeting_scheduled", NOW, "UHOST", 7, {}),
     TimelineEntry(1, "meeting_scheduled", NOW, "UHOST", 8, {}),
