@@ -101,6 +101,21 @@ class TeamPeople:
         return self._profiles.lookup(client, team_id, user_id)
 
 
+def person_name(user: dict[str, Any]) -> str:
+    """The name customers read in mails, invitations and default titles: the full name
+    first, since a display name or handle ("anna") means nothing outside the team."""
+    profile = user.get("profile") or {}
+    for value in (
+        profile.get("real_name"),
+        user.get("real_name"),
+        profile.get("display_name"),
+        user.get("name"),
+    ):
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
+
+
 def profile_from_slack(
     team_id: str, user: dict[str, Any], cached: UserProfile | None, now: datetime
 ) -> UserProfile:
@@ -108,9 +123,7 @@ def profile_from_slack(
     granted in Meetline kept; Slack's own owner/admin flags follow Slack)."""
     profile = user.get("profile") or {}
     fresh = cached or UserProfile(team_id=team_id, slack_user_id=str(user.get("id")))
-    fresh.name = (
-        profile.get("display_name") or user.get("real_name") or user.get("name") or fresh.name
-    )
+    fresh.name = person_name(user) or fresh.name
     fresh.email = profile.get("email") or fresh.email
     fresh.timezone = _valid_zone(user.get("tz"))
     fresh.locale = user.get("locale") or fresh.locale

@@ -64,8 +64,9 @@ def world(migrated_url: str) -> Iterator[World]:
 
 def test_a_profile_is_read_from_slack_and_cached(world: World) -> None:
     profile = world.profiles.get(world.client, TEAM, "U1")
+    # The full name, not the display name: customers read it in mails and invitations.
     assert (profile.name, profile.email, profile.timezone, profile.locale) == (
-        "anna",
+        "Anna Nowak",
         "anna@example.com",
         "Europe/Warsaw",
         "pl-PL",
@@ -146,7 +147,7 @@ def test_background_jobs_read_profiles_without_a_client_from_the_cache(world: Wo
     assert found is not None and found.email == "bob@example.com"  # fetched through the client
     offline = TeamPeople(world.profiles, world.users, lambda team_id: None)
     cached = offline.user(TEAM, "U1")
-    assert cached is not None and cached.name == "anna"
+    assert cached is not None and cached.name == "Anna Nowak"
     assert offline.user(TEAM, "U5") is None and offline.user(TEAM, "U9") is None
 
 
@@ -239,6 +240,21 @@ def test_profiles_are_workspace_scoped(world: World) -> None:
         UserProfile(team_id="T0OTHER", slack_user_id="U1", name="Other Anna", refreshed_at=NOW)
     )
     mine = world.profiles.get(world.client, TEAM, "U1")
-    assert mine.name == "anna" and mine.team_id == TEAM
+    assert mine.name == "Anna Nowak" and mine.team_id == TEAM
     theirs = world.users.get("T0OTHER", "U1")
     assert theirs is not None and theirs.name == "Other Anna"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({"real_name": "Jan Nowak", "display_name": "janek", "name": "jan"}, "Jan Nowak"),
+        ({"real_name": "", "display_name": "janek", "name": "jan"}, "janek"),
+        ({"real_name": "", "display_name": "", "name": "jan"}, "jan"),
+    ],
+)
+def test_the_name_customers_read_is_the_full_name_then_display_name_then_handle(
+    world: World, given: dict[str, str], expected: str
+) -> None:
+    world.slack.add_user("U7", **given)
+    assert world.profiles.get(world.client, TEAM, "U7").name == expected
