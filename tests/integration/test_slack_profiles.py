@@ -246,15 +246,11 @@ def test_profiles_are_workspace_scoped(world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    ("given", "expected"),
-    [
-        ({"real_name": "Jan Nowak", "display_name": "janek", "name": "jan"}, "Jan Nowak"),
-        ({"real_name": "", "display_name": "janek", "name": "jan"}, "janek"),
-        ({"real_name": "", "display_name": "", "name": "jan"}, "jan"),
-    ],
+    ("real_name", "display_name", "expected"),
+    [("Jan Nowak", "janek", "Jan Nowak"), ("", "janek", "janek"), ("", "", "jan")],
 )
 def test_the_name_customers_read_is_the_full_name_then_display_name_then_handle(
-    world: World, given: dict[str, str], expected: str
+    world: World, real_name: str, display_name: str, expected: str
 ) -> None:
-    world.slack.add_user("U7", **given)
+    world.slack.add_user("U7", name="jan", real_name=real_name, display_name=display_name)
     assert world.profiles.get(world.client, TEAM, "U7").name == expected
