@@ -98,6 +98,11 @@ class Deliveries:
                 return language_for(host.locale, self._default_language(meeting.team_id))
         return self._default_language(meeting.team_id)
 
+    def _is_host(self, meeting: Meeting, email: str) -> bool:
+        """The host's own copy (invitation_recipients adds the host's address)."""
+        host = self._people.user(meeting.team_id, meeting.host_id)
+        return host is not None and (host.email or "").lower() == email.lower()
+
     def _mailer_or_give_up(self) -> Mailer:
         if self._mailer is None:
             raise GiveUp("no mail server is configured (set SMTP_URL and MAIL_FROM)")
@@ -158,7 +163,9 @@ class Deliveries:
             self.invitation_for(meeting, method, language),
             recipient_timezone=self._recipient_zone(meeting.team_id, attendee),
         )
-        if method == "CANCEL" and attendee is None:
+        if attendee is None and self._is_host(meeting, email):
+            invitation = replace(invitation, for_organizer=True)
+        elif method == "CANCEL" and attendee is None:
             # Removed from the meeting by an edit: the cancellation names them alone.
             invitation = replace(invitation, attendees=(Person(email, ""),))
         try:

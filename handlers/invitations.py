@@ -64,6 +64,9 @@ class Invitation:
     timezone: str = "UTC"
     recipient_timezone: str | None = None
     language: str = "en"
+    # The host's own copy: they organized the meeting, so it tells them who was invited
+    # instead of inviting them (set per recipient with `dataclasses.replace`).
+    for_organizer: bool = False
 
     def __post_init__(self) -> None:
         if not self.uid.strip():
@@ -332,7 +335,9 @@ def invitation_text(inv: Invitation) -> MailText:
     zone = resolve_zone(inv.recipient_timezone, inv.timezone)
     title = single_line(inv.title)
     when = format_when(inv.start_utc, inv.end_utc, zone, t)
-    if inv.method == "CANCEL":
+    if inv.for_organizer:
+        subject, intro = _organizer_wording(inv, title, when, t)
+    elif inv.method == "CANCEL":
         subject = t.gettext("Canceled: {title} @ {when}", title=title, when=when)
         intro = t.gettext("This meeting has been canceled.")
     elif inv.sequence > 0:
@@ -352,6 +357,32 @@ def invitation_text(inv: Invitation) -> MailText:
         organizer=inv.organizer,
         t=t,
     )
+
+
+def _organizer_wording(inv: Invitation, title: str, when: str, t: Translator) -> tuple[str, str]:
+    """Subject and opening line of the host's copy: what was sent, and to whom."""
+    names = ", ".join(single_line(p.name) or single_line(p.email) for p in inv.attendees)
+    if inv.method == "CANCEL":
+        subject = t.gettext("Canceled: {title} @ {when}", title=title, when=when)
+        if names:
+            return subject, t.gettext(
+                "This meeting has been canceled. The cancellation was sent to: {names}.",
+                names=names,
+            )
+        return subject, t.gettext("This meeting has been canceled.")
+    if inv.sequence > 0:
+        subject = t.gettext("Updated invitation sent: {title} @ {when}", title=title, when=when)
+        sent = t.gettext(
+            "You are the organizer of this meeting. The updated invitation was sent to: {names}.",
+            names=names,
+        )
+    else:
+        subject = t.gettext("Invitation sent: {title} @ {when}", title=title, when=when)
+        sent = t.gettext(
+            "You are the organizer of this meeting. The invitation was sent to: {names}.",
+            names=names,
+        )
+    return subject, sent if names else t.gettext("You are the organizer of this meeting.")
 
 
 def reminder_text(rem: ReminderEmail) -> MailText:

@@ -164,11 +164,12 @@ def test_a_polish_user_schedules_in_polish(stack: Stack) -> None:
     bad = stack.client.command("raport w przyszłym roku", user_id=OLA).json()
     assert bad["text"].startswith(":warning: Nie rozumiem okresu „w przyszłym roku”")
 
-    # Her copy of the invitation is Polish; the contact reads the workspace default (English).
+    # Her (organizer's) copy of the invitation is Polish; the contact reads the workspace
+    # default (English).
     (meeting,) = stack.meetings_json()
     stack.run_worker()
     subjects = {m.rcpt_tos[0]: str(m.message["Subject"]) for m in stack.smtp.wait_for(2)}
-    assert subjects["ola@meetline.example"].startswith("Zaproszenie: Prezentacja @ ")
+    assert subjects["ola@meetline.example"].startswith("Wysłano zaproszenie: Prezentacja @ ")
     assert subjects["jane@acme.example"].startswith("Invitation: Prezentacja @ ")
 
     # After the meeting, the outcome prompt, and the message after a click.

@@ -36,7 +36,7 @@ from storage.meetings import SqlMeetingRepository
 from storage.records import SqlRecordRepository
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.support.clock import MutableClock
-from tests.support.smtp_sink import ReceivedMail, SmtpSink, ics_bytes
+from tests.support.smtp_sink import ReceivedMail, SmtpSink, calendar_part, plain_body
 from tests.support.sql_storage import sql_storage
 
 TEAM = "T0001"
@@ -195,8 +195,7 @@ def recipients(mails: list[ReceivedMail]) -> list[str]:
 
 
 def ics_method(mail: ReceivedMail) -> str:
-    part = next(p for p in mail.message.walk() if p.get_content_type() == "text/calendar")
-    return str(Calendar.from_ical(ics_bytes(part)).get("METHOD"))
+    return str(Calendar.from_ical(calendar_part(mail)).get("METHOD"))
 
 
 # --------------------------------------------------------------------------- invitations
@@ -219,6 +218,32 @@ def test_every_attendee_with_an_email_and_the_host_get_an_ics_invitation_once(wo
     world.clock.advance(minutes=5)
     world.run()
     assert len(world.mails()) == 2  # nothing is mailed twice
+
+
+def test_the_host_gets_an_organizers_copy_and_guests_an_invitation_from_the_host(
+    world: World,
+) -> None:
+    meeting = world.book()
+    world.run()
+    mails = {m.rcpt_tos[0]: m for m in world.mails()}
+    host, jane = mails[HOST_EMAIL], mails["jane@acme.example"]
+    assert str(host.message["Subject"]).startswith("Invitation sent: Demo for Acme @ ")
+    assert plain_body(host).startswith(
+        "You are the organizer of this meeting. The invitation was sent to: Jane Doe.\n"
+    )
+    assert "You have been invited" not in plain_body(host)
+    assert plain_body(jane).startswith("You have been invited to this meeting.\n")
+    for mail in (host, jane):
+        assert mail.message["From"].addresses[0].display_name == "Anna Host"
+        organizer = Calendar.from_ical(calendar_part(mail)).walk("VEVENT")[0]["ORGANIZER"]
+        assert (organizer.params["CN"], str(organizer)) == ("Anna Host", f"mailto:{HOST_EMAIL}")
+
+    world.manage().cancel(meeting.id, world.people.users[HOST])
+    world.run()
+    (cancelled,) = [m for m in world.mails()[2:] if m.rcpt_tos == (HOST_EMAIL,)]
+    assert plain_body(cancelled).startswith(
+        "This meeting has been canceled. The cancellation was sent to: Jane Doe.\n"
+    )
 
 
 def test_a_teammate_reads_the_invitation_in_their_slack_language(world: World) -> None:

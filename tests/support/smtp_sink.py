@@ -308,3 +308,17 @@ def ics_bytes(part: Message) -> bytes:
     payload = part.get_payload(decode=True)
     assert isinstance(payload, bytes), "the text/calendar part carries no bytes"
     return payload
+
+
+def plain_body(mail: ReceivedMail) -> str:
+    """The text/plain part of a received mail, decoded, lines ending in "\n" (SMTP
+    carries CRLF): what a reader sees first."""
+    part = mail.message.get_body(("plain",))
+    assert part is not None, "the mail has no text/plain part"
+    return str(part.get_content()).replace("\r\n", "\n")
+
+
+def calendar_part(mail: ReceivedMail) -> bytes:
+    """The .ics of a received invitation (its text/calendar part), decoded."""
+    part = next(p for p in mail.message.walk() if p.get_content_type() == "text/calendar")
+    return ics_bytes(part)
