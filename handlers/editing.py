@@ -23,8 +23,11 @@ from handlers.meetings import (
     MeetingRequest,
     MeetingUpdate,
     NewMeeting,
+    Reminder,
+    ReminderSpec,
     StaleMeeting,
     TimelineSpec,
+    combine_local,
 )
 from handlers.policy import can_cancel_meeting, can_edit_meeting
 from handlers.ports import (
@@ -56,6 +59,27 @@ def may_manage(meeting: Meeting, actor: UserProfile) -> bool:
 def _visible(m: Meeting | NewMeeting) -> tuple[object, ...]:
     """What attendees see in their calendar: a change here needs a new SEQUENCE for all."""
     return (m.title, m.start_utc, m.end_utc, m.location, m.description)
+
+
+def _already_due(
+    current: Meeting, req: MeetingRequest, now: datetime
+) -> tuple[tuple[Reminder, ...], MeetingRequest]:
+    """Reminders of the stored meeting whose time has come, which the edit keeps (same
+    start, same offset), and the request without them: the form shows them again, and
+    they are neither refused as "already passed" nor dropped from the meeting."""
+    if req.day is None or req.start_time is None:
+        return (), req
+    start, _ = combine_local(req.day, req.start_time, req.timezone)
+    if start is None or start != current.start_utc:
+        return (), req
+    due = {r.offset_minutes: r for r in current.reminders if r.due_at <= now}
+
+    def offset(spec: ReminderSpec) -> int:
+        return int(spec.offset.total_seconds() // 60)
+
+    kept = {offset(s): due[offset(s)] for s in req.reminders if s.amount and offset(s) in due}
+    rest = tuple(s for s in req.reminders if offset(s) not in kept)
+    return tuple(kept.values()), replace(req, reminders=rest)
 
 
 @dataclass(frozen=True)
@@ -108,14 +132,17 @@ class ManageMeeting:
         if not may_manage(current, actor):
             raise NotAllowed(Reason.EDIT_MEETING, host=current.host_id)
         now = self._clock.now()
+        due, req = _already_due(current, req, now)
         ok = self._checks.check(
             uow, people, req, now, connection, host_changed=req.host_id != current.host_id
         )
+        new = new_meeting(req, ok)
         new = replace(
-            new_meeting(req, ok),
+            new,
             uid=current.uid,
             idempotency_key=current.idempotency_key or "",
             organizer_id=current.organizer_id,
+            reminders=tuple(sorted((*due, *new.reminders), key=lambda r: r.due_at)),
         )
         old_emails = {a.email.lower() for a in current.attendees if a.email}
         new_emails = {a.email.lower() for a in new.attendees if a.email}
@@ -168,9 +195,9 @@ class ManageMeeting:
                     expected_sequence=current.sequence,
                 ),
                 jobs,
-                cancel_kinds=TIMED_KINDS
-                if moved or new.reminders != tuple(current.reminders)
-                else (),
+                # Timed jobs the edit still wants keep their keys and stay queued; the
+                # rest (a removed reminder, the old time's) are cancelled.
+                cancel_kinds=TIMED_KINDS,
                 timeline=timeline,
             )
         except StaleMeeting:

@@ -133,8 +133,10 @@ class MeetingRepository(Protocol):
         cancel_kinds: Sequence[str],
         timeline: Sequence[TimelineSpec],
     ) -> Meeting:
-        """Apply an edit, cancel the meeting's queued jobs of `cancel_kinds`, queue `jobs`
-        and write `timeline`, in one transaction. The meeting must belong to
+        """Apply an edit, cancel the meeting's queued jobs of `cancel_kinds` except those
+        `jobs` names by dedupe key (they stay queued; one cancelled earlier is queued
+        again), queue the rest of `jobs` and write `timeline`, in one transaction. A kept
+        reminder (same offset and time) keeps its status. The meeting must belong to
         `change.fields.team_id` (LookupError otherwise)."""
         ...
 

@@ -282,10 +282,7 @@ class SqlMeetingRepository:
                 )
                 for a in new.attendees
             ]
-            row.reminders = [
-                ReminderModel(offset_minutes=r.offset_minutes, due_at=r.due_at)
-                for r in new.reminders
-            ]
+            row.reminders = kept_reminders(row.reminders, new.reminders)
             existing = set(
                 session.scalars(
                     select(MeetingRecordModel.record_id).where(
@@ -297,7 +294,7 @@ class SqlMeetingRepository:
                 if record_id not in existing:
                     session.add(MeetingRecordModel(meeting_id=row.id, record_id=record_id))
             insert_timeline(session, row.id, timeline)
-            cancel_queued_jobs(session, row.id, cancel_kinds)
+            cancel_queued_jobs(session, row.id, cancel_kinds, keep=jobs)
             insert_jobs(session, jobs)
             session.flush()
             meeting = self._load(session, row)
@@ -438,12 +435,9 @@ class SqlMeetingRepository:
             row.status = change.status
             row.outcome = change.outcome
             if change.status != "cancelled":
-                row.reminders = [
-                    ReminderModel(offset_minutes=r.offset_minutes, due_at=r.due_at)
-                    for r in change.reminders
-                ]
+                row.reminders = kept_reminders(row.reminders, change.reminders)
             insert_timeline(session, row.id, timeline)
-            cancel_queued_jobs(session, row.id, cancel_kinds)
+            cancel_queued_jobs(session, row.id, cancel_kinds, keep=jobs)
             insert_jobs(session, jobs)
             return True
 
@@ -545,8 +539,23 @@ def insert_timeline(session: Session, meeting_id: int, entries: Sequence[Timelin
     )
 
 
+def kept_reminders(
+    stored: Sequence[ReminderModel], wanted: Sequence[Reminder]
+) -> list[ReminderModel]:
+    """The reminder rows after a change: one the change keeps (same offset, same due
+    time) keeps its row and status, so a reminder already sent is not shown pending."""
+    by_due = {(r.offset_minutes, r.due_at): r for r in stored}
+    return [
+        by_due.get((r.offset_minutes, r.due_at))
+        or ReminderModel(offset_minutes=r.offset_minutes, due_at=r.due_at)
+        for r in wanted
+    ]
+
+
 def insert_jobs(session: Session, jobs: Sequence[JobSpec]) -> None:
-    """Queue jobs in the caller's transaction; a dedupe key already used is skipped."""
+    """Queue jobs in the caller's transaction. A dedupe key already used is skipped,
+    unless its job was cancelled without running: a change that wants it again (a
+    meeting moved back, a reminder put back) queues it again at its new time."""
     if not jobs:
         return
     dialect = session.get_bind().dialect.name
@@ -569,16 +578,36 @@ def insert_jobs(session: Session, jobs: Sequence[JobSpec]) -> None:
             )
             .on_conflict_do_nothing(index_elements=[JobModel.dedupe_key])
         )
+        if job.dedupe_key is not None:
+            session.execute(
+                update(JobModel)
+                .where(JobModel.dedupe_key == job.dedupe_key, JobModel.status == "cancelled")
+                .values(
+                    status="queued",
+                    run_at=job.run_at,
+                    payload=job.payload,
+                    attempts=0,
+                    finished_at=None,
+                    last_error=None,
+                )
+            )
 
 
-def cancel_queued_jobs(session: Session, meeting_id: int, kinds: Sequence[str]) -> None:
+def cancel_queued_jobs(
+    session: Session, meeting_id: int, kinds: Sequence[str], keep: Sequence[JobSpec] = ()
+) -> None:
+    """Cancel the meeting's queued jobs of `kinds`, except those `keep` queues again
+    under the same key: an edit that keeps a reminder keeps its job (re-queueing it
+    under its used key would be skipped, and the reminder lost)."""
     if kinds:
+        kept = [j.dedupe_key for j in keep if j.dedupe_key is not None]
         session.execute(
             update(JobModel)
             .where(
                 JobModel.meeting_id == meeting_id,
                 JobModel.status == "queued",
                 JobModel.kind.in_(list(kinds)),
+                or_(JobModel.dedupe_key.is_(None), JobModel.dedupe_key.not_in(kept)),
             )
             .values(status="cancelled", finished_at=datetime.now(UTC))
         )

@@ -23,6 +23,7 @@ from handlers.meetings import (
     Meeting,
     MeetingUpdate,
     NewMeeting,
+    Reminder,
     StaleMeeting,
     TimelineEntry,
     TimelineSpec,
@@ -51,6 +52,12 @@ def a_meeting(start: datetime, **changes: Any) -> Meeting:
         reminders=[],
     )
     return replace(meeting, **changes)
+
+
+def _kept_reminder(stored: Sequence[Reminder], wanted: Reminder) -> Reminder:
+    """A reminder an edit keeps (same offset, same time) keeps its status, as in SQL."""
+    same = (wanted.offset_minutes, wanted.due_at)
+    return next((r for r in stored if (r.offset_minutes, r.due_at) == same), wanted)
 
 
 @dataclass
@@ -253,15 +260,17 @@ class InMemoryMeetings:
             record_id=new.record_id or row.record_id,
             attendees=attendees,
             record_ids=list(dict.fromkeys([*row.record_ids, *new.record_ids])),
-            reminders=list(new.reminders),
+            reminders=[_kept_reminder(row.reminders, r) for r in new.reminders],
         )
         self._store.meetings[row.id] = updated
         self._add_timeline(row.id, timeline)
+        wanted = {j.dedupe_key for j in jobs if j.dedupe_key is not None}
         for job in self._store.jobs:
             if (
                 job.status == "queued"
                 and job.spec.payload.get("meeting_id") == row.id
                 and job.spec.kind in cancel_kinds
+                and (job.spec.dedupe_key is None or job.spec.dedupe_key not in wanted)
             ):
                 job.status = "cancelled"
         self._enqueue(jobs)
@@ -372,6 +381,10 @@ class InMemoryMeetings:
             elif job.dedupe_key not in used:
                 self._store.jobs.append(QueuedJob(job))
                 used.add(job.dedupe_key)
+            else:  # a job cancelled before it ran is queued again when a change wants it
+                for stored in self._store.jobs:
+                    if stored.spec.dedupe_key == job.dedupe_key and stored.status == "cancelled":
+                        stored.spec, stored.status = job, "queued"
 
 
 class InMemoryUsers:

@@ -55,11 +55,10 @@ def button(message: dict[str, Any], prefix: str) -> dict[str, Any]:
     )
 
 
-def test_edit_reschedules_reinvites_the_affected_and_cancels_the_removed(stack: Stack) -> None:
-    meeting = book(stack)
+def open_edit_form(stack: Stack) -> dict[str, Any]:
+    """Click Edit on the first confirmation DM; the edit form as Slack shows it."""
     confirmation = stack.slack.wait_for("chat.postMessage")[0].args
     edit = button(confirmation, "meeting_edit")
-    stack.smtp.clear()
     opened = len(stack.slack.calls("views.open"))
     stack.client.interact(
         block_actions(edit["action_id"], edit["value"], block_id="manage", user_id=HOST)
@@ -68,7 +67,13 @@ def test_edit_reschedules_reinvites_the_affected_and_cancels_the_removed(stack: 
     form = stack.slack.wait_for(
         "views.update", predicate=lambda c: "Edit" in json.dumps(c.args["view"]["title"])
     )
-    view = form[-1].view | {"id": stack.slack.calls("views.open")[-1].body["view"]["id"]}
+    return form[-1].view | {"id": stack.slack.calls("views.open")[-1].body["view"]["id"]}
+
+
+def test_edit_reschedules_reinvites_the_affected_and_cancels_the_removed(stack: Stack) -> None:
+    meeting = book(stack)
+    stack.smtp.clear()
+    view = open_edit_form(stack)
     blocks = {b["block_id"]: b for b in view["blocks"]}
     assert blocks["date"]["element"]["initial_date"] == in_days(4).isoformat()
     assert blocks["time"]["element"]["initial_time"] == "10:00"
@@ -254,17 +259,7 @@ def test_reminder_emails_follow_a_rescheduled_meeting(stack: Stack) -> None:
     first_due = datetime.fromisoformat(meeting["reminders"][0]["due_at"])
 
     # Move the meeting one day later before the first reminder is due.
-    confirmation = stack.slack.wait_for("chat.postMessage")[0].args
-    edit = button(confirmation, "meeting_edit")
-    opened = len(stack.slack.calls("views.open"))
-    stack.client.interact(
-        block_actions(edit["action_id"], edit["value"], block_id="manage", user_id=HOST)
-    )
-    stack.slack.wait_for("views.open", count=opened + 1)
-    form = stack.slack.wait_for(
-        "views.update", predicate=lambda c: "Edit" in json.dumps(c.args["view"]["title"])
-    )
-    edit_view = form[-1].view | {"id": stack.slack.calls("views.open")[-1].body["view"]["id"]}
+    edit_view = open_edit_form(stack)
     assert (
         submit(
             stack,

@@ -1,0 +1,89 @@
+"""What a booking promised still happens after an edit: reminders and the outcome prompt,
+each exactly once, through the real app, the real SMTP server and the worker under a
+test clock."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from tests.e2e.forms import meet_values
+from tests.e2e.test_manage_flow import book, open_edit_form
+from tests.e2e.test_schedule_flow import contacts, in_days, jane, submit
+from tests.support.blockkit import assert_all_views_valid
+from tests.support.stack import HOST, Stack
+
+
+def edit(stack: Stack, **changes: Any) -> dict[str, Any]:
+    """Save the edit form with `book`'s values and `changes`; the ack's confirmation."""
+    fields: dict[str, Any] = {
+        "record": jane(stack),
+        "day": in_days(4),
+        "at": "10:00",
+        "duration": "30",
+        "title": "Pricing call",
+        "attendees": contacts(stack, "Jane Doe"),
+        "reminders": [("1", "hours")],
+    }
+    answer = submit(stack, open_edit_form(stack), meet_values(**(fields | changes))).json()
+    assert answer["response_action"] == "update", answer
+    return answer  # type: ignore[no-any-return]
+
+
+def reminder_mails_at(stack: Stack, due: datetime) -> list[str]:
+    """Run the worker just after `due`; the subjects of the reminder mails it sent."""
+    stack.smtp.clear()
+    stack.clock.set(due + timedelta(minutes=1))
+    stack.run_worker()
+    return [str(m.message["Subject"]) for m in stack.smtp.messages]
+
+
+def test_a_title_edit_keeps_the_reminder_and_the_outcome_prompt_exactly_once(
+    stack: Stack,
+) -> None:
+    booked = book(stack)
+    answer = edit(stack, title="Pricing call, v2")
+    assert "1 reminder email is scheduled." in str(answer)
+    (meeting,) = stack.meetings_json()
+    assert [(r["offset_minutes"], r["status"]) for r in meeting["reminders"]] == [(60, "pending")]
+    stack.run_worker()  # the updated invitations
+
+    due = datetime.fromisoformat(meeting["reminders"][0]["due_at"])
+    (subject,) = reminder_mails_at(stack, due)
+    assert subject.startswith("Reminder: Pricing call, v2 at ")
+    assert stack.smtp.messages[0].rcpt_tos == ("jane@acme.example",)
+    assert reminder_mails_at(stack, due + timedelta(minutes=10)) == []  # exactly once
+
+    stack.slack.clear()
+    stack.clock.set(datetime.fromisoformat(booked["end"]) + timedelta(minutes=5))
+    stack.run_worker()
+    stack.run_worker()
+    (prompt,) = stack.slack.calls("chat.postMessage")
+    assert prompt.args["channel"] == HOST and "Pricing call, v2" in prompt.args["text"]
+    assert_all_views_valid(stack.slack)
+
+
+def test_adding_a_reminder_keeps_the_first_and_removing_one_removes_only_it(
+    stack: Stack,
+) -> None:
+    book(stack)
+    answer = edit(stack, reminders=[("1", "hours"), ("1", "days")])
+    assert "2 reminder emails are scheduled." in str(answer)
+    edit(stack, reminders=[("1", "days")])
+    (meeting,) = stack.meetings_json()
+    assert [r["offset_minutes"] for r in meeting["reminders"]] == [1440]
+    stack.run_worker()
+
+    start = datetime.fromisoformat(meeting["start"])
+    assert len(reminder_mails_at(stack, start - timedelta(days=1))) == 1
+    assert reminder_mails_at(stack, start - timedelta(hours=1)) == []  # the removed one
+
+
+def test_adding_a_reminder_to_an_untouched_meeting_keeps_the_existing_one(stack: Stack) -> None:
+    book(stack)
+    edit(stack, reminders=[("1", "hours"), ("2", "hours")])
+    (meeting,) = stack.meetings_json()
+    start = datetime.fromisoformat(meeting["start"])
+    stack.run_worker()
+    assert len(reminder_mails_at(stack, start - timedelta(hours=2))) == 1
+    assert len(reminder_mails_at(stack, start - timedelta(hours=1))) == 1
