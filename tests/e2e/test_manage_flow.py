@@ -111,7 +111,9 @@ def test_edit_reschedules_reinvites_the_affected_and_cancels_the_removed(stack: 
     assert subjects["zofia@acme.example"].startswith(
         "Zmienione zaproszenie:"
     )  # her record's language
-    assert subjects["anna@meetline.example"].startswith("Updated invitation:")
+    assert subjects["anna@meetline.example"].startswith(
+        "Updated invitation sent:"
+    )  # her organizer copy
     for _method, cal in by_rcpt.values():
         event = cal.walk("VEVENT")[0]
         assert str(event["UID"]) == meeting["uid"] and int(str(event["SEQUENCE"])) == 1
