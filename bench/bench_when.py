@@ -1,9 +1,15 @@
-"""How fast `parse_when` reads typical input, so a slow regex or a dateparser call on
-the common path shows up as a number rather than as a sluggish `/meet`.
+"""How well and how fast `handlers.when` reads times, against dateparser in the same run.
 
-`run()` parses a fixed list of ~200 English, Polish, numeric and non-time phrases (none
-of which needs the dateparser fallback) several times and reports the rate, against
-`dateparser.parse` (English and Polish) reading the same phrases in the same run.
+* Accuracy on the phrase corpora in tests/data (`tests/support/when_corpus.py`): per
+  language and grain (a day, or an instant to the minute), the share read right, and the
+  number of confident wrong answers (target 0), for `parse_when` and for
+  `dateparser.parse`; phrases that are not times count as right only when nothing is read
+  (judged as `/meet` reads them). `BEFORE` is the same score for the parser as it was
+  before the corpus existed (main at e1350e5), measured once: old code cannot run here.
+* Speed: phrases per second over the corpora, against dateparser on the same phrases.
+* Hostile shapes (repeated fractions, repeated "3 pm", 5 kB texts): the slowest one's
+  milliseconds for `parse_meet_text`, and the combinations of readings tried, which the
+  unit tests bound (`MAX_COMBINATIONS`).
 """
 
 from __future__ import annotations
@@ -11,91 +17,151 @@ from __future__ import annotations
 import time
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bench.common import Row
-from handlers.when import parse_when
+from handlers.meet_text import parse_meet_text
+from handlers.when import MAX_COMBINATIONS, parse_when, scan_when
+from tests.support.when_corpus import Corpus, Reader, Score, hostile_texts, load, score
 
-_BASE = [
-    "tomorrow 3pm", "tomorrow at 15:00", "next friday at 10:30", "friday 10:30", "in 2 hours",
-    "in 30 minutes", "in 3 days", "today 5pm", "tonight", "tomorrow morning", "this afternoon",
-    "noon", "midnight", "12am", "12pm", "3:30 pm", "15.30", "15h", "Dec 3 2pm",
-    "3 December 14:00", "2026-12-03 14:00", "03.12.2026 14:00", "12/3 10am", "next week",
-    "jutro o 15", "jutro o 15:30", "pojutrze rano", "w piątek o 10:30", "w piatek o 10:30",
-    "piątek 10:30", "za 2 godziny", "za pół godziny", "za 15 minut", "dziś o 17",
-    "dzisiaj wieczorem", "w przyszły wtorek o 9", "3 grudnia o 14", "o północy",
-    "w południe", "poniedziałek rano", "po południu", "blah", "", "asdf 99", "next blorp",
-    "tomorrow 25pm", "Sun Corp", "Jane Doe", "in an hour and a half", "2 hours from now",
-    "the 15th", "friday next week", "next month", "w przyszłym tygodniu", "za tydzień",
-    "o 3 po południu", "at 8 in the evening", "tomorrow afternoon at 2", "mon 9am", "@3pm",
-    "at 12 noon", "3pm tomorrow", "15:00 jutro", "o godz. 15", "tomorrow, 3pm.",
-    "December 3rd, 2026 at 2:00 PM", "the day after tomorrow at 2pm", "in 1h30",
-    "za półtorej godziny", "3.12.", "10.11", "03.12 14:00", "in 2 weeks", "za 2 dni o 15",
-    "w ten piątek", "this friday", "wednesday", "sobota", "w niedzielę wieczorem",
-    "czw o 10", "pt 14:00", "7/4 at 10am", "July 4th at 10am", "1 maja", "24 grudnia 2026 o 18",
-    "in 90 minutes", "za kwadrans", "12:30am", "23:59", "0:00", "9am", "3 am", "in a fortnight",
-    "rano", "wieczorem", "tomorrow 3pm 4pm", "morning 15:00", "99", "o 25", "3:75",
-]  # fmt: skip
-PHRASES: tuple[str, ...] = tuple(
-    _BASE + [p.upper() if i % 2 else f"  {p}, " for i, p in enumerate(_BASE)]
-)
-NOW = datetime(2026, 3, 13, 10, 0, tzinfo=ZoneInfo("Europe/Warsaw"))
-ROUNDS = 10
 TARGET_PER_SECOND = 2000  # 0.5 ms a phrase: invisible next to Slack's round trips
+HOSTILE_TARGET_MS = 50.0
+# Share read right by handlers.when at e1350e5 (before issue 15), on these corpora.
+BEFORE = {"en": 0.551, "pl": 0.368, "negatives": 0.861}
+GRAINS = {"day": "day", "minute": "time to the minute", "none": "not a time"}
 
 
-def _dateparser_rate() -> tuple[float, int]:
-    """dateparser's phrases per second on the same phrases, and how many it read."""
+def _ours(phrase: str, now: datetime, languages: tuple[str, ...]) -> datetime | None:
+    return parse_when(phrase, now, languages)
+
+
+def _ours_in_meet_text(phrase: str, now: datetime, languages: tuple[str, ...]) -> datetime | None:
+    """What `/meet` pre-fills: for phrases that are not times, a name must stay a name."""
+    return parse_meet_text(phrase, now, languages).start or parse_when(phrase, now, languages)
+
+
+def _dateparser(phrase: str, now: datetime, languages: tuple[str, ...]) -> datetime | None:
     import dateparser
 
     settings: Any = {
-        "RELATIVE_BASE": NOW.replace(tzinfo=None),
+        "RELATIVE_BASE": now.replace(tzinfo=None),
         "PREFER_DATES_FROM": "future",
-        "TIMEZONE": "Europe/Warsaw",
+        "TIMEZONE": getattr(now.tzinfo, "key", "UTC"),
         "RETURN_AS_TIMEZONE_AWARE": True,
     }
-    for phrase in PHRASES[:20]:  # warm-up: language data is loaded on first use
-        dateparser.parse(phrase, languages=["en", "pl"], settings=settings)
+    try:
+        return dateparser.parse(phrase, languages=list(languages), settings=settings)
+    except Exception:  # dateparser raises assorted errors on odd input
+        return None
+
+
+def _rate(corpus: Corpus, read: Reader, rounds: int) -> float:
     start = time.perf_counter()
-    recognised = sum(
-        dateparser.parse(p, languages=["en", "pl"], settings=settings) is not None for p in PHRASES
+    for _ in range(rounds):
+        for case in corpus.cases:
+            read(case.phrase, corpus.now, corpus.languages)
+    return rounds * len(corpus.cases) / (time.perf_counter() - start)
+
+
+def _accuracy_rows(name: str, ours: Score, theirs: Score) -> list[Row]:
+    rows = []
+    label = {"en": "English", "pl": "Polish", "negatives": "not times"}[name]
+    for grain in sorted(ours.counts) if len(ours.counts) > 1 else ():
+        n = sum(ours.counts[grain].values())
+        rows.append(
+            Row(
+                f"Time phrases read right, {label}, {GRAINS[grain]} (n={n})",
+                round(100 * ours.rate([grain]), 1),
+                "%",
+                round(100 * theirs.rate([grain]), 1),
+                "dateparser.parse",
+            )
+        )
+    rows.append(
+        Row(
+            f"Time phrases read right, {label}, all (before issue 15: {100 * BEFORE[name]:.1f} %)",
+            round(100 * ours.rate(), 1),
+            "%",
+            round(100 * theirs.rate(), 1),
+            "dateparser.parse",
+            f"> {100 * BEFORE[name]:.1f} %",
+            ours.rate() > BEFORE[name],
+        )
     )
-    return len(PHRASES) / (time.perf_counter() - start), recognised
+    rows.append(
+        Row(
+            f"Confident wrong answers, {label}",
+            len(ours.wrong),
+            "phrases",
+            len(theirs.wrong),
+            "dateparser.parse",
+            "0",
+            not ours.wrong,
+        )
+    )
+    return rows
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    for phrase in PHRASES:  # warm-up: builds and caches the compiled grammar
-        parse_when(phrase, NOW)
-    recognised = sum(parse_when(p, NOW) is not None for p in PHRASES)
-    start = time.perf_counter()
-    for _ in range(ROUNDS):
-        for phrase in PHRASES:
-            parse_when(phrase, NOW)
-    seconds = time.perf_counter() - start
-    parsed = ROUNDS * len(PHRASES)
-    rate = round(parsed / seconds, 1)
-    baseline, baseline_recognised = _dateparser_rate()
-    row = Row(
-        "NL time parsing (EN+PL phrases)",
-        rate,
-        "phrases/s",
-        round(baseline, 1),
-        "dateparser.parse",
-        f">= {TARGET_PER_SECOND:,}/s",
-        rate >= TARGET_PER_SECOND,
+    rows: list[Row] = []
+    details: dict[str, Any] = {"before": BEFORE}
+    corpora = {name: load(name) for name in ("en", "pl", "negatives")}
+    for name, corpus in corpora.items():
+        reader = _ours_in_meet_text if name == "negatives" else _ours
+        ours, theirs = score(corpus, reader), score(corpus, _dateparser)
+        rows += _accuracy_rows(name, ours, theirs)
+        details[name] = {
+            "phrases": len(corpus.cases),
+            "ours": {g: dict(c) for g, c in ours.counts.items()},
+            "dateparser": {g: dict(c) for g, c in theirs.counts.items()},
+            "ours_wrong": ours.wrong,
+        }
+
+    rounds = 1 if quick else 5
+    both = Corpus(
+        "en+pl", corpora["en"].now, ("en", "pl"), corpora["en"].cases + corpora["pl"].cases
     )
-    return {
-        "phrases": len(PHRASES),
-        "recognised": recognised,
-        "rounds": ROUNDS,
-        "parsed": parsed,
-        "seconds": round(seconds, 4),
-        "phrases_per_second": rate,
-        "dateparser_phrases_per_second": round(baseline, 1),
-        "dateparser_recognised": baseline_recognised,
-        "rows": [row.as_dict()],
-    }
+    rate = _rate(both, _ours, rounds)
+    baseline = _rate(both, _dateparser, 1)
+    rows.append(
+        Row(
+            "NL time parsing (EN+PL corpus)",
+            round(rate, 1),
+            "phrases/s",
+            round(baseline, 1),
+            "dateparser.parse",
+            f">= {TARGET_PER_SECOND:,}/s",
+            rate >= TARGET_PER_SECOND,
+        )
+    )
+
+    now = corpora["en"].now
+    worst_ms, worst_tried, timings = 0.0, 0, []
+    for text in hostile_texts():
+        start = time.perf_counter()
+        parse_meet_text(text, now)
+        ms = 1000 * (time.perf_counter() - start)
+        tried = scan_when(text, now).tried
+        timings.append(
+            {"text": f"{text[:20]!r}… ({len(text)} chars)", "ms": round(ms, 2), "tried": tried}
+        )
+        worst_ms, worst_tried = max(worst_ms, ms), max(worst_tried, tried)
+    rows.append(
+        Row(
+            f"Slowest hostile /meet text (most combinations tried: {worst_tried:,}"
+            f" of {MAX_COMBINATIONS:,})",
+            round(worst_ms, 2),
+            "ms",
+            target=f"<= {HOSTILE_TARGET_MS:g} ms",
+            passed=worst_ms <= HOSTILE_TARGET_MS,
+        )
+    )
+    details["hostile"] = timings
+    details["phrases_per_second"] = round(rate, 1)
+    details["dateparser_phrases_per_second"] = round(baseline, 1)
+    return {**details, "rows": [r.as_dict() for r in rows]}
 
 
 if __name__ == "__main__":
-    print(run())
+    from bench.__main__ import table
+
+    print(table(run(quick=True)["rows"]))

@@ -9,13 +9,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from handlers.domain import Record, RecordKind, UserProfile
 from handlers.i18n import Translator, language_for, translator
-from handlers.meet_text import parse_meet_text
+from handlers.meet_text import MeetText, parse_meet_text
 from handlers.ports import RecordRepository
 
 T = TypeVar("T")
@@ -33,6 +33,9 @@ class MeetFormDraft:
     start: datetime | None = None
     duration_minutes: int = DEFAULT_DURATION
     notices: tuple[str, ...] = field(default_factory=tuple)
+    # How the typed time was read ("Read “jutro o trzeciej” as Tue 24 Mar, 15:00."), so a
+    # misreading or an assumption (business hours, "po południu" = 15:00) is seen before Save.
+    reading: str | None = None
 
 
 def languages_for(locale: str) -> tuple[str, ...]:
@@ -79,6 +82,12 @@ def draft_meet_form(
         t.gettext("Could not read “{text}” as a time or duration.", text=bit)
         for bit in parsed.not_understood
     ]
+    notices += [
+        t.gettext(
+            "“{text}”: the weekday does not match the date, so no time was filled in.", text=bit
+        )
+        for bit in parsed.contradictions
+    ]
     record: Record | None = None
     if parsed.record_query:
         record, notice = _pick_record(
@@ -94,6 +103,29 @@ def draft_meet_form(
         start=parsed.start.astimezone(zone) if parsed.start else None,
         duration_minutes=parsed.duration_minutes or DEFAULT_DURATION,
         notices=tuple(notices),
+        reading=how_read(parsed, zone, t),
+    )
+
+
+def how_read(parsed: MeetText, zone: ZoneInfo, t: Translator) -> str | None:
+    """The sentence that shows how the typed time was read, in the user's zone and, when
+    the text named another zone, in that one too."""
+    if parsed.start is None or parsed.start_phrase is None:
+        return None
+
+    def moment(when: datetime, tz: tzinfo) -> str:
+        return f"{t.format_date(when, tz, 'EEE d MMM')}, {t.format_time(when, tz)}"
+
+    mine = moment(parsed.start, zone)
+    named = parsed.start_zone
+    if named is None:
+        return t.gettext("Read “{phrase}” as {when}.", phrase=parsed.start_phrase, when=mine)
+    return t.gettext(
+        "Read “{phrase}” as {there} {zone}, that is {when} your time.",
+        phrase=parsed.start_phrase,
+        there=moment(parsed.start, named.tz),
+        zone=named.label,
+        when=mine,
     )
 
 

@@ -17,7 +17,10 @@ silently, so the reader sorts every piece of the text into one of four places:
   duration, a duration over 24 hours or not a whole number of minutes, and a second
   quoted title. When such a piece touches the time phrase ("tomorrow 25pm"), the whole
   phrase is reported and no start is pre-filled, because keeping "tomorrow" at 09:00
-  would be a guess about the part that failed.
+  would be a guess about the part that failed. Two time phrases joined by "or" ("tomorrow
+  or friday", "jutro albo w piątek") are one such phrase: the user has not decided.
+* `contradictions`: a phrase whose weekday and date disagree ("Monday, March 31" when the
+  31st is a Tuesday): no start is pre-filled and the form says why.
 
 Everything else is the record query, whitespace collapsed. Two deliberate leniencies:
 durations under 5 minutes ("3M") stay in the query as they are more likely part of a name,
@@ -28,11 +31,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from handlers.when import fold, iter_durations, scan_when
+from handlers.when import NamedZone, fold, iter_durations, scan_when
 
 __all__ = ["MeetText", "parse_meet_text"]
 
@@ -49,10 +52,16 @@ class MeetText:
     duration_minutes: int | None
     title: str | None
     not_understood: tuple[str, ...]
+    # How the start was read: the phrase as typed, and the zone it named ("4pm CET").
+    start_phrase: str | None = field(default=None, compare=False)
+    start_zone: NamedZone | None = field(default=None, compare=False)
+    contradictions: tuple[str, ...] = ()
 
 
 _QUOTED = re.compile(r"[\"“”„«»]([^\"“”„«»]*)(?:[\"“”„«»]|$)")
-_TOUCH = re.compile(r"[\s,\-–—]*")  # what may separate pieces that still "touch"
+# What may separate pieces that still "touch": spaces, commas, dashes, and "or" between
+# two times the user has not chosen from.
+_TOUCH = re.compile(r"(?:[\s,\-–—]|(?<!\w)(?:or|lub|albo|czy)(?!\w))*", re.IGNORECASE)
 _JUNK_WORD = re.compile(r"[,;:.\-–—]+")
 # Time-like text the grammar refused: invalid clocks, am/pm on bad hours, prefixed
 # non-times ("at 3xx", "o 3xx"), ordinals without a month.
@@ -105,6 +114,10 @@ def parse_meet_text(text: str, now: datetime, languages: Sequence[str] = ("en", 
     if scan.found is not None:
         start, span = scan.found
         _blank(work, *span)
+    contradictions: list[str] = []
+    if scan.contradiction is not None:
+        contradictions.append(" ".join(text[slice(*scan.contradiction)].split()))
+        _blank(work, *scan.contradiction)
     time_problems = list(scan.unused)
     for s, e in time_problems:
         _blank(work, s, e)
@@ -138,7 +151,17 @@ def parse_meet_text(text: str, now: datetime, languages: Sequence[str] = ("en", 
     not_understood = tuple(
         piece for s, e in sorted(problems) if (piece := " ".join(text[s:e].split()))
     )
-    return MeetText(_query("".join(work)), start, duration, title, not_understood)
+    phrase = " ".join(text[span[0] : span[1]].split()) if start and span else None
+    return MeetText(
+        _query("".join(work)),
+        start,
+        duration,
+        title,
+        not_understood,
+        start_phrase=phrase,
+        start_zone=scan.zone if start else None,
+        contradictions=tuple(contradictions),
+    )
 
 
 def _absorb(

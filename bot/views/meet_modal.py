@@ -177,7 +177,15 @@ def _when_blocks(state: FormState, durations: Sequence[int], t: Translator) -> l
             when_block_id("time", state.when_revision),
             t.gettext("Start time"),
             time_el,
-            hint=t.gettext("In your Slack time zone, {zone}.", zone=state.timezone),
+            hint=" ".join(
+                filter(
+                    None,
+                    (
+                        state.reading,
+                        t.gettext("In your Slack time zone, {zone}.", zone=state.timezone),
+                    ),
+                )
+            ),
             dispatch=True,
         ),
         _input(

@@ -56,6 +56,7 @@ class FormState:
     notes: dict[str, Any] | None = None
     associated: tuple[Option, ...] = ()
     notices: tuple[str, ...] = ()
+    reading: str | None = None  # how the /meet text's time was read, shown by the time
     meeting_id: int | None = None  # set when editing
     host: str | None = None  # Slack user id; None means the user filling the form
     # Calendar notices next to the time: warnings (never errors) and free alternatives
@@ -117,6 +118,7 @@ def from_draft(
         reminders=reminders,
         reminder_rows=max(1, len(reminders)),
         notices=draft.notices,
+        reading=draft.reading,
         location_kind=location_kind,
         language=language,
     )

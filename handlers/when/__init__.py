@@ -17,11 +17,26 @@ Policy (the choices a reader of a result needs to know):
   otherwise tomorrow. "midnight" / "o północy" is the midnight that ends the day: bare it is
   the next 00:00, with a date ("friday midnight") it is 00:00 after that day. "12am" is an
   ordinary 00:00 clock time and "12pm" is 12:00.
-* A bare hour needs a prefix ("at 3", "o 15", "@ 9") and is read on the 24-hour clock
-  ("at 3" is 03:00) unless a part of day moves it ("o 3 po południu" is 15:00).
-  "15h" is a time, but "Nh" with N < 10 is a duration unless prefixed ("o 9h").
+* A bare hour needs a prefix ("at 3", "o 15", "@ 9") or a qualifier after it ("8
+  wieczorem", "9 ET"). "15h" is a time, but "Nh" with N < 10 is a duration unless
+  prefixed ("o 9h"). "1030" without a colon is a time only next to other time words.
+* Business hours: an hour from 1 to 6 written without am/pm, a leading zero or a part of
+  day is the afternoon ("at 3", "o 3", "3:30", "o trzeciej", "wpół do czwartej" are
+  15:00 / 15:00 / 15:30 / 15:00 / 15:30); 7-11 are the morning and 12 is noon. A marker
+  wins: "3am", "03:30", "o 3 rano", "o 3 w nocy". "tonight at 12" / "o 12 w nocy" is
+  midnight.
+* A weekday that contradicts the date ("Monday, March 31" on a Tuesday) gives no time
+  (`WhenScan.contradiction`), and dateparser is not asked.
+* A zone written after the time ("4pm CET", "15:00 UTC+1", "o 15 czasu polskiego") is
+  the zone of the wall time; the result is converted into ``now``'s zone
+  (`WhenScan.zone` names it). Abbreviations are regions ("PST" in July is Pacific time).
+* "around 3", "3ish", "koło 14", "po szesnastej", "przed dziewiątą" are read as the hour
+  itself; "a couple of hours" / "parę godzin" is two hours.
 * A date without a time is at 09:00 local. Parts of day: morning 09:00, noon 12:00,
-  afternoon 15:00, evening and "tonight" 18:00.
+  afternoon 15:00, evening and "tonight" 18:00, night ("w nocy") 22:00.
+* Work is bounded: only the first `MAX_TEXT` characters are read, a phrase has at most
+  `MAX_PHRASE_TOKENS` tokens and a text at most `MAX_COMBINATIONS` combinations of
+  readings (`WhenScan.tried`).
 * Weekdays: a bare weekday is the next such day strictly after today; with a time
   ("friday 10:00") it is today when today is that weekday and the time is still ahead.
   "next friday" / "w przyszły piątek" is always strictly after today (on a Thursday that is
@@ -49,15 +64,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.when.durations import DurationMatch, iter_durations
-from handlers.when.evaluation import evaluate
+from handlers.when.evaluation import MAX_COMBINATIONS, MAX_PHRASE_TOKENS, Budget, Outcome, evaluate
 from handlers.when.fallback import dateparser_fallback
 from handlers.when.grammar import Grammar, grammar_for
 from handlers.when.lexicon import fold, known_languages
-from handlers.when.readings import Token
+from handlers.when.readings import NamedZone, Token
 from handlers.when.tokens import find_tokens, token_clusters
 
 __all__ = [
+    "MAX_COMBINATIONS",
     "DurationMatch",
+    "NamedZone",
     "WhenScan",
     "find_when",
     "fold",
@@ -72,14 +89,23 @@ class WhenScan:
     """What `scan_when` saw: the chosen phrase and other time words it did not use.
 
     `unused` lets a caller report "tomorrow 3pm 4pm"'s "4pm" instead of silently putting it
-    into a search query.
+    into a search query. `contradiction` is the span of a phrase whose weekday and date
+    disagree ("Monday, March 31" on a Tuesday): no time is read from it. `zone` is the
+    time zone the text named, if any; `found` is already converted out of it. `tried`
+    counts the combinations of readings evaluated (bounded by `MAX_COMBINATIONS`).
     """
 
     found: tuple[datetime, tuple[int, int]] | None
     unused: tuple[tuple[int, int], ...]
+    contradiction: tuple[int, int] | None = None
+    zone: NamedZone | None = None
+    tried: int = 0
 
 
 _MEANINGFUL = re.compile(r"[^\W_]")
+# Only this much of a text is read for a time: /meet text has no length cap, and a
+# meeting time is written near the start of it.
+MAX_TEXT = 400
 
 
 def _check_now(now: datetime) -> None:
@@ -90,14 +116,16 @@ def _check_now(now: datetime) -> None:
 def _scan(
     text: str, folded: str, now: datetime, grammar: Grammar, weak_alone: bool = True
 ) -> WhenScan:
-    tokens = find_tokens(folded, grammar)
+    text, folded = text[:MAX_TEXT], folded[:MAX_TEXT]
+    tokens = find_tokens(folded, grammar, text)
     if not tokens:
         return WhenScan(None, ())
-    best: tuple[tuple[int, int, int], datetime, list[Token]] | None = None
+    budget = Budget()
+    best: tuple[tuple[int, int, int], Outcome, list[Token]] | None = None
     for cluster in token_clusters(folded, tokens):
         n = len(cluster)
-        for size in range(n, 0, -1):
-            hit: tuple[datetime, list[Token]] | None = None
+        for size in range(min(n, MAX_PHRASE_TOKENS), 0, -1):
+            hit: tuple[Outcome, list[Token]] | None = None
             for i in range(n - size + 1):
                 run = cluster[i : i + size]
                 if not any(t.strong for t in run):
@@ -106,10 +134,11 @@ def _scan(
                     start, end = run[0].start, run[-1].end
                     if _MEANINGFUL.search(text, 0, start) or _MEANINGFUL.search(text, end):
                         continue
-                result = evaluate(run, now)
-                if result is not None:
+                result = evaluate(run, now, budget)
+                if result is not None and (
+                    hit is None or sum(t.strong for t in run) > sum(t.strong for t in hit[1])
+                ):
                     hit = (result, run)
-                    break
             if hit is not None:
                 score = (size, sum(t.strong for t in hit[1]), -hit[1][0].start)
                 if best is None or score > best[0]:
@@ -117,12 +146,16 @@ def _scan(
                 break
     if best is None:
         unused = tuple((t.start, t.end) for t in tokens if t.strong)
-        return WhenScan(None, unused)
+        return WhenScan(None, unused, tried=budget.spent)
     chosen = best[2]
     span = (chosen[0].start, chosen[-1].end)
     used = {id(t) for t in chosen}
     unused = tuple((t.start, t.end) for t in tokens if t.strong and id(t) not in used)
-    return WhenScan((best[1], span), unused)
+    outcome = best[1]
+    if not isinstance(outcome, datetime):
+        return WhenScan(None, unused, contradiction=span, tried=budget.spent)
+    zone = next((r.zone for t in chosen for r in t.readings if r.zone is not None), None)
+    return WhenScan((outcome, span), unused, zone=zone, tried=budget.spent)
 
 
 def scan_when(
@@ -161,7 +194,10 @@ def parse_when(
     langs = known_languages(languages)
     grammar = grammar_for(langs)
     folded = fold(text)
-    found = _scan(text, folded, now, grammar).found
+    scan = _scan(text, folded, now, grammar)
+    if scan.contradiction is not None:
+        return None  # never let dateparser "fix" a weekday that disagrees with the date
+    found = scan.found
     if found is not None:
         result, (start, end) = found
         if not (_MEANINGFUL.search(text, 0, start) or _MEANINGFUL.search(text, end)):

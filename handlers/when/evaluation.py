@@ -1,48 +1,77 @@
 """From tokens to an instant: merge one reading per token into a phrase and resolve it
-against `now`. The policy in the package docstring (DST, "next friday", bare times) lives here.
+against `now`. The policy in the package docstring (DST, "next friday", bare times,
+business hours) lives here.
+
+Work is bounded: a phrase has at most `MAX_PHRASE_TOKENS` tokens, and `Budget` counts
+every combination of readings tried and stops at `MAX_COMBINATIONS` per text, so no
+input shape ("1/2 1/2 1/2 …") can make reading a text slow.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from handlers.when.readings import DEFAULT_HOUR, PART_HOURS, ClockTime, Date, Reading, Token
+from handlers.when.readings import (
+    DEFAULT_HOUR,
+    PART_HOURS,
+    Date,
+    Reading,
+    Token,
+)
+
+MAX_PHRASE_TOKENS = 6
+MAX_COMBINATIONS = 3000
+
+
+@dataclass
+class Budget:
+    """Combinations of readings tried for one text; `spent` is what tests bound."""
+
+    limit: int = MAX_COMBINATIONS
+    spent: int = 0
+
+    def take(self) -> bool:
+        if self.spent >= self.limit:
+            return False
+        self.spent += 1
+        return True
+
+
+class Contradiction:
+    """The phrase's parts disagree about the day ("Monday, March 31" on a Tuesday)."""
+
+
+CONTRADICTION = Contradiction()
+Outcome = datetime | Contradiction | None
 
 
 def _merge(readings: Sequence[Reading]) -> Reading | None:
-    date_: Date | None = None
-    weekday: tuple[int, str] | None = None
-    clock: ClockTime | None = None
-    part: str | None = None
-    delta: timedelta | None = None
+    slots: dict[str, object] = {}
     for r in readings:
-        if r.date is not None:
-            if date_ is not None:
-                return None
-            date_ = r.date
-        if r.weekday is not None:
-            if weekday is not None:
-                return None
-            weekday = r.weekday
-        if r.clock is not None:
-            if clock is not None:
-                return None
-            clock = r.clock
-        if r.part is not None:
-            if part is not None:
-                return None
-            part = r.part
-        if r.delta is not None:
-            if delta is not None:
-                return None
-            delta = r.delta
-    if delta is not None and (date_ or weekday or clock or part):
+        for name in ("date", "weekday", "clock", "part", "delta", "zone"):
+            value = getattr(r, name)
+            if value is not None:
+                if name in slots:
+                    return None
+                slots[name] = value
+    merged = Reading(**slots)  # type: ignore[arg-type]
+    if merged.delta is not None and len(slots) > 1:
         return None
-    if weekday is not None and date_ is not None and date_.kind not in ("abs", "dom", "week"):
+    if merged.zone is not None and merged.clock is None:
+        return None  # "CET" alone, "tomorrow CET": a zone only qualifies a clock time
+    weekday, date_ = merged.weekday, merged.date
+    if (
+        weekday is not None
+        and date_ is not None
+        and (
+            date_.kind not in ("abs", "dom", "week") or weekday[1] not in ("plain", "this", "next")
+        )
+    ):
         return None
-    return Reading(date_, weekday, clock, part, delta)
+    return merged
 
 
 class _Conflict(Exception):
@@ -50,19 +79,33 @@ class _Conflict(Exception):
 
 
 def _time_of_day(r: Reading) -> tuple[int, int, int] | None:
-    """(hour, minute, extra days) or None when the phrase gives no time of day."""
+    """(hour, minute, extra days) or None when the phrase gives no time of day.
+
+    Business hours: an hour from 1 to 6 written without am/pm, a leading zero or a part of
+    day is the afternoon ("at 3", "o 3", "3:30" are 15:00 / 15:30).
+    """
     if r.clock is not None:
-        h, mi, meridiem = r.clock
+        h, mi, meridiem, padded = r.clock
         if r.part is None:
+            if 1 <= h <= 6 and not meridiem and not padded:
+                return h + 12, mi, 0
             return h, mi, 0
         if r.part in ("afternoon", "evening"):
             if meridiem and h < 12:
                 raise _Conflict
+            if r.part == "evening" and (h, mi, meridiem) == (12, 0, False):
+                return 0, 0, 1  # "tonight at 12" is midnight, not noon
             return (h + 12 if h < 12 else h), mi, 0
         if r.part == "morning":
-            if h >= 13:
+            if h >= 13 or (meridiem and h >= 12):
                 raise _Conflict
             return h, mi, 0
+        if r.part == "night":
+            if meridiem or h >= 13:
+                return _night_checked(h, mi, meridiem)
+            if h == 12 or h == 0:
+                return 0, mi, 1  # "o 12 w nocy": the midnight that ends the day
+            return (h, mi, 0) if h <= 5 else (h + 12, mi, 0)
         if r.part == "noon":
             if (h, mi) != (12, 0):
                 raise _Conflict
@@ -73,6 +116,13 @@ def _time_of_day(r: Reading) -> tuple[int, int, int] | None:
     if r.part is not None:
         return PART_HOURS[r.part], 0, 1 if r.part == "midnight" else 0
     return None
+
+
+def _night_checked(h: int, mi: int, meridiem: bool) -> tuple[int, int, int]:
+    """ "11pm at night", "23:00 w nocy", "3am at night": already unambiguous."""
+    if h >= 20 or h <= 5:
+        return h, mi, 0
+    raise _Conflict
 
 
 def local_time(day: date, hour: int, minute: int, tz: tzinfo, fold: int = 0) -> datetime:
@@ -104,7 +154,7 @@ def _valid_date(y: int, m: int, d: int) -> date | None:
         return None
 
 
-def _resolve(r: Reading, now: datetime) -> datetime | None:
+def _resolve(r: Reading, now: datetime) -> Outcome:
     tz = now.tzinfo
     assert tz is not None
     if r.delta is not None:
@@ -114,16 +164,21 @@ def _resolve(r: Reading, now: datetime) -> datetime | None:
     except _Conflict:
         return None
     hour, minute, extra = tod if tod is not None else (DEFAULT_HOUR, 0, 0)
+    wall_tz = r.zone.tz if r.zone is not None else tz
     today = now.date()
     now_ts = now.timestamp()
 
-    def at(day: date) -> datetime:
-        return local_time(day + timedelta(days=extra), hour, minute, tz)
+    def at(day: date, fold: int = 0) -> datetime:
+        return local_time(day + timedelta(days=extra), hour, minute, wall_tz, fold).astimezone(tz)
 
     d = r.date
     if d is not None:
         day = _day(d, today, r.weekday)
-        return None if day is None else at(day)
+        if day is None:
+            return None
+        if r.weekday is not None and d.kind in ("abs", "dom") and day.weekday() != r.weekday[0]:
+            return CONTRADICTION
+        return at(day)
     if r.weekday is not None:
         wd, mode = r.weekday
         ahead = (wd - today.weekday()) % 7
@@ -131,13 +186,15 @@ def _resolve(r: Reading, now: datetime) -> datetime | None:
             # today counts only for a plain weekday with a time still ahead ("friday 10:00")
             today_ok = mode == "plain" and tod is not None and at(today).timestamp() > now_ts
             ahead = 0 if today_ok else 7
+        if mode in ("after_next", "week_after"):
+            ahead += 7
         return at(today + timedelta(days=ahead))
     if tod is None:
         return None
     result = at(today)
     if result.timestamp() <= now_ts:
         # inside a repeated (fall-back) hour the second 02:30 may still be ahead
-        second = local_time(today + timedelta(days=extra), hour, minute, tz, fold=1)
+        second = at(today, fold=1)
         result = second if second.timestamp() > now_ts else at(today + timedelta(days=1))
     return result
 
@@ -163,15 +220,49 @@ def _day(d: Date, today: date, weekday: tuple[int, str] | None) -> date | None:
         return _add_months(today, d.months) + timedelta(days=d.days)
     if d.kind == "month":
         return _add_months(today.replace(day=1), 1)
+    if d.kind == "nextdom":
+        first = _add_months(today.replace(day=1), 1)
+        return _valid_date(first.year, first.month, d.day)
+    if d.kind == "eom":
+        return _add_months(today.replace(day=1), 1) - timedelta(days=1)
+    if d.kind == "nth":
+        return _nth_weekday(d, today)
     monday = today + timedelta(days=7 - today.weekday())
     return monday + timedelta(days=weekday[0] if weekday else 0)
 
 
-def evaluate(tokens: Sequence[Token], now: datetime) -> datetime | None:
+def _nth_weekday(d: Date, today: date) -> date | None:
+    """ "first tuesday of october", "last friday of the month": this year's, or next
+    year's once this year's has passed; "of the month" is this month's."""
+    years = [today.year] if d.month == 0 else [today.year, today.year + 1]
+    for year in years:
+        month = d.month or today.month
+        first = date(year, month, 1)
+        if d.day > 0:
+            offset = (d.weekday - first.weekday()) % 7 + 7 * (d.day - 1)
+            day = first + timedelta(days=offset)
+            if day.month != month:
+                return None
+        else:
+            last = _add_months(first, 1) - timedelta(days=1)
+            day = last - timedelta(days=(last.weekday() - d.weekday) % 7)
+        if day >= today or d.month == 0:
+            return day
+    return None
+
+
+def evaluate(tokens: Sequence[Token], now: datetime, budget: Budget | None = None) -> Outcome:
+    """The first combination of readings that resolves; a contradiction only when no
+    combination resolves and one contradicts."""
+    budget = budget or Budget()
+    contradicted = False
     for combo in itertools.product(*(t.readings for t in tokens)):
+        if not budget.take():
+            break
         merged = _merge(combo)
         if merged is not None:
             result = _resolve(merged, now)
-            if result is not None:
+            if isinstance(result, datetime):
                 return result
-    return None
+            contradicted = contradicted or result is CONTRADICTION
+    return CONTRADICTION if contradicted else None

@@ -23,15 +23,24 @@ from handlers.when.lexicon import (
     UNIT_LETTERS,
     UNIT_WORDS,
     UNITS,
+    ZONES,
     alternation,
     number_value,
 )
-from handlers.when.readings import Builder, ClockTime, Date, Reading, Rule
+from handlers.when.readings import Builder, Date, Reading, Rule, clock_reading
+from handlers.when.spoken import (
+    english_clock_rules,
+    polish_clock_rules,
+    polish_day_rules,
+    position_rules,
+    zone_rules,
+)
 
 _B = r"(?<!\w)"  # word start
 _E = r"(?!\w)"  # word end
 _DB = r"(?<![\w.:/\-])"  # number start: not inside 2026-12-03, 1.5 or 10:30
-_AMPM = r"(?P<ap>[ap])\.?\s?m\.?(?!\w)"
+_ISH = r"(?:-?ish(?!\w))?"  # "3ish", "4pm-ish": read as the hour itself
+_AMPM = r"(?:\s*(?P<ap>[ap])\.?\s?m\.?|(?P<ap1>[ap])\.?)(?!\w)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,12 +142,13 @@ _FIXED_MINUTES = {
         "half an hr": 30, "an hour and a half": 90, "a hour and a half": 90,
         "one hour and a half": 90, "hour and a half": 90, "a quarter of an hour": 15,
         "quarter of an hour": 15, "a quarter hour": 15, "quarter hour": 15,
-        "an hour": 60, "a hour": 60,
+        "an hour": 60, "a hour": 60, "a couple of hours": 120, "a couple hours": 120,
+        "couple of hours": 120, "couple hours": 120,
     },
     "pl": {
         "pol godziny": 30, "pol h": 30, "poltorej godziny": 90, "poltora godziny": 90,
         "poltorej h": 90, "kwadrans": 15, "kwadransa": 15, "godzine": 60, "godzina": 60,
-        "godzinke": 60, "godzinka": 60, "trzy kwadranse": 45,
+        "godzinke": 60, "godzinka": 60, "trzy kwadranse": 45, "pare godzin": 120,
     },
 }  # fmt: skip
 
@@ -176,10 +186,10 @@ def _time_prefix(langs: tuple[str, ...]) -> str:
     """What may stand before a bare hour: "at 3", "o 15", "@ 9"."""
     pre_words: list[str] = []
     if "en" in langs:
-        pre_words += ["at", "around"]
+        pre_words += ["at", "around", "about", "approx\\.?", "approximately", "by"]
     if "pl" in langs:
         pre_words += [r"o\s+godz(?:inie|\.)?", r"na\s+godz(?:ine|\.)?", r"godz(?:inie|ina|\.)?",
-                      "o", "na", "okolo"]  # fmt: skip
+                      "o", "na", "okolo", "kolo", r"ok\.?", "po", "przed", "od"]  # fmt: skip
     pre_alt = "|".join(pre_words) or "(?!)"
     return rf"(?:{_B}(?P<pre>{pre_alt})\s+|(?P<at>@)\s*)"
 
@@ -189,17 +199,22 @@ def _not_a_unit(langs: tuple[str, ...]) -> str:
     all_units = "|".join(
         (_unit_alt(langs, ["min", "hour", "day", "week", "month"], letters=False), "h", "m")
     )
-    return rf"(?!\s*(?:{all_units})(?!\w))"
+    return rf"(?!\s*(?:{all_units})(?!\w)(?!\.?\s*\d))"
 
 
-def _clock_reading(h: int, mi: int, ap: str | None) -> Reading | None:
-    if ap is not None:
-        if not 1 <= h <= 12:
-            return None
-        h = (0 if h == 12 else h) if ap == "a" else (12 if h == 12 else h + 12)
-    if not (0 <= h <= 23 and 0 <= mi <= 59):
-        return None
-    return Reading(clock=ClockTime(h, mi, ap is not None))
+def _ap(m: re.Match[str]) -> str | None:
+    return m["ap"] or m.groupdict().get("ap1")
+
+
+_clock_reading = clock_reading
+
+
+_ZONE_WORDS = sorted((re.escape(z).replace(r"\ ", r"\s+") for z in ZONES), key=len, reverse=True)
+
+
+def bare_hour_qualified(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+    r = _clock_reading(int(m["h"]), int(m["m"] or 0), None, m["h"].startswith("0"))
+    return None if r is None else ((r,), True)
 
 
 def _clock_rules(langs: tuple[str, ...]) -> list[Rule]:
@@ -209,21 +224,22 @@ def _clock_rules(langs: tuple[str, ...]) -> list[Rule]:
     rules = _Rules()
 
     def colon(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
-        r = _clock_reading(int(m["h"]), int(m["m"]), m["ap"])
+        r = _clock_reading(int(m["h"]), int(m["m"]), _ap(m), m["h"].startswith("0"))
         return None if r is None else ((r,), True)
 
     rules.add(
-        rf"{pre}?{_DB}(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::\d{{2}})?(?![\d:])(?:\s*{_AMPM})?", colon
+        rf"{pre}?{_DB}(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::\d{{2}})?(?![\d:])(?:{_AMPM})?{_ISH}",
+        colon,
     )
 
     def ampm(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
-        r = _clock_reading(int(m["h"]), int(m["m"] or 0), m["ap"])
+        r = _clock_reading(int(m["h"]), int(m["m"] or 0), _ap(m))
         return None if r is None else ((r,), True)
 
-    rules.add(rf"{pre}?{_DB}(?P<h>\d{{1,2}})(?:\.(?P<m>\d{{2}}))?\s*{_AMPM}", ampm)
+    rules.add(rf"{pre}?{_DB}(?P<h>\d{{1,2}})(?:[.:]?(?P<m>\d{{2}}))?{_AMPM}{_ISH}", ampm)
 
     def prefixed_dot(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
-        r = _clock_reading(int(m["h"]), int(m["m"]), None)
+        r = _clock_reading(int(m["h"]), int(m["m"]), None, m["h"].startswith("0"))
         return None if r is None else ((r,), True)
 
     rules.add(rf"{pre}{_DB}(?P<h>\d{{1,2}})\.(?P<m>\d{{2}})(?!\d)(?!\.\d)", prefixed_dot)
@@ -238,10 +254,30 @@ def _clock_rules(langs: tuple[str, ...]) -> list[Rule]:
     rules.add(rf"{pre}?{_DB}(?P<h>\d{{1,2}})h(?P<m>\d{{2}})?(?!\w)", hours_h)
 
     def bare_hour(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
-        r = _clock_reading(int(m["h"]), 0, None)
+        r = _clock_reading(int(m["h"]), 0, None, m["h"].startswith("0"))
         return None if r is None else ((r,), True)
 
-    rules.add(rf"{pre}{_DB}(?P<h>\d{{1,2}})(?!\w)(?![.:,]\d){not_unit}", bare_hour)
+    def compact(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+        """ "1030", "at 330": a clock without a colon, weak unless prefixed; never a year."""
+        if 1900 <= int(m["h"] + m["m"]) <= 2099 and m["pre"] is None and m["at"] is None:
+            return None
+        r = _clock_reading(int(m["h"]), int(m["m"]), None, m["h"].startswith("0"))
+        strong = m["pre"] is not None or m["at"] is not None
+        return None if r is None else ((r,), strong)
+
+    rules.add(
+        rf"{pre}?(?<![\w.:/\-#$€£])(?P<h>\d{{1,2}})(?P<m>\d{{2}})(?![\w.:,/\-]){not_unit}", compact
+    )
+
+    rules.add(rf"{pre}{_DB}(?P<h>\d{{1,2}})(?!\w)(?![.:,]\d){not_unit}{_ISH}", bare_hour)
+
+    # "8 wieczorem", "7 rano", "9 in the morning", "9 ET": a bare hour the next word qualifies
+    qualifiers = [r"rano", r"wieczorem", r"w\s+nocy", r"po\s+poludniu", r"in\s+the\s+\w+",
+                  r"at\s+night", *(rf"{z}(?!\w)" for z in _ZONE_WORDS)]  # fmt: skip
+    rules.add(
+        rf"{_DB}(?P<h>\d{{1,2}})(?::(?P<m>\d{{2}}))?(?=\s+(?:{'|'.join(qualifiers)})(?!\w))",
+        bare_hour_qualified,
+    )
 
     return rules
 
@@ -272,7 +308,9 @@ def _numeric_date_rules(langs: tuple[str, ...]) -> list[Rule]:
         if year is None and len(m["mo"]) == 2:
             r = _clock_reading(d, mo, None)
             if r is not None:
-                readings.insert(0 if m["dot"] is None else 1, r)
+                # "10.11" is a time first; "15.04" (a zero-padded month) or "3.12." a date
+                time_first = m["dot"] is None and not m["mo"].startswith("0")
+                readings.insert(0 if time_first else 1, r)
         return tuple(readings), True
 
     rules.add(
@@ -284,6 +322,8 @@ def _numeric_date_rules(langs: tuple[str, ...]) -> list[Rule]:
 
     def slashed(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
         a, b = int(m["a"]), int(m["b"])
+        if (a, b) == (24, 7) and m["y"] is None:
+            return None  # "support 24/7"
         year = _year(m["y"])
         md = Reading(date=Date("abs", year, a, b))
         dm = Reading(date=Date("abs", year, b, a))
@@ -346,10 +386,11 @@ def _day_word_rules(langs: tuple[str, ...]) -> list[Rule]:
 
     day_words: dict[str, int] = {}
     if en:
-        day_words.update({"today": 0, "tomorrow": 1, "tomorow": 1, "tmrw": 1, "tmr": 1,
+        day_words.update({"today": 0, "tomorrow": 1, "tomorow": 1, "tmrw": 1, "tmr": 1, "tommorow": 1, "tommorrow": 1, "tomorrw": 1,
                           "day after tomorrow": 2, "the day after tomorrow": 2})  # fmt: skip
     if pl:
-        day_words.update({"dzis": 0, "dzisiaj": 0, "jutro": 1, "pojutrze": 2})
+        day_words.update({"dzis": 0, "dzisiaj": 0, "jutro": 1, "jutor": 1, "pojutrze": 2,
+                          "po jutrze": 2})  # fmt: skip
     if day_words:
 
         def day_word(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
@@ -374,7 +415,8 @@ def _part_of_day_rules(langs: tuple[str, ...]) -> list[Rule]:
                       "noon": "noon", "at noon": "noon", "midday": "noon", "at midday": "noon",
                       "12 noon": "noon", "at 12 noon": "noon", "midnight": "midnight",
                       "at midnight": "midnight", "12 midnight": "midnight",
-                      "at 12 midnight": "midnight"})  # fmt: skip
+                      "at 12 midnight": "midnight", "noonish": "noon", "at noonish": "noon", "around noon": "noon",
+                      "about noon": "noon", "at night": "night", "in the night": "night"})  # fmt: skip
         today_parts.update({"tonight": "evening", "this morning": "morning",
                             "this afternoon": "afternoon", "this evening": "evening"})  # fmt: skip
     if pl:
@@ -383,7 +425,8 @@ def _part_of_day_rules(langs: tuple[str, ...]) -> list[Rule]:
                       "popoludniu": "afternoon", "wieczorem": "evening", "wieczor": "evening",
                       "poludnie": "noon", "w poludnie": "noon", "w samo poludnie": "noon",
                       "o poludniu": "noon", "polnoc": "midnight", "o polnocy": "midnight",
-                      "w polnoc": "midnight"})  # fmt: skip
+                      "w polnoc": "midnight", "w nocy": "night", "noca": "night",
+                      "nad ranem": "morning"})  # fmt: skip
         today_parts.update({"dzis wieczorem": "evening", "dzisiaj wieczorem": "evening"})
     if parts or today_parts:
         every = {**parts, **today_parts}
@@ -416,6 +459,8 @@ def _weekday_rules(langs: tuple[str, ...]) -> list[Rule]:
         weekdays.update(PL_WEEKDAYS)
         for lead in ("", "w ", "we "):
             for word in ("przyszly", "przyszla", "przyszle", "nastepny", "nastepna", "nastepne"):
+                modes[lead + word] = "next"
+            for word in ("kolejny", "kolejna", "kolejne"):
                 modes[lead + word] = "next"
             for word in ("najblizszy", "najblizsza", "najblizsze"):
                 modes[lead + word] = "plain"
@@ -530,6 +575,10 @@ def _build_grammar(langs: tuple[str, ...]) -> Grammar:
     month_rules, month_hint = _month_rules(langs)
     rules = [
         *_clock_rules(langs),
+        *(english_clock_rules() if "en" in langs else ()),
+        *(polish_clock_rules() + polish_day_rules() if "pl" in langs else ()),
+        *position_rules(langs),
+        *zone_rules(),
         *_numeric_date_rules(langs),
         *month_rules,
         *_day_word_rules(langs),

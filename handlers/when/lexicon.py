@@ -41,7 +41,7 @@ EN_WEEKDAYS = {
 PL_WEEKDAYS = {
     "poniedzialek": 0, "wtorek": 1, "sroda": 2, "srode": 2, "czwartek": 3, "piatek": 4,
     "sobota": 5, "sobote": 5, "niedziela": 6, "niedziele": 6, "pon": 0, "wt": 1, "czw": 3,
-    "pt": 4, "sob": 5, "niedz": 6, "ndz": 6,
+    "pt": 4, "sob": 5, "niedz": 6, "ndz": 6, "sr": 2,
 }  # fmt: skip
 FULL_WEEKDAYS = {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
@@ -139,3 +139,68 @@ def number_value(text: str) -> float | None:
         value = EN_NUMBERS.get(parts[0], PL_NUMBERS.get(parts[0]))
         return None if value is None else float(value)
     return None
+
+
+# Hours as words: English cardinals ("half past two", "ten thirty") and Polish feminine
+# ordinals, the way Polish says clock hours ("o trzeciej", "przed dziewiątą", "wpół do
+# czwartej"): stem + "a" (nominative, folded accusative "ą") or "ej" (genitive/locative).
+EN_HOURS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}  # fmt: skip
+PL_HOUR_STEMS = {
+    "pierwsz": 1, "drug": 2, "trzeci": 3, "czwart": 4, "piat": 5, "szost": 6, "siodm": 7,
+    "osm": 8, "dziewiat": 9, "dziesiat": 10, "jedenast": 11, "dwunast": 12, "trzynast": 13,
+    "czternast": 14, "pietnast": 15, "szesnast": 16, "siedemnast": 17, "osiemnast": 18,
+    "dziewietnast": 19, "dwudziest": 20, "dwudziest pierwsz": 21, "dwudziest drug": 22,
+    "dwudziest trzeci": 23,
+}  # fmt: skip
+# Minutes before/after an hour: "quarter past", "twenty to", "kwadrans po", "za pięć".
+EN_CLOCK_MINUTES = {
+    "quarter": 15, "a quarter": 15, "half": 30, "five": 5, "ten": 10, "twenty": 20,
+    "twenty five": 25, "twenty-five": 25,
+}  # fmt: skip
+EN_SPOKEN_MINUTES = {
+    "oh five": 5, "o five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30,
+    "forty": 40, "forty five": 45, "forty-five": 45, "fifty": 50,
+}  # fmt: skip
+PL_CLOCK_MINUTES = {
+    "piec": 5, "dziesiec": 10, "kwadrans": 15, "dwadziescia": 20, "dwadziescia piec": 25,
+}  # fmt: skip
+# Polish ordinal days in the genitive ("pierwszego marca", "dwudziestego piątego").
+PL_DAY_STEMS = {
+    "pierwsz": 1, "drugi": 2, "trzeci": 3, "czwart": 4, "piat": 5, "szost": 6, "siodm": 7,
+    "osm": 8, "dziewiat": 9, "dziesiat": 10, "jedenast": 11, "dwunast": 12, "trzynast": 13,
+    "czternast": 14, "pietnast": 15, "szesnast": 16, "siedemnast": 17, "osiemnast": 18,
+    "dziewietnast": 19, "dwudziest": 20, "trzydziest": 30,
+}  # fmt: skip
+ORDINAL_POSITIONS = {
+    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
+    "4th": 4, "last": -1, "pierwszy": 1, "pierwsza": 1, "pierwsze": 1,
+    "drugi": 2, "druga": 2, "trzeci": 3, "trzecia": 3, "czwarty": 4, "czwarta": 4,
+    "ostatni": -1, "ostatnia": -1, "ostatnie": -1,
+}  # fmt: skip
+
+# Time zones people write after a time. Abbreviations name a region's clock, so "PST" in
+# July is Pacific time (PDT), as people mean it; UTC/GMT and "UTC+1" are fixed offsets.
+# "PT" is left out: in Polish it is Friday ("pt 14:00").
+ZONES = {
+    "utc": "UTC", "gmt": "UTC", "cet": "Europe/Berlin", "cest": "Europe/Berlin",
+    "eet": "Europe/Athens", "eest": "Europe/Athens",
+    "bst": "Europe/London", "pst": "America/Los_Angeles",
+    "pdt": "America/Los_Angeles", "pacific": "America/Los_Angeles",
+    "pacific time": "America/Los_Angeles", "mst": "America/Denver", "mdt": "America/Denver",
+    "mt": "America/Denver", "mountain time": "America/Denver", "cst": "America/Chicago",
+    "cdt": "America/Chicago", "ct": "America/Chicago", "central time": "America/Chicago",
+    "est": "America/New_York", "edt": "America/New_York", "et": "America/New_York",
+    "eastern": "America/New_York", "eastern time": "America/New_York",
+    "ist": "Asia/Kolkata", "jst": "Asia/Tokyo", "sgt": "Asia/Singapore",
+    "aest": "Australia/Sydney", "aedt": "Australia/Sydney", "msk": "Europe/Moscow",
+    "london time": "Europe/London", "uk time": "Europe/London",
+    "new york time": "America/New_York", "ny time": "America/New_York",
+    "nyc time": "America/New_York", "warsaw time": "Europe/Warsaw",
+    "polish time": "Europe/Warsaw", "czasu polskiego": "Europe/Warsaw",
+    "polskiego czasu": "Europe/Warsaw", "czasu warszawskiego": "Europe/Warsaw",
+    "czasu londynskiego": "Europe/London", "czasu brytyjskiego": "Europe/London",
+    "czasu nowojorskiego": "America/New_York", "czasu uniwersalnego": "UTC",
+}  # fmt: skip

@@ -9,12 +9,22 @@ import re
 from handlers.when.grammar import Grammar
 from handlers.when.readings import Token
 
+# Time words that are also names: Polish surnames ("Marta Sobota", "Jan Niedziela": Polish
+# writes weekdays in lower case) and company names ("Noon Industries", "Evening Post").
+NAME_WORDS = frozenset(
+    {"poniedzialek", "wtorek", "sroda", "czwartek", "piatek", "sobota", "niedziela",
+     "noon", "morning", "evening", "afternoon", "midnight", "poludnie", "polnoc"}
+)  # fmt: skip
+_WORD_BEFORE = re.compile(r"(\w+) $")
+_WORD_AFTER = re.compile(r" (\w+)")
 
-def find_tokens(folded: str, grammar: Grammar) -> list[Token]:
+
+def find_tokens(folded: str, grammar: Grammar, text: str | None = None) -> list[Token]:
     """All rule matches, then the non-overlapping set that covers the most text.
 
     Taking the leftmost match would let "o 15" hide "15 grudnia"; maximising the covered
-    characters (weighted interval scheduling over a handful of matches) does not.
+    characters (weighted interval scheduling over a handful of matches) does not. With the
+    original `text`, a capitalised name word next to another capitalised word is a name.
     """
     found: list[Token] = []
     for rule in grammar.rules:
@@ -22,7 +32,24 @@ def find_tokens(folded: str, grammar: Grammar) -> list[Token]:
             built = rule.build(m)
             if built is not None and m.end() > m.start():
                 found.append(Token(m.start(), m.end(), built[0], built[1]))
-    return _best_cover(found)
+    cover = _best_cover(found)
+    if text is None:
+        return cover
+    return [t for t in cover if not _is_name(text, folded, t, cover)]
+
+
+def _is_name(text: str, folded: str, tok: Token, tokens: list[Token]) -> bool:
+    word = text[tok.start : tok.end]
+    if folded[tok.start : tok.end] not in NAME_WORDS or not word[:1].isupper() or word.isupper():
+        return False
+    before = _WORD_BEFORE.search(text, 0, tok.start)
+    after = _WORD_AFTER.match(text, tok.end)
+    return any(
+        m is not None
+        and m.group(1)[:1].isupper()
+        and not any(t.start <= m.start(1) < t.end for t in tokens)
+        for m in (before, after)
+    )
 
 
 def _best_cover(found: list[Token]) -> list[Token]:

@@ -135,7 +135,8 @@ CASES: list[tuple[str, MeetText]] = [
         "Jan Kowalski za 2 godziny, 30 minut",
         MeetText("Jan Kowalski", at("2026-03-13T12:00+01:00"), 30, None, ()),
     ),
-    ("Jane at 3", MeetText("Jane", at("2026-03-14T03:00+01:00"), None, None, ())),
+    ("Jane at 3", MeetText("Jane", at("2026-03-13T15:00+01:00"), None, None, ())),  # business hours
+    ("Jane at 03:00", MeetText("Jane", at("2026-03-14T03:00+01:00"), None, None, ())),
     (
         "Jane, Acme – 2026-12-03 14:00 – 1h",
         MeetText("Jane, Acme", at("2026-12-03T14:00+01:00"), 60, None, ()),

@@ -173,7 +173,9 @@ FRI_WAW_EN = [
     ("3 am", "2026-03-14T03:00+01:00"),
     ("@3pm", "2026-03-13T15:00+01:00"),
     ("@ 15:00", "2026-03-13T15:00+01:00"),
-    ("at 3", "2026-03-14T03:00+01:00"),
+    ("at 3", "2026-03-13T15:00+01:00"),  # business hours: 1 to 6 unmarked is the afternoon
+    ("at 03", "2026-03-14T03:00+01:00"),
+    ("half past 3", "2026-03-13T15:30+01:00"),
     ("at 15", "2026-03-13T15:00+01:00"),
     ("at 9h", "2026-03-14T09:00+01:00"),
     ("around 4pm", "2026-03-13T16:00+01:00"),
@@ -355,6 +357,9 @@ FRI_WAW_PL = [
     ("o 8 wieczorem", "2026-03-13T20:00+01:00"),
     ("o 9 rano", "2026-03-14T09:00+01:00"),
     ("o 15", "2026-03-13T15:00+01:00"),
+    ("o trzeciej", "2026-03-13T15:00+01:00"),
+    ("o 3", "2026-03-13T15:00+01:00"),
+    ("o 3 w nocy", "2026-03-14T03:00+01:00"),
     ("o 9", "2026-03-14T09:00+01:00"),
     ("o 15 w piątek", "2026-03-13T15:00+01:00"),
     ("o 9h", "2026-03-14T09:00+01:00"),
@@ -427,8 +432,6 @@ NOTHING = [
     "1 hour",
     "half an hour",
     "pół godziny",
-    "half past 3",
-    "o trzeciej",
     "jutro 15:00-16:00",
     "yesterday",
     "wczoraj",
@@ -620,11 +623,11 @@ def test_rollovers(now: datetime, phrase: str, expected: str | None) -> None:
 
 DST_CASES = [
     # Europe/Warsaw springs forward 02:00 CET -> 03:00 CEST on Sunday 2026-03-29.
-    (datetime(2026, 3, 29, 1, 0, tzinfo=WAW), "2:30", "2026-03-29T03:30+02:00"),
-    (datetime(2026, 3, 29, 1, 0, tzinfo=WAW), "o 2:30", "2026-03-29T03:30+02:00"),
+    (datetime(2026, 3, 29, 1, 0, tzinfo=WAW), "02:30", "2026-03-29T03:30+02:00"),
+    (datetime(2026, 3, 29, 1, 0, tzinfo=WAW), "o 02:30", "2026-03-29T03:30+02:00"),
     (datetime(2026, 3, 29, 1, 0, tzinfo=WAW), "2:30am", "2026-03-29T03:30+02:00"),
-    (datetime(2026, 3, 29, 1, 0, tzinfo=WAW), "3:00", "2026-03-29T03:00+02:00"),
-    (datetime(2026, 3, 29, 1, 0, tzinfo=WAW), "1:30", "2026-03-29T01:30+01:00"),
+    (datetime(2026, 3, 29, 1, 0, tzinfo=WAW), "03:00", "2026-03-29T03:00+02:00"),
+    (datetime(2026, 3, 29, 1, 0, tzinfo=WAW), "01:30", "2026-03-29T01:30+01:00"),
     (datetime(2026, 3, 29, 1, 0, tzinfo=WAW), "0:30", "2026-03-30T00:30+02:00"),
     (datetime(2026, 3, 29, 1, 0, tzinfo=WAW), "in 1 hour", "2026-03-29T03:00+02:00"),
     (datetime(2026, 3, 29, 1, 0, tzinfo=WAW), "in 2 hours", "2026-03-29T04:00+02:00"),
@@ -632,22 +635,22 @@ DST_CASES = [
     (datetime(2026, 3, 29, 1, 0, tzinfo=WAW), "noon", "2026-03-29T12:00+02:00"),
     (datetime(2026, 3, 29, 1, 0, tzinfo=WAW), "midnight", "2026-03-30T00:00+02:00"),
     (datetime(2026, 3, 29, 1, 0, tzinfo=WAW), "tomorrow 9am", "2026-03-30T09:00+02:00"),
-    (datetime(2026, 3, 28, 12, 0, tzinfo=WAW), "tomorrow 2:30", "2026-03-29T03:30+02:00"),
-    (datetime(2026, 3, 28, 12, 0, tzinfo=WAW), "tomorrow 1:59", "2026-03-29T01:59+01:00"),
+    (datetime(2026, 3, 28, 12, 0, tzinfo=WAW), "tomorrow 02:30", "2026-03-29T03:30+02:00"),
+    (datetime(2026, 3, 28, 12, 0, tzinfo=WAW), "tomorrow 01:59", "2026-03-29T01:59+01:00"),
     (datetime(2026, 3, 28, 12, 0, tzinfo=WAW), "tomorrow 9am", "2026-03-29T09:00+02:00"),
     (datetime(2026, 3, 28, 12, 0, tzinfo=WAW), "sunday 2am", "2026-03-29T03:00+02:00"),
     (datetime(2026, 3, 28, 12, 0, tzinfo=WAW), "in 24 hours", "2026-03-29T13:00+02:00"),
     (datetime(2026, 3, 28, 12, 0, tzinfo=WAW), "jutro o 12", "2026-03-29T12:00+02:00"),
     # Europe/Warsaw falls back 03:00 CEST -> 02:00 CET on Sunday 2026-10-25.
-    (datetime(2026, 10, 25, 1, 30, tzinfo=WAW), "2:30", "2026-10-25T02:30+02:00"),
-    (datetime(2026, 10, 25, 1, 30, tzinfo=WAW), "3:00", "2026-10-25T03:00+01:00"),
+    (datetime(2026, 10, 25, 1, 30, tzinfo=WAW), "02:30", "2026-10-25T02:30+02:00"),
+    (datetime(2026, 10, 25, 1, 30, tzinfo=WAW), "03:00", "2026-10-25T03:00+01:00"),
     (datetime(2026, 10, 25, 1, 30, tzinfo=WAW), "in 1 hour", "2026-10-25T02:30+02:00"),
     (datetime(2026, 10, 25, 1, 30, tzinfo=WAW), "in 2 hours", "2026-10-25T02:30+01:00"),
     (datetime(2026, 10, 25, 1, 30, tzinfo=WAW), "in 90 minutes", "2026-10-25T02:00+01:00"),
-    (datetime(2026, 10, 25, 1, 30, tzinfo=WAW), "tomorrow 2:30", "2026-10-26T02:30+01:00"),
-    (datetime(2026, 10, 25, 2, 15, fold=1, tzinfo=WAW), "2:30", "2026-10-25T02:30+01:00"),
-    (datetime(2026, 10, 25, 2, 15, fold=1, tzinfo=WAW), "2:00", "2026-10-26T02:00+01:00"),
-    (datetime(2026, 10, 24, 12, 0, tzinfo=WAW), "tomorrow 2:30", "2026-10-25T02:30+02:00"),
+    (datetime(2026, 10, 25, 1, 30, tzinfo=WAW), "tomorrow 02:30", "2026-10-26T02:30+01:00"),
+    (datetime(2026, 10, 25, 2, 15, fold=1, tzinfo=WAW), "02:30", "2026-10-25T02:30+01:00"),
+    (datetime(2026, 10, 25, 2, 15, fold=1, tzinfo=WAW), "02:00", "2026-10-26T02:00+01:00"),
+    (datetime(2026, 10, 24, 12, 0, tzinfo=WAW), "tomorrow 02:30", "2026-10-25T02:30+02:00"),
     (datetime(2026, 10, 24, 12, 0, tzinfo=WAW), "tomorrow 9am", "2026-10-25T09:00+01:00"),
     (datetime(2026, 10, 24, 12, 0, tzinfo=WAW), "in 24 hours", "2026-10-25T11:00+01:00"),
     (datetime(2026, 10, 24, 12, 0, tzinfo=WAW), "next week", "2026-10-26T09:00+01:00"),
@@ -676,7 +679,7 @@ def test_daylight_saving_transitions(now: datetime, phrase: str, expected: str) 
 
 
 def test_gap_time_is_a_real_instant_after_the_gap() -> None:
-    result = parse_when("2:30", datetime(2026, 3, 29, 1, 0, tzinfo=WAW))
+    result = parse_when("02:30", datetime(2026, 3, 29, 1, 0, tzinfo=WAW))
     assert result is not None
     assert result.astimezone(UTC) == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
 
