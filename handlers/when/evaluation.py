@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from handlers.when.readings import (
     DEFAULT_HOUR,
     PART_HOURS,
+    PART_KIND,
     Date,
     Reading,
     Token,
@@ -63,14 +64,13 @@ def _merge(readings: Sequence[Reading]) -> Reading | None:
     if merged.zone is not None and merged.clock is None:
         return None  # "CET" alone, "tomorrow CET": a zone only qualifies a clock time
     weekday, date_ = merged.weekday, merged.date
-    if (
-        weekday is not None
-        and date_ is not None
-        and (
-            date_.kind not in ("abs", "dom", "week") or weekday[1] not in ("plain", "this", "next")
-        )
-    ):
-        return None
+    if weekday is not None and date_ is not None:
+        # "za tydzień we wtorek": a weekday in the week a whole number of weeks ahead
+        weeks = date_.kind == "rel" and not date_.months and date_.days > 0 == date_.days % 7
+        if date_.kind not in ("abs", "dom", "week") and not weeks:
+            return None
+        if weekday[1] not in ("plain", "this", "next"):
+            return None
     return merged
 
 
@@ -86,27 +86,28 @@ def _time_of_day(r: Reading) -> tuple[int, int, int] | None:
     """
     if r.clock is not None:
         h, mi, meridiem, padded = r.clock
-        if r.part is None:
+        part = PART_KIND.get(r.part, r.part) if r.part is not None else None
+        if part is None:
             if 1 <= h <= 6 and not meridiem and not padded:
                 return h + 12, mi, 0
             return h, mi, 0
-        if r.part in ("afternoon", "evening"):
+        if part in ("afternoon", "evening"):
             if meridiem and h < 12:
                 raise _Conflict
-            if r.part == "evening" and (h, mi, meridiem) == (12, 0, False):
+            if part == "evening" and (h, mi, meridiem) == (12, 0, False):
                 return 0, 0, 1  # "tonight at 12" is midnight, not noon
             return (h + 12 if h < 12 else h), mi, 0
-        if r.part == "morning":
+        if part == "morning":
             if h >= 13 or (meridiem and h >= 12):
                 raise _Conflict
             return h, mi, 0
-        if r.part == "night":
+        if part == "night":
             if meridiem or h >= 13:
                 return _night_checked(h, mi, meridiem)
             if h == 12 or h == 0:
                 return 0, mi, 1  # "o 12 w nocy": the midnight that ends the day
             return (h, mi, 0) if h <= 5 else (h + 12, mi, 0)
-        if r.part == "noon":
+        if part == "noon":
             if (h, mi) != (12, 0):
                 raise _Conflict
             return 12, 0, 0
@@ -217,13 +218,21 @@ def _day(d: Date, today: date, weekday: tuple[int, str] | None) -> date | None:
                 return candidate
         return None
     if d.kind == "rel":
-        return _add_months(today, d.months) + timedelta(days=d.days)
+        day = _add_months(today, d.months) + timedelta(days=d.days)
+        if weekday is not None:  # "za tydzień w środę": that week's Wednesday
+            return day - timedelta(days=day.weekday() - weekday[0])
+        return day
     if d.kind == "month":
         return _add_months(today.replace(day=1), 1)
     if d.kind == "nextdom":
         first = _add_months(today.replace(day=1), 1)
         return _valid_date(first.year, first.month, d.day)
     if d.kind == "eom":
+        if d.month:  # "koniec marca", "end of april": this year's, or next once past
+            for year in (today.year, today.year + 1):
+                last = _add_months(date(year, d.month, 1), 1) - timedelta(days=1)
+                if last >= today:
+                    return last
         return _add_months(today.replace(day=1), 1) - timedelta(days=1)
     if d.kind == "nth":
         return _nth_weekday(d, today)

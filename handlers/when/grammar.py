@@ -189,7 +189,8 @@ def _time_prefix(langs: tuple[str, ...]) -> str:
         pre_words += ["at", "around", "about", "approx\\.?", "approximately", "by"]
     if "pl" in langs:
         pre_words += [r"o\s+godz(?:inie|\.)?", r"na\s+godz(?:ine|\.)?", r"godz(?:inie|ina|\.)?",
-                      "o", "na", "okolo", "kolo", r"ok\.?", "po", "przed", "od"]  # fmt: skip
+                      "o", "na", "okolo", "kolo", r"ok\.?", "po", "przed", "od",
+                      r"w\s+okolicach"]  # fmt: skip
     pre_alt = "|".join(pre_words) or "(?!)"
     return rf"(?:{_B}(?P<pre>{pre_alt})\s+|(?P<at>@)\s*)"
 
@@ -386,7 +387,10 @@ def _day_word_rules(langs: tuple[str, ...]) -> list[Rule]:
 
     day_words: dict[str, int] = {}
     if en:
-        day_words.update({"today": 0, "tomorrow": 1, "tomorow": 1, "tmrw": 1, "tmr": 1, "tommorow": 1, "tommorrow": 1, "tomorrw": 1,
+        day_words.update({"today": 0, "tomorrow": 1, "tomorow": 1, "tmrw": 1, "tmr": 1, "tommorow": 1, "tommorrow": 1, "tomorrw": 1, "2moro": 1,
+                          "2morrow": 1, "2mrw": 1, "day after tmrw": 2, "the day after tmrw": 2,
+                          "a week today": 7, "a week from today": 7, "a week tomorrow": 8,
+                          "a week from tomorrow": 8,
                           "day after tomorrow": 2, "the day after tomorrow": 2})  # fmt: skip
     if pl:
         day_words.update({"dzis": 0, "dzisiaj": 0, "jutro": 1, "jutor": 1, "pojutrze": 2,
@@ -416,9 +420,19 @@ def _part_of_day_rules(langs: tuple[str, ...]) -> list[Rule]:
                       "12 noon": "noon", "at 12 noon": "noon", "midnight": "midnight",
                       "at midnight": "midnight", "12 midnight": "midnight",
                       "at 12 midnight": "midnight", "noonish": "noon", "at noonish": "noon", "around noon": "noon",
-                      "about noon": "noon", "at night": "night", "in the night": "night"})  # fmt: skip
+                      "about noon": "noon", "at night": "night", "in the night": "night",
+                      "lunch": "lunch", "lunchtime": "lunch", "at lunch": "lunch",
+                      "at lunchtime": "lunch", "over lunch": "lunch", "for lunch": "lunch",
+                      "eod": "end of day", "by eod": "end of day", "end of day": "end of day",
+                      "end of the day": "end of day", "by end of day": "end of day",
+                      "cob": "end of day", "first thing": "morning",
+                      "first thing in the morning": "morning", "early morning": "early morning",
+                      "mid morning": "mid morning", "midmorning": "mid morning",
+                      "late morning": "late morning", "early afternoon": "early afternoon",
+                      "late afternoon": "late afternoon", "early evening": "early evening"})  # fmt: skip
         today_parts.update({"tonight": "evening", "this morning": "morning",
-                            "this afternoon": "afternoon", "this evening": "evening"})  # fmt: skip
+                            "this afternoon": "afternoon", "this evening": "evening",
+                            "tonite": "evening", "this lunchtime": "lunch"})  # fmt: skip
     if pl:
         parts.update({"rano": "morning", "rankiem": "morning", "z rana": "morning",
                       "przed poludniem": "morning", "po poludniu": "afternoon",
@@ -426,7 +440,13 @@ def _part_of_day_rules(langs: tuple[str, ...]) -> list[Rule]:
                       "poludnie": "noon", "w poludnie": "noon", "w samo poludnie": "noon",
                       "o poludniu": "noon", "polnoc": "midnight", "o polnocy": "midnight",
                       "w polnoc": "midnight", "w nocy": "night", "noca": "night",
-                      "nad ranem": "morning"})  # fmt: skip
+                      "nad ranem": "morning", "z samego rana": "morning",
+                      "wczesnym rankiem": "early morning", "wieczorkiem": "evening",
+                      "wczesnym popoludniem": "early afternoon",
+                      "poznym popoludniem": "late afternoon", "na lunch": "lunch",
+                      "w porze lunchu": "lunch", "w czasie lunchu": "lunch",
+                      "koniec dnia": "end of day", "na koniec dnia": "end of day",
+                      "pod koniec dnia": "end of day"})  # fmt: skip
         today_parts.update({"dzis wieczorem": "evening", "dzisiaj wieczorem": "evening"})
     if parts or today_parts:
         every = {**parts, **today_parts}
@@ -438,6 +458,13 @@ def _part_of_day_rules(langs: tuple[str, ...]) -> list[Rule]:
             return (Reading(part=parts[key]),), True
 
         rules.add(rf"{_B}(?P<w>{_phrase_alt(every)}){_E}", part)
+
+    if en:  # "tomorrow pm", "mon am": only next to other time words
+
+        def meridiem(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+            return (Reading(part="morning" if m["w"][0] == "a" else "afternoon"),), False
+
+        rules.add(rf"{_B}(?P<w>[ap]\.?m\.?)(?!\w)", meridiem)
 
     return rules
 
@@ -486,15 +513,19 @@ def _weekday_rules(langs: tuple[str, ...]) -> list[Rule]:
             for adj in ("przyszlym", "nastepnym"):
                 periods[f"{lead}{adj} tygodniu"] = "week"
                 periods[f"{lead}{adj} miesiacu"] = "month"
+        for lead in ("", "w "):
+            for adj in ("przyszlym", "nastepnym", "kolejnym"):
+                periods[f"{lead}{adj} tyg"] = "week"
         for adj in ("przyszly", "nastepny"):
             periods[f"{adj} tydzien"] = "week"
+            periods[f"{adj} tyg"] = "week"
             periods[f"{adj} miesiac"] = "month"
     if periods:
 
         def period(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
             return (Reading(date=Date(periods[_squash(m["w"])])),), True
 
-        rules.add(rf"{_B}(?P<w>{_phrase_alt(periods)}){_E}", period)
+        rules.add(rf"{_B}(?P<w>{_phrase_alt(periods)})(?:\.|{_E})", period)
 
     return rules
 
@@ -571,6 +602,18 @@ def _duration_rules(langs: tuple[str, ...]) -> list[Rule]:
     ]
 
 
+def _filler_rules(langs: tuple[str, ...]) -> list[Rule]:
+    """Words around a date that add nothing: "dnia 26 marca", "30.03.2026 r."."""
+    if "pl" not in langs:
+        return []
+    rules = _Rules()
+    rules.add(
+        r"(?<!\w)(?:dnia|w\s+dniu)(?!\w)|(?<=\d\d\d\d)\s*r\.?(?!\w)",
+        lambda m: ((Reading(),), False),
+    )
+    return rules
+
+
 def _build_grammar(langs: tuple[str, ...]) -> Grammar:
     month_rules, month_hint = _month_rules(langs)
     rules = [
@@ -585,6 +628,7 @@ def _build_grammar(langs: tuple[str, ...]) -> Grammar:
         *_part_of_day_rules(langs),
         *_weekday_rules(langs),
         *_relative_rules(langs),
+        *_filler_rules(langs),
     ]
     return Grammar(tuple(rules), tuple(_duration_rules(langs)), month_hint, langs)
 

@@ -13,6 +13,15 @@ from typing import NamedTuple
 DEFAULT_HOUR = 9
 PART_HOURS = {
     "morning": 9, "noon": 12, "afternoon": 15, "evening": 18, "night": 22, "midnight": 0,
+    "early morning": 8, "mid morning": 10, "late morning": 11, "lunch": 12,
+    "early afternoon": 13, "late afternoon": 16, "end of day": 17, "early evening": 17,
+}  # fmt: skip
+# How a finer part moves a clock time written with it: like its broad part, or not at all
+# (None: "lunch at 1" and "eod 5pm" are the clock time itself, business hours included).
+PART_KIND: dict[str, str | None] = {
+    "early morning": "morning", "mid morning": "morning", "late morning": "morning",
+    "early afternoon": "afternoon", "late afternoon": "afternoon",
+    "early evening": "evening", "lunch": None, "end of day": None,
 }  # fmt: skip
 
 

@@ -117,6 +117,22 @@ def english_clock_rules() -> list[Rule]:
         rf"{_B}{lead}(?P<hw>{hours})\s+(?P<sm>{_alt(EN_SPOKEN_MINUTES)}){_E}{_AMPM}{_E}", spoken
     )
 
+    def word_hour(m: re.Match[str]) -> Built:
+        """ "eleven am", "at three": strong with am/pm, else only next to other time words."""
+        r = _clock(EN_HOURS[m["hw"]], 0, m["ap"])
+        return None if r is None else ((r,), m["ap"] is not None)
+
+    rules.add(rf"{_B}(?:at|around|about|by)\s+(?P<hw>{hours}){_E}{_AMPM}{_E}", word_hour)
+    rules.add(rf"{_B}(?P<hw>{hours})\s*(?P<ap>[ap])\.?\s?m\.?{_E}", word_hour)
+
+    def half(m: re.Match[str]) -> Built:
+        """British "half two": half past two."""
+        h = EN_HOURS.get(m["hw"]) or int(m["hw"])
+        r = _clock(h, 30) if 1 <= h <= 12 else None
+        return None if r is None else ((r,), False)
+
+    rules.add(rf"{_B}(?:at\s+)?half\s+(?P<hw>{hours}|\d{{1,2}}){_E}(?![.:,/]\d)", half)
+
     def ish(m: re.Match[str]) -> Built:
         r = _clock(int(m["h"]), 0)
         return None if r is None else ((r,), True)
@@ -128,15 +144,15 @@ def english_clock_rules() -> list[Rule]:
 def polish_clock_rules() -> list[Rule]:
     rules = _Rules()
     forms = _pl_hour_forms()
-    hour = rf"(?:{_alt(forms)}|\d{{1,2}}-?(?:tej|ej))"
-    pre = r"(?:o|po|przed|na|okolo|kolo|ok\.?|od|do|o\s+godz(?:inie|\.)?|godz\.?)"
+    hour = rf"(?:{_alt(forms)}|\d{{1,2}}(?:-?(?:tej|ej|ta))?)"
+    pre = r"(?:o|po|przed|na|okolo|kolo|ok\.?|od|do|w\s+okolicach|o\s+godz(?:inie|\.)?|godz\.?)"
 
     def prefixed(m: re.Match[str]) -> Built:
         h = _pl_hour_value(m["hw"], forms)
         r = None if h is None else _clock(h, 0)
         return None if r is None else ((r,), True)
 
-    rules.add(rf"{_B}(?:{pre}\s+)?{_DB}(?P<hw>\d{{1,2}}-?(?:tej|ej)){_E}", prefixed)
+    rules.add(rf"{_B}(?:{pre}\s+)?{_DB}(?P<hw>\d{{1,2}}-?(?:tej|ej|ta)){_E}", prefixed)
     rules.add(rf"{_B}{pre}\s+(?P<hw>{_alt(forms)}){_E}", prefixed)
 
     def half_to(m: re.Match[str]) -> Built:
@@ -144,7 +160,7 @@ def polish_clock_rules() -> list[Rule]:
         r = None if h is None else _clock(_before(h), 30)
         return None if r is None else ((r,), True)
 
-    rules.add(rf"{_B}(?:o\s+)?w\s?pol\s+do\s+(?P<hw>{hour}|\d{{1,2}}){_E}", half_to)
+    rules.add(rf"{_B}(?:o\s+)?w\s?pol\s+do\s+(?P<hw>{hour}){_E}", half_to)
 
     minutes = rf"(?P<mw>{_alt(PL_CLOCK_MINUTES)})"
 
@@ -221,12 +237,20 @@ def position_rules(langs: tuple[str, ...]) -> list[Rule]:
         nth,
     )
 
+    month_alt = alternation(months)
     ends = _per_language(
         langs,
-        r"(?:(?:at|by)\s+)?(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month",
-        r"(?:na\s+|pod\s+)?koniec\s+(?:tego\s+)?miesiaca|z\s+koncem\s+miesiaca",
+        r"(?:(?:at|by)\s+)?(?:the\s+)?end\s+of\s+"
+        rf"(?:(?:the\s+|this\s+)?month|(?P<mon>{month_alt}))",
+        rf"(?:na\s+|pod\s+)?koniec\s+(?:(?:tego\s+)?miesiaca|(?P<mon2>{month_alt}))"
+        r"|z\s+koncem\s+miesiaca",
     )
-    rules.add(rf"{_B}(?:{ends}){_E}", lambda m: ((Reading(date=Date("eom")),), True))
+
+    def end_of_month(m: re.Match[str]) -> Built:
+        name = m.groupdict().get("mon") or m.groupdict().get("mon2")
+        return (Reading(date=Date("eom", month=months[name] if name else 0)),), True
+
+    rules.add(rf"{_B}(?:{ends}){_E}", end_of_month)
 
     def next_month_day(m: re.Match[str]) -> Built:
         d = int(m.groupdict().get("d") or m.groupdict().get("d2") or 0)
@@ -249,6 +273,7 @@ def position_rules(langs: tuple[str, ...]) -> list[Rule]:
         return (Reading(date=Date("week"), weekday=(weekdays[m["wd"]], "plain")),), True
 
     if en:
+        rules.add(rf"{_B}(?:on\s+)?(?P<wd>{full_alt})\s+week{_E}", mode("week_after"))
         rules.add(rf"{_B}(?:on\s+)?(?P<wd>{wd_alt})\.?\s+after\s+next{_E}", mode("after_next"))
         rules.add(
             rf"{_B}a\s+week\s+(?:from|on)\s+(?:this\s+)?(?P<wd>{wd_alt}){_E}", mode("week_after")
