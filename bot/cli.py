@@ -82,7 +82,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     worker = build_worker(_services(settings))
     if args.once:
         stats = worker.run_once()
-        print(f"jobs: {stats.done} done, {stats.retried} to retry, {stats.failed} failed")
+        print(
+            f"jobs: {stats.done} done, {stats.retried} to retry, {stats.failed} failed,"
+            f" {stats.dropped} dropped"
+        )
         return 0
     worker.run_forever()
     return 0

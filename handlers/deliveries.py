@@ -22,8 +22,11 @@ from handlers.jobs import ClaimedJob, JobKind, JobQueue
 from handlers.meetings import OUTCOME_SCHEDULED, Attendee, Meeting
 from handlers.outcomes import next_working_morning
 from handlers.ports import Clock, MeetingRepository, Notifier, PeopleDirectory, RecordRepository
-from handlers.worker import GiveUp, RetryLater
+from handlers.worker import Dropped, GiveUp, RetryLater
 from handlers.workspace import WorkspaceRepository
+
+# Why a reminder was not sent, kept on its job: a reminder after the start would be false.
+_TOO_LATE = "dropped: the meeting had already started when the reminder could go out"
 
 
 class Deliveries:
@@ -186,6 +189,9 @@ class Deliveries:
             return  # the reminder was removed by an edit
         start_key = int(meeting.start_utc.timestamp())
         now = self._clock.now()
+        if now >= meeting.start_utc:
+            self._meetings.set_reminder_status(meeting.team_id, meeting.id, offset, "dropped")
+            raise Dropped(_TOO_LATE)
         for attendee in meeting.attendees:
             if not attendee.email or attendee.response == "declined":
                 continue
@@ -200,6 +206,7 @@ class Deliveries:
                 now,
                 dedupe_key=f"remind-mail:{meeting.id}:{start_key}:{offset}:{attendee.email}",
             )
+        self._meetings.set_reminder_status(meeting.team_id, meeting.id, offset, "sent")
 
     def send_reminder_email(self, job: ClaimedJob) -> None:
         meeting = self._meeting(job)
@@ -213,6 +220,9 @@ class Deliveries:
         )
         if attendee is None:
             return  # removed from the meeting since
+        now = self._clock.now()
+        if now >= meeting.start_utc:  # queued in time, but retried or run late
+            raise Dropped(_TOO_LATE)
         mailer = self._mailer_or_give_up()
         language = self._recipient_language(meeting, attendee, email)
         reminder = ReminderEmail(
@@ -226,6 +236,7 @@ class Deliveries:
             timezone=meeting.timezone,
             recipient_timezone=self._recipient_zone(meeting.team_id, attendee),
             language=language,
+            sent_at=now,
         )
         try:
             mailer.send_reminder(reminder, Person(email, attendee.name))

@@ -10,6 +10,7 @@ are formatted for that language by Babel.
 from __future__ import annotations
 
 import html
+import math
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -100,6 +101,9 @@ class ReminderEmail:
     timezone: str = "UTC"
     recipient_timezone: str | None = None
     language: str = "en"
+    # When it is sent: within the last hour before the start, the mail says how soon
+    # ("starts in 10 minutes", "starting now") as it is at that moment.
+    sent_at: datetime | None = None
 
     def __post_init__(self) -> None:
         _require_aware("start_utc", self.start_utc)
@@ -385,6 +389,20 @@ def _organizer_wording(inv: Invitation, title: str, when: str, t: Translator) ->
     return subject, sent if names else t.gettext("You are the organizer of this meeting.")
 
 
+def _reminder_intro(rem: ReminderEmail, t: Translator) -> str:
+    """How soon the meeting starts, true at the moment of sending (a reminder sent late,
+    after the worker was down, must not promise an hour that has gone)."""
+    if rem.sent_at is not None:
+        left = math.ceil((rem.start_utc - rem.sent_at).total_seconds() / 60)
+        if left <= 1:
+            return t.gettext("Your meeting is starting now.")
+        if left < 60:
+            return t.ngettext(
+                "Your meeting starts in {n} minute.", "Your meeting starts in {n} minutes.", left
+            )
+    return t.gettext("This is a reminder of your upcoming meeting.")
+
+
 def reminder_text(rem: ReminderEmail) -> MailText:
     """Subject, plain text and HTML of a reminder; the description only when given."""
     t = translator(rem.language)
@@ -396,7 +414,7 @@ def reminder_text(rem: ReminderEmail) -> MailText:
             title=title,
             when=format_when(rem.start_utc, None, zone, t),
         ),
-        intro=t.gettext("This is a reminder of your upcoming meeting."),
+        intro=_reminder_intro(rem, t),
         title=title,
         when=format_when(rem.start_utc, rem.end_utc, zone, t),
         location=single_line(rem.location),

@@ -50,7 +50,8 @@ RUNNING = "running"
 DONE = "done"
 FAILED = "failed"
 CANCELLED = "cancelled"
-STATUSES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED)
+DROPPED = "dropped"  # ran, and found it had nothing left to do (why: `last_error`)
+STATUSES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED, DROPPED)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,11 @@ class JobQueue(Protocol):
         self, job_id: int, worker_id: str, error: str, now: datetime, retry: bool = True
     ) -> bool:
         """Re-queue with backoff, or mark failed after max_attempts or when retry=False."""
+        ...
+
+    def drop(self, job_id: int, worker_id: str, reason: str, now: datetime) -> bool:
+        """Finish a held job as dropped, never to be retried, keeping `reason` where
+        operators read job errors; False when the job is no longer held by this worker."""
         ...
 
     def cancel_where(self, kind: str | None, meeting_id: int, now: datetime | None = None) -> int:

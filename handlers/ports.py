@@ -102,6 +102,12 @@ class MeetingRepository(Protocol):
 
     def mark_invited(self, team_id: str, meeting_id: int, email: str, sequence: int) -> None: ...
 
+    def set_reminder_status(
+        self, team_id: str, meeting_id: int, offset_minutes: int, status: str
+    ) -> None:
+        """Record what became of a reminder: "sent", or "dropped" (too late to be true)."""
+        ...
+
     def set_calendar_event(
         self,
         team_id: str,

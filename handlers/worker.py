@@ -32,11 +32,17 @@ class GiveUp(Exception):
     """A permanent failure: retrying cannot help. The message follows RetryLater's rule."""
 
 
+class Dropped(Exception):
+    """Nothing left to do, and doing it now would mislead (a reminder of a meeting that
+    has started): the job ends as dropped, with this reason where operators read job
+    errors, and is never retried. The message follows RetryLater's rule."""
+
+
 def stored_error(exc: BaseException) -> str:
     """The failure as kept in `jobs.last_error` and the log: our own message (scrubbed,
     as a safety net) for RetryLater/GiveUp, else only the exception's class and status
     code, because library and server messages quote recipients, bodies and tokens."""
-    if isinstance(exc, RetryLater | GiveUp):
+    if isinstance(exc, RetryLater | GiveUp | Dropped):
         return redact(str(exc))
     return error_summary(exc)
 
@@ -50,10 +56,11 @@ class RunStats:
     done: int = 0
     retried: int = 0
     failed: int = 0
+    dropped: int = 0
 
     @property
     def total(self) -> int:
-        return self.done + self.retried + self.failed
+        return self.done + self.retried + self.failed + self.dropped
 
 
 class Worker:
@@ -126,6 +133,10 @@ class Worker:
                 stats.retried += 1
         except GiveUp as exc:
             self._final(job, stored_error(exc), stats)
+        except Dropped as exc:
+            log.info("job %s (%s) dropped: %s", job.id, job.kind, stored_error(exc))
+            self._queue.drop(job.id, self.worker_id, stored_error(exc)[:2000], now())
+            stats.dropped += 1
         except Exception as exc:  # a bug or an unexpected outage: retry, keep the trace in the log
             log.exception(
                 "job %s (%s) failed", job.id, job.kind

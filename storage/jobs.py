@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from handlers.jobs import (
     CANCELLED,
     DONE,
+    DROPPED,
     FAILED,
     QUEUED,
     RUNNING,
@@ -221,6 +222,20 @@ class SqlJobQueue:
                 job.finished_at = now
             return True
 
+    def drop(self, job_id: int, worker_id: str, reason: str, now: datetime) -> bool:
+        stmt = (
+            update(JobModel)
+            .where(*self._held(job_id, worker_id))
+            .values(
+                status=DROPPED,
+                finished_at=now,
+                locked_until=None,
+                last_error=redact(reason)[-_MAX_ERROR_CHARS:],
+            )
+        )
+        with write_session(self._sessions) as session:
+            return _rowcount(session.execute(stmt)) == 1
+
     @staticmethod
     def _held(job_id: int, worker_id: str) -> Sequence[Any]:
         return (JobModel.id == job_id, JobModel.status == RUNNING, JobModel.locked_by == worker_id)
@@ -243,7 +258,7 @@ class SqlJobQueue:
             result = session.execute(
                 delete(JobModel).where(
                     JobModel.kind == kind,
-                    JobModel.status.in_((DONE, FAILED, CANCELLED)),
+                    JobModel.status.in_((DONE, FAILED, CANCELLED, DROPPED)),
                     JobModel.finished_at < older_than,
                 )
             )

@@ -454,6 +454,21 @@ class SqlMeetingRepository:
                 .values(invited_sequence=sequence)
             )
 
+    def set_reminder_status(
+        self, team_id: str, meeting_id: int, offset_minutes: int, status: str
+    ) -> None:
+        with write_session(self._sessions) as session:
+            if _row(session, team_id, meeting_id) is None:
+                return
+            session.execute(
+                update(ReminderModel)
+                .where(
+                    ReminderModel.meeting_id == meeting_id,
+                    ReminderModel.offset_minutes == offset_minutes,
+                )
+                .values(status=status)
+            )
+
 
 def _by_key(session: Session, key: str, team_id: str | None = None) -> MeetingModel | None:
     """The meeting stored under a submission key: the team's, or (team None) anyone's."""

@@ -321,7 +321,7 @@ class JobModel(Base):
     kind: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     run_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # queued | running | done | failed | cancelled
+    # queued | running | done | failed | cancelled | dropped
     status: Mapped[str] = mapped_column(String(16), default="queued", server_default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     max_attempts: Mapped[int] = mapped_column(Integer, default=8, server_default="8")

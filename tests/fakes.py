@@ -306,6 +306,16 @@ class InMemoryMeetings:
                 for a in row.attendees
             ]
 
+    def set_reminder_status(
+        self, team_id: str, meeting_id: int, offset_minutes: int, status: str
+    ) -> None:
+        row = self.get(team_id, meeting_id)
+        if row is not None:
+            row.reminders = [
+                replace(r, status=status) if r.offset_minutes == offset_minutes else r
+                for r in row.reminders
+            ]
+
     def set_calendar_event(
         self,
         team_id: str,

@@ -7,10 +7,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
+from handlers.jobs import JobKind
+from storage.models import JobModel
 from tests.e2e.forms import meet_values
 from tests.e2e.test_manage_flow import book, open_edit_form
-from tests.e2e.test_schedule_flow import contacts, in_days, jane, submit
+from tests.e2e.test_schedule_flow import contacts, in_days, jane, open_form, submit
 from tests.support.blockkit import assert_all_views_valid
+from tests.support.smtp_sink import plain_body
 from tests.support.stack import HOST, Stack
 
 
@@ -87,3 +92,41 @@ def test_adding_a_reminder_to_an_untouched_meeting_keeps_the_existing_one(stack:
     stack.run_worker()
     assert len(reminder_mails_at(stack, start - timedelta(hours=2))) == 1
     assert len(reminder_mails_at(stack, start - timedelta(hours=1))) == 1
+
+
+def test_a_reminder_whose_time_passed_while_the_worker_was_down_is_dropped(
+    stack: Stack,
+) -> None:
+    booked = book(stack)
+    stack.smtp.clear()
+    stack.clock.set(datetime.fromisoformat(booked["end"]) + timedelta(hours=1))
+    stack.run_worker()
+    assert stack.smtp.messages == []  # no "upcoming meeting" after it ended
+    (meeting,) = stack.meetings_json()
+    assert [r["status"] for r in meeting["reminders"]] == ["dropped"]
+    with stack.services.sessions() as session:
+        (job,) = session.scalars(select(JobModel).where(JobModel.kind == JobKind.REMIND)).all()
+        assert job.status == "dropped" and "already started" in (job.last_error or "")
+    (prompt,) = stack.slack.calls("chat.postMessage")[1:]  # the outcome prompt still comes
+    assert prompt.args["channel"] == HOST
+
+
+def test_a_late_reminder_says_how_soon_in_each_readers_language(stack: Stack) -> None:
+    values = meet_values(
+        record=jane(stack),
+        day=in_days(4),
+        at="10:00",
+        title="Pricing call",
+        attendees=contacts(stack, "Jane Doe", "Zofia Żółć"),
+        reminders=[("1", "days")],
+    )
+    assert submit(stack, open_form(stack), values).json()["response_action"] == "update"
+    stack.run_worker()
+    (meeting,) = stack.meetings_json()
+    stack.smtp.clear()
+    stack.clock.set(datetime.fromisoformat(meeting["start"]) - timedelta(minutes=10))
+    stack.run_worker()
+    bodies = {m.rcpt_tos[0]: plain_body(m) for m in stack.smtp.wait_for(2)}
+    assert bodies["jane@acme.example"].startswith("Your meeting starts in 10 minutes.")
+    assert bodies["zofia@acme.example"].startswith("Spotkanie zaczyna się za 10 minut.")
+    assert [r["status"] for r in stack.meetings_json()[0]["reminders"]] == ["sent"]

@@ -123,7 +123,14 @@ def test_failures_back_off_then_fail_for_good(queue: SqlJobQueue) -> None:
         (job_id, "failed", 3, "gave up")
     ]
     assert queue.claim("w", now + timedelta(days=1)) == []
-    assert queue.stats() == {"queued": 0, "running": 0, "done": 0, "failed": 1, "cancelled": 0}
+    assert queue.stats() == {
+        "queued": 0,
+        "running": 0,
+        "done": 0,
+        "failed": 1,
+        "cancelled": 0,
+        "dropped": 0,
+    }
 
 
 def test_fail_without_retry_and_backoff_cap(queue: SqlJobQueue) -> None:

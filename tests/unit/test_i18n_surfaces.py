@@ -330,6 +330,27 @@ def test_polish_reminder_and_multi_day() -> None:
     assert mail.text.startswith("Przypominamy o zbliżającym się spotkaniu.")
 
 
+def test_a_reminder_in_the_last_hour_says_how_soon_as_it_is_when_sent() -> None:
+    rem = ReminderEmail(
+        title="Demo",
+        start_utc=START,
+        end_utc=START + timedelta(hours=1),
+        organizer=Person("anna@example.pl", "Anna"),
+        timezone="Europe/Warsaw",
+    )
+
+    def intro(language: str, before: timedelta) -> str:
+        sent = replace(rem, language=language, sent_at=START - before)
+        return reminder_text(sent).text.splitlines()[0]
+
+    assert intro("en", timedelta(minutes=10)) == "Your meeting starts in 10 minutes."
+    assert intro("pl", timedelta(minutes=10)) == "Spotkanie zaczyna się za 10 minut."
+    assert intro("pl", timedelta(minutes=2)) == "Spotkanie zaczyna się za 2 minuty."
+    assert intro("en", timedelta(seconds=30)) == "Your meeting is starting now."
+    assert intro("pl", timedelta(seconds=30)) == "Spotkanie właśnie się zaczyna."
+    assert intro("en", timedelta(days=1)) == "This is a reminder of your upcoming meeting."
+
+
 def test_english_invitation_unchanged() -> None:
     mail = invitation_text(polish_invitation(language="en", title="Demo", location="Room 4"))
     assert (
