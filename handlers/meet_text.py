@@ -59,10 +59,10 @@ class MeetText:
 
 
 _QUOTED = re.compile(r"[\"“”„«»]([^\"“”„«»]*)(?:[\"“”„«»]|$)")
-# What may separate pieces that still "touch": spaces, commas, dashes, and "or" between
-# two times the user has not chosen from.
-_TOUCH = re.compile(r"(?:[\s,\-–—]|(?<!\w)(?:or|lub|albo|czy)(?!\w))*", re.IGNORECASE)
-_JUNK_WORD = re.compile(r"[,;:.\-–—]+")
+# What may separate pieces that still "touch": spaces, commas, dashes, and "or", "and" or
+# a slash between two times the user has not chosen from.
+_TOUCH = re.compile(r"(?:[\s,\-–—/&]|(?<!\w)(?:or|and|lub|albo|czy|i|oraz)(?!\w))*", re.IGNORECASE)
+_JUNK_WORD = re.compile(r"[,;:.\-–—/]+")
 # Time-like text the grammar refused: invalid clocks, am/pm on bad hours, prefixed
 # non-times ("at 3xx", "o 3xx"), ordinals without a month.
 _SUSPICIOUS_BODY = (
@@ -145,6 +145,7 @@ def parse_meet_text(text: str, now: datetime, languages: Sequence[str] = ("en", 
         if tainted:
             start = None
             problems.append(span)
+            _blank(work, *span)
             time_problems = [p for p in time_problems if not (span[0] <= p[0] and p[1] <= span[1])]
     problems.extend(time_problems)
 

@@ -186,7 +186,7 @@ def _time_prefix(langs: tuple[str, ...]) -> str:
     """What may stand before a bare hour: "at 3", "o 15", "@ 9"."""
     pre_words: list[str] = []
     if "en" in langs:
-        pre_words += ["at", "around", "about", "approx\\.?", "approximately", "by"]
+        pre_words += ["at", "around", "about", "approx\\.?", "approximately", "by", "from"]
     if "pl" in langs:
         pre_words += [r"o\s+godz(?:inie|\.)?", r"na\s+godz(?:ine|\.)?", r"godz(?:inie|ina|\.)?",
                       "o", "na", "okolo", "kolo", r"ok\.?", "po", "przed", "od",
@@ -429,7 +429,8 @@ def _part_of_day_rules(langs: tuple[str, ...]) -> list[Rule]:
                       "first thing in the morning": "morning", "early morning": "early morning",
                       "mid morning": "mid morning", "midmorning": "mid morning",
                       "late morning": "late morning", "early afternoon": "early afternoon",
-                      "late afternoon": "late afternoon", "early evening": "early evening"})  # fmt: skip
+                      "late afternoon": "late afternoon", "early evening": "early evening",
+                      "after lunch": "early afternoon", "before lunch": "late morning"})  # fmt: skip
         today_parts.update({"tonight": "evening", "this morning": "morning",
                             "this afternoon": "afternoon", "this evening": "evening",
                             "tonite": "evening", "this lunchtime": "lunch"})  # fmt: skip
@@ -446,7 +447,8 @@ def _part_of_day_rules(langs: tuple[str, ...]) -> list[Rule]:
                       "poznym popoludniem": "late afternoon", "na lunch": "lunch",
                       "w porze lunchu": "lunch", "w czasie lunchu": "lunch",
                       "koniec dnia": "end of day", "na koniec dnia": "end of day",
-                      "pod koniec dnia": "end of day"})  # fmt: skip
+                      "pod koniec dnia": "end of day", "po lunchu": "early afternoon",
+                      "po obiedzie": "early afternoon", "przed lunchem": "late morning"})  # fmt: skip
         today_parts.update({"dzis wieczorem": "evening", "dzisiaj wieczorem": "evening"})
     if parts or today_parts:
         every = {**parts, **today_parts}
@@ -602,6 +604,50 @@ def _duration_rules(langs: tuple[str, ...]) -> list[Rule]:
     ]
 
 
+# Time words that name no single meeting time: the past, a repetition, a vague span or a
+# range ("yesterday", "every monday", "w weekend", "between 10 and 12"). A blocker is a
+# token that never resolves, so "yesterday 3pm" is not read as today 15:00: the /meet
+# reader reports the whole phrase instead.
+_CLOCKISH = r"\d{1,2}(?:[:.]\d\d)?(?:\s*[ap]\.?m\.?)?"
+
+
+def _range(between: str, and_: str) -> str:
+    return rf"{between}\s+{_CLOCKISH}(?:\s+{and_}\s+{_CLOCKISH})?"
+
+
+_BLOCKERS = {
+    "en": [r"yesterday", r"(?:last|every|each)\s+(?:\w+day|week|month)", r"(?:this|next)?\s*weekend",
+           r"later\s+(?:today|this\s+week)", r"sometime", _range("between", "and")],
+    "pl": [r"wczoraj", r"przedwczoraj", r"(?:w\s+)?(?:zeszl|ubiegl)\w*\s+\w+", r"co\s+(?:\w+ek|srode|sobote|niedziele|tydzien|miesiac)",
+           r"(?:w|na|ten|przyszly)?\s*weekend", r"(?:dzis\s+)?pozniej", r"kiedys", _range("miedzy", "a")],
+}  # fmt: skip
+_NEVER = Reading(delta=timedelta(0), date=Date("rel"))  # delta with a date never merges
+
+
+def _blocker_rules(langs: tuple[str, ...]) -> list[Rule]:
+    words = [w for lang in langs for w in _BLOCKERS.get(lang, ())]
+    if not words:
+        return []
+    rules = _Rules()
+    rules.add(rf"{_B}(?:{'|'.join(words)}){_E}", lambda m: ((_NEVER,), True))
+
+    def time_range(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+        """ "10 to 11", "2pm until 4pm", "od 10 do 12": a range, not a start; but "20 to 4"
+        is 3:40."""
+        a, b = m["a"].strip(), m["b"].strip()
+        if m["sep"] == "to" and a.isdigit() and b.isdigit() and int(a) > int(b):
+            return None
+        return (_NEVER,), True
+
+    seps = [w for w, lang in (("to|till|til|until", "en"), ("do", "pl")) if lang in langs]
+    rules.add(
+        rf"{_B}(?:(?:from|od)\s+)?{_DB}(?P<a>{_CLOCKISH})\s+(?P<sep>{'|'.join(seps)})\s+"
+        rf"(?P<b>{_CLOCKISH}){_E}",
+        time_range,
+    )
+    return rules
+
+
 def _filler_rules(langs: tuple[str, ...]) -> list[Rule]:
     """Words around a date that add nothing: "dnia 26 marca", "30.03.2026 r."."""
     if "pl" not in langs:
@@ -629,6 +675,7 @@ def _build_grammar(langs: tuple[str, ...]) -> Grammar:
         *_weekday_rules(langs),
         *_relative_rules(langs),
         *_filler_rules(langs),
+        *_blocker_rules(langs),
     ]
     return Grammar(tuple(rules), tuple(_duration_rules(langs)), month_hint, langs)
 

@@ -91,6 +91,8 @@ def english_clock_rules() -> list[Rule]:
         if not 1 <= h <= 12:
             return None
         if m["dir"] in ("to", "before", "till", "til", "of"):
+            if m["mw"].isdigit() and mins <= h:
+                return None  # "10 to 11", "5 till 6": a range, not 10:50
             r = _clock(_before(h), 60 - mins, m["ap"])
         else:
             r = _clock(h, mins, m["ap"])

@@ -156,6 +156,14 @@ CASES: list[tuple[str, MeetText]] = [
         MeetText("<@U123ABC>", at("2026-03-14T15:00+01:00"), None, None, ()),
     ),
     ("Jane 2.1 tomorrow", MeetText("Jane", None, None, None, ("2.1 tomorrow",))),
+    # undecided, past, repeated or ranged: reported whole, never half-read
+    ("Jane tomorrow or friday", MeetText("Jane", None, None, None, ("tomorrow or friday",))),
+    ("Jane tuesday/wednesday 3pm", MeetText("Jane", None, None, None, ("tuesday/wednesday 3pm",))),
+    ("Jane yesterday 3pm", MeetText("Jane", None, None, None, ("yesterday 3pm",))),
+    ("Jane every monday 10am", MeetText("Jane", None, None, None, ("every monday 10am",))),
+    ("Jan w weekend", MeetText("Jan", None, None, None, ("w weekend",))),
+    ("Jan jutro między 10 a 12", MeetText("Jan", None, None, None, ("jutro między 10 a 12",))),
+    ("Jane tomorrow 20 to 4", MeetText("Jane", at("2026-03-14T15:40+01:00"), None, None, ())),
 ]
 
 
