@@ -25,13 +25,14 @@ from bot.views.messages import (
 from bot.views.text import escape_mrkdwn
 from handlers.domain import Record
 from handlers.i18n import DEFAULT_LANGUAGE, Translator, translator
-from handlers.meetings import Meeting
+from handlers.meetings import DEFAULT_OUTCOMES, Meeting
 from handlers.worker import RetryLater
 
 log = logging.getLogger(__name__)
 
 ClientForTeam = Callable[[str], WebClient | None]
 LanguageOf = Callable[[str, str], str]  # (team_id, user_id) -> a supported language
+OutcomesOf = Callable[[str], tuple[str, ...]]  # team_id -> the outcomes it offers
 RETRYABLE = {
     "ratelimited",
     "service_unavailable",
@@ -42,9 +43,19 @@ RETRYABLE = {
 
 
 class SlackNotifier:
-    def __init__(self, client_for: ClientForTeam, language_of: LanguageOf | None = None) -> None:
+    def __init__(
+        self,
+        client_for: ClientForTeam,
+        language_of: LanguageOf | None = None,
+        outcomes_of: OutcomesOf | None = None,
+    ) -> None:
         self._client_for = client_for
         self._language_of = language_of
+        self._outcomes_of = outcomes_of
+
+    def _outcomes(self, team_id: str) -> tuple[str, ...]:
+        """The built-in outcomes and the ones the workspace's admins added."""
+        return self._outcomes_of(team_id) if self._outcomes_of is not None else DEFAULT_OUTCOMES
 
     def _t(self, team_id: str, user_id: str) -> Translator:
         """The recipient's language; English when it cannot be told."""
@@ -90,7 +101,7 @@ class SlackNotifier:
     def outcome_prompt(self, meeting: Meeting, nudge: bool = False) -> None:
         t = self._t(meeting.team_id, meeting.host_id)
         text = outcome_prompt_text(meeting, t=t)
-        blocks = outcome_blocks(meeting, t=t)
+        blocks = outcome_blocks(meeting, self._outcomes(meeting.team_id), t=t)
         if nudge:
             text = outcome_nudge_text(meeting, t=t)
             blocks = [outcome_nudge_block(t=t), *blocks]
@@ -98,7 +109,8 @@ class SlackNotifier:
 
     def outcome_digest(self, team_id: str, user_id: str, meetings: Sequence[Meeting]) -> None:
         t = self._t(team_id, user_id)
-        self._post(team_id, user_id, digest_text(len(meetings), t=t), digest_blocks(meetings, t=t))
+        blocks = digest_blocks(meetings, self._outcomes(team_id), t=t)
+        self._post(team_id, user_id, digest_text(len(meetings), t=t), blocks)
 
     def calendar_disconnected(self, team_id: str, user_id: str, provider: str) -> None:
         """The host's calendar refused Meetline: say so, with a button to reconnect."""

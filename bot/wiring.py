@@ -209,7 +209,11 @@ def web_app(services: Services, app: App) -> WebApp:
 def build_worker(services: Services) -> Worker:
     """The worker with every job kind mapped to its use case (a kind without a handler
     would be retried until it fails: tests/unit/test_worker_kinds.py)."""
-    notifier = SlackNotifier(services.slack_clients, language_lookup(services))
+    notifier = SlackNotifier(
+        services.slack_clients,
+        language_lookup(services),
+        lambda team_id: services.workspaces.get(team_id).outcomes,
+    )
     deliveries = Deliveries(
         services.meetings,
         services.records,

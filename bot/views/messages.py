@@ -195,14 +195,20 @@ def outcome_buttons(
         "elements": [
             {
                 "type": "button",
-                "action_id": f"outcome_{code.lower()}:{meeting.id}",
+                "action_id": f"outcome_{_action_name(code, i)}:{meeting.id}",
                 "text": plain(outcome_label(code, t), 75),
                 "value": json.dumps({"m": meeting.id, "o": code}),
                 **({"style": "primary"} if code == "COMPLETED" else {}),
             }
-            for code in outcomes[:25]
+            for i, code in enumerate(outcomes[:25])
         ],
     }
+
+
+def _action_name(code: str, index: int) -> str:
+    """A built-in outcome by name; a workspace's own by position, since an admin's name
+    ("Umowa złożona", "Change") may not fit the listener's pattern or may collide."""
+    return code.lower() if code in DEFAULT_OUTCOMES else f"custom_{index}"
 
 
 def outcome_change_blocks(

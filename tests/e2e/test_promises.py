@@ -12,9 +12,11 @@ from sqlalchemy import select
 from handlers.jobs import JobKind
 from storage.models import JobModel
 from tests.e2e.forms import meet_values
-from tests.e2e.test_manage_flow import book, open_edit_form
+from tests.e2e.test_manage_flow import book, button, open_edit_form
 from tests.e2e.test_schedule_flow import contacts, in_days, jane, open_form, submit
+from tests.e2e.test_team_flow import admin_settings
 from tests.support.blockkit import assert_all_views_valid
+from tests.support.slack_requests import block_actions
 from tests.support.smtp_sink import plain_body
 from tests.support.stack import HOST, Stack
 
@@ -130,3 +132,49 @@ def test_a_late_reminder_says_how_soon_in_each_readers_language(stack: Stack) ->
     assert bodies["jane@acme.example"].startswith("Your meeting starts in 10 minutes.")
     assert bodies["zofia@acme.example"].startswith("Spotkanie zaczyna się za 10 minut.")
     assert [r["status"] for r in stack.meetings_json()[0]["reminders"]] == ["sent"]
+
+
+def outcome_labels(message: dict[str, Any]) -> list[str]:
+    return [
+        e["text"]["text"]
+        for b in message["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith("outcome_")
+    ]
+
+
+def test_the_prompt_nudge_and_digest_offer_the_workspaces_own_outcomes(stack: Stack) -> None:
+    assert admin_settings(stack, outcomes="Demo booked\nUmowa złożona") == {}
+    stack.slack.clear()
+    end = datetime.fromisoformat(book(stack)["end"])
+    ours = ["Completed", "Rescheduled", "No show", "Canceled", "Demo Booked", "Umowa Złożona"]
+
+    stack.slack.clear()
+    stack.clock.set(end + timedelta(minutes=5))
+    stack.run_worker()
+    (prompt,) = stack.slack.calls("chat.postMessage")
+    assert outcome_labels(prompt.args) == ours
+    stack.clock.set(end + timedelta(days=4))
+    stack.run_worker()
+    nudge = stack.slack.calls("chat.postMessage")[-1].args
+    assert nudge["text"].startswith("Reminder:") and outcome_labels(nudge) == ours
+    stack.clock.set(stack.clock.now() + timedelta(days=4))
+    stack.run_worker()
+    digest = stack.slack.calls("chat.postMessage")[-1].args
+    assert "still need an outcome" in digest["text"] and outcome_labels(digest) == ours
+
+    (meeting,) = stack.meetings_json()
+    clicked = button(digest, "outcome_custom_5")
+    assert clicked["text"]["text"] == "Umowa Złożona"
+    stack.client.interact(
+        block_actions(
+            clicked["action_id"],
+            clicked["value"],
+            block_id=f"digest_outcome_{meeting['id']}",
+            user_id=HOST,
+        )
+    )
+    stack.slack.wait_for("chat.update")
+    assert stack.meetings_json()[0]["outcome"] == "UMOWA_ZŁOŻONA"
+    assert_all_views_valid(stack.slack)
