@@ -13,6 +13,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
 
 from handlers.when.readings import (
     DEFAULT_HOUR,
@@ -52,7 +53,7 @@ Outcome = datetime | Contradiction | None
 def _merge(readings: Sequence[Reading]) -> Reading | None:
     slots: dict[str, object] = {}
     for r in readings:
-        for name in ("date", "weekday", "clock", "part", "delta", "zone"):
+        for name in _SLOTS:
             value = getattr(r, name)
             if value is not None:
                 if name in slots:
@@ -260,10 +261,26 @@ def _nth_weekday(d: Date, today: date) -> date | None:
     return None
 
 
+_SLOTS = ("date", "weekday", "clock", "part", "delta", "zone")
+
+
+@lru_cache(maxsize=4096)
+def _always_filled(readings: tuple[Reading, ...]) -> frozenset[str]:
+    """The slots every reading of a token fills ("1/2" is a date either way)."""
+    filled = [frozenset(n for n in _SLOTS if getattr(r, n) is not None) for r in readings]
+    return frozenset.intersection(*filled) if filled else frozenset()
+
+
 def evaluate(tokens: Sequence[Token], now: datetime, budget: Budget | None = None) -> Outcome:
     """The first combination of readings that resolves; a contradiction only when no
     combination resolves and one contradicts."""
     budget = budget or Budget()
+    taken: frozenset[str] = frozenset()
+    for token in tokens:  # two tokens that always fill the same slot never merge
+        always = _always_filled(token.readings)
+        if always & taken:
+            return None
+        taken |= always
     contradicted = False
     for combo in itertools.product(*(t.readings for t in tokens)):
         if not budget.take():
