@@ -83,6 +83,24 @@ def _already_due(
 
 
 @dataclass(frozen=True)
+class Cancelled:
+    """A cancelled meeting, and the attendees its cancellation reaches by email (those
+    who got the invitation, or every attendee with an email when the host's calendar
+    sends its own), so the organizer is told the truth about who hears of it."""
+
+    meeting: Meeting
+    told: tuple[str, ...]
+
+
+def _told(meeting: Meeting, provider_sends: bool) -> tuple[str, ...]:
+    return tuple(
+        a.name or a.email or ""
+        for a in meeting.attendees
+        if a.email and (provider_sends or a.invited_sequence is not None)
+    )
+
+
+@dataclass(frozen=True)
 class MeetingToEdit:
     meeting: Meeting
     records: dict[int, Record]  # its records and attendees' records that still exist, by id
@@ -272,14 +290,22 @@ class ManageMeeting:
             records = {rid: r for rid in ids if (r := uow.records.get(m.team_id, rid)) is not None}
         return MeetingToEdit(m, records)
 
-    def cancel(self, meeting_id: int, actor: UserProfile) -> Meeting:
+    def cancel(self, meeting_id: int, actor: UserProfile) -> Cancelled:
         """The cancelled meeting; cancelling twice is a no-op that still succeeds. Raises
         NotFound or NotAllowed (messages in the actor's language)."""
         host = self._host_of(meeting_id, actor)
         with self._uow() as uow:
             meeting = self._cancel(uow, meeting_id, actor, host)
             uow.commit()
-        return meeting
+        connection = (
+            self._calendars.connection_for(meeting.team_id, meeting.host_id)
+            if self._calendars
+            else None
+        )
+        provider_sends = bool(
+            connection and connection.sends_invitations and meeting.calendar_event_id
+        )
+        return Cancelled(meeting, _told(meeting, provider_sends))
 
     def _host_of(self, meeting_id: int, actor: UserProfile) -> UserProfile | None:
         """The meeting's host as the people directory knows them, asked outside any

@@ -99,7 +99,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         actor = profiles.get(client, team_of(body), user_of(body))
         t = translator_for(actor, services.workspaces.get(team_of(body)))
         try:
-            meeting = services.manage.cancel(meeting_id, actor)
+            cancelled = services.manage.cancel(meeting_id, actor)
         except DomainError as error:
             tell_error(client, body, user_of(body), error, t)
             return
@@ -108,15 +108,15 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             client.chat_update(
                 channel=str(container.get("channel_id")),
                 ts=str(container.get("message_ts")),
-                text=cancelled_text(meeting, t=t),
-                blocks=cancelled_blocks(meeting, t=t),
+                text=cancelled_text(cancelled.meeting, t=t),
+                blocks=cancelled_blocks(cancelled, t=t),
             )
         else:
             publish_home(client, services, team_of(body), user_of(body))
             client.chat_postMessage(
                 channel=user_of(body),
-                text=cancelled_text(meeting, t=t),
-                blocks=cancelled_blocks(meeting, t=t),
+                text=cancelled_text(cancelled.meeting, t=t),
+                blocks=cancelled_blocks(cancelled, t=t),
             )
 
     @app.event("app_home_opened")

@@ -12,6 +12,7 @@ from typing import Any
 from bot.views.manage_views import meeting_manage_actions
 from bot.views.text import EN, clip, escape_mrkdwn, mrkdwn, plain, slack_date
 from handlers.domain import Record
+from handlers.editing import Cancelled
 from handlers.i18n import Translator
 from handlers.meetings import DEFAULT_OUTCOMES, OUTCOME_SCHEDULED, Meeting
 from handlers.outcomes import outcome_label
@@ -88,12 +89,20 @@ def cancelled_text(meeting: Meeting, *, t: Translator = EN) -> str:
     return t.gettext("{title} was cancelled.", title=escape_mrkdwn(meeting.title))
 
 
-def cancelled_blocks(meeting: Meeting, *, t: Translator = EN) -> list[dict[str, Any]]:
-    text = t.gettext(
-        "*{title}* ({when}) was cancelled. Attendees get a cancellation.",
-        title=escape_mrkdwn(meeting.title),
-        when=when_text(meeting, t=t),
-    )
+def cancelled_blocks(cancelled: Cancelled, *, t: Translator = EN) -> list[dict[str, Any]]:
+    """Says who hears of it: "Attendees get a cancellation" only when one is mailed."""
+    meeting = cancelled.meeting
+    values = {"title": escape_mrkdwn(meeting.title), "when": when_text(meeting, t=t)}
+    if cancelled.told:
+        text = t.gettext(
+            "*{title}* ({when}) was cancelled. Attendees get a cancellation.", **values
+        )
+    else:
+        text = t.gettext(
+            "*{title}* ({when}) was cancelled. No attendee was emailed: none had received "
+            "an invitation by email.",
+            **values,
+        )
     return [{"type": "section", "block_id": "cancelled", "text": mrkdwn(":x: " + text)}]
 
 

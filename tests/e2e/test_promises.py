@@ -178,3 +178,33 @@ def test_the_prompt_nudge_and_digest_offer_the_workspaces_own_outcomes(stack: St
     stack.slack.wait_for("chat.update")
     assert stack.meetings_json()[0]["outcome"] == "UMOWA_ZŁOŻONA"
     assert_all_views_valid(stack.slack)
+
+
+def cancel_from_the_confirmation(stack: Stack) -> str:
+    """Click Cancel on the confirmation DM; the text the message then shows."""
+    cancel = button(stack.slack.wait_for("chat.postMessage")[0].args, "meeting_cancel")
+    stack.client.interact(
+        block_actions(cancel["action_id"], cancel["value"], block_id="manage", user_id=HOST)
+    )
+    return str(stack.slack.wait_for("chat.update")[-1].args["blocks"])
+
+
+def test_the_cancellation_message_says_whether_any_attendee_is_emailed(stack: Stack) -> None:
+    values = meet_values(
+        record=jane(stack),
+        day=in_days(4),
+        at="10:00",
+        title="Call John",
+        attendees=contacts(stack, "John Nomail"),
+    )
+    assert submit(stack, open_form(stack), values).json()["response_action"] == "update"
+    stack.run_worker()
+    text = cancel_from_the_confirmation(stack)
+    assert "No attendee was emailed" in text and "Attendees get a cancellation" not in text
+    assert_all_views_valid(stack.slack)
+
+
+def test_invited_attendees_are_said_to_get_the_cancellation(stack: Stack) -> None:
+    book(stack)
+    text = cancel_from_the_confirmation(stack)
+    assert "Attendees get a cancellation" in text and "No attendee" not in text

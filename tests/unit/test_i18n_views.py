@@ -43,6 +43,7 @@ from bot.views.settings_form import read_settings_form
 from bot.views.text import record_option
 from bot.views.timeline_views import timeline_blocks
 from handlers.domain import Record, RecordKind
+from handlers.editing import Cancelled
 from handlers.errors import Field, ValidationFailed
 from handlers.i18n import SUPPORTED, Translator, translator
 from handlers.meetings import (
@@ -254,7 +255,8 @@ def messages(t: Translator) -> Iterator[tuple[str, list[dict[str, Any]]]]:
             t=t,
         ),
     )
-    yield "cancelled", cancelled_blocks(meeting(status="cancelled"), t=t)
+    yield "cancelled", cancelled_blocks(Cancelled(meeting(status="cancelled"), ("Jane",)), t=t)
+    yield "cancelled_none_told", cancelled_blocks(Cancelled(meeting(status="cancelled"), ()), t=t)
     yield "mention", mention_blocks(meeting(), JANE, t=t)
     yield "mention_no_record", mention_blocks(meeting(), None, t=t)
     yield "outcome_prompt", [outcome_nudge_block(t=t), *outcome_blocks(meeting(), t=t)]

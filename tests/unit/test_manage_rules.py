@@ -71,4 +71,4 @@ def test_a_cancelled_meeting_cannot_be_edited_and_cancelling_again_changes_nothi
     cancelled = replace(MEETING, status="cancelled")
     with pytest.raises(NotFound):
         manage(cancelled).to_edit(7, UserProfile("T1", "UHOST"))
-    assert manage(cancelled).cancel(7, UserProfile("T1", "UHOST")) == cancelled
+    assert manage(cancelled).cancel(7, UserProfile("T1", "UHOST")).meeting == cancelled

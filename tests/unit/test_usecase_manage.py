@@ -132,7 +132,7 @@ def test_a_cancelled_or_foreign_meeting_cannot_be_edited() -> None:
 def test_cancelling_mails_the_invited_drops_the_jobs_and_logs_it_in_one_commit() -> None:
     world = World()
     meeting = booked(world)
-    cancelled = manage(world).cancel(meeting.id, host())
+    cancelled = manage(world).cancel(meeting.id, host()).meeting
     assert world.uow.commits == 1
     assert cancelled.status == "cancelled" and cancelled.outcome == "CANCELED"
     assert invitations(world, "CANCEL") == [("hanna@meetline.example", 1), ("jane@acme.example", 1)]
@@ -146,7 +146,7 @@ def test_cancelling_mails_the_invited_drops_the_jobs_and_logs_it_in_one_commit()
 def test_only_people_who_got_the_invitation_get_its_cancellation() -> None:
     world = World()
     meeting = booked(world, invited=False)
-    manage(world).cancel(meeting.id, host())
+    assert manage(world).cancel(meeting.id, host()).told == ()  # the confirmation says so
     assert invitations(world, "CANCEL") == [
         ("hanna@meetline.example", 1)
     ]  # the host keeps the event
@@ -157,7 +157,7 @@ def test_cancelling_twice_succeeds_and_changes_nothing_more() -> None:
     meeting = booked(world)
     manage(world).cancel(meeting.id, host())
     jobs = list(world.uow.store.jobs)
-    again = manage(world).cancel(meeting.id, host())
+    again = manage(world).cancel(meeting.id, host()).meeting
     assert again.status == "cancelled"
     assert world.uow.store.jobs == jobs
 
@@ -180,8 +180,9 @@ def test_a_calendar_that_sends_invitations_gets_the_cancel_instead_of_our_mail()
     meeting = booked(world)
     world.uow.meetings.set_calendar_event(TEAM, meeting.id, "google", "ev1", None)
     world.connect(HOST, "google", sends_invitations=True)
-    manage(world).cancel(meeting.id, host())
+    told = manage(world).cancel(meeting.id, host()).told
     assert invitations(world, "CANCEL") == []
+    assert told == tuple(a.name for a in meeting.attendees if a.email)  # by the calendar
     assert [j.kind for j in world.uow.store.queued(JobKind.CALENDAR_CANCEL)] == [
         JobKind.CALENDAR_CANCEL
     ]
