@@ -30,6 +30,7 @@ from handlers.when.lexicon import (
 from handlers.when.readings import Builder, Date, Reading, Rule, clock_reading
 from handlers.when.spoken import (
     english_clock_rules,
+    english_day_rules,
     polish_clock_rules,
     polish_day_rules,
     position_rules,
@@ -189,7 +190,8 @@ def _time_prefix(langs: tuple[str, ...]) -> str:
         pre_words += ["at", "around", "about", "approx\\.?", "approximately", "by", "from"]
     if "pl" in langs:
         pre_words += [r"o\s+godz(?:inie|\.)?", r"na\s+godz(?:ine|\.)?", r"godz(?:inie|ina|\.)?",
-                      "o", "na", "okolo", "kolo", r"ok\.?", "po", "przed", "od",
+                      r"(?:ok\.?|okolo|kolo)\s+godz(?:iny|\.)?", "o", "na", "okolo", "kolo", r"ok\.?", "po",
+                      "przed", "od",
                       r"w\s+okolicach"]  # fmt: skip
     pre_alt = "|".join(pre_words) or "(?!)"
     return rf"(?:{_B}(?P<pre>{pre_alt})\s+|(?P<at>@)\s*)"
@@ -274,7 +276,10 @@ def _clock_rules(langs: tuple[str, ...]) -> list[Rule]:
 
     # "8 wieczorem", "7 rano", "9 in the morning", "9 ET": a bare hour the next word qualifies
     qualifiers = [r"rano", r"wieczorem", r"w\s+nocy", r"po\s+poludniu", r"in\s+the\s+\w+",
-                  r"at\s+night", *(rf"{z}(?!\w)" for z in _ZONE_WORDS)]  # fmt: skip
+                  r"at\s+night", r"tonight", r"this\s+(?:morning|afternoon|evening)",
+                  r"tomorrow\s+(?:morning|afternoon|evening|night)",
+                  r"(?:dzis|dzisiaj|jutro)\s+(?:rano|wieczorem|po\s+poludniu)",
+                  *(rf"{z}(?!\w)" for z in _ZONE_WORDS)]  # fmt: skip
     rules.add(
         rf"{_DB}(?P<h>\d{{1,2}})(?::(?P<m>\d{{2}}))?(?=\s+(?:{'|'.join(qualifiers)})(?!\w))",
         bare_hour_qualified,
@@ -393,7 +398,7 @@ def _day_word_rules(langs: tuple[str, ...]) -> list[Rule]:
                           "a week from tomorrow": 8,
                           "day after tomorrow": 2, "the day after tomorrow": 2})  # fmt: skip
     if pl:
-        day_words.update({"dzis": 0, "dzisiaj": 0, "jutro": 1, "jutor": 1, "pojutrze": 2,
+        day_words.update({"dzis": 0, "dzisiaj": 0, "jutro": 1, "jutor": 1, "pojutrze": 2, "popojutrze": 3,
                           "po jutrze": 2})  # fmt: skip
     if day_words:
 
@@ -433,7 +438,8 @@ def _part_of_day_rules(langs: tuple[str, ...]) -> list[Rule]:
                       "after lunch": "early afternoon", "before lunch": "late morning"})  # fmt: skip
         today_parts.update({"tonight": "evening", "this morning": "morning",
                             "this afternoon": "afternoon", "this evening": "evening",
-                            "tonite": "evening", "this lunchtime": "lunch"})  # fmt: skip
+                            "tonite": "evening", "this lunchtime": "lunch",
+                            "midnight tonight": "midnight", "tonight at midnight": "midnight"})  # fmt: skip
     if pl:
         parts.update({"rano": "morning", "rankiem": "morning", "z rana": "morning",
                       "przed poludniem": "morning", "po poludniu": "afternoon",
@@ -541,11 +547,15 @@ def _relative_rules(langs: tuple[str, ...]) -> list[Rule]:
     fixed = _fixed_alt(langs)
     lead_words = [w for w, lang in (("in", "en"), ("za", "pl")) if lang in langs]
     amount = _amount_pattern(langs, ["min", "hour", "day", "week", "month"], "r")
-    implicit: dict[str, str] = {}
+    implicit: dict[str, tuple[str, int]] = {}
     if en:
-        implicit.update({"a fortnight": "fortnight", "fortnight": "fortnight"})
+        implicit.update({"a fortnight": ("day", 14), "fortnight": ("day", 14),
+                         "a couple of days": ("day", 2), "a couple days": ("day", 2),
+                         "couple of days": ("day", 2), "a couple of weeks": ("week", 2),
+                         "a couple weeks": ("week", 2)})  # fmt: skip
     if pl:
-        implicit.update({"tydzien": "week", "dzien": "day", "miesiac": "month"})
+        implicit.update({"tydzien": ("week", 1), "dzien": ("day", 1), "miesiac": ("month", 1),
+                         "pare dni": ("day", 2), "pare tygodni": ("week", 2)})  # fmt: skip
     fixed_alt = _phrase_alt({**fixed, **implicit}) if (fixed or implicit) else "(?!)"
     body = rf"(?:{_and_a_half(langs)}|(?P<fx>{fixed_alt})(?!\w)|{amount})"
 
@@ -556,12 +566,7 @@ def _relative_rules(langs: tuple[str, ...]) -> list[Rule]:
         if m["fx"] is not None:
             key = _squash(m["fx"])
             if key in implicit:
-                kind = implicit[key]
-                return (
-                    _relative_reading("day", 14)
-                    if kind == "fortnight"
-                    else _relative_reading(kind, 1)
-                )
+                return _relative_reading(*implicit[key])
             return _relative_reading("min", fixed[key])
         value = _amount_value(m, "r")
         return None if value is None else _relative_reading(*value)
@@ -570,6 +575,17 @@ def _relative_rules(langs: tuple[str, ...]) -> list[Rule]:
         rules.add(rf"{_B}(?:{'|'.join(lead_words)})\s+{body}", relative)
     if en:
         rules.add(rf"{_B}{body}\s+(?:from\s+now|later)(?!\w)", relative)
+
+        def from_day(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+            """ "a week from today", "two weeks from tomorrow": days, not hours."""
+            built = relative(m)
+            date = built[0][0].date if built else None
+            if date is None:
+                return None
+            extra = 1 if m["base"] == "tomorrow" else 0
+            return (Reading(date=date._replace(days=date.days + extra)),), True
+
+        rules.add(rf"{_B}{body}\s+from\s+(?P<base>today|tomorrow)(?!\w)", from_day)
 
     return rules
 
@@ -664,7 +680,7 @@ def _build_grammar(langs: tuple[str, ...]) -> Grammar:
     month_rules, month_hint = _month_rules(langs)
     rules = [
         *_clock_rules(langs),
-        *(english_clock_rules() if "en" in langs else ()),
+        *(english_clock_rules() + english_day_rules() if "en" in langs else ()),
         *(polish_clock_rules() + polish_day_rules() if "pl" in langs else ()),
         *position_rules(langs),
         *zone_rules(),

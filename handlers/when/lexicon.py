@@ -204,3 +204,26 @@ ZONES = {
     "czasu londynskiego": "Europe/London", "czasu brytyjskiego": "Europe/London",
     "czasu nowojorskiego": "America/New_York", "czasu uniwersalnego": "UTC",
 }  # fmt: skip
+
+# English day ordinals in words ("march fifteenth", "the third of april").
+EN_DAY_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
+    "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
+    "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
+    **{f"twenty {w}": 20 + n for w, n in (("first", 1), ("second", 2), ("third", 3),
+       ("fourth", 4), ("fifth", 5), ("sixth", 6), ("seventh", 7), ("eighth", 8), ("ninth", 9))},
+    "thirty first": 31,
+}  # fmt: skip
+# Polish minutes said after an ordinal hour ("o piętnastej trzydzieści").
+PL_SPOKEN_MINUTES = {
+    "zero piec": 5, "piec": 5, "dziesiec": 10, "pietnascie": 15, "dwadziescia": 20,
+    "dwadziescia piec": 25, "trzydziesci": 30, "trzydziesci piec": 35, "czterdziesci": 40,
+    "czterdziesci piec": 45, "piecdziesiat": 50, "piecdziesiat piec": 55,
+}  # fmt: skip
+# Months in Roman numerals, as Polish writes dates ("30 III 2026"); "i" is left out: it is
+# the Polish "and".
+ROMAN_MONTHS = {
+    "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,
+    "xi": 11, "xii": 12,
+}  # fmt: skip

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.when.lexicon import (
     EN_CLOCK_MINUTES,
+    EN_DAY_ORDINALS,
     EN_HOURS,
     EN_MONTHS,
     EN_SPOKEN_MINUTES,
@@ -24,7 +25,9 @@ from handlers.when.lexicon import (
     PL_DAY_STEMS,
     PL_HOUR_STEMS,
     PL_MONTHS,
+    PL_SPOKEN_MINUTES,
     PL_WEEKDAYS,
+    ROMAN_MONTHS,
     ZONES,
     alternation,
 )
@@ -151,11 +154,15 @@ def polish_clock_rules() -> list[Rule]:
 
     def prefixed(m: re.Match[str]) -> Built:
         h = _pl_hour_value(m["hw"], forms)
-        r = None if h is None else _clock(h, 0)
+        spoken = m.groupdict().get("mw")
+        r = None if h is None else _clock(h, PL_SPOKEN_MINUTES[_key(spoken)] if spoken else 0)
         return None if r is None else ((r,), True)
 
     rules.add(rf"{_B}(?:{pre}\s+)?{_DB}(?P<hw>\d{{1,2}}-?(?:tej|ej|ta)){_E}", prefixed)
-    rules.add(rf"{_B}{pre}\s+(?P<hw>{_alt(forms)}){_E}", prefixed)
+    rules.add(
+        rf"{_B}{pre}\s+(?P<hw>{_alt(forms)}){_E}(?:\s+(?P<mw>{_alt(PL_SPOKEN_MINUTES)}){_E})?",
+        prefixed,
+    )
 
     def half_to(m: re.Match[str]) -> Built:
         h = _pl_hour_value(m["hw"], forms)
@@ -209,6 +216,35 @@ def polish_day_rules() -> list[Rule]:
         return (Reading(date=Date("dom", day=d)),), True
 
     rules.add(rf"{_B}(?:(?P<d>\d{{1,2}})-?(?:go|ego|tego)|{word}){_E}{month}", day)
+
+    def roman(m: re.Match[str]) -> Built:
+        year = int(m["y"]) if m["y"] else None
+        return (Reading(date=Date("abs", year, ROMAN_MONTHS[m["rom"]], int(m["d"]))),), True
+
+    rules.add(
+        rf"{_DB}(?P<d>\d{{1,2}})(?:\s+|\.)(?P<rom>{alternation(ROMAN_MONTHS)})"
+        rf"(?:(?:\s+|\.)(?P<y>\d{{4}}))?{_E}",
+        roman,
+    )
+    return rules
+
+
+def english_day_rules() -> list[Rule]:
+    """ "march fifteenth", "april first", "the third of april", "the twenty third"."""
+    rules = _Rules()
+    ordinal = rf"(?P<o>{_alt(EN_DAY_ORDINALS)})"
+    month = rf"(?P<mon>{alternation(EN_MONTHS)})"
+
+    def day(m: re.Match[str]) -> Built:
+        d = EN_DAY_ORDINALS[_key(m["o"])]
+        name = m.groupdict().get("mon")
+        if name is None:
+            return (Reading(date=Date("dom", day=d)),), False
+        return (Reading(date=Date("abs", None, EN_MONTHS[name], d)),), True
+
+    rules.add(rf"{_B}(?:on\s+)?the\s+{ordinal}(?:\s+of\s+{month}\.?)?{_E}", day)
+    rules.add(rf"{_B}{ordinal}\s+of\s+{month}\.?{_E}", day)
+    rules.add(rf"{_B}(?:on\s+)?{month}\.?\s+(?:the\s+)?{ordinal}{_E}", day)
     return rules
 
 
