@@ -231,7 +231,7 @@ def _clock_rules(langs: tuple[str, ...]) -> list[Rule]:
         return None if r is None else ((r,), True)
 
     rules.add(
-        rf"{pre}?{_DB}(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::\d{{2}})?(?![\d:])(?:{_AMPM})?{_ISH}",
+        rf"{pre}?{_DB}(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::\d{{2}})?(?![\d:])(?:{_AMPM}|\s?(?:hrs|hr|h)\.?(?!\w))?{_ISH}",
         colon,
     )
 
@@ -296,16 +296,22 @@ def _numeric_date_rules(langs: tuple[str, ...]) -> list[Rule]:
     def iso(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
         reading = Reading(date=Date("abs", int(m["y"]), int(m["mo"]), int(m["d"])))
         if m["th"] is not None:
-            c = _clock_reading(int(m["th"]), int(m["tm"]), None)
+            c = _clock_reading(int(m["th"]), int(m["tm"]), None, padded=True)
             if c is None:
                 return None
             reading = reading._replace(clock=c.clock)
         return (reading,), True
 
     rules.add(
-        rf"{_DB}(?P<y>\d{{4}})-(?P<mo>\d{{1,2}})-(?P<d>\d{{1,2}})(?:[t ](?P<th>\d{{2}}):(?P<tm>\d{{2}})(?::\d{{2}})?)?(?![\w:])",
+        rf"{_DB}(?P<y>\d{{4}})(?P<sep>[-./])(?P<mo>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}})(?:[t ](?P<th>\d{{2}}):(?P<tm>\d{{2}})(?::\d{{2}})?)?(?![\w:])",
         iso,
     )
+
+    def day_first(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
+        return (Reading(date=Date("abs", int(m["y"]), int(m["mo"]), int(m["d"]))),), True
+
+    # "26-03-2026": day first, as Polish (and most of Europe) writes it with dashes
+    rules.add(rf"{_DB}(?P<d>\d{{1,2}})-(?P<mo>\d{{1,2}})-(?P<y>\d{{4}})(?![\w:])", day_first)
 
     def dotted(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
         d, mo = int(m["d"]), int(m["mo"])

@@ -37,6 +37,10 @@ EN_WEEKDAYS = {
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
     "sunday": 6, "mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3,
     "fri": 4, "sat": 5, "sun": 6,
+    # common misspellings
+    "wensday": 2, "wednesay": 2, "wedensday": 2, "wendsday": 2, "wednsday": 2,
+    "thrusday": 3, "thursay": 3, "thurday": 3, "firday": 4, "fryday": 4, "tuseday": 1,
+    "tuesay": 1, "satruday": 5, "saturady": 5, "sunady": 6, "mondy": 0,
 }  # fmt: skip
 PL_WEEKDAYS = {
     "poniedzialek": 0, "wtorek": 1, "sroda": 2, "srode": 2, "czwartek": 3, "piatek": 4,
@@ -44,6 +48,8 @@ PL_WEEKDAYS = {
     "pt": 4, "sob": 5, "niedz": 6, "ndz": 6, "sr": 2,
 }  # fmt: skip
 FULL_WEEKDAYS = {
+    "wensday", "wednesay", "wedensday", "wendsday", "wednsday", "thrusday", "thursay",
+    "thurday", "firday", "fryday", "tuseday", "tuesay", "satruday", "saturady", "sunady",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
     "poniedzialek", "wtorek", "sroda", "srode", "czwartek", "piatek", "sobota", "sobote",
     "niedziela", "niedziele",
@@ -53,6 +59,8 @@ EN_MONTHS = {
     "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
     "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11,
     "nov": 11, "december": 12, "dec": 12,
+    # common misspellings
+    "febuary": 2, "feburary": 2, "septmber": 9, "setpember": 9, "novmber": 11, "decmber": 12,
 }  # fmt: skip
 PL_MONTHS = {
     "styczen": 1, "stycznia": 1, "sty": 1, "luty": 2, "lutego": 2, "lut": 2, "marzec": 3,
