@@ -154,8 +154,20 @@ def _scan(
     outcome = best[1]
     if not isinstance(outcome, datetime):
         return WhenScan(None, unused, contradiction=span, tried=budget.spent)
-    zone = next((r.zone for t in chosen for r in t.readings if r.zone is not None), None)
+    zone = next(
+        (_as_written(text, t, r.zone) for t in chosen for r in t.readings if r.zone is not None),
+        None,
+    )
     return WhenScan((outcome, span), unused, zone=zone, tried=budget.spent)
+
+
+def _as_written(text: str, token: Token, zone: NamedZone) -> NamedZone:
+    """The zone labelled as the user wrote it ("czasu londyńskiego"), abbreviations in
+    capitals ("CET", "UTC+1"); a zone inside a clock token ("9 ET") keeps its label."""
+    written = " ".join(text[token.start : token.end].split())
+    if zone.label.casefold() not in fold(written):
+        return zone
+    return NamedZone(written.upper() if " " not in written else written, zone.tz)
 
 
 def scan_when(

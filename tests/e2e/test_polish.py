@@ -240,3 +240,24 @@ def test_an_english_user_reads_english(stack: Stack) -> None:
         .startswith("*/meet* opens the scheduling form")
     )
     assert_all_views_valid(stack.slack)
+
+
+def test_the_form_shows_a_time_read_in_another_zone_in_both_zones(stack: Stack) -> None:
+    """ "jutro o 16 czasu londyńskiego": 16:00 in London is 17:00 in Warsaw, all year."""
+    add_polish_user(stack)
+    blocks = blocks_by_id(open_form(stack, "Jane Doe jutro o 16 czasu londyńskiego", OLA))
+    assert blocks["date"]["element"]["initial_date"] == tomorrow().isoformat()
+    assert blocks["time"]["element"]["initial_time"] == "17:00"
+    hint = blocks["time"]["hint"]["text"]
+    assert hint.startswith("Odczytano „jutro o 16 czasu londyńskiego” jako ")
+    assert ", 16:00 czasu londyńskiego, czyli " in hint and ", 17:00 Twojego czasu." in hint
+
+
+def test_a_weekday_that_contradicts_the_date_leaves_the_time_empty(stack: Stack) -> None:
+    add_polish_user(stack)
+    blocks = blocks_by_id(open_form(stack, "Jane Doe poniedziałek 2027-03-31 o 15", OLA))
+    assert "initial_time" not in blocks["time"]["element"]
+    assert "initial_date" not in blocks["date"]["element"]
+    assert "dzień tygodnia nie zgadza się z datą" in json.dumps(
+        blocks["notices"], ensure_ascii=False
+    )
