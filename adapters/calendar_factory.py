@@ -12,19 +12,25 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from google_auth_oauthlib.flow import Flow
-
-from adapters.calendar_changes import CalDavCalendarSync, GoogleCalendarSync, GraphCalendarSync
-from adapters.graph_calendar import GRAPH_URL, MS_AUTHORITY_URL, MsalTokenProvider, msal_application
+from adapters.endpoints import GRAPH_URL, MS_AUTHORITY_URL
 from adapters.http_retry import RetryPolicy, Sleep
 from adapters.outbound import OutboundPolicy
 from adapters.zoom import ZOOM_API_URL, ZOOM_OAUTH_URL, ZoomConferencing
 from handlers.calendar_booking import CalendarAccount
 from handlers.calendars import CalendarError, CalendarPort
 from handlers.ports import CalendarConnectionInfo, CalendarSecrets
+
+if TYPE_CHECKING:
+    from adapters.calendar_changes import CalDavCalendarSync
+    from adapters.graph_calendar import MsalTokenProvider
+
+# The calendar SDKs (googleapiclient, google-auth, msal, caldav/niquests) are imported on
+# first use below, not at start: most processes never build a calendar adapter (every
+# `meetline` command but serve/worker, a workspace without connected calendars), and
+# importing them cost ~0.3 s of every start (python -X importtime, bot.cli).
 
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
@@ -183,6 +189,8 @@ class ConnectedCalendars:
                 raise CalendarError(
                     "Google Calendar is not configured (GOOGLE_CLIENT_ID/SECRET)", transient=False
                 )
+            from adapters.calendar_changes import GoogleCalendarSync
+
             return GoogleCalendarSync.from_authorized_user_info(
                 secret,
                 calendar_id=store.calendar_id(account.id) or "primary",
@@ -198,6 +206,8 @@ class ConnectedCalendars:
                 raise CalendarError(
                     "Microsoft 365 is not configured (MS_CLIENT_ID/SECRET)", transient=False
                 )
+            from adapters.calendar_changes import GraphCalendarSync
+
             return GraphCalendarSync(
                 self._msal_tokens(account),
                 api_url=cfg.graph_api_url or GRAPH_URL,
@@ -206,6 +216,8 @@ class ConnectedCalendars:
                 timeout=timeout,
             )
         if account.provider == "caldav":
+            from adapters.calendar_changes import CalDavCalendarSync
+
             data = json.loads(secret)
             return CalDavCalendarSync(
                 str(data["url"]),
@@ -243,12 +255,16 @@ class ConnectedCalendars:
             kwargs["state"] = state
         if code_verifier:
             kwargs["code_verifier"] = code_verifier
+        from google_auth_oauthlib.flow import Flow
+
         return Flow.from_client_config(client, scopes=scopes, **kwargs)
 
     def msal_app(self, cache: Any = None) -> Any:
         """An msal application for the sign-in pages (with `cache` to capture the tokens)."""
         cfg = self.config
         assert cfg.ms_client_id and cfg.ms_client_secret
+        from adapters.graph_calendar import msal_application
+
         return msal_application(
             cfg.ms_client_id,
             cfg.ms_client_secret,
@@ -268,6 +284,8 @@ class ConnectedCalendars:
             tokens = self._tokens.get(key)
             if tokens is None:
                 assert cfg.ms_client_id and cfg.ms_client_secret
+                from adapters.graph_calendar import MsalTokenProvider
+
                 tokens = MsalTokenProvider(
                     cfg.ms_client_id,
                     cfg.ms_client_secret,
@@ -290,6 +308,8 @@ class ConnectedCalendars:
         email: str | None = None,
     ) -> CalDavCalendarSync:
         """An adapter for credentials not saved yet, to check them first."""
+        from adapters.calendar_changes import CalDavCalendarSync
+
         return CalDavCalendarSync(
             url,
             username,

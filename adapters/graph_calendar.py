@@ -36,6 +36,7 @@ import msal
 import requests
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
+from adapters.endpoints import GRAPH_URL, MS_AUTHORITY_URL
 from adapters.http_retry import (
     HttpUnavailable,
     RetryPolicy,
@@ -52,8 +53,6 @@ from handlers.calendars import (
     CalendarResult,
 )
 
-GRAPH_URL = "https://graph.microsoft.com/v1.0"
-MS_AUTHORITY_URL = "https://login.microsoftonline.com"
 _MICROSOFT_HOSTS = frozenset(
     {
         "login.microsoftonline.com",
