@@ -62,6 +62,7 @@ _QUOTED = re.compile(r"[\"“”„«»]([^\"“”„«»]*)(?:[\"“”„«»
 # What may separate pieces that still "touch": spaces, commas, dashes, and "or", "and" or
 # a slash between two times the user has not chosen from.
 _TOUCH = re.compile(r"(?:[\s,\-–—/&]|(?<!\w)(?:or|and|lub|albo|czy|i|oraz)(?!\w))*", re.IGNORECASE)
+_BARE_HOUR = re.compile(r"[\s,]+(\d{1,2})(?![\w.:,/\-]|\s*(?:%|x\b))")
 _JUNK_WORD = re.compile(r"[,;:.\-–—/]+")
 # Time-like text the grammar refused: invalid clocks, am/pm on bad hours, prefixed
 # non-times ("at 3xx", "o 3xx"), ordinals without a month.
@@ -133,6 +134,14 @@ def parse_meet_text(text: str, now: datetime, languages: Sequence[str] = ("en", 
         else:
             problems.append(match.span)
         _blank(work, *match.span)
+
+    if span is not None and not scan.timed:
+        # "jutro 15", "monday 9": the number is most likely the hour, but unmarked; reading
+        # the day at 09:00 would guess against it, so the whole phrase is reported
+        bare = _BARE_HOUR.match("".join(work), span[1])
+        if bare is not None:
+            time_problems.append(bare.span(1))
+            _blank(work, *bare.span(1))
 
     folded = fold("".join(work))
     polish = any(lang.strip().lower()[:2] == "pl" for lang in languages)

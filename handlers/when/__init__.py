@@ -100,6 +100,7 @@ class WhenScan:
     contradiction: tuple[int, int] | None = None
     zone: NamedZone | None = None
     tried: int = 0
+    timed: bool = False  # the phrase gave a time of day (else `found` is at 09:00 by default)
 
 
 _MEANINGFUL = re.compile(r"[^\W_]")
@@ -158,7 +159,12 @@ def _scan(
         (_as_written(text, t, r.zone) for t in chosen for r in t.readings if r.zone is not None),
         None,
     )
-    return WhenScan((outcome, span), unused, zone=zone, tried=budget.spent)
+    timed = any(
+        r.clock is not None or r.part is not None or r.delta is not None
+        for t in chosen
+        for r in t.readings
+    )
+    return WhenScan((outcome, span), unused, zone=zone, tried=budget.spent, timed=timed)
 
 
 def _as_written(text: str, token: Token, zone: NamedZone) -> NamedZone:

@@ -164,6 +164,10 @@ CASES: list[tuple[str, MeetText]] = [
     ("Jan w weekend", MeetText("Jan", None, None, None, ("w weekend",))),
     ("Jan jutro między 10 a 12", MeetText("Jan", None, None, None, ("jutro między 10 a 12",))),
     ("Jane tomorrow 20 to 4", MeetText("Jane", at("2026-03-14T15:40+01:00"), None, None, ())),
+    # a bare number after a day is an unmarked hour: reported, not left at 09:00
+    ("Jan jutro 15", MeetText("Jan", None, None, None, ("jutro 15",))),
+    ("Acme monday 9", MeetText("Acme", None, None, None, ("monday 9",))),
+    ("Jan jutro 15 min", MeetText("Jan", at("2026-03-14T09:00+01:00"), 15, None, ())),
 ]
 
 
