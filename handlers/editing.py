@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 
 from handlers.domain import Record, UserProfile
 from handlers.errors import DomainError, Field, NotAllowed, NotFound, Reason, ValidationFailed
@@ -59,6 +60,47 @@ def may_manage(meeting: Meeting, actor: UserProfile) -> bool:
 def _visible(m: Meeting | NewMeeting) -> tuple[object, ...]:
     """What attendees see in their calendar: a change here needs a new SEQUENCE for all."""
     return (m.title, m.start_utc, m.end_utc, m.location, m.description)
+
+
+class Changed(StrEnum):
+    """What an edit changed, in the order the confirmation lists it."""
+
+    TIME = "time"
+    TITLE = "title"
+    PLACE = "place"
+    ATTENDEES = "attendees"
+    HOST = "host"
+    DESCRIPTION = "description"
+    REMINDERS = "reminders"
+    TYPE = "type"
+    NOTES = "notes"
+    RECORDS = "records"
+
+
+def what_changed(before: Meeting, after: Meeting) -> tuple[Changed, ...]:
+    """The parts of a meeting an edit changed, so the confirmation says what it did
+    rather than "scheduled" again; empty when the edit changed nothing."""
+
+    def people(m: Meeting) -> list[str]:
+        return sorted((a.email or a.name).lower() for a in m.attendees)
+
+    def reminders(m: Meeting) -> list[int]:
+        return sorted(r.offset_minutes for r in m.reminders)
+
+    differs = {
+        Changed.TIME: (before.start_utc, before.end_utc) != (after.start_utc, after.end_utc),
+        Changed.TITLE: before.title != after.title,
+        Changed.PLACE: before.location != after.location,
+        Changed.ATTENDEES: people(before) != people(after),
+        Changed.HOST: before.host_id != after.host_id,
+        Changed.DESCRIPTION: before.description != after.description
+        or before.include_description_in_reminders != after.include_description_in_reminders,
+        Changed.REMINDERS: reminders(before) != reminders(after),
+        Changed.TYPE: before.meeting_type != after.meeting_type,
+        Changed.NOTES: before.notes_text != after.notes_text,
+        Changed.RECORDS: sorted(before.record_ids) != sorted(after.record_ids),
+    }
+    return tuple(what for what, changed in differs.items() if changed)
 
 
 def _already_due(
@@ -129,9 +171,9 @@ class ManageMeeting:
         people = NamedPeople.of(self._people, req)
         connection = self._checks.connection(req.team_id, req.host_id)
         with self._uow() as uow:
-            updated, warnings = self._edit(uow, people, connection, meeting_id, req, actor)
+            current, updated, warnings = self._edit(uow, people, connection, meeting_id, req, actor)
             uow.commit()
-        return scheduled(updated, created=False, warnings=warnings)
+        return scheduled(updated, created=False, warnings=warnings, previous=current)
 
     def _edit(
         self,
@@ -141,7 +183,7 @@ class ManageMeeting:
         meeting_id: int,
         req: MeetingRequest,
         actor: UserProfile,
-    ) -> tuple[Meeting, tuple[str, ...]]:
+    ) -> tuple[Meeting, Meeting, tuple[str, ...]]:
         current = uow.meetings.get(req.team_id, meeting_id)
         if current is None or current.status == "cancelled":
             raise NotFound(
@@ -230,7 +272,7 @@ class ManageMeeting:
             raise NotFound(
                 translator(req.language).gettext("This meeting was cancelled or no longer exists.")
             ) from None
-        return updated, tuple(ok.checked.warnings)
+        return current, updated, tuple(ok.checked.warnings)
 
     @staticmethod
     def _cancellations(

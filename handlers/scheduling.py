@@ -44,6 +44,7 @@ class Scheduled:
     invited: tuple[str, ...]
     not_invited: tuple[str, ...]
     warnings: tuple[str, ...] = ()
+    previous: Meeting | None = None  # after an edit: the meeting as it was before
 
 
 class ScheduleMeeting:
@@ -171,10 +172,16 @@ def booking_jobs(
     return jobs + timed_jobs(meeting_id, new) + mention_jobs(meeting_id, new, now)
 
 
-def scheduled(meeting: Meeting, *, created: bool, warnings: tuple[str, ...] = ()) -> Scheduled:
+def scheduled(
+    meeting: Meeting,
+    *,
+    created: bool,
+    warnings: tuple[str, ...] = (),
+    previous: Meeting | None = None,
+) -> Scheduled:
     invited = tuple(a.name or a.email or "" for a in meeting.attendees if a.email)
     not_invited = tuple(a.name for a in meeting.attendees if not a.email)
-    return Scheduled(meeting, created, invited, not_invited, warnings)
+    return Scheduled(meeting, created, invited, not_invited, warnings, previous)
 
 
 def timed_jobs(meeting_id: int, new: NewMeeting) -> list[JobSpec]:

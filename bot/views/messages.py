@@ -12,8 +12,8 @@ from typing import Any
 from bot.views.manage_views import meeting_manage_actions
 from bot.views.text import EN, clip, escape_mrkdwn, mrkdwn, plain, slack_date
 from handlers.domain import Record
-from handlers.editing import Cancelled
-from handlers.i18n import Translator
+from handlers.editing import Cancelled, Changed, what_changed
+from handlers.i18n import N_, Translator
 from handlers.meetings import DEFAULT_OUTCOMES, OUTCOME_SCHEDULED, Meeting
 from handlers.outcomes import outcome_label
 from handlers.scheduling import Scheduled
@@ -33,21 +33,71 @@ def saved_heading(*, edited: bool, t: Translator = EN) -> str:
     return t.gettext("Meeting updated") if edited else t.gettext("Meeting scheduled")
 
 
+def _change_lines(before: Meeting, after: Meeting, t: Translator) -> list[str]:
+    """One line per part of the meeting an edit changed; "Nothing changed." when none."""
+    lines: list[str] = []
+    for what in what_changed(before, after):
+        if what is Changed.TIME:
+            lines.append(
+                t.gettext(
+                    "Time changed: {before} → {after}",
+                    before=when_text(before, t=t),
+                    after=when_text(after, t=t),
+                )
+            )
+        elif what is Changed.TITLE:
+            lines.append(
+                t.gettext(
+                    "Title changed: {before} → {after}",
+                    before=escape_mrkdwn(before.title),
+                    after=escape_mrkdwn(after.title),
+                )
+            )
+        elif what is Changed.HOST:
+            lines.append(
+                t.gettext(
+                    "Host changed: {before} → {after}",
+                    before=f"<@{before.host_id}>",
+                    after=f"<@{after.host_id}>",
+                )
+            )
+        else:
+            lines.append(t.gettext(_CHANGED[what]))
+    return lines or [t.gettext("Nothing changed.")]
+
+
+_CHANGED = {  # English msgids, translated where used
+    Changed.PLACE: N_("Place changed."),
+    Changed.ATTENDEES: N_("Attendees changed."),
+    Changed.DESCRIPTION: N_("Attendee description changed."),
+    Changed.REMINDERS: N_("Reminders changed."),
+    Changed.TYPE: N_("Meeting type changed."),
+    Changed.NOTES: N_("Internal notes changed."),
+    Changed.RECORDS: N_("Associated records changed."),
+}
+
+
 def confirmation_text(result: Scheduled, *, t: Translator = EN) -> str:
-    meeting = result.meeting
-    lines = [
-        t.gettext(
-            "*{title}* is scheduled for {when}.",
-            title=escape_mrkdwn(meeting.title),
-            when=when_text(meeting, t=t),
-        )
-    ]
+    """What was booked, or after an edit what changed; one fact a line."""
+    meeting, before = result.meeting, result.previous
+    title, when = escape_mrkdwn(meeting.title), when_text(meeting, t=t)
+    if before is None:
+        lines = [t.gettext("*{title}* is scheduled for {when}.", title=title, when=when)]
+    else:
+        lines = [t.gettext("*{title}*, {when}", title=title, when=when)]
+        lines += _change_lines(before, meeting, t)
     place = meeting.location.display(meeting.join_url, t)
     if place:
         lines.append(t.gettext("Where: {place}", place=escape_mrkdwn(place)))
-    if result.invited:
+    if result.invited and before is None:
         lines.append(
             t.gettext("Invitations are on their way to: {names}.", names=_names(result.invited))
+        )
+    elif result.invited and before is not None and meeting.sequence != before.sequence:
+        lines.append(
+            t.gettext(
+                "Updated invitations are on their way to: {names}.", names=_names(result.invited)
+            )
         )
     if result.not_invited:
         lines.append(
@@ -56,12 +106,13 @@ def confirmation_text(result: Scheduled, *, t: Translator = EN) -> str:
         )
     for warning in result.warnings:
         lines.append(f":information_source: {escape_mrkdwn(warning)}")
-    if meeting.reminders:
+    pending = [r for r in meeting.reminders if r.status == "pending"]  # sent ones are not
+    if pending:
         lines.append(
             t.ngettext(
                 "{n} reminder email is scheduled.",
                 "{n} reminder emails are scheduled.",
-                len(meeting.reminders),
+                len(pending),
             )
         )
     text = "\n".join(lines)

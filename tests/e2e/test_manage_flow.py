@@ -90,6 +90,8 @@ def test_edit_reschedules_reinvites_the_affected_and_cancels_the_removed(stack: 
     )
     resp = submit(stack, view, values)
     assert resp.json()["response_action"] == "update"
+    said = resp.json()["view"]["blocks"][0]["text"]["text"].splitlines()
+    assert said[1].startswith("Time changed: <!date^") and "Attendees changed." in said
     (edited,) = stack.meetings_json()
     assert edited["id"] == meeting["id"] and edited["uid"] == meeting["uid"]
     assert edited["sequence"] == 1

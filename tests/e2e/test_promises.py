@@ -50,7 +50,11 @@ def test_a_title_edit_keeps_the_reminder_and_the_outcome_prompt_exactly_once(
 ) -> None:
     booked = book(stack)
     answer = edit(stack, title="Pricing call, v2")
-    assert "1 reminder email is scheduled." in str(answer)
+    lines = answer["view"]["blocks"][0]["text"]["text"].splitlines()  # one fact a line
+    assert "Title changed: Pricing call → Pricing call, v2" in lines
+    assert "1 reminder email is scheduled." in lines and "scheduled for" not in str(lines)
+    dm = stack.slack.wait_for("chat.postMessage", count=2)[-1].args
+    assert dm["text"].splitlines() == lines
     (meeting,) = stack.meetings_json()
     assert [(r["offset_minutes"], r["status"]) for r in meeting["reminders"]] == [(60, "pending")]
     stack.run_worker()  # the updated invitations
@@ -75,7 +79,8 @@ def test_adding_a_reminder_keeps_the_first_and_removing_one_removes_only_it(
 ) -> None:
     book(stack)
     answer = edit(stack, reminders=[("1", "hours"), ("1", "days")])
-    assert "2 reminder emails are scheduled." in str(answer)
+    text = answer["view"]["blocks"][0]["text"]["text"]
+    assert "\nReminders changed.\n" in text and text.endswith("\n2 reminder emails are scheduled.")
     edit(stack, reminders=[("1", "days")])
     (meeting,) = stack.meetings_json()
     assert [r["offset_minutes"] for r in meeting["reminders"]] == [1440]

@@ -255,6 +255,15 @@ def messages(t: Translator) -> Iterator[tuple[str, list[dict[str, Any]]]]:
             t=t,
         ),
     )
+    moved = meeting(title="Demo v2", start_utc=START + timedelta(days=1), sequence=1)
+    yield (
+        "confirmation_edited",
+        confirmation_blocks(replace(scheduled, meeting=moved, previous=meeting()), t=t),
+    )
+    yield (
+        "confirmation_unchanged",
+        confirmation_blocks(replace(scheduled, previous=meeting()), t=t),
+    )
     yield "cancelled", cancelled_blocks(Cancelled(meeting(status="cancelled"), ("Jane",)), t=t)
     yield "cancelled_none_told", cancelled_blocks(Cancelled(meeting(status="cancelled"), ()), t=t)
     yield "mention", mention_blocks(meeting(), JANE, t=t)
@@ -452,6 +461,24 @@ def test_english_texts_are_unchanged() -> None:
         and cancel["text"]["text"] == "Cancel meeting"
     )
     assert record_option(JANE)["text"]["text"] == "Contact: Jane Doe (Acme)"
+
+
+def test_an_edit_says_what_changed_one_line_each() -> None:
+    before = meeting()
+    after = meeting(
+        title="Demo <v2>", start_utc=START + timedelta(days=1), reminders=[], sequence=1
+    )
+    result = Scheduled(after, created=False, invited=("Jane",), not_invited=(), previous=before)
+    lines = confirmation_blocks(result)[1]["text"]["text"].splitlines()
+    assert lines[0].startswith("*Demo &lt;v2&gt;*, <!date^")
+    assert lines[1].startswith("Time changed: <!date^") and " → <!date^" in lines[1]
+    assert lines[2] == "Title changed: Demo for Acme → Demo &lt;v2&gt;"
+    assert (
+        "Reminders changed." in lines and "Updated invitations are on their way to: Jane." in lines
+    )
+    assert not any("scheduled" in line for line in lines)
+    same = replace(result, meeting=before)
+    assert "Nothing changed." in confirmation_blocks(same)[1]["text"]["text"].splitlines()
 
 
 def test_slack_dates_keep_their_tokens_and_a_utc_fallback_in_polish() -> None:
