@@ -93,7 +93,11 @@ def timeline_blocks(
             )
         text = parts[0] + ("\n" + " · ".join(details) if details else "")
         blocks.append(
-            {"type": "section", "block_id": f"entry_{i}", "text": mrkdwn(clip(text, 2900))}
+            {  # the what and the when on lines of their own
+                "type": "section",
+                "block_id": f"entry_{i}",
+                "text": mrkdwn(clip(text, 2900, keep_lines=True)),
+            }
         )
         blocks.append(
             {

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from handlers.jobs import JobKind
@@ -89,6 +90,17 @@ def test_adding_a_reminder_keeps_the_first_and_removing_one_removes_only_it(
     start = datetime.fromisoformat(meeting["start"])
     assert len(reminder_mails_at(stack, start - timedelta(days=1))) == 1
     assert reminder_mails_at(stack, start - timedelta(hours=1)) == []  # the removed one
+
+
+@pytest.mark.both_databases
+def test_a_meeting_moved_away_and_back_reminds_once_at_its_time(stack: Stack) -> None:
+    first = datetime.fromisoformat(book(stack)["start"])
+    edit(stack, day=in_days(5))
+    answer = edit(stack, day=in_days(4))  # back: the first reminder's job is queued again
+    assert "1 reminder email is scheduled." in answer["view"]["blocks"][0]["text"]["text"]
+    stack.run_worker()
+    assert len(reminder_mails_at(stack, first - timedelta(hours=1))) == 1
+    assert reminder_mails_at(stack, first + timedelta(days=1) - timedelta(hours=1)) == []
 
 
 def test_adding_a_reminder_to_an_untouched_meeting_keeps_the_existing_one(stack: Stack) -> None:

@@ -539,7 +539,7 @@ def test_record_kinds_and_timeline_in_polish() -> None:
     )
     assert (
         "Historia: Jane Doe" in text
-        and "Wynik* · Demo: Nieobecność" in text
+        and "Wynik* · Demo: Nieobecność\n<!date^" in text  # the when on a line of its own
         and "przypisane do <@U1>" in text
     )
 
