@@ -3,7 +3,7 @@ one commit; what attendees see decides SEQUENCE and who is mailed; refusals writ
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 
@@ -63,6 +63,16 @@ def test_moving_a_meeting_reinvites_everyone_and_moves_its_jobs_in_one_commit() 
         len(reminders) == 1 and reminders[0].dedupe_key not in before
     )  # the old one was cancelled
     assert world.uow.meetings.timeline(TEAM, world.jane.id)[0].kind == "meeting_rescheduled"
+
+
+def test_an_edit_after_a_reminder_went_out_keeps_it_sent_and_says_nothing_was_dropped() -> None:
+    world = World()
+    meeting = booked(world)
+    world.clock.set(meeting.reminders[0].due_at + timedelta(minutes=5))
+    world.uow.meetings.set_reminder_status(TEAM, meeting.id, 60, "sent")
+    result = manage(world).edit(meeting.id, world.request(title="Demo v2"), host())
+    assert [(r.offset_minutes, r.status) for r in result.meeting.reminders] == [(60, "sent")]
+    assert result.warnings == ()  # not "the reminder was dropped: that time has passed"
 
 
 def test_adding_an_attendee_invites_them_and_the_host_not_the_others() -> None:
