@@ -342,7 +342,8 @@ def _numeric_date_rules(langs: tuple[str, ...]) -> list[Rule]:
         return ((md, dm) if month_first else (dm, md)), True
 
     rules.add(
-        rf"{_DB}(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})(?:/(?P<y>\d{{4}}|\d{{2}}))?(?![\w/])", slashed
+        rf"(?:{_B}on\s+)?{_DB}(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})(?:/(?P<y>\d{{4}}|\d{{2}}))?(?![\w/])",
+        slashed,
     )
 
     return rules
@@ -430,7 +431,8 @@ def _part_of_day_rules(langs: tuple[str, ...]) -> list[Rule]:
                       "noon": "noon", "at noon": "noon", "midday": "noon", "at midday": "noon",
                       "12 noon": "noon", "at 12 noon": "noon", "midnight": "midnight",
                       "at midnight": "midnight", "12 midnight": "midnight",
-                      "at 12 midnight": "midnight", "noonish": "noon", "at noonish": "noon", "around noon": "noon",
+                      "at 12 midnight": "midnight", "noonish": "noon", "at noonish": "noon", "noon ish": "noon",
+                      "night": "night", "around noon": "noon",
                       "about noon": "noon", "at night": "night", "in the night": "night",
                       "lunch": "lunch", "lunchtime": "lunch", "at lunch": "lunch",
                       "at lunchtime": "lunch", "over lunch": "lunch", "for lunch": "lunch",
@@ -469,7 +471,8 @@ def _part_of_day_rules(langs: tuple[str, ...]) -> list[Rule]:
             key = _squash(m["w"])
             if key in today_parts:
                 return (Reading(date=Date("rel"), part=today_parts[key]),), True
-            return (Reading(part=parts[key]),), True
+            # "night shift", "Lunch & Learn": these alone only count next to other time words
+            return (Reading(part=parts[key]),), key not in ("night", "lunch")
 
         rules.add(rf"{_B}(?P<w>{_phrase_alt(every)}){_E}", part)
 
@@ -578,7 +581,8 @@ def _relative_rules(langs: tuple[str, ...]) -> list[Rule]:
         return None if value is None else _relative_reading(*value)
 
     if lead_words:
-        rules.add(rf"{_B}(?:{'|'.join(lead_words)})\s+{body}", relative)
+        time_ = r"(?:\s*['’]?s?\s+time(?!\w))?"  # "in three weeks' time"
+        rules.add(rf"{_B}(?:{'|'.join(lead_words)})\s+{body}{time_}", relative)
     if en:
         rules.add(rf"{_B}{body}\s+(?:from\s+now|later)(?!\w)", relative)
 
@@ -638,7 +642,7 @@ def _range(between: str, and_: str) -> str:
 
 
 _BLOCKERS = {
-    "en": [r"yesterday", r"(?:last|every|each)\s+(?:\w+day|week|month)", r"(?:this|next)?\s*weekend",
+    "en": [r"yesterday", r"last\s+night", r"(?:last|every|each)\s+(?:\w+day|week|month)", r"(?:this|next)?\s*weekend",
            r"later\s+(?:today|this\s+week)", r"sometime", _range("between", "and")],
     "pl": [r"wczoraj", r"przedwczoraj", r"(?:w\s+)?(?:zeszl|ubiegl)\w*\s+\w+", r"co\s+(?:\w+ek|srode|sobote|niedziele|tydzien|miesiac)",
            r"(?:w|na|ten|przyszly)?\s*weekend", r"(?:dzis\s+)?pozniej", r"kiedys", _range("miedzy", "a")],
@@ -671,14 +675,16 @@ def _blocker_rules(langs: tuple[str, ...]) -> list[Rule]:
 
 
 def _filler_rules(langs: tuple[str, ...]) -> list[Rule]:
-    """Words around a date that add nothing: "dnia 26 marca", "30.03.2026 r."."""
-    if "pl" not in langs:
+    """Words around a time that add nothing: "dnia 26 marca", "30.03.2026 r.", "3pm sharp"."""
+    words = []
+    if "pl" in langs:
+        words += [r"(?<!\w)(?:dnia|w\s+dniu)(?!\w)", r"(?<=\d\d\d\d)\s*r\.?(?!\w)"]
+    if "en" in langs:
+        words += [r"(?<!\w)(?:sharp|on\s+the\s+dot)(?!\w)"]
+    if not words:
         return []
     rules = _Rules()
-    rules.add(
-        r"(?<!\w)(?:dnia|w\s+dniu)(?!\w)|(?<=\d\d\d\d)\s*r\.?(?!\w)",
-        lambda m: ((Reading(),), False),
-    )
+    rules.add("|".join(words), lambda m: ((Reading(),), False))
     return rules
 
 

@@ -211,6 +211,13 @@ ZONES = {
     "polskiego czasu": "Europe/Warsaw", "czasu warszawskiego": "Europe/Warsaw",
     "czasu londynskiego": "Europe/London", "czasu brytyjskiego": "Europe/London",
     "czasu nowojorskiego": "America/New_York", "czasu uniwersalnego": "UTC",
+    "berlin time": "Europe/Berlin", "paris time": "Europe/Paris", "cet time": "Europe/Berlin",
+    "chicago time": "America/Chicago", "la time": "America/Los_Angeles",
+    "sf time": "America/Los_Angeles", "san francisco time": "America/Los_Angeles",
+    "tokyo time": "Asia/Tokyo", "sydney time": "Australia/Sydney",
+    "singapore time": "Asia/Singapore", "dubai time": "Asia/Dubai", "india time": "Asia/Kolkata",
+    "kyiv time": "Europe/Kyiv", "czasu berlinskiego": "Europe/Berlin",
+    "czasu srodkowoeuropejskiego": "Europe/Warsaw",
 }  # fmt: skip
 
 # English day ordinals in words ("march fifteenth", "the third of april").

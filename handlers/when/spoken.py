@@ -278,7 +278,7 @@ def position_rules(langs: tuple[str, ...]) -> list[Rule]:
     month_alt = alternation(months)
     ends = _per_language(
         langs,
-        r"(?:(?:at|by)\s+)?(?:the\s+)?end\s+of\s+"
+        r"(?:(?:at|by|on)\s+)?(?:the\s+)?(?:end|last\s+day)\s+of\s+"
         rf"(?:(?:the\s+|this\s+)?month|(?P<mon>{month_alt}))",
         rf"(?:na\s+|pod\s+)?koniec\s+(?:(?:tego\s+)?miesiaca|(?P<mon2>{month_alt}))"
         r"|z\s+koncem\s+miesiaca",
@@ -338,10 +338,10 @@ def zone_rules() -> list[Rule]:
 
     def named(m: re.Match[str]) -> Built:
         key = _key(m["z"])
-        label = m["z"].upper() if len(key) <= 4 else key
+        label = m["z"].upper() if len(key) <= 4 else key  # "(CET)" is labelled "CET"
         return (Reading(zone=NamedZone(label, ZoneInfo(names[key]))),), False
 
-    rules.add(rf"{_B}(?P<z>{_alt(names)}){_E}(?![+\-−]\d)", named)
+    rules.add(rf"{_B}\(?(?P<z>{_alt(names)}){_E}(?![+\-−]\d)\)?", named)
 
     def offset(m: re.Match[str]) -> Built:
         hours, minutes = int(m["oh"]), int(m["om"] or 0)
