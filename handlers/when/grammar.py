@@ -412,7 +412,8 @@ def _day_word_rules(langs: tuple[str, ...]) -> list[Rule]:
         def day_word(m: re.Match[str]) -> tuple[tuple[Reading, ...], bool] | None:
             return (Reading(date=Date("rel", days=day_words[_squash(m["w"])])),), True
 
-        rules.add(rf"{_B}(?P<w>{_phrase_alt(day_words)}){_E}", day_word)
+        lead = r"(?:na\s+)?" if pl else ""  # "na jutro": for tomorrow
+        rules.add(rf"{_B}{lead}(?P<w>{_phrase_alt(day_words)}){_E}", day_word)
 
     return rules
 
@@ -462,7 +463,10 @@ def _part_of_day_rules(langs: tuple[str, ...]) -> list[Rule]:
                       "w porze lunchu": "lunch", "w czasie lunchu": "lunch",
                       "koniec dnia": "end of day", "na koniec dnia": "end of day",
                       "pod koniec dnia": "end of day", "po lunchu": "early afternoon",
-                      "po obiedzie": "early afternoon", "przed lunchem": "late morning"})  # fmt: skip
+                      "po obiedzie": "early afternoon", "przed lunchem": "late morning",
+                      "w godzinach porannych": "morning", "w godzinach popoludniowych": "afternoon",
+                      "w godzinach wieczornych": "evening", "kolo poludnia": "noon",
+                      "okolo poludnia": "noon", "w okolicach poludnia": "noon"})  # fmt: skip
         today_parts.update({"dzis wieczorem": "evening", "dzisiaj wieczorem": "evening"})
     if parts or today_parts:
         every = {**parts, **today_parts}
@@ -508,7 +512,7 @@ def _weekday_rules(langs: tuple[str, ...]) -> list[Rule]:
                 modes[lead + word] = "next"
             for word in ("najblizszy", "najblizsza", "najblizsze"):
                 modes[lead + word] = "plain"
-        modes.update({"w": "plain", "we": "plain", "w ten": "this", "w te": "this",
+        modes.update({"w": "plain", "we": "plain", "na": "plain", "w ten": "this", "w te": "this",
                       "w ta": "this", "ten": "this", "te": "this"})  # fmt: skip
     if weekdays:
 

@@ -71,7 +71,12 @@ def _pl_hour_forms() -> dict[str, int]:
     forms: dict[str, int] = {}
     for stem, hour in PL_HOUR_STEMS.items():
         for ending in ("a", "ej"):
-            forms[" ".join(word + ending for word in stem.split())] = hour
+            # after "g" the genitive ending is "iej": "drugiej", "dwudziestej drugiej"
+            words = (
+                w + ("i" + ending if ending == "ej" and w.endswith("g") else ending)
+                for w in stem.split()
+            )
+            forms[" ".join(words)] = hour
     return forms
 
 
@@ -280,7 +285,7 @@ def position_rules(langs: tuple[str, ...]) -> list[Rule]:
         langs,
         r"(?:(?:at|by|on)\s+)?(?:the\s+)?(?:end|last\s+day)\s+of\s+"
         rf"(?:(?:the\s+|this\s+)?month|(?P<mon>{month_alt}))",
-        rf"(?:na\s+|pod\s+)?koniec\s+(?:(?:tego\s+)?miesiaca|(?P<mon2>{month_alt}))"
+        rf"(?:(?:na\s+|pod\s+)?koniec|(?:w\s+)?ostatni\s+dzien)\s+(?:(?:tego\s+)?miesiaca|(?P<mon2>{month_alt}))"
         r"|z\s+koncem\s+miesiaca",
     )
 
