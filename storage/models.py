@@ -18,7 +18,6 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
-    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -40,10 +39,10 @@ NAMING_CONVENTION = {
 # JSONB on PostgreSQL for indexing and compact storage; plain JSON text elsewhere.
 JSONType: TypeEngine[Any] = JSON().with_variant(JSONB(), "postgresql")
 
-# Search terms compare byte-wise on both engines: SQLite's default BINARY collation
-# already does; on PostgreSQL the "C" collation makes `term >= 'ab' AND term < 'ac'`
-# a true prefix range served by the plain B-tree index, whatever the database locale.
-TermType: TypeEngine[str] = String(100).with_variant(String(100, collation="C"), "postgresql")
+# The normalised name compares byte-wise on both engines: SQLite's default BINARY
+# collation already does; on PostgreSQL the "C" collation makes `search_text > 'ab' AND
+# search_text < 'ac'` a true prefix range served by the plain B-tree index, whatever the
+# database locale.
 SearchTextType: TypeEngine[str] = Text().with_variant(Text(collation="C"), "postgresql")
 
 
@@ -154,30 +153,27 @@ class RecordAssociationModel(Base):
     )
 
 
-class RecordTermModel(Base):
-    """The search index: one row per (record, normalised term).
+class RecordSearchModel(Base):
+    """The search index's source: one row per record with its normalised terms
+    (storage.record_index), space-separated: `name_terms` are words of the record's
+    own name (ranked above the rest), `other_terms` its email, phone and the names of
+    its companies.
 
-    team_id is copied from the record so a prefix lookup touches only the terms of
-    the workspace being searched (and of shared records), however many tenants share
-    a PostgreSQL database. field tells name words (0) from the rest (1: email, phone,
-    company names): "every query word starts a word of the name" ranks above other
-    matches and is found from the index alone.
+    Each engine indexes these two columns its own way, created by migration
+    0005_search and invisible here: SQLite an FTS5 table (`record_fts`, external
+    content, kept in step by triggers on this table), PostgreSQL GIN indexes on
+    tsvectors of the name terms and of all terms (`ix_record_search_names`, `_terms`). team_id is copied from the
+    record so the search never joins to filter by workspace.
     """
 
-    __tablename__ = "record_terms"
-    __table_args__ = (
-        Index("ix_record_terms_lookup", "team_id", "field", "term", "record_id"),
-        # SQLite: the primary key is the table (no rowid copy), and probes on
-        # (record_id, term) read the field without a second lookup.
-        {"sqlite_with_rowid": False},
-    )
+    __tablename__ = "record_search"
 
     record_id: Mapped[int] = mapped_column(
-        ForeignKey("records.id", ondelete="CASCADE"), primary_key=True
+        Integer, ForeignKey("records.id", ondelete="CASCADE"), primary_key=True
     )
-    term: Mapped[str] = mapped_column(TermType, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32), default="", server_default="")
-    field: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    name_terms: Mapped[str] = mapped_column(Text, default="", server_default="")
+    other_terms: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class MeetingModel(Base):
@@ -353,7 +349,7 @@ __all__ = [
     "ProcessedEventModel",
     "RecordAssociationModel",
     "RecordModel",
-    "RecordTermModel",
+    "RecordSearchModel",
     "ReminderModel",
     "TimelineEntryModel",
     "UTCDateTime",

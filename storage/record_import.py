@@ -115,7 +115,7 @@ def import_rows(session: Session, team_id: str, rows: Sequence[RecordRow]) -> Im
     }
     rebuild_terms(session, stored, companies, old_ids, extra)
     if big:  # so the first searches after a large import are planned well
-        session.execute(text("ANALYZE record_terms"))
+        session.execute(text("ANALYZE record_search"))
 
     return ImportResult(
         created=len(ext_ids) - len(before),

@@ -1,5 +1,5 @@
 """The search index's terms: how names, emails and phones are normalised into the words a
-record is found by (`record_terms`), and rewriting those terms after an import.
+record is found by (`record_search`), and rewriting those terms after an import.
 
 Search (storage.record_search) normalises queries with the same functions, so the two
 can never disagree on what "Żółć" or "+48 601" is.
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,9 +19,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from storage.record_tables import bulk_insert, chunks, contact_companies, records_table, terms_table
+from storage.record_tables import (
+    bulk_insert,
+    chunks,
+    contact_companies,
+    records_table,
+    search_table,
+)
 
-MAX_TERM_CHARS = 100  # record_terms.term is VARCHAR(100)
+MAX_TERM_CHARS = 100  # a longer word is found by its first 100 characters
 
 
 # -- normalisation ----------------------------------------------------------------------
@@ -100,8 +105,8 @@ def _phone_terms(phone: str) -> set[str]:
     return terms
 
 
-NAME_FIELD = 0  # record_terms.field of words of the record's own name
-OTHER_FIELD = 1  # email, phone, names of associated companies
+NAME_FIELD = 0  # words of the record's own name (record_search.name_terms)
+OTHER_FIELD = 1  # email, phone, names of associated companies (other_terms)
 ALL_FIELDS = (NAME_FIELD, OTHER_FIELD)
 
 
@@ -146,6 +151,13 @@ class IndexedRecord:
     phone: str | None
 
 
+def search_row(terms: dict[str, int]) -> tuple[str, str]:
+    """`record_search`'s (name_terms, other_terms) for a record's `index_terms`."""
+    name = " ".join(sorted(t for t, f in terms.items() if f == NAME_FIELD))
+    other = " ".join(sorted(t for t, f in terms.items() if f != NAME_FIELD))
+    return name, other
+
+
 def rebuild_terms(
     session: Session,
     stored: dict[int, IndexedRecord],
@@ -153,10 +165,11 @@ def rebuild_terms(
     old_ids: Sequence[int],
     extra_ids: Sequence[int],
 ) -> None:
-    """Bring the terms of the imported records (`stored`, with the company names
-    of their contacts) and of `extra_ids` (read back from the database) up to
-    date. Only records whose terms differ are rewritten, so re-importing an
-    unchanged file reads the index but writes nothing."""
+    """Bring the `record_search` rows of the imported records (`stored`, with the
+    company names of their contacts) and of `extra_ids` (read back from the database)
+    up to date. Only records whose terms differ are rewritten, so re-importing an
+    unchanged file reads the index but writes nothing. The engines' own indexes
+    follow: SQLite's FTS5 table by triggers, PostgreSQL's GIN index by itself."""
     stored = dict(stored)
     for chunk in chunks(extra_ids):
         for m in session.execute(
@@ -172,28 +185,34 @@ def rebuild_terms(
             stored[m.id] = IndexedRecord(m.id, m.team_id, m.kind, m.name, m.email, m.phone)
     companies = {**companies, **contact_companies(session, extra_ids)}
     may_have_terms = {*old_ids, *extra_ids}  # records created just now have none
-    t = terms_table.c
+    s = search_table.c
     stale: list[int] = []
-    term_rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
     for chunk in chunks(list(stored)):
-        current: dict[int, dict[str, int]] = defaultdict(dict)
         existing = [rid for rid in chunk if rid in may_have_terms]
+        current: dict[int, tuple[str, str]] = {}
         if existing:
-            for rid, term, field in session.execute(
-                select(t.record_id, t.term, t.field).where(t.record_id.in_(existing))
+            for rid, name, other in session.execute(
+                select(s.record_id, s.name_terms, s.other_terms).where(s.record_id.in_(existing))
             ):
-                current[rid][term] = field
+                current[rid] = (name, other)
         for rid in chunk:
-            s = stored[rid]
-            wanted = index_terms(s.name, s.email, s.phone, companies.get(rid, ()))
-            if wanted == current.get(rid, {}):
+            record = stored[rid]
+            wanted = search_row(
+                index_terms(record.name, record.email, record.phone, companies.get(rid, ()))
+            )
+            if current.get(rid) == wanted:
                 continue
-            if rid in may_have_terms:
+            if rid in current:
                 stale.append(rid)
-            term_rows.extend(
-                {"record_id": rid, "term": term, "team_id": s.team_id, "field": field}
-                for term, field in sorted(wanted.items())
+            rows.append(
+                {
+                    "record_id": rid,
+                    "team_id": record.team_id,
+                    "name_terms": wanted[0],
+                    "other_terms": wanted[1],
+                }
             )
     for chunk in chunks(stale):
-        session.execute(delete(terms_table).where(t.record_id.in_(chunk)))
-    bulk_insert(session, terms_table, term_rows)
+        session.execute(delete(search_table).where(s.record_id.in_(chunk)))
+    bulk_insert(session, search_table, rows)

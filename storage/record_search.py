@@ -1,214 +1,286 @@
 """Record search: the queries behind the record pickers (SqlRecordRepository.search).
 
-Search has to answer while the user types in a Slack external_select (Slack gives
-up after 3 s, users notice far less), over ~150k records, on SQLite and PostgreSQL
-alike. Neither engine's full-text search does prefix matching on accent-folded
-words the same way, so we keep our own index: `record_terms` holds every
-normalised word a record can be found by, and each query word becomes one range
-scan (`term >= 'jan' AND term < 'jao'`) on a B-tree that both engines serve from
-the index alone. Records must match every query word; at most a thousand
-candidates are ranked in SQL and only `limit` rows come back. Names typed from
-their start, the common case, are answered from the (team, kind, name) index
-without touching the terms at all.
+Search answers while the user types in a Slack external_select (Slack gives up after
+3 s, users notice far less), over ~150k records, on SQLite and PostgreSQL alike. Every
+keystroke is at most three statements built once per process (building SQLAlchemy
+constructs per keystroke cost more CPU than the SQL itself):
+
+1. Names typed from their start, the common case: short walks of the (team, kind,
+   name) index in one UNION ALL, exact name first.
+2. Every query word starts a word of the name; 3. every query word starts some term
+   (email, phone, company). Both from each engine's full-text index of
+   `record_search` (storage.record_index makes the terms): SQLite's FTS5 table with
+   prefix indexes, PostgreSQL's GIN indexes on tsvectors of the terms. At most
+   _CANDIDATES records are ranked; a vague query gets good matches, not necessarily
+   every one, and sharpens as the user types.
+
+On PostgreSQL a GIN prefix match costs as much as the postings it collects, so words
+that match a large share of the records ("sp", "z", "o.o", "inc"), known from the
+statistics ANALYZE keeps, only filter the candidates the rarer words found.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
-    and_,
+    Engine,
+    Integer,
     any_,
-    case,
+    bindparam,
     func,
-    intersect,
     literal,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.orm import Session
 
-from handlers.domain import (
-    RecordKind,
-)
+from handlers.domain import RecordKind
 from storage.models import RecordModel
-from storage.record_index import ALL_FIELDS, NAME_FIELD, normalize, query_words
-from storage.record_tables import KIND_ORDER, SEARCH_COLUMNS, kind_rank, records_table, terms_table
+from storage.record_index import normalize, query_words
+from storage.record_tables import KIND_ORDER, SEARCH_COLUMNS, kind_rank, records_table
 
-# Bounds on the work of one search (see _by_terms): records
-# ranked, and term matches counted (and intersected) per word.
+# Records ranked per full-text statement.
 _CANDIDATES = 1000
-_WORD_MATCHES = 50000
+# PostgreSQL: a word matching more than this share of the records only filters.
+_COMMON_SHARE = 0.02
+_STATS_SECONDS = 300.0
+# The indexed expressions of migration 0005_search, verbatim: the planner uses a GIN
+# index only for the same expression.
+PG_NAMES = "array_to_tsvector(string_to_array(name_terms, ' '))"
+PG_TERMS = f"({PG_NAMES} || array_to_tsvector(string_to_array(other_terms, ' ')))"
 
 
 def find(
-    session: Session, teams: list[str], query: str, kinds: Sequence[RecordKind] | None, limit: int
+    session: Session, team_id: str, query: str, kinds: Sequence[RecordKind] | None, limit: int
 ) -> list[Any]:
-    """The best `limit` records of `teams` for `query` (the most recent when it has no
-    words), as rows of SEARCH_COLUMNS or ORM objects."""
+    """The best `limit` records of the team for `query` (the most recent when it has
+    no words), as rows of SEARCH_COLUMNS or ORM objects."""
+    kind_values = tuple(str(k) for k in KIND_ORDER if not kinds or k in kinds)
     words = query_words(query)
     if not words:
-        return _recent(session, teams, kinds, limit)
-    return _matching(session, teams, words, normalize(query), kinds, limit)
-
-
-def _recent(
-    session: Session,
-    teams: list[str],
-    kinds: Sequence[RecordKind] | None,
-    limit: int,
-) -> list[Any]:
-    # One query per team so each is a walk down (team_id, updated_at) that stops
-    # after `limit` rows; `team_id IN (...) ORDER BY updated_at` would sort them all.
-    found: list[RecordModel] = []
-    for team in teams:
-        query = select(RecordModel).where(RecordModel.team_id == team)
-        if kinds:
-            query = query.where(RecordModel.kind.in_([str(k) for k in kinds]))
-        query = query.order_by(RecordModel.updated_at.desc(), RecordModel.id.desc())
-        found.extend(session.execute(query.limit(limit)).scalars())
-    found.sort(key=lambda r: (r.updated_at, r.id), reverse=True)
-    return found[:limit]
-
-
-def _matching(
-    session: Session,
-    teams: list[str],
-    words: list[str],
-    full: str,
-    kinds: Sequence[RecordKind] | None,
-    limit: int,
-) -> list[Any]:
-    """Best first, in tiers: 0 the name is the query, 1 the name starts with it,
-    2 every query word starts a word of the name, 3 every query word starts some
-    term (email, phone, company). Within a tier: contacts, companies, deals,
-    tickets, then by name.
-
-    At most three statements, whatever the data: tiers 0-1 are short walks of
-    the (team, kind, name) index in one UNION ALL, so typing the start of a name
-    never touches the term index; tiers 2-3 take their candidates from the term
-    index alone and read at most _CANDIDATES records by primary key.
-    """
-    kind_list = [k for k in KIND_ORDER if not kinds or k in kinds]
-    kind_values = [str(k) for k in kind_list]
-    r = records_table.c
-
-    branches = [
-        select(*SEARCH_COLUMNS, literal(0).label("tier"))
-        .where(r.team_id.in_(teams), r.kind.in_(kind_values), r.search_text == full)
-        .order_by(kind_rank(r.kind), r.id)
-        .limit(limit)
-    ]
-    for team in teams:
-        for kind in kind_values:
-            branches.append(
-                select(*SEARCH_COLUMNS, literal(1).label("tier"))
-                .where(
-                    r.team_id == team,
-                    r.kind == kind,
-                    r.search_text > full,
-                    r.search_text < _successor(full),
-                )
-                .order_by(r.search_text, r.id)
-                .limit(limit)
-            )
-    subqueries = [b.subquery() for b in branches]
-    rows = list(session.execute(union_all(*(select(*sq.c) for sq in subqueries))))
+        return _recent(session, team_id, kinds, limit)
+    full = normalize(query)
+    rows = list(
+        session.execute(
+            _by_name(kind_values),
+            {"team": team_id, "full": full, "after": _successor(full), "limit": limit},
+        )
+    )
     rank = {k: i for i, k in enumerate(kind_values)}
     rows.sort(key=lambda row: (row.tier, rank[row.kind], row.search_text, row.id))
     found: list[Any] = rows[:limit]
-    if len(found) < limit:
-        seen = {row.id for row in found}
-        found += _by_terms(session, teams, words, kind_values, seen, limit - len(found))
+    seen = [row.id for row in found]
+    search = _fts if session.get_bind().dialect.name == "sqlite" else _tsvector
+    for name_only in (True, False):
+        if len(found) >= limit:
+            break
+        more = search(session, team_id, words, name_only, kind_values, seen, limit - len(found))
+        found += more
+        seen += [row.id for row in more]
     return found
 
 
-def _by_terms(
+def _recent(
+    session: Session, team_id: str, kinds: Sequence[RecordKind] | None, limit: int
+) -> list[Any]:
+    query = select(RecordModel).where(RecordModel.team_id == team_id)
+    if kinds:
+        query = query.where(RecordModel.kind.in_([str(k) for k in kinds]))
+    query = query.order_by(RecordModel.updated_at.desc(), RecordModel.id.desc())
+    return list(session.execute(query.limit(limit)).scalars())
+
+
+@lru_cache(maxsize=32)
+def _by_name(kinds: tuple[str, ...]) -> Any:
+    """Tiers 0 (the name is the query) and 1 (the name starts with it): per kind a walk
+    of the (team, kind, name) index that stops after `limit` rows."""
+    r = records_table.c
+    team: Any = bindparam("team")
+    full: Any = bindparam("full")
+    limit: Any = bindparam("limit")
+    branches = [
+        select(*SEARCH_COLUMNS, literal(0).label("tier"))
+        .where(r.team_id == team, r.kind.in_(kinds), r.search_text == full)
+        .order_by(kind_rank(r.kind), r.id)
+        .limit(limit)
+    ]
+    branches += [
+        select(*SEARCH_COLUMNS, literal(1).label("tier"))
+        .where(
+            r.team_id == team,
+            r.kind == kind,
+            r.search_text > full,
+            r.search_text < bindparam("after"),
+        )
+        .order_by(r.search_text, r.id)
+        .limit(limit)
+        for kind in kinds
+    ]
+    subqueries = [b.subquery() for b in branches]
+    return union_all(*(select(*sq.c) for sq in subqueries))
+
+
+def _ranked(candidates: str, *, pg: bool) -> Any:
+    """The best of `candidates` (SQL yielding record ids, at most :cap): contacts,
+    companies, deals, tickets, then by name."""
+    r = records_table.c
+    ids = (
+        text(candidates)
+        .bindparams(bindparam("kinds", expanding=True), bindparam("seen", expanding=True))
+        .columns(record_id=Integer)
+        .subquery()
+    )
+    # PostgreSQL estimates the candidates poorly and may hash-join them against every
+    # record; `= ANY(ARRAY(...))` runs them once and probes the primary key.
+    among = (
+        r.id == any_(func.array(select(ids.c.record_id).scalar_subquery()))
+        if pg
+        else r.id.in_(select(ids.c.record_id))
+    )
+    return (
+        select(*SEARCH_COLUMNS)
+        .where(among)
+        .order_by(kind_rank(r.kind), r.search_text, r.id)
+        .limit(bindparam("limit"))
+    )
+
+
+_KIND_AND_SEEN = "r.team_id = :team AND r.kind IN :kinds AND r.id NOT IN :seen"
+
+# SQLite: FTS5 finds the rows, each checked against the record's workspace and kind.
+# CROSS JOIN makes the full-text match the outer loop: SQLite would otherwise walk the
+# team's records and run the match once per record.
+_FTS_SEARCH = _ranked(
+    "SELECT r.id AS record_id FROM record_fts CROSS JOIN records r ON r.id = record_fts.rowid "
+    f"WHERE record_fts MATCH :match AND {_KIND_AND_SEEN} LIMIT :cap",
+    pg=False,
+)
+
+
+def _fts(
     session: Session,
-    teams: list[str],
+    team_id: str,
     words: list[str],
-    kinds: list[str],
-    exclude: set[int],
+    name_only: bool,
+    kinds: tuple[str, ...],
+    seen: list[int],
     limit: int,
 ) -> list[Any]:
-    """Tiers 2 and 3: records with, for every word, a term starting with it.
+    every = " AND ".join('"' + w.replace('"', '""') + '"*' for w in words)
+    in_name = f"name_terms : ({every})"
+    match = in_name if name_only else f"({every}) NOT ({in_name})"
+    return _run(session, _FTS_SEARCH, team_id, kinds, seen, limit, match=match)
 
-    Candidates come from the term index alone: the matches of every word are
-    counted first (in one statement, capped); then either the ranges are
-    intersected, or the smallest is walked and probed on the primary key for the
-    other words. At most _CANDIDATES records are then read by primary key and
-    their tier (all words in the name or not) settled by more probes. The bounds
-    keep a vague query (words matching tens of thousands of terms) within the
-    time budget: it gets good matches, not necessarily every one, and sharpens
-    as the user types.
-    """
-    t = terms_table.c
 
-    def has_term(word: str, record_id: Any, field: int | None = None) -> Any:
-        n = terms_table.alias()
-        conditions = [n.c.record_id == record_id, n.c.term >= word, n.c.term < _successor(word)]
-        if field is not None:
-            conditions.append(n.c.field == field)
-        return select(n.c.record_id).where(*conditions).exists()
-
-    def in_range(word: str) -> list[Any]:
-        # field IN (0, 1) lets the range use the (team, field, term) index, and
-        # lists name terms first, so a capped list keeps the better matches.
-        return [
-            t.team_id.in_(teams),
-            t.field.in_(ALL_FIELDS),
-            t.term >= word,
-            t.term < _successor(word),
-        ]
-
-    driver, others = words[0], words[1:]
-    size: dict[str, int] = {}
-    if others:
-        counts = session.execute(
-            select(
-                *(
-                    select(func.count())
-                    .select_from(
-                        select(t.record_id).where(*in_range(w)).limit(_WORD_MATCHES + 1).subquery()
-                    )
-                    .scalar_subquery()
-                    for w in words
-                )
-            )
-        ).one()
-        size = dict(zip(words, counts, strict=True))
-        driver = min(words, key=lambda w: size[w])
-        if size[driver] == 0:
-            return []
-        others = [w for w in words if w != driver]
-    candidates: Any
-    if others and max(size.values()) <= _WORD_MATCHES:
-        # No range is huge: intersecting them (one hash or sort) beats probing the
-        # primary key once per entry of the smallest.
-        both = intersect(*(select(t.record_id).where(*in_range(w)) for w in words)).subquery()
-        candidates = select(both.c.record_id)
-        if exclude:
-            candidates = candidates.where(both.c.record_id.not_in(sorted(exclude)))
-    else:
-        # One range is huge: walk the smallest, probing for the other words; in a
-        # dense match this stops as soon as enough candidates are found.
-        candidates = select(t.record_id).where(
-            *in_range(driver), *(has_term(w, t.record_id) for w in others)
-        )
-        if exclude:
-            candidates = candidates.where(t.record_id.not_in(sorted(exclude)))
-    candidates = candidates.limit(_CANDIDATES)
-
-    r = records_table.c
-    tier = case((and_(*(has_term(w, r.id, NAME_FIELD) for w in words)), 2), else_=3)
-    ranked = (
-        select(*SEARCH_COLUMNS)
-        .where(_id_among(session, candidates), r.kind.in_(kinds))
-        .order_by(tier, kind_rank(r.kind), r.search_text, r.id)
-        .limit(limit)
+def _pg_search(vector: str, extra: str = "") -> Any:
+    """PostgreSQL: the rarer words' GIN lookup on `vector` (:driver), then every word
+    (:every) as a filter on those rows only; OFFSET 0 keeps the planner from merging
+    the two."""
+    return _ranked(
+        "SELECT s.record_id FROM (SELECT record_id, name_terms, other_terms "
+        f"FROM record_search WHERE team_id = :team AND {vector} @@ CAST(:driver AS tsquery) "
+        "OFFSET 0) AS s JOIN records r ON r.id = s.record_id "
+        f"WHERE {vector} @@ CAST(:every AS tsquery) {extra} AND {_KIND_AND_SEEN} LIMIT :cap",
+        pg=True,
     )
-    return list(session.execute(ranked).all())
+
+
+_PG_IN_NAME = _pg_search(PG_NAMES)
+# Tier 3: every word starts a term, but not every word a name word (that was tier 2).
+_PG_ELSEWHERE = _pg_search(PG_TERMS, f"AND NOT {PG_NAMES} @@ CAST(:every AS tsquery)")
+
+
+def _tsquery(words: list[str]) -> str:
+    """Every word as a prefix, quoted as tsquery input."""
+    quoted = ("'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in words)
+    return " & ".join(f"{q}:*" for q in quoted)
+
+
+def _tsvector(
+    session: Session,
+    team_id: str,
+    words: list[str],
+    name_only: bool,
+    kinds: tuple[str, ...],
+    seen: list[int],
+    limit: int,
+) -> list[Any]:
+    stats = _stats_for(session)
+    share = {w: stats.share(w) for w in words}
+    rare = [w for w in words if share[w] <= _COMMON_SHARE] or [min(words, key=share.__getitem__)]
+    statement = _PG_IN_NAME if name_only else _PG_ELSEWHERE
+    return _run(
+        session,
+        statement,
+        team_id,
+        kinds,
+        seen,
+        limit,
+        driver=_tsquery(rare),
+        every=_tsquery(words),
+    )
+
+
+def _run(
+    session: Session,
+    statement: Any,
+    team_id: str,
+    kinds: tuple[str, ...],
+    seen: list[int],
+    limit: int,
+    **params: str,
+) -> list[Any]:
+    values = {"team": team_id, "kinds": list(kinds), "seen": seen, "cap": _CANDIDATES}
+    return list(session.execute(statement, {**values, "limit": limit, **params}))
+
+
+@dataclass
+class _TermStats:
+    """PostgreSQL's estimate of how many records have a term starting with a prefix:
+    the most common terms of `record_search` and the share of records holding each
+    (pg_stats of the GIN index's expression, kept by ANALYZE), read every few minutes."""
+
+    terms: list[str] = field(default_factory=list)
+    cumulative: list[float] = field(default_factory=list)
+    read_at: float = float("-inf")
+
+    def share(self, prefix: str) -> float:
+        lo = bisect.bisect_left(self.terms, prefix)
+        hi = bisect.bisect_left(self.terms, _successor(prefix))
+        return self.cumulative[hi] - self.cumulative[lo] if self.terms else 0.0
+
+    def refresh(self, session: Session) -> None:
+        row = session.execute(
+            text(
+                "SELECT most_common_elems::text::text[], most_common_elem_freqs "
+                "FROM pg_stats WHERE tablename = 'ix_record_search_terms'"
+            )
+        ).first()
+        pairs = sorted(zip(row[0], row[1], strict=False)) if row and row[0] else []
+        self.terms = [term for term, _ in pairs]
+        self.cumulative = [0.0, *itertools.accumulate(share for _, share in pairs)]
+        self.read_at = time.monotonic()
+
+
+_STATS: WeakKeyDictionary[Engine, _TermStats] = WeakKeyDictionary()
+
+
+def _stats_for(session: Session) -> _TermStats:
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    stats = _STATS.setdefault(engine, _TermStats())
+    if time.monotonic() - stats.read_at > _STATS_SECONDS:
+        stats.refresh(session)
+    return stats
 
 
 def _successor(prefix: str) -> str:
@@ -221,13 +293,4 @@ def _successor(prefix: str) -> str:
     return prefix[:-1] + chr(last)
 
 
-def _id_among(session: Session, candidates: Any) -> Any:
-    """`records.id IN (candidates)`, planned as primary-key lookups on both engines.
-
-    SQLite does that by itself. PostgreSQL estimates the subquery poorly and may
-    hash-join it against a scan of every record; `= ANY(ARRAY(subquery))` is run
-    once up front and then used as an index condition.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        return records_table.c.id == any_(func.array(candidates.scalar_subquery()))
-    return records_table.c.id.in_(candidates)
+__all__ = ["PG_NAMES", "PG_TERMS", "find"]

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from handlers.domain import (
     RecordKind,
 )
-from storage.models import RecordAssociationModel, RecordModel, RecordTermModel
+from storage.models import RecordAssociationModel, RecordModel, RecordSearchModel
 
 T = TypeVar("T")
 
@@ -32,7 +32,7 @@ BATCH_ROWS = 10000
 
 records_table: Table = RecordModel.__table__  # type: ignore[assignment]
 associations_table: Table = RecordAssociationModel.__table__  # type: ignore[assignment]
-terms_table: Table = RecordTermModel.__table__  # type: ignore[assignment]
+search_table: Table = RecordSearchModel.__table__  # type: ignore[assignment]
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:

@@ -49,9 +49,7 @@ class SqlRecordRepository:
         if not team_id:  # no workspace, no records (legacy rows with an empty team stay hidden)
             return []
         with self._sessions() as session:
-            return self._to_records(
-                session, find(session, readable_teams(team_id), query, kinds, limit)
-            )
+            return self._to_records(session, find(session, team_id, query, kinds, limit))
 
     def get(self, team_id: str, record_id: int) -> Record | None:
         rid = parse_id(record_id)

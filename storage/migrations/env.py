@@ -27,7 +27,11 @@ _FOREIGN_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}
 def _include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    return not (type_ == "table" and name in _FOREIGN_TABLES)
+    if type_ == "table" and name in _FOREIGN_TABLES:
+        return False
+    # The engines' own search indexes over record_search (0005_search): SQLite's FTS5
+    # table and its shadow tables, PostgreSQL's GIN expression indexes.
+    return not (name or "").startswith(("record_fts", "ix_record_search_"))
 
 
 def _url() -> str:

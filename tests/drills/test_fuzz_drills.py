@@ -24,7 +24,7 @@ from storage.models import (
     MeetingModel,
     RecordAssociationModel,
     RecordModel,
-    RecordTermModel,
+    RecordSearchModel,
     TimelineEntryModel,
 )
 from storage.records import SqlRecordRepository
@@ -46,7 +46,7 @@ DOMAIN_TABLES = (
     TimelineEntryModel,
     RecordModel,
     RecordAssociationModel,
-    RecordTermModel,
+    RecordSearchModel,
 )
 
 

@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from storage import migrate
 from storage.db import make_engine, make_session_factory, normalize_url, ping
 from storage.models import Base, WorkspaceModel
+from storage.records import SqlRecordRepository
 
 SLACK_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}
 
@@ -34,7 +35,7 @@ def test_upgrade_twice_creates_every_table(database_url: str) -> None:
         "users",
         "records",
         "record_associations",
-        "record_terms",
+        "record_search",
         "meetings",
         "meeting_attendees",
         "meeting_records",
@@ -47,7 +48,10 @@ def test_upgrade_twice_creates_every_table(database_url: str) -> None:
 
 def test_migration_matches_models(migrated_url: str) -> None:
     def ours(obj: object, name: str | None, type_: str, reflected: bool, other: object) -> bool:
-        return not (type_ == "table" and name in SLACK_TABLES | {"alembic_version"})
+        if type_ == "table" and name in SLACK_TABLES | {"alembic_version"}:
+            return False
+        # Each engine's own search index over record_search (migration 0005_search).
+        return not (name or "").startswith(("record_fts", "ix_record_search_"))
 
     engine = make_engine(migrated_url)
     try:
@@ -111,3 +115,45 @@ def test_urls_times_and_ping(migrated_url: str) -> None:
     finally:
         engine.dispose()
     assert not ping(make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none"))
+
+
+def test_search_index_is_backfilled_on_upgrade_and_restored_on_downgrade(
+    database_url: str,
+) -> None:
+    """A database imported before 0005_search (terms in record_terms) finds its records
+    after the upgrade without a re-import, and gets its terms back on a downgrade."""
+    migrate.upgrade(database_url, "0004_signin")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            for rid, team, name, terms in (
+                (1, "T1", "Jane Doe", {"jane": 0, "doe": 0, "jane.doe@acme.com": 1, "acme": 1}),
+                (2, "T2", "Jane Other", {"jane": 0, "other": 0}),
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO records (id, team_id, kind, external_id, name, search_text,"
+                        " created_at, updated_at) VALUES (:id, :team, 'contact', :ext, :name,"
+                        " :key, '2026-01-01', '2026-01-01')"
+                    ),
+                    {"id": rid, "team": team, "ext": f"c{rid}", "name": name, "key": name.lower()},
+                )
+                for term, field in terms.items():
+                    conn.execute(
+                        text(
+                            "INSERT INTO record_terms (record_id, term, team_id, field)"
+                            " VALUES (:id, :term, :team, :field)"
+                        ),
+                        {"id": rid, "term": term, "team": team, "field": field},
+                    )
+        migrate.upgrade(database_url)
+        repo = SqlRecordRepository(make_session_factory(engine))
+        assert [r.name for r in repo.search("T1", "doe jan")] == ["Jane Doe"]
+        assert [r.name for r in repo.search("T1", "acme")] == ["Jane Doe"]  # a company term
+        assert [r.name for r in repo.search("T2", "jan")] == ["Jane Other"]
+        migrate.downgrade(database_url, "0004_signin")
+        with engine.connect() as conn:
+            restored = conn.execute(text("SELECT count(*) FROM record_terms")).scalar_one()
+        assert restored == 6
+    finally:
+        engine.dispose()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text
 
 from handlers.domain import ImportRejected, RecordKind
 from handlers.records_csv import import_records
 from storage.db import make_engine, make_session_factory
-from storage.models import RecordAssociationModel, RecordModel, RecordTermModel
+from storage.models import RecordAssociationModel, RecordModel, RecordSearchModel
 from storage.record_index import index_terms, normalize, query_words
 from storage.records import SqlRecordRepository
 
@@ -45,7 +45,7 @@ def counts(repo: SqlRecordRepository) -> tuple[int, int, int]:
         return (
             session.execute(select(func.count()).select_from(RecordModel)).scalar_one(),
             session.execute(select(func.count()).select_from(RecordAssociationModel)).scalar_one(),
-            session.execute(select(func.count()).select_from(RecordTermModel)).scalar_one(),
+            session.execute(select(func.count()).select_from(RecordSearchModel)).scalar_one(),
         )
 
 
@@ -281,3 +281,51 @@ def test_import_and_search_at_some_scale(repo: SqlRecordRepository) -> None:
     assert names(found) == ["Person123 Surname23"]
     assert found[0].company == "Company 123 Ltd"
     assert len(repo.search("T1", "company 12", kinds=[RecordKind.CONTACT], limit=100)) > 0
+
+
+def test_each_workspace_searches_only_its_own_records(repo: SqlRecordRepository) -> None:
+    """Two workspaces with the same CRM: every tier (exact, name start, name words,
+    company and email) answers from the caller's records only."""
+    import_records(repo, "T1", CRM)
+    import_records(repo, "T2", CRM)
+    mine = {r.id for r in repo.search("T1", "", limit=1000)}
+    assert len(mine) == CRM.count("\n") - 1
+    for query in ("Acme", "acme", "acme corp", "jane doe", "doe", "globex", "jane.doe@", "601"):
+        for team in ("T1", "T2"):
+            found = repo.search(team, query, limit=1000)
+            assert found, (team, query)
+            assert all((r.id in mine) == (team == "T1") for r in found), (team, query)
+    assert names(repo.search("T3", "acme")) == []
+
+
+def test_search_finds_by_common_words_too(repo: SqlRecordRepository) -> None:
+    """Words most records share ("sp", "z", "o.o") only filter on PostgreSQL, once the
+    statistics say they are common; the rarer word finds the record either way."""
+    lines = [HEADER.strip()]
+    lines += [f"company,co{i},Company{i} Sp. z o.o.,,,," for i in range(200)]
+    lines += [f"contact,ct{i},Person{i} Nowak,p{i}@firma.pl,,,co{i}" for i in range(200)]
+    import_records(repo, "T1", "\n".join(lines) + "\n")
+    with repo._sessions() as session:  # noqa: SLF001 - as an operator's ANALYZE would
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("ANALYZE record_search"))
+            session.commit()
+    assert names(repo.search("T1", "company17 sp z o.o", limit=3))[0] == "Company17 Sp. z o.o."
+    # The company's contacts: found by their company's words.
+    contacts = repo.search("T1", "company17 sp z o.o", kinds=[RecordKind.CONTACT])
+    assert names(contacts)[0] == "Person17 Nowak" and len(contacts) == 11  # 17, 170-179
+    assert names(repo.search("T1", "sp z o.o company17"))[0] == "Company17 Sp. z o.o."
+    assert len(repo.search("T1", "sp z o.o", kinds=[RecordKind.COMPANY], limit=100)) == 100
+
+
+def test_deleted_records_leave_the_index(repo: SqlRecordRepository) -> None:
+    import_records(repo, "T1", CRM)
+    jane = by_external_id(repo, "T1", "c-jane")
+    with repo._sessions() as session:  # noqa: SLF001 - no use case deletes records yet
+        session.execute(delete(RecordModel).where(RecordModel.id == jane.id))
+        session.commit()
+    assert "Jane Doe" not in names(repo.search("T1", "jane doe"))
+    assert "Jane Doe" not in names(repo.search("T1", "601234"))
+    assert counts(repo)[2] == counts(repo)[0]  # one index row per record, none left over
+    with repo._sessions() as session:  # noqa: SLF001
+        if session.get_bind().dialect.name == "sqlite":  # FTS5's own consistency check
+            session.execute(text("INSERT INTO record_fts (record_fts) VALUES ('integrity-check')"))
