@@ -108,6 +108,7 @@ def build_services(
     schedule = ScheduleMeeting(uow, people, clock, calendars=calendars)
     manage = ManageMeeting(uow, people, clock, calendars=calendars)
     free_busy = FreeBusyCheck(calendars, users, workspaces, clock)
+    record_outcome = RecordOutcome(uow, clock)
     return Services(
         settings=settings,
         engine=engine,
@@ -131,8 +132,8 @@ def build_services(
         free_busy=free_busy,
         schedule=schedule,
         manage=manage,
-        save=SaveMeeting(schedule, manage, free_busy),
-        record_outcome=RecordOutcome(uow, clock),
+        save=SaveMeeting(schedule, manage, free_busy, record_outcome, clock),
+        record_outcome=record_outcome,
         change_settings=ChangeSettings(uow),
         change_seat=ChangeSeat(uow, people),
         connect_caldav=ConnectCalDav(connections, calendars.caldav_probe),

@@ -31,6 +31,7 @@ class Field(StrEnum):
     REMINDER_2 = "reminder_2"
     REMINDER_3 = "reminder_3"
     HOST = "host"
+    OUTCOME = "outcome"
     ASSOCIATED = "associated"
     # workspace settings
     DURATIONS = "durations"

@@ -6,6 +6,7 @@ back in the modal, never guessed, in the user's Slack language.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ T = TypeVar("T")
 DEFAULT_DURATION = 30
 MAX_PREFILLED_ATTENDEES = 10  # a company's contacts: the first ten; the user adds the rest
 MAX_PREFILLED_ASSOCIATED = 20
+MAX_NAME_LOOKUPS = 20  # searches for the record a message names: a long message stays quick
+_WORD = re.compile(r"[\w@.+'-]+")
 
 
 @dataclass(frozen=True)
@@ -67,13 +70,45 @@ def _pick_record(
     return None, t.gettext("Several records match “{query}”: pick one below.", query=query)
 
 
+def _named_in_message(
+    records: RecordRepository, team_id: str, text: str, t: Translator
+) -> tuple[Record | None, str | None]:
+    """The record a message names: an e-mail address in it, or a run of capitalised words
+    that is exactly one record's name (longest runs first). Never a partial match: a
+    message is prose, and a guessed record would put the meeting on the wrong timeline."""
+    words = [w.strip(".'-") for w in _WORD.findall(text)]
+    words = [w for w in words if w]
+    candidates = [w for w in words if "@" in w]
+    for size in (3, 2, 1):
+        for i in range(len(words) - size + 1):
+            run = words[i : i + size]
+            if all(w[:1].isupper() for w in run):
+                candidates.append(" ".join(run))
+    for candidate in list(dict.fromkeys(candidates))[:MAX_NAME_LOOKUPS]:
+        q = candidate.casefold()
+        exact = [
+            r
+            for r in records.search(team_id, candidate, limit=5)
+            if r.name.casefold() == q or (r.email or "").casefold() == q
+        ]
+        if len(exact) == 1:
+            return exact[0], None
+    return None, t.gettext("The message names no record: pick one below.")
+
+
 def draft_meet_form(
     text: str,
     now: datetime,
     user: UserProfile,
     records: RecordRepository,
     team_id: str,
+    *,
+    record_id: int | None = None,
+    from_message: bool = False,
 ) -> MeetFormDraft:
+    """`text` typed after /meet, or (`from_message`) a Slack message someone wrote, read
+    for the time, length and record; `record_id` (a record the user came from) is the
+    record when the text names none, if it is this workspace's."""
     zone = ZoneInfo(user.timezone)
     local_now = now.astimezone(zone)
     t = translator(language_for(user.locale))
@@ -89,12 +124,19 @@ def draft_meet_form(
         for bit in parsed.contradictions
     ]
     record: Record | None = None
-    if parsed.record_query:
+    notice: str | None = None
+    if record_id is not None:
+        record = records.get(team_id, record_id)
+        if record is None:
+            notice = t.gettext("That record no longer exists: pick one below.")
+    elif from_message:
+        record, notice = _named_in_message(records, team_id, text or "", t)
+    elif parsed.record_query:
         record, notice = _pick_record(
             records.search(team_id, parsed.record_query, limit=5), parsed.record_query, t
         )
-        if notice:
-            notices.append(notice)
+    if notice:
+        notices.append(notice)
     return MeetFormDraft(
         timezone=user.timezone,
         idempotency_key=uuid.uuid4().hex,

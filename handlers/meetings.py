@@ -123,6 +123,7 @@ class MeetingRequest:
     associated_record_ids: tuple[int, ...] = ()
     phone_region: str | None = None
     language: str = "en"  # the organizer's, for the messages they read ("pl", "en")
+    outcome: str | None = None  # the edit form's outcome field; None: not asked
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,11 @@ from bot.views.meet_modal import loading_view
 from bot.views.meet_state import FormState, from_meeting
 from bot.views.messages import cancelled_blocks, cancelled_text
 from bot.views.text import record_label
+from handlers.domain import UserProfile
 from handlers.editing import MeetingToEdit
 from handlers.errors import DomainError
 from handlers.i18n import Translator
-from handlers.policy import can_change_settings
+from handlers.policy import can_change_settings, can_set_outcome
 from handlers.workspace import WorkspaceSettings
 
 log = logging.getLogger(__name__)
@@ -57,11 +58,19 @@ def _meeting_id(body: dict[str, Any]) -> int | None:
     return value.get("m") if isinstance(value, dict) and isinstance(value.get("m"), int) else None
 
 
-def edit_form(found: MeetingToEdit, ws: WorkspaceSettings, t: Translator) -> FormState:
-    """The /meet form filled in with the meeting, under a fresh submission key."""
+def edit_form(
+    found: MeetingToEdit, ws: WorkspaceSettings, t: Translator, actor: UserProfile
+) -> FormState:
+    """The /meet form filled in with the meeting, under a fresh submission key; with its
+    outcome for those who may set it (the host, an admin)."""
     labels = {rid: record_label(r, t=t) for rid, r in found.records.items()}
     return from_meeting(
-        found.meeting, key=uuid.uuid4().hex, labels=labels, durations=ws.durations, t=t
+        found.meeting,
+        key=uuid.uuid4().hex,
+        labels=labels,
+        durations=ws.durations,
+        t=t,
+        with_outcome=can_set_outcome(actor, found.meeting),
     )
 
 
@@ -87,7 +96,9 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             return
         view = opened["view"]
         client.views_update(
-            view_id=view["id"], hash=view.get("hash"), view=render(edit_form(found, ws, t), ws, t)
+            view_id=view["id"],
+            hash=view.get("hash"),
+            view=render(edit_form(found, ws, t, actor), ws, t),
         )
 
     @app.action(re.compile(r"^meeting_cancel:\d+$"))

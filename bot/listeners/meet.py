@@ -31,24 +31,27 @@ from bot.views.meet_state import (
 )
 from bot.views.messages import confirmation_blocks, confirmation_text, saved_heading
 from bot.views.next_meeting_views import next_meeting_reply
-from bot.views.text import parse_record_value, record_option
+from bot.views.text import parse_record_value, record_option, slack_plain_text
 from bot.views.timeline_views import timeline_reply
 from handlers.domain import RecordKind
 from handlers.errors import DomainError
 from handlers.i18n import Translator, translator
 from handlers.meet_form import (
+    RecordPrefill,
     default_title,
     draft_meet_form,
     merged,
     prefill_for_record,
     record_picked,
 )
-from handlers.meetings import MAX_REMINDERS
 from handlers.record_history import record_history
 from handlers.scheduling import Scheduled
 from handlers.workspace import WorkspaceSettings
 
 log = logging.getLogger(__name__)
+
+MESSAGE_SHORTCUT = "schedule_from_message"  # manifest.yml: features.shortcuts
+MAX_MESSAGE_TEXT = 2000  # what of a message is read for the form (a time, a name)
 
 
 def help_text(t: Translator) -> str:
@@ -76,6 +79,13 @@ def user_of(body: dict[str, Any]) -> str:
     if isinstance(user, dict):
         return str(user.get("id") or "")
     return str(body.get("user_id") or "")
+
+
+def channel_of(body: dict[str, Any]) -> str | None:
+    """The channel of a command (`channel_id`) or of a click or shortcut (`channel.id`)."""
+    channel = body.get("channel")
+    found = channel.get("id") if isinstance(channel, dict) else body.get("channel_id")
+    return str(found) if found else None
 
 
 Reply = dict[str, Any]
@@ -131,8 +141,13 @@ def open_meet_modal(
     user_id: str,
     text: str = "",
     channel_id: str | None = None,
+    record_id: int | None = None,
+    thread: str | None = None,
+    from_message: bool = False,
 ) -> bool:
-    """Open the light view first (the trigger lives 3 s), then fill it in."""
+    """Open the light view first (the trigger lives 3 s), then fill it in: from `text`
+    (a message's when `from_message`), on `record_id` when given; `thread` is the message
+    whose thread gets the confirmation."""
     try:  # the stored profile's language: no Slack call before the trigger expires
         opened = client.views_open(
             trigger_id=trigger_id,
@@ -145,15 +160,22 @@ def open_meet_modal(
     profile = profiles.get(client, team_id, user_id)
     ws = services.workspaces.get(team_id)
     t = translator_for(profile, ws)
-    draft = draft_meet_form(text, services.clock.now(), profile, services.records, team_id)
+    draft = draft_meet_form(
+        text,
+        services.clock.now(),
+        profile,
+        services.records,
+        team_id,
+        record_id=record_id,
+        from_message=from_message,
+    )
     prefill = (
         prefill_for_record(services.records, team_id, draft.record)
         if draft.record is not None
         else None
     )
-    state = services.free_busy.form(
-        team_id, user_id, opening_form(draft, prefill, ws, channel_id, t)
-    )
+    opening = with_changes(opening_form(draft, prefill, ws, channel_id, t), thread=thread)
+    state = services.free_busy.form(team_id, user_id, opening)
     try:
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=render(state, ws, t))
     except SlackApiError as exc:
@@ -167,30 +189,38 @@ def open_form_or_apologise(
     profiles: ProfileService,
     body: dict[str, Any],
     text: str,
+    *,
+    record_id: int | None = None,
+    thread: str | None = None,
+    from_message: bool = False,
 ) -> None:
     """Open the form pre-filled from `text`; when Slack is too slow, say so in the channel
     the request came from (App Home has none: the user just clicks again)."""
+    channel = channel_of(body)
     opened = open_meet_modal(
         client,
         services,
         profiles,
-        trigger_id=body["trigger_id"],
+        trigger_id=str(body.get("trigger_id") or ""),
         team_id=team_of(body),
         user_id=user_of(body),
         text=text,
-        channel_id=body.get("channel_id"),
+        channel_id=channel,
+        record_id=record_id,
+        thread=thread,
+        from_message=from_message,
     )
-    if not opened and body.get("channel_id"):
+    if not opened and channel:
         t = cached_translator(services, team_of(body), user_of(body))
         client.chat_postEphemeral(
-            channel=body["channel_id"],
+            channel=channel,
             user=user_of(body),
             text=t.gettext("Slack took too long to open the form. Please run /meet again."),
         )
 
 
 def render(state: FormState, ws: WorkspaceSettings, t: Translator | None = None) -> dict[str, Any]:
-    return meet_form_view(state, ws.offered_types, ws.durations, t=t)
+    return meet_form_view(state, ws.offered_types, ws.durations, outcomes=ws.outcomes, t=t)
 
 
 def form_translator(services: Services, body: dict[str, Any], state: FormState) -> Translator:
@@ -198,6 +228,12 @@ def form_translator(services: Services, body: dict[str, Any], state: FormState) 
     if state.language:
         return translator(state.language)
     return cached_translator(services, team_of(body), user_of(body))
+
+
+def form_record(services: Services, body: dict[str, Any], state: FormState) -> RecordPrefill | None:
+    """What the form's record brings, if it is a record of the caller's workspace."""
+    record_id = parse_record_value(state.record[0] if state.record else None)
+    return record_picked(services.records, team_of(body), record_id)
 
 
 def _rebuild(client: WebClient, body: dict[str, Any], state: FormState, services: Services) -> None:
@@ -226,15 +262,27 @@ def _expired_errors(
 
 
 def _send_confirmation(
-    client: WebClient, user_id: str, result: Scheduled, heading: str, t: Translator
+    client: WebClient,
+    user_id: str,
+    result: Scheduled,
+    heading: str,
+    t: Translator,
+    state: FormState,
 ) -> None:
-    """The saved meeting in the caller's DM; the modal already told them, so a failure only logs."""
+    """The saved meeting in the thread of the message the form came from, else (or when
+    Meetline may not post there) in the caller's DM; the modal already told them, so a
+    failure only logs."""
+    text, blocks = confirmation_text(result, t=t), confirmation_blocks(result, heading, t=t)
+    if state.thread and state.channel and state.meeting_id is None:
+        try:
+            client.chat_postMessage(
+                channel=state.channel, thread_ts=state.thread, text=text, blocks=blocks
+            )
+            return
+        except SlackApiError as exc:
+            log.info("confirmation in the thread failed: %s", exc.response.get("error"))
     try:
-        client.chat_postMessage(
-            channel=user_id,
-            text=confirmation_text(result, t=t),
-            blocks=confirmation_blocks(result, heading, t=t),
-        )
+        client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
     except SlackApiError as exc:
         log.warning("confirmation DM failed: %s", exc.response.get("error"))
 
@@ -265,6 +313,34 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         ack()
         directory.maybe_start(client, team_of(body))
         open_form_or_apologise(client, services, profiles, body, text)
+
+    @app.action("book_on_record")
+    def book_on_record(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """The timeline's button: the form on that record (re-checked in the workspace)."""
+        ack()
+        value = str((body.get("actions") or [{}])[0].get("value") or "")
+        record_id = parse_record_value(value)
+        if record_id is not None:
+            open_form_or_apologise(client, services, profiles, body, "", record_id=record_id)
+
+    @app.shortcut(MESSAGE_SHORTCUT)
+    def schedule_from_message(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """A message about a customer: the form read from its text; the confirmation goes
+        to the message's thread."""
+        ack()
+        message = body.get("message") or {}
+        message = message if isinstance(message, dict) else {}
+        thread = message.get("thread_ts") or message.get("ts")
+        text = slack_plain_text(str(message.get("text") or ""))[:MAX_MESSAGE_TEXT]
+        open_form_or_apologise(
+            client,
+            services,
+            profiles,
+            body,
+            text,
+            thread=str(thread) if thread else None,
+            from_message=True,
+        )
 
     @app.options("record_select")
     def record_options(ack: Ack, payload: dict[str, Any], body: dict[str, Any]) -> None:
@@ -297,15 +373,11 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     def record_chosen(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         state = parse_state(body.get("view") or {})
-        prefill = record_picked(
-            services.records,
-            team_of(body),
-            parse_record_value(state.record[0] if state.record else None),
-        )
+        prefill = form_record(services, body, state)
         if prefill is None:
             return
         t = form_translator(services, body, state)
-        attendees, associated = prefill_choices(prefill, t)
+        attendees, suggested = prefill_choices(prefill, t)
         title = state.title or default_title(
             prefill.record, profiles.get(client, team_of(body), user_of(body)), t
         )
@@ -316,11 +388,20 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
                 state,
                 attendees=merged(state.attendees, attendees),
                 title=title,
-                associated=merged(state.associated, associated),
+                suggested=suggested,
                 notices=(),
             ),
             services,
         )
+
+    @app.action("more_options")
+    def more_options(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """Show the host, notes and associations, with the record's related ones offered."""
+        ack()
+        state = parse_state(body.get("view") or {})
+        prefill = form_record(services, body, state)
+        _, suggested = prefill_choices(prefill, form_translator(services, body, state))
+        _rebuild(client, body, with_changes(state, advanced=True, suggested=suggested), services)
 
     @app.action("duration_select")
     @app.action("date_pick")
@@ -356,8 +437,20 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     def add_reminder(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         state = parse_state(body.get("view") or {})
-        rows = min(MAX_REMINDERS, max(state.reminder_rows, len(state.reminders)) + 1)
-        _rebuild(client, body, with_changes(state, reminder_rows=rows), services)
+        _rebuild(client, body, state.with_reminder_added(), services)
+
+    @app.action(re.compile(r"^rem_remove_\d+$"))
+    def remove_reminder(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        state = parse_state(body.get("view") or {})
+        slot = str((body.get("actions") or [{}])[0].get("value") or "")
+        if slot.isdigit():
+            _rebuild(client, body, state.with_reminder_removed(int(slot)), services)
+
+    @app.action(re.compile(r"^rem_(amount|unit)_\d+$"))
+    def reminder_changed(ack: Ack) -> None:
+        """A reminder line's select: Slack keeps the choice in the view's state until Save."""
+        ack()
 
     @app.view(CALLBACK_ID)
     def meet_submission(
@@ -388,4 +481,4 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             view=message_view(heading, confirmation_text(result, t=t), t=t),
         )
         if result.created or state.meeting_id is not None:
-            _send_confirmation(client, user_id, result, heading, t)
+            _send_confirmation(client, user_id, result, heading, t, state)

@@ -28,12 +28,15 @@ FIELD_BLOCKS: Final[dict[Field, str]] = {
     Field.ADDRESS: "loc_address",
     Field.VIDEO: "loc_video",
     Field.CUSTOM_LOCATION: "loc_custom",
-    Field.REMINDER_1: "rem_amount_0",
-    Field.REMINDER_2: "rem_amount_1",
-    Field.REMINDER_3: "rem_amount_2",
-    Field.REMINDERS: "rem_amount_3",  # no such row: the message joins the form's first field
+    # Reminder lines are actions blocks of selects (nothing to mistype), and Slack shows
+    # errors on input blocks only: a reminder's message joins the form's first field.
+    Field.REMINDER_1: "rem_head",
+    Field.REMINDER_2: "rem_head",
+    Field.REMINDER_3: "rem_head",
+    Field.REMINDERS: "rem_head",
     Field.HOST: "host",
     Field.ASSOCIATED: "associated",
+    Field.OUTCOME: "outcome",
     # workspace settings (bot.views.admin_views)
     Field.DURATIONS: "durations",
     Field.DEFAULT_REMINDERS: "reminders",

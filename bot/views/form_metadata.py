@@ -11,6 +11,10 @@ it, so never rename or reuse a key (add a new one, and decode its absence):
     m     the id of the meeting being edited; absent for a new meeting
     w     the revision of the date/time block ids (bot.views.meet_state.when_block_id)
     lang  the language the form is shown in (bot.i18n_context)
+    r     the block numbers of the reminder lines shown, in order (at most three)
+    adv   1 when "More options" was opened (host, internal notes, associated records)
+    th    the ts of the message the form was opened from (its shortcut): the confirmation
+          goes to that message's thread in `ch`
 
 Both directions drop what does not have its expected shape, so an untrusted value is
 never echoed back to Slack or into a request.
@@ -19,15 +23,19 @@ never echoed back to Slack or into a request.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from bot.envelope import MAX_METADATA, slack_id_ok
+from handlers.meetings import MAX_REMINDERS
 
 MAX_ZONE = 64  # IANA zone names are at most ~32 characters
 MAX_LANGUAGE = 16
 MAX_KEY = 64
 MAX_MEETING_ID = 2**31
+_TS = re.compile(r"\d{1,12}\.\d{1,8}")  # a Slack message ts
+MAX_SLOT = 100  # reminder line numbers are reused, so they stay small
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,9 @@ class FormMetadata:
     meeting_id: int | None = None
     when_revision: int = 0
     language: str | None = None
+    reminder_slots: tuple[int, ...] = ()
+    advanced: bool = False
+    thread: str | None = None
 
     def encode(self) -> str:
         """The private_metadata text; short by construction."""
@@ -53,6 +64,12 @@ class FormMetadata:
             meta["w"] = self.when_revision
         if _bounded(self.language, MAX_LANGUAGE):
             meta["lang"] = self.language
+        if self.reminder_slots:
+            meta["r"] = list(_slots(self.reminder_slots))
+        if self.advanced:
+            meta["adv"] = 1
+        if self.thread and _TS.fullmatch(self.thread):
+            meta["th"] = self.thread
         text = json.dumps(meta, separators=(",", ":"))
         assert len(text) <= MAX_METADATA, "private_metadata over Slack's limit"
         return text
@@ -72,6 +89,11 @@ class FormMetadata:
             else None,
             when_revision=revision if isinstance(revision, int) else 0,
             language=_bounded(lang, MAX_LANGUAGE) if isinstance(lang, str) else None,
+            reminder_slots=_slots(meta.get("r")),
+            advanced=meta.get("adv") == 1,
+            thread=meta["th"]
+            if isinstance(meta.get("th"), str) and _TS.fullmatch(meta["th"])
+            else None,
         )
 
 
@@ -83,6 +105,14 @@ def safe_key(value: object) -> str:
         if 0 < len(text) <= MAX_KEY and text.isascii() and text.replace("-", "").isalnum()
         else ""
     )
+
+
+def _slots(raw: object) -> tuple[int, ...]:
+    """Reminder line numbers: small distinct integers, at most MAX_REMINDERS of them."""
+    if not isinstance(raw, list | tuple):
+        return ()
+    slots = [n for n in raw if isinstance(n, int) and not isinstance(n, bool) and 0 <= n < MAX_SLOT]
+    return tuple(dict.fromkeys(slots))[:MAX_REMINDERS]
 
 
 def _bounded(value: str | None, limit: int) -> str | None:

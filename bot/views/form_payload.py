@@ -9,8 +9,9 @@ from datetime import date
 from typing import Any
 
 from bot.views.form_metadata import FormMetadata
-from bot.views.meet_state import FormState, Option, when_block_id
-from handlers.meetings import LocationKind
+from bot.views.meet_state import FormState, Option, reminder_block_id, when_block_id
+from handlers.meet_form import merged
+from handlers.meetings import MAX_REMINDERS, LocationKind
 
 
 def parse_state(view: dict[str, Any]) -> FormState:
@@ -37,24 +38,10 @@ def parse_state(view: dict[str, Any]) -> FormState:
     provider_opt = _option(
         _value(values, "loc_video", "video_provider_select").get("selected_option")
     )
-    reminders: list[tuple[str | None, str]] = []
-    rows = 0
-    for i in range(3):
-        if f"rem_amount_{i}" not in values and f"rem_unit_{i}" not in values:
-            continue
-        rows = i + 1
-        amount = _value(values, f"rem_amount_{i}", f"rem_amount_input_{i}").get("value")
-        unit_opt = _option(
-            _value(values, f"rem_unit_{i}", f"rem_unit_select_{i}").get("selected_option")
-        )
-        reminders.append(
-            (
-                str(amount) if amount not in (None, "") else None,
-                unit_opt[0] if unit_opt else "minutes",
-            )
-        )
+    slots, reminders = _reminder_lines(values, meta.reminder_slots)
     include = _value(values, "rem_options", "include_description").get("selected_options") or []
     notes = _value(values, "notes", "notes_input").get("rich_text_value")
+    outcome_opt = _option(_value(values, "outcome", "outcome_select").get("selected_option"))
     type_opt = _option(_value(values, "meeting_type", "meeting_type_select").get("selected_option"))
     return FormState(
         timezone=meta.timezone,
@@ -74,16 +61,66 @@ def parse_state(view: dict[str, Any]) -> FormState:
         location_kind=kind,
         location_detail=detail,
         video_provider=provider_opt[0] if provider_opt else None,
-        reminders=tuple(reminders),
-        reminder_rows=max(1, rows),
+        reminders=reminders,
+        reminder_slots=slots,
         include_description=bool(include),
         description=str(_value(values, "description", "description_input").get("value") or ""),
         notes=notes if isinstance(notes, dict) else None,
-        associated=_options(
-            _value(values, "associated", "associated_select").get("selected_options")
+        associated=merged(
+            _options(_value(values, "related", "related_records").get("selected_options")),
+            _options(_value(values, "associated", "associated_select").get("selected_options")),
         ),
+        suggested=_suggested(view.get("blocks")),
+        advanced=meta.advanced,
+        thread=meta.thread,
         host=_value(values, "host", "host_select").get("selected_user"),
+        outcome=outcome_opt[0] if outcome_opt else None,
     )
+
+
+def _reminder_lines(
+    values: dict[str, Any], shown: tuple[int, ...]
+) -> tuple[tuple[int, ...], tuple[tuple[str | None, str], ...]]:
+    """(block numbers, (amount, unit) per line): the lines the metadata lists, then any
+    other line the values hold; a form opened before the one-line design had
+    "rem_amount_N" inputs, read the same way."""
+    found = [int(b[4:]) for b in values if b.startswith("rem_") and b[4:].isdigit()]
+    slots = tuple(dict.fromkeys((*shown, *sorted(found))))[:MAX_REMINDERS]
+    if slots:
+        lines = []
+        for n in slots:
+            line = values.get(reminder_block_id(n), {})
+            amount = _option(_dict(line.get(f"rem_amount_{n}")).get("selected_option"))
+            unit = _option(_dict(line.get(f"rem_unit_{n}")).get("selected_option"))
+            lines.append((amount[0] if amount else None, unit[0] if unit else "hours"))
+        return slots, tuple(lines)
+    old: list[tuple[str | None, str]] = []
+    for i in range(MAX_REMINDERS):
+        if f"rem_amount_{i}" not in values:
+            continue
+        amount = _value(values, f"rem_amount_{i}", f"rem_amount_input_{i}").get("value")
+        unit_opt = _option(
+            _value(values, f"rem_unit_{i}", f"rem_unit_select_{i}").get("selected_option")
+        )
+        old.append(
+            (
+                str(amount) if amount not in (None, "") else None,
+                unit_opt[0] if unit_opt else "minutes",
+            )
+        )
+    return tuple(range(len(old))), tuple(old)
+
+
+def _suggested(blocks: Any) -> tuple[Option, ...]:
+    """The related records the form offered to tick (its "related" checkboxes)."""
+    for block in blocks if isinstance(blocks, list) else []:
+        if isinstance(block, dict) and block.get("block_id") == "related":
+            return _options(_dict(block.get("element")).get("options"))
+    return ()
+
+
+def _dict(raw: Any) -> dict[str, Any]:
+    return raw if isinstance(raw, dict) else {}
 
 
 def _value(values: dict[str, Any], block: str, action: str) -> dict[str, Any]:

@@ -12,10 +12,23 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from bot.views.meet_state import DURATIONS, FormState, Option, when_block_id
+from bot.views.meet_state import (
+    DURATIONS,
+    FormState,
+    Option,
+    reminder_block_id,
+    when_block_id,
+)
 from bot.views.text import EN, clip, escape_mrkdwn, mrkdwn, plain
 from handlers.i18n import N_, Translator, translator
-from handlers.meetings import MAX_REMINDERS, VIDEO_PROVIDERS, LocationKind, ReminderUnit
+from handlers.meetings import (
+    MAX_REMINDERS,
+    OUTCOME_SCHEDULED,
+    VIDEO_PROVIDERS,
+    LocationKind,
+    ReminderUnit,
+)
+from handlers.outcomes import outcome_label
 
 CALLBACK_ID = "meet_form"
 TITLE = N_("Schedule a meeting")
@@ -35,6 +48,10 @@ UNIT_LABELS = {
     ReminderUnit.DAYS.value: N_("days before"),
     ReminderUnit.WEEKS.value: N_("weeks before"),
 }
+
+
+REMINDER_AMOUNTS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 15, 18, 20, 24, 30, 36, 45, 48, 60, 90)
+MAX_SUGGESTED = 10  # a checkboxes element holds at most ten options
 
 
 def loading_view(metadata: dict[str, Any] | None = None, *, t: Translator = EN) -> dict[str, Any]:
@@ -171,24 +188,6 @@ def _when_blocks(state: FormState, durations: Sequence[int], t: Translator) -> l
     ]
     blocks = [
         _input(
-            when_block_id("date", state.when_revision), t.gettext("Date"), date_el, dispatch=True
-        ),
-        _input(
-            when_block_id("time", state.when_revision),
-            t.gettext("Start time"),
-            time_el,
-            hint=" ".join(
-                filter(
-                    None,
-                    (
-                        state.reading,
-                        t.gettext("In your Slack time zone, {zone}.", zone=state.timezone),
-                    ),
-                )
-            ),
-            dispatch=True,
-        ),
-        _input(
             "duration",
             t.gettext("Duration"),
             _static("duration_select", lengths, state.duration, t.gettext("How long")),
@@ -207,6 +206,28 @@ def _when_blocks(state: FormState, durations: Sequence[int], t: Translator) -> l
         if state.duration_custom:
             custom["initial_value"] = state.duration_custom
         blocks.append(_input("duration_custom", t.gettext("Duration in minutes"), custom))
+    blocks.append(
+        _input(
+            when_block_id("date", state.when_revision), t.gettext("Date"), date_el, dispatch=True
+        )
+    )
+    blocks.append(
+        _input(
+            when_block_id("time", state.when_revision),
+            t.gettext("Start time"),
+            time_el,
+            hint=" ".join(
+                filter(
+                    None,
+                    (
+                        state.reading,
+                        t.gettext("In your Slack time zone, {zone}.", zone=state.timezone),
+                    ),
+                )
+            ),
+            dispatch=True,
+        )
+    )
     blocks.extend(_conflict_blocks(state, t))
     return blocks
 
@@ -301,65 +322,188 @@ def _location_blocks(state: FormState, t: Translator) -> list[dict[str, Any]]:
     return blocks
 
 
+def _amount_options(current: str | None) -> list[dict[str, Any]]:
+    """Common amounts, and the line's own when it is another (a stored 25 minutes)."""
+    amounts = set(REMINDER_AMOUNTS)
+    if current and current.isdigit() and 0 < int(current) <= 999:
+        amounts.add(int(current))
+    return [_opt(str(n), str(n)) for n in sorted(amounts)]
+
+
 def _reminder_blocks(state: FormState, t: Translator) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = []
-    units = [_opt(u, t.gettext(label)) for u, label in UNIT_LABELS.items()]
-    rows = min(max(state.reminder_rows, len(state.reminders), 1), MAX_REMINDERS)
-    for i in range(rows):
-        amount, unit = (
-            state.reminders[i] if i < len(state.reminders) else (None, ReminderUnit.HOURS.value)
-        )
-        number: dict[str, Any] = {
-            "type": "number_input",
-            "action_id": f"rem_amount_input_{i}",
-            "is_decimal_allowed": False,
-            "min_value": "1",
-            "max_value": "999",
-            "placeholder": plain(t.gettext("e.g. 1"), 150),
+    """A heading with "+ Add reminder", then one line per reminder:
+    "[2 ▾] [hours before ▾] [Remove]". The lines are actions blocks (an input block holds
+    one element); Slack reports their selects in the view's state like inputs."""
+    head: dict[str, Any] = {
+        "type": "section",
+        "block_id": "rem_head",
+        "text": mrkdwn("*" + t.gettext("Reminder emails") + "*"),
+    }
+    if len(state.reminders) < MAX_REMINDERS:
+        head["accessory"] = {
+            "type": "button",
+            "action_id": "add_reminder",
+            "text": plain(t.gettext("+ Add reminder"), 75),
+            "value": "add",
         }
-        if amount:
-            number["initial_value"] = amount
-        blocks.append(
-            _input(
-                f"rem_amount_{i}",
-                t.gettext("Reminder email {number}", number=i + 1),
-                number,
-                optional=True,
-                hint=t.gettext("Leave empty for no reminder.") if i == 0 else None,
-            )
-        )
-        blocks.append(
-            _input(
-                f"rem_unit_{i}",
-                t.gettext("Sent"),
-                _static(f"rem_unit_select_{i}", units, unit, t.gettext("When")),
-                optional=True,
-            )
-        )
-    if rows < MAX_REMINDERS:
+    blocks = [head]
+    units = [_opt(u, t.gettext(label)) for u, label in UNIT_LABELS.items()]
+    for slot, (amount, unit) in zip(state.slots(), state.reminders, strict=True):
         blocks.append(
             {
                 "type": "actions",
-                "block_id": "rem_actions",
+                "block_id": reminder_block_id(slot),
                 "elements": [
+                    _static(
+                        f"rem_amount_{slot}",
+                        _amount_options(amount),
+                        amount,
+                        t.gettext("How many"),
+                    ),
+                    _static(f"rem_unit_{slot}", units, unit, t.gettext("When")),
                     {
                         "type": "button",
-                        "action_id": "add_reminder",
-                        "text": plain(t.gettext("Add reminder"), 75),
-                        "value": str(rows),
-                    }
+                        "action_id": f"rem_remove_{slot}",
+                        "text": plain(t.gettext("Remove"), 75),
+                        "value": str(slot),
+                    },
                 ],
             }
         )
+    return blocks
+
+
+def _include_description_block(state: FormState, t: Translator) -> dict[str, Any]:
     include: dict[str, Any] = {
         "type": "checkboxes",
         "action_id": "include_description",
-        "options": [_opt("yes", t.gettext("Include the description in reminders"))],
+        "options": [_opt("yes", t.gettext("Include the attendee description in reminders"))],
     }
     if state.include_description:
         include["initial_options"] = [include["options"][0]]
-    blocks.append(_input("rem_options", t.gettext("Reminder content"), include, optional=True))
+    return _input("rem_options", t.gettext("Reminder content"), include, optional=True)
+
+
+def _host_block(state: FormState, t: Translator) -> dict[str, Any]:
+    host_el: dict[str, Any] = {
+        "type": "users_select",
+        "action_id": "host_select",
+        "placeholder": plain(t.gettext("You"), 150),
+    }
+    if state.host:
+        host_el["initial_user"] = state.host
+    return _input(
+        "host",
+        t.gettext("Host"),
+        host_el,
+        optional=True,
+        hint=t.gettext(
+            "Whose calendar the meeting goes in. Booking for a teammate needs "
+            "Professional or Enterprise seats for you both and their connected calendar."
+        ),
+    )
+
+
+def _notes_block(state: FormState, t: Translator) -> dict[str, Any]:
+    notes: dict[str, Any] = {
+        "type": "rich_text_input",
+        "action_id": "notes_input",
+        "placeholder": plain(
+            t.gettext("Context for your team; @-mention teammates to tell them"), 150
+        ),
+    }
+    if state.notes:
+        notes["initial_value"] = state.notes
+    return _input(
+        "notes",
+        t.gettext("Internal notes"),
+        notes,
+        optional=True,
+        hint=t.gettext("Never shown to attendees. Mentioned teammates get a message."),
+    )
+
+
+def _association_blocks(state: FormState, t: Translator) -> list[dict[str, Any]]:
+    """Related records offered unticked, then a picker for any other record; the record
+    itself is always associated, so it is not offered again."""
+    record = state.record[0] if state.record else None
+    blocks: list[dict[str, Any]] = []
+    suggested = [o for o in state.suggested if o[0] != record][:MAX_SUGGESTED]
+    if suggested:
+        related: dict[str, Any] = {
+            "type": "checkboxes",
+            "action_id": "related_records",
+            "options": _opts(suggested),
+        }
+        ticked_values = {v for v, _ in state.associated}
+        ticked = [o for o in _opts(suggested) if o["value"] in ticked_values]
+        if ticked:
+            related["initial_options"] = ticked
+        blocks.append(
+            _input(
+                "related",
+                t.gettext("Also log on related records"),
+                related,
+                optional=True,
+                hint=t.gettext("The meeting is always logged on the record itself."),
+            )
+        )
+    offered = {v for v, _ in suggested}
+    others = [o for o in state.associated if o[0] not in offered and o[0] != record]
+    associated: dict[str, Any] = {
+        "type": "multi_external_select",
+        "action_id": "associated_select",
+        "min_query_length": 0,
+        "placeholder": plain(t.gettext("Records to log this meeting on"), 150),
+    }
+    if others:
+        associated["initial_options"] = _opts(others)
+    blocks.append(
+        _input(
+            "associated",
+            t.gettext("Other associated records") if suggested else t.gettext("Associated records"),
+            associated,
+            optional=True,
+            hint=t.gettext("The meeting appears on the timeline of each."),
+        )
+    )
     return blocks
+
+
+def _advanced_blocks(state: FormState, t: Translator) -> list[dict[str, Any]]:
+    """Behind "More options" on a new booking: most meetings need none of it."""
+    if not state.advanced:
+        return [
+            {
+                "type": "actions",
+                "block_id": "more",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": "more_options",
+                        "text": plain(t.gettext("More options"), 75),
+                        "value": "more",
+                    }
+                ],
+            }
+        ]
+    blocks: list[dict[str, Any]] = [{"type": "divider", "block_id": "more_divider"}]
+    blocks.append(_host_block(state, t))
+    if state.reminders:
+        blocks.append(_include_description_block(state, t))
+    blocks.append(_notes_block(state, t))
+    blocks.extend(_association_blocks(state, t))
+    return blocks
+
+
+def _outcome_block(state: FormState, outcomes: Sequence[str], t: Translator) -> dict[str, Any]:
+    codes = list(dict.fromkeys((OUTCOME_SCHEDULED, *outcomes, state.outcome or "")))
+    options = [_opt(code, outcome_label(code, t)) for code in codes if code][:100]
+    return _input(
+        "outcome",
+        t.gettext("Outcome"),
+        _static("outcome_select", options, state.outcome, t.gettext("How it went")),
+    )
 
 
 def meet_form_view(
@@ -367,9 +511,15 @@ def meet_form_view(
     meeting_types: Sequence[str] = (),
     durations: Sequence[int] = DURATIONS,
     *,
+    outcomes: Sequence[str] = (),
     t: Translator | None = None,
 ) -> dict[str, Any]:
-    """The form in `t`'s language; without `t`, in the language the state records (English)."""
+    """The form in `t`'s language; without `t`, in the language the state records (English).
+
+    The fields follow a CRM's meeting dialog: record, duration, date and time, title,
+    type, attendees, location, reminders, attendee description; the rest waits behind
+    "More options" on a new booking. `outcomes` (the workspace's) are offered when the
+    state asks for the outcome field (an edit)."""
     if t is None:
         t = translator(state.language) if state.language else EN
     if state.language != t.language:
@@ -403,25 +553,6 @@ def meet_form_view(
         )
     )
     blocks.extend(_when_blocks(state, durations, t))
-    host_el: dict[str, Any] = {
-        "type": "users_select",
-        "action_id": "host_select",
-        "placeholder": plain(t.gettext("You"), 150),
-    }
-    if state.host:
-        host_el["initial_user"] = state.host
-    blocks.append(
-        _input(
-            "host",
-            t.gettext("Host"),
-            host_el,
-            optional=True,
-            hint=t.gettext(
-                "Whose calendar the meeting goes in. Booking for a teammate needs "
-                "Professional or Enterprise seats for you both and their connected calendar."
-            ),
-        )
-    )
     blocks.append(
         _input(
             "title",
@@ -439,6 +570,8 @@ def meet_form_view(
                 optional=True,
             )
         )
+    if state.meeting_id is not None and state.outcome is not None:
+        blocks.append(_outcome_block(state, outcomes, t))
     attendees: dict[str, Any] = {
         "type": "multi_external_select",
         "action_id": "attendee_select",
@@ -474,41 +607,7 @@ def meet_form_view(
             hint=t.gettext("Goes into the invitation."),
         )
     )
-    notes: dict[str, Any] = {
-        "type": "rich_text_input",
-        "action_id": "notes_input",
-        "placeholder": plain(
-            t.gettext("Context for your team; @-mention teammates to tell them"), 150
-        ),
-    }
-    if state.notes:
-        notes["initial_value"] = state.notes
-    blocks.append(
-        _input(
-            "notes",
-            t.gettext("Internal notes"),
-            notes,
-            optional=True,
-            hint=t.gettext("Never shown to attendees. Mentioned teammates get a message."),
-        )
-    )
-    associated: dict[str, Any] = {
-        "type": "multi_external_select",
-        "action_id": "associated_select",
-        "min_query_length": 0,
-        "placeholder": plain(t.gettext("Records to log this meeting on"), 150),
-    }
-    if state.associated:
-        associated["initial_options"] = _opts(state.associated)
-    blocks.append(
-        _input(
-            "associated",
-            t.gettext("Associated records"),
-            associated,
-            optional=True,
-            hint=t.gettext("The meeting appears on the timeline of each."),
-        )
-    )
+    blocks.extend(_advanced_blocks(state, t))
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,

@@ -28,12 +28,13 @@ def record_choice(record: Record, t: Translator = EN) -> Choice:
 def prefill_choices(
     prefill: RecordPrefill | None, t: Translator = EN
 ) -> tuple[tuple[Choice, ...], tuple[Choice, ...]]:
-    """(attendees, associated records) a picked record adds to the form."""
+    """(attendees, records to suggest) a picked record adds to the form: its related
+    records are offered, not ticked, and the record itself is associated anyway."""
     if prefill is None:
         return (), ()
     return (
         tuple(contact_choice(r, t) for r in prefill.attendees),
-        tuple(record_choice(r, t) for r in prefill.associated),
+        tuple(record_choice(r, t) for r in prefill.associated if r.id != prefill.record.id),
     )
 
 
@@ -81,13 +82,14 @@ def opening_form(
 ) -> FormState:
     """The /meet form as it opens: what the command's text said, what its record brings,
     and the workspace's defaults (reminders, durations, video)."""
-    attendees, associated = prefill_choices(prefill, t)
+    attendees, suggested = prefill_choices(prefill, t)
     record = record_choice(draft.record, t) if draft.record is not None else None
     return from_draft(
         draft,
         channel=channel,
         attendees=attendees,
-        associated=associated,
+        associated=(),
+        suggested=suggested,
         record=record,
         default_reminders=ws.default_reminders,
         durations=ws.durations,

@@ -19,6 +19,7 @@ from bot.views.text import EN
 from handlers.i18n import Translator
 from handlers.meet_form import MeetFormDraft
 from handlers.meetings import (
+    MAX_REMINDERS,
     AttendeeKind,
     AttendeeRef,
     Location,
@@ -49,12 +50,25 @@ class FormState:
     location_kind: str = LocationKind.NONE.value
     location_detail: str = ""
     video_provider: str | None = None
-    reminders: tuple[tuple[str | None, str], ...] = ()  # (amount text, unit)
-    reminder_rows: int = 1
+    # One line per reminder: (amount text or None when not picked yet, unit).
+    reminders: tuple[tuple[str | None, str], ...] = ()
+    # The block number of each line (bot.views.meet_modal.reminder_block_id), so removing a
+    # line leaves the others' block ids, and with them what Slack shows, as they were.
+    reminder_slots: tuple[int, ...] = ()
     include_description: bool = False
     description: str = ""
     notes: dict[str, Any] | None = None
+    # Every associated record besides the record itself: ticked suggestions and picked ones.
     associated: tuple[Option, ...] = ()
+    # Records related to the record, offered to tick (never ticked for the user).
+    suggested: tuple[Option, ...] = ()
+    # "More options" opened: host, reminder content, internal notes, associated records.
+    advanced: bool = False
+    # The meeting's outcome in the edit form; None when the field is not shown.
+    outcome: str | None = None
+    # The message the form was opened from (a message shortcut): its thread gets the
+    # confirmation, in `channel`.
+    thread: str | None = None
     notices: tuple[str, ...] = ()
     reading: str | None = None  # how the /meet text's time was read, shown by the time
     meeting_id: int | None = None  # set when editing
@@ -80,12 +94,46 @@ class FormState:
             self.meeting_id,
             self.when_revision,
             self.language,
+            self.slots(),
+            self.advanced,
+            self.thread,
         ).encode()
+
+    def slots(self) -> tuple[int, ...]:
+        """The block number of each reminder line (0, 1, … unless lines were removed)."""
+        if len(self.reminder_slots) == len(self.reminders):
+            return self.reminder_slots
+        return tuple(range(len(self.reminders)))
+
+    def with_reminder_added(self, amount: str = "1", unit: str = "hours") -> FormState:
+        """One more line, under the first block number no line uses."""
+        used = self.slots()
+        if len(used) >= MAX_REMINDERS:
+            return self
+        free = next(n for n in range(MAX_REMINDERS + 1) if n not in used)
+        return replace(
+            self, reminders=(*self.reminders, (amount, unit)), reminder_slots=(*used, free)
+        )
+
+    def with_reminder_removed(self, slot: int) -> FormState:
+        """Without the line shown under block number `slot` (the others keep theirs)."""
+        lines = [(n, r) for n, r in zip(self.slots(), self.reminders, strict=True) if n != slot]
+        return replace(
+            self,
+            reminders=tuple(r for _, r in lines),
+            reminder_slots=tuple(n for n, _ in lines),
+        )
 
 
 def when_block_id(name: str, revision: int) -> str:
     """The block id of the "date"/"time" input at a given revision ("date", "date_1", …)."""
     return name if not revision else f"{name}_{revision}"
+
+
+def reminder_block_id(slot: int) -> str:
+    """The block id of a reminder line ("rem_0" …): its selects are "rem_amount_N" and
+    "rem_unit_N", its remove button "rem_remove_N"."""
+    return f"rem_{slot}"
 
 
 def from_draft(
@@ -99,6 +147,7 @@ def from_draft(
     durations: tuple[int, ...] = DURATIONS,
     location_kind: str = "none",
     language: str | None = None,
+    suggested: tuple[Option, ...] = (),
 ) -> FormState:
     start = draft.start
     duration = str(draft.duration_minutes) if draft.duration_minutes in durations else "custom"
@@ -115,8 +164,9 @@ def from_draft(
         title=draft.title,
         attendees=attendees,
         associated=associated,
+        suggested=suggested,
         reminders=reminders,
-        reminder_rows=max(1, len(reminders)),
+        reminder_slots=tuple(range(len(reminders))),
         notices=draft.notices,
         reading=draft.reading,
         location_kind=location_kind,
@@ -187,6 +237,7 @@ def to_request(
         associated_record_ids=associated,
         phone_region=phone_region,
         language=language,
+        outcome=state.outcome,
     )
 
 
@@ -201,9 +252,11 @@ def from_meeting(
     labels: dict[int, str],
     durations: tuple[int, ...] = DURATIONS,
     t: Translator = EN,
+    with_outcome: bool = False,
 ) -> FormState:
-    """The edit form: the stored meeting in the host's zone. `labels` names records by id
-    (records deleted since are named in `t`'s language)."""
+    """The edit form: the stored meeting in the host's zone, every part shown (the host,
+    notes and records it already has). `labels` names records by id (records deleted
+    since are named in `t`'s language); `with_outcome` adds the outcome field."""
     local = meeting.start_utc.astimezone(ZoneInfo(meeting.timezone))
     duration = str(meeting.duration_minutes) if meeting.duration_minutes in durations else "custom"
     attendees = tuple(
@@ -244,14 +297,17 @@ def from_meeting(
         location_detail=meeting.location.detail,
         video_provider=meeting.location.provider,
         reminders=tuple(reminders),
-        reminder_rows=max(1, len(reminders)),
+        reminder_slots=tuple(range(len(reminders))),
         include_description=meeting.include_description_in_reminders,
         description=meeting.description,
         notes=meeting.notes,
         associated=tuple(
             (f"r:{rid}", labels.get(rid) or t.gettext("Record {id}", id=rid))
             for rid in meeting.record_ids
+            if rid != meeting.record_id  # the record is shown once, as the record
         ),
         host=meeting.host_id,
         language=t.language,
+        advanced=True,
+        outcome=meeting.outcome if with_outcome else None,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -32,6 +33,25 @@ def plain(text: str, limit: int = 3000) -> dict[str, Any]:
 def escape_mrkdwn(text: str) -> str:
     """Neutralise `<!channel>`, fake links and mentions in user-supplied text."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def slack_plain_text(text: str) -> str:
+    """A message's text as its reader sees it: links by their label (an e-mail link by
+    its address), mentions and channel links dropped, entities decoded."""
+
+    def shown(link: re.Match[str]) -> str:
+        target, label = link.group(1), link.group(2)
+        if target[:1] in ("@", "!", "#"):
+            return label or ""
+        if target.startswith("mailto:"):
+            return label or target[len("mailto:") :]
+        return label or target
+
+    plain_text = _SLACK_LINK.sub(shown, text)
+    return plain_text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def mrkdwn(text: str, limit: int = 3000) -> dict[str, Any]:

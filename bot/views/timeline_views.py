@@ -57,15 +57,26 @@ def timeline_blocks(
             "block_id": "head",
             "text": plain(clip(t.gettext("Timeline: {name}", name=record.name), 150), 150),
         },
+        {
+            "type": "actions",
+            "block_id": "book",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "book_on_record",
+                    "text": plain(t.gettext("Schedule a meeting on this record"), 75),
+                    "value": f"r:{record.id}",
+                    "style": "primary",
+                }
+            ],
+        },
     ]
     if not entries:
         blocks.append(
             {
                 "type": "section",
                 "block_id": "empty",
-                "text": mrkdwn(
-                    t.gettext("No meetings on this record yet. Schedule one with `/meet`.")
-                ),
+                "text": mrkdwn(t.gettext("No meetings on this record yet.")),
             }
         )
         return blocks

@@ -9,6 +9,7 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, text
 
+from bot.listeners.meet import MESSAGE_SHORTCUT
 from storage.db import normalize_url
 from tests.support.blockkit import validate_manifest
 from tests.support.fake_slack import FakeSlack
@@ -164,6 +165,9 @@ def test_manifest_is_valid_and_declares_what_the_app_uses() -> None:
     manifest = yaml.safe_load((REPO / "manifest.yml").read_text())
     validate_manifest(manifest)
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/meet"]
+    assert [(s["type"], s["callback_id"]) for s in manifest["features"]["shortcuts"]] == [
+        ("message", MESSAGE_SHORTCUT)
+    ]
     assert set(manifest["oauth_config"]["scopes"]["bot"]) >= {
         "commands",
         "chat:write",

@@ -77,7 +77,7 @@ def test_edit_reschedules_reinvites_the_affected_and_cancels_the_removed(stack: 
     blocks = {b["block_id"]: b for b in view["blocks"]}
     assert blocks["date"]["element"]["initial_date"] == in_days(4).isoformat()
     assert blocks["time"]["element"]["initial_time"] == "10:00"
-    assert blocks["rem_amount_0"]["element"]["initial_value"] == "1"
+    assert blocks["rem_0"]["elements"][0]["initial_option"]["value"] == "1"
 
     values = meet_values(
         record=jane(stack),

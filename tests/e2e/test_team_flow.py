@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.e2e.forms import meet_values
+from tests.e2e.forms import click, meet_values
 from tests.e2e.test_schedule_flow import contacts, in_days, jane, open_form, submit
 from tests.support.blockkit import assert_all_views_valid
 from tests.support.slack_requests import (
@@ -36,6 +36,8 @@ def host_error(stack: Stack, view: dict[str, Any]) -> str:
         ),
         TEAMMATE,
     )
+    if "host" not in [b["block_id"] for b in view["blocks"]]:
+        view = click(stack, view, values, "more_options", "more")
     resp = submit(stack, view, values).json()
     assert resp["response_action"] == "errors", resp
     return str(resp["errors"]["host"])
@@ -113,19 +115,22 @@ def test_admin_settings_reach_the_next_modal(stack: Stack) -> None:
         "Discovery call",
     ]
     assert [o["value"] for o in blocks["duration"]["element"]["options"]] == ["20", "40", "custom"]
-    assert blocks["rem_amount_0"]["element"]["initial_value"] == "1"
-    assert blocks["rem_unit_0"]["element"]["initial_option"]["value"] == "days"
-    assert blocks["rem_amount_1"]["element"]["initial_value"] == "2"
-    # A default reminder can be removed per meeting: leave its amount empty.
+    amount, unit, _ = blocks["rem_0"]["elements"]
+    assert amount["initial_option"]["value"] == "1" and unit["initial_option"]["value"] == "days"
+    assert blocks["rem_1"]["elements"][0]["initial_option"]["value"] == "2"
+    # A default reminder can be removed per meeting: its line's Remove button.
     values = meet_values(
         record=jane(stack),
         day=in_days(3),
         at="11:00",
         duration="40",
         attendees=contacts(stack, "Jane Doe"),
-        reminders=[("1", "days"), (None, "hours")],
+        reminders=[("1", "days"), ("2", "hours")],
     )
     values["meeting_type"] = {"meeting_type_select": select_value("Demo")}
+    view = click(stack, view, values, "rem_remove_1", "rem_1", value="1")
+    assert "rem_1" not in [b["block_id"] for b in view["blocks"]]
+    del values["rem_1"]
     assert submit(stack, view, values).json()["response_action"] == "update"
     (meeting,) = stack.meetings_json()
     assert [r["offset_minutes"] for r in meeting["reminders"]] == [1440]

@@ -29,6 +29,7 @@ __all__ = [
     "date_value",
     "event_body",
     "interactive_body",
+    "message_shortcut",
     "select_value",
     "sign",
     "slash_command_body",
@@ -409,6 +410,36 @@ def block_actions(
             response_url or f"https://hooks.slack.com/actions/{team_id}/1/{secrets.token_hex(8)}"
         )
     return payload
+
+
+def message_shortcut(
+    callback_id: str,
+    message: dict[str, Any],
+    channel_id: str = "C1",
+    user_id: str = DEFAULT_USER,
+    *,
+    team_id: str = DEFAULT_TEAM,
+    api_app_id: str = DEFAULT_APP,
+    trigger_id: str | None = None,
+) -> dict[str, Any]:
+    """A ``message_action`` payload: a message shortcut chosen on ``message`` (with its
+    ``ts``, ``text`` and, in a thread, ``thread_ts``) in ``channel_id``."""
+    return {
+        "type": "message_action",
+        "callback_id": callback_id,
+        "trigger_id": trigger_id or new_trigger_id(),
+        "action_ts": _action_ts(),
+        "message_ts": message.get("ts"),
+        "token": "verification-token",
+        "api_app_id": api_app_id,
+        "team": {"id": team_id, "domain": "meetline-test"},
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": team_id},
+        "channel": {"id": channel_id, "name": "deals"},
+        "message": {"type": "message", **message},
+        "response_url": f"https://hooks.slack.com/app/{team_id}/1/{secrets.token_hex(8)}",
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
 
 
 def block_suggestion(

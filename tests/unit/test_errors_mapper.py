@@ -33,16 +33,14 @@ def test_field_errors_land_on_their_blocks() -> None:
     error = ValidationFailed(
         {
             Field.PHONE: "Enter the phone number.",
-            Field.REMINDER_2: "A number.",
+            Field.ATTENDEES: "Add someone.",
             Field.TITLE: "Give it a title.",
         }
     )
-    shown = modal_errors(
-        error, view("record", "title", "loc_phone", "rem_amount_0", "rem_amount_1"), EN
-    )
+    shown = modal_errors(error, view("record", "title", "attendees", "loc_phone"), EN)
     assert shown == {
         "loc_phone": "Enter the phone number.",
-        "rem_amount_1": "A number.",
+        "attendees": "Add someone.",
         "title": "Give it a title.",
     }
 

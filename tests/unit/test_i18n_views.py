@@ -139,7 +139,6 @@ def form_states() -> list[FormState]:
             duration="custom",
             duration_custom="50",
             reminders=(("1", "days"), ("2", "hours"), ("30", "minutes")),
-            reminder_rows=3,
             notices=("Could not read “31 lutego”.",),
         ),
         replace(
@@ -611,7 +610,7 @@ def settings_change(
 
 def test_edit_form_names_deleted_records_in_the_readers_language() -> None:
     state = from_meeting(meeting(record_id=1), key="k", labels={}, t=translator("pl"))
-    assert state.record == ("r:1", "Rekord") and state.associated[1] == ("r:2", "Rekord 2")
+    assert state.record == ("r:1", "Rekord") and state.associated[0] == ("r:2", "Rekord 2")
     assert state.language == "pl"
 
 

@@ -30,33 +30,7 @@ from handlers.meetings import (
     ReminderUnit,
 )
 from tests.support.blockkit import validate_modal
-
-_INITIAL_TO_SUBMITTED: dict[str, tuple[str, str, object]] = {
-    # element type: (initial key, submitted key, submitted value when no initial)
-    "plain_text_input": ("initial_value", "value", None),
-    "number_input": ("initial_value", "value", None),
-    "static_select": ("initial_option", "selected_option", None),
-    "external_select": ("initial_option", "selected_option", None),
-    "multi_external_select": ("initial_options", "selected_options", []),
-    "checkboxes": ("initial_options", "selected_options", []),
-    "datepicker": ("initial_date", "selected_date", None),
-    "timepicker": ("initial_time", "selected_time", None),
-    "users_select": ("initial_user", "selected_user", None),
-    "rich_text_input": ("initial_value", "rich_text_value", None),
-}
-
-
-def submitted_values(view: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
-    values: dict[str, dict[str, dict[str, Any]]] = {}
-    for block in view["blocks"]:
-        if block["type"] != "input":
-            continue
-        element = block["element"]
-        initial, submitted, empty = _INITIAL_TO_SUBMITTED[element["type"]]
-        values[block["block_id"]] = {
-            element["action_id"]: {"type": element["type"], submitted: element.get(initial, empty)}
-        }
-    return values
+from tests.support.view_state import submitted_values
 
 
 def submit_unchanged(view: dict[str, Any]) -> FormState:
@@ -89,11 +63,13 @@ FULL = FormState(
     location_kind="phone",
     location_detail="+48 22 123 45 67",
     reminders=(("1", "days"), ("2", "hours")),
-    reminder_rows=2,
+    reminder_slots=(0, 1),
     include_description=True,
     description="Agenda: pricing",
     notes=NOTES,
-    associated=(("r:7", "Jane Doe"), ("r:9", "Acme deal")),
+    associated=(("r:9", "Acme deal"), ("r:12", "Support ticket")),
+    suggested=(("r:9", "Acme deal"), ("r:10", "Acme")),
+    advanced=True,
     host="U2",
     language="en",
 )
@@ -104,11 +80,29 @@ def test_a_filled_form_submitted_unchanged_reads_back_the_same() -> None:
     assert submit_unchanged(view) == FULL
 
 
-def test_an_empty_form_reads_back_empty_with_one_empty_reminder_row() -> None:
+def test_an_empty_form_reads_back_empty_without_reminders() -> None:
     empty = FormState(timezone="America/New_York", key="idem-2", language="en")
     back = submit_unchanged(meet_form_view(empty))
-    assert back == replace(empty, reminders=((None, "hours"),))
+    assert back == empty
     assert to_request(back, team_id="T1", user_id="U1", phone_region=None).reminders == ()
+
+
+def test_removing_a_reminder_line_keeps_the_other_lines_block_ids() -> None:
+    """Slack keeps what a block shows while its id stays: the lines after a removed one
+    must not move up into its block id."""
+    three = FULL.with_reminder_added("30", "minutes")
+    assert three.slots() == (0, 1, 2)
+    two = three.with_reminder_removed(0)
+    view = meet_form_view(two, meeting_types=("Discovery",))
+    lines = [
+        b for b in view["blocks"] if b["block_id"].startswith("rem_") and b["type"] == "actions"
+    ]
+    assert [b["block_id"] for b in lines] == ["rem_1", "rem_2"]
+    back = submit_unchanged(view)
+    assert back.reminders == (("2", "hours"), ("30", "minutes")) and back.slots() == (1, 2)
+    again = back.with_reminder_added()
+    assert again.slots() == (1, 2, 0) and again.reminders[-1] == ("1", "hours")
+    assert again.with_reminder_added() == again  # three lines at most
 
 
 @pytest.mark.parametrize(
@@ -167,7 +161,7 @@ def test_the_submission_becomes_the_request_the_rules_check() -> None:
         ReminderSpec(1, ReminderUnit.DAYS, "1"),
         ReminderSpec(2, ReminderUnit.HOURS, "2"),
     )
-    assert req.associated_record_ids == (7, 9)
+    assert req.associated_record_ids == (9, 12)
     assert req.mentions == ("U7",)
     assert req.notes_text == "Ask <@U7>"
     assert (req.phone_region, req.language, req.include_description_in_reminders) == (
@@ -248,8 +242,8 @@ def test_the_edit_form_shows_the_meeting_in_its_zone_with_reminders_in_whole_uni
     assert state.reminders == (("1", "weeks"), ("2", "hours"), ("15", "minutes"))
     assert state.attendees == (("c:7", "Jane Doe (Acme)"), ("u:U2", "@Ann"))
     assert state.record == ("r:7", "Jane Doe (Acme)")
-    assert state.associated == (("r:7", "Jane Doe (Acme)"), ("r:11", "Record 11"))
-    assert state.meeting_id == 42 and state.host == "U2"
+    assert state.associated == (("r:11", "Record 11"),)  # the record is shown once
+    assert state.meeting_id == 42 and state.host == "U2" and state.advanced
 
 
 def test_an_edit_saved_unchanged_asks_for_the_same_meeting() -> None:
@@ -260,7 +254,7 @@ def test_an_edit_saved_unchanged_asks_for_the_same_meeting() -> None:
     assert back.meeting_id == 42
     req = to_request(back, team_id="T1", user_id="U1", phone_region=None)
     assert req.host_id == "U2" and req.title == "Quarterly review" and req.description == "Numbers"
-    assert req.record_id == 7 and req.associated_record_ids == (7, 11)
+    assert req.record_id == 7 and req.associated_record_ids == (11,)
     assert (req.day, req.start_time, req.duration_minutes) == (
         date(2026, 10, 25),
         datetime(2026, 1, 1, 9).time(),
@@ -277,5 +271,5 @@ def test_a_custom_length_and_deleted_records_in_the_polish_edit_form() -> None:
     state = from_meeting(odd, key="edit-42", labels={}, t=translator("pl"))
     assert (state.duration, state.duration_custom, state.language) == ("custom", "50", "pl")
     assert state.record is not None and state.record[0] == "r:7"
-    assert state.associated[1][0] == "r:11"
+    assert state.associated[0][0] == "r:11"
     assert submit_unchanged(meet_form_view(state)) == state

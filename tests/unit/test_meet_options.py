@@ -52,14 +52,12 @@ def test_a_long_teammate_label_fits_slacks_75_characters() -> None:
     assert len(group["options"][0]["text"]["text"]) <= 75
 
 
-def test_a_picked_record_brings_its_contacts_and_associations() -> None:
+def test_a_picked_record_brings_its_contacts_and_suggests_its_related_records() -> None:
     prefill = RecordPrefill(record=ACME, attendees=(JANE,), associated=(ACME, JANE))
-    attendees, associated = prefill_choices(prefill)
+    attendees, suggested = prefill_choices(prefill)
     assert attendees == (("c:7", "Contact: Jane Doe (jane@acme.example)"),)
-    assert associated == (
-        ("r:9", "Company: Acme"),
-        ("r:7", "Contact: Jane Doe (jane@acme.example)"),
-    )
+    # The record itself is associated anyway: only its related records are offered.
+    assert suggested == (("r:7", "Contact: Jane Doe (jane@acme.example)"),)
     assert prefill_choices(None) == ((), ())
 
 
@@ -89,7 +87,7 @@ def test_the_form_opens_with_the_text_the_record_and_the_workspace_defaults() ->
         "50",
         None,
     )
-    assert state.reminders == (("1", "days"), ("2", "hours")) and state.reminder_rows == 2
+    assert state.reminders == (("1", "days"), ("2", "hours")) and state.slots() == (0, 1)
     assert state.location_kind == "video" and state.language == "en"
     assert state.attendees == (("c:7", "Contact: Jane Doe (jane@acme.example)"),)
     validate_modal(meet_form_view(state, durations=ws.durations))

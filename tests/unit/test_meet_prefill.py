@@ -68,9 +68,9 @@ def test_a_prefill_adds_to_the_users_choices_and_never_removes_one() -> None:
 
 def test_choices_and_picker_options() -> None:
     records = Records("T1", [ACME, JANE], {1: [JANE]})
-    attendees, associated = prefill_choices(prefill_for_record(records, "T1", ACME))  # type: ignore[arg-type]
+    attendees, suggested = prefill_choices(prefill_for_record(records, "T1", ACME))  # type: ignore[arg-type]
     assert attendees == (("c:2", "Contact: Jane Doe (Acme)"),)
-    assert [value for value, _ in associated] == ["r:1", "r:2"]
+    assert [value for value, _ in suggested] == ["r:2"]  # not the record itself
     assert prefill_choices(None) == ((), ())
     groups = attendee_option_groups(
         [JANE], [UserProfile("T1", "U7", name="Ola", email="ola@x.test")], translator("pl")

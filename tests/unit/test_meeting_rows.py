@@ -112,5 +112,5 @@ def test_a_date_or_time_error_finds_its_revised_block() -> None:
     assert block_of(Field.DATE, {"date", "time"}) == "date"
     assert block_of(Field.DATE, {"date_note", "title"}) == "date"  # not a revision
     assert block_of(Field.TITLE, present) == "title"
-    assert block_of(Field.REMINDERS, present) == "rem_amount_3"
+    assert block_of(Field.REMINDERS, present) == "rem_head"
     assert {Field.DATE, Field.TIME} == REVISED_FIELDS

@@ -64,10 +64,9 @@ def test_the_form_opens_with_the_record_its_contacts_and_the_workspace_defaults(
         draft, RecordPrefill(ACME, (JANE,), (ACME, JANE)), ws, "C1", translator("pl")
     )
     assert state.record is not None and state.record[0] == "r:1"
-    assert [v for v, _ in state.attendees] == ["c:2"] and [v for v, _ in state.associated] == [
-        "r:1",
-        "r:2",
-    ]
+    # Related records are suggested, not ticked; the record itself is associated anyway.
+    assert [v for v, _ in state.attendees] == ["c:2"] and state.associated == ()
+    assert [v for v, _ in state.suggested] == ["r:2"]
     assert state.reminders == (("1", "days"),) and state.location_kind == "video"
     assert state.duration == "custom" and state.duration_custom == "30"  # 30 is not offered here
     assert state.channel == "C1" and state.language == "pl"
