@@ -31,7 +31,7 @@ from handlers.when.lexicon import (
     ZONES,
     alternation,
 )
-from handlers.when.readings import Date, NamedZone, Reading, Rule, clock_reading
+from handlers.when.readings import Builder, Date, NamedZone, Reading, Rule, clock_reading
 
 _B = r"(?<!\w)"
 _E = r"(?!\w)"
@@ -62,12 +62,13 @@ def _before(h: int) -> int:
 
 
 class _Rules(list[Rule]):
-    def add(self, pattern: str, build: object) -> None:
-        self.append(Rule(re.compile(pattern), build))  # type: ignore[arg-type]
+    def add(self, pattern: str, build: Builder) -> None:
+        self.append(Rule(re.compile(pattern), build))
 
 
 def _pl_hour_forms() -> dict[str, int]:
-    """ "trzecia", "trzeciej", "dwudziestej pierwszej": every word takes the same ending."""
+    """Feminine ordinals: "trzecia", "trzeciej", "dwudziestej pierwszej" (each word takes
+    the ending)."""
     forms: dict[str, int] = {}
     for stem, hour in PL_HOUR_STEMS.items():
         for ending in ("a", "ej"):
@@ -306,7 +307,7 @@ def position_rules(langs: tuple[str, ...]) -> list[Rule]:
     )
     rules.add(rf"{_B}(?:{nexts}){_E}", next_month_day)
 
-    def mode(name: str) -> object:
+    def mode(name: str) -> Builder:
         def build(m: re.Match[str]) -> Built:
             return (Reading(weekday=(weekdays[m["wd"]], name)),), True
 
