@@ -104,9 +104,9 @@ class WhenScan:
 
 
 _MEANINGFUL = re.compile(r"[^\W_]")
-# Only this much of a text is read for a time: /meet text has no length cap, and a
-# meeting time is written near the start of it.
-MAX_TEXT = 400
+# Only this much of a text is read for a time: /meet text and a message read by the
+# "Schedule a meeting" shortcut have no length cap, and the time is written near the start.
+MAX_TEXT = 1000
 
 
 def _check_now(now: datetime) -> None:
