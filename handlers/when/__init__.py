@@ -106,7 +106,7 @@ class WhenScan:
 _MEANINGFUL = re.compile(r"[^\W_]")
 # Only this much of a text is read for a time: /meet text and a message read by the
 # "Schedule a meeting" shortcut have no length cap, and the time is written near the start.
-MAX_TEXT = 1000
+MAX_TEXT = 500
 
 
 def _check_now(now: datetime) -> None:
@@ -135,11 +135,14 @@ def _scan(
                     start, end = run[0].start, run[-1].end
                     if _MEANINGFUL.search(text, 0, start) or _MEANINGFUL.search(text, end):
                         continue
+                strong = sum(t.strong for t in run)
+                if hit is not None and strong <= sum(t.strong for t in hit[1]):
+                    continue  # the leftmost window this strong already resolved
                 result = evaluate(run, now, budget)
-                if result is not None and (
-                    hit is None or sum(t.strong for t in run) > sum(t.strong for t in hit[1])
-                ):
+                if result is not None:
                     hit = (result, run)
+                    if strong == size:
+                        break  # no window of this size can do better
             if hit is not None:
                 score = (size, sum(t.strong for t in hit[1]), -hit[1][0].start)
                 if best is None or score > best[0]:

@@ -26,10 +26,10 @@ def test_work_is_bounded_on_hostile_text(text: str) -> None:
 
 def test_repeated_fractions_cost_a_linear_number_of_combinations() -> None:
     """22 "1/2" tokens used to try 2**22 combinations: each is a date either way, so no two
-    of them can share a phrase and only single tokens are tried."""
+    of them can share a phrase and at most one combination a token is tried."""
     short = scan_when("Jane " + "1/2 " * 11, NOW).tried
     long = scan_when("Jane " + "1/2 " * 22, NOW).tried
-    assert (short, long) == (11, 22)
+    assert short <= 11 and long <= 22
 
 
 @pytest.mark.parametrize("text", ["3 pm " * 40, "o 15 " * 40, "12:00, " * 40, "jutro " * 40])
