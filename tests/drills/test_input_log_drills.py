@@ -34,7 +34,14 @@ from tests.e2e.forms import meet_values, rich_text_with_mentions
 from tests.e2e.test_oauth_install import CLIENT, authorize_url
 from tests.e2e.test_schedule_flow import contacts, in_days, open_form, reshape, submit
 from tests.support.fake_slack import FakeSlack
-from tests.support.server import BOT_TOKEN, SECRET_KEY, SIGNING_SECRET, ServeProcess, clean_env
+from tests.support.server import (
+    BOT_TOKEN,
+    SECRET_KEY,
+    SIGNING_SECRET,
+    ServeProcess,
+    clean_env,
+    run_cli,
+)
 from tests.support.slack_requests import (
     FORM,
     SlackClientSim,
@@ -393,7 +400,8 @@ def test_verbose_logs_of_a_booking_with_failing_mail_hold_no_token_email_note_or
             served, title, notes=rich_text_with_mentions(note, TEAMMATE), description=description
         )
         assert served.client.command("timeline Jane Doe", user_id=HOST).status == 200
-        worker = stack.cli("-v", "worker", "--once")
+        # A real process: its own logging set-up is what is drilled here.
+        worker = run_cli(["-v", "worker", "--once"], stack.env, stack.workdir)
         assert worker.returncode == 0, worker.stderr
         served_log = verbose.log()
     log = served_log + worker.stdout + worker.stderr

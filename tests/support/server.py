@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
 import socket
 import subprocess
@@ -11,6 +14,8 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from bot.cli import main as cli_main
 
 REPO = Path(__file__).resolve().parents[2]
 MEETLINE = [sys.executable, "-m", "bot.cli"]
@@ -48,6 +53,41 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra or {})
     return env
+
+
+def run_cli_in_process(
+    args: list[str], env: Mapping[str, str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """`meetline ARGS` through the same `main` a process runs, with exactly `env` and
+    `cwd`, its output and exit status captured as `run_cli` does.
+
+    For the operator steps and observations of e2e tests (`users set`, `meetings --json`,
+    `report`): a spawned interpreter costs ~1.5 s of CPU to import the app, about
+    a minute of the suite's wall time. The commands as real processes (exit codes, `.env`,
+    stdout/stderr) are tested in tests/e2e/test_cli.py."""
+    out, err = io.StringIO(), io.StringIO()
+    root = logging.getLogger()
+    saved_logging = (root.level, list(root.handlers))
+    saved_env, saved_cwd = dict(os.environ), Path.cwd()
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    root.handlers = [logging.StreamHandler(err)]  # what the process would print on stderr
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli_main(args)
+            except SystemExit as exit_:  # argparse: usage errors exit 2
+                code = exit_.code if isinstance(exit_.code, int) else 1
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        root.setLevel(saved_logging[0])
+        root.handlers = saved_logging[1]
+    return subprocess.CompletedProcess(
+        [*MEETLINE, *args], code, stdout=out.getvalue(), stderr=err.getvalue()
+    )
 
 
 def run_cli(

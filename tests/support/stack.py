@@ -18,7 +18,14 @@ from bot.wiring import build_services, build_worker
 from handlers.worker import RunStats
 from tests.support.clock import MutableClock
 from tests.support.fake_slack import FakeSlack
-from tests.support.server import BOT_TOKEN, SIGNING_SECRET, ServeProcess, clean_env, run_cli
+from tests.support.server import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    ServeProcess,
+    clean_env,
+    run_cli,
+    run_cli_in_process,
+)
 from tests.support.slack_requests import SlackClientSim
 from tests.support.smtp_sink import SmtpSink
 
@@ -55,7 +62,9 @@ class Stack:
         return build_worker(self.services).run_once()
 
     def cli(self, *args: str) -> Any:
-        return run_cli(list(args), self.env, self.workdir)
+        """`meetline ARGS` as the operator would run it next to the served app (in this
+        process: see `run_cli_in_process`)."""
+        return run_cli_in_process(list(args), self.env, self.workdir)
 
     def meetings_json(self) -> list[dict[str, Any]]:
         result = self.cli("meetings", "--json")
