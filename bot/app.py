@@ -32,6 +32,7 @@ BOT_SCOPES = [
     "users:read.email",
     "app_mentions:read",
     "files:write",  # /meet report uploads its chart and CSV to the user's DM
+    "chat:write.public",  # the message shortcut answers in threads of channels Meetline is not in
 ]
 
 
