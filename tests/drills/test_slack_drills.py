@@ -312,7 +312,9 @@ def test_crlf_in_titles_and_descriptions_makes_no_mail_headers_or_ics_lines(stac
         "Agenda\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nATTENDEE:mailto:evil@evil.example\r\nX-INJECTED:1"
     )
     view = open_form(stack)
-    values = booking_values(stack, title, description=description, include_description=True)
+    # Later than the module's other meetings: their drills moved the shared clock past
+    # those, and a reminder after its meeting's start is dropped, not sent.
+    values = booking_values(stack, title, days=5, description=description, include_description=True)
     resp = stack.client.interact(
         view_submission(
             view["id"],
