@@ -179,6 +179,16 @@ def _open_form(w: TwoWorkspaces, team: str, user: str) -> dict[str, Any]:
     return update.view | {"id": view_id}
 
 
+def _more_options(w: TwoWorkspaces, team: str, user: str, view: dict[str, Any]) -> dict[str, Any]:
+    """The form after its "More options" button: host, notes and associated records shown."""
+    updated = len(w.slack.calls("views.update"))
+    action = block_actions(
+        "more_options", "more", block_id="more", view=view, user_id=user, team_id=team
+    )
+    assert w.client.interact(action).status == 200
+    return w.slack.wait_for("views.update", count=updated + 1)[-1].view | {"id": view["id"]}
+
+
 def _submit(
     w: TwoWorkspaces,
     team: str,
@@ -379,7 +389,7 @@ def test_t2_submission_with_t1_contact_record_or_associated_record_books_nothing
     before, t2_before = w.t1_state(), w.meeting_count(T2)
     jane, deal = w.record_id(T1, "Jane Secret"), w.record_id(T1, "Secret Renewal Deal")
     tom = (f"r:{w.record_id(T2, 'Tom Two')}", "Tom Two")
-    view = _open_form(w, T2, BEA)
+    view = _more_options(w, T2, BEA, _open_form(w, T2, BEA))  # associated records live there
     attempts = {
         "attendees": meet_values(
             record=tom,
