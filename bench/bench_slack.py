@@ -172,7 +172,7 @@ def run(quick: bool = False) -> dict[str, Any]:
             }
         )
         seed_records(url, workdir)
-        serve = ServeProcess(env, workdir, ["--no-worker"])
+        serve = ServeProcess(env, workdir, ["--no-worker"], fresh=True)
         # The bare app is served the same way; it lives in bench/, not in the package.
         bare = ServeProcess(
             {**env, "PYTHONPATH": str(REPO)},
