@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -269,20 +270,27 @@ def _send_confirmation(
     t: Translator,
     state: FormState,
 ) -> None:
-    """The saved meeting in the thread of the message the form came from, else (or when
-    Meetline may not post there) in the caller's DM; the modal already told them, so a
-    failure only logs."""
-    text, blocks = confirmation_text(result, t=t), confirmation_blocks(result, heading, t=t)
-    if state.thread and state.channel and state.meeting_id is None:
+    """The saved meeting in the caller's DM, and for a form opened from a message, in
+    that message's thread too: there without the calendar's notes about the host's
+    other meetings and without Edit/Cancel, as the channel (a shared one, maybe with the
+    customer) reads it. The modal already told the caller, so a failure only logs."""
+    if state.thread and state.channel and state.meeting_id is None and result.created:
+        public = replace(result, warnings=())
         try:
             client.chat_postMessage(
-                channel=state.channel, thread_ts=state.thread, text=text, blocks=blocks
+                channel=state.channel,
+                thread_ts=state.thread,
+                text=confirmation_text(public, t=t),
+                blocks=confirmation_blocks(public, heading, t=t, manage=False),
             )
-            return
         except SlackApiError as exc:
             log.info("confirmation in the thread failed: %s", exc.response.get("error"))
     try:
-        client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+        client.chat_postMessage(
+            channel=user_id,
+            text=confirmation_text(result, t=t),
+            blocks=confirmation_blocks(result, heading, t=t),
+        )
     except SlackApiError as exc:
         log.warning("confirmation DM failed: %s", exc.response.get("error"))
 

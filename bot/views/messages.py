@@ -120,8 +120,10 @@ def confirmation_text(result: Scheduled, *, t: Translator = EN) -> str:
 
 
 def confirmation_blocks(
-    result: Scheduled, heading: str | None = None, *, t: Translator = EN
+    result: Scheduled, heading: str | None = None, *, t: Translator = EN, manage: bool = True
 ) -> list[dict[str, Any]]:
+    """The saved meeting; with its Edit and Cancel buttons unless `manage` is off (a
+    channel's thread, where others read along)."""
     blocks = [
         {
             "type": "header",
@@ -130,7 +132,7 @@ def confirmation_blocks(
         },
         {"type": "section", "block_id": "summary", "text": mrkdwn(confirmation_text(result, t=t))},
     ]
-    if result.meeting.status != "cancelled":
+    if manage and result.meeting.status != "cancelled":
         blocks.append(meeting_manage_actions(result.meeting, t=t))
     return blocks
 

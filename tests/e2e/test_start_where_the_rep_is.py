@@ -66,10 +66,14 @@ def test_a_message_shortcut_books_from_the_message_and_answers_in_its_thread(
         attendees=contacts(stack, "Jane Doe"),
     )
     assert submit(stack, view, values).json()["response_action"] == "update"
-    (posted,) = stack.slack.wait_for("chat.postMessage")
-    assert posted.args["channel"] == "C42" and posted.args["thread_ts"] == THREAD
-    assert "Demo for Jane" in posted.args["text"]
-    validate_blocks(posted.args["blocks"])
+    posted = stack.slack.wait_for("chat.postMessage", count=2)
+    (thread,) = [c.args for c in posted if c.args["channel"] == "C42"]
+    (dm,) = [c.args for c in posted if c.args["channel"] != "C42"]
+    assert thread["thread_ts"] == THREAD and "Demo for Jane" in thread["text"]
+    validate_blocks(thread["blocks"])
+    # The channel (maybe shared with the customer) gets no Edit/Cancel; the DM has them.
+    assert "meeting_edit" not in json.dumps(thread["blocks"])
+    assert "meeting_edit" in json.dumps(dm["blocks"]) and "thread_ts" not in dm
     (meeting,) = stack.meetings_json()
     assert meeting["duration_minutes"] == 45 and meeting["organizer"] == HOST
     assert_all_views_valid(stack.slack)
