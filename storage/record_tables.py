@@ -47,6 +47,25 @@ def kind_rank(kind: Any = RecordModel.kind) -> Any:
     )
 
 
+def _first_company() -> Any:
+    """A contact's company as `contact_companies` would pick it (the first by name), read
+    in the same statement as the contact: one round trip less per search."""
+    company = records_table.alias("company")
+    a = associations_table.c
+    first = (
+        select(company.c.name)
+        .join(associations_table, a.other_id == company.c.id)
+        .where(a.record_id == records_table.c.id, company.c.kind == str(RecordKind.COMPANY))
+        .order_by(company.c.search_text, company.c.name)
+        .limit(1)
+        .correlate(records_table)
+        .scalar_subquery()
+    )
+    return case((records_table.c.kind == str(RecordKind.CONTACT), first), else_=None).label(
+        "company"
+    )
+
+
 # What search reads of a record (the Record fields, plus what ranking needs).
 SEARCH_COLUMNS = (
     records_table.c.id,
@@ -59,6 +78,7 @@ SEARCH_COLUMNS = (
     records_table.c.timezone,
     records_table.c.language,
     records_table.c.search_text,
+    _first_company(),
 )
 
 

@@ -49,6 +49,9 @@ class SqlRecordRepository:
         if not team_id:  # no workspace, no records (legacy rows with an empty team stay hidden)
             return []
         with self._sessions() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                # Reads only, while the user types: no BEGIN and ROLLBACK round trips.
+                session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             return self._to_records(session, find(session, team_id, query, kinds, limit))
 
     def get(self, team_id: str, record_id: int) -> Record | None:
@@ -62,6 +65,22 @@ class SqlRecordRepository:
             if model is None:
                 return None
             return self._to_records(session, [model])[0]
+
+    def get_many(self, team_id: str, record_ids: Sequence[int]) -> dict[int, Record]:
+        ids = sorted({rid for rid in map(parse_id, record_ids) if rid is not None})
+        if not ids or not team_id:
+            return {}
+        with self._sessions() as session:
+            models = [
+                m
+                for chunk in chunks(ids)
+                for m in session.execute(
+                    select(RecordModel).where(
+                        RecordModel.id.in_(chunk), RecordModel.team_id == team_id
+                    )
+                ).scalars()
+            ]
+            return {r.id: r for r in self._to_records(session, models)}
 
     def associations(self, team_id: str, record_id: int) -> list[Record]:
         rid = parse_id(record_id)
@@ -105,8 +124,11 @@ class SqlRecordRepository:
             return int(session.execute(query).scalar_one())
 
     def _to_records(self, session: Session, models: Sequence[Any]) -> list[Record]:
-        """From ORM objects or rows of SEARCH_COLUMNS, with each contact's company."""
-        contact_ids = [m.id for m in models if m.kind == RecordKind.CONTACT]
+        """From ORM objects or rows of SEARCH_COLUMNS (which carry the contact's company
+        already), with each contact's company."""
+        contact_ids = [
+            m.id for m in models if m.kind == RecordKind.CONTACT and not hasattr(m, "company")
+        ]
         companies = contact_companies(session, contact_ids)
         return [
             Record(
@@ -117,7 +139,11 @@ class SqlRecordRepository:
                 email=m.email,
                 phone=m.phone,
                 timezone=m.timezone,
-                company=companies[m.id][0] if companies.get(m.id) else None,
+                company=(
+                    m.company
+                    if hasattr(m, "company")
+                    else (companies[m.id][0] if companies.get(m.id) else None)
+                ),
                 language=m.language,
             )
             for m in models
