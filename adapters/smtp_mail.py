@@ -7,8 +7,10 @@ into RSVP buttons:
     ├─ multipart/alternative: text/plain | text/html | text/calendar; method=REQUEST
     └─ application/ics; name=invite.ics (attachment)
 
-One connection per message: invitations and reminders are few, and a fresh connection
-means a server restart between jobs never surfaces as a stale-socket error.
+One connection per message, except inside `session()` (a worker's batch of jobs): there
+the messages share one connection, opened at the first and closed at the end, so a
+server restart between batches never surfaces as a stale-socket error. A failed
+message closes the shared connection; the next one opens a new one.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import smtplib
 import ssl
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.errors import HeaderParseError
@@ -195,6 +199,7 @@ class SmtpMailer:
         except ValueError:
             raise ValueError("MAIL_FROM: not a valid email address") from None
         self._timeout = timeout
+        self._local = threading.local()  # the open session's connection, per thread
 
     @property
     def settings(self) -> SmtpSettings:
@@ -207,6 +212,21 @@ class SmtpMailer:
     def send_reminder(self, reminder: ReminderEmail, to: Person) -> None:
         message = reminder_message(reminder, to, mail_from=self._from)
         self._send(message, to)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[object]:
+        if getattr(self._local, "in_session", False):  # nested: the outer one owns it
+            yield self
+            return
+        self._local.in_session = True
+        try:
+            yield self
+        finally:
+            self._local.in_session = False
+            smtp = getattr(self._local, "smtp", None)
+            self._local.smtp = None
+            if smtp is not None:
+                _quit(smtp)
 
     def _connect(self) -> smtplib.SMTP:
         s = self._settings
@@ -237,22 +257,45 @@ class SmtpMailer:
 
     def _send(self, message: EmailMessage, to: Person) -> None:
         recipient = _recipient(to)
-        try:
-            smtp = self._connect()  # MailError from here passes through untouched
-        except (OSError, smtplib.SMTPException) as exc:
-            raise _mail_error(exc) from exc
-        try:
-            smtp.send_message(
-                message, from_addr=self._from.addr_spec, to_addrs=[recipient.addr_spec]
-            )
-        except (OSError, smtplib.SMTPException) as exc:
-            smtp.close()
-            raise _mail_error(exc) from exc
-        # The message is accepted: a failing QUIT must not turn into a retry (a duplicate).
-        try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            smtp.close()
+        shared = getattr(self._local, "in_session", False)
+        smtp = getattr(self._local, "smtp", None) if shared else None
+        self._local.smtp = None
+        if smtp is not None:
+            try:
+                smtp.send_message(
+                    message, from_addr=self._from.addr_spec, to_addrs=[recipient.addr_spec]
+                )
+            except (smtplib.SMTPServerDisconnected, ConnectionError):
+                smtp.close()  # the shared connection went stale: try once on a new one
+                smtp = None
+            except (OSError, smtplib.SMTPException) as exc:
+                smtp.close()
+                raise _mail_error(exc) from exc
+        if smtp is None:
+            try:
+                smtp = self._connect()  # MailError from here passes through untouched
+            except (OSError, smtplib.SMTPException) as exc:
+                raise _mail_error(exc) from exc
+            try:
+                smtp.send_message(
+                    message, from_addr=self._from.addr_spec, to_addrs=[recipient.addr_spec]
+                )
+            except (OSError, smtplib.SMTPException) as exc:
+                smtp.close()
+                raise _mail_error(exc) from exc
+        if shared:
+            self._local.smtp = smtp  # kept for the session's next message
+        else:
+            _quit(smtp)
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    """After the message was accepted: a failing QUIT must not turn into a retry (a
+    duplicate)."""
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
 
 
 def _recipient(to: Person) -> Address:

@@ -13,9 +13,14 @@ records is the next step; `_recipient_language` is the one place to read it).
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from datetime import datetime
+from typing import Any, cast
 
+from handlers.domain import Record, UserProfile
 from handlers.i18n import DEFAULT_LANGUAGE, language_for, translator
 from handlers.invitations import Invitation, Mailer, MailError, Person, ReminderEmail
 from handlers.jobs import ClaimedJob, JobKind, JobQueue
@@ -52,14 +57,67 @@ class Deliveries:
         self._notifier = notifier
         self._mail_from = mail_from
         self._workspaces = workspaces
+        # What `batch` read for the claimed batch being run (None between batches).
+        self._memo: dict[tuple[Any, ...], object] | None = None
 
     # ------------------------------------------------------------------ helpers
 
-    def _meeting(self, job: ClaimedJob) -> Meeting | None:
-        return self._meetings.get(job.team_id, int(job.payload["meeting_id"]))
+    def _meeting(self, job: ClaimedJob, *, batched: bool = False) -> Meeting | None:
+        """The job's meeting as it is now; `batched`: as `batch` read it for the batch
+        (for handlers that only read it, so no write of this batch can make it stale)."""
+        meeting_id = int(job.payload["meeting_id"])
+        key = ("meeting", job.team_id, meeting_id)
+        if batched and self._memo is not None and key in self._memo:
+            return cast(Meeting | None, self._memo[key])
+        return self._meetings.get(job.team_id, meeting_id)
+
+    def _record(self, team_id: str, record_id: int) -> Record | None:
+        key = ("record", team_id, record_id)
+        if self._memo is not None and key in self._memo:
+            return cast(Record | None, self._memo[key])
+        return self._records.get(team_id, record_id)
+
+    def _user(self, team_id: str, user_id: str) -> UserProfile | None:
+        key = ("user", team_id, user_id)
+        if self._memo is not None and key in self._memo:
+            return cast(UserProfile | None, self._memo[key])
+        profile = self._people.user(team_id, user_id)
+        if self._memo is not None:
+            self._memo[key] = profile
+        return profile
+
+    @contextmanager
+    def batch(self, jobs: Sequence[ClaimedJob]) -> Iterator[None]:
+        """One claimed batch (Worker's batch scope): the reminder mails' meetings and
+        their attendees' records read in one go, hosts and workspace settings once per
+        batch, and one mail server connection for every mail. The worker runs one batch
+        at a time."""
+        memo: dict[tuple[Any, ...], object] = {}
+        wanted: dict[str, set[int]] = defaultdict(set)
+        for job in jobs:
+            meeting_id = job.payload.get("meeting_id")
+            if job.kind == JobKind.REMINDER_MAIL and job.team_id and isinstance(meeting_id, int):
+                wanted[job.team_id].add(meeting_id)
+        for team_id, meeting_ids in wanted.items():
+            meetings = self._meetings.get_many(team_id, sorted(meeting_ids))
+            memo.update({("meeting", team_id, m): meetings.get(m) for m in meeting_ids})
+            record_ids = {
+                a.record_id
+                for meeting in meetings.values()
+                for a in meeting.attendees
+                if a.record_id is not None
+            }
+            records = self._records.get_many(team_id, sorted(record_ids))
+            memo.update({("record", team_id, r): records.get(r) for r in record_ids})
+        self._memo = memo
+        try:
+            with self._mailer.session() if self._mailer and wanted else nullcontext():
+                yield
+        finally:
+            self._memo = None
 
     def _organizer(self, meeting: Meeting) -> Person:
-        host = self._people.user(meeting.team_id, meeting.host_id)
+        host = self._user(meeting.team_id, meeting.host_id)
         email = (host.email if host else None) or self._mail_from
         if not email:
             raise GiveUp("the host has no email address and MAIL_FROM is not set")
@@ -71,19 +129,25 @@ class Deliveries:
         if attendee.timezone:
             return attendee.timezone
         if attendee.record_id is not None:
-            record = self._records.get(team_id, attendee.record_id)
+            record = self._record(team_id, attendee.record_id)
             return record.timezone if record else None
         return None
 
     def _default_language(self, team_id: str) -> str:
         if self._workspaces is None:
             return DEFAULT_LANGUAGE
-        return language_for(self._workspaces.get(team_id).default_language)
+        key = ("workspace", team_id)
+        if self._memo is not None and key in self._memo:
+            return str(self._memo[key])
+        language = language_for(self._workspaces.get(team_id).default_language)
+        if self._memo is not None:
+            self._memo[key] = language
+        return language
 
     def _user_language(self, team_id: str, user_id: str | None) -> str:
         """A teammate's Slack language, else the workspace default."""
         default = self._default_language(team_id)
-        profile = self._people.user(team_id, user_id) if user_id else None
+        profile = self._user(team_id, user_id) if user_id else None
         return language_for(profile.locale, default) if profile else default
 
     def _recipient_language(self, meeting: Meeting, attendee: Attendee | None, email: str) -> str:
@@ -92,18 +156,18 @@ class Deliveries:
         if attendee is not None and attendee.slack_user_id:
             return self._user_language(meeting.team_id, attendee.slack_user_id)
         if attendee is not None and attendee.record_id is not None:
-            record = self._records.get(meeting.team_id, attendee.record_id)
+            record = self._record(meeting.team_id, attendee.record_id)
             if record is not None and record.language:
                 return record.language
         if attendee is None:  # not an attendee: the host, whose calendar holds the event
-            host = self._people.user(meeting.team_id, meeting.host_id)
+            host = self._user(meeting.team_id, meeting.host_id)
             if host is not None and (host.email or "").lower() == email.lower():
                 return language_for(host.locale, self._default_language(meeting.team_id))
         return self._default_language(meeting.team_id)
 
     def _is_host(self, meeting: Meeting, email: str) -> bool:
         """The host's own copy (invitation_recipients adds the host's address)."""
-        host = self._people.user(meeting.team_id, meeting.host_id)
+        host = self._user(meeting.team_id, meeting.host_id)
         return host is not None and (host.email or "").lower() == email.lower()
 
     def _mailer_or_give_up(self) -> Mailer:
@@ -209,7 +273,7 @@ class Deliveries:
         self._meetings.set_reminder_status(meeting.team_id, meeting.id, offset, "sent")
 
     def send_reminder_email(self, job: ClaimedJob) -> None:
-        meeting = self._meeting(job)
+        meeting = self._meeting(job, batched=True)
         if meeting is None or meeting.status == "cancelled":
             return
         if int(job.payload.get("start", 0)) != int(meeting.start_utc.timestamp()):
@@ -250,10 +314,10 @@ class Deliveries:
         if meeting is None or self._notifier is None:
             return
         user_id = str(job.payload["user_id"])
-        if self._people.user(meeting.team_id, user_id) is None:
+        if self._user(meeting.team_id, user_id) is None:
             return  # not in this workspace, or deactivated: ignored, as promised
         record = (
-            self._records.get(meeting.team_id, meeting.record_id)
+            self._record(meeting.team_id, meeting.record_id)
             if meeting.record_id is not None
             else None
         )
@@ -324,7 +388,7 @@ class Deliveries:
         )
 
     def _zone_of(self, team_id: str, user_id: str) -> str:
-        profile = self._people.user(team_id, user_id)
+        profile = self._user(team_id, user_id)
         return profile.timezone if profile else "UTC"
 
     def outcome_nudge(self, job: ClaimedJob) -> None:

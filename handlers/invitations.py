@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import math
 import unicodedata
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Final, Literal, Protocol
@@ -136,6 +137,11 @@ class Mailer(Protocol):
 
     def send_reminder(self, reminder: ReminderEmail, to: Person) -> None:
         """Mail one reminder to one attendee; raise `MailError` on failure."""
+        ...
+
+    def session(self) -> AbstractContextManager[object]:
+        """Within it, mails may share one connection to the mail server (a worker's
+        batch); outside it, each mail is sent on its own."""
         ...
 
 

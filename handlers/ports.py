@@ -45,6 +45,11 @@ class RecordRepository(Protocol):
         """The workspace's record; None for an unknown id and for another workspace's."""
         ...
 
+    def get_many(self, team_id: str, record_ids: Sequence[int]) -> dict[int, Record]:
+        """The workspace's records among `record_ids`, by id, in one read (a batch of
+        jobs); unknown ids and other workspaces' are left out."""
+        ...
+
     def associations(self, team_id: str, record_id: int) -> list[Record]:
         """The record's associated records, only if the record and they are the workspace's."""
         ...
@@ -85,6 +90,11 @@ class MeetingRepository(Protocol):
 
     def get(self, team_id: str, meeting_id: int) -> Meeting | None:
         """The workspace's meeting; None for an unknown id and for another workspace's."""
+        ...
+
+    def get_many(self, team_id: str, meeting_ids: Sequence[int]) -> dict[int, Meeting]:
+        """The workspace's meetings among `meeting_ids`, by id, in one read (a batch of
+        jobs); unknown ids and other workspaces' are left out."""
         ...
 
     def create(

@@ -7,11 +7,13 @@ first (e.g. "already invited at this SEQUENCE") before acting.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from handlers.jobs import ClaimedJob, JobQueue
@@ -48,6 +50,9 @@ def stored_error(exc: BaseException) -> str:
 
 
 JobHandler = Callable[[ClaimedJob], None]
+# Set up for one claimed batch and torn down after it (e.g. read the batch's meetings in
+# one go, keep one mail server connection open): `Deliveries.batch`.
+BatchScope = Callable[[Sequence[ClaimedJob]], AbstractContextManager[object]]
 FailureHook = Callable[[ClaimedJob, str], None]
 
 
@@ -74,6 +79,7 @@ class Worker:
         worker_id: str | None = None,
         batch: int = 10,
         lease_seconds: int = 300,
+        batch_scope: BatchScope | None = None,
     ) -> None:
         self._queue = queue
         self._handlers = dict(handlers)
@@ -82,6 +88,7 @@ class Worker:
         self.worker_id = worker_id or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self._batch = batch
         self._lease = lease_seconds
+        self._batch_scope = batch_scope
         self._stop = threading.Event()
 
     @property
@@ -98,8 +105,10 @@ class Worker:
             )
             if not jobs:
                 return stats
-            for job in jobs:
-                self._run(job, stats)
+            scope = self._batch_scope(jobs) if self._batch_scope else contextlib.nullcontext()
+            with scope:
+                for job in jobs:
+                    self._run(job, stats)
 
     def run_forever(self, idle_seconds: float = 1.0) -> None:
         while not self._stop.is_set():

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from handlers.jobs import (
     CANCELLED,
@@ -111,33 +110,40 @@ class SqlJobQueue:
     def claim(
         self, worker_id: str, now: datetime, limit: int = 10, lease_seconds: int = 300
     ) -> list[ClaimedJob]:
+        """Two statements in one transaction: fail the jobs whose every attempt ended in
+        a dead worker, then lock and take the due ones, each with its meeting's
+        workspace (a subquery of the same statement)."""
         if limit <= 0:
             return []
         expired = and_(JobModel.status == RUNNING, JobModel.locked_until < now)
         with write_session(self._sessions) as session:
             # A job whose every attempt ended in a dead worker must not loop forever.
-            exhausted = self._lock_ids(
-                session, and_(expired, JobModel.attempts >= JobModel.max_attempts), limit=None
-            )
-            if exhausted:
-                session.execute(
-                    update(JobModel)
-                    .where(JobModel.id.in_(exhausted))
-                    .values(
-                        status=FAILED,
-                        finished_at=now,
-                        locked_by=None,
-                        locked_until=None,
-                        last_error="lease expired on the last attempt (worker stopped?)",
+            session.execute(
+                update(JobModel)
+                .where(
+                    JobModel.id.in_(
+                        self._due_ids(
+                            and_(expired, JobModel.attempts >= JobModel.max_attempts), None
+                        )
                     )
                 )
+                .values(
+                    status=FAILED,
+                    finished_at=now,
+                    locked_by=None,
+                    locked_until=None,
+                    last_error="lease expired on the last attempt (worker stopped?)",
+                )
+            )
             due = or_(and_(JobModel.status == QUEUED, JobModel.run_at <= now), expired)
-            ids = self._lock_ids(session, due, limit=limit)
-            if not ids:
-                return []
+            team = (
+                select(MeetingModel.team_id)
+                .where(MeetingModel.id == JobModel.meeting_id)
+                .scalar_subquery()
+            )
             rows = session.execute(
                 update(JobModel)
-                .where(JobModel.id.in_(ids))
+                .where(JobModel.id.in_(self._due_ids(due, limit)))
                 .values(
                     status=RUNNING,
                     locked_by=worker_id,
@@ -151,23 +157,9 @@ class SqlJobQueue:
                     JobModel.attempts,
                     JobModel.max_attempts,
                     JobModel.run_at,
-                    JobModel.meeting_id,
+                    team.label("team_id"),
                 )
             ).all()
-            meeting_ids = sorted({r.meeting_id for r in rows if r.meeting_id is not None})
-            teams: dict[int, str] = (
-                dict(
-                    session.execute(
-                        select(MeetingModel.id, MeetingModel.team_id).where(
-                            MeetingModel.id.in_(meeting_ids)
-                        )
-                    )
-                    .tuples()
-                    .all()
-                )
-                if meeting_ids
-                else {}
-            )
         jobs = [
             ClaimedJob(
                 id=r.id,
@@ -176,29 +168,38 @@ class SqlJobQueue:
                 attempts=r.attempts,
                 max_attempts=r.max_attempts,
                 run_at=r.run_at,
-                team_id=teams.get(r.meeting_id, "") if r.meeting_id is not None else "",
+                team_id=r.team_id or "",
             )
             for r in rows
         ]
         jobs.sort(key=lambda j: (j.run_at, j.id))
         return jobs
 
-    def _lock_ids(self, session: Session, condition: Any, limit: int | None) -> list[int]:
+    def _due_ids(self, condition: Any, limit: int | None) -> Any:
+        """The ids to take, oldest first; on PostgreSQL locked as they are read, skipping
+        rows another worker holds (SQLite's claim holds the write lock already)."""
         query = select(JobModel.id).where(condition).order_by(JobModel.run_at, JobModel.id)
         if limit is not None:
             query = query.limit(limit)
         if self._dialect == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        return list(session.execute(query).scalars())
+        return query
 
     def complete(self, job_id: int, worker_id: str, now: datetime | None = None) -> bool:
+        """One statement per job, right after its effect: a worker killed in the middle
+        of a batch leaves the jobs it finished done, so none is sent twice. On
+        PostgreSQL it runs in autocommit (no BEGIN and COMMIT round trips)."""
         stmt = (
             update(JobModel)
             .where(*self._held(job_id, worker_id))
             .values(status=DONE, finished_at=now or _now(), locked_until=None, last_error=None)
         )
-        with write_session(self._sessions) as session:
-            return _rowcount(session.execute(stmt)) == 1
+        if self._dialect != "postgresql":
+            with write_session(self._sessions) as session:
+                return _rowcount(session.execute(stmt)) == 1
+        with self._sessions() as session:
+            connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            return _rowcount(connection.execute(stmt)) == 1
 
     def fail(
         self, job_id: int, worker_id: str, error: str, now: datetime, retry: bool = True

@@ -124,6 +124,27 @@ class SqlMeetingRepository:
         with self._sessions() as session:
             return self._load(session, _row(session, team_id, meeting_id))
 
+    def get_many(self, team_id: str, meeting_ids: Sequence[int]) -> dict[int, Meeting]:
+        """One read for many meetings: their attendees and reminders come with them (one
+        statement each, for all), their records in one more."""
+        ids = sorted({mid for mid in map(parse_id, meeting_ids) if mid is not None})
+        if not ids or not team_id:
+            return {}
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(MeetingModel).where(
+                    MeetingModel.id.in_(ids), MeetingModel.team_id == team_id
+                )
+            ).all()
+            records: dict[int, list[int]] = {row.id: [] for row in rows}
+            for meeting_id, record_id in session.execute(
+                select(MeetingRecordModel.meeting_id, MeetingRecordModel.record_id).where(
+                    MeetingRecordModel.meeting_id.in_(list(records))
+                )
+            ):
+                records[meeting_id].append(record_id)
+            return {row.id: to_meeting(row, records[row.id]) for row in rows}
+
     def list_meetings(self, team_id: str, limit: int = 1000) -> list[Meeting]:
         query = (
             select(MeetingModel)

@@ -127,6 +127,10 @@ class InMemoryRecords:
         found = self._store.records.get(record_id)
         return found[1] if found is not None and found[0] == team_id else None
 
+    def get_many(self, team_id: str, record_ids: Sequence[int]) -> dict[int, Record]:
+        found = {rid: self.get(team_id, rid) for rid in record_ids}
+        return {rid: r for rid, r in found.items() if r is not None}
+
     def associations(self, team_id: str, record_id: int) -> list[Record]:
         return []
 
@@ -158,6 +162,10 @@ class InMemoryMeetings:
     def get(self, team_id: str, meeting_id: int) -> Meeting | None:
         meeting = self._store.meetings.get(meeting_id)
         return meeting if meeting is not None and meeting.team_id == team_id else None
+
+    def get_many(self, team_id: str, meeting_ids: Sequence[int]) -> dict[int, Meeting]:
+        found = {mid: self.get(team_id, mid) for mid in meeting_ids}
+        return {mid: m for mid, m in found.items() if m is not None}
 
     def create(
         self,

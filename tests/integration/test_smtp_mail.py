@@ -492,3 +492,35 @@ def test_polish_invitation_and_reminder_survive_the_trip(
     assert reminder.message["Subject"] == (
         "Przypomnienie: Product demo, środa, 3 grudnia 2025, 15:00 (Europe/Warsaw, UTC+01:00)"
     )
+
+
+def test_a_session_sends_its_mails_over_one_connection(
+    mailer: SmtpMailer, smtp_sink: SmtpSink
+) -> None:
+    """A worker's batch: one connection for all its mails; outside, one per mail."""
+    with mailer.session():
+        for i in range(3):
+            mailer.send_reminder(make_reminder(), Person(f"a{i}@example.com", ""))
+    assert smtp_sink.total == 3 and smtp_sink.connections == 1
+    mailer.send_reminder(make_reminder(), JANE)
+    mailer.send_reminder(make_reminder(), JANE)
+    assert smtp_sink.total == 5 and smtp_sink.connections == 3
+
+
+def test_a_session_outlives_a_mail_server_restart_and_a_refused_mail(
+    mailer: SmtpMailer, smtp_sink: SmtpSink
+) -> None:
+    with mailer.session():
+        mailer.send_reminder(make_reminder(), JANE)
+        smtp_sink.stop()  # the shared connection goes stale
+        smtp_sink.start()
+        mailer.send_reminder(make_reminder(), Person("b@example.com", ""))
+        smtp_sink.reject("c@example.com")
+        with pytest.raises(MailError):
+            mailer.send_reminder(make_reminder(), Person("c@example.com", ""))
+        mailer.send_reminder(make_reminder(), Person("d@example.com", ""))
+    assert sorted(m.rcpt_tos for m in smtp_sink.messages) == [
+        ("b@example.com",),
+        ("d@example.com",),
+        ("jane@example.com",),
+    ]

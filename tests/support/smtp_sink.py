@@ -82,6 +82,18 @@ class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self._sink = sink
 
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        session.host_name = hostname
+        self._sink._greeted()
+        return responses
+
     async def handle_MAIL(
         self,
         server: SMTP,
@@ -133,6 +145,7 @@ class SmtpSink:
         self.counts: Counter[tuple[str, str]] = Counter()
         self.message_ids: Counter[str] = Counter()
         self.total = 0
+        self.connections = 0  # SMTP sessions greeted (EHLO), for connection reuse
         # (message number) -> an SMTP reply to MAIL FROM, or None to go on
         self.on_mail_from: Callable[[int], str | None] | None = None
         # (messages accepted so far), called after each message is taken
@@ -242,6 +255,10 @@ class SmtpSink:
             time.sleep(0.02)
 
     # ---- called from the server thread
+
+    def _greeted(self) -> None:
+        with self._lock:
+            self.connections += 1
 
     def _mail_from(self) -> str | None:
         with self._lock:

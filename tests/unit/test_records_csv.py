@@ -39,6 +39,9 @@ class FakeRepo:
     def get(self, team_id: str, record_id: int) -> Record | None:
         return None
 
+    def get_many(self, team_id: str, record_ids: Sequence[int]) -> dict[int, Record]:
+        return {}
+
     def associations(self, team_id: str, record_id: int) -> list[Record]:
         return []
 
