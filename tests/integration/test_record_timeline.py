@@ -101,6 +101,16 @@ def texts(reply: dict[str, Any]) -> list[str]:
     return [b["text"]["text"] for b in reply["blocks"] if b["type"] == "section"]
 
 
+def buttons(reply: dict[str, Any]) -> list[str]:
+    return [
+        e["text"]["text"]
+        for b in reply["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["type"] == "button"
+    ]
+
+
 def test_a_records_meetings_are_listed_newest_first_with_host_organizer_and_outcome(
     world: World,
 ) -> None:
@@ -130,9 +140,9 @@ def test_a_records_meetings_are_listed_newest_first_with_host_organizer_and_outc
     at_four = "<!date^1796310000^{date_short_pretty} at {time}|2026-12-03 15:00 UTC>"
     people = "assigned to <@U2> · created by <@U1>"
     assert texts(reply) == [
-        f"*:white_check_mark: Outcome* · Demo for Acme: Completed {at_four} · {people}",
-        f"*:arrows_counterclockwise: Rescheduled* · Demo for Acme {at_four} · {people} · outcome Completed",
-        "*:calendar: Scheduled* · Intro call <!date^1796306400^{date_short_pretty} at {time}|2026-12-03 14:00 UTC>"
+        f"*:white_check_mark: Outcome* · Demo for Acme: Completed\n{at_four} · {people}",
+        f"*:arrows_counterclockwise: Rescheduled* · Demo for Acme\n{at_four} · {people} · outcome Completed",
+        "*:calendar: Scheduled* · Intro call\n<!date^1796306400^{date_short_pretty} at {time}|2026-12-03 14:00 UTC>"
         f" · {people} · outcome Completed",
     ]
 
@@ -152,7 +162,8 @@ def test_another_workspaces_meetings_never_show(world: World) -> None:
     theirs = record_history(world.records, world.meetings, OTHER, "Jane")
     assert theirs is not None and theirs.entries == () and theirs.meetings == {}
     reply = timeline_reply("Jane", theirs)
-    assert texts(reply) == ["No meetings on this record yet. Schedule one with `/meet`."]
+    assert texts(reply) == ["No meetings on this record yet."]
+    assert buttons(reply) == ["Schedule a meeting on this record"]  # on their own record
 
 
 def test_no_match_and_no_query_say_what_to_do(world: World) -> None:
@@ -169,6 +180,6 @@ def test_the_timeline_in_polish(world: World) -> None:
     reply = timeline_reply("Jane", history, t=translator("pl"))
     assert reply["text"] == "Historia: Jane Doe"
     assert texts(reply) == [
-        "*:calendar: Zaplanowane* · Intro call <!date^1796306400^{date_short_pretty} o {time}|2026-12-03 14:00 UTC>"
+        "*:calendar: Zaplanowane* · Intro call\n<!date^1796306400^{date_short_pretty} o {time}|2026-12-03 14:00 UTC>"
         " · przypisane do <@U2> · utworzone przez <@U1> · wynik: Zaplanowane"
     ]
