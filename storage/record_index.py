@@ -50,7 +50,9 @@ _FOLD = str.maketrans(
         "ʼ": "'",
     }
 )
-_SPACE = re.compile(r"\s+")
+# ASCII control characters separate words too: SQLite's FTS5 tokenizer splits on them, so
+# a query word holding one would be a phrase query, which the index (detail=column) refuses.
+_SPACE = re.compile(r"[\s\x00-\x1f\x7f]+")
 _EDGE_PUNCT = re.compile(r"^[^\w@+]+|[^\w]+$")
 _INNER_SPLIT = re.compile(r"[^\w]+|_")
 _PHONEISH = re.compile(r"^\+?[\d\s().\-/]*\d[\d\s().\-/]*$")

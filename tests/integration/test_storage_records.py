@@ -242,6 +242,15 @@ def test_search_by_email_phone_and_exact_name(repo: SqlRecordRepository) -> None
     assert names(repo.search("T1", "nobody")) == []
 
 
+def test_control_characters_in_a_query_separate_words(repo: SqlRecordRepository) -> None:
+    """What a picker may send (a pasted or forged query): searched, never an error (on
+    SQLite a word holding one became an FTS5 phrase query the index refuses)."""
+    import_records(repo, "T1", CRM)
+    assert names(repo.search("T1", "jane\x01doe")) == ["Jane Doe"]
+    assert names(repo.search("T1", "\x00\x7fzolc\x1b")) == ["Zofia Żółć"]
+    assert names(repo.search("T1", "\x02\x03")) != []  # no words: the most recent
+
+
 def test_search_kind_filter_and_limit(repo: SqlRecordRepository) -> None:
     import_records(repo, "T1", CRM)
     assert names(repo.search("T1", "acme", kinds=[RecordKind.DEAL, RecordKind.TICKET])) == [
