@@ -15,18 +15,26 @@ absolute numbers move with the machine's load.
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from waitress.server import create_server
+
 from bench.common import Row, cpu_seconds, percentile, postgres_available, scratch_postgres, vm_kib
+from bench.round_trips import RoundTrips, settle
+from bot.settings import Settings
+from bot.wiring import build_services, slack_app, web_app
 from tests.e2e.forms import meet_values
 from tests.support.fake_slack import FakeSlack
 from tests.support.server import (
@@ -34,6 +42,7 @@ from tests.support.server import (
     SIGNING_SECRET,
     ServeProcess,
     clean_env,
+    free_port,
 )
 from tests.support.slack_requests import (
     FORM,
@@ -47,9 +56,16 @@ from tests.support.stack import seed_records
 
 REPO = Path(__file__).resolve().parents[1]
 USERS = 50
-ACK_RATIO_TARGET = 1.5
+BARE = "bare Bolt app"
+ACK_RATIO_TARGET = 1.2  # issue 13's targets, each against the bare app in the same run
+OPEN_RATIO_TARGET = 1.5
+UPDATE_RATIO_TARGET = 3.0
+SAVE_RATIO_TARGET = 2.0
+CPU_RATIO_TARGET = 3.0
+GC_PAUSE_TARGET_MS = 10
 SLACK_LIMIT_S = 3.0
 RSS_TARGET_MIB = 256
+ROUND_TRIPS_TARGET = 12
 log = logging.getLogger(__name__)
 
 
@@ -61,6 +77,7 @@ class IndexedSlack(FakeSlack):
         super().__init__()
         self.opened: dict[str, tuple[float, str]] = {}
         self.updated: dict[str, dict[str, Any]] = {}
+        self.first_update: dict[str, float] = {}  # view id -> when the full form arrived
         self._seen = threading.Condition()
 
     def _dispatch(self, method: str, args: dict[str, Any], headers: Any) -> dict[str, Any]:
@@ -71,6 +88,7 @@ class IndexedSlack(FakeSlack):
                     self.opened[str(args.get("trigger_id"))] = (time.time(), payload["view"]["id"])
                 elif method == "views.update" and isinstance(args.get("view"), dict):
                     self.updated[str(args.get("view_id"))] = args["view"]
+                    self.first_update.setdefault(str(args.get("view_id")), time.time())
                 self._seen.notify_all()
         return payload
 
@@ -93,28 +111,38 @@ def _round(
     samples: dict[str, list[float]],
     errors: list[str],
     form: Callable[[str], dict[str, Any]] | None,
+    between: Callable[[], None] = lambda: None,
 ) -> None:
-    barrier = threading.Barrier(len(users))
+    """Every user sends /meet at once and waits for the form (for Meetline the full form
+    by views.update); then, `between` having run (a CPU reading), every user saves at once."""
+    start = threading.Barrier(len(users))
+    halfway = threading.Barrier(len(users) + 1)
+    go = threading.Barrier(len(users) + 1)
 
-    def user(user_id: str, n: int) -> None:
+    def meet(user_id: str, n: int) -> tuple[str, dict[str, Any]] | None:
         trigger = new_trigger_id()
         text = "Jane Doe tomorrow 3pm 45m Demo" if n % 2 else ""
-        barrier.wait()
+        start.wait()
         sent = time.time()
         resp = client.post(slash_command_body(text=text, user_id=user_id, trigger_id=trigger), FORM)
         if resp.status != 200:
             errors.append(f"{name} /meet {resp.status}")
-            return
+            return None
         samples["ack"].append(resp.elapsed)
         opened_at, view_id = slack.wait(lambda: slack.opened.get(trigger))
         samples["open"].append(opened_at - sent)
-        view: dict[str, Any] = {}
-        values: dict[str, Any] = {
-            "title": {"title_input": {"type": "plain_text_input", "value": "Demo"}}
-        }
-        if form is not None:
-            view = slack.wait(lambda: slack.updated.get(view_id)) | {"id": view_id}
-            values = form(user_id)
+        if form is None:
+            return view_id, {}
+        view = slack.wait(lambda: slack.updated.get(view_id)) | {"id": view_id}
+        samples["update"].append(slack.first_update[view_id] - sent)
+        return view_id, view
+
+    def save(user_id: str, view_id: str, view: dict[str, Any]) -> None:
+        values: dict[str, Any] = (
+            form(user_id)
+            if form is not None
+            else {"title": {"title_input": {"type": "plain_text_input", "value": "Demo"}}}
+        )
         payload = view_submission(
             view_id,
             "meet_form",
@@ -134,11 +162,83 @@ def _round(
             return
         samples["submit"].append(done.elapsed)
 
+    def user(user_id: str, n: int) -> None:
+        opened = None
+        try:
+            opened = meet(user_id, n)
+        finally:
+            halfway.wait()
+            go.wait()
+        if opened is not None:
+            save(user_id, *opened)
+
     threads = [threading.Thread(target=user, args=(u, i)) for i, u in enumerate(users)]
     for t in threads:
         t.start()
+    halfway.wait()
+    between()
+    go.wait()
     for t in threads:
         t.join(timeout=120)
+
+
+def _counted_save(
+    client: SlackClientSim,
+    slack: IndexedSlack,
+    user_id: str,
+    form: Callable[[str], dict[str, Any]],
+    counter: RoundTrips | None,
+) -> None:
+    """/meet, the filled form, then its Save (counted when `counter` is given) up to its
+    confirmation DM."""
+    trigger = new_trigger_id()
+    client.post(slash_command_body(text="", user_id=user_id, trigger_id=trigger), FORM)
+    view_id = slack.wait(lambda: slack.opened.get(trigger))[1]
+    view = slack.wait(lambda: slack.updated.get(view_id)) | {"id": view_id}
+    payload = view_submission(
+        view_id,
+        "meet_form",
+        form(user_id),
+        private_metadata=view.get("private_metadata", ""),
+        view=view,
+        user_id=user_id,
+    )
+    sent = len(slack.calls("chat.postMessage"))
+    if counter is not None:
+        counter.wait_quiet()
+    with counter.counting() if counter is not None else nullcontext():
+        reply = client.post(interactive_body(payload), FORM).json()
+        settle(lambda: len(slack.calls("chat.postMessage")) > sent)
+    if not isinstance(reply, dict) or reply.get("response_action") != "update":
+        raise RuntimeError(f"the counted Save failed: {reply}")
+
+
+def save_round_trips(
+    url: str, slack: IndexedSlack, user_id: str, form: Callable[[str], dict[str, Any]]
+) -> RoundTrips:
+    """The PostgreSQL round trips of one Save by a user whose profile is known (a second
+    Save: the first fetched it from Slack), counted in this process (bench.round_trips)."""
+    settings = Settings(
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_API_URL=slack.url,
+        DATABASE_URL=url,
+    )
+    services = build_services(settings)
+    port = free_port()
+    server = create_server(web_app(services, slack_app(services)), host="127.0.0.1", port=port)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    counter = RoundTrips(services.engine)
+    try:
+        client = SlackClientSim(f"http://127.0.0.1:{port}", SIGNING_SECRET)
+        _counted_save(client, slack, user_id, form, None)  # fetches the profile
+        _counted_save(client, slack, user_id, form, counter)
+    finally:
+        server.close()
+        services.after_ack.shutdown()
+        services.engine.dispose()
+    return counter
 
 
 def run(quick: bool = False) -> dict[str, Any]:
@@ -172,7 +272,8 @@ def run(quick: bool = False) -> dict[str, Any]:
             }
         )
         seed_records(url, workdir)
-        serve = ServeProcess(env, workdir, ["--no-worker"], fresh=True)
+        gc_stats = workdir / "gc-stats.json"
+        serve = ServeProcess(env, workdir, ["--no-worker", "--gc-stats", str(gc_stats)], fresh=True)
         # The bare app is served the same way; it lives in bench/, not in the package.
         bare = ServeProcess(
             {**env, "PYTHONPATH": str(REPO)},
@@ -201,51 +302,46 @@ def run(quick: bool = False) -> dict[str, Any]:
                     reminders=[("1", "days")],
                 )
 
+            kinds = ("ack", "open", "update", "submit")
             samples: dict[str, dict[str, list[float]]] = {
-                app: {"ack": [], "open": [], "submit": []} for app in ("meetline", "bare")
+                app: {k: [] for k in kinds} for app in ("meetline", "bare")
             }
             errors: list[str] = []
             clients = {
                 "meetline": SlackClientSim(serve.url, SIGNING_SECRET),
                 "bare": SlackClientSim(bare.url, SIGNING_SECRET),
             }
+            procs = {"meetline": serve.proc.pid, "bare": bare.proc.pid}
             # One warm-up round each (imports, pools, caches), not measured.
-            _round(
-                "bare",
-                clients["bare"],
-                slack,
-                users[:5],
-                {"ack": [], "open": [], "submit": []},
-                [],
-                None,
-            )
-            _round(
-                "meetline",
-                clients["meetline"],
-                slack,
-                users[:5],
-                {"ack": [], "open": [], "submit": []},
-                [],
-                form,
-            )
-            cpu_before = {
-                "meetline": cpu_seconds(serve.proc.pid),
-                "bare": cpu_seconds(bare.proc.pid),
-            }
+            for app, app_form in (("bare", None), ("meetline", form)):
+                _round(app, clients[app], slack, users[:5], {k: [] for k in kinds}, [], app_form)
+            # Server CPU in each half of a round: /meet until the form is shown, then Save.
+            cpu_ms = {app: {"meet": 0.0, "save": 0.0} for app in procs}
             for _ in range(rounds):
-                _round("bare", clients["bare"], slack, users, samples["bare"], errors, None)
-                _round(
-                    "meetline", clients["meetline"], slack, users, samples["meetline"], errors, form
-                )
+                for app, app_form in (("bare", None), ("meetline", form)):
+                    marks = [cpu_seconds(procs[app]) or 0.0]
+                    _round(
+                        app,
+                        clients[app],
+                        slack,
+                        users,
+                        samples[app],
+                        errors,
+                        app_form,
+                        between=lambda app=app, marks=marks: marks.append(  # type: ignore[misc]
+                            cpu_seconds(procs[app]) or 0.0
+                        ),
+                    )
+                    marks.append(cpu_seconds(procs[app]) or 0.0)
+                    cpu_ms[app]["meet"] += (marks[1] - marks[0]) * 1000
+                    cpu_ms[app]["save"] += (marks[2] - marks[1]) * 1000
             cpu = {
-                app: round(
-                    ((cpu_seconds(proc.pid) or 0) - (cpu_before[app] or 0))
-                    * 1000
-                    / (rounds * USERS),
-                    1,
-                )
-                for app, proc in (("meetline", serve.proc), ("bare", bare.proc))
+                app: {half: round(ms / (rounds * USERS), 2) for half, ms in halves.items()}
+                for app, halves in cpu_ms.items()
             }
+            time.sleep(1.5)  # the served app writes its GC pauses every second
+            gc_pauses = json.loads(gc_stats.read_text()) if gc_stats.exists() else {}
+            trips = save_round_trips(url, slack, users[0], form)
             memory = {
                 "meetline_vmhwm_kib": vm_kib(serve.proc.pid, "VmHWM"),
                 "meetline_vmrss_kib": vm_kib(serve.proc.pid, "VmRSS"),
@@ -270,57 +366,107 @@ def run(quick: bool = False) -> dict[str, Any]:
         "errors": errors[:20],
         "error_count": len(errors),
         "memory": memory,
-        "server_cpu_ms_per_user_round": cpu,
+        "server_cpu_ms_per_user": cpu,
+        "gc_pauses": gc_pauses,
+        "save_round_trips": {"total": trips.total, **trips.by_kind},
+        "save_statements": trips.statements,
     }
     m, b = stats["meetline"], stats["bare"]
     label = f"@{USERS} concurrent users"
+    bare_ack, bare_open = b["ack"]["p99_ms"], b["open"]["p99_ms"]
+    late_saves = sum(1 for v in samples["meetline"]["submit"] if v >= SLACK_LIMIT_S)
+    max_pause = float(gc_pauses.get("max_ms", math.nan))
     table = [
-        Row(
-            f"/meet ack p50 {label}", m["ack"]["p50_ms"], "ms", b["ack"]["p50_ms"], "bare Bolt app"
-        ),
+        Row(f"/meet ack p50 {label}", m["ack"]["p50_ms"], "ms", b["ack"]["p50_ms"], BARE),
         Row(
             f"/meet ack p99 {label}",
             m["ack"]["p99_ms"],
             "ms",
-            b["ack"]["p99_ms"],
-            "bare Bolt app",
-            f"<= {ACK_RATIO_TARGET}x bare and < 3 s",
-            m["ack"]["p99_ms"] <= ACK_RATIO_TARGET * b["ack"]["p99_ms"]
-            and m["ack"]["p99_ms"] < SLACK_LIMIT_S * 1000,
+            bare_ack,
+            BARE,
+            f"<= {ACK_RATIO_TARGET}x bare ack",
+            m["ack"]["p99_ms"] <= ACK_RATIO_TARGET * bare_ack,
         ),
-        Row(
-            f"views.open p50 {label}",
-            m["open"]["p50_ms"],
-            "ms",
-            b["open"]["p50_ms"],
-            "bare Bolt app",
-        ),
+        Row(f"views.open p50 {label}", m["open"]["p50_ms"], "ms", b["open"]["p50_ms"], BARE),
         Row(
             f"views.open p99 {label}",
             m["open"]["p99_ms"],
             "ms",
-            b["open"]["p99_ms"],
-            "bare Bolt app",
-            "< 3 s (trigger_id lifetime)",
-            m["open"]["p99_ms"] < SLACK_LIMIT_S * 1000,
+            bare_open,
+            BARE,
+            f"<= {OPEN_RATIO_TARGET}x bare views.open",
+            m["open"]["p99_ms"] <= OPEN_RATIO_TARGET * bare_open,
+        ),
+        Row(
+            f"Full form (views.update) p99 {label}",
+            m["update"]["p99_ms"],
+            "ms",
+            bare_open,
+            "bare Bolt app's views.open p99",
+            f"<= {UPDATE_RATIO_TARGET}x bare views.open",
+            m["update"]["p99_ms"] <= UPDATE_RATIO_TARGET * bare_open,
         ),
         Row(
             f"Save (view_submission) ack p50 {label}",
             m["submit"]["p50_ms"],
             "ms",
-            b["submit"]["p50_ms"],
-            "bare Bolt app (fixed reply)",
+            b["ack"]["p50_ms"],
+            "bare Bolt app's /meet ack p50",
         ),
         Row(
             f"Save (view_submission) ack p99 {label}",
             m["submit"]["p99_ms"],
             "ms",
-            b["submit"]["p99_ms"],
-            "bare Bolt app (fixed reply)",
-            "< 3 s",
-            m["submit"]["p99_ms"] < SLACK_LIMIT_S * 1000,
+            bare_ack,
+            "bare Bolt app's /meet ack p99",
+            f"<= {SAVE_RATIO_TARGET}x bare ack",
+            m["submit"]["p99_ms"] <= SAVE_RATIO_TARGET * bare_ack,
         ),
-        Row("Server CPU per /meet + Save", cpu["meetline"], "ms", cpu["bare"], "bare Bolt app"),
+        Row(
+            f"Saves answered after 3 s {label}",
+            late_saves,
+            "Saves",
+            None,
+            "",
+            "0",
+            late_saves == 0,
+        ),
+        Row(
+            "Server CPU per /meet (until the full form)",
+            cpu["meetline"]["meet"],
+            "ms",
+            cpu["bare"]["meet"],
+            "bare Bolt app per /meet",
+            f"<= {CPU_RATIO_TARGET}x bare /meet",
+            cpu["meetline"]["meet"] <= CPU_RATIO_TARGET * cpu["bare"]["meet"],
+        ),
+        Row(
+            "Server CPU per Save",
+            cpu["meetline"]["save"],
+            "ms",
+            cpu["bare"]["meet"],
+            "bare Bolt app per /meet",
+            f"<= {CPU_RATIO_TARGET}x bare /meet",
+            cpu["meetline"]["save"] <= CPU_RATIO_TARGET * cpu["bare"]["meet"],
+        ),
+        Row(
+            "PostgreSQL round trips per Save (counted)",
+            trips.total,
+            "round trips",
+            None,
+            "",
+            f"<= {ROUND_TRIPS_TARGET}",
+            trips.total <= ROUND_TRIPS_TARGET,
+        ),
+        Row(
+            "Max GC pause of meetline serve under the load",
+            max_pause,
+            "ms",
+            None,
+            "",
+            f"< {GC_PAUSE_TARGET_MS} ms",
+            max_pause < GC_PAUSE_TARGET_MS,
+        ),
         Row(
             "Requests failed or answered wrongly",
             len(errors),

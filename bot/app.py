@@ -7,7 +7,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -16,7 +16,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from bot.i18n_context import browser_translator
 from bot.listeners import admin, calendars, home, manage, meet, outcome
 from bot.services import Services
-from bot.slack_clients import make_client
+from bot.slack_clients import keep_alive_like, make_client
 from handlers.i18n import Translator
 from storage.crypto import SecretBox
 from storage.events import remember_event
@@ -104,10 +104,11 @@ def build_app(services: Services) -> App:
     kwargs: dict[str, Any] = {
         "signing_secret": settings.SLACK_SIGNING_SECRET or "",
         "client": client,
-        "process_before_response": False,
-        # Bolt's default pool has 5 threads: a listener's after-ack work (views.open, users.info,
-        # views.update) then holds up every other request's ack. The ack must not wait for that.
-        "listener_executor": ThreadPoolExecutor(max_workers=16, thread_name_prefix="bolt-listener"),
+        # The listener runs in the HTTP thread and its return is the answer: an ack never
+        # waits for a free listener thread (nor polls for one). Listeners hand what follows
+        # the ack to bounded pools (bot.after_ack), the trigger-bound views.open first.
+        "process_before_response": True,
+        "listener_executor": ThreadPoolExecutor(max_workers=4, thread_name_prefix="bolt-lazy"),
         "ignoring_self_events_enabled": True,
     }
     if settings.slack_mode == "oauth":
@@ -157,6 +158,12 @@ def build_app(services: Services) -> App:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id and not remember_event(services.sessions, f"event:{event_id}"):
             return BoltResponse(status=200, body="")
+        return next()
+
+    @app.middleware
+    def keep_alive_client(context: BoltContext, next: Any) -> Any:  # noqa: A002
+        """Bolt builds a plain WebClient per request: give listeners the pooled one."""
+        context["client"] = keep_alive_like(context.client)
         return next()
 
     profiles = services.profiles

@@ -16,14 +16,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import make_url
 from waitress import serve
 
 from adapters.report_files import report_csv, report_json, report_table
+from bot.gc_tuning import GcPauses, tune_for_serving, warm_up
 from bot.logs import configure_logging
+from bot.prefork import serve_processes
 from bot.services import Services
 from bot.serving import SERVING
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_clients import make_client
+from bot.web import WebApp
 from bot.wiring import build_services, build_worker, slack_app, start_in_background, web_app
 from handlers.domain import ImportRejected, UserProfile
 from handlers.meetings import DEFAULT_OUTCOMES, Meeting
@@ -73,10 +77,10 @@ def _migrate(settings: Settings) -> None:
 _OPENED: list[Services] = []
 
 
-def _services(settings: Settings) -> Services:
+def _services(settings: Settings, threads: int = 32) -> Services:
 
     try:
-        services = build_services(settings)
+        services = build_services(settings, threads=threads)
     except ValueError as exc:  # e.g. a malformed SMTP_URL or MAIL_FROM
         raise CliError(str(exc)) from None
     _OPENED.append(services)
@@ -176,24 +180,48 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"Meetline cannot start: missing {', '.join(missing)}.", file=sys.stderr)
         print(SETUP_HINT, file=sys.stderr)
         return 0 if args.explain_setup else 2
+    if args.processes > 1 and not make_url(settings.DATABASE_URL).get_backend_name().startswith(
+        "postgres"
+    ):
+        raise CliError("--processes above 1 needs PostgreSQL: SQLite takes one writer at a time")
     _migrate(settings)
-
-    services = _services(settings)
-    app = slack_app(services)
-    if not args.no_worker:
-        start_in_background(build_worker(services))
-    logging.getLogger(__name__).info("Meetline listening on http://%s:%s", args.host, args.port)
     limits = replace(
         SERVING, connection_limit=args.connection_limit, channel_timeout=args.channel_timeout
     )
+    logging.getLogger(__name__).info("Meetline listening on http://%s:%s", args.host, args.port)
+    if args.processes > 1:
+        serve_processes(
+            lambda: _serving_app(settings, args),
+            host=args.host,
+            port=args.port,
+            processes=args.processes,
+            threads=args.threads,
+            limits=limits,
+        )
+        return 0
     serve(
-        web_app(services, app),
+        _serving_app(settings, args),
         host=args.host,
         port=args.port,
         threads=args.threads,
         **limits.waitress(),
     )
     return 0
+
+
+def _serving_app(settings: Settings, args: argparse.Namespace) -> WebApp:
+    """One serving process's app (with its job worker unless --no-worker), its start-up
+    objects frozen out of the collector's way (bot.gc_tuning)."""
+    services = _services(settings, args.threads)
+    wsgi = web_app(services, slack_app(services))
+    if not args.no_worker:
+        start_in_background(build_worker(services))
+    if not args.no_gc_tuning:
+        warm_up()
+        tune_for_serving()
+    if args.gc_stats:  # from here on: the pauses of serving, not of start-up
+        GcPauses().install().write_every(Path(args.gc_stats))
+    return wsgi
 
 
 def cmd_socket(args: argparse.Namespace) -> int:
@@ -468,7 +496,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-worker", action="store_true", help="do not run the job worker in-process"
     )
+    serve.add_argument(
+        "--processes",
+        type=_positive,
+        default=1,
+        help="pre-forked serving processes (PostgreSQL only; default 1)",
+    )
     serve.add_argument("--explain-setup", action="store_true", help=argparse.SUPPRESS)
+    # Diagnostics for the benchmarks (bench/bench_slack.py): GC pauses, and the untuned GC.
+    serve.add_argument("--gc-stats", type=Path, help=argparse.SUPPRESS)
+    serve.add_argument("--no-gc-tuning", action="store_true", help=argparse.SUPPRESS)
     serve.set_defaults(func=cmd_serve)
 
     socket = sub.add_parser("socket", parents=[verbose], help="connect to Slack with Socket Mode")

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.after_ack import AfterAck
 from bot.availability import FreeBusyCheck
 from bot.notifier import ClientForTeam
 from bot.profiles import ProfileService
@@ -91,6 +92,7 @@ class Services:
     profiles: ProfileService  # Slack profiles, cached in the database
     people: PeopleDirectory  # teammates as Slack knows them (profiles cached)
     free_busy: FreeBusyCheck  # the /meet form's conflict notice and Save's re-check
+    after_ack: AfterAck  # bounded pools for the work after an ack (open, fill, later)
     # Use cases, built once (`bot.wiring`), never per request.
     schedule: ScheduleMeeting
     manage: ManageMeeting

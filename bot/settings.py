@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     ZOOM_CLIENT_SECRET: str | None = None
     ZOOM_API_URL: str | None = None
     CALDAV_ALLOW_HOSTS: str = ""
+    # Seconds a process keeps workspace settings, profiles and calendar connections it
+    # read (storage.read_cache); its own writes are seen at once, another process's
+    # within this time. 0 reads the database every time.
+    CACHE_SECONDS: str = "5"
 
     @field_validator("SLACK_BOT_TOKEN")
     @classmethod
@@ -120,6 +124,21 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise ValueError(f"CALDAV_ALLOW_HOSTS: {exc}") from None
         return v
+
+    @field_validator("CACHE_SECONDS")
+    @classmethod
+    def _cache_seconds(cls, v: str) -> str:
+        try:
+            seconds = float(v)
+        except ValueError:
+            seconds = -1.0
+        if not 0 <= seconds <= 3600:
+            raise ValueError(f"CACHE_SECONDS must be a number of seconds from 0 to 3600, got {v!r}")
+        return v
+
+    @property
+    def cache_seconds(self) -> float:
+        return float(self.CACHE_SECONDS)
 
     @field_validator("DATABASE_URL")
     @classmethod

@@ -15,6 +15,7 @@ from slack_bolt import App
 from adapters.calendar_factory import CalendarConfig, ConnectedCalendars
 from adapters.outbound import OutboundPolicy
 from adapters.smtp_mail import SmtpMailer
+from bot.after_ack import AFTER_ACK_THREADS, AfterAck
 from bot.app import build_app
 from bot.availability import FreeBusyCheck
 from bot.calendar_oauth import CalendarOAuth, home_section
@@ -48,9 +49,10 @@ from handlers.seats import ChangeSeat
 from handlers.worker import Worker
 from storage.calendar_connections import SqlCalendarConnections
 from storage.crypto import SecretBox
-from storage.db import make_engine, make_session_factory
+from storage.db import make_engine, make_session_factory, normalize_url
 from storage.jobs import SqlJobQueue
 from storage.meetings import SqlMeetingRepository
+from storage.read_cache import ReadCaches
 from storage.records import SqlRecordRepository
 from storage.reports import SqlReportSource
 from storage.unit_of_work import SqlUnitOfWorkFactory
@@ -83,28 +85,45 @@ def calendar_config(settings: Settings) -> CalendarConfig:
     )
 
 
+def pool_options(settings: Settings, threads: int) -> dict[str, int]:
+    """Database connections for `threads` HTTP threads plus the after-ack pools, the
+    free/busy pool and the worker: each may hold one at a time (PostgreSQL; SQLite
+    serialises writers anyway and keeps SQLAlchemy's defaults)."""
+    if not normalize_url(settings.DATABASE_URL).startswith("postgresql"):
+        return {}
+    return {"pool_size": threads + AFTER_ACK_THREADS + 6, "max_overflow": 10}
+
+
 def build_services(
-    settings: Settings, clock: Clock | None = None, calendar_seams: CalendarConfig | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    calendar_seams: CalendarConfig | None = None,
+    *,
+    threads: int = 32,
 ) -> Services:
     """Raises ValueError for a malformed setting the adapters check (SMTP_URL, MAIL_FROM).
 
     `calendar_seams` replaces the calendar configuration made from `settings` (tests: a
-    retry policy without sleeping, msal's transport to a fake)."""
-    engine = make_engine(settings.DATABASE_URL)
+    retry policy without sleeping, msal's transport to a fake). `threads`: the HTTP
+    server's, to size the database pool."""
+    engine = make_engine(settings.DATABASE_URL, **pool_options(settings, threads))
     sessions = make_session_factory(engine)
     clock = clock or SystemClock()
+    caches = ReadCaches.of(settings.cache_seconds)
     connections = SqlCalendarConnections(
-        sessions, SecretBox(settings.SECRET_KEY) if settings.SECRET_KEY else None
+        sessions,
+        SecretBox(settings.SECRET_KEY) if settings.SECRET_KEY else None,
+        caches.connections,
     )
     calendars = ConnectedCalendars(connections, calendar_seams or calendar_config(settings))
-    users = SqlUserRepository(sessions)
+    users = SqlUserRepository(sessions, caches.users)
     records = SqlRecordRepository(sessions)
     meetings = SqlMeetingRepository(sessions)
-    workspaces = SqlWorkspaceRepository(sessions)
+    workspaces = SqlWorkspaceRepository(sessions, caches.workspaces)
     slack_clients = client_for_team(settings, engine)
     profiles = ProfileService(users, clock, settings.admin_ids)
     people = TeamPeople(profiles, users, slack_clients)
-    uow = SqlUnitOfWorkFactory(sessions)
+    uow = SqlUnitOfWorkFactory(sessions, caches)
     schedule = ScheduleMeeting(uow, people, clock, calendars=calendars)
     manage = ManageMeeting(uow, people, clock, calendars=calendars)
     free_busy = FreeBusyCheck(calendars, users, workspaces, clock)
@@ -130,6 +149,7 @@ def build_services(
         profiles=profiles,
         people=people,
         free_busy=free_busy,
+        after_ack=AfterAck(),
         schedule=schedule,
         manage=manage,
         save=SaveMeeting(schedule, manage, free_busy, record_outcome, clock),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ from storage.calendar_models import (
 from storage.crypto import SecretBox, SecretBoxError
 from storage.db import write_session
 from storage.models import utcnow
+from storage.read_cache import ReadCache
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +53,49 @@ def _account(row: CalendarConnectionModel) -> CalendarAccount:
     )
 
 
+@dataclass(frozen=True)
+class _Seen:
+    """A user's connection row as the request path reads it."""
+
+    info: CalendarConnectionInfo | None
+    account: CalendarAccount | None
+    status: ConnectionStatus
+
+    @classmethod
+    def of(cls, row: CalendarConnectionModel | None) -> _Seen | None:
+        if row is None:
+            return None
+        calendar = row.provider in CALENDAR_PROVIDERS
+        info = (
+            CalendarConnectionInfo(
+                provider=row.provider,
+                sends_invitations=SENDS_INVITATIONS[row.provider],
+                email=row.email,
+                sync_enabled=bool(row.sync_enabled),
+                active=row.status == "active",
+            )
+            if calendar
+            else None
+        )
+        status = ConnectionStatus(row.provider, row.email, row.status == "active", row.calendar_id)
+        return cls(info, _account(row) if calendar else None, status)
+
+
 class SqlCalendarConnections:
     """handlers.ports.CalendarConnections and CalendarSecrets, and the stored side of
     handlers.calendar_booking.CalendarAccounts (adapters.calendar_factory adds the adapters)."""
 
-    def __init__(self, sessions: sessionmaker[Session], box: SecretBox | None) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        box: SecretBox | None,
+        cache: ReadCache[tuple[str, str], _Seen | None] | None = None,
+    ) -> None:
         self._sessions = sessions
         self._box = box
+        # What a request reads of a user's connection (connection_for, account, status),
+        # kept for seconds; every write here forgets all of it (writes are rare).
+        self._cache: ReadCache[tuple[str, str], _Seen | None] = cache or ReadCache(0)
 
     @property
     def can_store_secrets(self) -> bool:
@@ -66,22 +104,17 @@ class SqlCalendarConnections:
     # ------------------------------------------------------------------ CalendarDirectory
 
     def connection_for(self, team_id: str, user_id: str) -> CalendarConnectionInfo | None:
-        row = self._row(team_id, user_id)
-        if row is None or row.provider not in CALENDAR_PROVIDERS:
-            return None
-        return CalendarConnectionInfo(
-            provider=row.provider,
-            sends_invitations=SENDS_INVITATIONS[row.provider],
-            email=row.email,
-            sync_enabled=bool(row.sync_enabled),
-            active=row.status == "active",
-        )
+        seen = self._seen(team_id, user_id)
+        return seen.info if seen is not None else None
 
     # ------------------------------------------------------------------ CalendarAccounts
 
     def account(self, team_id: str, user_id: str) -> CalendarAccount | None:
-        row = self._row(team_id, user_id)
-        return _account(row) if row is not None and row.provider in CALENDAR_PROVIDERS else None
+        seen = self._seen(team_id, user_id)
+        if seen is None or seen.account is None:
+            return None
+        account = seen.account
+        return replace(account, sync_state=dict(account.sync_state) if account.sync_state else None)
 
     def account_by_id(self, account_id: int) -> CalendarAccount | None:
         with self._sessions() as session:
@@ -111,7 +144,8 @@ class SqlCalendarConnections:
                 )
                 .values(status="revoked", updated_at=utcnow())
             )
-            return bool(getattr(result, "rowcount", 0))
+        self._cache.clear()
+        return bool(getattr(result, "rowcount", 0))
 
     def save_sync_state(self, account_id: int, state: dict[str, Any] | None) -> None:
         with write_session(self._sessions) as session:
@@ -120,14 +154,13 @@ class SqlCalendarConnections:
                 .where(CalendarConnectionModel.id == account_id)
                 .values(sync_state=state)
             )
+        self._cache.clear()
 
     # ------------------------------------------------------------------ connecting
 
     def status(self, team_id: str, user_id: str) -> ConnectionStatus | None:
-        row = self._row(team_id, user_id)
-        if row is None:
-            return None
-        return ConnectionStatus(row.provider, row.email, row.status == "active", row.calendar_id)
+        seen = self._seen(team_id, user_id)
+        return seen.status if seen is not None else None
 
     def save_google(
         self, team_id: str, user_id: str, credentials_json: str, email: str | None
@@ -168,7 +201,8 @@ class SqlCalendarConnections:
                     CalendarConnectionModel.slack_user_id == user_id,
                 )
             )
-            return bool(getattr(result, "rowcount", 0))
+        self._cache.clear()
+        return bool(getattr(result, "rowcount", 0))
 
     # ------------------------------------------------------------------ OAuth flows
 
@@ -319,6 +353,9 @@ class SqlCalendarConnections:
 
     # ------------------------------------------------------------------ details
 
+    def _seen(self, team_id: str, user_id: str) -> _Seen | None:
+        return self._cache.get((team_id, user_id), lambda: _Seen.of(self._row(team_id, user_id)))
+
     def _row(self, team_id: str, user_id: str) -> CalendarConnectionModel | None:
         with self._sessions() as session:
             return session.scalars(
@@ -401,6 +438,7 @@ class SqlCalendarConnections:
                     row.sync_enabled = True
                     row.sync_state = None
                     row.updated_at = utcnow()
+                self._cache.clear()
                 return
             except IntegrityError:
                 if attempt:

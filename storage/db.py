@@ -1,7 +1,7 @@
 """Engines and sessions that behave the same on SQLite (one team) and PostgreSQL (many).
 
 Everything that opens a database goes through `make_engine`, so the per-dialect
-settings below (SQLite pragmas and explicit BEGIN, PostgreSQL pre-ping, URL
+settings below (SQLite pragmas and explicit BEGIN, PostgreSQL pool, URL
 normalisation) are applied everywhere: the app, the worker, migrations and tests.
 """
 
@@ -47,9 +47,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _install_sqlite_hooks(engine)
         return engine
     if backend == "postgresql":
-        # A dead connection from the pool is replaced, not reported to the user;
+        # No pre-ping (a round trip on every checkout, i.e. on every transaction):
+        # connections are recycled before servers and proxies drop idle ones (300 s is
+        # below the usual idle timeouts), so a dead one is the rare case of a restarted
+        # server, which costs one failed request per pooled connection. The pool holds
+        # what the serving threads may use at once (`pool_size`, from bot.wiring).
+        kwargs.setdefault("pool_pre_ping", False)
+        kwargs.setdefault("pool_recycle", 300)
+        kwargs.setdefault("pool_use_lifo", True)  # idle extras age out; busy ones stay warm
         # an unreachable server fails /healthz in seconds instead of hanging it.
-        kwargs.setdefault("pool_pre_ping", True)
         connect_args = dict(kwargs.pop("connect_args", {}))
         connect_args.setdefault("connect_timeout", 10)
         kwargs["connect_args"] = connect_args
@@ -103,6 +109,8 @@ class UnitOfWorkSessions:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        # Run by the unit of work after its commit (read caches forget what it wrote).
+        self.on_commit: list[Callable[[], None]] = []
 
     def __call__(self) -> AbstractContextManager[Session]:
         return nullcontext(self.session)
@@ -124,6 +132,18 @@ def write_session(sessions: Sessions) -> Iterator[Session]:
         return
     with sessions() as session, session.begin():
         session.connection(execution_options=IMMEDIATE)
+        yield session
+
+
+@contextmanager
+def writing(sessions: Sessions) -> Iterator[Session]:
+    """Like `write_session`, but inside a unit of work without a SAVEPOINT: for a write
+    that never catches its own database errors, so an error fails the whole unit (which
+    rolls back), and that saves the SAVEPOINT's two round trips."""
+    if isinstance(sessions, UnitOfWorkSessions):
+        yield sessions.session
+        return
+    with write_session(sessions) as session:
         yield session
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from handlers.domain import ImportResult, Record, RecordKind, RecordRow
 from handlers.ids import parse_id
 from handlers.ports import RecordRepository
-from storage.db import Sessions, write_session
+from storage.db import Sessions, UnitOfWorkSessions, write_session
 from storage.models import RecordAssociationModel, RecordModel
 from storage.record_import import import_rows
 from storage.record_search import find
@@ -34,6 +34,11 @@ from storage.record_tables import (
 class SqlRecordRepository:
     def __init__(self, session_factory: Sessions) -> None:
         self._sessions = session_factory
+        # In a unit of work (one transaction) a record read once reads the same again:
+        # a Save that names it as the meeting's record and as an attendee reads it once.
+        self._seen: dict[tuple[str, int], Record | None] | None = (
+            {} if isinstance(session_factory, UnitOfWorkSessions) else None
+        )
 
     # -- reading ------------------------------------------------------------------------
 
@@ -58,6 +63,13 @@ class SqlRecordRepository:
         rid = parse_id(record_id)
         if rid is None or not team_id:
             return None
+        if self._seen is None:
+            return self._get(team_id, rid)
+        if (team_id, rid) not in self._seen:
+            self._seen[(team_id, rid)] = self._get(team_id, rid)
+        return self._seen[(team_id, rid)]
+
+    def _get(self, team_id: str, rid: int) -> Record | None:
         with self._sessions() as session:
             model = session.execute(
                 select(RecordModel).where(RecordModel.id == rid, RecordModel.team_id == team_id)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.db import IMMEDIATE, UnitOfWorkSessions
 from storage.jobs import SqlJobQueue
 from storage.meetings import SqlMeetingRepository
+from storage.read_cache import ReadCaches
 from storage.records import SqlRecordRepository
 from storage.users import SqlUserRepository
 from storage.workspaces import SqlWorkspaceRepository
@@ -31,9 +32,11 @@ class SqlUnitOfWork:
     workspaces: SqlWorkspaceRepository
     jobs: SqlJobQueue
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], caches: ReadCaches | None = None) -> None:
         self._sessions = sessions
+        self._caches = caches or ReadCaches.off()
         self._session: Session | None = None
+        self._bound: UnitOfWorkSessions | None = None
 
     def __enter__(self) -> Self:
         if self._session is not None:
@@ -45,12 +48,12 @@ class SqlUnitOfWork:
         # PostgreSQL ignores the option.
         session.connection(execution_options=IMMEDIATE)
         self._session = session
-        bound = UnitOfWorkSessions(session)
+        bound = self._bound = UnitOfWorkSessions(session)
         dialect = session.get_bind().dialect.name
         self.meetings = SqlMeetingRepository(bound)
         self.records = SqlRecordRepository(bound)
-        self.users = SqlUserRepository(bound)
-        self.workspaces = SqlWorkspaceRepository(bound)
+        self.users = SqlUserRepository(bound, self._caches.users)
+        self.workspaces = SqlWorkspaceRepository(bound, self._caches.workspaces)
         self.jobs = SqlJobQueue(bound, dialect)
         return self
 
@@ -68,6 +71,10 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         self._active().commit()
+        if self._bound is not None:
+            for forget in self._bound.on_commit:
+                forget()
+            self._bound.on_commit.clear()
 
     def rollback(self) -> None:
         self._active().rollback()
@@ -81,8 +88,9 @@ class SqlUnitOfWork:
 class SqlUnitOfWorkFactory:
     """handlers.ports.UnitOfWorkFactory: a new SqlUnitOfWork on each call."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], caches: ReadCaches | None = None) -> None:
         self._sessions = sessions
+        self._caches = caches
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions)
+        return SqlUnitOfWork(self._sessions, self._caches)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from handlers.domain import UserProfile
 from storage.db import Sessions, write_session
 from storage.models import UserModel
+from storage.read_cache import ReadCache, forget
 
 
 def _to_profile(row: UserModel) -> UserProfile:
@@ -31,10 +32,20 @@ def _to_profile(row: UserModel) -> UserProfile:
 
 
 class SqlUserRepository:
-    def __init__(self, session_factory: Sessions) -> None:
+    def __init__(
+        self,
+        session_factory: Sessions,
+        cache: ReadCache[tuple[str, str], UserProfile | None] | None = None,
+    ) -> None:
         self._sessions = session_factory
+        self._cache = cache
 
     def get(self, team_id: str, slack_user_id: str) -> UserProfile | None:
+        if self._cache is None:
+            return self._read(team_id, slack_user_id)
+        return self._cache.get((team_id, slack_user_id), lambda: self._read(team_id, slack_user_id))
+
+    def _read(self, team_id: str, slack_user_id: str) -> UserProfile | None:
         with self._sessions() as session:
             row = session.scalars(
                 select(UserModel).where(
@@ -48,6 +59,7 @@ class SqlUserRepository:
             try:
                 with write_session(self._sessions) as session:
                     self._write(session, profile)
+                forget(self._sessions, self._cache, (profile.team_id, profile.slack_user_id))
                 return
             except IntegrityError:
                 continue
@@ -121,7 +133,8 @@ class SqlUserRepository:
                 row = UserModel(team_id=team_id, slack_user_id=slack_user_id, extra={})
                 session.add(row)
             row.is_admin = True
-            return True
+        forget(self._sessions, self._cache, (team_id, slack_user_id))
+        return True
 
     def search(self, team_id: str, query: str, limit: int = 20) -> list[UserProfile]:
         """Teammates whose name or email starts with the query (case-insensitive)."""

@@ -7,13 +7,22 @@ from sqlalchemy.exc import IntegrityError
 from handlers.workspace import WorkspaceSettings
 from storage.db import Sessions, write_session
 from storage.models import WorkspaceModel
+from storage.read_cache import ReadCache, forget
 
 
 class SqlWorkspaceRepository:
-    def __init__(self, sessions: Sessions) -> None:
+    def __init__(
+        self, sessions: Sessions, cache: ReadCache[str, WorkspaceSettings] | None = None
+    ) -> None:
         self._sessions = sessions
+        self._cache = cache
 
     def get(self, team_id: str) -> WorkspaceSettings:
+        if self._cache is None:
+            return self._read(team_id)
+        return self._cache.get(team_id, lambda: self._read(team_id))
+
+    def _read(self, team_id: str) -> WorkspaceSettings:
         with self._sessions() as session:
             row = session.get(WorkspaceModel, team_id)
             if row is None:
@@ -37,6 +46,7 @@ class SqlWorkspaceRepository:
                     row.is_sandbox = settings.is_sandbox
                     row.default_timezone = settings.default_timezone
                     row.default_language = settings.default_language
+                forget(self._sessions, self._cache, team_id)
                 return
             except IntegrityError:
                 continue

@@ -22,6 +22,12 @@ import pytest
 from tests.support.databases import Templates
 
 # Folders whose tests run on SQLite only unless marked `both_databases`.
+# Tests change the database behind the served app's back (the in-process `services` of
+# tests/support/stack.py), as another process would; such changes reach a process's read
+# caches within CACHE_SECONDS (storage/read_cache.py), so tests read through by default.
+# The caches themselves are tested with CACHE_SECONDS set (tests/integration/test_read_cache.py).
+os.environ.setdefault("CACHE_SECONDS", "0")
+
 SQLITE_ONLY = ("tests/e2e/", "tests/drills/")
 
 

@@ -33,4 +33,4 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     @app.action("home_schedule")
     def home_schedule(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        open_form_or_apologise(client, services, profiles, body, "")
+        services.after_ack.open(open_form_or_apologise, client, services, profiles, body, "")

@@ -146,9 +146,10 @@ def open_meet_modal(
     thread: str | None = None,
     from_message: bool = False,
 ) -> bool:
-    """Open the light view first (the trigger lives 3 s), then fill it in: from `text`
-    (a message's when `from_message`), on `record_id` when given; `thread` is the message
-    whose thread gets the confirmation."""
+    """Open the light view first (the trigger lives 3 s); the full form is built and sent
+    from the small fill pool, so a burst of form building never delays another opening.
+    It is filled from `text` (a message's when `from_message`), on `record_id` when given;
+    `thread` is the message whose thread gets the confirmation."""
     try:  # the stored profile's language: no Slack call before the trigger expires
         opened = client.views_open(
             trigger_id=trigger_id,
@@ -157,7 +158,39 @@ def open_meet_modal(
     except SlackApiError as exc:
         log.warning("views.open failed: %s", exc.response.get("error"))
         return False
-    view = opened["view"]
+    services.after_ack.fill(
+        fill_meet_form,
+        client,
+        services,
+        profiles,
+        opened["view"],
+        team_id=team_id,
+        user_id=user_id,
+        text=text,
+        channel_id=channel_id,
+        record_id=record_id,
+        thread=thread,
+        from_message=from_message,
+    )
+    return True
+
+
+def fill_meet_form(
+    client: WebClient,
+    services: Services,
+    profiles: ProfileService,
+    view: dict[str, Any],
+    *,
+    team_id: str,
+    user_id: str,
+    text: str,
+    channel_id: str | None,
+    record_id: int | None,
+    thread: str | None,
+    from_message: bool,
+) -> None:
+    """The full form in place of the loading view: the caller's profile (zone, language),
+    the typed text read in their zone, the record's prefill and the free/busy notice."""
     profile = profiles.get(client, team_id, user_id)
     ws = services.workspaces.get(team_id)
     t = translator_for(profile, ws)
@@ -181,7 +214,6 @@ def open_meet_modal(
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=render(state, ws, t))
     except SlackApiError as exc:
         log.warning("views.update failed: %s", exc.response.get("error"))
-    return True
 
 
 def open_form_or_apologise(
@@ -238,9 +270,13 @@ def form_record(services: Services, body: dict[str, Any], state: FormState) -> R
 
 
 def _rebuild(client: WebClient, body: dict[str, Any], state: FormState, services: Services) -> None:
-    view = body.get("view") or {}
-    if not view.get("id"):
-        return  # not from a view (a forged or broken payload): nothing to update
+    """The form redrawn with `state`, from the fill pool (after the ack)."""
+    if (body.get("view") or {}).get("id"):  # else a forged or broken payload: nothing to update
+        services.after_ack.fill(_redraw, client, body, state, services)
+
+
+def _redraw(client: WebClient, body: dict[str, Any], state: FormState, services: Services) -> None:
+    view = body["view"]
     ws = services.workspaces.get(team_of(body))
     t = form_translator(services, body, state)
     state = services.free_busy.form(team_of(body), user_of(body), state)
@@ -251,6 +287,33 @@ def _rebuild(client: WebClient, body: dict[str, Any], state: FormState, services
     except SlackApiError as exc:
         # hash_conflict means the user changed something meanwhile: their newer view wins.
         log.info("views.update skipped: %s", exc.response.get("error"))
+
+
+def _record_chosen(
+    client: WebClient, body: dict[str, Any], services: Services, profiles: ProfileService
+) -> None:
+    """The picked record's contacts, its related records offered, and a title (fill pool)."""
+    state = parse_state(body.get("view") or {})
+    prefill = form_record(services, body, state)
+    if prefill is None:
+        return
+    t = form_translator(services, body, state)
+    attendees, suggested = prefill_choices(prefill, t)
+    title = state.title or default_title(
+        prefill.record, profiles.get(client, team_of(body), user_of(body)), t
+    )
+    _rebuild(
+        client,
+        body,
+        with_changes(
+            state,
+            attendees=merged(state.attendees, attendees),
+            title=title,
+            suggested=suggested,
+            notices=(),
+        ),
+        services,
+    )
 
 
 def _expired_errors(
@@ -320,7 +383,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             return
         ack()
         directory.maybe_start(client, team_of(body))
-        open_form_or_apologise(client, services, profiles, body, text)
+        services.after_ack.open(open_form_or_apologise, client, services, profiles, body, text)
 
     @app.action("book_on_record")
     def book_on_record(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -329,7 +392,9 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         value = str((body.get("actions") or [{}])[0].get("value") or "")
         record_id = parse_record_value(value)
         if record_id is not None:
-            open_form_or_apologise(client, services, profiles, body, "", record_id=record_id)
+            services.after_ack.open(
+                open_form_or_apologise, client, services, profiles, body, "", record_id=record_id
+            )
 
     @app.shortcut(MESSAGE_SHORTCUT)
     def schedule_from_message(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -340,7 +405,8 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         message = message if isinstance(message, dict) else {}
         thread = message.get("thread_ts") or message.get("ts")
         text = slack_plain_text(str(message.get("text") or ""))[:MAX_MESSAGE_TEXT]
-        open_form_or_apologise(
+        services.after_ack.open(
+            open_form_or_apologise,
             client,
             services,
             profiles,
@@ -380,27 +446,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     @app.action("record_select")
     def record_chosen(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        state = parse_state(body.get("view") or {})
-        prefill = form_record(services, body, state)
-        if prefill is None:
-            return
-        t = form_translator(services, body, state)
-        attendees, suggested = prefill_choices(prefill, t)
-        title = state.title or default_title(
-            prefill.record, profiles.get(client, team_of(body), user_of(body)), t
-        )
-        _rebuild(
-            client,
-            body,
-            with_changes(
-                state,
-                attendees=merged(state.attendees, attendees),
-                title=title,
-                suggested=suggested,
-                notices=(),
-            ),
-            services,
-        )
+        services.after_ack.fill(_record_chosen, client, body, services, profiles)
 
     @app.action("more_options")
     def more_options(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -488,5 +534,5 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             response_action="update",
             view=message_view(heading, confirmation_text(result, t=t), t=t),
         )
-        if result.created or state.meeting_id is not None:
-            _send_confirmation(client, user_id, result, heading, t, state)
+        if result.created or state.meeting_id is not None:  # after the ack: Slack has its answer
+            services.after_ack.later(_send_confirmation, client, user_id, result, heading, t, state)

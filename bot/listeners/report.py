@@ -29,6 +29,7 @@ from bot.views.report_views import (
     report_text,
     report_uploads,
 )
+from handlers.i18n import Translator
 from handlers.policy import Actor
 from handlers.reports import UnknownPeriod
 
@@ -64,6 +65,22 @@ def handle_report_command(
         ack(response_type="ephemeral", text=period_help_text(exc.text, exc.reason_in(t), t=t))
         return
     ack(response_type="ephemeral", text=report_started_text(named, t=t))
+    services.after_ack.later(
+        _report_or_apologise, client, services, profiles, body, team_id, user_id, period_text, t
+    )
+
+
+def _report_or_apologise(
+    client: WebClient,
+    services: Services,
+    profiles: ProfileService,
+    body: dict[str, Any],
+    team_id: str,
+    user_id: str,
+    period_text: str,
+    t: Translator,
+) -> None:
+    """After the ack: the report in the DM, or a word in the channel when it failed."""
     channel_id = body.get("channel_id")
     try:
         send_report(client, services, profiles, team_id, user_id, period_text)

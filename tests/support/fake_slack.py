@@ -1004,6 +1004,8 @@ def _json_reply(payload: dict[str, Any], status: int = 200) -> _Reply:
 def _make_handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         server_version = "FakeSlack/1.0"
+        protocol_version = "HTTP/1.1"  # keep-alive, as Slack's API does
+        disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms stall
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

@@ -1,0 +1,133 @@
+"""Garbage collection for a serving process: short pauses under a burst.
+
+After start-up a process holds ~130k long-lived objects (modules, SQLAlchemy mappers,
+Babel catalogues, Slack's models). CPython's full collections walk all of them, which
+under load was a 56–174 ms pause in the middle of someone's ack. `gc.freeze()` after
+warm-up moves them to a permanent generation that collections skip, and the
+thresholds below make young collections rarer (a request allocates thousands of
+short-lived containers; most die by reference counting before any collection) while
+keeping each one small.
+
+`GcPauses` records every collection's pause (gc.callbacks) so the benchmark can show
+the distribution: `meetline serve --gc-stats PATH` writes it there every second.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gc
+import json
+import math
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from handlers.i18n import translator
+from handlers.meet_text import parse_meet_text
+
+THRESHOLDS = (1_000, 15, 100)
+"""gen0 allocations, gen1 and gen2 collection counts (CPython's default: 700, 10, 10)."""
+
+
+_frozen = [0]
+
+
+def warm_up() -> None:
+    """What the first requests would otherwise load lazily, and so leave unfrozen: both
+    catalogues and the time parser's grammars (dateparser's among them)."""
+    now = datetime.now(UTC)
+    for language in ("en", "pl"):
+        t = translator(language)
+        t.format_datetime(now, "Europe/Warsaw", "EEE dd MMM HH:mm")
+    parse_meet_text("Jane Doe tomorrow 3pm 45m Demo", now)
+    parse_meet_text("jutro o 15 pół godziny", now)
+
+
+def tune_for_serving(thresholds: tuple[int, int, int] = THRESHOLDS) -> int:
+    """Collect what start-up left, freeze the survivors, raise the thresholds; returns
+    how many objects were frozen. Call once, after the app is built and warmed up."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*thresholds)
+    _frozen[0] = gc.get_freeze_count()  # it walks every frozen object: ask once
+    return _frozen[0]
+
+
+BUCKETS_MS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000, float("inf"))
+"""Upper bounds of the pause histogram."""
+
+
+class GcPauses:
+    """Every collection's pause, by generation: counts, maxima and a histogram, kept
+    incrementally (a callback runs inside every collection, so it must stay cheap)."""
+
+    def __init__(self) -> None:
+        self._started = self._started_cpu = 0.0
+        self._lock = threading.Lock()
+        self._count = [0, 0, 0]
+        self._max = [0.0, 0.0, 0.0]
+        self._max_cpu = 0.0  # the collecting thread's CPU time: the pause without preemption
+        self._total = 0.0
+        self._histogram = [0] * len(BUCKETS_MS)
+
+    def install(self) -> GcPauses:
+        gc.callbacks.append(self._on_gc)
+        return self
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started, self._started_cpu = time.perf_counter(), time.thread_time()
+            return
+        pause_ms = (time.perf_counter() - self._started) * 1000
+        cpu_ms = (time.thread_time() - self._started_cpu) * 1000
+        generation = min(max(int(info.get("generation", 0)), 0), 2)
+        with self._lock:
+            self._count[generation] += 1
+            self._max[generation] = max(self._max[generation], pause_ms)
+            self._total += pause_ms
+            self._max_cpu = max(self._max_cpu, cpu_ms)
+            self._histogram[bisect.bisect_left(BUCKETS_MS, pause_ms)] += 1
+
+    def summary(self) -> dict[str, Any]:
+        with self._lock:
+            histogram = list(self._histogram)
+            count, maxima, total = list(self._count), list(self._max), self._total
+            max_cpu = self._max_cpu
+        n = sum(count)
+        p99 = 0.0
+        if n:
+            seen, rank = 0, max(1, math.ceil(0.99 * n))
+            for bound, k in zip(BUCKETS_MS, histogram, strict=True):
+                seen += k
+                if seen >= rank:
+                    p99 = bound
+                    break
+        return {
+            "collections": n,
+            "max_ms": round(max(maxima), 2),
+            "max_cpu_ms": round(max_cpu, 2),
+            "p99_ms_at_most": p99 if p99 != float("inf") else round(max(maxima), 2),
+            "total_ms": round(total, 1),
+            "by_generation": {
+                str(g): {"n": count[g], "max_ms": round(maxima[g], 2)} for g in range(3)
+            },
+            "histogram_ms": {
+                f"<={b}" if b != float("inf") else f">{BUCKETS_MS[-2]}": k
+                for b, k in zip(BUCKETS_MS, histogram, strict=True)
+                if k
+            },
+            "frozen": _frozen[0],
+            "thresholds": list(gc.get_threshold()),
+        }
+
+    def write_every(self, path: Path, seconds: float = 1.0) -> None:
+        """Keep `path` up to date from a daemon thread (read by bench/bench_slack.py)."""
+
+        def loop() -> None:
+            while True:
+                path.write_text(json.dumps(self.summary()), encoding="utf-8")
+                time.sleep(seconds)
+
+        threading.Thread(target=loop, name="gc-stats", daemon=True).start()
