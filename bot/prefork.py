@@ -28,7 +28,8 @@ class _Processes(BaseApplication):  # type: ignore[misc]
 
     def load_config(self) -> None:
         for key, value in self._options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # a setting this gunicorn does not know is left out
+                self.cfg.set(key, value)
 
     def load(self) -> WsgiApp:
         return self._build()  # in each process, after the fork
@@ -58,5 +59,8 @@ def serve_processes(
             "limit_request_field_size": limits.max_request_header_size,
             "proc_name": "meetline",
             "accesslog": None,
+            # gunicorn 25+'s control socket sits in ~/.gunicorn: two serves on one host
+            # would share it. Meetline is stopped with signals.
+            "control_socket_disable": True,
         },
     ).run()
