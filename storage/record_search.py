@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -158,6 +159,7 @@ def _ranked(candidates: str, *, pg: bool) -> Any:
     )
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _KIND_AND_SEEN = "r.team_id = :team AND r.kind IN :kinds AND r.id NOT IN :seen"
 # PostgreSQL: arrays, so the statement's text never changes and psycopg prepares it on
 # the server after a few runs (no planning per keystroke).
@@ -182,7 +184,12 @@ def _fts(
     seen: list[int],
     limit: int,
 ) -> list[Any]:
-    every = " AND ".join('"' + w.replace('"', '""') + '"*' for w in words)
+    # ASCII control characters are FTS5 separators: inside a word they would make it a
+    # phrase, which detail=column cannot answer. Words are whole tokens here.
+    tokens = [t for t in (_CONTROL.sub("", w) for w in words) if t]
+    if not tokens:
+        return []
+    every = " AND ".join('"' + t.replace('"', '""') + '"*' for t in tokens)
     in_name = f"name_terms : ({every})"
     match = in_name if name_only else f"({every}) NOT ({in_name})"
     return _run(session, _FTS_SEARCH, team_id, kinds, seen, limit, match=match)

@@ -338,3 +338,28 @@ def test_deleted_records_leave_the_index(repo: SqlRecordRepository) -> None:
     with repo._sessions() as session:  # noqa: SLF001
         if session.get_bind().dialect.name == "sqlite":  # FTS5's own consistency check
             session.execute(text("INSERT INTO record_fts (record_fts) VALUES ('integrity-check')"))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        "'a':* & b",
+        "AND OR NOT",
+        "name_terms : acme",
+        "a\x08b",
+        "\x01",
+        "NEAR(a b)",
+        "\\",
+        "{x}",
+    ],
+)
+def test_search_syntax_in_a_query_is_just_text(repo: SqlRecordRepository, query: str) -> None:
+    """What a user types never reaches the engines as full-text query syntax: no error,
+    and its words are matched like any others."""
+    import_records(repo, "T1", CRM)
+    repo.search("T1", query)
+    repo.search("T1", "x " * 60)
+    found = names(repo.search("T1", f"acme corp {query}"))
+    if all(not c.isalnum() for c in query):  # no word of its own: the others still find
+        assert "Acme Corporation" in found
