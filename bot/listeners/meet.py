@@ -483,6 +483,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
                 day=picked.date(),
                 time=picked.strftime("%H:%M"),
                 when_revision=state.when_revision + 1,
+                reading=None,  # the time is no longer the one read from the text
             ),
             services,
         )

@@ -15,6 +15,8 @@ it, so never rename or reuse a key (add a new one, and decode its absence):
     adv   1 when "More options" was opened (host, internal notes, associated records)
     th    the ts of the message the form was opened from (its shortcut): the confirmation
           goes to that message's thread in `ch`
+    rd    how the typed text's time was read ("Read “jutro o 3” as Tue 24 Mar, 15:00."),
+          shown by the time until the app itself sets another time
 
 Both directions drop what does not have its expected shape, so an untrusted value is
 never echoed back to Slack or into a request.
@@ -35,6 +37,7 @@ MAX_LANGUAGE = 16
 MAX_KEY = 64
 MAX_MEETING_ID = 2**31
 _TS = re.compile(r"\d{1,12}\.\d{1,8}")  # a Slack message ts
+MAX_READING = 300  # one sentence (handlers.meet_form.how_read)
 MAX_SLOT = 100  # reminder line numbers are reused, so they stay small
 
 
@@ -49,6 +52,7 @@ class FormMetadata:
     reminder_slots: tuple[int, ...] = ()
     advanced: bool = False
     thread: str | None = None
+    reading: str | None = None
 
     def encode(self) -> str:
         """The private_metadata text; short by construction."""
@@ -70,6 +74,8 @@ class FormMetadata:
             meta["adv"] = 1
         if self.thread and _TS.fullmatch(self.thread):
             meta["th"] = self.thread
+        if _bounded(self.reading, MAX_READING):
+            meta["rd"] = self.reading
         text = json.dumps(meta, separators=(",", ":"))
         assert len(text) <= MAX_METADATA, "private_metadata over Slack's limit"
         return text
@@ -80,6 +86,7 @@ class FormMetadata:
         key means an expired form)."""
         meta = _json_object(raw)
         tz, lang, meeting, revision = meta.get("tz"), meta.get("lang"), meta.get("m"), meta.get("w")
+        reading = meta.get("rd")
         return cls(
             key=safe_key(meta.get("k")),
             timezone=(_bounded(tz, MAX_ZONE) or "UTC") if isinstance(tz, str) else "UTC",
@@ -94,6 +101,7 @@ class FormMetadata:
             thread=meta["th"]
             if isinstance(meta.get("th"), str) and _TS.fullmatch(meta["th"])
             else None,
+            reading=_bounded(reading, MAX_READING) if isinstance(reading, str) else None,
         )
 
 

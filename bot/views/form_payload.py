@@ -73,6 +73,7 @@ def parse_state(view: dict[str, Any]) -> FormState:
         suggested=_suggested(view.get("blocks")),
         advanced=meta.advanced,
         thread=meta.thread,
+        reading=meta.reading,
         host=_value(values, "host", "host_select").get("selected_user"),
         outcome=outcome_opt[0] if outcome_opt else None,
     )

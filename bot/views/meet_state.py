@@ -97,6 +97,7 @@ class FormState:
             self.slots(),
             self.advanced,
             self.thread,
+            self.reading,
         ).encode()
 
     def slots(self) -> tuple[int, ...]:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tests.e2e.forms import meet_values
+from tests.e2e.forms import click, meet_values
 from tests.support.blockkit import assert_all_views_valid, validate_modal, validate_options_response
 from tests.support.slack_requests import (
     block_actions,
@@ -245,12 +245,17 @@ def test_an_english_user_reads_english(stack: Stack) -> None:
 def test_the_form_shows_a_time_read_in_another_zone_in_both_zones(stack: Stack) -> None:
     """ "jutro o 16 czasu londyńskiego": 16:00 in London is 17:00 in Warsaw, all year."""
     add_polish_user(stack)
-    blocks = blocks_by_id(open_form(stack, "Jane Doe jutro o 16 czasu londyńskiego", OLA))
+    view = open_form(stack, "Jane Doe jutro o 16 czasu londyńskiego", OLA)
+    blocks = blocks_by_id(view)
     assert blocks["date"]["element"]["initial_date"] == tomorrow().isoformat()
     assert blocks["time"]["element"]["initial_time"] == "17:00"
     hint = blocks["time"]["hint"]["text"]
     assert hint.startswith("Odczytano „jutro o 16 czasu londyńskiego” jako ")
     assert ", 16:00 czasu londyńskiego, czyli " in hint and ", 17:00 Twojego czasu." in hint
+    # Still said after the form changes (More options opened), until Save.
+    values: dict[str, Any] = {b["block_id"]: {} for b in view["blocks"] if b["type"] == "input"}
+    more = blocks_by_id(click(stack, view, values, "more_options", "more", user=OLA))
+    assert "host" in more and more["time"]["hint"]["text"] == hint
 
 
 def test_a_weekday_that_contradicts_the_date_leaves_the_time_empty(stack: Stack) -> None:

@@ -66,3 +66,12 @@ def test_the_view_model_and_the_payload_parser_use_the_codec() -> None:
         parsed.when_revision,
         parsed.language,
     ) == ("3f2a9c", "Europe/Warsaw", "C0123ABCD", 42, 2, "pl")
+
+
+def test_how_the_text_was_read_travels_bounded() -> None:
+    said = "Read “jutro o 3” as Tue 24 Mar, 15:00."
+    meta = FormMetadata("3f2a9c", reading=said)
+    assert json.loads(meta.encode())["rd"] == said
+    assert FormMetadata.decode(meta.encode()).reading == said
+    assert FormMetadata.decode('{"k":"3f2a9c","rd":"' + "x" * 301 + '"}').reading is None
+    assert FormMetadata.decode('{"k":"3f2a9c","rd":7}').reading is None
