@@ -19,6 +19,7 @@ from storage.crypto import parse_secret_keys
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 MS_AUTHORITY_DEFAULT = "https://login.microsoftonline.com"
+HUBSPOT_API_DEFAULT = "https://api.hubapi.com"
 
 
 class SettingsError(Exception):
@@ -65,6 +66,8 @@ class Settings(BaseSettings):
     ZOOM_CLIENT_ID: str | None = None
     ZOOM_CLIENT_SECRET: str | None = None
     ZOOM_API_URL: str | None = None
+    # HubSpot's API root (tests point it at tests/support/fake_hubspot.py).
+    HUBSPOT_API_URL: str = HUBSPOT_API_DEFAULT
     CALDAV_ALLOW_HOSTS: str = ""
     # Seconds a process keeps workspace settings, profiles and calendar connections it
     # read (storage.read_cache); its own writes are seen at once, another process's
@@ -104,6 +107,12 @@ class Settings(BaseSettings):
     def _http_urls(cls, v: str | None, info: object) -> str | None:
         name = getattr(info, "field_name", "URL")
         return _check_url(name, v, ("http", "https"))
+
+    @field_validator("HUBSPOT_API_URL")
+    @classmethod
+    def _hubspot_api(cls, v: str) -> str:
+        _check_url("HUBSPOT_API_URL", v, ("http", "https"))
+        return v.rstrip("/") or HUBSPOT_API_DEFAULT
 
     @field_validator("MS_AUTHORITY_URL")
     @classmethod

@@ -11,6 +11,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from handlers.crm import LoggedMeeting, RecordPage
 from handlers.domain import ImportResult, Record, RecordKind, RecordRow, UserProfile
 from handlers.meetings import (
     JobSpec,
@@ -59,6 +60,32 @@ class RecordRepository(Protocol):
         ...
 
     def existing_external_ids(self, team_id: str, external_ids: Sequence[str]) -> set[str]: ...
+
+
+class RecordSource(Protocol):
+    """Where a workspace's records come from: the records CSV (`handlers/records_csv.py`)
+    or a CRM (HubSpot, `adapters/hubspot.py`). Pages, so a CRM's hundred thousand
+    records arrive in jobs that survive restarts and rate limits; whatever the source,
+    the rows go through `RecordRepository.import_rows`, so search sees them alike.
+    """
+
+    def page(self, cursor: str | None, since: datetime | None = None) -> RecordPage:
+        """The page after `cursor` (None: the first). With `since`, only records
+        changed at or after it, and the ones deleted since (an incremental pull).
+        Raises `CrmRefused`, `CrmMissingScopes` or `CrmBusy` (`handlers/crm.py`)."""
+        ...
+
+
+class MeetingLog(Protocol):
+    """Where booked meetings are recorded besides the meeting itself: Meetline's own
+    timeline (written with the meeting, `handlers/meeting_log.py`) or a CRM's
+    (HubSpot meeting engagements). Called from jobs, so it may be slow or down."""
+
+    def write(self, meeting: LoggedMeeting, log_id: str | None) -> str:
+        """Create the meeting's entry (`log_id` None) or update the one this log
+        returned before; returns the entry's id, kept with the meeting so every
+        later change updates the same entry. Raises `CrmBusy` to be tried again."""
+        ...
 
 
 class UserRepository(Protocol):

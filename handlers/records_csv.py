@@ -12,12 +12,18 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from handlers.crm import RecordPage
 from handlers.domain import ImportRejected, ImportResult, RecordKind, RecordRow, RowError
 from handlers.i18n import SUPPORTED
 from handlers.ports import RecordRepository
+
+if TYPE_CHECKING:
+    from handlers.ports import RecordSource
 
 COLUMNS = ("type", "id", "name", "email", "phone", "timezone", "associations")
 # Beyond DESIGN.md's header: a contact's language for the mails Meetline sends them
@@ -41,6 +47,18 @@ def parse_records_csv(text: str) -> list[RecordRow]:
     if errors:
         raise ImportRejected(errors)
     return rows
+
+
+class CsvRecordSource:
+    """The records CSV as a `RecordSource` (handlers/ports.py): the whole file is one
+    page, checked whole before anything is stored; a file has no deletions and no
+    changes "since" (it is what it is)."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def page(self, cursor: str | None, since: datetime | None = None) -> RecordPage:
+        return RecordPage(rows=tuple(parse_records_csv(self._text)))
 
 
 def import_records(repo: RecordRepository, team_id: str, text: str) -> ImportResult:
@@ -246,3 +264,9 @@ def is_valid_timezone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+if TYPE_CHECKING:  # mypy proves the port is implemented; nothing runs
+
+    def _implements(source: CsvRecordSource) -> RecordSource:
+        return source
