@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -159,7 +158,6 @@ def _ranked(candidates: str, *, pg: bool) -> Any:
     )
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _KIND_AND_SEEN = "r.team_id = :team AND r.kind IN :kinds AND r.id NOT IN :seen"
 # PostgreSQL: arrays, so the statement's text never changes and psycopg prepares it on
 # the server after a few runs (no planning per keystroke).
@@ -184,12 +182,9 @@ def _fts(
     seen: list[int],
     limit: int,
 ) -> list[Any]:
-    # ASCII control characters are FTS5 separators: inside a word they would make it a
-    # phrase, which detail=column cannot answer. Words are whole tokens here.
-    tokens = [t for t in (_CONTROL.sub("", w) for w in words) if t]
-    if not tokens:
-        return []
-    every = " AND ".join('"' + t.replace('"', '""') + '"*' for t in tokens)
+    # Words never hold an FTS5 separator (record_index.normalize splits on ASCII control
+    # characters), so each is one token: detail=column cannot answer a phrase.
+    every = " AND ".join('"' + w.replace('"', '""') + '"*' for w in words)
     in_name = f"name_terms : ({every})"
     match = in_name if name_only else f"({every}) NOT ({in_name})"
     return _run(session, _FTS_SEARCH, team_id, kinds, seen, limit, match=match)
