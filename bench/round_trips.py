@@ -1,4 +1,4 @@
-"""PostgreSQL round trips of one Save, counted on the engine, not estimated.
+"""PostgreSQL round trips of one Save, counted on the engine and on the wire, not estimated.
 
 A round trip is one message the driver waits on: every statement (SAVEPOINT and
 RELEASE included), each BEGIN, COMMIT and ROLLBACK that reaches the server (psycopg
@@ -6,7 +6,8 @@ skips a ROLLBACK when no transaction is open; so do we), and a pre-ping on check
 The app runs in this process (`bot.wiring` on the given database), served over real
 HTTP by Bolt's WSGI adapter, against the benchmark's fake Slack; the count covers the
 Save's request, from the signature check to the answer, and what it hands to the
-after-ack pools (the confirmation DM makes no database call of its own).
+after-ack pools (the confirmation DM makes no database call of its own). The same
+Save is also counted on the wire by bench.pg_proxy (`on_wire`): the two must agree.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from sqlalchemy.engine import Engine
 class RoundTrips:
     """Counts what `engine` sends the server while `counting()` is open."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, wire: Callable[[], int] | None = None) -> None:
         self._engine = engine
+        self._wire = wire  # a running count of round trips seen on the wire (bench.pg_proxy)
+        self.on_wire: int | None = None
         self._lock = threading.Lock()
         self.on = False
         self.by_kind: dict[str, int] = {}
@@ -87,10 +90,13 @@ class RoundTrips:
         with self._lock:
             self.by_kind, self.statements = {}, []
         self.on = True
+        wire_before = self._wire() if self._wire is not None else 0
         try:
             yield self
         finally:
             self.on = False
+            if self._wire is not None:
+                self.on_wire = self._wire() - wire_before
 
 
 def settle(done: Callable[[], bool], timeout: float = 10.0) -> None:
