@@ -20,13 +20,13 @@ from sqlalchemy.engine import make_url
 from waitress import serve
 
 from adapters.report_files import report_csv, report_json, report_table
-from bot.gc_tuning import GcPauses, tune_for_serving, warm_up
 from bot.logs import configure_logging
 from bot.prefork import serve_processes
 from bot.services import Services
 from bot.serving import SERVING
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_clients import make_client
+from bot.tuning import GcPauses, tune_for_serving, warm_up
 from bot.web import WebApp
 from bot.wiring import build_services, build_worker, slack_app, start_in_background, web_app
 from handlers.domain import ImportRejected, UserProfile
@@ -211,7 +211,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _serving_app(settings: Settings, args: argparse.Namespace) -> WebApp:
     """One serving process's app (with its job worker unless --no-worker), its start-up
-    objects frozen out of the collector's way (bot.gc_tuning)."""
+    objects frozen out of the collector's way (bot.tuning)."""
     services = _services(settings, args.threads)
     wsgi = web_app(services, slack_app(services))
     if not args.no_worker:
