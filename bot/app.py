@@ -14,7 +14,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot.i18n_context import browser_translator
-from bot.listeners import admin, calendars, home, manage, meet, outcome
+from bot.listeners import admin, calendars, crm, home, manage, meet, outcome
 from bot.services import Services
 from bot.slack_clients import keep_alive_like, make_client
 from handlers.i18n import Translator
@@ -173,4 +173,5 @@ def build_app(services: Services) -> App:
     manage.register(app, services, profiles)
     admin.register(app, services, profiles)
     calendars.register(app, services, profiles)
+    crm.register(app, services, profiles)
     return app

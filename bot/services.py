@@ -25,6 +25,7 @@ from handlers.calendar_sync import SyncedMeetings
 from handlers.calendars import ConferencingPort
 from handlers.change_settings import ChangeSettings
 from handlers.connect_calendar import AnswerPendingConnection, ConnectCalDav
+from handlers.connect_crm import ConnectCrm, CrmConnections
 from handlers.editing import ManageMeeting
 from handlers.i18n import Translator
 from handlers.invitations import Mailer
@@ -104,3 +105,5 @@ class Services:
     answer_pending: AnswerPendingConnection  # the "Connect anna@…?" question in a DM
     reports: MeetingReport
     next_meeting: NextMeeting
+    crm: CrmConnections  # the workspace's HubSpot connection (token encrypted)
+    connect_crm: ConnectCrm

@@ -13,6 +13,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from adapters.calendar_factory import CalendarConfig, ConnectedCalendars
+from adapters.hubspot import HubSpotClient
 from adapters.outbound import OutboundPolicy
 from adapters.smtp_mail import SmtpMailer
 from bot.after_ack import AFTER_ACK_THREADS, AfterAck
@@ -34,6 +35,7 @@ from handlers.calendar_sync import CalendarSync
 from handlers.change_settings import ChangeSettings
 from handlers.clock import SystemClock
 from handlers.connect_calendar import AnswerPendingConnection, ConnectCalDav
+from handlers.connect_crm import ConnectCrm, TokenCheck
 from handlers.deliveries import Deliveries
 from handlers.editing import ManageMeeting
 from handlers.i18n import translator
@@ -48,6 +50,7 @@ from handlers.scheduling import ScheduleMeeting
 from handlers.seats import ChangeSeat
 from handlers.worker import Worker
 from storage.calendar_connections import SqlCalendarConnections
+from storage.crm_connections import SqlCrmConnections
 from storage.crypto import SecretBox
 from storage.db import make_engine, make_session_factory, normalize_url
 from storage.jobs import SqlJobQueue
@@ -128,6 +131,9 @@ def build_services(
     manage = ManageMeeting(uow, people, clock, calendars=calendars)
     free_busy = FreeBusyCheck(calendars, users, workspaces, clock)
     record_outcome = RecordOutcome(uow, clock)
+    crm = SqlCrmConnections(
+        sessions, SecretBox(settings.SECRET_KEY) if settings.SECRET_KEY else None
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -160,7 +166,18 @@ def build_services(
         answer_pending=AnswerPendingConnection(connections, clock),
         reports=MeetingReport(SqlReportSource(sessions), users, clock),
         next_meeting=NextMeeting(meetings, users, clock),
+        crm=crm,
+        connect_crm=ConnectCrm(crm, hubspot_check(settings), clock),
     )
+
+
+def hubspot_check(settings: Settings) -> TokenCheck:
+    """A token's check against HUBSPOT_API_URL (a cheap read per scope)."""
+
+    def check(token: str) -> None:
+        HubSpotClient(token, settings.HUBSPOT_API_URL).check()
+
+    return check
 
 
 def calendar_oauth_for(services: Services) -> CalendarOAuth:

@@ -47,6 +47,8 @@ class Field(StrEnum):
     CALDAV_USER = "caldav_user"
     CALDAV_PASSWORD = "caldav_password"
     CALDAV_CALENDAR = "caldav_calendar"
+    # a CRM connection
+    CRM_TOKEN = "crm_token"
 
     @classmethod
     def reminder(cls, index: int) -> Field:

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, MetaData, Table, inspect, select, update
 from sqlalchemy.orm import sessionmaker
 
 import storage.calendar_models  # noqa: F401  (registers the calendar tables on Base.metadata)
+import storage.crm_connections  # noqa: F401  (registers crm_connections on Base.metadata)
 from storage.crypto import SecretBox, SecretBoxError
 from storage.db import write_session
 from storage.models import Base
@@ -30,6 +31,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
         ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token"),
     ),
     ("slack_bots", ("id",), ("bot_token", "bot_refresh_token")),
+    ("crm_connections", ("team_id",), ("token",)),
 )
 
 

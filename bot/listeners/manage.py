@@ -17,6 +17,7 @@ from bot.i18n_context import translator_for
 from bot.listeners.meet import render, team_of, user_of
 from bot.profiles import ProfileService
 from bot.services import Services
+from bot.views.crm_views import hubspot_home_blocks
 from bot.views.home import home_view
 from bot.views.meet_modal import loading_view
 from bot.views.meet_state import FormState, from_meeting
@@ -38,13 +39,17 @@ def publish_home(client: WebClient, services: Services, team_id: str, user_id: s
     ws = services.workspaces.get(team_id)
     profile = services.users.get(team_id, user_id)
     t = translator_for(profile, ws)
+    is_admin = bool(profile and can_change_settings(profile, team_id))
     view = home_view(
         user_id,
         services.meetings.upcoming_for(team_id, user_id, now),
         services.meetings.awaiting_outcome(team_id, user_id, now),
         ws.outcomes,
-        extra_blocks=services.home_sections(team_id, user_id, t),
-        is_admin=bool(profile and can_change_settings(profile, team_id)),
+        extra_blocks=[
+            *services.home_sections(team_id, user_id, t),
+            *(hubspot_home_blocks(services.crm.get(team_id), t=t) if is_admin else ()),
+        ],
+        is_admin=is_admin,
         t=t,
     )
     client.views_publish(user_id=user_id, view=view)

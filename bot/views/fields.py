@@ -14,6 +14,7 @@ from bot.views.calendar_views import (
     F_CALDAV_URL,
     F_CALDAV_USER,
 )
+from bot.views.crm_views import F_CRM_TOKEN
 from handlers.errors import Field
 
 FIELD_BLOCKS: Final[dict[Field, str]] = {
@@ -47,6 +48,7 @@ FIELD_BLOCKS: Final[dict[Field, str]] = {
     Field.SEAT: "seat",
     Field.ROLES: "roles",
     # a CalDAV account (bot.views.calendar_views)
+    Field.CRM_TOKEN: F_CRM_TOKEN,
     Field.CALDAV_URL: F_CALDAV_URL,
     Field.CALDAV_USER: F_CALDAV_USER,
     Field.CALDAV_PASSWORD: F_CALDAV_PASSWORD,

@@ -13,6 +13,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import storage.calendar_models  # noqa: F401  (registers the calendar tables on Base)
+import storage.crm_connections  # noqa: F401  (registers crm_connections on Base)
 from storage.db import make_engine, normalize_url
 from storage.models import Base
 

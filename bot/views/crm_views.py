@@ -1,0 +1,96 @@
+"""HubSpot in Slack: the admin's App Home section and the token form (pure builders)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.views.text import EN, mrkdwn, plain, slack_date
+from handlers.connect_crm import CrmConnection
+from handlers.i18n import Translator
+
+HUBSPOT_CALLBACK = "hubspot_connect"
+F_CRM_TOKEN = "crm_token"
+HUBSPOT_OPEN = "hubspot_open"
+
+
+def hubspot_home_blocks(
+    connection: CrmConnection | None, *, t: Translator = EN
+) -> list[dict[str, Any]]:
+    """The admin's HubSpot section of App Home: whether it is connected, and a button
+    to connect it (or to replace the token)."""
+    if connection is None:
+        status = t.gettext(
+            "*HubSpot*: not connected. Records come from `meetline import` (CSV) only."
+        )
+        label = t.gettext("Connect HubSpot")
+    else:
+        status = t.gettext(
+            "*HubSpot*: connected by <@{user}> on {when}.",
+            user=connection.connected_by,
+            when=slack_date(connection.connected_at, t=t),
+        )
+        label = t.gettext("Replace HubSpot token")
+    return [
+        {"type": "section", "block_id": "hubspot_status", "text": mrkdwn(status)},
+        {
+            "type": "actions",
+            "block_id": "hubspot_actions",
+            "elements": [{"type": "button", "action_id": HUBSPOT_OPEN, "text": plain(label, 75)}],
+        },
+    ]
+
+
+def hubspot_token_view(*, t: Translator = EN) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": HUBSPOT_CALLBACK,
+        "title": plain(t.gettext("Connect HubSpot"), 24),
+        "submit": plain(t.gettext("Connect"), 24),
+        "close": plain(t.gettext("Cancel"), 24),
+        "blocks": [
+            {
+                "type": "section",
+                "block_id": "hubspot_help",
+                "text": mrkdwn(
+                    t.gettext(
+                        "In HubSpot, create a private app (Settings → Integrations → "
+                        "Private apps) with the scopes listed in Meetline's README, "
+                        "and paste its access token here. It is stored encrypted."
+                    )
+                ),
+            },
+            {
+                "type": "input",
+                "block_id": F_CRM_TOKEN,
+                "label": plain(t.gettext("Access token")),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "placeholder": plain("pat-…", 150),
+                    "max_length": 200,
+                },
+            },
+        ],
+    }
+
+
+def hubspot_connected_view(*, t: Translator = EN) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": "hubspot_done",
+        "title": plain(t.gettext("Connect HubSpot"), 24),
+        "close": plain(t.gettext("Done"), 24),
+        "blocks": [
+            {
+                "type": "section",
+                "block_id": "hubspot_done",
+                "text": mrkdwn(t.gettext("HubSpot is connected.")),
+            }
+        ],
+    }
+
+
+def read_token(view: dict[str, Any]) -> str:
+    state = view.get("state", {}).get("values", {})
+    value = state.get(F_CRM_TOKEN, {}).get("value", {}).get("value")
+    return value if isinstance(value, str) else ""
