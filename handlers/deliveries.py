@@ -13,6 +13,7 @@ records is the next step; `_recipient_language` is the one place to read it).
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -29,6 +30,8 @@ from handlers.outcomes import next_working_morning
 from handlers.ports import Clock, MeetingRepository, Notifier, PeopleDirectory, RecordRepository
 from handlers.worker import Dropped, GiveUp, RetryLater
 from handlers.workspace import WorkspaceRepository
+
+log = logging.getLogger(__name__)
 
 # Why a reminder was not sent, kept on its job: a reminder after the start would be false.
 _TOO_LATE = "dropped: the meeting had already started when the reminder could go out"
@@ -86,6 +89,20 @@ class Deliveries:
             self._memo[key] = profile
         return profile
 
+    def _read_ahead(
+        self, memo: dict[tuple[Any, ...], object], team_id: str, meeting_ids: set[int]
+    ) -> None:
+        meetings = self._meetings.get_many(team_id, sorted(meeting_ids))
+        memo.update({("meeting", team_id, m): meetings.get(m) for m in meeting_ids})
+        record_ids = {
+            a.record_id
+            for meeting in meetings.values()
+            for a in meeting.attendees
+            if a.record_id is not None
+        }
+        records = self._records.get_many(team_id, sorted(record_ids))
+        memo.update({("record", team_id, r): records.get(r) for r in record_ids})
+
     @contextmanager
     def batch(self, jobs: Sequence[ClaimedJob]) -> Iterator[None]:
         """One claimed batch (Worker's batch scope): the reminder mails' meetings and
@@ -98,17 +115,12 @@ class Deliveries:
             meeting_id = job.payload.get("meeting_id")
             if job.kind == JobKind.REMINDER_MAIL and job.team_id and isinstance(meeting_id, int):
                 wanted[job.team_id].add(meeting_id)
-        for team_id, meeting_ids in wanted.items():
-            meetings = self._meetings.get_many(team_id, sorted(meeting_ids))
-            memo.update({("meeting", team_id, m): meetings.get(m) for m in meeting_ids})
-            record_ids = {
-                a.record_id
-                for meeting in meetings.values()
-                for a in meeting.attendees
-                if a.record_id is not None
-            }
-            records = self._records.get_many(team_id, sorted(record_ids))
-            memo.update({("record", team_id, r): records.get(r) for r in record_ids})
+        try:
+            for team_id, meeting_ids in wanted.items():
+                self._read_ahead(memo, team_id, meeting_ids)
+        except Exception:  # e.g. the database restarting: each job reads (and fails) alone
+            log.warning("reading a batch of reminder jobs ahead failed", exc_info=True)
+            memo = {}
         self._memo = memo
         try:
             with self._mailer.session() if self._mailer and wanted else nullcontext():
