@@ -74,11 +74,12 @@ def envelope_problem(body: bytes, content_type: str) -> str | None:
             data: Any = json.loads(text)
         except ValueError:
             return "not JSON"
-        return _payload_problem(data)
+        return _payload_problem(data, _may_hold_unstorable(text))
     form = parse_qs(text, keep_blank_values=True)
     if "payload" in form:
+        raw = form["payload"][0]
         try:
-            return _payload_problem(json.loads(form["payload"][0]))
+            return _payload_problem(json.loads(raw), _may_hold_unstorable(raw))
         except ValueError:
             return "payload is not JSON"
     if "command" in form:
@@ -88,10 +89,20 @@ def envelope_problem(body: bytes, content_type: str) -> str | None:
     return "neither a command, a payload nor an event"
 
 
-def _payload_problem(data: Any) -> str | None:
+# A NUL or a lone surrogate in a decoded JSON string can only come from a \u escape (the
+# text is valid UTF-8 and json.loads refuses raw control characters), so JSON without
+# such an escape needs no walk through every string of a 50 KB view.
+_UNSTORABLE_ESCAPE: Final = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def _may_hold_unstorable(json_text: str) -> bool:
+    return _UNSTORABLE_ESCAPE.search(json_text) is not None
+
+
+def _payload_problem(data: Any, check_text: bool = True) -> str | None:
     if not isinstance(data, dict):
         return "not an object"
-    if not _storable(data):
+    if check_text and not _storable(data):
         return "text that is not valid Unicode, or contains NUL"
     if not isinstance(data.get("type"), str):
         return "type missing or not a string"

@@ -621,14 +621,37 @@ def kept_reminders(
     ]
 
 
+def _queue_jobs(insert: Any) -> Any:
+    """INSERT a job; a key already used is left alone unless its job was cancelled, which
+    is then queued again (at its new time, with its new payload)."""
+    jobs = JobModel.__table__
+    stmt = insert(jobs)
+    return stmt.on_conflict_do_update(
+        index_elements=[jobs.c.dedupe_key],
+        set_={
+            "status": "queued",
+            "run_at": stmt.excluded.run_at,
+            "payload": stmt.excluded.payload,
+            "attempts": 0,
+            "finished_at": None,
+            "last_error": None,
+        },
+        where=jobs.c.status == "cancelled",
+    )
+
+
+# Built once: a statement object memoizes its cache key, so each Save reuses the compiled
+# SQL without rebuilding it; on the table, not the entity, so the rows skip the ORM's
+# bulk-insert bookkeeping (a tenth of a Save's CPU when built per call on the entity).
+QUEUE_JOBS = {"postgresql": _queue_jobs(postgresql.insert), "sqlite": _queue_jobs(sqlite.insert)}
+
+
 def insert_jobs(session: Session, jobs: Sequence[JobSpec]) -> None:
     """Queue jobs in the caller's transaction. A dedupe key already used is skipped,
     unless its job was cancelled without running: a change that wants it again (a
     meeting moved back, a reminder put back) queues it again at its new time."""
     if not jobs:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = datetime.now(UTC)
     rows = [
         {
@@ -644,25 +667,10 @@ def insert_jobs(session: Session, jobs: Sequence[JobSpec]) -> None:
         }
         for job in jobs
     ]
-    stmt = insert(JobModel)
-    # One statement, compiled once and cached, for any number of jobs: executemany, which
-    # psycopg sends as one pipeline (one round trip) and SQLite runs in process. A key
-    # already used is left alone unless its job was cancelled: then it is queued again.
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[JobModel.dedupe_key],
-            set_={
-                "status": "queued",
-                "run_at": stmt.excluded.run_at,
-                "payload": stmt.excluded.payload,
-                "attempts": 0,
-                "finished_at": None,
-                "last_error": None,
-            },
-            where=JobModel.status == "cancelled",
-        ),
-        rows,
-    )
+    # One statement for any number of jobs: executemany, which psycopg sends as one
+    # pipeline (one round trip) and SQLite runs in process.
+    dialect = session.get_bind().dialect.name
+    session.execute(QUEUE_JOBS["postgresql" if dialect == "postgresql" else "sqlite"], rows)
 
 
 def cancel_queued_jobs(
