@@ -25,7 +25,8 @@ from handlers.calendar_sync import SyncedMeetings
 from handlers.calendars import ConferencingPort
 from handlers.change_settings import ChangeSettings
 from handlers.connect_calendar import AnswerPendingConnection, ConnectCalDav
-from handlers.connect_crm import ConnectCrm, CrmConnections
+from handlers.connect_crm import ConnectCrm, CrmConnection, CrmConnections
+from handlers.crm_sync import SyncState
 from handlers.editing import ManageMeeting
 from handlers.i18n import Translator
 from handlers.invitations import Mailer
@@ -50,6 +51,16 @@ from handlers.workspace import WorkspaceRepository
 # Extra App Home blocks per (team, user), e.g. the calendar connection status, in the
 # reader's language (the Translator).
 HomeSections = Callable[[str, str, Translator], list[dict[str, Any]]]
+
+
+class CrmStore(CrmConnections, SyncState, Protocol):
+    """The workspace's CRM connection as settings, syncs and adapters use it."""
+
+    def get(self, team_id: str) -> CrmConnection | None: ...
+
+    def token(self, team_id: str) -> str | None:
+        """The clear token, for the adapter only."""
+        ...
 
 
 class Meetings(MeetingRepository, SyncedMeetings, Protocol):
@@ -105,5 +116,5 @@ class Services:
     answer_pending: AnswerPendingConnection  # the "Connect anna@…?" question in a DM
     reports: MeetingReport
     next_meeting: NextMeeting
-    crm: CrmConnections  # the workspace's HubSpot connection (token encrypted)
+    crm: CrmStore  # the workspace's HubSpot connection (token encrypted) and sync state
     connect_crm: ConnectCrm

@@ -10,10 +10,12 @@ imports it but the command line (and tests).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slack_bolt import App
 
 from adapters.calendar_factory import CalendarConfig, ConnectedCalendars
-from adapters.hubspot import HubSpotClient
+from adapters.hubspot import HubSpotClient, HubSpotRecordSource
 from adapters.outbound import OutboundPolicy
 from adapters.smtp_mail import SmtpMailer
 from bot.after_ack import AFTER_ACK_THREADS, AfterAck
@@ -36,6 +38,7 @@ from handlers.change_settings import ChangeSettings
 from handlers.clock import SystemClock
 from handlers.connect_calendar import AnswerPendingConnection, ConnectCalDav
 from handlers.connect_crm import ConnectCrm, TokenCheck
+from handlers.crm_sync import CrmSyncQueue, SyncRecords
 from handlers.deliveries import Deliveries
 from handlers.editing import ManageMeeting
 from handlers.i18n import translator
@@ -43,7 +46,7 @@ from handlers.invitations import Mailer
 from handlers.jobs import ClaimedJob, JobKind
 from handlers.next_meeting import NextMeeting
 from handlers.outcomes import RecordOutcome
-from handlers.ports import Clock, PendingConnection
+from handlers.ports import Clock, PendingConnection, RecordSource
 from handlers.reports import MeetingReport
 from handlers.save_meeting import SaveMeeting
 from handlers.scheduling import ScheduleMeeting
@@ -131,6 +134,7 @@ def build_services(
     manage = ManageMeeting(uow, people, clock, calendars=calendars)
     free_busy = FreeBusyCheck(calendars, users, workspaces, clock)
     record_outcome = RecordOutcome(uow, clock)
+    jobs = SqlJobQueue(sessions, engine.dialect.name)
     crm = SqlCrmConnections(
         sessions, SecretBox(settings.SECRET_KEY) if settings.SECRET_KEY else None
     )
@@ -143,7 +147,7 @@ def build_services(
         records=records,
         users=users,
         meetings=meetings,
-        jobs=SqlJobQueue(sessions, engine.dialect.name),
+        jobs=jobs,
         workspaces=workspaces,
         calendars=calendars,
         connections=connections,
@@ -167,8 +171,22 @@ def build_services(
         reports=MeetingReport(SqlReportSource(sessions), users, clock),
         next_meeting=NextMeeting(meetings, users, clock),
         crm=crm,
-        connect_crm=ConnectCrm(crm, hubspot_check(settings), clock),
+        connect_crm=ConnectCrm(
+            crm, hubspot_check(settings), clock, CrmSyncQueue(jobs, crm, clock).start
+        ),
     )
+
+
+def hubspot_sources(services: Services) -> Callable[[str], RecordSource | None]:
+    """A workspace's HubSpot as a record source (None: not connected)."""
+
+    def source(team_id: str) -> RecordSource | None:
+        token = services.crm.token(team_id)
+        if not token:
+            return None
+        return HubSpotRecordSource(HubSpotClient(token, services.settings.HUBSPOT_API_URL))
+
+    return source
 
 
 def hubspot_check(settings: Settings) -> TokenCheck:
@@ -297,6 +315,17 @@ def build_worker(services: Services) -> Worker:
         conferencing=services.conferencing,
     )
     handlers |= {JobKind.CALENDAR_SYNC: sync.sync}
+    language_of = language_lookup(services)
+    crm_sync = SyncRecords(
+        services.records,
+        hubspot_sources(services),
+        services.crm,
+        services.jobs,
+        services.clock,
+        notifier,
+        lambda team_id, user_id: translator(language_of(team_id, user_id)),
+    )
+    handlers |= {JobKind.CRM_SYNC: crm_sync.run}
 
     def on_final_failure(job: ClaimedJob, error: str) -> None:
         booking.on_final_failure(job, error)  # a calendar down for good: invite by email instead
@@ -311,6 +340,7 @@ def build_worker(services: Services) -> Worker:
         services.clock,
         on_final_failure=on_final_failure,
         sync=sync,
+        crm_schedule=CrmSyncQueue(services.jobs, services.crm, services.clock).schedule_due,
         batch=25,
         batch_scope=deliveries.batch,
     )

@@ -53,10 +53,17 @@ TokenCheck = Callable[[str], None]
 
 
 class ConnectCrm:
-    def __init__(self, connections: CrmConnections, check: TokenCheck, clock: Clock) -> None:
+    def __init__(
+        self,
+        connections: CrmConnections,
+        check: TokenCheck,
+        clock: Clock,
+        start_sync: Callable[[str, str], None],
+    ) -> None:
         self._connections = connections
         self._check = check
         self._clock = clock
+        self._start_sync = start_sync  # (team, admin): the first sync, as jobs
 
     def __call__(
         self, actor: UserProfile, token: str, t: Translator | None = None
@@ -91,6 +98,7 @@ class ConnectCrm:
             raise _refused(t.gettext("HubSpot did not answer. Try again in a minute.")) from None
         now = self._clock.now()
         self._connections.save(actor.team_id, HUBSPOT, token, actor.slack_user_id, now)
+        self._start_sync(actor.team_id, actor.slack_user_id)
         return CrmConnection(actor.team_id, HUBSPOT, actor.slack_user_id, now)
 
 

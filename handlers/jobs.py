@@ -29,6 +29,7 @@ class JobKind(StrEnum):
     CALENDAR_UPDATE = "calendar_update"
     CALENDAR_CANCEL = "calendar_cancel"
     CALENDAR_SYNC = "calendar_sync"
+    CRM_SYNC = "crm_sync"  # one page of the workspace's CRM records (handlers/crm_sync.py)
 
 
 # Jobs that write the host's calendar event: calendar sync waits until none is pending.

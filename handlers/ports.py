@@ -61,6 +61,12 @@ class RecordRepository(Protocol):
 
     def existing_external_ids(self, team_id: str, external_ids: Sequence[str]) -> set[str]: ...
 
+    def delete_external(self, team_id: str, external_ids: Sequence[str]) -> int:
+        """Delete the workspace's records with these external ids (gone from their
+        source: a CRM's deleted records), with their associations and search terms;
+        returns how many there were."""
+        ...
+
 
 class RecordSource(Protocol):
     """Where a workspace's records come from: the records CSV (`handlers/records_csv.py`)

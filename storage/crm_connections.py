@@ -64,6 +64,20 @@ class SqlCrmConnections:
                 row.team_id, row.provider, row.connected_by, row.connected_at, row.synced_up_to
             )
 
+    def connected(self) -> list[CrmConnection]:
+        """Every workspace's connection (the worker's incremental syncs)."""
+        with self._sessions() as session:
+            return [
+                CrmConnection(r.team_id, r.provider, r.connected_by, r.connected_at, r.synced_up_to)
+                for r in session.query(CrmConnectionModel).order_by(CrmConnectionModel.team_id)
+            ]
+
+    def set_synced_up_to(self, team_id: str, at: datetime) -> None:
+        with write_session(self._sessions) as session:
+            row = session.get(CrmConnectionModel, team_id)
+            if row is not None:
+                row.synced_up_to = at
+
     def token(self, team_id: str) -> str | None:
         """The clear token, for the adapter only (never logged, never shown)."""
         if self._box is None:
@@ -75,6 +89,7 @@ class SqlCrmConnections:
 
 if TYPE_CHECKING:  # mypy proves the port is implemented; nothing runs
     from handlers.connect_crm import CrmConnections
+    from handlers.crm_sync import SyncState
 
-    def _implements(repo: SqlCrmConnections) -> CrmConnections:
-        return repo
+    def _implements(repo: SqlCrmConnections) -> tuple[CrmConnections, SyncState]:
+        return repo, repo

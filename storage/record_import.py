@@ -223,6 +223,24 @@ def _replace_associations(
     bulk_insert(session, associations_table, [{"record_id": r, "other_id": o} for r, o in added])
 
 
+def delete_rows(session: Session, team_id: str, external_ids: Sequence[str]) -> int:
+    """Delete the team's records with these external ids (gone from their source).
+
+    Their associations, search rows (and so the FTS5 rows, by trigger) and meeting links
+    go with them by cascade; the contacts of a deleted company lose its name from their
+    terms. Returns how many records were deleted."""
+    found = _lookup(session, [team_id], external_ids)
+    if not found:
+        return 0
+    ids = sorted(f.id for f in found.values())
+    companies = [f.id for f in found.values() if f.kind == str(RecordKind.COMPANY)]
+    touched = _contact_neighbours(session, companies) - set(ids)
+    for chunk in chunks(ids):
+        session.execute(delete(records_table).where(records_table.c.id.in_(chunk)))
+    rebuild_terms(session, {}, {}, [], sorted(touched))
+    return len(ids)
+
+
 class _Found(NamedTuple):
     id: int
     kind: str

@@ -20,7 +20,7 @@ from handlers.ids import parse_id
 from handlers.ports import RecordRepository
 from storage.db import Sessions, UnitOfWorkSessions, write_session
 from storage.models import RecordAssociationModel, RecordModel
-from storage.record_import import import_rows
+from storage.record_import import delete_rows, import_rows
 from storage.record_search import find
 from storage.record_tables import (
     chunks,
@@ -169,6 +169,13 @@ class SqlRecordRepository:
         one transaction: any error leaves the database as it was (storage.record_import)."""
         with write_session(self._sessions) as session:
             return import_rows(session, team_id, rows)
+
+    def delete_external(self, team_id: str, external_ids: Sequence[str]) -> int:
+        """Delete records gone from their source, in one transaction (storage.record_import)."""
+        if not team_id or not external_ids:
+            return 0
+        with write_session(self._sessions) as session:
+            return delete_rows(session, team_id, external_ids)
 
 
 if TYPE_CHECKING:  # mypy proves the port is implemented; nothing runs

@@ -142,6 +142,16 @@ class InMemoryRecords:
     def existing_external_ids(self, team_id: str, external_ids: Sequence[str]) -> set[str]:
         return {r.external_id for r in self._team(team_id)} & set(external_ids)
 
+    def delete_external(self, team_id: str, external_ids: Sequence[str]) -> int:
+        gone = [
+            rid
+            for rid, (team, r) in self._store.records.items()
+            if team == team_id and r.external_id in set(external_ids)
+        ]
+        for rid in gone:
+            del self._store.records[rid]
+        return len(gone)
+
 
 class InMemoryMeetings:
     """handlers.ports.MeetingRepository."""

@@ -4,6 +4,7 @@ App Home with a private-app token, checked with (fake) HubSpot at once."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,16 @@ import pytest
 from sqlalchemy import text
 
 from tests.e2e.test_team_flow import set_user
-from tests.support.blockkit import assert_all_views_valid
+from tests.support.blockkit import assert_all_views_valid, validate_options_response
 from tests.support.fake_hubspot import ALL_SCOPES, FakeHubSpot
 from tests.support.server import SECRET_KEY
-from tests.support.slack_requests import block_actions, event_body, text_value, view_submission
+from tests.support.slack_requests import (
+    block_actions,
+    block_suggestion,
+    event_body,
+    text_value,
+    view_submission,
+)
 from tests.support.stack import HOST, TEAMMATE, Stack, running_stack
 
 GOOD = "pat-eu1-0123456789abcdef"
@@ -104,3 +111,74 @@ def test_only_admins_see_and_use_the_hubspot_settings(stack: Stack, hubspot: Fak
     assert refused["response_action"] == "errors"
     assert stack.services.crm.get("T0001") is None
     assert hubspot.calls() == []
+
+
+def picker(stack: Stack, query: str) -> list[str]:
+    """What the /meet form's record picker offers for `query`."""
+    answer = stack.client.interact(
+        block_suggestion("record_select", query, block_id="record", user_id=HOST)
+    ).json()
+    validate_options_response(answer)
+    options = [o for g in answer.get("option_groups", []) for o in g["options"]]
+    return [o["text"]["text"] for o in options or answer.get("options", [])]
+
+
+def drain(stack: Stack) -> None:
+    for _ in range(100):
+        if stack.run_worker().total == 0:
+            return
+    raise AssertionError("the worker never ran dry")
+
+
+def dms(stack: Stack, user: str = HOST) -> list[str]:
+    return [
+        str(c.args.get("text"))
+        for c in stack.slack.calls("chat.postMessage")
+        if c.args.get("channel") == user
+    ]
+
+
+def test_the_first_sync_fills_the_picker_and_later_changes_follow(
+    stack: Stack, hubspot: FakeHubSpot
+) -> None:
+    before = datetime.now(UTC) - timedelta(days=1)
+    globex = hubspot.put("companies", {"name": "Globex Corporation"}, at=before)
+    deal = hubspot.put("deals", {"dealname": "Globex expansion"}, at=before)
+    for n in range(230):
+        hubspot.put(
+            "contacts", {"firstname": f"Member{n}", "email": f"m{n}@globex.test"}, at=before
+        )
+    zed = hubspot.put(
+        "contacts",
+        {"firstname": "Zed", "lastname": "Quill", "email": "zed@globex.test"},
+        at=before,
+    )
+    hubspot.associate("contacts", zed, "companies", globex)
+    hubspot.associate("contacts", zed, "deals", deal)
+    set_user(stack, HOST, "--admin")
+    assert submit_token(stack, open_token_form(stack), GOOD)["response_action"] == "update"
+    hubspot.fail_next(1, 429, retry_after=1, path_contains="/contacts")  # HubSpot throttles
+    drain(stack)
+    stack.clock.advance(minutes=2)  # past the throttled page's backoff
+    drain(stack)
+
+    assert "Contact: Zed Quill" in " ".join(picker(stack, "zed quill"))
+    assert any("Globex Corporation" in o for o in picker(stack, "globex"))
+    zed_id = stack.record_id("Zed Quill")
+    linked = {r.name for r in stack.services.records.associations("T0001", zed_id)}
+    assert linked == {"Globex Corporation", "Globex expansion"}
+    assert any("HubSpot sync done: 233 records" in text for text in dms(stack))
+    assert "Jane Doe" in " ".join(picker(stack, "jane"))  # the CSV's records stay
+
+    # Changed and deleted in HubSpot: the next incremental sync brings both.
+    stack.clock.advance(minutes=1)
+    hubspot.put("contacts", {"lastname": "Quillfeather"}, at=stack.clock.now(), object_id=zed)
+    gone = hubspot.objects["contacts"]
+    member0 = next(oid for oid, o in gone.items() if o["properties"].get("firstname") == "Member0")
+    hubspot.archive("contacts", member0, at=stack.clock.now())
+    stack.clock.advance(minutes=5)
+    drain(stack)
+    assert "Contact: Zed Quillfeather" in " ".join(picker(stack, "zed quill"))
+    assert not any("Member0 " in o or o.endswith("Member0") for o in picker(stack, "member0"))
+    searches = hubspot.calls("POST", "/crm/v3/objects/contacts/search")
+    assert searches, "the second sync is incremental"

@@ -363,3 +363,19 @@ def test_search_syntax_in_a_query_is_just_text(repo: SqlRecordRepository, query:
     found = names(repo.search("T1", f"acme corp {query}"))
     if all(not c.isalnum() for c in query):  # no word of its own: the others still find
         assert "Acme Corporation" in found
+
+
+def test_records_gone_from_their_source_are_deleted_in_their_workspace_only(
+    repo: SqlRecordRepository,
+) -> None:
+    import_records(repo, "T1", CRM)
+    import_records(repo, "T2", CRM)
+    assert repo.delete_external("T1", ["globex", "t-1", "never-imported"]) == 2
+    assert "Globex" not in names(repo.search("T1", "globex"))
+    # Bob stays, without his deleted company's name in his terms
+    assert "Bob Builder" in names(repo.search("T2", "globex", kinds=[RecordKind.CONTACT]))
+    assert "Bob Builder" not in names(repo.search("T1", "globex", kinds=[RecordKind.CONTACT]))
+    assert "Bob Builder" in names(repo.search("T1", "bob"))
+    assert "Zofia Żółć" in names(repo.search("T1", "zofia"))
+    assert "Globex" in names(repo.search("T2", "globex"))  # the other workspace's stays
+    assert counts(repo)[2] == counts(repo)[0]

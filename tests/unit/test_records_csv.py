@@ -45,6 +45,9 @@ class FakeRepo:
     def associations(self, team_id: str, record_id: int) -> list[Record]:
         return []
 
+    def delete_external(self, team_id: str, external_ids: Sequence[str]) -> int:
+        return 0
+
 
 def test_valid_file_parses_every_field() -> None:
     rows = parse_records_csv(
