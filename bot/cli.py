@@ -71,20 +71,12 @@ def _migrate(settings: Settings) -> None:
         ) from None
 
 
-# What a command built that holds connections (its engine's pool), closed when `main`
-# returns: a process exits anyway, but a long-lived caller (the e2e tests run the
-# commands in-process) would otherwise keep a PostgreSQL connection per command.
-_OPENED: list[Services] = []
-
-
 def _services(settings: Settings, threads: int = 32) -> Services:
 
     try:
-        services = build_services(settings, threads=threads)
+        return build_services(settings, threads=threads)
     except ValueError as exc:  # e.g. a malformed SMTP_URL or MAIL_FROM
         raise CliError(str(exc)) from None
-    _OPENED.append(services)
-    return services
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -596,9 +588,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 0
-    finally:
-        while _OPENED:
-            _OPENED.pop().engine.dispose()
 
 
 if __name__ == "__main__":

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
 import multiprocessing
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Mapping, Sequence
@@ -56,55 +54,6 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def run_cli_in_process(
-    args: list[str], env: Mapping[str, str], cwd: Path
-) -> subprocess.CompletedProcess[str]:
-    """`meetline ARGS` through the same `main` a process runs, with exactly `env` and
-    `cwd`, its output and exit status captured as `run_cli` does.
-
-    For the operator steps and observations of e2e tests (`users set`, `meetings --json`,
-    `report`): a spawned interpreter costs ~1.5 s of CPU to import the app, about
-    a minute of the suite's wall time. The commands as real processes (exit codes, `.env`,
-    stdout/stderr) are tested in tests/e2e/test_cli.py."""
-    out, err = io.StringIO(), io.StringIO()
-    root = logging.getLogger()
-    saved_logging = (root.level, list(root.handlers))
-    saved_env, saved_cwd = dict(os.environ), Path.cwd()
-    os.environ.clear()
-    os.environ.update(env)
-    os.chdir(cwd)
-    root.handlers = [logging.StreamHandler(err)]  # what the process would print on stderr
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = cli_main(args)
-            except SystemExit as exit_:  # argparse: usage errors exit 2
-                code = exit_.code if isinstance(exit_.code, int) else 1
-    finally:
-        os.chdir(saved_cwd)
-        os.environ.clear()
-        os.environ.update(saved_env)
-        root.setLevel(saved_logging[0])
-        root.handlers = saved_logging[1]
-    return subprocess.CompletedProcess(
-        [*MEETLINE, *args], code, stdout=out.getvalue(), stderr=err.getvalue()
-    )
-
-
-def run_cli(
-    args: list[str], env: Mapping[str, str], cwd: Path, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*MEETLINE, *args],
-        env=dict(env),
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
 # A process per worker that has imported the app once (multiprocessing's fork server):
 # `meetline serve` for a test is forked from it instead of started as a new interpreter,
 # which would import the app again (~1.5 s of CPU, for each of ~70 served stacks).
@@ -112,12 +61,13 @@ _PRELOADED = multiprocessing.get_context("forkserver")
 _PRELOADED.set_forkserver_preload([__name__])
 
 
-def _run_meetline(args: list[str], env: dict[str, str], cwd: str, log_path: str) -> None:
+def _run_meetline(
+    args: list[str], env: dict[str, str], cwd: str, out_path: str, err_path: str
+) -> None:
     """The forked child: what `python -m bot.cli ARGS` would be, with exactly `env` and
-    `cwd`, stdout and stderr to the log."""
-    log = os.open(log_path, os.O_WRONLY | os.O_APPEND)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
+    `cwd`, stdout and stderr to those files (appended)."""
+    os.dup2(os.open(out_path, os.O_WRONLY | os.O_APPEND), 1)
+    os.dup2(os.open(err_path, os.O_WRONLY | os.O_APPEND), 2)
     sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
     os.environ.clear()
@@ -130,9 +80,13 @@ class _ForkedProcess:
     """The part of `subprocess.Popen` that `ServeProcess` and the tests use, over a
     process forked from `_PRELOADED`."""
 
-    def __init__(self, args: list[str], env: Mapping[str, str], cwd: Path, log: Path) -> None:
+    def __init__(
+        self, args: list[str], env: Mapping[str, str], cwd: Path, out: Path, err: Path | None = None
+    ) -> None:
         self._process = _PRELOADED.Process(
-            target=_run_meetline, args=(args, dict(env), str(cwd), str(log)), daemon=False
+            target=_run_meetline,
+            args=(args, dict(env), str(cwd), str(out), str(err or out)),
+            daemon=False,
         )
         self._process.start()
         assert self._process.pid is not None
@@ -156,6 +110,30 @@ class _ForkedProcess:
         if self._process.exitcode is None:
             raise subprocess.TimeoutExpired("meetline", timeout or 0)
         return self._process.exitcode
+
+
+def run_cli(
+    args: list[str], env: Mapping[str, str], cwd: Path, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`meetline ARGS` as a process of its own (exactly `env` and `cwd`, its exit status,
+    stdout and stderr), forked from `_PRELOADED` rather than a new interpreter."""
+    with tempfile.TemporaryDirectory(prefix="meetline-cli-") as tmp:
+        out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
+        out.touch()
+        err.touch()
+        proc = _ForkedProcess(args, env, cwd, out, err)
+        try:
+            code = proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise
+        return subprocess.CompletedProcess(
+            [*MEETLINE, *args],
+            code if code is not None else -1,
+            stdout=out.read_text(encoding="utf-8", errors="replace"),
+            stderr=err.read_text(encoding="utf-8", errors="replace"),
+        )
 
 
 class ServeProcess:

@@ -24,7 +24,6 @@ from tests.support.server import (
     ServeProcess,
     clean_env,
     run_cli,
-    run_cli_in_process,
 )
 from tests.support.slack_requests import SlackClientSim
 from tests.support.smtp_sink import SmtpSink
@@ -62,9 +61,8 @@ class Stack:
         return build_worker(self.services).run_once()
 
     def cli(self, *args: str) -> Any:
-        """`meetline ARGS` as the operator would run it next to the served app (in this
-        process: see `run_cli_in_process`)."""
-        return run_cli_in_process(list(args), self.env, self.workdir)
+        """`meetline ARGS` as the operator would run it next to the served app."""
+        return run_cli(list(args), self.env, self.workdir)
 
     def meetings_json(self) -> list[dict[str, Any]]:
         result = self.cli("meetings", "--json")
