@@ -68,6 +68,7 @@ class FreeBusyCheck:
         clock: Clock,
     ) -> None:
         self._availability = Availability(calendars, CachedPeople(users), clock)
+        self._calendars = calendars
         self._workspaces = workspaces
 
     def _check(
@@ -122,6 +123,9 @@ class FreeBusyCheck:
         )
         if window is None:
             return ()
+        account = self._calendars.account(req.team_id, req.host_id)
+        if account is None or not account.active:
+            return ()  # nothing to ask (what Availability.check finds too), no thread handoff
         t = translator(req.language)
         future = _pool.submit(
             self._check, req.team_id, req.host_id, _teammates(list(req.attendees)), *window, t
