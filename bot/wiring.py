@@ -15,7 +15,7 @@ from collections.abc import Callable
 from slack_bolt import App
 
 from adapters.calendar_factory import CalendarConfig, ConnectedCalendars
-from adapters.hubspot import HubSpotClient, HubSpotRecordSource
+from adapters.hubspot import HubSpotClient, HubSpotMeetingLog, HubSpotRecordSource
 from adapters.outbound import OutboundPolicy
 from adapters.smtp_mail import SmtpMailer
 from bot.after_ack import AFTER_ACK_THREADS, AfterAck
@@ -38,6 +38,7 @@ from handlers.change_settings import ChangeSettings
 from handlers.clock import SystemClock
 from handlers.connect_calendar import AnswerPendingConnection, ConnectCalDav
 from handlers.connect_crm import ConnectCrm, TokenCheck
+from handlers.crm_log import LogMeetings
 from handlers.crm_sync import CrmSyncQueue, SyncRecords
 from handlers.deliveries import Deliveries
 from handlers.editing import ManageMeeting
@@ -46,14 +47,14 @@ from handlers.invitations import Mailer
 from handlers.jobs import ClaimedJob, JobKind
 from handlers.next_meeting import NextMeeting
 from handlers.outcomes import RecordOutcome
-from handlers.ports import Clock, PendingConnection, RecordSource
+from handlers.ports import Clock, MeetingLog, PendingConnection, RecordSource
 from handlers.reports import MeetingReport
 from handlers.save_meeting import SaveMeeting
 from handlers.scheduling import ScheduleMeeting
 from handlers.seats import ChangeSeat
 from handlers.worker import Worker
 from storage.calendar_connections import SqlCalendarConnections
-from storage.crm_connections import SqlCrmConnections
+from storage.crm_connections import SqlCrmConnections, SqlCrmLogIds
 from storage.crypto import SecretBox
 from storage.db import make_engine, make_session_factory, normalize_url
 from storage.jobs import SqlJobQueue
@@ -130,14 +131,14 @@ def build_services(
     profiles = ProfileService(users, clock, settings.admin_ids)
     people = TeamPeople(profiles, users, slack_clients)
     uow = SqlUnitOfWorkFactory(sessions, caches)
-    schedule = ScheduleMeeting(uow, people, clock, calendars=calendars)
-    manage = ManageMeeting(uow, people, clock, calendars=calendars)
-    free_busy = FreeBusyCheck(calendars, users, workspaces, clock)
-    record_outcome = RecordOutcome(uow, clock)
-    jobs = SqlJobQueue(sessions, engine.dialect.name)
     crm = SqlCrmConnections(
         sessions, SecretBox(settings.SECRET_KEY) if settings.SECRET_KEY else None
     )
+    schedule = ScheduleMeeting(uow, people, clock, calendars=calendars, crm_log=crm.is_connected)
+    manage = ManageMeeting(uow, people, clock, calendars=calendars, crm_log=crm.is_connected)
+    free_busy = FreeBusyCheck(calendars, users, workspaces, clock)
+    jobs = SqlJobQueue(sessions, engine.dialect.name)
+    record_outcome = RecordOutcome(uow, clock, crm_log=crm.is_connected, jobs=jobs)
     return Services(
         settings=settings,
         engine=engine,
@@ -187,6 +188,18 @@ def hubspot_sources(services: Services) -> Callable[[str], RecordSource | None]:
         return HubSpotRecordSource(HubSpotClient(token, services.settings.HUBSPOT_API_URL))
 
     return source
+
+
+def hubspot_logs(services: Services) -> Callable[[str], MeetingLog | None]:
+    """A workspace's HubSpot as its meeting log (None: not connected)."""
+
+    def log(team_id: str) -> MeetingLog | None:
+        token = services.crm.token(team_id)
+        if not token:
+            return None
+        return HubSpotMeetingLog(HubSpotClient(token, services.settings.HUBSPOT_API_URL))
+
+    return log
 
 
 def hubspot_check(settings: Settings) -> TokenCheck:
@@ -325,7 +338,14 @@ def build_worker(services: Services) -> Worker:
         notifier,
         lambda team_id, user_id: translator(language_of(team_id, user_id)),
     )
-    handlers |= {JobKind.CRM_SYNC: crm_sync.run}
+    crm_log = LogMeetings(
+        services.meetings,
+        services.records,
+        services.people,
+        hubspot_logs(services),
+        SqlCrmLogIds(services.sessions),
+    )
+    handlers |= {JobKind.CRM_SYNC: crm_sync.run, JobKind.CRM_LOG: crm_log.run}
 
     def on_final_failure(job: ClaimedJob, error: str) -> None:
         booking.on_final_failure(job, error)  # a calendar down for good: invite by email instead

@@ -8,10 +8,12 @@ instead of deleting anything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from handlers.crm_log import CANCELLED, EDITED, RESCHEDULED, crm_log_job
 from handlers.domain import Record, UserProfile
 from handlers.errors import DomainError, Field, NotAllowed, NotFound, Reason, ValidationFailed
 from handlers.i18n import Translator, language_for, translator
@@ -159,12 +161,14 @@ class ManageMeeting:
         clock: Clock,
         *,
         calendars: CalendarDirectory | None = None,
+        crm_log: Callable[[str], bool] | None = None,
     ) -> None:
         self._uow = uow
         self._people = people
         self._clock = clock
         self._calendars = calendars
         self._checks = MeetingChecks(calendars)
+        self._crm_log = crm_log  # team -> does it log meetings in a CRM (HubSpot)?
 
     def edit(self, meeting_id: int, req: MeetingRequest, actor: UserProfile) -> Scheduled:
         """Raises NotFound, NotAllowed or ValidationFailed when the edit cannot be made."""
@@ -243,6 +247,9 @@ class ManageMeeting:
             jobs += invitation_jobs(meeting_id, affected, now, sequence)
             jobs += self._cancellations(current, old_emails, new_emails, meeting_id, sequence, now)
         jobs += timed_jobs(meeting_id, new) + mention_jobs(meeting_id, new, now)
+        if self._crm_log is not None and self._crm_log(current.team_id):
+            change = RESCHEDULED if current.start_utc != new.start_utc else EDITED
+            jobs.append(crm_log_job(meeting_id, now, change))
         timeline = self._edit_timeline(current, new, req.organizer_id, now, moved)
         try:
             updated = uow.meetings.update(
@@ -392,6 +399,8 @@ class ManageMeeting:
             jobs += invitation_jobs(
                 m.id, invitation_recipients(invited, host), now, sequence, method="CANCEL"
             )
+        if self._crm_log is not None and self._crm_log(m.team_id):
+            jobs.append(crm_log_job(m.id, now, CANCELLED))
         fields = NewMeeting(
             team_id=m.team_id,
             idempotency_key=m.idempotency_key or "",

@@ -30,6 +30,7 @@ class JobKind(StrEnum):
     CALENDAR_CANCEL = "calendar_cancel"
     CALENDAR_SYNC = "calendar_sync"
     CRM_SYNC = "crm_sync"  # one page of the workspace's CRM records (handlers/crm_sync.py)
+    CRM_LOG = "crm_log"  # the meeting as the CRM's meeting engagement (handlers/crm_log.py)
 
 
 # Jobs that write the host's calendar event: calendar sync waits until none is pending.

@@ -6,13 +6,16 @@ one change, so double clicks and two devices leave one timeline entry.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from handlers.crm_log import OUTCOME, crm_log_job
 from handlers.domain import UserProfile
 from handlers.errors import DomainError, NotAllowed, NotFound, Reason
 from handlers.i18n import N_, Translator, language_for, translator
+from handlers.jobs import JobQueue
 from handlers.meetings import OUTCOME_SCHEDULED, Meeting
 from handlers.policy import can_set_outcome
 from handlers.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -50,9 +53,18 @@ class RecordOutcome:
     outcome (the row lock makes a second click wait and see the first's) and reads the
     meeting back, with one commit."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        crm_log: Callable[[str], bool] | None = None,
+        jobs: JobQueue | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._crm_log = crm_log  # team -> does it log meetings in a CRM (HubSpot)?
+        self._jobs = jobs
 
     def __call__(self, meeting_id: int, outcome: str, actor: UserProfile) -> OutcomeResult:
         with self._uow() as uow:
@@ -66,6 +78,11 @@ class RecordOutcome:
                 uow.meetings.get(actor.team_id, meeting.id) or meeting, changed=changed
             )
             uow.commit()
+        if changed and self._jobs is not None and self._crm_log and self._crm_log(actor.team_id):
+            # After the commit: the outcome is recorded either way; the CRM's copy
+            # follows through the queue (set_outcome takes no jobs).
+            job = crm_log_job(meeting.id, self._clock.now(), OUTCOME)
+            self._jobs.enqueue(job.kind, job.payload, job.run_at, job.dedupe_key)
         return result
 
     def to_change(self, meeting_id: int, actor: UserProfile) -> Meeting:

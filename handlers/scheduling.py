@@ -9,10 +9,12 @@ server that is down only delays what the job queue will deliver.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from handlers.crm_log import BOOKED, crm_log_job
 from handlers.domain import UserProfile
 from handlers.errors import Field, ValidationFailed
 from handlers.i18n import translator
@@ -58,16 +60,19 @@ class ScheduleMeeting:
         clock: Clock,
         *,
         calendars: CalendarDirectory | None = None,
+        crm_log: Callable[[str], bool] | None = None,
     ) -> None:
         self._uow = uow
         self._people = people
         self._clock = clock
         self._checks = MeetingChecks(calendars)
+        self._crm_log = crm_log  # team -> does it log meetings in a CRM (HubSpot)?
 
     def __call__(self, req: MeetingRequest) -> Scheduled:
         """Raises ValidationFailed when a rule refuses the request."""
         people = NamedPeople.of(self._people, req)
         connection = self._checks.connection(req.team_id, req.host_id)
+        log_in_crm = self._crm_log is not None and self._crm_log(req.team_id)
         with self._uow() as uow:
             existing = uow.meetings.by_idempotency_key(req.team_id, req.idempotency_key)
             if existing is not None:
@@ -96,7 +101,10 @@ class ScheduleMeeting:
             try:
                 meeting, created = uow.meetings.create(
                     new,
-                    lambda meeting_id: booking_jobs(meeting_id, new, host, now, connection),
+                    lambda meeting_id: [
+                        *booking_jobs(meeting_id, new, host, now, connection),
+                        *([crm_log_job(meeting_id, now, BOOKED)] if log_in_crm else []),
+                    ],
                     timeline,
                 )
             except LookupError:  # a forged submission key or record of another workspace

@@ -7,10 +7,12 @@ so a rotated token does not start the mirror over.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from handlers.connect_crm import CrmConnection
@@ -31,10 +33,78 @@ class CrmConnectionModel(Base):
     synced_up_to: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+class MeetingCrmLogModel(Base):
+    """Where a meeting is logged in the workspace's CRM: the engagement's id, or
+    `pending:<job id>` while the job that claimed its creation runs."""
+
+    __tablename__ = "meeting_crm_log"
+
+    meeting_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[str] = mapped_column(String(32))
+    log_id: Mapped[str] = mapped_column(String(64))
+
+
+class SqlCrmLogIds:
+    """handlers.crm_log.CrmLogIds: one creator per meeting, by an insert that only the
+    first caller wins (ON CONFLICT DO NOTHING), whatever the number of workers."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+
+    def claim(self, team_id: str, meeting_id: int, marker: str) -> str | None:
+        with write_session(self._sessions) as session:
+            dialect = session.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            session.execute(
+                insert(MeetingCrmLogModel)
+                .values(meeting_id=meeting_id, team_id=team_id, log_id=marker)
+                .on_conflict_do_nothing(index_elements=["meeting_id"])
+            )
+            return session.scalar(
+                select(MeetingCrmLogModel.log_id).where(
+                    MeetingCrmLogModel.meeting_id == meeting_id,
+                    MeetingCrmLogModel.team_id == team_id,
+                )
+            )
+
+    def store(self, team_id: str, meeting_id: int, log_id: str) -> None:
+        with write_session(self._sessions) as session:
+            row = session.get(MeetingCrmLogModel, meeting_id)
+            if row is not None and row.team_id == team_id:
+                row.log_id = log_id
+
+    def get(self, team_id: str, meeting_id: int) -> str | None:
+        with self._sessions() as session:
+            return session.scalar(
+                select(MeetingCrmLogModel.log_id).where(
+                    MeetingCrmLogModel.meeting_id == meeting_id,
+                    MeetingCrmLogModel.team_id == team_id,
+                )
+            )
+
+
 class SqlCrmConnections:
-    def __init__(self, sessions: Sessions, box: SecretBox | None) -> None:
+    def __init__(
+        self, sessions: Sessions, box: SecretBox | None, cache_seconds: float = 30.0
+    ) -> None:
         self._sessions = sessions
         self._box = box
+        self._cache_seconds = cache_seconds
+        self._known: dict[str, tuple[bool, float]] = {}
+
+    def is_connected(self, team_id: str) -> bool:
+        """Whether the workspace logs meetings in a CRM: asked on every Save, so cached
+        for `cache_seconds` (a connection made in this process is seen at once)."""
+        now = time.monotonic()
+        known = self._known.get(team_id)
+        if known is not None and known[1] > now:
+            return known[0]
+        with self._sessions() as session:
+            found = session.get(CrmConnectionModel, team_id) is not None
+        self._known[team_id] = (found, now + self._cache_seconds)
+        return found
 
     def can_store_secrets(self) -> bool:
         return self._box is not None
@@ -48,6 +118,7 @@ class SqlCrmConnections:
             if row is None:
                 row = CrmConnectionModel(team_id=team_id)
                 session.add(row)
+            self._known.pop(team_id, None)
             row.provider, row.token, row.connected_by, row.connected_at = (
                 provider,
                 sealed,
@@ -89,7 +160,10 @@ class SqlCrmConnections:
 
 if TYPE_CHECKING:  # mypy proves the port is implemented; nothing runs
     from handlers.connect_crm import CrmConnections
+    from handlers.crm_log import CrmLogIds
     from handlers.crm_sync import SyncState
 
-    def _implements(repo: SqlCrmConnections) -> tuple[CrmConnections, SyncState]:
-        return repo, repo
+    def _implements(
+        repo: SqlCrmConnections, ids: SqlCrmLogIds
+    ) -> tuple[CrmConnections, SyncState, CrmLogIds]:
+        return repo, repo, ids

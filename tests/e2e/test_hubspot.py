@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text as sql
 
+from tests.e2e.forms import click, meet_values
+from tests.e2e.test_manage_flow import button, open_edit_form
+from tests.e2e.test_schedule_flow import in_days, open_form, submit
 from tests.e2e.test_team_flow import set_user
 from tests.support.blockkit import assert_all_views_valid, validate_options_response
 from tests.support.fake_hubspot import ALL_SCOPES, FakeHubSpot
@@ -89,7 +92,7 @@ def test_an_admin_connects_hubspot_and_a_wrong_token_or_scope_is_named(
     connection = stack.services.crm.get("T0001")
     assert connection is not None and connection.connected_by == HOST
     with stack.services.engine.connect() as db:
-        stored = db.execute(text("SELECT token FROM crm_connections")).scalar_one()
+        stored = db.execute(sql("SELECT token FROM crm_connections")).scalar_one()
     assert stored.startswith("enc1:") and GOOD not in stored
     published = stack.slack.wait_for("views.publish")[-1].args["view"]
     assert f"connected by <@{HOST}>" in str(published)
@@ -182,3 +185,125 @@ def test_the_first_sync_fills_the_picker_and_later_changes_follow(
     assert not any("Member0 " in o or o.endswith("Member0") for o in picker(stack, "member0"))
     searches = hubspot.calls("POST", "/crm/v3/objects/contacts/search")
     assert searches, "the second sync is incremental"
+
+
+def hubspot_account(stack: Stack, hubspot: FakeHubSpot) -> dict[str, str]:
+    """Connected and synced: Nina (contact) of Initech (company) with a deal; the host
+    is a HubSpot owner."""
+    before = datetime.now(UTC) - timedelta(days=1)
+    ids = {
+        "company": hubspot.put("companies", {"name": "Initech"}, at=before),
+        "deal": hubspot.put("deals", {"dealname": "Initech pilot"}, at=before),
+        "contact": hubspot.put(
+            "contacts",
+            {"firstname": "Nina", "lastname": "Lumbergh", "email": "nina@initech.test"},
+            at=before,
+        ),
+    }
+    hubspot.associate("contacts", ids["contact"], "companies", ids["company"])
+    hubspot.associate("contacts", ids["contact"], "deals", ids["deal"])
+    hubspot.associate("deals", ids["deal"], "companies", ids["company"])
+    ids["owner"] = hubspot.add_owner("anna@meetline.example", "Anna", "Host")
+    set_user(stack, HOST, "--admin")
+    assert submit_token(stack, open_token_form(stack), GOOD)["response_action"] == "update"
+    drain(stack)
+    stack.slack.clear()  # the booking's confirmation comes first from here on
+    return ids
+
+
+def nina_values(stack: Stack, days: int, at: str) -> dict[str, Any]:
+    """Nina's meeting, her company and deal ticked among the associated records."""
+    nina = stack.record_id("Nina Lumbergh")
+    return meet_values(
+        record=(f"r:{nina}", "Contact: Nina Lumbergh"),
+        day=in_days(days),
+        at=at,
+        title="Pilot kickoff",
+        attendees=[(f"c:{nina}", "Nina Lumbergh")],
+        associated=[
+            (f"r:{stack.record_id('Initech')}", "Company: Initech"),
+            (f"r:{stack.record_id('Initech pilot')}", "Deal: Initech pilot"),
+        ],
+    )
+
+
+def with_more_options(stack: Stack, view: dict[str, Any], values: dict[str, Any]) -> Any:
+    if "associated" not in [b["block_id"] for b in view["blocks"]]:
+        view = click(stack, view, values, "more_options", "more")
+    return submit(stack, view, values).json()
+
+
+def book_nina(stack: Stack) -> None:
+    values = nina_values(stack, 4, "10:00")
+    assert with_more_options(stack, open_form(stack), values)["response_action"] == "update"
+
+
+def test_a_booking_becomes_one_engagement_that_edits_outcomes_and_cancels_update(
+    stack: Stack, hubspot: FakeHubSpot
+) -> None:
+    ids = hubspot_account(stack, hubspot)
+    hubspot.fail_next(2, 503, path_contains="/meetings")  # HubSpot down for a while
+    book_nina(stack)
+    drain(stack)
+    assert hubspot.meetings == {}  # nothing yet, nothing lost
+    stack.clock.advance(minutes=5)
+    drain(stack)
+    stack.clock.advance(minutes=5)
+    drain(stack)
+    (engagement,) = hubspot.meetings.values()
+    props = engagement["properties"]
+    assert props["hs_meeting_title"] == "Pilot kickoff"
+    assert props["hs_meeting_outcome"] == "SCHEDULED"
+    assert props["hubspot_owner_id"] == ids["owner"]
+    (meeting,) = stack.meetings_json()
+    start = datetime.fromisoformat(meeting["start"]).astimezone(UTC)
+    assert props["hs_timestamp"] == start.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    assert sorted(engagement["associations"]) == sorted(
+        [
+            ("contacts", ids["contact"], 200),
+            ("companies", ids["company"], 188),
+            ("deals", ids["deal"], 212),
+        ]
+    )
+
+    # Moved to another day: the same engagement, RESCHEDULED, at the new time.
+    moved = nina_values(stack, 5, "15:00")
+    assert with_more_options(stack, open_edit_form(stack), moved)["response_action"] == "update"
+    drain(stack)
+    assert len(hubspot.meetings) == 1
+    assert props["hs_meeting_outcome"] == "RESCHEDULED"
+    assert props["hs_timestamp"] != start.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+    # The host records the outcome, then cancels: still the one engagement.
+    value = f'{{"m": {meeting["id"]}, "o": "NO_SHOW"}}'
+    stack.client.interact(
+        block_actions(f"outcome_no_show:{meeting['id']}", value, block_id="outcome", user_id=HOST)
+    )
+    stack.wait_until(lambda: stack.meetings_json()[0]["outcome"] == "NO_SHOW")
+    drain(stack)
+    assert props["hs_meeting_outcome"] == "NO_SHOW"
+    confirmation = stack.slack.wait_for("chat.postMessage")[0].args
+    cancel = button(confirmation, "meeting_cancel")
+    stack.client.interact(
+        block_actions(cancel["action_id"], cancel["value"], block_id="manage", user_id=HOST)
+    )
+    stack.slack.wait_for("chat.update")
+    drain(stack)
+    assert len(hubspot.meetings) == 1
+    assert props["hs_meeting_outcome"] == "CANCELED"
+    creates = hubspot.calls("POST", "/crm/v3/objects/meetings")
+    assert [c.status for c in creates].count(201) == 1
+
+
+def test_a_workspace_on_csv_books_as_before_without_crm_jobs(stack: Stack) -> None:
+    jane = stack.record_id("Jane Doe")
+    values = meet_values(
+        record=(f"r:{jane}", "Contact: Jane Doe"),
+        day=in_days(3),
+        at="11:00",
+        attendees=[(f"c:{jane}", "Jane Doe")],
+    )
+    assert submit(stack, open_form(stack), values).json()["response_action"] == "update"
+    with stack.services.engine.connect() as db:
+        kinds = db.execute(sql("SELECT kind FROM jobs")).scalars().all()
+    assert "crm_log" not in kinds and "crm_sync" not in kinds

@@ -33,6 +33,7 @@ def test_stored_kind_values_never_change() -> None:
         "calendar_cancel",
         "calendar_sync",
         "crm_sync",
+        "crm_log",
     }
     assert set(CALENDAR_KINDS) | set(TIMED_KINDS) <= set(JobKind)
     assert set(TIMED_KINDS) <= set(ATTENDEE_KINDS)
