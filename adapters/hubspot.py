@@ -47,6 +47,11 @@ from hubspot.crm.objects.meetings import (
     SimplePublicObjectInput,
     SimplePublicObjectInputForCreate,
 )
+from hubspot.crm.objects.meetings import Filter as MeetingFilter
+from hubspot.crm.objects.meetings import FilterGroup as MeetingFilterGroup
+from hubspot.crm.objects.meetings import (
+    PublicObjectSearchRequest as MeetingSearchRequest,
+)
 from hubspot.crm.owners import ApiException as OwnersError
 from hubspot.crm.tickets import ApiException as TicketsError
 from urllib3.exceptions import HTTPError as TransportError
@@ -301,6 +306,24 @@ class HubSpotClient:
         created = self._call(lambda: meetings.create(body, _request_timeout=TIMEOUT_SECONDS))
         return str(created.id)
 
+    def find_meeting(self, title: str, timestamp: str) -> str | None:
+        """The meeting engagement with this title at this `hs_timestamp`, if any."""
+        request = MeetingSearchRequest(
+            filter_groups=[
+                MeetingFilterGroup(
+                    filters=[
+                        MeetingFilter(property_name="hs_timestamp", operator="EQ", value=timestamp),
+                        MeetingFilter(property_name="hs_meeting_title", operator="EQ", value=title),
+                    ]
+                )
+            ],
+            properties=["hs_meeting_title"],
+            limit=1,
+        )
+        search = self._api.crm.objects.meetings.search_api
+        found = self._call(lambda: search.do_search(request, _request_timeout=TIMEOUT_SECONDS))
+        return str(found.results[0].id) if found.results else None
+
     def update_meeting(self, meeting_id: str, properties: dict[str, str]) -> None:
         body = SimplePublicObjectInput(properties=properties)
         meetings = self._api.crm.objects.meetings.basic_api
@@ -459,6 +482,11 @@ class HubSpotMeetingLog:
 
     def __init__(self, client: HubSpotClient) -> None:
         self._client = client
+
+    def find(self, meeting: LoggedMeeting) -> str | None:
+        # HubSpot has no idempotency key for creates: a retried create looks for the
+        # engagement with the meeting's title at its start.
+        return self._client.find_meeting(meeting.title, hubspot_time(meeting.start_utc))
 
     def write(self, meeting: LoggedMeeting, log_id: str | None) -> str:
         props = {

@@ -93,7 +93,10 @@ class LogMeetings:
             raise RetryLater("the CRM entry is being created by another job")
         try:
             if current == marker:
-                self._ids.store(meeting.team_id, meeting.id, log.write(entry, None))
+                # A retry of the creator: its first try may have created the entry
+                # and lost the answer.
+                found = log.find(entry) if job.attempts > 1 else None
+                self._ids.store(meeting.team_id, meeting.id, log.write(entry, found))
             else:
                 log.write(entry, current)
         except CrmBusy as busy:

@@ -19,6 +19,9 @@ class TimelineLog:
     def write(self, meeting: LoggedMeeting, log_id: str | None) -> str:
         return log_id or f"{TIMELINE_PREFIX}{meeting.meeting_id}"
 
+    def find(self, meeting: LoggedMeeting) -> str | None:
+        return f"{TIMELINE_PREFIX}{meeting.meeting_id}"
+
 
 if TYPE_CHECKING:  # mypy proves the port is implemented; nothing runs
     from handlers.ports import MeetingLog

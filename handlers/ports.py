@@ -93,6 +93,12 @@ class MeetingLog(Protocol):
         later change updates the same entry. Raises `CrmBusy` to be tried again."""
         ...
 
+    def find(self, meeting: LoggedMeeting) -> str | None:
+        """The entry a first `write` made although its answer never arrived (a create
+        retried after a lost response), so the retry updates it instead of adding a
+        second one; None when there is none."""
+        ...
+
 
 class UserRepository(Protocol):
     def get(self, team_id: str, slack_user_id: str) -> UserProfile | None: ...

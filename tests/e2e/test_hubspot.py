@@ -295,6 +295,27 @@ def test_a_booking_becomes_one_engagement_that_edits_outcomes_and_cancels_update
     assert [c.status for c in creates].count(201) == 1
 
 
+def test_a_create_whose_answer_was_lost_is_not_made_twice(
+    stack: Stack, hubspot: FakeHubSpot
+) -> None:
+    hubspot_account(stack, hubspot)
+    # HubSpot creates the engagement, but its answer never reaches Meetline.
+    hubspot.fail_next(1, 502, path_contains="/crm/v3/objects/meetings", after_processing=True)
+    book_nina(stack)
+    drain(stack)
+    assert len(hubspot.meetings) == 1
+    stack.clock.advance(minutes=5)
+    drain(stack)
+    assert len(hubspot.meetings) == 1
+    (engagement_id,) = hubspot.meetings
+    (meeting,) = stack.meetings_json()
+    with stack.services.engine.connect() as db:
+        stored = db.execute(
+            sql("SELECT log_id FROM meeting_crm_log WHERE meeting_id = :m"), {"m": meeting["id"]}
+        ).scalar_one()
+    assert stored == engagement_id
+
+
 def test_a_workspace_on_csv_books_as_before_without_crm_jobs(stack: Stack) -> None:
     jane = stack.record_id("Jane Doe")
     values = meet_values(

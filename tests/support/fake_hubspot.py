@@ -339,11 +339,14 @@ class FakeHubSpot(FakeHttpService):
 
     # ------------------------------------------------------------------ meetings
     def _meetings(self, req: Request, rest: list[str], granted: frozenset[str]) -> Reply:
+        body = req.json or {}
+        if rest == ["search"] and req.method == "POST":
+            self._need(granted, OBJECT_SCOPES["meetings"])
+            return self._search_meetings(body)
         if req.method == "GET":
             self._need(granted, OBJECT_SCOPES["meetings"])
         else:
             self._need(granted, MEETINGS_WRITE_SCOPE)
-        body = req.json or {}
         if not rest and req.method == "POST":
             props = self._check_meeting(body.get("properties"), creating=True)
             associations = self._check_associations(body.get("associations") or [])
@@ -368,6 +371,30 @@ class FakeHubSpot(FakeHttpService):
                 meeting["updatedAt"] = hubspot_time(datetime.now(UTC))
                 return Reply(200, self._meeting_body(rest[0]))
         raise HubSpotError(404, "OBJECT_NOT_FOUND", "Object not found.")
+
+    def _search_meetings(self, body: dict[str, Any]) -> Reply:
+        """EQ filters on meeting properties (times compared as instants)."""
+        found = list(self.meetings)
+        for group in body.get("filterGroups", [])[:1]:
+            for f in group.get("filters", []):
+                name, value = f.get("propertyName"), f.get("value")
+                if f.get("operator") != "EQ" or name not in MEETING_PROPERTIES:
+                    raise HubSpotError(400, "VALIDATION_ERROR", f"unsupported filter {f!r}")
+                if name in MEETING_TIMES:
+                    if not isinstance(value, str) or not TIMESTAMP.match(value):
+                        raise HubSpotError(400, "VALIDATION_ERROR", f"bad timestamp {value!r}")
+                    wanted = _parse_time(value)
+                    found = [
+                        m
+                        for m in found
+                        if name in self.meetings[m]["properties"]
+                        and _parse_time(self.meetings[m]["properties"][name]) == wanted
+                    ]
+                else:
+                    found = [m for m in found if self.meetings[m]["properties"].get(name) == value]
+        limit = int(body.get("limit", 10))
+        results = [self._meeting_body(m) for m in found[:limit]]
+        return Reply(200, {"total": len(found), "results": results})
 
     def _meeting_body(self, mid: str) -> dict[str, Any]:
         meeting = self.meetings[mid]
