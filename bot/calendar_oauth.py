@@ -108,10 +108,11 @@ def start_link(
 
 def home_section(
     settings: Settings, store: CalendarConnections, clock: Clock
-) -> Callable[[str, str, Translator], list[dict[str, Any]]]:
-    """The App Home hook (Services.home_sections): the user's calendar section, in `t`'s language."""
+) -> Callable[[str, str, Translator, bool], list[dict[str, Any]]]:
+    """The App Home hook (Services.home_sections): the user's calendar section, in `t`'s
+    language; server settings are named to `admin`s only (members cannot change them)."""
 
-    def section(team_id: str, user_id: str, t: Translator) -> list[dict[str, Any]]:
+    def section(team_id: str, user_id: str, t: Translator, admin: bool) -> list[dict[str, Any]]:
         status = store.status(team_id, user_id)
         now = clock.now()
         missing = []
@@ -138,6 +139,7 @@ def home_section(
                 microsoft_url=start_link(settings, "microsoft", team_id, user_id, now),
                 can_store=store.can_store_secrets,
                 oauth_hint=hint,
+                admin=admin,
             ),
             t=t,
         )

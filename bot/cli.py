@@ -131,6 +131,7 @@ def meeting_json(m: Meeting) -> dict[str, Any]:
         "host": m.host_id,
         "organizer": m.organizer_id,
         "meeting_type": m.meeting_type,
+        "invitation_language": m.invitation_language,
         "location": {
             "kind": m.location.kind.value,
             "detail": m.location.detail,

@@ -49,8 +49,8 @@ from handlers.seats import ChangeSeat
 from handlers.workspace import WorkspaceRepository
 
 # Extra App Home blocks per (team, user), e.g. the calendar connection status, in the
-# reader's language (the Translator).
-HomeSections = Callable[[str, str, Translator], list[dict[str, Any]]]
+# reader's language (the Translator), with set-up hints when the reader is an admin (bool).
+HomeSections = Callable[[str, str, Translator, bool], list[dict[str, Any]]]
 
 
 class CrmStore(CrmConnections, SyncState, Protocol):

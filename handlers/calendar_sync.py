@@ -173,6 +173,7 @@ def as_new_meeting(
         notes_text=m.notes_text,
         include_description_in_reminders=m.include_description_in_reminders,
         meeting_type=m.meeting_type,
+        invitation_language=m.invitation_language,
     )
 
 

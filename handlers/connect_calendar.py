@@ -18,7 +18,7 @@ from handlers.calendars import CalendarAuthError, CalendarError
 from handlers.domain import UserProfile
 from handlers.errors import Field, ValidationFailed
 from handlers.i18n import Translator
-from handlers.ports import CalendarConnections, Clock, PendingConnection
+from handlers.ports import CalendarConnections, Clock, ConnectionStatus, PendingConnection
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,16 @@ class CalDavAccount:
     username: str
     password: str
     calendar: str = ""  # "" for the account's default calendar
+
+
+def offers_connect(status: ConnectionStatus | None, *, can_connect: bool = True) -> bool:
+    """No usable calendar and no choice of email-only: the meeting reaches nobody's
+    calendar but by the email invitation, so the form and the confirmation say so and
+    offer to connect one (someone who chose email-only is not asked again; nobody is
+    offered what the server cannot do, `can_connect` False)."""
+    if not can_connect:
+        return False
+    return status is None or (status.provider != "email" and not status.active)
 
 
 def origin_for_log(url: str) -> str:

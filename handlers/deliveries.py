@@ -5,10 +5,10 @@ Each handler re-reads the meeting, so a job queued before an edit or a cancellat
 acts on the meeting as it is now (or does nothing), and each checks whether its effect
 already happened, so a job that runs twice after a crash does not mail twice.
 
-Every mail is in its recipient's language: a Slack teammate's by their Slack locale,
-anyone else's by the workspace default (`WorkspaceSettings.default_language`). Contacts
-will read their record's language once records store one (a `language` column on
-records is the next step; `_recipient_language` is the one place to read it).
+Every mail is in its recipient's language: a Slack teammate's by their Slack locale;
+a contact's as the form chose it (`Meeting.invitation_language`), else their record's
+language, else the host's (handlers.invitation_language); `_recipient_language` is the
+one place that decides.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any, cast
 
 from handlers.domain import Record, UserProfile
 from handlers.i18n import DEFAULT_LANGUAGE, language_for, translator
+from handlers.invitation_language import contact_language
 from handlers.invitations import Invitation, Mailer, MailError, Person, ReminderEmail
 from handlers.jobs import ClaimedJob, JobKind, JobQueue
 from handlers.meetings import OUTCOME_SCHEDULED, Attendee, Meeting
@@ -163,19 +164,20 @@ class Deliveries:
         return language_for(profile.locale, default) if profile else default
 
     def _recipient_language(self, meeting: Meeting, attendee: Attendee | None, email: str) -> str:
-        """Teammates by their Slack locale; contacts by their record's language when it
-        is set; anyone else by the workspace default."""
+        """Teammates (the host included) by their Slack locale; everyone else, contacts
+        and people removed by an edit, in the meeting's invitation language."""
         if attendee is not None and attendee.slack_user_id:
             return self._user_language(meeting.team_id, attendee.slack_user_id)
-        if attendee is not None and attendee.record_id is not None:
-            record = self._record(meeting.team_id, attendee.record_id)
-            if record is not None and record.language:
-                return record.language
-        if attendee is None:  # not an attendee: the host, whose calendar holds the event
-            host = self._user(meeting.team_id, meeting.host_id)
-            if host is not None and (host.email or "").lower() == email.lower():
-                return language_for(host.locale, self._default_language(meeting.team_id))
-        return self._default_language(meeting.team_id)
+        if attendee is None and self._is_host(meeting, email):
+            return self._user_language(meeting.team_id, meeting.host_id)
+        if meeting.invitation_language:
+            return language_for(meeting.invitation_language)
+        record = (
+            self._record(meeting.team_id, attendee.record_id)
+            if attendee is not None and attendee.record_id is not None
+            else None
+        )
+        return contact_language(record, self._user_language(meeting.team_id, meeting.host_id))
 
     def _is_host(self, meeting: Meeting, email: str) -> bool:
         """The host's own copy (invitation_recipients adds the host's address)."""

@@ -422,6 +422,7 @@ class ManageMeeting:
             notes_text=m.notes_text,
             include_description_in_reminders=m.include_description_in_reminders,
             meeting_type=m.meeting_type,
+            invitation_language=m.invitation_language,
         )
         timeline = [
             TimelineSpec(

@@ -124,6 +124,9 @@ class MeetingRequest:
     phone_region: str | None = None
     language: str = "en"  # the organizer's, for the messages they read ("pl", "en")
     outcome: str | None = None  # the edit form's outcome field; None: not asked
+    # What contacts read (invitations, updates, cancellations, reminders), as the form
+    # chose it; None: their record's language, else the host's (handlers.deliveries).
+    invitation_language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,7 @@ class Meeting:
     created_at: datetime | None = None
     calendar_provider: str | None = None
     calendar_event_id: str | None = None
+    invitation_language: str | None = None  # MeetingRequest.invitation_language
 
 
 @dataclass(frozen=True)
@@ -221,6 +225,7 @@ class NewMeeting:
     include_description_in_reminders: bool = False
     meeting_type: str | None = None
     mentions: tuple[str, ...] = ()  # teammates to tell about the meeting, once each
+    invitation_language: str | None = None
 
 
 def combine_local(day: date, at: time, zone_name: str) -> tuple[datetime | None, str | None]:

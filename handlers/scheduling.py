@@ -149,6 +149,7 @@ def new_meeting(req: MeetingRequest, ok: CheckedMeeting) -> NewMeeting:
         mentions=req.mentions,
         include_description_in_reminders=req.include_description_in_reminders,
         meeting_type=req.meeting_type,
+        invitation_language=req.invitation_language,
     )
 
 

@@ -75,6 +75,7 @@ def to_meeting(row: MeetingModel, record_ids: Sequence[int]) -> Meeting:
         notes_text=row.notes_text or "",
         include_description_in_reminders=row.include_description_in_reminders,
         meeting_type=row.meeting_type,
+        invitation_language=row.invitation_language,
         join_url=row.join_url,
         status=row.status,
         outcome=row.outcome,
@@ -283,6 +284,7 @@ class SqlMeetingRepository:
             row.notes = new.notes
             row.notes_text = new.notes_text
             row.include_description_in_reminders = new.include_description_in_reminders
+            row.invitation_language = new.invitation_language
             row.host_user_id = new.host_id
             row.record_id = new.record_id or row.record_id
             # Kept attendees keep what we know of them: the version they were sent, their answer.
@@ -514,6 +516,7 @@ def _meeting_values(new: NewMeeting) -> dict[str, Any]:
         "notes": new.notes,
         "notes_text": new.notes_text,
         "include_description_in_reminders": new.include_description_in_reminders,
+        "invitation_language": new.invitation_language,
         "host_user_id": new.host_id,
         "organizer_user_id": new.organizer_id,
         "record_id": new.record_id,

@@ -205,6 +205,9 @@ class MeetingModel(Base):
     include_description_in_reminders: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # The language contacts read ("pl", "en"), as chosen in the form; NULL: decided when
+    # each mail is sent (the contact's record, else the host's language).
+    invitation_language: Mapped[str | None] = mapped_column(String(16))
     # The record the meeting was booked from (also in meeting_records with the others).
     record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id", ondelete="SET NULL"))
     host_user_id: Mapped[str] = mapped_column(String(32))  # Slack id ("assigned to")

@@ -27,10 +27,12 @@ from bot.views.calendar_views import (
     PENDING_CONNECT,
     caldav_modal,
     connect_link_modal,
+    connect_modal,
     connected_text,
     pending_answer_text,
     read_caldav_modal,
 )
+from bot.views.fields import CALENDAR_CONNECT_ACTION
 from handlers.connect_calendar import PendingOutcome
 from handlers.errors import DomainError, Field
 from handlers.i18n import Translator
@@ -52,6 +54,16 @@ def _refresh_home(client: WebClient, services: Services, team_id: str, user_id: 
         log.warning("App Home refresh failed: %s", exc.response.get("error"))
 
 
+def open_or_push(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
+    """A modal over a modal when the click came from one (views.open refuses then), else
+    a new one (from a message, or from App Home, whose view is no modal)."""
+    view_from = body.get("view")
+    if isinstance(view_from, dict) and view_from.get("type") == "modal":
+        client.views_push(trigger_id=body["trigger_id"], view=view)
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
 def register(app: App, services: Services, profiles: ProfileService) -> None:
     @app.action("calendar_connect_google")
     @app.action("calendar_connect_microsoft")
@@ -65,7 +77,16 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     @app.action("calendar_connect_caldav")
     def caldav_open(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        client.views_open(trigger_id=body["trigger_id"], view=caldav_modal(t=reader(client, body)))
+        open_or_push(client, body, caldav_modal(t=reader(client, body)))
+
+    @app.action(CALENDAR_CONNECT_ACTION)
+    def connect_prompt(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """The /meet form's and the confirmation's Connect: the App Home's choices."""
+        ack()
+        t = reader(client, body)
+        # What the user can do; set-up hints stay on the admins' App Home.
+        section = services.home_sections(team_of(body), user_of(body), t, False)
+        open_or_push(client, body, connect_modal(section, t=t))
 
     @app.action("calendar_reconnect")
     def reconnect(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

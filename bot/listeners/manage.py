@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -27,6 +28,7 @@ from handlers.domain import UserProfile
 from handlers.editing import MeetingToEdit
 from handlers.errors import DomainError
 from handlers.i18n import Translator
+from handlers.invitation_language import form_invitation_language
 from handlers.policy import can_change_settings, can_set_outcome
 from handlers.workspace import WorkspaceSettings
 
@@ -46,7 +48,7 @@ def publish_home(client: WebClient, services: Services, team_id: str, user_id: s
         services.meetings.awaiting_outcome(team_id, user_id, now),
         ws.outcomes,
         extra_blocks=[
-            *services.home_sections(team_id, user_id, t),
+            *services.home_sections(team_id, user_id, t, is_admin),
             *(hubspot_home_blocks(services.crm.get(team_id), t=t) if is_admin else ()),
         ],
         is_admin=is_admin,
@@ -69,14 +71,20 @@ def edit_form(
     """The /meet form filled in with the meeting, under a fresh submission key; with its
     outcome for those who may set it (the host, an admin)."""
     labels = {rid: record_label(r, t=t) for rid, r in found.records.items()}
-    return from_meeting(
-        found.meeting,
+    meeting = found.meeting
+    state = from_meeting(
+        meeting,
         key=uuid.uuid4().hex,
         labels=labels,
         durations=ws.durations,
         t=t,
-        with_outcome=can_set_outcome(actor, found.meeting),
+        with_outcome=can_set_outcome(actor, meeting),
     )
+    if state.invitation_language is None:  # booked before the form asked: what it proposes
+        ids = (meeting.record_id, *(a.record_id for a in meeting.attendees))
+        records = [found.records.get(rid) for rid in ids if rid is not None]
+        state = replace(state, invitation_language=form_invitation_language(records, t.language))
+    return state
 
 
 def register(app: App, services: Services, profiles: ProfileService) -> None:

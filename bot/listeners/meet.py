@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -22,7 +22,9 @@ from bot.i18n_context import cached_translator, translator_for
 from bot.listeners.report import handle_report_command, report_period_text
 from bot.profiles import ProfileService, phone_region
 from bot.services import Services
+from bot.views.fields import INVITATION_LANGUAGE_ACTION
 from bot.views.form_payload import parse_state
+from bot.views.invitation_blocks import calendar_notice_block, picked_language
 from bot.views.meet_modal import CALLBACK_ID, loading_view, meet_form_view, message_view
 from bot.views.meet_options import attendee_option_groups, opening_form, prefill_choices
 from bot.views.meet_state import (
@@ -34,9 +36,11 @@ from bot.views.messages import confirmation_blocks, confirmation_text, saved_hea
 from bot.views.next_meeting_views import next_meeting_reply
 from bot.views.text import parse_record_value, record_option, slack_plain_text
 from bot.views.timeline_views import timeline_reply
-from handlers.domain import RecordKind
+from handlers.connect_calendar import offers_connect
+from handlers.domain import Record, RecordKind
 from handlers.errors import DomainError
 from handlers.i18n import Translator, translator
+from handlers.invitation_language import form_invitation_language
 from handlers.meet_form import (
     RecordPrefill,
     default_title,
@@ -208,12 +212,45 @@ def fill_meet_form(
         if draft.record is not None
         else None
     )
-    opening = with_changes(opening_form(draft, prefill, ws, channel_id, t), thread=thread)
+    opening = invitation_defaults(
+        services,
+        team_id,
+        user_id,
+        with_changes(opening_form(draft, prefill, ws, channel_id, t), thread=thread),
+        (draft.record, *(prefill.attendees if prefill else ())),
+    )
     state = services.free_busy.form(team_id, user_id, opening)
     try:
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=render(state, ws, t))
     except SlackApiError as exc:
         log.warning("views.update failed: %s", exc.response.get("error"))
+
+
+def invitation_defaults(
+    services: Services,
+    team_id: str,
+    user_id: str,
+    state: FormState,
+    records: Sequence[Record | None],
+) -> FormState:
+    """A new form's invitation parts: the language of its record and contacts (else the
+    form's own), and the email-only notice when the user has no calendar to add it to."""
+    return with_changes(
+        state,
+        invitation_language=form_invitation_language(records, state.language or "en"),
+        email_only=offers_connect(
+            services.connections.status(team_id, user_id),
+            can_connect=services.connections.can_store_secrets,
+        ),
+    )
+
+
+def proposed_language(state: FormState, prefill: RecordPrefill, t: Translator) -> str | None:
+    """The invitation language after a record was picked: the rep's own pick stays, else
+    the record's (or its contacts') language, else the form's."""
+    if state.language_picked:
+        return state.invitation_language
+    return form_invitation_language((prefill.record, *prefill.attendees), t.language)
 
 
 def open_form_or_apologise(
@@ -311,6 +348,7 @@ def _record_chosen(
             title=title,
             suggested=suggested,
             notices=(),
+            invitation_language=proposed_language(state, prefill, t),
         ),
         services,
     )
@@ -332,11 +370,13 @@ def _send_confirmation(
     heading: str,
     t: Translator,
     state: FormState,
+    notice: Sequence[dict[str, Any]] = (),
 ) -> None:
-    """The saved meeting in the caller's DM, and for a form opened from a message, in
-    that message's thread too: there without the calendar's notes about the host's
-    other meetings and without Edit/Cancel, as the channel (a shared one, maybe with the
-    customer) reads it. The modal already told the caller, so a failure only logs."""
+    """The saved meeting in the caller's DM (with the email-only `notice`, if any), and
+    for a form opened from a message, in that message's thread too: there without the
+    calendar's notes about the host's other meetings and without Edit/Cancel, as the
+    channel (a shared one, maybe with the customer) reads it. The modal already told the
+    caller, so a failure only logs."""
     if state.thread and state.channel and state.meeting_id is None and result.created:
         public = replace(result, warnings=())
         try:
@@ -352,7 +392,7 @@ def _send_confirmation(
         client.chat_postMessage(
             channel=user_id,
             text=confirmation_text(result, t=t),
-            blocks=confirmation_blocks(result, heading, t=t),
+            blocks=[*confirmation_blocks(result, heading, t=t), *notice],
         )
     except SlackApiError as exc:
         log.warning("confirmation DM failed: %s", exc.response.get("error"))
@@ -465,6 +505,15 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         ack()
         _rebuild(client, body, parse_state(body.get("view") or {}), services)
 
+    @app.action(INVITATION_LANGUAGE_ACTION)
+    def invitation_language_picked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        picked = picked_language(body)
+        if picked is not None:
+            state = parse_state(body.get("view") or {})
+            chosen = with_changes(state, invitation_language=picked, language_picked=True)
+            _rebuild(client, body, chosen, services)
+
     @app.action(re.compile(r"^use_slot_\d+$"))
     def use_slot(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """A suggested free time: set it (new block ids, or Slack keeps the old value)."""
@@ -531,9 +580,10 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             ack(response_action="errors", errors=modal_errors(error, view, t))
             return
         heading = saved_heading(edited=state.meeting_id is not None, t=t)
-        ack(
-            response_action="update",
-            view=message_view(heading, confirmation_text(result, t=t), t=t),
-        )
+        notice = [calendar_notice_block(t)] if state.email_only and result.created else []
+        text = confirmation_text(result, t=t)
+        ack(response_action="update", view=message_view(heading, text, t=t, extra=notice))
         if result.created or state.meeting_id is not None:  # after the ack: Slack has its answer
-            services.after_ack.later(_send_confirmation, client, user_id, result, heading, t, state)
+            services.after_ack.later(
+                _send_confirmation, client, user_id, result, heading, t, state, notice
+            )

@@ -41,6 +41,7 @@ class CalendarHome:
     microsoft_url: str | None = None
     can_store: bool = True  # SECRET_KEY is set
     oauth_hint: str | None = None  # why a provider button is missing, for admins
+    admin: bool = False  # the reader may change the set-up: server settings are named
 
 
 def provider_label(provider: str | None, t: Translator = EN) -> str:
@@ -115,18 +116,15 @@ def calendar_section(home: CalendarHome, *, t: Translator = EN) -> list[dict[str
         },
     ]
     if not home.can_store:
+        setup = (
+            t.gettext(
+                "Calendars can be connected once an admin sets `SECRET_KEY` (it encrypts the stored tokens)."
+            )
+            if home.admin
+            else t.gettext("Connecting a calendar is not set up in this workspace yet.")
+        )
         blocks.append(
-            {
-                "type": "context",
-                "block_id": "calendar_setup",
-                "elements": [
-                    mrkdwn(
-                        t.gettext(
-                            "Calendars can be connected once an admin sets `SECRET_KEY` (it encrypts the stored tokens)."
-                        )
-                    )
-                ],
-            }
+            {"type": "context", "block_id": "calendar_setup", "elements": [mrkdwn(setup)]}
         )
         return blocks
     elements: list[dict[str, Any]] = []
@@ -195,7 +193,7 @@ def calendar_section(home: CalendarHome, *, t: Translator = EN) -> list[dict[str
             }
         )
     blocks.append({"type": "actions", "block_id": "calendar_actions", "elements": elements})
-    if home.oauth_hint:
+    if home.oauth_hint and home.admin:
         blocks.append(
             {"type": "context", "block_id": "calendar_hint", "elements": [mrkdwn(home.oauth_hint)]}
         )
@@ -328,6 +326,18 @@ def reconnect_blocks(provider: str, *, t: Translator = EN) -> list[dict[str, Any
             ],
         },
     ]
+
+
+def connect_modal(section: list[dict[str, Any]], *, t: Translator = EN) -> dict[str, Any]:
+    """The App Home's calendar choices (`section`, bot.calendar_oauth.home_section) as a
+    modal, for the Connect button of the /meet form and of the confirmation."""
+    return {
+        "type": "modal",
+        "callback_id": "calendar_connect",
+        "title": plain(t.gettext("Connect a calendar"), 24),
+        "close": plain(t.gettext("Close"), 24),
+        "blocks": [b for b in section if b.get("type") != "divider"],
+    }
 
 
 def connect_link_modal(provider: str, url: str | None, *, t: Translator = EN) -> dict[str, Any]:

@@ -68,3 +68,11 @@ def block_of(field: Field, present: set[str]) -> str:
             if prefix == block and (not suffix or suffix.isdigit()):
                 return candidate
     return block
+
+
+# The /meet form's invitation parts (bot.views.invitation_blocks), kept apart from the
+# layout of the rest of the form.
+INVITATION_LANGUAGE_BLOCK: Final = "invitation_language"
+INVITATION_LANGUAGE_ACTION: Final = "invitation_language_select"
+CALENDAR_NOTICE_BLOCK: Final = "calendar_notice"
+CALENDAR_CONNECT_ACTION: Final = "calendar_connect_prompt"

@@ -17,6 +17,9 @@ it, so never rename or reuse a key (add a new one, and decode its absence):
           goes to that message's thread in `ch`
     rd    how the typed text's time was read ("Read “jutro o 3” as Tue 24 Mar, 15:00."),
           shown by the time until the app itself sets another time
+    il    the language contacts read ("pl", "en"), as proposed or picked in the form
+    ilp   1 when the rep picked `il` (else each contact reads their record's language)
+    eo    1 when the form says the meeting goes out by email only (no calendar connected)
 
 Both directions drop what does not have its expected shape, so an untrusted value is
 never echoed back to Slack or into a request.
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.envelope import MAX_METADATA, slack_id_ok
+from handlers.invitation_language import chosen_language
 from handlers.meetings import MAX_REMINDERS
 
 MAX_ZONE = 64  # IANA zone names are at most ~32 characters
@@ -53,6 +57,9 @@ class FormMetadata:
     advanced: bool = False
     thread: str | None = None
     reading: str | None = None
+    invitation_language: str | None = None
+    language_picked: bool = False
+    email_only: bool = False
 
     def encode(self) -> str:
         """The private_metadata text; short by construction."""
@@ -76,6 +83,12 @@ class FormMetadata:
             meta["th"] = self.thread
         if _bounded(self.reading, MAX_READING):
             meta["rd"] = self.reading
+        if chosen_language(self.invitation_language):
+            meta["il"] = self.invitation_language
+            if self.language_picked:
+                meta["ilp"] = 1
+        if self.email_only:
+            meta["eo"] = 1
         text = json.dumps(meta, separators=(",", ":"))
         assert len(text) <= MAX_METADATA, "private_metadata over Slack's limit"
         return text
@@ -102,6 +115,11 @@ class FormMetadata:
             if isinstance(meta.get("th"), str) and _TS.fullmatch(meta["th"])
             else None,
             reading=_bounded(reading, MAX_READING) if isinstance(reading, str) else None,
+            invitation_language=chosen_language(il)
+            if isinstance(il := meta.get("il"), str)
+            else None,
+            language_picked=meta.get("ilp") == 1,
+            email_only=meta.get("eo") == 1,
         )
 
 

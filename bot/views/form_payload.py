@@ -76,6 +76,9 @@ def parse_state(view: dict[str, Any]) -> FormState:
         reading=meta.reading,
         host=_value(values, "host", "host_select").get("selected_user"),
         outcome=outcome_opt[0] if outcome_opt else None,
+        invitation_language=meta.invitation_language,
+        language_picked=meta.language_picked,
+        email_only=meta.email_only,
     )
 
 

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.views.manage_views import meeting_line, meeting_manage_actions
-from bot.views.messages import outcome_buttons
-from bot.views.text import EN, mrkdwn, plain
+from bot.views.messages import outcome_buttons, where_and_with
+from bot.views.text import EN, clip, mrkdwn, plain
 from handlers.i18n import Translator
 from handlers.meetings import DEFAULT_OUTCOMES, Meeting
 
@@ -69,11 +69,12 @@ def home_view(
         )
     for m in list(upcoming)[:MAX_ROWS]:
         role = "host" if m.host_id == user_id else "organizer"
+        line = "\n".join([meeting_line(m, role, t=t), *where_and_with(m, t=t)])
         blocks.append(
             {
                 "type": "section",
                 "block_id": f"up_{m.id}",
-                "text": mrkdwn(meeting_line(m, role, t=t)),
+                "text": mrkdwn(clip(line, 2900, keep_lines=True)),
             }
         )
         blocks.append(meeting_manage_actions(m, block_id=f"up_actions_{m.id}", t=t))
@@ -90,8 +91,14 @@ def home_view(
             {
                 "type": "context",
                 "block_id": "awaiting_none",
+                # True for someone who never hosted a meeting, too.
                 "elements": [
-                    mrkdwn(t.gettext("All caught up: every meeting you hosted has an outcome."))
+                    mrkdwn(
+                        t.gettext(
+                            "Nothing is waiting for an outcome. When a meeting you host ends, "
+                            "Meetline asks you here and in a message how it went."
+                        )
+                    )
                 ],
             }
         )

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from bot.views.invitation_blocks import invitation_blocks
 from bot.views.meet_state import (
     DURATIONS,
     FormState,
@@ -72,8 +73,11 @@ def loading_view(metadata: dict[str, Any] | None = None, *, t: Translator = EN) 
     }
 
 
-def message_view(title: str, text: str, *, t: Translator = EN) -> dict[str, Any]:
-    """A closing view: the result of a save, or why it could not be done (`title` translated)."""
+def message_view(
+    title: str, text: str, *, t: Translator = EN, extra: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """A closing view: the result of a save, or why it could not be done (`title`
+    translated), and `extra` blocks after it (the email-only notice)."""
     return {
         "type": "modal",
         "callback_id": "meet_result",
@@ -84,7 +88,8 @@ def message_view(title: str, text: str, *, t: Translator = EN) -> dict[str, Any]
                 "type": "section",
                 "block_id": "result",
                 "text": mrkdwn(clip(text, 2900, keep_lines=True)),
-            }
+            },
+            *extra,
         ],
     }
 
@@ -591,6 +596,7 @@ def meet_form_view(
             ),
         )
     )
+    blocks.extend(invitation_blocks(state, t))
     blocks.extend(_location_blocks(state, t))
     blocks.extend(_reminder_blocks(state, t))
     blocks.append(

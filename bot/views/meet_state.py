@@ -17,6 +17,7 @@ from bot.views.form_metadata import FormMetadata
 from bot.views.rich_text import mentioned_users, notes_plain_text
 from bot.views.text import EN
 from handlers.i18n import Translator
+from handlers.invitation_language import chosen_language
 from handlers.meet_form import MeetFormDraft
 from handlers.meetings import (
     MAX_REMINDERS,
@@ -83,6 +84,16 @@ class FormState:
     # The language the form is shown in (bot.i18n_context): kept in private_metadata as
     # "lang", so updates of the view need no profile lookup.
     language: str | None = None
+    # What contacts read ("pl", "en"), shown under the attendees with a button to change it
+    # (bot.views.invitation_blocks); None until the form opens with a default. Kept in
+    # private_metadata ("il"), as no input holds it. Only a language the rep picked
+    # (`language_picked`) is asked for: otherwise each contact reads their own record's
+    # language, else the host's (the default shown is the first of those).
+    invitation_language: str | None = None
+    language_picked: bool = False
+    # No calendar connected: the form says invitations go by email (set when it opens,
+    # kept in private_metadata as "eo").
+    email_only: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def metadata(self) -> str:
@@ -98,6 +109,9 @@ class FormState:
             self.advanced,
             self.thread,
             self.reading,
+            invitation_language=self.invitation_language,
+            language_picked=self.language_picked,
+            email_only=self.email_only,
         ).encode()
 
     def slots(self) -> tuple[int, ...]:
@@ -239,6 +253,9 @@ def to_request(
         phone_region=phone_region,
         language=language,
         outcome=state.outcome,
+        invitation_language=chosen_language(state.invitation_language)
+        if state.language_picked
+        else None,
     )
 
 
@@ -311,4 +328,6 @@ def from_meeting(
         language=t.language,
         advanced=True,
         outcome=meeting.outcome if with_outcome else None,
+        invitation_language=meeting.invitation_language,
+        language_picked=meeting.invitation_language is not None,
     )

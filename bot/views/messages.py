@@ -28,6 +28,18 @@ def _names(names: Sequence[str]) -> str:
     return ", ".join(escape_mrkdwn(n) for n in names)
 
 
+def where_and_with(meeting: Meeting, *, t: Translator = EN) -> list[str]:
+    """The "Where: …" and "With: …" lines of a meeting's summary, each when there is one."""
+    lines = []
+    place = meeting.location.display(meeting.join_url, t)
+    if place:
+        lines.append(t.gettext("Where: {place}", place=escape_mrkdwn(place)))
+    if meeting.attendees:
+        names = _names([a.name or a.email or "" for a in meeting.attendees[:10]])
+        lines.append(t.gettext("With: {names}", names=names))
+    return lines
+
+
 def saved_heading(*, edited: bool, t: Translator = EN) -> str:
     """The title of the modal and of the DM after a save: an edit reads differently."""
     return t.gettext("Meeting updated") if edited else t.gettext("Meeting scheduled")
@@ -209,14 +221,7 @@ def outcome_blocks(
     meeting: Meeting, outcomes: tuple[str, ...] = DEFAULT_OUTCOMES, *, t: Translator = EN
 ) -> list[dict[str, Any]]:
     """The DM after a meeting: buttons while no outcome is set, else the outcome and "Change"."""
-    summary = outcome_prompt_text(meeting, t=t)
-    place = meeting.location.display(meeting.join_url, t)
-    if place:
-        summary += "\n" + t.gettext("Where: {place}", place=escape_mrkdwn(place))
-    if meeting.attendees:
-        summary += "\n" + t.gettext(
-            "With: {names}", names=_names([a.name or a.email or "" for a in meeting.attendees[:10]])
-        )
+    summary = "\n".join([outcome_prompt_text(meeting, t=t), *where_and_with(meeting, t=t)])
     blocks: list[dict[str, Any]] = [
         {
             "type": "section",

@@ -1,7 +1,7 @@
 """The reader's language end to end: a Slack user whose locale is pl-PL schedules with
 `/meet jutro o 15` and reads Polish everywhere (the form, its errors, the confirmation,
 App Home, the outcome prompt, her copy of the invitation); an English user's surfaces
-stay English; a contact reads the workspace default."""
+stay English; a contact whose record names no language reads the host's."""
 
 from __future__ import annotations
 
@@ -166,13 +166,13 @@ def test_a_polish_user_schedules_in_polish(stack: Stack) -> None:
     bad = stack.client.command("raport w przyszłym roku", user_id=OLA).json()
     assert bad["text"].startswith(":warning: Nie rozumiem okresu „w przyszłym roku”")
 
-    # Her (organizer's) copy of the invitation is Polish; the contact reads the workspace
-    # default (English).
+    # Her (organizer's) copy of the invitation is Polish; so is the contact's, whose record
+    # names no language: the form proposed the host's.
     (meeting,) = stack.meetings_json()
     stack.run_worker()
     subjects = {m.rcpt_tos[0]: str(m.message["Subject"]) for m in stack.smtp.wait_for(2)}
     assert subjects["ola@meetline.example"].startswith("Wysłano zaproszenie: Prezentacja @ ")
-    assert subjects["jane@acme.example"].startswith("Invitation: Prezentacja @ ")
+    assert subjects["jane@acme.example"].startswith("Zaproszenie: Prezentacja @ ")
 
     # After the meeting, the outcome prompt, and the message after a click.
     stack.clock.set(datetime.fromisoformat(meeting["end"]) + timedelta(minutes=1))

@@ -15,11 +15,12 @@ from handlers.connect_calendar import (
     CalDavAccount,
     ConnectCalDav,
     PendingOutcome,
+    offers_connect,
 )
 from handlers.domain import UserProfile
 from handlers.errors import Field, ValidationFailed
 from handlers.i18n import translator
-from handlers.ports import PendingConnection
+from handlers.ports import ConnectionStatus, PendingConnection
 from tests.support.clock import MutableClock
 
 EN = translator("en")
@@ -140,3 +141,19 @@ def test_only_the_user_a_sign_in_was_made_for_answers_it() -> None:
     assert (
         answer("T1", "UANNA", "p1", connect=False).outcome is PendingOutcome.REFUSED
     )  # answered already
+
+
+@pytest.mark.parametrize(
+    ("status", "can_connect", "offered"),
+    [
+        (None, True, True),  # nothing connected
+        (ConnectionStatus("google", "a@example.com", active=False), True, True),  # revoked
+        (ConnectionStatus("google", "a@example.com", active=True), True, False),
+        (ConnectionStatus("email", None, active=True), True, False),  # chose email-only
+        (None, False, False),  # no SECRET_KEY: nothing could be connected
+    ],
+)
+def test_connecting_is_offered_to_whoever_has_no_calendar_and_did_not_choose_email_only(
+    status: ConnectionStatus | None, can_connect: bool, offered: bool
+) -> None:
+    assert offers_connect(status, can_connect=can_connect) is offered

@@ -432,9 +432,11 @@ PEOPLE = People(
 )
 
 
-def deliveries(mailer: Mailer, workspace_language: str | None) -> Deliveries:
+def deliveries(
+    mailer: Mailer, workspace_language: str | None, invitation_language: str | None = None
+) -> Deliveries:
     return Deliveries(
-        OneMeeting(meeting()),  # type: ignore[arg-type]
+        OneMeeting(meeting(invitation_language=invitation_language)),  # type: ignore[arg-type]
         Records(),  # type: ignore[arg-type]
         PEOPLE,
         None,  # type: ignore[arg-type]
@@ -483,12 +485,23 @@ def test_teammates_read_their_slack_language_contacts_the_workspace_default() ->
     assert where["sam@example.com"] == "Phone call: +48 22 123 45 67"
 
 
-def test_without_workspace_settings_contacts_read_english() -> None:
+def test_a_contact_whose_record_names_no_language_reads_the_hosts() -> None:
     mailer = Mailer()
-    d = deliveries(mailer, None)
+    d = deliveries(mailer, None)  # the workspace default (English) is not the host's
     d.send_invitation(job(JobKind.INVITE, "jan@example.pl"))
     d.send_reminder_email(job(JobKind.REMINDER_MAIL, "jan@example.pl"))
     d.send_reminder_email(job(JobKind.REMINDER_MAIL, "ola@example.com"))
-    assert [inv.language for inv, _ in mailer.invitations] == ["en"]
-    assert [rem.language for rem, _ in mailer.reminders] == ["en", "pl"]
+    assert [inv.language for inv, _ in mailer.invitations] == ["pl"]
+    assert [rem.language for rem, _ in mailer.reminders] == ["pl", "pl"]
     assert reminder_text(mailer.reminders[1][0]).subject.startswith("Przypomnienie: Demo, czwartek")
+
+
+def test_the_language_chosen_in_the_form_is_what_contacts_read_teammates_keep_theirs() -> None:
+    mailer = Mailer()
+    d = deliveries(mailer, "pl", invitation_language="en")
+    for email in ("jan@example.pl", "ola@example.com", "anna@example.pl"):
+        d.send_invitation(job(JobKind.INVITE, email))
+    d.send_reminder_email(job(JobKind.REMINDER_MAIL, "jan@example.pl"))
+    languages = {to.email: inv.language for inv, to in mailer.invitations}
+    assert languages == {"jan@example.pl": "en", "ola@example.com": "pl", "anna@example.pl": "pl"}
+    assert [rem.language for rem, _ in mailer.reminders] == ["en"]

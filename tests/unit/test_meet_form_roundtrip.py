@@ -273,3 +273,42 @@ def test_a_custom_length_and_deleted_records_in_the_polish_edit_form() -> None:
     assert state.record is not None and state.record[0] == "r:7"
     assert state.associated[0][0] == "r:11"
     assert submit_unchanged(meet_form_view(state)) == state
+
+
+def test_the_invitation_language_and_the_email_only_notice_survive_a_rebuild() -> None:
+    state = replace(FULL, invitation_language="pl", language_picked=True, email_only=True)
+    view = meet_form_view(state, t=translator("en"))
+    blocks = {b["block_id"]: b for b in view["blocks"]}
+    assert blocks["invitation_language"]["text"]["text"] == "Invitation in: *Polski*"
+    change = blocks["invitation_language"]["accessory"]
+    assert (change["text"]["text"], change["value"]) == ("Send in English", "en")
+    notice = blocks["calendar_notice"]
+    assert "Sent as email invitations; connect your calendar" in notice["text"]["text"]
+    assert notice["accessory"]["text"]["text"] == "Connect"
+    back = submit_unchanged(view)
+    assert (back.invitation_language, back.language_picked, back.email_only) == ("pl", True, True)
+    assert to_request(back, team_id="T1", user_id="U1", phone_region=None).invitation_language == (
+        "pl"
+    )
+    # Only shown, not picked: each contact reads their own record's language.
+    proposed = submit_unchanged(meet_form_view(replace(state, language_picked=False)))
+    assert proposed.invitation_language == "pl" and not proposed.language_picked
+    assert (
+        to_request(proposed, team_id="T1", user_id="U1", phone_region=None).invitation_language
+        is None
+    )
+    # A connected calendar: no notice; a language Meetline does not speak is no choice.
+    plain = replace(state, email_only=False)
+    assert "calendar_notice" not in {b["block_id"] for b in meet_form_view(plain)["blocks"]}
+    forged = meet_form_view(plain)
+    forged["private_metadata"] = forged["private_metadata"].replace('"il":"pl"', '"il":"de"')
+    assert '"il":"de"' in forged["private_metadata"]
+    assert parse_state(forged).invitation_language is None
+
+
+def test_the_polish_form_offers_the_invitation_language_in_polish() -> None:
+    view = meet_form_view(replace(FULL, invitation_language="en", email_only=True, language="pl"))
+    blocks = {b["block_id"]: b for b in view["blocks"]}
+    assert blocks["invitation_language"]["text"]["text"] == "Zaproszenie w języku: *English*"
+    assert blocks["invitation_language"]["accessory"]["value"] == "pl"
+    assert blocks["calendar_notice"]["accessory"]["text"]["text"] == "Połącz"

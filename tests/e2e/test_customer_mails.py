@@ -1,0 +1,206 @@
+"""What a customer receives, read from the SMTP server: the invitation, its update, the
+reminder and the cancellation each name the host by their full Slack name and are in the
+language the form chose for the contact; the host's own copy is the organizer's.
+
+The form proposes the contact's language (their record's, else the host's), shows it
+("Invitation in: Polski"), and the rep may change it; without a connected calendar the
+form and the confirmation say the meeting goes out by email, with a Connect button.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from icalendar import Calendar
+
+from tests.e2e.forms import meet_values
+from tests.e2e.test_manage_flow import button
+from tests.e2e.test_polish import OLA, add_polish_user
+from tests.e2e.test_schedule_flow import contacts, in_days, open_form, submit
+from tests.support.blockkit import assert_all_views_valid
+from tests.support.server import SECRET_KEY
+from tests.support.slack_requests import block_actions
+from tests.support.smtp_sink import ReceivedMail, calendar_part, plain_body
+from tests.support.stack import HOST, Stack, running_stack
+
+ZOFIA = "zofia@acme.example"
+HOST_EMAIL = "anna@meetline.example"
+
+
+@pytest.fixture
+def stack(seeded_url: str, tmp_path: Path) -> Iterator[Stack]:
+    """The served app with `SECRET_KEY` set, so calendars can be connected (and the form
+    offers to when the host has none)."""
+    with running_stack(seeded_url, tmp_path, {"SECRET_KEY": SECRET_KEY}, seeded=True) as running:
+        yield running
+
+
+def blocks_of(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {b["block_id"]: b for b in view["blocks"]}
+
+
+def zofia_demo(stack: Stack, days: int, at: str) -> dict[str, Any]:
+    """ "Demo" with Zofia in `days` at `at` (Warsaw), one reminder an hour before."""
+    values: dict[str, Any] = meet_values(
+        record=(f"r:{stack.record_id('Zofia Żółć')}", "Contact: Zofia Żółć"),
+        day=in_days(days),
+        at=at,
+        title="Demo",
+        attendees=contacts(stack, "Zofia Żółć"),
+        reminders=[("1", "hours")],
+    )
+    return values
+
+
+def organizer_cn(mail: ReceivedMail) -> str:
+    return str(Calendar.from_ical(calendar_part(mail)).walk("VEVENT")[0]["ORGANIZER"].params["CN"])
+
+
+def sent_by(mail: ReceivedMail) -> str:
+    return str(mail.message["From"].addresses[0].display_name)
+
+
+def only_to(mails: list[ReceivedMail], address: str) -> ReceivedMail:
+    (mail,) = [m for m in mails if m.rcpt_tos == (address,)]
+    return mail
+
+
+def edit_form(stack: Stack, confirmation: dict[str, Any]) -> dict[str, Any]:
+    edit = button(confirmation, "meeting_edit")
+    count = len(stack.slack.calls("views.update"))
+    stack.client.interact(
+        block_actions(edit["action_id"], edit["value"], block_id="manage", user_id=HOST)
+    )
+    form = stack.slack.wait_for("views.update", count=count + 1)[-1].view
+    return form | {"id": stack.slack.calls("views.open")[-1].body["view"]["id"]}
+
+
+def test_a_polish_contact_reads_every_mail_in_polish_from_the_hosts_full_name(
+    stack: Stack,
+) -> None:
+    view = open_form(stack, "Zofia Żółć")
+    blocks = blocks_of(view)
+    assert blocks["title"]["element"]["initial_value"] == "Zofia Żółć / Anna Host"
+    # Her record's language, though Anna's is English.
+    assert blocks["invitation_language"]["text"]["text"] == "Invitation in: *Polski*"
+    assert blocks["invitation_language"]["accessory"]["text"]["text"] == "Send in English"
+    notice = blocks["calendar_notice"]  # Anna has no calendar connected
+    assert "Sent as email invitations; connect your calendar" in notice["text"]["text"]
+    assert notice["accessory"]["text"]["text"] == "Connect"
+
+    # Connect shows the calendar choices over the form.
+    stack.client.interact(
+        block_actions(
+            "calendar_connect_prompt",
+            "connect",
+            block_id="calendar_notice",
+            view=view,
+            user_id=HOST,
+        )
+    )
+    pushed = stack.slack.wait_for("views.push")[-1].body["view"]
+    assert pushed["title"]["text"] == "Connect a calendar"
+    assert "calendar_connect_caldav" in json.dumps(pushed["blocks"])
+
+    saved = submit(stack, view, zofia_demo(stack, 3, "10:30")).json()
+    assert "calendar_notice" in blocks_of(saved["view"])
+    dm = stack.slack.wait_for("chat.postMessage", predicate=lambda c: c.args["channel"] == HOST)
+    assert "calendar_notice" in json.dumps(dm[-1].args["blocks"])
+
+    # The invitation: hers in Polish, from Anna Host; Anna's own is the organizer's copy.
+    stack.run_worker()
+    mails = stack.smtp.wait_for(2)
+    invitation, own = only_to(mails, ZOFIA), only_to(mails, HOST_EMAIL)
+    assert str(invitation.message["Subject"]).startswith("Zaproszenie: Demo @ ")
+    assert plain_body(invitation).startswith("Otrzymujesz zaproszenie na to spotkanie.\n")
+    assert f"Organizator: Anna Host <{HOST_EMAIL}>" in plain_body(invitation)
+    assert (sent_by(invitation), organizer_cn(invitation)) == ("Anna Host", "Anna Host")
+    assert str(own.message["Subject"]).startswith("Invitation sent: Demo @ ")
+    assert "The invitation was sent to: Zofia Żółć." in plain_body(own)
+
+    # The edit form proposes it again; moving the meeting sends her a Polish update.
+    stack.smtp.clear()
+    form = edit_form(stack, dm[-1].args)
+    assert blocks_of(form)["invitation_language"]["text"]["text"] == "Invitation in: *Polski*"
+    assert submit(stack, form, zofia_demo(stack, 4, "11:00")).json()["response_action"]
+    stack.run_worker()
+    update = only_to(stack.smtp.wait_for(2), ZOFIA)
+    assert str(update.message["Subject"]).startswith("Zmienione zaproszenie: Demo @ ")
+    assert plain_body(update).startswith("To spotkanie zostało zmienione.\n")
+    assert (sent_by(update), organizer_cn(update)) == ("Anna Host", "Anna Host")
+
+    # The reminder an hour before.
+    stack.smtp.clear()
+    (meeting,) = stack.meetings_json()
+    assert meeting["invitation_language"] is None  # not picked: her record's, as proposed
+    stack.clock.set(
+        datetime.fromisoformat(meeting["reminders"][0]["due_at"]) + timedelta(minutes=1)
+    )
+    stack.run_worker()
+    stack.run_worker()
+    reminder = only_to(stack.smtp.wait_for(1), ZOFIA)
+    assert str(reminder.message["Subject"]).startswith("Przypomnienie: Demo")
+    assert f"Organizator: Anna Host <{HOST_EMAIL}>" in plain_body(reminder)
+    assert sent_by(reminder) == "Anna Host"
+
+    # The cancellation.
+    stack.smtp.clear()
+    cancel = button(dm[-1].args, "meeting_cancel")
+    stack.client.interact(
+        block_actions(cancel["action_id"], cancel["value"], block_id="manage", user_id=HOST)
+    )
+    stack.wait_until(lambda: stack.meetings_json()[0]["status"] == "cancelled")
+    stack.run_worker()
+    cancelled = only_to(stack.smtp.wait_for(2), ZOFIA)
+    assert str(cancelled.message["Subject"]).startswith("Odwołane: Demo @ ")
+    assert plain_body(cancelled).startswith("To spotkanie zostało odwołane.\n")
+    assert (sent_by(cancelled), organizer_cn(cancelled)) == ("Anna Host", "Anna Host")
+    assert_all_views_valid(stack.slack)
+
+
+def test_the_rep_changes_the_proposed_language(stack: Stack) -> None:
+    """Jane's record names no language, so a Polish rep is offered Polish; she sends
+    English instead, and Jane reads English with Ola's full name."""
+    add_polish_user(stack)
+    stack.client.command("Jane Doe", user_id=OLA)
+    view = stack.slack.wait_for("views.update")[-1].view | {
+        "id": stack.slack.wait_for("views.open")[-1].body["view"]["id"]
+    }
+    language = blocks_of(view)["invitation_language"]
+    assert language["text"]["text"] == "Zaproszenie w języku: *Polski*"
+    change = language["accessory"]
+    assert change["text"]["text"] == "Wyślij po angielsku"
+    count = len(stack.slack.calls("views.update"))
+    stack.client.interact(
+        block_actions(
+            change["action_id"], change["value"], "invitation_language", user_id=OLA, view=view
+        )
+    )
+    view = stack.slack.wait_for("views.update", count=count + 1)[-1].view | {"id": view["id"]}
+    language = blocks_of(view)["invitation_language"]
+    assert language["text"]["text"] == "Zaproszenie w języku: *English*"
+    assert language["accessory"]["text"]["text"] == "Wyślij po polsku"
+    values = meet_values(
+        record=(f"r:{stack.record_id('Jane Doe')}", "Kontakt: Jane Doe"),
+        day=in_days(3),
+        at="10:30",
+        title="Demo",
+        attendees=contacts(stack, "Jane Doe"),
+    )
+    assert submit(stack, view, values, user=OLA).status == 200
+    (meeting,) = stack.meetings_json()
+    assert meeting["invitation_language"] == "en"  # picked: kept for every later mail
+    stack.run_worker()
+    mails = stack.smtp.wait_for(2)
+    jane = only_to(mails, "jane@acme.example")
+    assert str(jane.message["Subject"]).startswith("Invitation: Demo @ ")
+    assert "Organizer: Ola Nowak <ola@meetline.example>" in plain_body(jane)
+    assert str(only_to(mails, "ola@meetline.example").message["Subject"]).startswith(
+        "Wysłano zaproszenie: Demo @ "
+    )
+    assert_all_views_valid(stack.slack)
