@@ -1,7 +1,7 @@
 """The language a meeting's contacts read, as chosen in the /meet form.
 
-Revision ID: 0007_invitation_language
-Revises: 0006_crm
+Revision ID: 0008_invitation_language
+Revises: 0007_meeting_crm_log
 Create Date: 2026-12-06
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_invitation_language"
-down_revision: str | None = "0006_crm"
+revision: str = "0008_invitation_language"
+down_revision: str | None = "0007_meeting_crm_log"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
