@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-BENCHMARKS = ("bench_slack", "bench_search", "bench_jobs", "bench_when")
+BENCHMARKS = ("bench_slack", "bench_search", "bench_jobs", "bench_when", "bench_hubspot")
 DEFAULT_OUT = Path(__file__).resolve().parent / "results.md"
 
 

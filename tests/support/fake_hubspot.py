@@ -98,6 +98,8 @@ class FakeHubSpot(FakeHttpService):
             kind: {} for kind in ("contacts", "companies", "deals", "tickets")
         }
         self.links: set[tuple[str, str, str, str]] = set()
+        # (kind, id, other kind) -> other ids: the batch reads' index
+        self._linked: dict[tuple[str, str, str], set[str]] = {}
         self.owners: list[dict[str, Any]] = []
         self.meetings: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1001)
@@ -127,6 +129,8 @@ class FakeHubSpot(FakeHttpService):
         with self.lock:
             self.links.add((kind, oid, other_kind, other_id))
             self.links.add((other_kind, other_id, kind, oid))
+            self._linked.setdefault((kind, oid, other_kind), set()).add(other_id)
+            self._linked.setdefault((other_kind, other_id, kind), set()).add(oid)
 
     def archive(self, kind: str, oid: str, *, at: datetime) -> None:
         with self.lock:
@@ -302,11 +306,7 @@ class FakeHubSpot(FakeHttpService):
         results = []
         for item in inputs:
             oid = str(item["id"])
-            found = sorted(
-                int(b)
-                for a_kind, a, b_kind, b in self.links
-                if a_kind == from_kind and a == oid and b_kind == to_kind
-            )
+            found = sorted(int(b) for b in self._linked.get((from_kind, oid, to_kind), ()))
             if found:
                 results.append(
                     {
