@@ -26,7 +26,7 @@ from handlers.calendars import ConferencingPort
 from handlers.change_settings import ChangeSettings
 from handlers.connect_calendar import AnswerPendingConnection, ConnectCalDav
 from handlers.connect_crm import ConnectCrm, CrmConnection, CrmConnections
-from handlers.crm_sync import SyncState
+from handlers.crm_sync import CrmSyncQueue, SyncState
 from handlers.editing import ManageMeeting
 from handlers.i18n import Translator
 from handlers.invitations import Mailer
@@ -118,3 +118,4 @@ class Services:
     next_meeting: NextMeeting
     crm: CrmStore  # the workspace's HubSpot connection (token encrypted) and sync state
     connect_crm: ConnectCrm
+    crm_sync: CrmSyncQueue  # the first sync, "Sync now", and the worker's rounds

@@ -139,6 +139,7 @@ def build_services(
     free_busy = FreeBusyCheck(calendars, users, workspaces, clock)
     jobs = SqlJobQueue(sessions, engine.dialect.name)
     record_outcome = RecordOutcome(uow, clock, crm_log=crm.is_connected, jobs=jobs)
+    crm_sync = CrmSyncQueue(jobs, crm, clock)
     return Services(
         settings=settings,
         engine=engine,
@@ -172,9 +173,8 @@ def build_services(
         reports=MeetingReport(SqlReportSource(sessions), users, clock),
         next_meeting=NextMeeting(meetings, users, clock),
         crm=crm,
-        connect_crm=ConnectCrm(
-            crm, hubspot_check(settings), clock, CrmSyncQueue(jobs, crm, clock).start
-        ),
+        connect_crm=ConnectCrm(crm, hubspot_check(settings), clock, crm_sync.start),
+        crm_sync=crm_sync,
     )
 
 
@@ -360,7 +360,7 @@ def build_worker(services: Services) -> Worker:
         services.clock,
         on_final_failure=on_final_failure,
         sync=sync,
-        crm_schedule=CrmSyncQueue(services.jobs, services.crm, services.clock).schedule_due,
+        crm_schedule=services.crm_sync.schedule_due,
         batch=25,
         batch_scope=deliveries.batch,
     )

@@ -19,9 +19,11 @@ from typing import Protocol
 
 from handlers.connect_crm import CrmConnection
 from handlers.crm import CrmBusy, CrmMissingScopes, CrmRefused
-from handlers.domain import RecordRow
-from handlers.i18n import Translator
+from handlers.domain import RecordRow, UserProfile
+from handlers.errors import NotAllowed, NotFound, Reason
+from handlers.i18n import Translator, translator
 from handlers.jobs import ClaimedJob, JobKind, JobQueue
+from handlers.policy import can_change_settings
 from handlers.ports import Clock, RecordRepository, RecordSource
 from handlers.worker import Dropped, GiveUp, RetryLater
 
@@ -57,6 +59,18 @@ class CrmSyncQueue:
     def start(self, team_id: str, user_id: str) -> None:
         """A full sync now, reported to `user_id` (the admin who connected)."""
         self._first_page(team_id, user_id, None, f"crm-sync:{team_id}:{uuid.uuid4().hex}")
+
+    def sync_now(self, actor: UserProfile, t: Translator | None = None) -> CrmConnection:
+        """An admin's "Sync now": what changed since the last sync (everything if the
+        first one has not finished), without waiting for the next round."""
+        if not can_change_settings(actor, actor.team_id):
+            raise NotAllowed(Reason.CHANGE_SETTINGS)
+        connection = self._state.get(actor.team_id)
+        if connection is None:
+            raise NotFound((t or translator("en")).gettext("HubSpot is not connected."))
+        run = f"crm-sync:{actor.team_id}:{uuid.uuid4().hex}"
+        self._first_page(actor.team_id, actor.slack_user_id, connection.synced_up_to, run)
+        return connection
 
     def schedule_due(self) -> int:
         """This time bucket's incremental sync of every workspace whose first sync is

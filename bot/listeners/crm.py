@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.errors import modal_errors
+from bot.errors import modal_errors, tell_error
 from bot.i18n_context import translator_for
 from bot.listeners.manage import publish_home
 from bot.listeners.meet import team_of, user_of
@@ -16,9 +16,11 @@ from bot.services import Services
 from bot.views.crm_views import (
     HUBSPOT_CALLBACK,
     HUBSPOT_OPEN,
+    HUBSPOT_SYNC,
     hubspot_connected_view,
     hubspot_token_view,
     read_token,
+    sync_queued_text,
 )
 from handlers.errors import DomainError, Field
 from handlers.policy import can_change_settings
@@ -52,3 +54,15 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             return
         ack(response_action="update", view=hubspot_connected_view(t=t))
         publish_home(client, services, team_of(body), user_of(body))
+
+    @app.action(HUBSPOT_SYNC)
+    def sync_hubspot(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        profile = profiles.get(client, team_of(body), user_of(body))
+        t = translator_for(profile, services.workspaces.get(team_of(body)))
+        try:
+            services.crm_sync.sync_now(profile, t)
+        except DomainError as error:
+            tell_error(client, body, user_of(body), error, t)
+            return
+        client.chat_postMessage(channel=user_of(body), text=sync_queued_text(t=t))

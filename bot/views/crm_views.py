@@ -11,6 +11,7 @@ from handlers.i18n import Translator
 HUBSPOT_CALLBACK = "hubspot_connect"
 F_CRM_TOKEN = "crm_token"
 HUBSPOT_OPEN = "hubspot_open"
+HUBSPOT_SYNC = "hubspot_sync"
 
 
 def hubspot_home_blocks(
@@ -29,13 +30,27 @@ def hubspot_home_blocks(
             user=connection.connected_by,
             when=slack_date(connection.connected_at, t=t),
         )
+        if connection.synced_up_to is not None:
+            status += "\n" + t.gettext(
+                "Records synced up to {when}; changes follow every few minutes.",
+                when=slack_date(connection.synced_up_to, t=t),
+            )
         label = t.gettext("Replace HubSpot token")
+    buttons = [{"type": "button", "action_id": HUBSPOT_OPEN, "text": plain(label, 75)}]
+    if connection is not None:
+        buttons.append(
+            {
+                "type": "button",
+                "action_id": HUBSPOT_SYNC,
+                "text": plain(t.gettext("Sync now"), 75),
+            }
+        )
     return [
         {"type": "section", "block_id": "hubspot_status", "text": mrkdwn(status)},
         {
             "type": "actions",
             "block_id": "hubspot_actions",
-            "elements": [{"type": "button", "action_id": HUBSPOT_OPEN, "text": plain(label, 75)}],
+            "elements": buttons,
         },
     ]
 
@@ -94,3 +109,7 @@ def read_token(view: dict[str, Any]) -> str:
     state = view.get("state", {}).get("values", {})
     value = state.get(F_CRM_TOKEN, {}).get("value", {}).get("value")
     return value if isinstance(value, str) else ""
+
+
+def sync_queued_text(*, t: Translator = EN) -> str:
+    return t.gettext("HubSpot sync started: changes arrive within a minute.")

@@ -328,3 +328,24 @@ def test_a_workspace_on_csv_books_as_before_without_crm_jobs(stack: Stack) -> No
     with stack.services.engine.connect() as db:
         kinds = db.execute(sql("SELECT kind FROM jobs")).scalars().all()
     assert "crm_log" not in kinds and "crm_sync" not in kinds
+
+
+def test_sync_now_brings_a_change_at_once_for_admins_only(
+    stack: Stack, hubspot: FakeHubSpot
+) -> None:
+    ids = hubspot_account(stack, hubspot)
+    home = home_of(stack, HOST)
+    assert "Records synced up to" in str(home) and "hubspot_sync" in str(home)
+    hubspot.put("contacts", {"lastname": "Bolton"}, at=stack.clock.now(), object_id=ids["contact"])
+    stack.client.interact(block_actions("hubspot_sync", block_id="hubspot_actions", user_id=HOST))
+    stack.wait_until(lambda: any("HubSpot sync started" in text for text in dms(stack)))
+    drain(stack)
+    assert "Contact: Nina Bolton" in " ".join(picker(stack, "nina"))
+
+    stack.client.interact(
+        block_actions("hubspot_sync", block_id="hubspot_actions", user_id=TEAMMATE)
+    )
+    refused = stack.slack.wait_for("chat.postEphemeral")[-1].args
+    assert refused["user"] == TEAMMATE and "admin" in refused["text"]
+    assert not any("HubSpot sync started" in text for text in dms(stack, TEAMMATE))
+    assert_all_views_valid(stack.slack)
