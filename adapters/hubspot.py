@@ -14,6 +14,8 @@ Choices that matter, and why:
   deals, contacts, tickets; each record carries its associations to every other kind
   (v4 batch reads), so an incremental page replaces a record's associations with
   HubSpot's current ones.
+- **Merges** drop the merged-away records without archiving them: the record kept
+  lists them in `hs_merged_object_ids`, and they are deleted here too.
 - **Incremental pulls** search on the modified date (contacts: `lastmodifieddate`,
   the others: `hs_lastmodifieddate`), oldest first, so a search that reaches HubSpot's
   10,000-result cap stops there and the next pull starts at the last date seen.
@@ -92,11 +94,20 @@ OBJECT_TYPES = {
 }
 KIND_OF = {v: k for k, v in OBJECT_TYPES.items()}
 PULL_ORDER = (RecordKind.COMPANY, RecordKind.DEAL, RecordKind.CONTACT, RecordKind.TICKET)
+MERGED = "hs_merged_object_ids"  # "id;id": records merged into this one (gone)
 PROPERTIES = {
-    "contacts": ("firstname", "lastname", "email", "phone", "hs_timezone", "hubspot_owner_id"),
-    "companies": ("name", "domain", "phone", "hubspot_owner_id"),
-    "deals": ("dealname", "dealstage", "hubspot_owner_id"),
-    "tickets": ("subject", "hubspot_owner_id"),
+    "contacts": (
+        "firstname",
+        "lastname",
+        "email",
+        "phone",
+        "hs_timezone",
+        "hubspot_owner_id",
+        MERGED,
+    ),
+    "companies": ("name", "domain", "phone", "hubspot_owner_id", MERGED),
+    "deals": ("dealname", "dealstage", "hubspot_owner_id", MERGED),
+    "tickets": ("subject", "hubspot_owner_id", MERGED),
 }
 MODIFIED = {"contacts": "lastmodifieddate"}  # the others: hs_lastmodifieddate
 # meeting -> record association type ids (HUBSPOT_DEFINED)
@@ -440,9 +451,17 @@ class HubSpotRecordSource:
         if since is not None and after_next is not None and int(after_next) >= SEARCH_CAP:
             after_next = None  # the cap: the next pull starts at the last date seen
         stamps = [o.updated_at for o in found.objects if o.updated_at is not None]
+        # A merge keeps one record and drops the others without archiving them: the
+        # kept one names them.
+        merged = tuple(
+            external_id(kind, gone)
+            for o in found.objects
+            for gone in (o.properties.get(MERGED) or "").split(";")
+            if gone.strip().isdigit() and gone.strip() != o.id
+        )
         return RecordPage(
             tuple(_row(kind, o, linked.get(o.id, ())) for o in found.objects),
-            (),
+            merged,
             self._next(kind, phase, after_next, since),
             max(stamps) if stamps else None,
         )

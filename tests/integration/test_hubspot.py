@@ -191,3 +191,13 @@ def test_hubspot_refusing_a_body_is_reported_without_its_text(
     assert (refused.value.status, refused.value.category) == (400, "VALIDATION_ERROR")
     assert "crimson" not in str(refused.value)
     assert fake.meetings == {}
+
+
+def test_a_merge_deletes_the_merged_away_record(fake: FakeHubSpot, client: HubSpotClient) -> None:
+    ids = _crm(fake)
+    twin = fake.put("contacts", {"firstname": "Jane", "lastname": "D."}, at=T0)
+    later = T0 + timedelta(hours=1)
+    fake.merge("contacts", ids["jane"], twin, at=later)
+    pages = _pull(HubSpotRecordSource(client), since=later)
+    assert [r.name for p in pages for r in p.rows] == ["Jane Doe"]
+    assert [d for p in pages for d in p.deleted] == [f"hubspot:contact:{twin}"]

@@ -138,6 +138,22 @@ class FakeHubSpot(FakeHttpService):
             obj["archived"] = True
             obj["archivedAt"] = hubspot_time(at)
 
+    def merge(self, kind: str, keep: str, gone: str, *, at: datetime) -> None:
+        """Merge `gone` into `keep` as HubSpot does: `gone` disappears (not archived),
+        its associations move to `keep`, which lists it in hs_merged_object_ids."""
+        with self.lock:
+            del self.objects[kind][gone]
+            for a_kind, a, b_kind, b in list(self.links):
+                if a_kind == kind and a == gone:
+                    self.links.discard((a_kind, a, b_kind, b))
+                    self.links.discard((b_kind, b, a_kind, a))
+                    self._linked.get((a_kind, a, b_kind), set()).discard(b)
+                    self._linked.get((b_kind, b, a_kind), set()).discard(a)
+                    self.associate(kind, keep, b_kind, b)
+            merged = self.objects[kind][keep]["properties"].get("hs_merged_object_ids")
+            ids = ";".join(x for x in (merged, gone) if x)
+            self.put(kind, {"hs_merged_object_ids": ids}, at=at, object_id=keep)
+
     def add_owner(self, email: str, first: str = "", last: str = "") -> str:
         with self.lock:
             oid = str(next(self._ids))
