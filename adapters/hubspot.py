@@ -25,12 +25,14 @@ Choices that matter, and why:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import requests
 from hubspot import HubSpot
 from hubspot.crm.associations.v4 import ApiException as AssociationsError
 from hubspot.crm.associations.v4 import (
@@ -60,6 +62,7 @@ from urllib3.exceptions import HTTPError as TransportError
 from urllib3.util.retry import Retry
 
 from adapters.http_retry import parse_retry_after
+from handlers.connect_crm import CrmAccount
 from handlers.crm import CrmBusy, CrmMissingScopes, CrmRefused, LoggedMeeting, RecordPage
 from handlers.domain import RecordKind, RecordRow
 from handlers.records_csv import (
@@ -70,6 +73,9 @@ from handlers.records_csv import (
 )
 
 HUBSPOT_API_URL = "https://api.hubapi.com"
+UI_DOMAIN = re.compile(r"app(-[a-z0-9]+)?\.hubspot\.com")
+# HubSpot's object type ids, as its record pages' URLs name them
+OBJECT_TYPE_IDS = {"contact": "0-1", "company": "0-2", "deal": "0-3", "ticket": "0-5"}
 EXTERNAL_PREFIX = "hubspot:"
 PAGE_SIZE = 100
 SEARCH_CAP = 10_000  # HubSpot returns at most this many results of one search
@@ -187,15 +193,15 @@ class HubSpotClient:
     """The HubSpot calls Meetline makes, with HubSpot's failures as `handlers.crm` errors."""
 
     def __init__(self, token: str, api_url: str = HUBSPOT_API_URL) -> None:
-        self._api = HubSpot(
-            access_token=token, host=api_url.rstrip("/"), retry=Retry(total=0, redirect=0)
-        )
+        self._url = api_url.rstrip("/")
+        self._api = HubSpot(access_token=token, host=self._url, retry=Retry(total=0, redirect=0))
 
     # -- calls ----------------------------------------------------------------------
 
-    def check(self) -> None:
+    def check(self) -> CrmAccount | None:
         """A cheap read per scope Meetline reads with; raises `CrmRefused` at the
-        first 401 and `CrmMissingScopes` naming every missing scope found."""
+        first 401 and `CrmMissingScopes` naming every missing scope found. Returns the
+        token's account (None if HubSpot would not say: links are then left out)."""
         missing: list[str] = []
         probes: list[Callable[[], object]] = [
             *(lambda t=t: self.objects(t, None, limit=1) for t in OBJECT_TYPES.values()),
@@ -208,6 +214,30 @@ class HubSpotClient:
                 missing.extend(s for s in exc.scopes if s not in missing)
         if missing:
             raise CrmMissingScopes(tuple(missing))
+        return self.account()
+
+    def account(self) -> CrmAccount | None:
+        """The portal id and UI host (`/account-info/v3/details`, no scope needed)."""
+        try:
+            answer = self._api.api_request(
+                {
+                    "method": "GET",
+                    "path": "/account-info/v3/details",
+                    "base_url": self._url,
+                    "timeout": TIMEOUT_SECONDS,
+                }
+            )
+        except requests.RequestException:
+            return None
+        if answer.status_code != 200:
+            return None
+        details = _json(answer.content)
+        portal, domain = details.get("portalId"), details.get("uiDomain")
+        if not isinstance(portal, int) or not isinstance(domain, str):
+            return None
+        if not UI_DOMAIN.fullmatch(domain):
+            return None  # only HubSpot's own hosts become links in Slack
+        return CrmAccount(str(portal), domain)
 
     def objects(
         self,
@@ -542,3 +572,16 @@ if TYPE_CHECKING:  # mypy proves the ports are implemented; nothing runs
         s: HubSpotRecordSource, m: HubSpotMeetingLog
     ) -> tuple[RecordSource, MeetingLog]:
         return s, m
+
+
+def record_url(external: str, portal_id: str | None, ui_domain: str | None) -> str | None:
+    """The HubSpot page of a record mirrored from HubSpot; None for other records or
+    without the account."""
+    if not portal_id or not ui_domain or not UI_DOMAIN.fullmatch(ui_domain):
+        return None
+    if not external.startswith(EXTERNAL_PREFIX):
+        return None
+    kind, _, object_id = external[len(EXTERNAL_PREFIX) :].partition(":")
+    if kind not in OBJECT_TYPE_IDS or not object_id.isdigit() or not portal_id.isdigit():
+        return None
+    return f"https://{ui_domain}/contacts/{portal_id}/record/{OBJECT_TYPE_IDS[kind]}/{object_id}"

@@ -27,6 +27,7 @@ from handlers.change_settings import ChangeSettings
 from handlers.connect_calendar import AnswerPendingConnection, ConnectCalDav
 from handlers.connect_crm import ConnectCrm, CrmConnection, CrmConnections
 from handlers.crm_sync import CrmSyncQueue, SyncState
+from handlers.domain import Record
 from handlers.editing import ManageMeeting
 from handlers.i18n import Translator
 from handlers.invitations import Mailer
@@ -119,3 +120,4 @@ class Services:
     crm: CrmStore  # the workspace's HubSpot connection (token encrypted) and sync state
     connect_crm: ConnectCrm
     crm_sync: CrmSyncQueue  # the first sync, "Sync now", and the worker's rounds
+    crm_record_url: Callable[[str, Record], str | None]  # a record's page in HubSpot

@@ -15,7 +15,12 @@ from collections.abc import Callable
 from slack_bolt import App
 
 from adapters.calendar_factory import CalendarConfig, ConnectedCalendars
-from adapters.hubspot import HubSpotClient, HubSpotMeetingLog, HubSpotRecordSource
+from adapters.hubspot import (
+    HubSpotClient,
+    HubSpotMeetingLog,
+    HubSpotRecordSource,
+    record_url,
+)
 from adapters.outbound import OutboundPolicy
 from adapters.smtp_mail import SmtpMailer
 from bot.after_ack import AFTER_ACK_THREADS, AfterAck
@@ -37,10 +42,11 @@ from handlers.calendar_sync import CalendarSync
 from handlers.change_settings import ChangeSettings
 from handlers.clock import SystemClock
 from handlers.connect_calendar import AnswerPendingConnection, ConnectCalDav
-from handlers.connect_crm import ConnectCrm, TokenCheck
+from handlers.connect_crm import ConnectCrm, CrmAccount, TokenCheck
 from handlers.crm_log import LogMeetings
 from handlers.crm_sync import CrmSyncQueue, SyncRecords
 from handlers.deliveries import Deliveries
+from handlers.domain import Record
 from handlers.editing import ManageMeeting
 from handlers.i18n import translator
 from handlers.invitations import Mailer
@@ -175,6 +181,7 @@ def build_services(
         crm=crm,
         connect_crm=ConnectCrm(crm, hubspot_check(settings), clock, crm_sync.start),
         crm_sync=crm_sync,
+        crm_record_url=hubspot_record_url(crm),
     )
 
 
@@ -202,11 +209,21 @@ def hubspot_logs(services: Services) -> Callable[[str], MeetingLog | None]:
     return log
 
 
+def hubspot_record_url(crm: SqlCrmConnections) -> Callable[[str, Record], str | None]:
+    def url(team_id: str, record: Record) -> str | None:
+        connection = crm.get(team_id)
+        if connection is None:
+            return None
+        return record_url(record.external_id, connection.portal_id, connection.ui_domain)
+
+    return url
+
+
 def hubspot_check(settings: Settings) -> TokenCheck:
     """A token's check against HUBSPOT_API_URL (a cheap read per scope)."""
 
-    def check(token: str) -> None:
-        HubSpotClient(token, settings.HUBSPOT_API_URL).check()
+    def check(token: str) -> CrmAccount | None:
+        return HubSpotClient(token, settings.HUBSPOT_API_URL).check()
 
     return check
 

@@ -32,6 +32,8 @@ class CrmConnection:
     connected_by: str
     connected_at: datetime
     synced_up_to: datetime | None = None
+    portal_id: str | None = None  # the HubSpot account, for links to its records
+    ui_domain: str | None = None  # e.g. app.hubspot.com, app-eu1.hubspot.com
 
 
 class CrmConnections(Protocol):
@@ -42,14 +44,29 @@ class CrmConnections(Protocol):
         ...
 
     def save(
-        self, team_id: str, provider: str, token: str, user_id: str, now: datetime
+        self,
+        team_id: str,
+        provider: str,
+        token: str,
+        user_id: str,
+        now: datetime,
+        account: CrmAccount | None = None,
     ) -> None: ...
 
     def get(self, team_id: str) -> CrmConnection | None: ...
 
 
-# Checks a token with the CRM: raises CrmRefused, CrmMissingScopes or CrmBusy.
-TokenCheck = Callable[[str], None]
+@dataclass(frozen=True)
+class CrmAccount:
+    """The CRM account a token belongs to, as far as links to its records need it."""
+
+    portal_id: str
+    ui_domain: str
+
+
+# Checks a token with the CRM and names its account (None: the CRM would not say);
+# raises CrmRefused, CrmMissingScopes or CrmBusy.
+TokenCheck = Callable[[str], CrmAccount | None]
 
 
 class ConnectCrm:
@@ -81,7 +98,7 @@ class ConnectCrm:
                 t.gettext("Meetline cannot store tokens until its operator sets SECRET_KEY.")
             )
         try:
-            self._check(token)
+            account = self._check(token)
         except CrmRefused:
             raise _refused(
                 t.gettext("HubSpot did not accept this token. Copy it again from the private app.")
@@ -97,9 +114,16 @@ class ConnectCrm:
         except CrmBusy:
             raise _refused(t.gettext("HubSpot did not answer. Try again in a minute.")) from None
         now = self._clock.now()
-        self._connections.save(actor.team_id, HUBSPOT, token, actor.slack_user_id, now)
+        self._connections.save(actor.team_id, HUBSPOT, token, actor.slack_user_id, now, account)
         self._start_sync(actor.team_id, actor.slack_user_id)
-        return CrmConnection(actor.team_id, HUBSPOT, actor.slack_user_id, now)
+        return CrmConnection(
+            actor.team_id,
+            HUBSPOT,
+            actor.slack_user_id,
+            now,
+            portal_id=account.portal_id if account else None,
+            ui_domain=account.ui_domain if account else None,
+        )
 
 
 def _refused(message: str) -> ValidationFailed:

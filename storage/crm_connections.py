@@ -15,7 +15,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from handlers.connect_crm import CrmConnection
+from handlers.connect_crm import CrmAccount, CrmConnection
 from storage.crypto import SecretBox
 from storage.db import Sessions, write_session
 from storage.models import Base, UTCDateTime
@@ -31,6 +31,20 @@ class CrmConnectionModel(Base):
     connected_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # the incremental pull starts here (None: no full pull finished yet)
     synced_up_to: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    portal_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    ui_domain: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+def _connection(row: CrmConnectionModel) -> CrmConnection:
+    return CrmConnection(
+        row.team_id,
+        row.provider,
+        row.connected_by,
+        row.connected_at,
+        row.synced_up_to,
+        row.portal_id,
+        row.ui_domain,
+    )
 
 
 class MeetingCrmLogModel(Base):
@@ -109,7 +123,15 @@ class SqlCrmConnections:
     def can_store_secrets(self) -> bool:
         return self._box is not None
 
-    def save(self, team_id: str, provider: str, token: str, user_id: str, now: datetime) -> None:
+    def save(
+        self,
+        team_id: str,
+        provider: str,
+        token: str,
+        user_id: str,
+        now: datetime,
+        account: CrmAccount | None = None,
+    ) -> None:
         if self._box is None:
             raise RuntimeError("SECRET_KEY is required to store a CRM token")
         sealed = self._box.encrypt(token) or ""
@@ -125,21 +147,21 @@ class SqlCrmConnections:
                 user_id,
                 now,
             )
+            row.portal_id = account.portal_id if account else None
+            row.ui_domain = account.ui_domain if account else None
 
     def get(self, team_id: str) -> CrmConnection | None:
         with self._sessions() as session:
             row = session.get(CrmConnectionModel, team_id)
             if row is None:
                 return None
-            return CrmConnection(
-                row.team_id, row.provider, row.connected_by, row.connected_at, row.synced_up_to
-            )
+            return _connection(row)
 
     def connected(self) -> list[CrmConnection]:
         """Every workspace's connection (the worker's incremental syncs)."""
         with self._sessions() as session:
             return [
-                CrmConnection(r.team_id, r.provider, r.connected_by, r.connected_at, r.synced_up_to)
+                _connection(r)
                 for r in session.query(CrmConnectionModel).order_by(CrmConnectionModel.team_id)
             ]
 

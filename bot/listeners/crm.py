@@ -17,6 +17,7 @@ from bot.views.crm_views import (
     HUBSPOT_CALLBACK,
     HUBSPOT_OPEN,
     HUBSPOT_SYNC,
+    OPEN_IN_CRM,
     hubspot_connected_view,
     hubspot_token_view,
     read_token,
@@ -66,3 +67,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             tell_error(client, body, user_of(body), error, t)
             return
         client.chat_postMessage(channel=user_of(body), text=sync_queued_text(t=t))
+
+    @app.action(OPEN_IN_CRM)
+    def open_in_crm(ack: Ack) -> None:
+        ack()  # a link button: Slack opens the page, Meetline has nothing to do

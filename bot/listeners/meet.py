@@ -103,7 +103,8 @@ SubCommand = Callable[[Services, str, str, str], Reply]
 def _timeline(services: Services, team_id: str, user_id: str, rest: str) -> Reply:
     t, query = cached_translator(services, team_id, user_id), rest.strip()
     history = record_history(services.records, services.meetings, team_id, query) if query else None
-    return timeline_reply(query, history, t=t)
+    url = services.crm_record_url(team_id, history.record) if history else None
+    return timeline_reply(query, history, t=t, crm_url=url)
 
 
 def _next(services: Services, team_id: str, user_id: str, rest: str) -> Reply:

@@ -12,6 +12,7 @@ HUBSPOT_CALLBACK = "hubspot_connect"
 F_CRM_TOKEN = "crm_token"
 HUBSPOT_OPEN = "hubspot_open"
 HUBSPOT_SYNC = "hubspot_sync"
+OPEN_IN_CRM = "open_in_crm"
 
 
 def hubspot_home_blocks(
@@ -113,3 +114,13 @@ def read_token(view: dict[str, Any]) -> str:
 
 def sync_queued_text(*, t: Translator = EN) -> str:
     return t.gettext("HubSpot sync started: changes arrive within a minute.")
+
+
+def crm_link_button(url: str, *, t: Translator = EN) -> dict[str, Any]:
+    """A link to the record's page in HubSpot (Slack opens it; the click is only acked)."""
+    return {
+        "type": "button",
+        "action_id": OPEN_IN_CRM,
+        "text": plain(t.gettext("Open in HubSpot"), 75),
+        "url": url[:3000],
+    }

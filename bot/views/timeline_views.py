@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.views.crm_views import crm_link_button
 from bot.views.text import EN, clip, escape_mrkdwn, mrkdwn, plain, slack_date
 from handlers.domain import Record
 from handlers.i18n import N_, Translator
@@ -50,7 +51,9 @@ def timeline_blocks(
     meetings: Mapping[int, Meeting],
     *,
     t: Translator = EN,
+    crm_url: str | None = None,
 ) -> list[dict[str, Any]]:
+    """`crm_url`: the record's page in the workspace's CRM (HubSpot), when it has one."""
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
@@ -67,7 +70,8 @@ def timeline_blocks(
                     "text": plain(t.gettext("Schedule a meeting on this record"), 75),
                     "value": f"r:{record.id}",
                     "style": "primary",
-                }
+                },
+                *([crm_link_button(crm_url, t=t)] if crm_url else []),
             ],
         },
     ]
@@ -123,7 +127,7 @@ def timeline_blocks(
 
 
 def timeline_reply(
-    query: str, history: RecordHistory | None, *, t: Translator = EN
+    query: str, history: RecordHistory | None, *, t: Translator = EN, crm_url: str | None = None
 ) -> dict[str, Any]:
     """`/meet timeline <record>`: the ephemeral answer (text and blocks)."""
     if not query:
@@ -132,5 +136,7 @@ def timeline_reply(
         return {"text": t.gettext("No record matches “{query}”.", query=escape_mrkdwn(query))}
     return {
         "text": timeline_text(history.record, t=t),
-        "blocks": timeline_blocks(history.record, history.entries, history.meetings, t=t),
+        "blocks": timeline_blocks(
+            history.record, history.entries, history.meetings, t=t, crm_url=crm_url
+        ),
     }

@@ -15,7 +15,11 @@ from tests.e2e.forms import click, meet_values
 from tests.e2e.test_manage_flow import button, open_edit_form
 from tests.e2e.test_schedule_flow import in_days, open_form, submit
 from tests.e2e.test_team_flow import set_user
-from tests.support.blockkit import assert_all_views_valid, validate_options_response
+from tests.support.blockkit import (
+    assert_all_views_valid,
+    validate_blocks,
+    validate_options_response,
+)
 from tests.support.fake_hubspot import ALL_SCOPES, FakeHubSpot
 from tests.support.server import SECRET_KEY
 from tests.support.slack_requests import (
@@ -349,3 +353,18 @@ def test_sync_now_brings_a_change_at_once_for_admins_only(
     assert refused["user"] == TEAMMATE and "admin" in refused["text"]
     assert not any("HubSpot sync started" in text for text in dms(stack, TEAMMATE))
     assert_all_views_valid(stack.slack)
+
+
+def test_the_timeline_of_a_hubspot_record_links_to_its_hubspot_page(
+    stack: Stack, hubspot: FakeHubSpot
+) -> None:
+    ids = hubspot_account(stack, hubspot)
+    reply = stack.client.command("timeline Nina Lumbergh", user_id=HOST).json()
+    validate_blocks(reply["blocks"])
+    urls = [e.get("url") for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    page = f"https://app-eu1.hubspot.com/contacts/{hubspot.portal_id}/record/0-1/{ids['contact']}"
+    assert page in urls
+    csv = stack.client.command("timeline Jane Doe", user_id=HOST).json()
+    assert "hubspot.com" not in str(csv["blocks"])  # the CSV's records have no HubSpot page
+    clicked = stack.client.interact(block_actions("open_in_crm", block_id="book", user_id=HOST))
+    assert clicked.status == 200

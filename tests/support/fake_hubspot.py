@@ -103,6 +103,7 @@ class FakeHubSpot(FakeHttpService):
         self.owners: list[dict[str, Any]] = []
         self.meetings: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1001)
+        self.portal_id = 4242
 
     # ------------------------------------------------------------------ arrange
     def grant(self, token: str, scopes: Iterable[str] = ALL_SCOPES) -> str:
@@ -202,6 +203,21 @@ class FakeHubSpot(FakeHttpService):
             )
         granted = self.scopes[token]
         parts = req.path.strip("/").split("/")
+        if req.path == "/account-info/v3/details" and req.method == "GET":
+            return Reply(
+                200,
+                {
+                    "portalId": self.portal_id,
+                    "uiDomain": "app-eu1.hubspot.com",
+                    "timeZone": "Europe/Warsaw",
+                    "dataHostingLocation": "eu1",
+                    "accountType": "STANDARD",
+                    "companyCurrency": "EUR",
+                    "additionalCurrencies": [],
+                    "utcOffset": "+01:00",
+                    "utcOffsetMilliseconds": 3600000,
+                },
+            )
         if parts[:3] == ["crm", "v3", "owners"] and req.method == "GET":
             self._need(granted, OWNERS_SCOPE)
             return self._owners(req)
