@@ -63,7 +63,14 @@ from urllib3.util.retry import Retry
 
 from adapters.http_retry import parse_retry_after
 from handlers.connect_crm import CrmAccount
-from handlers.crm import CrmBusy, CrmMissingScopes, CrmRefused, LoggedMeeting, RecordPage
+from handlers.crm import (
+    CrmBusy,
+    CrmMissingScopes,
+    CrmOwner,
+    CrmRefused,
+    LoggedMeeting,
+    RecordPage,
+)
 from handlers.domain import RecordKind, RecordRow
 from handlers.records_csv import (
     MAX_NAME_CHARS,
@@ -315,6 +322,21 @@ class HubSpotClient:
             for result in found.results:
                 out[str(result._from.id)] = [str(to.to_object_id) for to in result.to]
         return out
+
+    def owners(self) -> list[CrmOwner]:
+        """Every active owner with an e-mail (500 a page)."""
+        api = self._api.crm.owners.owners_api
+        found: list[CrmOwner] = []
+        after: str | None = None
+        while True:
+            page = self._call(
+                partial(api.get_page, limit=500, after=after, _request_timeout=TIMEOUT_SECONDS)
+            )
+            found += [CrmOwner(str(o.id), o.email) for o in page.results if o.email]
+            paging = page.paging
+            after = paging.next.after if paging is not None and paging.next is not None else None
+            if after is None:
+                return found
 
     def owner_id(self, email: str) -> str | None:
         """The HubSpot owner with this email, if any."""

@@ -43,6 +43,7 @@ from handlers.change_settings import ChangeSettings
 from handlers.clock import SystemClock
 from handlers.connect_calendar import AnswerPendingConnection, ConnectCalDav
 from handlers.connect_crm import ConnectCrm, CrmAccount, TokenCheck
+from handlers.crm import CrmOwner
 from handlers.crm_log import LogMeetings
 from handlers.crm_sync import CrmSyncQueue, SyncRecords
 from handlers.deliveries import Deliveries
@@ -185,26 +186,38 @@ def build_services(
     )
 
 
+def hubspot_client(services: Services, team_id: str) -> HubSpotClient | None:
+    """The workspace's HubSpot with its stored token (None: not connected)."""
+    token = services.crm.token(team_id)
+    return HubSpotClient(token, services.settings.HUBSPOT_API_URL) if token else None
+
+
 def hubspot_sources(services: Services) -> Callable[[str], RecordSource | None]:
     """A workspace's HubSpot as a record source (None: not connected)."""
 
     def source(team_id: str) -> RecordSource | None:
-        token = services.crm.token(team_id)
-        if not token:
-            return None
-        return HubSpotRecordSource(HubSpotClient(token, services.settings.HUBSPOT_API_URL))
+        client = hubspot_client(services, team_id)
+        return HubSpotRecordSource(client) if client is not None else None
 
     return source
+
+
+def hubspot_owners(services: Services) -> Callable[[str], list[CrmOwner] | None]:
+    """A workspace's HubSpot owners (None: not connected)."""
+
+    def owners(team_id: str) -> list[CrmOwner] | None:
+        client = hubspot_client(services, team_id)
+        return client.owners() if client is not None else None
+
+    return owners
 
 
 def hubspot_logs(services: Services) -> Callable[[str], MeetingLog | None]:
     """A workspace's HubSpot as its meeting log (None: not connected)."""
 
     def log(team_id: str) -> MeetingLog | None:
-        token = services.crm.token(team_id)
-        if not token:
-            return None
-        return HubSpotMeetingLog(HubSpotClient(token, services.settings.HUBSPOT_API_URL))
+        client = hubspot_client(services, team_id)
+        return HubSpotMeetingLog(client) if client is not None else None
 
     return log
 
@@ -354,6 +367,8 @@ def build_worker(services: Services) -> Worker:
         services.clock,
         notifier,
         lambda team_id, user_id: translator(language_of(team_id, user_id)),
+        owners=hubspot_owners(services),
+        users=services.users,
     )
     crm_log = LogMeetings(
         services.meetings,

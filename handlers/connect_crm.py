@@ -34,6 +34,9 @@ class CrmConnection:
     synced_up_to: datetime | None = None
     portal_id: str | None = None  # the HubSpot account, for links to its records
     ui_domain: str | None = None  # e.g. app.hubspot.com, app-eu1.hubspot.com
+    # the CRM's owners by e-mail, with the Slack user of that e-mail (None: no match),
+    # as the last finished sync found them
+    owners: tuple[tuple[str, str | None], ...] = ()
 
 
 class CrmConnections(Protocol):

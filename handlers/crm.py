@@ -55,6 +55,14 @@ class LoggedMeeting:
     records: tuple[Record, ...]
 
 
+@dataclass(frozen=True)
+class CrmOwner:
+    """A CRM user who can own records and meetings (HubSpot: an owner)."""
+
+    id: str
+    email: str
+
+
 class CrmRefused(DomainError):
     """The CRM refused the token (revoked, mistyped, another account's)."""
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from handlers.connect_crm import CrmConnection
-from handlers.crm import CrmBusy, CrmMissingScopes, CrmRefused
+from handlers.crm import CrmBusy, CrmMissingScopes, CrmOwner, CrmRefused
 from handlers.domain import RecordRow, UserProfile
 from handlers.errors import NotAllowed, NotFound, Reason
 from handlers.i18n import Translator, translator
@@ -41,6 +41,14 @@ class SyncState(Protocol):
     def connected(self) -> list[CrmConnection]: ...
 
     def set_synced_up_to(self, team_id: str, at: datetime) -> None: ...
+
+    def set_owners(self, team_id: str, owners: Sequence[tuple[str, str | None]]) -> None:
+        """The CRM's owners by e-mail and their Slack users (None: no match)."""
+        ...
+
+
+class KnownUsers(Protocol):
+    def list_users(self, team_id: str | None = None) -> list[UserProfile]: ...
 
 
 class Tell(Protocol):
@@ -122,6 +130,8 @@ class SyncRecords:
         clock: Clock,
         tell: Tell,
         translator_for: Callable[[str, str], Translator],
+        owners: Callable[[str], list[CrmOwner] | None] | None = None,
+        users: KnownUsers | None = None,
     ) -> None:
         self._records = records
         self._sources = sources
@@ -130,6 +140,8 @@ class SyncRecords:
         self._clock = clock
         self._tell = tell
         self._t = translator_for
+        self._owners = owners  # team -> the CRM's owners (None: not connected)
+        self._users = users
 
     def run(self, job: ClaimedJob) -> None:
         p = job.payload
@@ -178,6 +190,7 @@ class SyncRecords:
                 )
             return
         started = datetime.fromisoformat(p["started"])
+        self._match_owners(team_id)
         self._state.set_synced_up_to(team_id, started - OVERLAP)
         if first:
             t = self._t(team_id, user_id)
@@ -191,6 +204,25 @@ class SyncRecords:
                     minutes=SYNC_MINUTES,
                 ),
             )
+
+    def _match_owners(self, team_id: str) -> None:
+        """The CRM's owners matched to the workspace's Slack users by e-mail, for the
+        admin's settings (a meeting's host is matched again when it is logged)."""
+        if self._owners is None or self._users is None:
+            return
+        try:
+            owners = self._owners(team_id)
+        except CrmBusy as busy:
+            raise RetryLater(f"CRM busy: {type(busy).__name__}") from None
+        if owners is None:
+            return
+        slack = {
+            u.email.lower(): u.slack_user_id
+            for u in self._users.list_users(team_id)
+            if u.email and not u.extra.get("deleted")
+        }
+        matched = sorted({(o.email.lower(), slack.get(o.email.lower())) for o in owners})
+        self._state.set_owners(team_id, matched)
 
     def _known_associations(self, team_id: str, rows: Sequence[RecordRow]) -> list[RecordRow]:
         """Rows whose associations name only records of this page or already stored:

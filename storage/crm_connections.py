@@ -8,8 +8,9 @@ so a rotated token does not start the mirror over.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, Integer, String, Text, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from handlers.connect_crm import CrmAccount, CrmConnection
 from storage.crypto import SecretBox
 from storage.db import Sessions, write_session
-from storage.models import Base, UTCDateTime
+from storage.models import Base, JSONType, UTCDateTime
 
 
 class CrmConnectionModel(Base):
@@ -33,6 +34,8 @@ class CrmConnectionModel(Base):
     synced_up_to: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     portal_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     ui_domain: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # [[email, slack user id or null], ...] as the last sync matched them
+    owners: Mapped[list[Any] | None] = mapped_column(JSONType, nullable=True)
 
 
 def _connection(row: CrmConnectionModel) -> CrmConnection:
@@ -44,6 +47,7 @@ def _connection(row: CrmConnectionModel) -> CrmConnection:
         row.synced_up_to,
         row.portal_id,
         row.ui_domain,
+        tuple((str(o[0]), o[1] if isinstance(o[1], str) else None) for o in row.owners or ()),
     )
 
 
@@ -170,6 +174,12 @@ class SqlCrmConnections:
             row = session.get(CrmConnectionModel, team_id)
             if row is not None:
                 row.synced_up_to = at
+
+    def set_owners(self, team_id: str, owners: Sequence[tuple[str, str | None]]) -> None:
+        with write_session(self._sessions) as session:
+            row = session.get(CrmConnectionModel, team_id)
+            if row is not None:
+                row.owners = [[email, user] for email, user in owners]
 
     def token(self, team_id: str) -> str | None:
         """The clear token, for the adapter only (never logged, never shown)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.views.text import EN, mrkdwn, plain, slack_date
+from bot.views.text import EN, escape_mrkdwn, mrkdwn, plain, slack_date
 from handlers.connect_crm import CrmConnection
 from handlers.i18n import Translator
 
@@ -36,6 +36,18 @@ def hubspot_home_blocks(
                 "Records synced up to {when}; changes follow every few minutes.",
                 when=slack_date(connection.synced_up_to, t=t),
             )
+        if connection.owners:
+            matched = [f"<@{user}>" for _, user in connection.owners if user]
+            unmatched = [email for email, user in connection.owners if not user]
+            status += "\n" + t.gettext(
+                "HubSpot owners matched to Slack by e-mail: {matched}.",
+                matched=", ".join(matched) or "–",
+            )
+            if unmatched:
+                status += " " + t.gettext(
+                    "Not in Slack (meetings they host get no HubSpot owner): {emails}.",
+                    emails=", ".join(escape_mrkdwn(e) for e in unmatched[:20]),
+                )
         label = t.gettext("Replace HubSpot token")
     buttons = [{"type": "button", "action_id": HUBSPOT_OPEN, "text": plain(label, 75)}]
     if connection is not None:

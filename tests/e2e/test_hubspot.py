@@ -208,6 +208,7 @@ def hubspot_account(stack: Stack, hubspot: FakeHubSpot) -> dict[str, str]:
     hubspot.associate("contacts", ids["contact"], "deals", ids["deal"])
     hubspot.associate("deals", ids["deal"], "companies", ids["company"])
     ids["owner"] = hubspot.add_owner("anna@meetline.example", "Anna", "Host")
+    hubspot.add_owner("ghost@elsewhere.test")  # a HubSpot user not in Slack
     set_user(stack, HOST, "--admin")
     assert submit_token(stack, open_token_form(stack), GOOD)["response_action"] == "update"
     drain(stack)
@@ -340,6 +341,10 @@ def test_sync_now_brings_a_change_at_once_for_admins_only(
     ids = hubspot_account(stack, hubspot)
     home = home_of(stack, HOST)
     assert "Records synced up to" in str(home) and "hubspot_sync" in str(home)
+    assert f"HubSpot owners matched to Slack by e-mail: <@{HOST}>." in str(home)
+    assert "Not in Slack (meetings they host get no HubSpot owner): ghost@elsewhere.test" in str(
+        home
+    )
     hubspot.put("contacts", {"lastname": "Bolton"}, at=stack.clock.now(), object_id=ids["contact"])
     stack.client.interact(block_actions("hubspot_sync", block_id="hubspot_actions", user_id=HOST))
     stack.wait_until(lambda: any("HubSpot sync started" in text for text in dms(stack)))
