@@ -31,6 +31,9 @@ SYNC_MINUTES = 5
 # HubSpot's search index trails its writes by seconds: the next pull overlaps a little.
 OVERLAP = timedelta(minutes=1)
 PROGRESS_EVERY = 10  # pages between progress DMs of a first sync
+# A page is tried for about a day (the queue's backoff tops out at an hour), so a
+# HubSpot daily limit, which resets at midnight, delays a sync without ending it.
+SYNC_ATTEMPTS = 30
 
 
 class SyncState(Protocol):
@@ -114,7 +117,7 @@ class CrmSyncQueue:
             },
             now,
             dedupe_key=f"{run}:0",
-            max_attempts=10,
+            max_attempts=SYNC_ATTEMPTS,
         )
 
 
@@ -179,7 +182,7 @@ class SyncRecords:
                 {**p, "page": number, "cursor": page.next_cursor, "count": count},
                 self._clock.now(),
                 dedupe_key=f"{p['run']}:{number}",
-                max_attempts=10,
+                max_attempts=SYNC_ATTEMPTS,
             )
             if first and number % PROGRESS_EVERY == 0:
                 t = self._t(team_id, user_id)
