@@ -376,6 +376,8 @@ def build_worker(services: Services) -> Worker:
         services.people,
         hubspot_logs(services),
         SqlCrmLogIds(services.sessions),
+        services.jobs,
+        services.clock,
     )
     handlers |= {JobKind.CRM_SYNC: crm_sync.run, JobKind.CRM_LOG: crm_log.run}
 

@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from handlers.clock import SystemClock
 from handlers.crm import CrmBusy, CrmMissingScopes, CrmRefused, LoggedMeeting
-from handlers.jobs import ClaimedJob, JobKind
+from handlers.jobs import ClaimedJob, JobKind, JobQueue
 from handlers.meetings import OUTCOME_SCHEDULED, JobSpec, Meeting
-from handlers.ports import MeetingLog, MeetingRepository, PeopleDirectory, RecordRepository
+from handlers.ports import (
+    Clock,
+    MeetingLog,
+    MeetingRepository,
+    PeopleDirectory,
+    RecordRepository,
+)
 from handlers.worker import Dropped, GiveUp, RetryLater
 
 BOOKED, EDITED, RESCHEDULED, CANCELLED, OUTCOME = (
@@ -28,6 +35,7 @@ BOOKED, EDITED, RESCHEDULED, CANCELLED, OUTCOME = (
     "outcome",
 )
 PENDING = "pending:"
+CARRY_AFTER = timedelta(hours=1)
 
 
 def crm_log_job(meeting_id: int, now: datetime, change: str) -> JobSpec:
@@ -69,12 +77,16 @@ class LogMeetings:
         people: PeopleDirectory,
         logs: Callable[[str], MeetingLog | None],
         ids: CrmLogIds,
+        jobs: JobQueue | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._meetings = meetings
         self._records = records
         self._people = people
         self._logs = logs
         self._ids = ids
+        self._jobs = jobs
+        self._clock = clock or SystemClock()
 
     def run(self, job: ClaimedJob) -> None:
         meeting_id = int(job.payload["meeting_id"])
@@ -85,24 +97,41 @@ class LogMeetings:
         if log is None:
             raise Dropped("no CRM connected")
         entry = self._entry(meeting, str(job.payload.get("change") or EDITED))
-        marker = f"{PENDING}{job.id}"
+        # The creator's marker passes to the job that carries its work on (below).
+        marker = str(job.payload.get("marker") or f"{PENDING}{job.id}")
         current = self._ids.claim(meeting.team_id, meeting.id, marker)
         if current is None:
             raise Dropped("the meeting is gone")
         if current.startswith(PENDING) and current != marker:
-            raise RetryLater("the CRM entry is being created by another job")
+            self._later(job, "the CRM entry is being created by another job")
+            return
         try:
             if current == marker:
                 # A retry of the creator: its first try may have created the entry
                 # and lost the answer.
-                found = log.find(entry) if job.attempts > 1 else None
+                retried = job.attempts > 1 or "marker" in job.payload
+                found = log.find(entry) if retried else None
                 self._ids.store(meeting.team_id, meeting.id, log.write(entry, found))
             else:
                 log.write(entry, current)
         except CrmBusy as busy:
-            raise RetryLater(f"CRM busy: {type(busy).__name__}") from None
+            self._later(job, f"CRM busy: {type(busy).__name__}", marker=marker)
         except (CrmRefused, CrmMissingScopes) as refused:
             raise GiveUp(f"CRM refused: {type(refused).__name__}") from None
+
+    def _later(self, job: ClaimedJob, reason: str, *, marker: str | None = None) -> None:
+        """Retry; on the job's last attempt, hand its work to a new job an hour later
+        instead of failing: a CRM down for long only delays the log (the meeting's own
+        timeline has it meanwhile)."""
+        if not job.is_last_attempt or self._jobs is None:
+            raise RetryLater(reason)
+        payload = {**job.payload, **({"marker": marker} if marker else {})}
+        self._jobs.enqueue(
+            JobKind.CRM_LOG,
+            payload,
+            self._clock.now() + CARRY_AFTER,
+            dedupe_key=f"crm-log:{payload['meeting_id']}:carried:{uuid.uuid4().hex}",
+        )
 
     def _entry(self, meeting: Meeting, change: str) -> LoggedMeeting:
         ids = [*meeting.record_ids, *(a.record_id for a in meeting.attendees if a.record_id)]

@@ -373,3 +373,25 @@ def test_the_timeline_of_a_hubspot_record_links_to_its_hubspot_page(
     assert "hubspot.com" not in str(csv["blocks"])  # the CSV's records have no HubSpot page
     clicked = stack.client.interact(block_actions("open_in_crm", block_id="book", user_id=HOST))
     assert clicked.status == 200
+
+
+def test_hubspot_down_for_hours_delays_the_engagement_and_loses_nothing(
+    stack: Stack, hubspot: FakeHubSpot
+) -> None:
+    hubspot_account(stack, hubspot)
+    hubspot.fail_next(12, 503, path_contains="/crm/v3/objects/meetings")  # beyond one job's tries
+    book_nina(stack)
+    for _ in range(30):
+        drain(stack)
+        if hubspot.meetings:
+            break
+        stack.clock.advance(hours=1)
+    assert len(hubspot.meetings) == 1
+    with stack.services.engine.connect() as db:
+        failed = db.execute(
+            sql("SELECT count(*) FROM jobs WHERE kind = 'crm_log' AND status = 'failed'")
+        ).scalar_one()
+        carried = db.execute(
+            sql("SELECT count(*) FROM jobs WHERE dedupe_key LIKE 'crm-log:%:carried:%'")
+        ).scalar_one()
+    assert failed == 0 and carried >= 1  # the first job's tries ran out; its work went on
