@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
+from handlers.connect_crm import CrmAccount, CrmConnection
 from handlers.domain import ImportResult, Record, RecordKind, RecordRow, UserProfile
 from handlers.meetings import (
     OUTCOME_SCHEDULED,
@@ -571,3 +572,37 @@ class FakeCalendars:
 
     def zoom_available(self) -> bool:
         return self.zoom
+
+
+class InMemoryCrmConnections:
+    """handlers.connect_crm.CrmConnections (tokens kept as given: nothing to encrypt here)."""
+
+    def __init__(self, can_store: bool = True) -> None:
+        self.can_store = can_store
+        self.tokens: dict[str, str] = {}
+        self.saved: dict[str, CrmConnection] = {}
+
+    def can_store_secrets(self) -> bool:
+        return self.can_store
+
+    def save(
+        self,
+        team_id: str,
+        provider: str,
+        token: str,
+        user_id: str,
+        now: datetime,
+        account: CrmAccount | None = None,
+    ) -> None:
+        self.tokens[team_id] = token
+        self.saved[team_id] = CrmConnection(
+            team_id,
+            provider,
+            user_id,
+            now,
+            portal_id=account.portal_id if account else None,
+            ui_domain=account.ui_domain if account else None,
+        )
+
+    def get(self, team_id: str) -> CrmConnection | None:
+        return self.saved.get(team_id)
