@@ -201,10 +201,15 @@ def test_malformed_user_team_and_channel_ids_are_refused_and_change_nothing(stac
 
 def test_junk_channel_in_private_metadata_is_not_echoed_into_the_next_view(stack: Stack) -> None:
     """A forged private_metadata (signed payloads carry whatever the sender wrote) with a
-    2.9 kB "channel": the re-rendered form keeps its metadata short and drops it."""
+    "channel" filling it to Slack's 3,000 characters: the re-rendered form keeps its
+    metadata short and drops it. (Longer metadata is refused as malformed: Slack never
+    sends it.)"""
     view = open_form(stack)
     meta = json.loads(view["private_metadata"])
-    view = view | {"private_metadata": json.dumps(meta | {"ch": "C" + "X" * 2900})}
+    room = 3000 - len(json.dumps(meta | {"ch": "C"}))
+    assert room > 2000
+    view = view | {"private_metadata": json.dumps(meta | {"ch": "C" + "X" * room})}
+    assert len(view["private_metadata"]) == 3000
     values = booking_values(stack, "Drill metadata") | {
         "location_kind": {
             "location_kind_select": {
