@@ -121,6 +121,8 @@ class RecordModel(Base):
         UniqueConstraint("team_id", "external_id"),
         # (updated_at, id) ordering for "recently updated" without sorting the team.
         Index("ix_records_team_id_updated_at", "team_id", "updated_at", "id"),
+        # The same for one kind (the attendee picker's contacts), migration 0011.
+        Index("ix_records_team_id_kind_updated_at", "team_id", "kind", "updated_at", "id"),
         # Name-prefix ranking walks this per (team, kind) in name order and stops early.
         Index("ix_records_team_id_kind_search_text", "team_id", "kind", "search_text"),
     )

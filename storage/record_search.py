@@ -99,7 +99,9 @@ def _recent(
     session: Session, team_id: str, kinds: Sequence[RecordKind] | None, limit: int
 ) -> list[Any]:
     query = select(RecordModel).where(RecordModel.team_id == team_id)
-    if kinds:
+    if kinds and len(kinds) == 1:  # a walk of (team, kind, updated_at)
+        query = query.where(RecordModel.kind == str(kinds[0]))
+    elif kinds:
         query = query.where(RecordModel.kind.in_([str(k) for k in kinds]))
     query = query.order_by(RecordModel.updated_at.desc(), RecordModel.id.desc())
     return list(session.execute(query.limit(limit)).scalars())
