@@ -541,10 +541,12 @@ def _parse_cursor(cursor: str | None) -> tuple[RecordKind, str, str | None]:
     return RecordKind(kind), phase, after or None
 
 
-def _outcome(outcome: str) -> str | None:
-    """HubSpot's outcome for Meetline's; a workspace's own outcomes have no HubSpot
-    counterpart and leave HubSpot's as it was."""
-    return outcome if outcome in HUBSPOT_OUTCOMES else None
+def _outcome(outcome: str) -> str:
+    """HubSpot's outcome for Meetline's. A workspace's own outcomes (an admin's "Demo
+    done", "Upsell") have no HubSpot counterpart; recording one says the meeting took
+    place, so HubSpot's is COMPLETED (leaving it SCHEDULED would keep a past meeting
+    looking upcoming in HubSpot's reports)."""
+    return outcome if outcome in HUBSPOT_OUTCOMES else "COMPLETED"
 
 
 class HubSpotMeetingLog:
@@ -569,9 +571,11 @@ class HubSpotMeetingLog:
             "hs_meeting_end_time": hubspot_time(meeting.end_utc),
             "hs_timestamp": hubspot_time(meeting.start_utc),
         }
-        outcome = _outcome(meeting.outcome)
-        if outcome is not None:
-            props["hs_meeting_outcome"] = outcome
+        props["hs_meeting_outcome"] = _outcome(meeting.outcome)
+        if meeting.link or log_id is not None:
+            # HubSpot's "external URL" of the meeting: its link, on create and on every
+            # update (an edit that drops the video call clears it).
+            props["hs_meeting_external_url"] = meeting.link or ""
         if meeting.host_email:
             owner = self._client.owner_id(meeting.host_email)
             if owner is not None:

@@ -145,7 +145,7 @@ def build_services(
     manage = ManageMeeting(uow, people, clock, calendars=calendars, crm_log=crm.is_connected)
     free_busy = FreeBusyCheck(calendars, users, workspaces, clock)
     jobs = SqlJobQueue(sessions, engine.dialect.name)
-    record_outcome = RecordOutcome(uow, clock, crm_log=crm.is_connected, jobs=jobs)
+    record_outcome = RecordOutcome(uow, clock, crm_log=crm.is_connected)
     crm_sync = CrmSyncQueue(jobs, crm, clock)
     return Services(
         settings=settings,

@@ -39,7 +39,8 @@ class LoggedMeeting:
     `records` are the meeting's records as Meetline stores them: a log keeps those
     it knows (a CRM: the ones it mirrored, by external id) and leaves out the rest.
     `outcome` is one of Meetline's outcomes (SCHEDULED, COMPLETED, RESCHEDULED,
-    NO_SHOW, CANCELED, or the workspace's own).
+    NO_SHOW, CANCELED, or the workspace's own). `link` is the meeting's link people
+    open (its video call's join URL), None when it has none.
     """
 
     meeting_id: int
@@ -53,6 +54,7 @@ class LoggedMeeting:
     outcome: str
     host_email: str | None
     records: tuple[Record, ...]
+    link: str | None = None
 
 
 @dataclass(frozen=True)

@@ -149,4 +149,5 @@ class LogMeetings:
             outcome=logged_outcome(meeting, change),
             host_email=host.email if host is not None else None,
             records=tuple(found.values()),
+            link=meeting.join_url,
         )

@@ -15,7 +15,6 @@ from handlers.crm_log import OUTCOME, crm_log_job
 from handlers.domain import UserProfile
 from handlers.errors import DomainError, NotAllowed, NotFound, Reason
 from handlers.i18n import N_, Translator, language_for, translator
-from handlers.jobs import JobQueue
 from handlers.meetings import OUTCOME_SCHEDULED, Meeting
 from handlers.policy import can_set_outcome
 from handlers.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -59,30 +58,28 @@ class RecordOutcome:
         clock: Clock,
         *,
         crm_log: Callable[[str], bool] | None = None,
-        jobs: JobQueue | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._crm_log = crm_log  # team -> does it log meetings in a CRM (HubSpot)?
-        self._jobs = jobs
 
     def __call__(self, meeting_id: int, outcome: str, actor: UserProfile) -> OutcomeResult:
+        log_in_crm = self._crm_log is not None and self._crm_log(actor.team_id)
         with self._uow() as uow:
             meeting = self._meeting(uow, meeting_id, actor, Reason.SET_OUTCOME)
             if outcome not in (OUTCOME_SCHEDULED, *uow.workspaces.get(actor.team_id).outcomes):
                 raise DomainError(_t(actor).gettext("That outcome is not offered any more."))
+            now = self._clock.now()
+            # The CRM's copy is queued in the outcome's own transaction: both or neither,
+            # so a crash right after the commit cannot lose HubSpot's update.
+            jobs = [crm_log_job(meeting.id, now, OUTCOME)] if log_in_crm else []
             changed = uow.meetings.set_outcome(
-                actor.team_id, meeting.id, outcome, actor.slack_user_id, self._clock.now()
+                actor.team_id, meeting.id, outcome, actor.slack_user_id, now, jobs
             )
             result = OutcomeResult(
                 uow.meetings.get(actor.team_id, meeting.id) or meeting, changed=changed
             )
             uow.commit()
-        if changed and self._jobs is not None and self._crm_log and self._crm_log(actor.team_id):
-            # After the commit: the outcome is recorded either way; the CRM's copy
-            # follows through the queue (set_outcome takes no jobs).
-            job = crm_log_job(meeting.id, self._clock.now(), OUTCOME)
-            self._jobs.enqueue(job.kind, job.payload, job.run_at, job.dedupe_key)
         return result
 
     def to_change(self, meeting_id: int, actor: UserProfile) -> Meeting:

@@ -169,10 +169,17 @@ class MeetingRepository(Protocol):
         ...
 
     def set_outcome(
-        self, team_id: str, meeting_id: int, outcome: str, actor_id: str, now: datetime
+        self,
+        team_id: str,
+        meeting_id: int,
+        outcome: str,
+        actor_id: str,
+        now: datetime,
+        jobs: Sequence[JobSpec] = (),
     ) -> bool:
-        """Record the outcome and a timeline entry on every record; False if unchanged
-        (or not the workspace's meeting)."""
+        """Record the outcome, a timeline entry on every record and queue `jobs` (the
+        CRM's copy), all in one transaction; False if unchanged (or not the workspace's
+        meeting), and then nothing is queued."""
         ...
 
     def list_meetings(self, team_id: str, limit: int = 1000) -> list[Meeting]: ...

@@ -230,9 +230,15 @@ class SqlMeetingRepository:
             return to_meeting(row, record_ids), True
 
     def set_outcome(
-        self, team_id: str, meeting_id: int, outcome: str, actor_id: str, now: datetime
+        self,
+        team_id: str,
+        meeting_id: int,
+        outcome: str,
+        actor_id: str,
+        now: datetime,
+        jobs: Sequence[JobSpec] = (),
     ) -> bool:
-        return set_outcome(self._sessions, team_id, meeting_id, outcome, actor_id, now)
+        return set_outcome(self._sessions, team_id, meeting_id, outcome, actor_id, now, jobs)
 
     def update(
         self,
@@ -566,7 +572,13 @@ def _check_records(session: Session, team_id: str, record_ids: Sequence[int | No
 
 
 def set_outcome(
-    sessions: Sessions, team_id: str, meeting_id: int, outcome: str, actor_id: str, now: datetime
+    sessions: Sessions,
+    team_id: str,
+    meeting_id: int,
+    outcome: str,
+    actor_id: str,
+    now: datetime,
+    jobs: Sequence[JobSpec] = (),
 ) -> bool:
     with write_session(sessions) as session:
         # Two clicks at once: the row lock makes the second see the first's outcome.
@@ -592,6 +604,8 @@ def set_outcome(
                 for record_id in record_ids
             ],
         )
+        # With the outcome, so a crash after the commit cannot lose the CRM's copy.
+        insert_jobs(session, jobs)
         return True
 
 

@@ -298,11 +298,18 @@ class InMemoryMeetings:
         return updated
 
     def set_outcome(
-        self, team_id: str, meeting_id: int, outcome: str, actor_id: str, now: datetime
+        self,
+        team_id: str,
+        meeting_id: int,
+        outcome: str,
+        actor_id: str,
+        now: datetime,
+        jobs: Sequence[JobSpec] = (),
     ) -> bool:
         row = self.get(team_id, meeting_id)
         if row is None or row.outcome == outcome:
             return False
+        self._enqueue(jobs)
         self._store.meetings[meeting_id] = replace(row, outcome=outcome)
         self._add_timeline(
             meeting_id,

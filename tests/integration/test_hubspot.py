@@ -1,9 +1,11 @@
 """adapters/hubspot.py (hubspot-api-client) against FakeHubSpot over real HTTP: the
-token check, record pages (full and incremental, deletions), and meeting engagements."""
+token check, record pages (full and incremental, deletions), and meeting engagements;
+then outcomes written back through the real wiring (storage, job queue, worker)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,9 +17,19 @@ from adapters.hubspot import (
     HubSpotRecordSource,
     HubSpotRejected,
 )
+from bench.seed import HOST, HOST_EMAIL, TEAM, seed_meetings
+from bot.services import Services
+from bot.settings import Settings
+from bot.wiring import build_services, build_worker
 from handlers.crm import CrmBusy, CrmMissingScopes, CrmRefused, LoggedMeeting, RecordPage
-from handlers.domain import Record, RecordKind
+from handlers.domain import Record, RecordKind, UserProfile
+from handlers.outcomes import RecordOutcome
+from storage.crm_connections import SqlCrmConnections
+from storage.unit_of_work import SqlUnitOfWork
+from storage.workspaces import SqlWorkspaceRepository
+from tests.support.clock import MutableClock
 from tests.support.fake_hubspot import ALL_SCOPES, FakeHubSpot
+from tests.support.server import SECRET_KEY
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 TOKEN = "pat-eu1-good"
@@ -137,7 +149,9 @@ def test_rate_limits_and_outages_are_busy_with_hubspots_wait(
     assert client.objects("contacts", None).objects == ()
 
 
-def _meeting(records: tuple[Record, ...], outcome: str = "SCHEDULED") -> LoggedMeeting:
+def _meeting(
+    records: tuple[Record, ...], outcome: str = "SCHEDULED", link: str | None = None
+) -> LoggedMeeting:
     return LoggedMeeting(
         meeting_id=7,
         team_id="T1",
@@ -150,6 +164,7 @@ def _meeting(records: tuple[Record, ...], outcome: str = "SCHEDULED") -> LoggedM
         outcome=outcome,
         host_email="host@example.com",
         records=records,
+        link=link,
     )
 
 
@@ -183,6 +198,19 @@ def test_a_meeting_becomes_one_engagement_updated_in_place(
     assert fake.meetings[engagement]["properties"]["hs_meeting_outcome"] == "CANCELED"
 
 
+def test_the_engagement_link_follows_the_meeting_link_on_edits(
+    fake: FakeHubSpot, client: HubSpotClient
+) -> None:
+    log = HubSpotMeetingLog(client)
+    engagement = log.write(_meeting((), link="https://zoom.test/j/1"), None)
+    props = fake.meetings[engagement]["properties"]
+    assert props["hs_meeting_external_url"] == "https://zoom.test/j/1"
+    log.write(_meeting((), link="https://zoom.test/j/2"), engagement)
+    assert props["hs_meeting_external_url"] == "https://zoom.test/j/2"
+    log.write(_meeting(()), engagement)  # the video call dropped: no stale link
+    assert props["hs_meeting_external_url"] == ""
+
+
 def test_hubspot_refusing_a_body_is_reported_without_its_text(
     fake: FakeHubSpot, client: HubSpotClient
 ) -> None:
@@ -201,3 +229,78 @@ def test_a_merge_deletes_the_merged_away_record(fake: FakeHubSpot, client: HubSp
     pages = _pull(HubSpotRecordSource(client), since=later)
     assert [r.name for p in pages for r in p.rows] == ["Jane Doe"]
     assert [d for p in pages for d in p.deleted] == [f"hubspot:contact:{twin}"]
+
+
+JOIN = "https://zoom.test/j/123456789"
+
+
+class Crash(Exception):
+    """The process dying: nothing after it runs."""
+
+
+class CrashAfterCommit(SqlUnitOfWork):
+    """A unit of work that commits and then dies, as a process killed right after the
+    outcome's commit would: whatever the use case meant to do after it is lost."""
+
+    def commit(self) -> None:
+        super().commit()
+        raise Crash
+
+
+@pytest.fixture
+def services(migrated_url: str, fake: FakeHubSpot) -> Iterator[Services]:
+    settings = Settings(DATABASE_URL=migrated_url, SECRET_KEY=SECRET_KEY, HUBSPOT_API_URL=fake.url)
+    built = build_services(settings, MutableClock(datetime.now(UTC)))
+    built.crm.save(TEAM, "hubspot", TOKEN, HOST, built.clock.now())
+    try:
+        yield built
+    finally:
+        built.engine.dispose()
+
+
+def booked(services: Services, fake: FakeHubSpot, join_url: str | None = None) -> str:
+    """A meeting of a HubSpot workspace, logged in HubSpot; returns its engagement id."""
+    ((meeting_id, _, _),) = seed_meetings(services.sessions, 1, 1)
+    services.meetings.set_calendar_event(TEAM, meeting_id, None, None, join_url)
+    services.record_outcome(meeting_id, "NO_SHOW", UserProfile(TEAM, HOST))
+    build_worker(services).run_once()
+    (engagement,) = fake.meetings
+    return engagement
+
+
+def hubspot_outcome(services: Services, fake: FakeHubSpot, engagement: str) -> str:
+    build_worker(services).run_once()
+    return str(fake.meetings[engagement]["properties"]["hs_meeting_outcome"])
+
+
+def test_an_outcome_saved_just_before_a_crash_still_reaches_hubspot(
+    services: Services, fake: FakeHubSpot
+) -> None:
+    fake.add_owner(HOST_EMAIL)
+    engagement = booked(services, fake)
+    (meeting,) = services.meetings.list_meetings(TEAM)
+    record = RecordOutcome(
+        lambda: CrashAfterCommit(services.sessions),
+        services.clock,
+        crm_log=SqlCrmConnections(services.sessions, None).is_connected,
+    )
+    with pytest.raises(Crash):
+        record(meeting.id, "COMPLETED", UserProfile(TEAM, HOST))
+    (stored,) = services.meetings.list_meetings(TEAM)
+    assert stored.outcome == "COMPLETED"  # the outcome was saved...
+    assert hubspot_outcome(services, fake, engagement) == "COMPLETED"  # ...and so was HubSpot's
+    assert len(fake.meetings) == 1
+
+
+def test_a_workspace_outcome_is_completed_in_hubspot(services: Services, fake: FakeHubSpot) -> None:
+    workspaces = SqlWorkspaceRepository(services.sessions)
+    workspaces.save(TEAM, replace(workspaces.get(TEAM), custom_outcomes=("DEMO_DONE",)))
+    engagement = booked(services, fake)
+    (meeting,) = services.meetings.list_meetings(TEAM)
+    services.record_outcome(meeting.id, "DEMO_DONE", UserProfile(TEAM, HOST))
+    assert hubspot_outcome(services, fake, engagement) == "COMPLETED"
+
+
+def test_the_engagement_carries_the_meeting_link(services: Services, fake: FakeHubSpot) -> None:
+    engagement = booked(services, fake, join_url=JOIN)
+    assert fake.meetings[engagement]["properties"]["hs_meeting_external_url"] == JOIN
