@@ -378,6 +378,7 @@ def build_worker(services: Services) -> Worker:
         SqlCrmLogIds(services.sessions),
         services.jobs,
         services.clock,
+        services.workspaces,
     )
     handlers |= {JobKind.CRM_SYNC: crm_sync.run, JobKind.CRM_LOG: crm_log.run}
 

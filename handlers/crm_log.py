@@ -17,7 +17,7 @@ from typing import Protocol
 from handlers.clock import SystemClock
 from handlers.crm import CrmBusy, CrmMissingScopes, CrmRefused, LoggedMeeting
 from handlers.jobs import ClaimedJob, JobKind, JobQueue
-from handlers.meetings import OUTCOME_SCHEDULED, JobSpec, Meeting
+from handlers.meetings import DEFAULT_OUTCOMES, OUTCOME_SCHEDULED, JobSpec, Meeting
 from handlers.ports import (
     Clock,
     MeetingLog,
@@ -26,6 +26,7 @@ from handlers.ports import (
     RecordRepository,
 )
 from handlers.worker import Dropped, GiveUp, RetryLater
+from handlers.workspace import WorkspaceRepository
 
 BOOKED, EDITED, RESCHEDULED, CANCELLED, OUTCOME = (
     "booked",
@@ -79,7 +80,9 @@ class LogMeetings:
         ids: CrmLogIds,
         jobs: JobQueue | None = None,
         clock: Clock | None = None,
+        workspaces: WorkspaceRepository | None = None,
     ) -> None:
+        self._workspaces = workspaces  # each workspace's own outcomes and what they count as
         self._meetings = meetings
         self._records = records
         self._people = people
@@ -133,6 +136,13 @@ class LogMeetings:
             dedupe_key=f"crm-log:{payload['meeting_id']}:carried:{uuid.uuid4().hex}",
         )
 
+    def _counted(self, team_id: str, outcome: str) -> str:
+        """A workspace's own outcome as the standard one its admin chose (COMPLETED
+        unless said), so the CRM's report sees a meeting that took place or not."""
+        if outcome in DEFAULT_OUTCOMES or outcome == OUTCOME_SCHEDULED or not self._workspaces:
+            return outcome
+        return self._workspaces.get(team_id).counts_as(outcome)
+
     def _entry(self, meeting: Meeting, change: str) -> LoggedMeeting:
         ids = [*meeting.record_ids, *(a.record_id for a in meeting.attendees if a.record_id)]
         found = self._records.get_many(meeting.team_id, list(dict.fromkeys(ids)))
@@ -146,7 +156,7 @@ class LogMeetings:
             location=meeting.location.display(meeting.join_url),
             start_utc=meeting.start_utc,
             end_utc=meeting.end_utc,
-            outcome=logged_outcome(meeting, change),
+            outcome=self._counted(meeting.team_id, logged_outcome(meeting, change)),
             host_email=host.email if host is not None else None,
             records=tuple(found.values()),
             link=meeting.join_url,

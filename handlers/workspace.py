@@ -21,6 +21,8 @@ class WorkspaceSettings:
     meeting_types: tuple[str, ...] = ()
     default_reminders: tuple[tuple[int, str], ...] = ()  # (amount, unit)
     custom_outcomes: tuple[str, ...] = ()
+    # (own outcome, the standard one a CRM logs it as); an own outcome not here: COMPLETED
+    outcomes_count_as: tuple[tuple[str, str], ...] = ()
     durations: tuple[int, ...] = DEFAULT_DURATIONS
     working_hours: tuple[str, str] = DEFAULT_WORKING_HOURS
     default_timezone: str = "UTC"
@@ -32,6 +34,14 @@ class WorkspaceSettings:
     @property
     def outcomes(self) -> tuple[str, ...]:
         return (*DEFAULT_OUTCOMES, *(o for o in self.custom_outcomes if o not in DEFAULT_OUTCOMES))
+
+    def counts_as(self, outcome: str) -> str:
+        """The standard outcome a CRM logs `outcome` as: a standard one is itself; an
+        own outcome is what the admin chose for it (`Lost = no show`), else COMPLETED:
+        recording one says the meeting took place."""
+        if outcome in DEFAULT_OUTCOMES:
+            return outcome
+        return dict(self.outcomes_count_as).get(outcome, "COMPLETED")
 
     @property
     def offered_types(self) -> tuple[str, ...]:
@@ -102,6 +112,14 @@ class WorkspaceSettings:
             meeting_types=tup("meeting_types", str, ()),
             default_reminders=tuple(reminders[:MAX_REMINDERS]),
             custom_outcomes=tup("custom_outcomes", str, ()),
+            outcomes_count_as=tuple(
+                (str(pair[0]), str(pair[1]))
+                for pair in data.get("outcomes_count_as") or []
+                if isinstance(pair, list | tuple)
+                and len(pair) == 2
+                and isinstance(pair[0], str)
+                and pair[1] in COUNTS_AS
+            ),
             durations=tup("durations", int, DEFAULT_DURATIONS) or DEFAULT_DURATIONS,
             working_hours=(str(working[0]), str(working[1])),
             default_timezone=default_timezone,
@@ -145,6 +163,21 @@ class SettingsChange:
 
 
 MIN_DURATION, MAX_DURATION = 5, 720
+COUNTS_AS = ("COMPLETED", "NO_SHOW", "CANCELED")  # what an own outcome can be logged as
+
+
+def outcome_code(name: str) -> str:
+    return name.strip().upper().replace(" ", "_")
+
+
+def own_outcome(line: str) -> tuple[str, str | None]:
+    """An admin's line "Lost deal" or "Lost deal = no show": the outcome's code and the
+    standard outcome a CRM logs it as (None: not said, or not one of COUNTS_AS, in which
+    case the whole line is the name, as before)."""
+    name, sep, standard = line.rpartition("=")
+    if sep and outcome_code(standard) in COUNTS_AS and name.strip():
+        return outcome_code(name.strip()[:40]), outcome_code(standard)
+    return outcome_code(line.strip()[:40]), None
 
 
 def changed_settings(
@@ -193,14 +226,20 @@ def changed_settings(
         raise ValidationFailed(errors)
     lengths = sorted({d for d in change.durations if d is not None})
     types = [name.strip()[:75] for name in change.types if name.strip()]
-    extra = [o.strip()[:40] for o in change.outcomes if o.strip()]
+    extra = [own_outcome(line) for line in change.outcomes if own_outcome(line)[0]]
+    custom = tuple(dict.fromkeys(code for code, _ in extra))[:10]
     return WorkspaceSettings(
         custom_types_enabled=change.types_enabled,
         meeting_types=tuple(dict.fromkeys(types))[:50],
         default_reminders=tuple(
             (line.amount or 0, line.unit.value if line.unit else "") for line in change.reminders
         ),
-        custom_outcomes=tuple(dict.fromkeys(o.upper().replace(" ", "_") for o in extra))[:10],
+        custom_outcomes=custom,
+        outcomes_count_as=tuple(
+            dict(
+                (code, standard) for code, standard in extra if standard and code in custom
+            ).items()
+        ),
         durations=tuple(lengths)[:20],
         working_hours=(start, end),
         default_timezone=change.timezone.strip(),

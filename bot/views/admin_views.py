@@ -116,10 +116,12 @@ def admin_settings_view(ws: WorkspaceSettings, *, t: Translator = EN) -> dict[st
         _text_input(
             "outcomes",
             t.gettext("Extra outcomes"),
-            "\n".join(ws.custom_outcomes),
+            _outcome_lines(ws),
             multiline=True,
             hint=t.gettext(
-                "One per line, offered after Completed, Rescheduled, No show and Canceled."
+                "One per line, offered after Completed, Rescheduled, No show and Canceled. "
+                "HubSpot logs them as Completed; end a line with = NO_SHOW or = CANCELED "
+                "to log it as that."
             ),
         ),
         _text_input(
@@ -268,4 +270,12 @@ def read_seat_form(view: dict[str, Any]) -> SeatChange:
         roles=frozenset(
             str(o.get("value")) for o in v.get("roles", {}).get("selected_options") or []
         ),
+    )
+
+
+def _outcome_lines(ws: WorkspaceSettings) -> str:
+    """The admin's own outcomes as typed: `LOST = NO_SHOW` for one logged as another."""
+    count_as = dict(ws.outcomes_count_as)
+    return "\n".join(
+        f"{code} = {count_as[code]}" if code in count_as else code for code in ws.custom_outcomes
     )

@@ -292,13 +292,22 @@ def test_an_outcome_saved_just_before_a_crash_still_reaches_hubspot(
     assert len(fake.meetings) == 1
 
 
-def test_a_workspace_outcome_is_completed_in_hubspot(services: Services, fake: FakeHubSpot) -> None:
+def test_a_workspace_outcome_is_completed_in_hubspot_unless_the_admin_says_otherwise(
+    services: Services, fake: FakeHubSpot
+) -> None:
     workspaces = SqlWorkspaceRepository(services.sessions)
-    workspaces.save(TEAM, replace(workspaces.get(TEAM), custom_outcomes=("DEMO_DONE",)))
+    own = replace(
+        workspaces.get(TEAM),
+        custom_outcomes=("DEMO_DONE", "LOST"),
+        outcomes_count_as=(("LOST", "NO_SHOW"),),
+    )
+    workspaces.save(TEAM, own)
     engagement = booked(services, fake)
     (meeting,) = services.meetings.list_meetings(TEAM)
     services.record_outcome(meeting.id, "DEMO_DONE", UserProfile(TEAM, HOST))
     assert hubspot_outcome(services, fake, engagement) == "COMPLETED"
+    services.record_outcome(meeting.id, "LOST", UserProfile(TEAM, HOST))
+    assert hubspot_outcome(services, fake, engagement) == "NO_SHOW"
 
 
 def test_the_engagement_carries_the_meeting_link(services: Services, fake: FakeHubSpot) -> None:

@@ -594,10 +594,16 @@ def test_admin_settings_read_and_write_reminders_in_both_languages() -> None:
 
 
 def settings_change(
-    *, durations: str, reminders: str, timezone: str, work_start: str = "09:00"
+    *,
+    durations: str,
+    reminders: str,
+    timezone: str,
+    work_start: str = "09:00",
+    outcomes: str = "",
 ) -> SettingsChange:
     """The admin form as submitted, read the way the listener reads it."""
     values = {
+        "outcomes": {"value": {"value": outcomes}},
         "durations": {"value": {"value": durations}},
         "reminders": {"value": {"value": reminders}},
         "timezone": {"value": {"value": timezone}},
@@ -606,6 +612,32 @@ def settings_change(
         "language": {"value": {"selected_option": {"value": "pl"}}},
     }
     return read_settings_form({"state": {"values": values}})
+
+
+def test_an_admin_says_what_hubspot_logs_each_own_outcome_as() -> None:
+    typed = "Demo given\nLost deal = no show\nWithdrawn=Canceled"
+    saved = changed_settings(
+        WorkspaceSettings(),
+        settings_change(durations="30", reminders="", timezone="UTC", outcomes=typed),
+    )
+    assert saved.custom_outcomes == ("DEMO_GIVEN", "LOST_DEAL", "WITHDRAWN")
+    assert [saved.counts_as(o) for o in (*saved.custom_outcomes, "NO_SHOW")] == [
+        "COMPLETED",  # unless the admin says otherwise: the meeting took place
+        "NO_SHOW",
+        "CANCELED",
+        "NO_SHOW",
+    ]
+    stored = WorkspaceSettings.from_json(json.loads(json.dumps(saved.to_json())))
+    assert stored.outcomes_count_as == saved.outcomes_count_as
+    view = admin_settings_view(stored, t=translator("pl"))
+    assert view_errors(view) == []
+    shown = {b["block_id"]: b for b in view["blocks"]}["outcomes"]["element"]["initial_value"]
+    assert shown == "DEMO_GIVEN\nLOST_DEAL = NO_SHOW\nWITHDRAWN = CANCELED"
+    again = changed_settings(
+        stored, settings_change(durations="30", reminders="", timezone="UTC", outcomes=shown)
+    )
+    assert again.custom_outcomes == saved.custom_outcomes
+    assert again.outcomes_count_as == saved.outcomes_count_as
 
 
 def test_edit_form_names_deleted_records_in_the_readers_language() -> None:
