@@ -175,9 +175,20 @@ class ManageMeeting:
         people = NamedPeople.of(self._people, req)
         connection = self._checks.connection(req.team_id, req.host_id)
         with self._uow() as uow:
-            current, updated, warnings = self._edit(uow, people, connection, meeting_id, req, actor)
+            current, updated, warnings, mailed = self._edit(
+                uow, people, connection, meeting_id, req, actor
+            )
             uow.commit()
-        return scheduled(updated, created=False, warnings=warnings, previous=current)
+        result = scheduled(updated, created=False, warnings=warnings, previous=current)
+        if mailed is None:
+            return result
+        # Only these addresses get our updated invitation: the confirmation names them.
+        invited = tuple(
+            a.name or a.email or ""
+            for a in updated.attendees
+            if a.email and a.email.lower() in mailed
+        )
+        return replace(result, invited=invited)
 
     def _edit(
         self,
@@ -187,7 +198,10 @@ class ManageMeeting:
         meeting_id: int,
         req: MeetingRequest,
         actor: UserProfile,
-    ) -> tuple[Meeting, Meeting, tuple[str, ...]]:
+    ) -> tuple[Meeting, Meeting, tuple[str, ...], frozenset[str] | None]:
+        """The meeting before and after, the checks' warnings, and the addresses our
+        updated invitation goes to (None: every attendee with an email hears of it,
+        from the host's calendar or because the time moved)."""
         current = uow.meetings.get(req.team_id, meeting_id)
         if current is None or current.status == "cancelled":
             raise NotFound(
@@ -214,6 +228,7 @@ class ManageMeeting:
         people_changed = old_emails != new_emails
         sequence = current.sequence + 1 if (moved or people_changed) else current.sequence
         jobs: list[JobSpec] = []
+        mailed: frozenset[str] | None = None
         host = people.user(new.host_id)
         needs_event = (
             connection is not None and connection.active
@@ -244,6 +259,7 @@ class ManageMeeting:
         ):
             recipients = invitation_recipients(new.attendees, host)
             affected = recipients if moved else [e for e in recipients if e not in old_emails]
+            mailed = frozenset(affected)
             jobs += invitation_jobs(meeting_id, affected, now, sequence)
             jobs += self._cancellations(current, old_emails, new_emails, meeting_id, sequence, now)
         jobs += timed_jobs(meeting_id, new) + mention_jobs(meeting_id, new, now)
@@ -279,7 +295,7 @@ class ManageMeeting:
             raise NotFound(
                 translator(req.language).gettext("This meeting was cancelled or no longer exists.")
             ) from None
-        return current, updated, tuple(ok.checked.warnings)
+        return current, updated, tuple(ok.checked.warnings), mailed
 
     @staticmethod
     def _cancellations(

@@ -24,6 +24,7 @@ from bot.views.meet_modal import loading_view
 from bot.views.meet_state import FormState, from_meeting
 from bot.views.messages import cancelled_blocks, cancelled_text
 from bot.views.text import record_label
+from handlers.connect_calendar import offers_connect
 from handlers.domain import UserProfile
 from handlers.editing import MeetingToEdit
 from handlers.errors import DomainError
@@ -66,10 +67,16 @@ def _meeting_id(body: dict[str, Any]) -> int | None:
 
 
 def edit_form(
-    found: MeetingToEdit, ws: WorkspaceSettings, t: Translator, actor: UserProfile
+    found: MeetingToEdit,
+    ws: WorkspaceSettings,
+    t: Translator,
+    actor: UserProfile,
+    *,
+    email_only: bool = False,
 ) -> FormState:
     """The /meet form filled in with the meeting, under a fresh submission key; with its
-    outcome for those who may set it (the host, an admin)."""
+    outcome for those who may set it (the host, an admin), and the email-only notice
+    (`email_only`) as a new booking's form has it."""
     labels = {rid: record_label(r, t=t) for rid, r in found.records.items()}
     meeting = found.meeting
     state = from_meeting(
@@ -80,11 +87,22 @@ def edit_form(
         t=t,
         with_outcome=can_set_outcome(actor, meeting),
     )
+    state = replace(state, email_only=email_only)
     if state.invitation_language is None:  # booked before the form asked: what it proposes
         ids = (meeting.record_id, *(a.record_id for a in meeting.attendees))
         records = [found.records.get(rid) for rid in ids if rid is not None]
         state = replace(state, invitation_language=form_invitation_language(records, t.language))
     return state
+
+
+def edit_email_only(services: Services, actor: UserProfile, found: MeetingToEdit) -> bool:
+    """The host editing their meeting without a calendar is told the update goes by
+    email, as after a new booking; the Connect button connects the clicker's own
+    calendar, so someone editing another's meeting is not offered it."""
+    if actor.slack_user_id != found.meeting.host_id:
+        return False
+    status = services.connections.status(actor.team_id, actor.slack_user_id)
+    return offers_connect(status, can_connect=services.connections.can_store_secrets)
 
 
 def register(app: App, services: Services, profiles: ProfileService) -> None:
@@ -111,7 +129,11 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         client.views_update(
             view_id=view["id"],
             hash=view.get("hash"),
-            view=render(edit_form(found, ws, t, actor), ws, t),
+            view=render(
+                edit_form(found, ws, t, actor, email_only=edit_email_only(services, actor, found)),
+                ws,
+                t,
+            ),
         )
 
     @app.action(re.compile(r"^meeting_cancel:\d+$"))

@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.directory import DirectorySync
 from bot.errors import modal_errors
-from bot.i18n_context import cached_translator, translator_for
+from bot.i18n_context import cached_translator, language_of_profile, translator_for
 from bot.listeners.report import handle_report_command, report_period_text
 from bot.profiles import ProfileService, phone_region
 from bot.services import Services
@@ -246,12 +246,45 @@ def invitation_defaults(
     )
 
 
-def proposed_language(state: FormState, prefill: RecordPrefill, t: Translator) -> str | None:
-    """The invitation language after a record was picked: the rep's own pick stays, else
-    the record's (or its contacts') language, else the form's."""
+def proposed_language(
+    state: FormState, prefill: RecordPrefill | None, host_language: str
+) -> str | None:
+    """The invitation language after a record or a host was picked: the rep's own pick
+    stays, else the record's (or its contacts') language, else the host's."""
     if state.language_picked:
         return state.invitation_language
-    return form_invitation_language((prefill.record, *prefill.attendees), t.language)
+    records = (prefill.record, *prefill.attendees) if prefill is not None else ()
+    return form_invitation_language(records, host_language)
+
+
+def host_language(
+    client: WebClient,
+    services: Services,
+    profiles: ProfileService,
+    body: dict[str, Any],
+    state: FormState,
+    t: Translator,
+) -> str:
+    """The language of the form's host: the form's own while the user books for
+    themselves, else the chosen teammate's (their Slack locale, else the workspace's)."""
+    if not state.host or state.host == user_of(body):
+        return t.language
+    host = profiles.get(client, team_of(body), state.host)
+    return language_of_profile(host, services.workspaces.get(team_of(body)))
+
+
+def _host_chosen(
+    client: WebClient, body: dict[str, Any], services: Services, profiles: ProfileService
+) -> None:
+    """Booking for a teammate: the invitation proposed in their language (fill pool)."""
+    state = parse_state(body.get("view") or {})
+    if state.language_picked:
+        return  # the rep's own pick stays: nothing on the form changes
+    t = form_translator(services, body, state)
+    language = host_language(client, services, profiles, body, state, t)
+    proposed = proposed_language(state, form_record(services, body, state), language)
+    if proposed != state.invitation_language:
+        _redraw(client, body, with_changes(state, invitation_language=proposed), services)
 
 
 def open_form_or_apologise(
@@ -349,7 +382,9 @@ def _record_chosen(
             title=title,
             suggested=suggested,
             notices=(),
-            invitation_language=proposed_language(state, prefill, t),
+            invitation_language=proposed_language(
+                state, prefill, host_language(client, services, profiles, body, state, t)
+            ),
         ),
         services,
     )
@@ -362,6 +397,13 @@ def _expired_errors(
     t = form_translator(services, body, state)
     expired = DomainError(t.gettext("This form has expired. Close it and run /meet again."))
     return modal_errors(expired, view, t)
+
+
+def email_only_notice(state: FormState, result: Scheduled, t: Translator) -> list[dict[str, Any]]:
+    """The "sent as email invitations" notice with its Connect button, after a booking or
+    an edit by someone without a calendar (not again for a repeated Save)."""
+    confirmed = result.created or state.meeting_id is not None
+    return [calendar_notice_block(t)] if state.email_only and confirmed else []
 
 
 def _send_confirmation(
@@ -498,6 +540,11 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         _, suggested = prefill_choices(prefill, form_translator(services, body, state))
         _rebuild(client, body, with_changes(state, advanced=True, suggested=suggested), services)
 
+    @app.action("host_select")
+    def host_chosen(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        services.after_ack.fill(_host_chosen, client, body, services, profiles)
+
     @app.action("duration_select")
     @app.action("date_pick")
     @app.action("time_pick")
@@ -581,7 +628,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             ack(response_action="errors", errors=modal_errors(error, view, t))
             return
         heading = saved_heading(edited=state.meeting_id is not None, t=t)
-        notice = [calendar_notice_block(t)] if state.email_only and result.created else []
+        notice = email_only_notice(state, result, t)
         text = confirmation_text(result, t=t)
         ack(response_action="update", view=message_view(heading, text, t=t, extra=notice))
         if result.created or state.meeting_id is not None:  # after the ack: Slack has its answer

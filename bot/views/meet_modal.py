@@ -402,6 +402,7 @@ def _host_block(state: FormState, t: Translator) -> dict[str, Any]:
         t.gettext("Host"),
         host_el,
         optional=True,
+        dispatch=True,  # a new host may read another language: the form proposes theirs
         hint=t.gettext(
             "Whose calendar the meeting goes in. Booking for a teammate needs "
             "Professional or Enterprise seats for you both and their connected calendar."

@@ -18,10 +18,11 @@ from typing import Any
 import pytest
 from icalendar import Calendar
 
-from tests.e2e.forms import meet_values
-from tests.e2e.test_manage_flow import button
+from tests.e2e.forms import click, meet_values
+from tests.e2e.test_manage_flow import book, button
 from tests.e2e.test_polish import OLA, add_polish_user
-from tests.e2e.test_schedule_flow import contacts, in_days, open_form, submit
+from tests.e2e.test_promises import edit
+from tests.e2e.test_schedule_flow import contacts, in_days, jane, open_form, submit
 from tests.support.blockkit import assert_all_views_valid
 from tests.support.server import SECRET_KEY
 from tests.support.slack_requests import block_actions
@@ -203,4 +204,66 @@ def test_the_rep_changes_the_proposed_language(stack: Stack) -> None:
     assert str(only_to(mails, "ola@meetline.example").message["Subject"]).startswith(
         "Wysłano zaproszenie: Demo @ "
     )
+    assert_all_views_valid(stack.slack)
+
+
+def test_an_edit_that_adds_a_contact_names_who_is_mailed_and_says_it_goes_by_email(
+    stack: Stack,
+) -> None:
+    """Anna (no calendar) adds Zofia to a booked call with Jane: only Zofia and Anna get
+    the updated invitation, and the confirmation says exactly that, with the same
+    email-only notice and Connect button as after the booking."""
+    book(stack)  # with Jane; her invitation and Anna's copy went out
+    stack.smtp.clear()
+    saved = edit(stack, attendees=contacts(stack, "Jane Doe", "Zofia Żółć"))
+    (form,) = [
+        c.args["view"]
+        for c in stack.slack.calls("views.update")
+        if c.args["view"]["title"]["text"] == "Edit meeting"
+    ]
+    assert "calendar_notice" in blocks_of(form)
+    lines = saved["view"]["blocks"][0]["text"]["text"].splitlines()
+    assert "Attendees changed." in lines
+    assert "Updated invitations are on their way to: Zofia Żółć." in lines
+    notice = blocks_of(saved["view"])["calendar_notice"]
+    assert "Sent as email invitations; connect your calendar" in notice["text"]["text"]
+    dm = stack.slack.wait_for("chat.postMessage", count=2)[-1].args
+    assert dm["channel"] == HOST and "calendar_notice" in json.dumps(dm["blocks"])
+    stack.run_worker()
+    mailed = sorted(m.rcpt_tos for m in stack.smtp.wait_for(2))
+    assert mailed == [(HOST_EMAIL,), (ZOFIA,)]
+    assert_all_views_valid(stack.slack)
+
+
+def test_booking_for_a_polish_teammate_proposes_polish(stack: Stack) -> None:
+    """Anna (English) books Jane (her record names no language) for Ola (Polish): the
+    form proposes the host's language, as the mails will use it; back to Anna, English."""
+    add_polish_user(stack)
+    view = open_form(stack, "Jane Doe")
+    assert blocks_of(view)["invitation_language"]["text"]["text"] == "Invitation in: *English*"
+    values = meet_values(
+        record=jane(stack), day=in_days(3), at="10:30", attendees=contacts(stack, "Jane Doe")
+    )
+    view = click(stack, view, values, "more_options", "more")
+
+    def pick_host(view: dict[str, Any], host: str) -> dict[str, Any]:
+        count = len(stack.slack.calls("views.update"))
+        picked = values | {"host": {"host_select": {"type": "users_select", "selected_user": host}}}
+        stack.client.interact(
+            block_actions(
+                "host_select",
+                block_id="host",
+                view=view | {"state": {"values": picked}},
+                user_id=HOST,
+                action_type="users_select",
+                action={"selected_user": host},
+            )
+        )
+        return stack.slack.wait_for("views.update", count=count + 1)[-1].view | {"id": view["id"]}
+
+    view = pick_host(view, OLA)
+    assert blocks_of(view)["invitation_language"]["text"]["text"] == "Invitation in: *Polski*"
+    assert blocks_of(view)["host"]["element"]["initial_user"] == OLA
+    view = pick_host(view, HOST)
+    assert blocks_of(view)["invitation_language"]["text"]["text"] == "Invitation in: *English*"
     assert_all_views_valid(stack.slack)
