@@ -354,6 +354,7 @@ class GoogleCalendar:
             join_url=join_url,
             sends_invitations=self.sends_invitations,
             etag=event.get("etag"),
+            event_url=event.get("htmlLink"),
         )
 
     def _execute(self, request: Any) -> Any:

@@ -264,6 +264,7 @@ class GraphCalendar:
             join_url=join_url,
             sends_invitations=True,
             etag=event.get("@odata.etag") or event.get("changeKey"),
+            event_url=event.get("webLink"),
         )
 
     def _get_schedule(

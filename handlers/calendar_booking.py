@@ -231,6 +231,7 @@ class CalendarBooking:
             account.provider,
             result.event_id,
             result.join_url or join_url,
+            result.event_url,
         )
         if not result.sends_invitations:
             # The event sits in the host's own calendar already; the attendees need ours.
@@ -281,6 +282,7 @@ class CalendarBooking:
             account.provider,
             result.event_id,
             result.join_url or join_url,
+            result.event_url,
         )
 
     def calendar_cancel(self, job: ClaimedJob) -> None:

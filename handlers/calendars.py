@@ -89,13 +89,15 @@ class CalendarResult:
 
     `event_id` addresses the event for later updates and cancellation. `join_url` is
     the conference link (created by the calendar, or the one passed in). `etag` is the
-    provider's version tag, when it has one.
+    provider's version tag, when it has one. `event_url` is the event's own page in the
+    provider's calendar (Google's htmlLink, Microsoft's webLink), when it has one.
     """
 
     event_id: str
     join_url: str | None
     sends_invitations: bool
     etag: str | None = None
+    event_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,8 @@ class LoggedMeeting:
     it knows (a CRM: the ones it mirrored, by external id) and leaves out the rest.
     `outcome` is one of Meetline's outcomes (SCHEDULED, COMPLETED, RESCHEDULED,
     NO_SHOW, CANCELED, or the workspace's own). `link` is the meeting's link people
-    open (its video call's join URL), None when it has none.
+    open: its event's page in the host's calendar, else its video call's join URL;
+    None when it has neither.
     """
 
     meeting_id: int

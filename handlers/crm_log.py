@@ -159,5 +159,5 @@ class LogMeetings:
             outcome=self._counted(meeting.team_id, logged_outcome(meeting, change)),
             host_email=host.email if host is not None else None,
             records=tuple(found.values()),
-            link=meeting.join_url,
+            link=meeting.calendar_event_url or meeting.join_url,
         )

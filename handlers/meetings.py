@@ -197,6 +197,7 @@ class Meeting:
     created_at: datetime | None = None
     calendar_provider: str | None = None
     calendar_event_id: str | None = None
+    calendar_event_url: str | None = None  # the event's page in the host's calendar
     invitation_language: str | None = None  # MeetingRequest.invitation_language
 
 

@@ -164,8 +164,10 @@ class MeetingRepository(Protocol):
         provider: str | None,
         event_id: str | None,
         join_url: str | None,
+        event_url: str | None = None,
     ) -> None:
-        """Remember where the meeting lives in the host's calendar and its video link."""
+        """Remember where the meeting lives in the host's calendar, its video link and
+        the event's page (None: the same event keeps the page it had)."""
         ...
 
     def set_outcome(

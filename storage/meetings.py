@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, noload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -102,6 +102,7 @@ def to_meeting(row: MeetingModel, record_ids: Sequence[int]) -> Meeting:
         created_at=row.created_at,
         calendar_provider=row.calendar_provider,
         calendar_event_id=row.calendar_event_id,
+        calendar_event_url=row.calendar_event_url,
     )
 
 
@@ -405,12 +406,23 @@ class SqlMeetingRepository:
         provider: str | None,
         event_id: str | None,
         join_url: str | None,
+        event_url: str | None = None,
     ) -> None:
+        # No page given: the same event keeps its page, another event has none.
+        page = event_url or case(
+            (MeetingModel.calendar_event_id == event_id, MeetingModel.calendar_event_url),
+            else_=None,
+        )
         with write_session(self._sessions) as session:
             session.execute(
                 update(MeetingModel)
                 .where(MeetingModel.id == meeting_id, MeetingModel.team_id == team_id)
-                .values(calendar_provider=provider, calendar_event_id=event_id, join_url=join_url)
+                .values(
+                    calendar_provider=provider,
+                    calendar_event_id=event_id,
+                    join_url=join_url,
+                    calendar_event_url=page,
+                )
             )
 
     # -- two-way calendar sync (handlers.calendar_sync.SyncedMeetings) ----------------

@@ -222,6 +222,7 @@ class MeetingModel(Base):
     )
     calendar_provider: Mapped[str | None] = mapped_column(String(32))
     calendar_event_id: Mapped[str | None] = mapped_column(String(1024))
+    calendar_event_url: Mapped[str | None] = mapped_column(Text)  # the event's page
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

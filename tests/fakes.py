@@ -351,11 +351,17 @@ class InMemoryMeetings:
         provider: str | None,
         event_id: str | None,
         join_url: str | None,
+        event_url: str | None = None,
     ) -> None:
         row = self.get(team_id, meeting_id)
         if row is not None:
+            same = row.calendar_event_id == event_id
             self._store.meetings[meeting_id] = replace(
-                row, calendar_provider=provider, calendar_event_id=event_id, join_url=join_url
+                row,
+                calendar_provider=provider,
+                calendar_event_id=event_id,
+                join_url=join_url,
+                calendar_event_url=event_url or (row.calendar_event_url if same else None),
             )
 
     def list_meetings(self, team_id: str, limit: int = 1000) -> list[Meeting]:

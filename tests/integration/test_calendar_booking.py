@@ -300,6 +300,7 @@ def test_google_meet_booking_creates_one_event_and_no_invitations_of_ours(world:
     assert insert.query["sendUpdates"] == "all" and insert.query["conferenceDataVersion"] == "1"
     stored = world.meetings.get(TEAM, meeting.id)
     assert stored is not None and stored.calendar_provider == "google"
+    assert stored.calendar_event_url == event["htmlLink"]  # the CRM's copy links to it
     assert stored.join_url == event["hangoutLink"] and (stored.join_url or "").startswith(
         "https://meet.google.com/"
     )
@@ -431,6 +432,8 @@ def test_update_and_cancel_follow_an_edit(world: World) -> None:
     )
     (event,) = world.google.user_events()
     assert event["start"]["dateTime"] == rfc3339(moved)
+    after = world.meetings.get(TEAM, meeting.id)
+    assert after is not None and after.calendar_event_url == event["htmlLink"]
     zoom_meeting = next(iter(world.zoom.meetings.values()))
     assert zoom_meeting["start_time"] == rfc3339(moved)
     booking.calendar_cancel(

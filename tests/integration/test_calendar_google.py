@@ -106,6 +106,7 @@ def test_create_update_cancel_round_trip(cal: GoogleCalendar, fake: FakeGoogle) 
 
     assert created.event_id == event_id_for(ev.uid)
     assert set(created.event_id) <= set("abcdefghijklmnopqrstuv0123456789")
+    assert created.event_url == f"https://www.google.com/calendar/event?eid={created.event_id}"
     assert created.sends_invitations is True
     assert created.join_url is None
     assert created.etag

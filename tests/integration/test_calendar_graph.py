@@ -89,6 +89,7 @@ def test_create_update_cancel_round_trip(cal: GraphCalendar, fake: FakeGraph) ->
     assert created.sends_invitations is True
     assert created.join_url is None
     assert created.etag
+    assert created.event_url == f"https://outlook.office365.com/owa/?itemid={created.event_id}"
 
     [post] = graph_calls(fake, "POST")
     assert post.path == "/v1.0/me/events"

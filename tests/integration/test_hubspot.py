@@ -232,6 +232,7 @@ def test_a_merge_deletes_the_merged_away_record(fake: FakeHubSpot, client: HubSp
 
 
 JOIN = "https://zoom.test/j/123456789"
+PAGE = "https://www.google.com/calendar/event?eid=ev1"
 
 
 class Crash(Exception):
@@ -258,10 +259,14 @@ def services(migrated_url: str, fake: FakeHubSpot) -> Iterator[Services]:
         built.engine.dispose()
 
 
-def booked(services: Services, fake: FakeHubSpot, join_url: str | None = None) -> str:
-    """A meeting of a HubSpot workspace, logged in HubSpot; returns its engagement id."""
+def booked(
+    services: Services, fake: FakeHubSpot, join_url: str | None = None, page: str | None = None
+) -> str:
+    """A meeting of a HubSpot workspace, logged in HubSpot; returns its engagement id.
+    `page`: the meeting is event "ev1" of the host's Google calendar, with that page."""
     ((meeting_id, _, _),) = seed_meetings(services.sessions, 1, 1)
-    services.meetings.set_calendar_event(TEAM, meeting_id, None, None, join_url)
+    provider, event = ("google", "ev1") if page else (None, None)
+    services.meetings.set_calendar_event(TEAM, meeting_id, provider, event, join_url, page)
     services.record_outcome(meeting_id, "NO_SHOW", UserProfile(TEAM, HOST))
     build_worker(services).run_once()
     (engagement,) = fake.meetings
@@ -313,3 +318,17 @@ def test_a_workspace_outcome_is_completed_in_hubspot_unless_the_admin_says_other
 def test_the_engagement_carries_the_meeting_link(services: Services, fake: FakeHubSpot) -> None:
     engagement = booked(services, fake, join_url=JOIN)
     assert fake.meetings[engagement]["properties"]["hs_meeting_external_url"] == JOIN
+
+
+def test_the_engagement_links_to_the_calendar_event_and_keeps_it(
+    services: Services, fake: FakeHubSpot
+) -> None:
+    engagement = booked(services, fake, join_url=JOIN, page=PAGE)
+    props = fake.meetings[engagement]["properties"]
+    assert props["hs_meeting_external_url"] == PAGE
+    (meeting,) = services.meetings.list_meetings(TEAM)
+    # The same event written again without its page (a Zoom link renewed) keeps it.
+    services.meetings.set_calendar_event(TEAM, meeting.id, "google", "ev1", JOIN)
+    services.record_outcome(meeting.id, "COMPLETED", UserProfile(TEAM, HOST))
+    assert hubspot_outcome(services, fake, engagement) == "COMPLETED"
+    assert props["hs_meeting_external_url"] == PAGE
