@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -33,6 +34,16 @@ log = logging.getLogger(__name__)
 ClientForTeam = Callable[[str], WebClient | None]
 LanguageOf = Callable[[str, str], str]  # (team_id, user_id) -> a supported language
 OutcomesOf = Callable[[str], tuple[str, ...]]  # team_id -> the outcomes it offers
+
+
+class OutcomeMessages(Protocol):
+    """Where each meeting's outcome DMs are (storage.outcome_messages)."""
+
+    def remember(self, team_id: str, meeting_id: int, channel: str, ts: str) -> None: ...
+
+    def of_meeting(self, team_id: str, meeting_id: int) -> list[tuple[str, str]]: ...
+
+
 RETRYABLE = {
     "ratelimited",
     "service_unavailable",
@@ -48,10 +59,12 @@ class SlackNotifier:
         client_for: ClientForTeam,
         language_of: LanguageOf | None = None,
         outcomes_of: OutcomesOf | None = None,
+        outcome_messages: OutcomeMessages | None = None,
     ) -> None:
         self._client_for = client_for
         self._language_of = language_of
         self._outcomes_of = outcomes_of
+        self._outcome_messages = outcome_messages
 
     def _outcomes(self, team_id: str) -> tuple[str, ...]:
         """The built-in outcomes and the ones the workspace's admins added."""
@@ -69,20 +82,24 @@ class SlackNotifier:
 
     def _post(
         self, team_id: str, user_id: str, text: str, blocks: list[dict[str, object]] | None = None
-    ) -> None:
+    ) -> dict[str, Any] | None:
+        """Slack's answer (its `channel` and `ts` find the message again); None when
+        nothing was posted."""
         client = self._client_for(team_id)
         if client is None:
             log.warning(
                 "no Slack installation for team %s; message to %s dropped", team_id, user_id
             )
-            return
+            return None
         try:
-            client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+            answer = client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
         except SlackApiError as exc:
             error = str(exc.response.get("error"))
             if error in RETRYABLE or exc.response.status_code >= 500:
                 raise RetryLater(f"Slack answered {error}") from exc
             log.warning("DM to %s failed: %s", user_id, error)
+            return None
+        return answer.data if isinstance(answer.data, dict) else None
 
     def notify_user(self, team_id: str, user_id: str, text: str) -> None:
         """A plain sentence (callers fill in titles, addresses, errors): sent escaped, so
@@ -105,7 +122,20 @@ class SlackNotifier:
         if nudge:
             text = outcome_nudge_text(meeting, t=t)
             blocks = [outcome_nudge_block(t=t), *blocks]
-        self._post(meeting.team_id, meeting.host_id, text, blocks)
+        answer = self._post(meeting.team_id, meeting.host_id, text, blocks)
+        if answer is not None and self._outcome_messages is not None:
+            self._remember(meeting, answer)
+
+    def _remember(self, meeting: Meeting, answer: dict[str, Any]) -> None:
+        """Kept so the Edit form's outcome can update the DM; a failure here must not
+        make the job retry (the host would get the DM twice), so it only logs."""
+        channel, ts = answer.get("channel"), answer.get("ts")
+        if not (isinstance(channel, str) and isinstance(ts, str)) or self._outcome_messages is None:
+            return
+        try:
+            self._outcome_messages.remember(meeting.team_id, meeting.id, channel, ts)
+        except Exception:
+            log.warning("could not keep the outcome DM of meeting %s", meeting.id, exc_info=True)
 
     def outcome_digest(self, team_id: str, user_id: str, meetings: Sequence[Meeting]) -> None:
         t = self._t(team_id, user_id)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.after_ack import AfterAck
 from bot.availability import FreeBusyCheck
-from bot.notifier import ClientForTeam
+from bot.notifier import ClientForTeam, OutcomeMessages
 from bot.profiles import ProfileService
 from bot.settings import Settings
 from handlers.calendar_booking import CalendarAccounts
@@ -121,3 +121,4 @@ class Services:
     connect_crm: ConnectCrm
     crm_sync: CrmSyncQueue  # the first sync, "Sync now", and the worker's rounds
     crm_record_url: Callable[[str, Record], str | None]  # a record's page in HubSpot
+    outcome_messages: OutcomeMessages  # where each meeting's outcome DMs are

@@ -66,6 +66,7 @@ from storage.crypto import SecretBox
 from storage.db import make_engine, make_session_factory, normalize_url
 from storage.jobs import SqlJobQueue
 from storage.meetings import SqlMeetingRepository
+from storage.outcome_messages import SqlOutcomeMessages
 from storage.read_cache import ReadCaches
 from storage.records import SqlRecordRepository
 from storage.reports import SqlReportSource
@@ -183,6 +184,7 @@ def build_services(
         connect_crm=ConnectCrm(crm, hubspot_check(settings), clock, crm_sync.start),
         crm_sync=crm_sync,
         crm_record_url=hubspot_record_url(crm),
+        outcome_messages=SqlOutcomeMessages(sessions),
     )
 
 
@@ -312,6 +314,7 @@ def build_worker(services: Services) -> Worker:
         services.slack_clients,
         language_lookup(services),
         lambda team_id: services.workspaces.get(team_id).outcomes,
+        services.outcome_messages,
     )
     deliveries = Deliveries(
         services.meetings,

@@ -276,6 +276,21 @@ class MeetingRecordModel(Base):
     )
 
 
+class OutcomeMessageModel(Base):
+    """A host's outcome DM of a meeting (the prompt, the nudge): where an outcome set
+    elsewhere (the Edit form) is shown, so the DM stops offering its buttons."""
+
+    __tablename__ = "outcome_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+
+
 class ReminderModel(Base):
     __tablename__ = "reminders"
 

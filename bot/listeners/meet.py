@@ -20,6 +20,7 @@ from bot.directory import DirectorySync
 from bot.errors import modal_errors
 from bot.i18n_context import cached_translator, language_of_profile, translator_for
 from bot.listeners.report import handle_report_command, report_period_text
+from bot.outcome_dms import show_outcome_in_dms
 from bot.profiles import ProfileService, phone_region
 from bot.services import Services
 from bot.views.fields import INVITATION_LANGUAGE_ACTION
@@ -408,6 +409,7 @@ def email_only_notice(state: FormState, result: Scheduled, t: Translator) -> lis
 
 def _send_confirmation(
     client: WebClient,
+    services: Services,
     user_id: str,
     result: Scheduled,
     heading: str,
@@ -419,7 +421,8 @@ def _send_confirmation(
     for a form opened from a message, in that message's thread too: there without the
     calendar's notes about the host's other meetings and without Edit/Cancel, as the
     channel (a shared one, maybe with the customer) reads it. The modal already told the
-    caller, so a failure only logs."""
+    caller, so a failure only logs. After an edit whose form carried the outcome, the
+    host's outcome DMs show it too (else they offer buttons for a recorded outcome)."""
     if state.thread and state.channel and state.meeting_id is None and result.created:
         public = replace(result, warnings=())
         try:
@@ -439,6 +442,8 @@ def _send_confirmation(
         )
     except SlackApiError as exc:
         log.warning("confirmation DM failed: %s", exc.response.get("error"))
+    if state.meeting_id is not None and state.outcome is not None:
+        show_outcome_in_dms(client, services, result.meeting)
 
 
 def register(app: App, services: Services, profiles: ProfileService) -> None:
@@ -633,5 +638,5 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         ack(response_action="update", view=message_view(heading, text, t=t, extra=notice))
         if result.created or state.meeting_id is not None:  # after the ack: Slack has its answer
             services.after_ack.later(
-                _send_confirmation, client, user_id, result, heading, t, state, notice
+                _send_confirmation, client, services, user_id, result, heading, t, state, notice
             )

@@ -17,7 +17,7 @@ from tests.e2e.test_manage_flow import book, button, open_edit_form
 from tests.e2e.test_schedule_flow import contacts, in_days, jane, open_form, submit
 from tests.e2e.test_team_flow import admin_settings
 from tests.support.blockkit import assert_all_views_valid
-from tests.support.slack_requests import block_actions
+from tests.support.slack_requests import block_actions, select_value
 from tests.support.smtp_sink import plain_body
 from tests.support.stack import HOST, Stack
 
@@ -225,3 +225,39 @@ def test_invited_attendees_are_said_to_get_the_cancellation(stack: Stack) -> Non
     book(stack)
     text = cancel_from_the_confirmation(stack)
     assert "Attendees get a cancellation" in text and "No attendee" not in text
+
+
+def test_an_outcome_set_in_the_edit_form_shows_in_the_outcome_dm(stack: Stack) -> None:
+    """The DM that asked how it went shows the outcome recorded from the Edit form, as a
+    click on its own buttons would, instead of offering buttons for it."""
+    booked = book(stack)
+    stack.clock.set(datetime.fromisoformat(booked["end"]) + timedelta(minutes=5))
+    stack.run_worker()
+    stack.run_worker()
+
+    def outcome_dm() -> dict[str, Any]:
+        (dm,) = [
+            m
+            for m in stack.slack.messages()
+            if {b.get("block_id") for b in m.get("blocks") or []} & {"outcome", "outcome_set"}
+        ]
+        return dm
+
+    assert "outcome" in {b["block_id"] for b in outcome_dm()["blocks"]}  # the buttons
+    values = meet_values(
+        record=jane(stack),
+        day=in_days(4),
+        at="10:00",
+        title="Pricing call",
+        attendees=contacts(stack, "Jane Doe"),
+        reminders=[("1", "hours")],
+    )
+    values["outcome"] = {"outcome_select": select_value("COMPLETED")}
+    answer = submit(stack, open_edit_form(stack), values).json()
+    assert answer["response_action"] == "update", answer
+    stack.wait_until(lambda: "outcome_set" in {b["block_id"] for b in outcome_dm()["blocks"]})
+    blocks = {b["block_id"]: b for b in outcome_dm()["blocks"]}
+    assert "outcome" not in blocks  # no buttons left for an outcome already recorded
+    assert blocks["outcome_set"]["text"]["text"] == "Outcome: *Completed*"
+    assert blocks["outcome_set"]["accessory"]["text"]["text"] == "Change"
+    assert_all_views_valid(stack.slack)
