@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import tell_error
-from bot.i18n_context import translator_for
+from bot.i18n_context import language_of_profile, translator_for
 from bot.listeners.meet import render, team_of, user_of
 from bot.profiles import ProfileService
 from bot.services import Services
@@ -73,10 +73,12 @@ def edit_form(
     actor: UserProfile,
     *,
     email_only: bool = False,
+    host_language: str | None = None,
 ) -> FormState:
     """The /meet form filled in with the meeting, under a fresh submission key; with its
-    outcome for those who may set it (the host, an admin), and the email-only notice
-    (`email_only`) as a new booking's form has it."""
+    outcome for those who may set it (the host, an admin), the email-only notice
+    (`email_only`) as a new booking's form has it, and the invitation language its
+    contacts read (else the host's: `host_language`, default the form's)."""
     labels = {rid: record_label(r, t=t) for rid, r in found.records.items()}
     meeting = found.meeting
     state = from_meeting(
@@ -91,18 +93,30 @@ def edit_form(
     if state.invitation_language is None:  # booked before the form asked: what it proposes
         ids = (meeting.record_id, *(a.record_id for a in meeting.attendees))
         records = [found.records.get(rid) for rid in ids if rid is not None]
-        state = replace(state, invitation_language=form_invitation_language(records, t.language))
+        proposed = form_invitation_language(records, host_language or t.language)
+        state = replace(state, invitation_language=proposed)
     return state
 
 
-def edit_email_only(services: Services, actor: UserProfile, found: MeetingToEdit) -> bool:
-    """The host editing their meeting without a calendar is told the update goes by
-    email, as after a new booking; the Connect button connects the clicker's own
-    calendar, so someone editing another's meeting is not offered it."""
-    if actor.slack_user_id != found.meeting.host_id:
-        return False
+def edit_context(
+    client: WebClient,
+    services: Services,
+    profiles: ProfileService,
+    actor: UserProfile,
+    found: MeetingToEdit,
+) -> dict[str, Any]:
+    """`edit_form`'s `email_only` and `host_language`. The host editing their meeting
+    without a calendar is told the update goes by email, as after a new booking (the
+    Connect button connects the clicker's own calendar, so nobody else is offered it);
+    someone editing another's meeting sees the language its contacts read, the host's."""
+    host_id = found.meeting.host_id
+    if actor.slack_user_id != host_id:
+        host = profiles.get(client, actor.team_id, host_id)
+        language = language_of_profile(host, services.workspaces.get(actor.team_id))
+        return {"email_only": False, "host_language": language}
     status = services.connections.status(actor.team_id, actor.slack_user_id)
-    return offers_connect(status, can_connect=services.connections.can_store_secrets)
+    offer = offers_connect(status, can_connect=services.connections.can_store_secrets)
+    return {"email_only": offer, "host_language": None}
 
 
 def register(app: App, services: Services, profiles: ProfileService) -> None:
@@ -130,7 +144,9 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
             view_id=view["id"],
             hash=view.get("hash"),
             view=render(
-                edit_form(found, ws, t, actor, email_only=edit_email_only(services, actor, found)),
+                edit_form(
+                    found, ws, t, actor, **edit_context(client, services, profiles, actor, found)
+                ),
                 ws,
                 t,
             ),

@@ -23,6 +23,7 @@ from tests.e2e.test_manage_flow import book, button
 from tests.e2e.test_polish import OLA, add_polish_user
 from tests.e2e.test_promises import edit
 from tests.e2e.test_schedule_flow import contacts, in_days, jane, open_form, submit
+from tests.e2e.test_team_flow import set_user
 from tests.support.blockkit import assert_all_views_valid
 from tests.support.server import SECRET_KEY
 from tests.support.slack_requests import block_actions
@@ -266,4 +267,32 @@ def test_booking_for_a_polish_teammate_proposes_polish(stack: Stack) -> None:
     assert blocks_of(view)["host"]["element"]["initial_user"] == OLA
     view = pick_host(view, HOST)
     assert blocks_of(view)["invitation_language"]["text"]["text"] == "Invitation in: *English*"
+    assert_all_views_valid(stack.slack)
+
+
+def test_an_admin_editing_a_polish_hosts_meeting_sees_the_hosts_language(stack: Stack) -> None:
+    """Ola (Polish) booked Jane (no language on her record), so Jane reads Polish; Anna,
+    an English admin, opens the edit form: it says so rather than proposing English."""
+    add_polish_user(stack)
+    set_user(stack, HOST, "--admin")
+    stack.client.command("Jane Doe", user_id=OLA)
+    view = stack.slack.wait_for("views.update")[-1].view | {
+        "id": stack.slack.wait_for("views.open")[-1].body["view"]["id"]
+    }
+    values = meet_values(
+        record=(f"r:{stack.record_id('Jane Doe')}", "Kontakt: Jane Doe"),
+        day=in_days(3),
+        at="10:30",
+        attendees=contacts(stack, "Jane Doe"),
+    )
+    assert submit(stack, view, values, user=OLA).status == 200
+    confirmation = stack.slack.wait_for("chat.postMessage")[-1].args
+    edit = button(confirmation, "meeting_edit")
+    count = len(stack.slack.calls("views.update"))
+    stack.client.interact(
+        block_actions(edit["action_id"], edit["value"], block_id="manage", user_id=HOST)
+    )
+    form = stack.slack.wait_for("views.update", count=count + 1)[-1].view
+    assert form["title"]["text"] == "Edit meeting"  # in Anna's language
+    assert blocks_of(form)["invitation_language"]["text"]["text"] == "Invitation in: *Polski*"
     assert_all_views_valid(stack.slack)
