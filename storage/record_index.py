@@ -192,18 +192,20 @@ def rebuild_terms(
     rows: list[dict[str, Any]] = []
     for chunk in chunks(list(stored)):
         existing = [rid for rid in chunk if rid in may_have_terms]
-        current: dict[int, tuple[str, str]] = {}
+        current: dict[int, tuple[str, str, str]] = {}
         if existing:
-            for rid, name, other in session.execute(
-                select(s.record_id, s.name_terms, s.other_terms).where(s.record_id.in_(existing))
+            for rid, name, other, kind in session.execute(
+                select(s.record_id, s.name_terms, s.other_terms, s.kind).where(
+                    s.record_id.in_(existing)
+                )
             ):
-                current[rid] = (name, other)
+                current[rid] = (name, other, kind)
         for rid in chunk:
             record = stored[rid]
             wanted = search_row(
                 index_terms(record.name, record.email, record.phone, companies.get(rid, ()))
             )
-            if current.get(rid) == wanted:
+            if current.get(rid) == (*wanted, record.kind):
                 continue
             if rid in current:
                 stale.append(rid)
@@ -211,6 +213,7 @@ def rebuild_terms(
                 {
                     "record_id": rid,
                     "team_id": record.team_id,
+                    "kind": record.kind,
                     "name_terms": wanted[0],
                     "other_terms": wanted[1],
                 }

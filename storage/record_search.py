@@ -61,8 +61,11 @@ _COMMON_SHARE = 0.10
 _STATS_SECONDS = 300.0
 # The indexed expressions of migration 0005_search, verbatim: the planner uses a GIN
 # index only for the same expression.
-PG_NAMES = "array_to_tsvector(string_to_array(name_terms, ' '))"
-PG_TERMS = f"({PG_NAMES} || array_to_tsvector(string_to_array(other_terms, ' ')))"
+# '#contact' etc.: no query word starts with '#' (record_index strips it from the edges).
+_PG_KIND = "array_to_tsvector(ARRAY['#' || kind])"
+_PG_WORDS = "array_to_tsvector(string_to_array(name_terms, ' '))"
+PG_NAMES = f"({_PG_KIND} || {_PG_WORDS})"
+PG_TERMS = f"({_PG_KIND} || ({_PG_WORDS} || array_to_tsvector(string_to_array(other_terms, ' '))))"
 
 
 def find(
@@ -194,22 +197,25 @@ def _fts(
     return _run(session, _FTS_SEARCH, team_id, kinds, seen, limit, match=match)
 
 
-def _pg_search(vector: str, extra: str = "") -> Any:
-    """PostgreSQL: the rarer words' GIN lookup on `vector` (:driver), then every word
-    (:every) as a filter on those rows only; OFFSET 0 keeps the planner from merging
-    the two."""
+def _pg_search(vector: str, words_only: str, extra: str = "") -> Any:
+    """PostgreSQL: the rarer words' GIN lookup on `vector` (:driver, with the kinds'
+    lexemes), then every word (:every) as a filter on those rows only (`words_only`, the
+    same terms without the kind); OFFSET 0 keeps the planner from merging the two."""
     return _ranked(
         "SELECT s.record_id FROM (SELECT record_id, name_terms, other_terms "
         f"FROM record_search WHERE team_id = :team AND {vector} @@ CAST(:driver AS tsquery) "
         "OFFSET 0) AS s JOIN records r ON r.id = s.record_id "
-        f"WHERE {vector} @@ CAST(:every AS tsquery) {extra} AND {_PG_KIND_AND_SEEN} LIMIT :cap",
+        f"WHERE {words_only} @@ CAST(:every AS tsquery) {extra} "
+        f"AND {_PG_KIND_AND_SEEN} LIMIT :cap",
         pg=True,
     )
 
 
-_PG_IN_NAME = _pg_search(PG_NAMES)
+_S_NAMES = "array_to_tsvector(string_to_array(s.name_terms, ' '))"
+_S_TERMS = f"({_S_NAMES} || array_to_tsvector(string_to_array(s.other_terms, ' ')))"
+_PG_IN_NAME = _pg_search(PG_NAMES, _S_NAMES)
 # Tier 3: every word starts a term, but not every word a name word (that was tier 2).
-_PG_ELSEWHERE = _pg_search(PG_TERMS, f"AND NOT {PG_NAMES} @@ CAST(:every AS tsquery)")
+_PG_ELSEWHERE = _pg_search(PG_TERMS, _S_TERMS, f"AND NOT {_S_NAMES} @@ CAST(:every AS tsquery)")
 
 
 def _tsquery(words: list[str]) -> str:
@@ -231,6 +237,9 @@ def _tsvector(
     share = {w: stats.share(w) for w in words}
     rare = [w for w in words if share[w] <= _COMMON_SHARE] or [min(words, key=share.__getitem__)]
     statement = _PG_IN_NAME if name_only else _PG_ELSEWHERE
+    driver = _tsquery(rare)
+    if len(kinds) < len(KIND_ORDER):  # a picker for some kinds: filtered in the index
+        driver += " & (" + " | ".join(f"'#{k}'" for k in kinds) + ")"
     return _run(
         session,
         statement,
@@ -238,7 +247,7 @@ def _tsvector(
         kinds,
         seen,
         limit,
-        driver=_tsquery(rare),
+        driver=driver,
         every=_tsquery(words),
     )
 

@@ -379,3 +379,46 @@ def test_records_gone_from_their_source_are_deleted_in_their_workspace_only(
     assert "Zofia Żółć" in names(repo.search("T1", "zofia"))
     assert "Globex" in names(repo.search("T2", "globex"))  # the other workspace's stays
     assert counts(repo)[2] == counts(repo)[0]
+
+
+def test_postgresql_search_uses_the_gin_indexes(repo: SqlRecordRepository) -> None:
+    """The statements repeat the indexed expressions of the migrations: the planner uses
+    an expression index only for the very same expression, else it scans every row."""
+    from storage import record_search
+
+    with repo._sessions() as session:  # noqa: SLF001 - the test looks behind the port
+        if session.get_bind().dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's GIN indexes")
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        for statement, index in (
+            (record_search._PG_IN_NAME, "ix_record_search_names"),  # noqa: SLF001
+            (record_search._PG_ELSEWHERE, "ix_record_search_terms"),  # noqa: SLF001
+        ):
+            compiled = statement.compile(dialect=session.get_bind().dialect)
+            params = {
+                **compiled.params,
+                "team": "T1",
+                "driver": "'acme':* & '#contact'",
+                "every": "'acme':*",
+                "kinds": ["contact"],
+                "seen": [0],
+                "cap": 300,
+                "limit": 50,
+            }
+            plan = session.connection().exec_driver_sql(f"EXPLAIN {compiled}", params).all()
+            assert index in str(plan), plan
+
+
+def test_a_kinds_name_typed_finds_no_record_by_its_kind(repo: SqlRecordRepository) -> None:
+    """PostgreSQL's index holds each record's kind as a lexeme ('#contact') no typed
+    word can reach; a one-kind picker still finds by every field."""
+    import_records(repo, "T1", CRM)
+    for typed in ("contact", "#contact", "deal", "compan"):
+        assert repo.search("T1", typed) == [], typed
+    assert names(repo.search("T1", "acme", kinds=[RecordKind.CONTACT])) == [
+        "Acme",
+        "John Acmeson",
+        "Bob Builder",
+        "Jane Doe",
+    ]
+    assert names(repo.search("T1", "renewal", kinds=[RecordKind.CONTACT])) == []
