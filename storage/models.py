@@ -175,7 +175,7 @@ class RecordSearchModel(Base):
     )
     team_id: Mapped[str] = mapped_column(String(32), default="", server_default="")
     # The record's kind, copied like team_id: on PostgreSQL a lexeme of both GIN indexes
-    # (migration 0012_search_kind), so a one-kind picker filters in the index.
+    # (migration 0014_search_kind), so a one-kind picker filters in the index.
     kind: Mapped[str] = mapped_column(String(16), default="", server_default="")
     name_terms: Mapped[str] = mapped_column(Text, default="", server_default="")
     other_terms: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -5,8 +5,8 @@ instead of fetching every match of the other kinds and dropping it.
 
 Written by hand and kept equal to storage/models.py (tests compare the two).
 
-Revision ID: 0012_search_kind
-Revises: 0011_recent_by_kind
+Revision ID: 0014_search_kind
+Revises: 0013_outcome_messages
 Create Date: 2026-12-07
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012_search_kind"
-down_revision: str | None = "0011_recent_by_kind"
+revision: str = "0014_search_kind"
+down_revision: str | None = "0013_outcome_messages"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
