@@ -192,6 +192,37 @@ def test_the_first_sync_fills_the_picker_and_later_changes_follow(
     assert searches, "the second sync is incremental"
 
 
+def test_a_first_sync_of_ten_thousand_contacts_with_companies_and_deals(
+    stack: Stack, hubspot: FakeHubSpot
+) -> None:
+    """The size a sales team has: every contact at one of 200 companies, every tenth
+    on a deal; all of it in the picker with its associations after the first sync."""
+    before = datetime.now(UTC) - timedelta(days=1)
+    companies = [hubspot.put("companies", {"name": f"Firm {n:03}"}, at=before) for n in range(200)]
+    deals = [hubspot.put("deals", {"dealname": f"Deal {n:04}"}, at=before) for n in range(1000)]
+    for n in range(10_000):
+        contact = hubspot.put(
+            "contacts",
+            {"firstname": f"Person{n:05}", "lastname": "Bulk", "email": f"p{n}@bulk.test"},
+            at=before,
+        )
+        hubspot.associate("contacts", contact, "companies", companies[n % 200])
+        if n % 10 == 0:
+            hubspot.associate("contacts", contact, "deals", deals[n // 10])
+    set_user(stack, HOST, "--admin")
+    assert submit_token(stack, open_token_form(stack), GOOD)["response_action"] == "update"
+    drain(stack)
+
+    assert any("HubSpot sync done: 11200 records" in t for t in dms(stack))
+    assert "Contact: Person09990 Bulk" in " ".join(picker(stack, "person09990"))
+    linked = {
+        r.name
+        for r in stack.services.records.associations("T0001", stack.record_id("Person09990 Bulk"))
+    }
+    assert linked == {"Firm 190", "Deal 0999"}
+    assert any("Firm 007" in o for o in picker(stack, "firm 007"))
+
+
 def hubspot_account(stack: Stack, hubspot: FakeHubSpot) -> dict[str, str]:
     """Connected and synced: Nina (contact) of Initech (company) with a deal; the host
     is a HubSpot owner."""
