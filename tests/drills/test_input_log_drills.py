@@ -40,7 +40,6 @@ from tests.support.server import (
     SIGNING_SECRET,
     ServeProcess,
     clean_env,
-    run_cli,
 )
 from tests.support.slack_requests import (
     FORM,
@@ -405,8 +404,7 @@ def test_verbose_logs_of_a_booking_with_failing_mail_hold_no_token_email_note_or
             served, title, notes=rich_text_with_mentions(note, TEAMMATE), description=description
         )
         assert served.client.command("timeline Jane Doe", user_id=HOST).status == 200
-        # A real process: its own logging set-up is what is drilled here.
-        worker = run_cli(["-v", "worker", "--once"], stack.env, stack.workdir)
+        worker = stack.cli("-v", "worker", "--once")
         assert worker.returncode == 0, worker.stderr
         served_log = verbose.log()
     log = served_log + worker.stdout + worker.stderr

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ from handlers.ports import CalendarConnections
 from storage.migrate import upgrade
 from storage.models import JobModel, MeetingModel
 from tests.e2e.forms import meet_values
+from tests.e2e.test_schedule_flow import contacts, in_days, jane, open_form, submit
 from tests.support.blockkit import assert_all_views_valid
 from tests.support.calendar_fakes import FakeGoogleAccount
 from tests.support.clock import MutableClock
@@ -172,37 +173,9 @@ def dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def in_days(days: int) -> date:
-    return (datetime.now(WARSAW) + timedelta(days=days)).date()
-
-
-def open_form(stack: Stack) -> dict[str, Any]:
-    count = len(stack.slack.calls("views.update"))
-    stack.client.command("", user_id=HOST)
-    view = stack.slack.wait_for("views.update", count=count + 1)[-1].view
-    return view | {"id": stack.slack.wait_for("views.open")[-1].body["view"]["id"]}
-
-
-def jane(stack: Stack) -> tuple[str, str]:
-    return (f"r:{stack.record_id('Jane Doe')}", "Contact: Jane Doe")
-
-
-def contacts(stack: Stack, *names: str) -> list[tuple[str, str]]:
-    return [(f"c:{stack.record_id(n)}", n) for n in names]
-
-
 def book(stack: Stack, values: dict[str, Any]) -> dict[str, Any]:
     view = open_form(stack)
-    resp = stack.client.interact(
-        view_submission(
-            view["id"],
-            "meet_form",
-            values,
-            private_metadata=view["private_metadata"],
-            view=view,
-            user_id=HOST,
-        )
-    )
+    resp = submit(stack, view, values)
     assert resp.status == 200 and resp.json()["response_action"] == "update", resp.text
     key = json.loads(view["private_metadata"])["k"]
     with stack.services.sessions() as session:
@@ -357,16 +330,7 @@ def test_the_form_warns_of_a_busy_calendar_and_offers_free_times(cal: CalendarSt
     assert time_block["element"]["initial_time"] == slots[0]["value"][11:]
     assert "conflicts" not in [b["block_id"] for b in moved["blocks"]]
     # Saving at the busy time anyway: a warning in the confirmation, not an error.
-    resp = stack.client.interact(
-        view_submission(
-            view["id"],
-            "meet_form",
-            values,
-            private_metadata=view["private_metadata"],
-            view=view,
-            user_id=HOST,
-        )
-    )
+    resp = submit(stack, view, values)
     assert resp.json()["response_action"] == "update"
     assert "You are busy 10:00–11:00." in dump(resp.json())
     assert_all_views_valid(stack.slack)
@@ -391,7 +355,7 @@ def test_caldav_connect_checks_the_password_and_bookings_mail_our_invitation(
     modal = stack.slack.wait_for("views.open")[-1]
     modal_id = modal.body["view"]["id"]
 
-    def submit(password: str) -> Any:
+    def connect(password: str) -> Any:
         values = {
             "caldav_url": {"value": text_value(cal.dav.url)},
             "caldav_username": {"value": text_value(HOST_EMAIL)},
@@ -404,11 +368,11 @@ def test_caldav_connect_checks_the_password_and_bookings_mail_our_invitation(
             )
         )
 
-    wrong = submit("not-the-password")
+    wrong = connect("not-the-password")
     assert wrong.json()["response_action"] == "errors"
     assert set(wrong.json()["errors"]) == {"caldav_password"}
     assert cal.store.status(TEAM, HOST) is None
-    right = submit(DAV_PASSWORD)
+    right = connect(DAV_PASSWORD)
     assert right.status == 200 and "errors" not in right.text
     assert cal.stack.services.calendars.connection_for(TEAM, HOST).provider == "caldav"  # type: ignore[union-attr]
 

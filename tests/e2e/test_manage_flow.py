@@ -244,18 +244,21 @@ def test_unanswered_outcome_gets_one_nudge_then_a_daily_digest(stack: Stack) -> 
 
 @pytest.mark.both_databases
 def test_reminder_emails_follow_a_rescheduled_meeting(stack: Stack) -> None:
+    def pricing_call(days: int) -> dict[str, Any]:
+        return meet_values(
+            record=jane(stack),
+            day=in_days(days),
+            at="10:00",
+            duration="30",
+            title="Pricing call",
+            attendees=contacts(stack, "Jane Doe"),
+            reminders=[("1", "hours")],
+            description="Bring the Q3 numbers",
+            include_description=True,
+        )
+
     view = open_form(stack)
-    values = meet_values(
-        record=jane(stack),
-        day=in_days(4),
-        at="10:00",
-        duration="30",
-        title="Pricing call",
-        attendees=contacts(stack, "Jane Doe"),
-        reminders=[("1", "hours")],
-        description="Bring the Q3 numbers",
-        include_description=True,
-    )
+    values = pricing_call(4)
     assert submit(stack, view, values).json()["response_action"] == "update"
     stack.run_worker()
     stack.smtp.wait_for(2)
@@ -268,18 +271,7 @@ def test_reminder_emails_follow_a_rescheduled_meeting(stack: Stack) -> None:
         submit(
             stack,
             edit_view,
-            values
-            | meet_values(
-                record=jane(stack),
-                day=in_days(5),
-                at="10:00",
-                duration="30",
-                title="Pricing call",
-                attendees=contacts(stack, "Jane Doe"),
-                reminders=[("1", "hours")],
-                description="Bring the Q3 numbers",
-                include_description=True,
-            ),
+            values | pricing_call(5),
         ).json()["response_action"]
         == "update"
     )

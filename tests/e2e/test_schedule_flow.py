@@ -24,10 +24,11 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 
 
 def open_form(stack: Stack, text: str = "") -> dict[str, Any]:
+    """`/meet TEXT`: the full form this command brought (not an earlier one)."""
+    count = len(stack.slack.calls("views.update"))
     stack.client.command(text, user_id=HOST)
-    return stack.slack.wait_for("views.update")[-1].view | {
-        "id": stack.slack.wait_for("views.open")[-1].body["view"]["id"]
-    }
+    view = stack.slack.wait_for("views.update", count=count + 1)[-1].view
+    return view | {"id": stack.slack.wait_for("views.open")[-1].body["view"]["id"]}
 
 
 def submit(stack: Stack, view: dict[str, Any], values: dict[str, Any], user: str = HOST) -> Any:
