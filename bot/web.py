@@ -18,7 +18,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
 from bot.calendar_oauth import CalendarOAuth
-from bot.envelope import envelope_problem
+from bot.envelope import read_body
 from bot.services import Services
 from bot.serving import MAX_BODY
 from storage.db import ping
@@ -56,11 +56,15 @@ class WebApp:
                 body = environ["wsgi.input"].read(length) if length else b""
                 if not self._signed(body, environ):
                     return self._json(start_response, 401, {"error": "invalid request"})
-                problem = envelope_problem(body, str(environ.get("CONTENT_TYPE", "")))
-                if problem:
-                    log.info("malformed Slack request refused: %s", problem)
+                read = read_body(body, str(environ.get("CONTENT_TYPE", "")))
+                if isinstance(read, str):
+                    log.info("malformed Slack request refused: %s", read)
                     return self._json(start_response, 400, {"error": "malformed request"})
-                environ["wsgi.input"] = io.BytesIO(body)
+                # Bolt reads the body we parsed, as JSON: one parse per request.
+                data = read.json_text.encode("utf-8")
+                environ["wsgi.input"] = io.BytesIO(data)
+                environ["CONTENT_LENGTH"] = str(len(data))
+                environ["CONTENT_TYPE"] = "application/json"
             try:
                 return self._slack(environ, start_response)
             except Exception:  # a signed but malformed body: never a 5xx or a traceback

@@ -7,9 +7,12 @@ Bodies are built by `tests.support.slack_requests`, byte for byte as Slack sends
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
+from slack_bolt.request import BoltRequest
 
 from bot.envelope import (
     MAX_ACTIONS,
@@ -19,7 +22,10 @@ from bot.envelope import (
     MAX_QUERY,
     MAX_RICH_TEXT,
     MAX_SELECTED,
+    SlackBody,
     envelope_problem,
+    parse_form,
+    read_body,
     slack_id_ok,
 )
 from tests.support.slack_requests import (
@@ -262,3 +268,50 @@ def test_a_search_is_bounded_and_actions_are_counted() -> None:
     assert payload_problem(crowded) == "too many actions"
     long_value = block_actions("x", value="v" * 2001)
     assert payload_problem(long_value) == "action too long"
+
+
+# ------------------------------------------------------------- one parse for Bolt
+
+
+def _random_text(rng: random.Random) -> str:
+    alphabet = 'aZ09 +%&=\\"{}[]:,\x00é中\U0001f600\n\r\t;#?/xX'
+    return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+
+
+def test_the_form_parser_reads_every_body_as_the_standard_library_does() -> None:
+    rng = random.Random(13)
+    for _ in range(3000):
+        fields = {f"k{i}{_random_text(rng)}": _random_text(rng) for i in range(rng.randint(1, 4))}
+        encoded = urlencode(fields)
+        assert parse_form(encoded) == dict(parse_qsl(encoded, keep_blank_values=True))
+        # Raw bodies too, percent signs not followed by hex digits included.
+        raw = "&".join(f"{k}={v}" for k, v in fields.items())
+        expected = parse_qsl(raw, keep_blank_values=True)
+        if len({k for k, _ in expected}) == len(expected):
+            assert parse_form(raw) == dict(expected), raw
+
+
+def test_a_field_given_twice_is_refused() -> None:
+    body = interactive_body(block_actions("outcome_held", "42"))
+    assert envelope_problem(body + b"&payload=%7B%7D", FORM) == "a form field given twice"
+    assert envelope_problem(b"command=%2Fmeet&command=%2Fother", FORM) == (
+        "a form field given twice"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (slash_command_body(text="Jan Kowalski jutro o 15 + 50% rabatu"), FORM),
+        (interactive_body(submission({"title": {"title_input": text_value("Demo & 100%")}})), FORM),
+        (b"ssl_check=1&token=abc", FORM),
+        (url_verification_body(), JSON),
+    ],
+    ids=["command", "payload", "ssl_check", "json"],
+)
+def test_bolt_gets_the_body_it_would_have_parsed_itself(body: bytes, content_type: str) -> None:
+    read = read_body(body, content_type)
+    assert isinstance(read, SlackBody)
+    bolt_own = BoltRequest(body=body.decode(), headers={"content-type": content_type}).body
+    handed = BoltRequest(body=read.json_text, headers={"content-type": JSON}).body
+    assert handed == bolt_own
