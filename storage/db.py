@@ -111,6 +111,9 @@ class UnitOfWorkSessions:
         self.session = session
         # Run by the unit of work after its commit (read caches forget what it wrote).
         self.on_commit: list[Callable[[], None]] = []
+        # Record ids read as each workspace's in this transaction (storage.records), so
+        # linking a meeting to them needs no second look (storage.meetings).
+        self.records_read: dict[str, set[int]] = {}
 
     def __call__(self) -> AbstractContextManager[Session]:
         return nullcontext(self.session)

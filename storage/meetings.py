@@ -11,10 +11,10 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import Table, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, noload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from handlers.ids import parse_id
 from handlers.jobs import CALENDAR_KINDS
@@ -33,7 +33,7 @@ from handlers.meetings import (
     TimelineEntry,
     TimelineSpec,
 )
-from storage.db import Sessions, write_session, writing
+from storage.db import Sessions, UnitOfWorkSessions, write_session, writing
 from storage.models import (
     JobModel,
     MeetingAttendeeModel,
@@ -106,6 +106,114 @@ def to_meeting(row: MeetingModel, record_ids: Sequence[int]) -> Meeting:
     )
 
 
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+MEETINGS = _table(MeetingModel)
+ATTENDEES = _table(MeetingAttendeeModel)
+REMINDERS = _table(ReminderModel)
+MEETING_RECORDS = _table(MeetingRecordModel)
+TIMELINE = _table(TimelineEntryModel)
+RECORDS = _table(RecordModel)
+
+
+def _insert_meeting(insert: Any) -> Any:
+    """The meeting's INSERT: its id, or nothing when the submission key is stored already."""
+    return (
+        insert(MEETINGS)
+        .on_conflict_do_nothing(index_elements=[MEETINGS.c.idempotency_key])
+        .returning(MEETINGS.c.id)
+    )
+
+
+# Built once, on the tables (see QUEUE_JOBS below for why): executed with parameter
+# dicts, they hit SQLAlchemy's compiled cache and skip the ORM.
+INSERT_MEETING = {
+    "postgresql": _insert_meeting(postgresql.insert),
+    "sqlite": _insert_meeting(sqlite.insert),
+}
+INSERT_ATTENDEES = insert(ATTENDEES)
+INSERT_REMINDERS = insert(REMINDERS)
+INSERT_MEETING_RECORDS = insert(MEETING_RECORDS)
+INSERT_TIMELINE = insert(TIMELINE)
+MEETING_BY_KEY = select(MEETINGS.c.id).where(
+    MEETINGS.c.idempotency_key == bindparam("key"), MEETINGS.c.team_id == bindparam("team")
+)
+RECORDS_OF_TEAM = (
+    select(func.count())
+    .select_from(RECORDS)
+    .where(
+        RECORDS.c.id.in_(bindparam("ids", expanding=True)), RECORDS.c.team_id == bindparam("team")
+    )
+)
+
+
+def _dialect(conn: Connection) -> str:
+    return "postgresql" if conn.dialect.name == "postgresql" else "sqlite"
+
+
+def _written(
+    new: NewMeeting,
+    meeting_id: int,
+    now: datetime,
+    attendees: Sequence[dict[str, Any]],
+    reminders: Sequence[Reminder],
+    record_ids: list[int],
+) -> Meeting:
+    """The meeting as `create` wrote it: what `to_meeting` reads back from its rows."""
+    return Meeting(
+        id=meeting_id,
+        team_id=new.team_id,
+        uid=new.uid,
+        sequence=0,
+        title=new.title,
+        start_utc=new.start_utc,
+        end_utc=new.end_utc,
+        timezone=new.timezone,
+        duration_minutes=new.duration_minutes,
+        location=Location(new.location.kind, new.location.detail or "", new.location.provider),
+        host_id=new.host_id,
+        organizer_id=new.organizer_id,
+        description=new.description or "",
+        notes=new.notes,
+        notes_text=new.notes_text or "",
+        include_description_in_reminders=new.include_description_in_reminders,
+        meeting_type=new.meeting_type,
+        invitation_language=new.invitation_language,
+        join_url=None,
+        status="scheduled",
+        outcome=OUTCOME_SCHEDULED,
+        record_id=new.record_id
+        if new.record_id is not None
+        else (record_ids[0] if record_ids else None),
+        attendees=[
+            Attendee(
+                kind=AttendeeKind(a["kind"]),
+                name=a["name"],
+                email=a["email"],
+                record_id=a["record_id"],
+                slack_user_id=a["slack_user_id"],
+                invited_sequence=None,
+                response="needs-action",
+            )
+            for a in attendees
+        ],
+        record_ids=list(record_ids),
+        reminders=[Reminder(r.offset_minutes, r.due_at, "pending") for r in reminders],
+        idempotency_key=new.idempotency_key,
+        created_at=now,
+    )
+
+
+def _known_records(sessions: Sessions, team_id: str) -> frozenset[int]:
+    """Records of `team_id` read already in this unit of work (storage.records)."""
+    if isinstance(sessions, UnitOfWorkSessions):
+        return frozenset(sessions.records_read.get(team_id, ()))
+    return frozenset()
+
+
 class SqlMeetingRepository:
     def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
@@ -119,8 +227,14 @@ class SqlMeetingRepository:
         return to_meeting(row, record_ids)
 
     def by_idempotency_key(self, team_id: str, key: str) -> Meeting | None:
+        # Nearly always nothing: only then a light read of the id.
         with self._sessions() as session:
-            return self._load(session, _by_key(session, key, team_id))
+            found = (
+                session.connection().execute(MEETING_BY_KEY, {"key": key, "team": team_id}).scalar()
+            )
+            if found is None:
+                return None
+            return self._load(session, _row(session, team_id, found))
 
     def get(self, team_id: str, meeting_id: int) -> Meeting | None:
         with self._sessions() as session:
@@ -172,63 +286,67 @@ class SqlMeetingRepository:
 
         A lost race is an INSERT ... ON CONFLICT DO NOTHING that inserts nothing, not an
         error to undo, so inside a unit of work no SAVEPOINT is needed (on PostgreSQL each
-        costs two round trips): every statement here is one of the Save's few."""
+        costs two round trips): every statement here is one of the Save's few.
+
+        Statements built once, executed on the connection with plain rows: no ORM unit
+        of work runs, and the meeting returned is the one written, not read back."""
         with writing(self._sessions) as session:
             _check_records(
-                session, new.team_id, [*new.record_ids, *(a.record_id for a in new.attendees)]
+                session,
+                new.team_id,
+                [*new.record_ids, *(a.record_id for a in new.attendees)],
+                known=_known_records(self._sessions, new.team_id),
             )
-            row = session.scalars(
-                _insert(session)(MeetingModel)
-                .values(**_meeting_values(new))
-                .on_conflict_do_nothing(index_elements=[MeetingModel.idempotency_key])
-                .returning(MeetingModel)
-                # its children are written just below: no loading them first
-                .options(noload(MeetingModel.attendees), noload(MeetingModel.reminders))
-            ).first()
-            if row is None:
+            conn = session.connection()
+            now = datetime.now(UTC)
+            meeting_id = conn.execute(
+                INSERT_MEETING[_dialect(conn)], _meeting_values(new, now)
+            ).scalar()
+            if meeting_id is None:
                 # Another request stored this submission first: report that one.
                 existing = self._load(session, _by_key(session, new.idempotency_key, new.team_id))
                 if existing is None:  # another workspace's key: not ours to show
                     raise LookupError("the submission key belongs to another workspace")
                 return existing, False
             attendees = [
-                MeetingAttendeeModel(
-                    meeting_id=row.id,
-                    kind=a.kind.value,
-                    record_id=a.record_id,
-                    slack_user_id=a.slack_user_id,
-                    email=a.email,
-                    name=a.name[:300],
-                    response="needs-action",
-                    invited_sequence=None,
-                )
+                {
+                    "meeting_id": meeting_id,
+                    "kind": a.kind.value,
+                    "record_id": a.record_id,
+                    "slack_user_id": a.slack_user_id,
+                    "email": a.email,
+                    "name": a.name[:300],
+                    "response": "needs-action",
+                    "invited_sequence": None,
+                }
                 for a in new.attendees
             ]
-            reminders = sorted(
-                (
-                    ReminderModel(
-                        meeting_id=row.id,
-                        offset_minutes=r.offset_minutes,
-                        due_at=r.due_at,
-                        status="pending",
-                    )
-                    for r in new.reminders
-                ),
-                key=lambda r: r.offset_minutes,
-            )
+            reminders = sorted(new.reminders, key=lambda r: r.offset_minutes)
             record_ids = list(dict.fromkeys(new.record_ids))
-            session.add_all(attendees)
-            session.add_all(reminders)
-            session.add_all(
-                MeetingRecordModel(meeting_id=row.id, record_id=rid) for rid in record_ids
-            )
-            insert_timeline(session, row.id, timeline)
-            insert_jobs(session, jobs(row.id))
-            session.flush()
-            # The children as written: the meeting needs no second read.
-            set_committed_value(row, "attendees", attendees)
-            set_committed_value(row, "reminders", reminders)
-            return to_meeting(row, record_ids), True
+            # One executemany each: psycopg pipelines them, SQLite runs them in process.
+            if attendees:
+                conn.execute(INSERT_ATTENDEES, attendees)
+            if record_ids:
+                conn.execute(
+                    INSERT_MEETING_RECORDS,
+                    [{"meeting_id": meeting_id, "record_id": rid} for rid in record_ids],
+                )
+            if reminders:
+                conn.execute(
+                    INSERT_REMINDERS,
+                    [
+                        {
+                            "meeting_id": meeting_id,
+                            "offset_minutes": r.offset_minutes,
+                            "due_at": r.due_at,
+                            "status": "pending",
+                        }
+                        for r in reminders
+                    ],
+                )
+            insert_timeline(session, meeting_id, timeline)
+            insert_jobs(session, jobs(meeting_id))
+            return _written(new, meeting_id, now, attendees, reminders, record_ids), True
 
     def set_outcome(
         self,
@@ -509,13 +627,7 @@ class SqlMeetingRepository:
             )
 
 
-def _insert(session: Session) -> Any:
-    """The dialect's INSERT (both know ON CONFLICT)."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
-def _meeting_values(new: NewMeeting) -> dict[str, Any]:
-    now = datetime.now(UTC)
+def _meeting_values(new: NewMeeting, now: datetime) -> dict[str, Any]:
     return {
         "team_id": new.team_id,
         "idempotency_key": new.idempotency_key,
@@ -566,18 +678,26 @@ def _row(
     return session.scalars(query).first()
 
 
-def _check_records(session: Session, team_id: str, record_ids: Sequence[int | None]) -> None:
+def _check_records(
+    session: Session,
+    team_id: str,
+    record_ids: Sequence[int | None],
+    known: frozenset[int] = frozenset(),
+) -> None:
     """Refuse to link a meeting to records of another workspace (the use cases check
-    first; this keeps a slip there from writing into someone else's timeline)."""
+    first; this keeps a slip there from writing into someone else's timeline). `known`:
+    ids this transaction has read as the workspace's already (a record's workspace never
+    changes, and a record deleted since fails the links' foreign keys)."""
     wanted = {rid for rid in record_ids if rid is not None}
-    if not wanted:
-        return
     if any(parse_id(rid) is None for rid in wanted):
         raise LookupError("a record id out of range")
-    found = session.scalar(
-        select(func.count())
-        .select_from(RecordModel)
-        .where(RecordModel.id.in_(sorted(wanted)), RecordModel.team_id == team_id)
+    wanted -= known
+    if not wanted:
+        return
+    found = (
+        session.connection()
+        .execute(RECORDS_OF_TEAM, {"ids": sorted(wanted), "team": team_id})
+        .scalar()
     )
     if found != len(wanted):
         raise LookupError(f"records of another workspace, or unknown, for {team_id}")
@@ -624,16 +744,23 @@ def set_outcome(
 def insert_timeline(session: Session, meeting_id: int, entries: Sequence[TimelineSpec]) -> None:
     """Log the meeting's entries on its records' timelines, in the caller's transaction,
     so a timeline never shows a change that was rolled back."""
-    session.add_all(
-        TimelineEntryModel(
-            record_id=e.record_id,
-            meeting_id=meeting_id,
-            kind=e.kind,
-            occurred_at=e.occurred_at,
-            actor_user_id=e.actor_user_id,
-            data=e.data,
-        )
-        for e in entries
+    if not entries:
+        return
+    now = datetime.now(UTC)
+    session.connection().execute(
+        INSERT_TIMELINE,
+        [
+            {
+                "record_id": e.record_id,
+                "meeting_id": meeting_id,
+                "kind": e.kind,
+                "occurred_at": e.occurred_at,
+                "actor_user_id": e.actor_user_id,
+                "data": e.data,
+                "created_at": now,
+            }
+            for e in entries
+        ],
     )
 
 
@@ -698,8 +825,8 @@ def insert_jobs(session: Session, jobs: Sequence[JobSpec]) -> None:
     ]
     # One statement for any number of jobs: executemany, which psycopg sends as one
     # pipeline (one round trip) and SQLite runs in process.
-    dialect = session.get_bind().dialect.name
-    session.execute(QUEUE_JOBS["postgresql" if dialect == "postgresql" else "sqlite"], rows)
+    conn = session.connection()
+    conn.execute(QUEUE_JOBS[_dialect(conn)], rows)
 
 
 def cancel_queued_jobs(

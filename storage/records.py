@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from handlers.domain import ImportResult, Record, RecordKind, RecordRow
@@ -23,12 +23,46 @@ from storage.models import RecordAssociationModel, RecordModel
 from storage.record_import import delete_rows, import_rows
 from storage.record_search import find
 from storage.record_tables import (
+    associations_table,
     chunks,
     contact_companies,
     kind_rank,
     readable_teams,
     records_table,
 )
+
+
+def _record_with_companies() -> Any:
+    """A record by id in its workspace, a row per company of a contact (else one row)."""
+    r, a = records_table, associations_table
+    company = records_table.alias("company")
+    companies = a.join(
+        company, and_(company.c.id == a.c.other_id, company.c.kind == str(RecordKind.COMPANY))
+    )
+    return (
+        select(
+            r.c.id,
+            r.c.kind,
+            r.c.external_id,
+            r.c.name,
+            r.c.email,
+            r.c.phone,
+            r.c.timezone,
+            r.c.language,
+            company.c.name.label("company_name"),
+            company.c.search_text.label("company_key"),
+        )
+        .select_from(
+            r.outerjoin(
+                companies, and_(a.c.record_id == r.c.id, r.c.kind == str(RecordKind.CONTACT))
+            )
+        )
+        .where(r.c.id == bindparam("rid"), r.c.team_id == bindparam("team"))
+    )
+
+
+# Built once: each read reuses its compiled SQL.
+RECORD_WITH_COMPANIES = _record_with_companies()
 
 
 class SqlRecordRepository:
@@ -66,17 +100,37 @@ class SqlRecordRepository:
         if self._seen is None:
             return self._get(team_id, rid)
         if (team_id, rid) not in self._seen:
-            self._seen[(team_id, rid)] = self._get(team_id, rid)
+            found = self._seen[(team_id, rid)] = self._get(team_id, rid)
+            if found is not None and isinstance(self._sessions, UnitOfWorkSessions):
+                self._sessions.records_read.setdefault(team_id, set()).add(rid)
         return self._seen[(team_id, rid)]
 
     def _get(self, team_id: str, rid: int) -> Record | None:
+        """One statement: the record with its companies (a contact's), as `_to_records`
+        would name them."""
         with self._sessions() as session:
-            model = session.execute(
-                select(RecordModel).where(RecordModel.id == rid, RecordModel.team_id == team_id)
-            ).scalar_one_or_none()
-            if model is None:
+            rows = session.connection().execute(
+                RECORD_WITH_COMPANIES, {"rid": rid, "team": team_id}
+            )
+            first = None
+            companies: list[tuple[str, str]] = []
+            for row in rows:
+                first = row
+                if row.company_name is not None and row.company_key is not None:
+                    companies.append((row.company_key, row.company_name))
+            if first is None:
                 return None
-            return self._to_records(session, [model])[0]
+            return Record(
+                id=first.id,
+                kind=RecordKind(first.kind),
+                external_id=first.external_id,
+                name=first.name,
+                email=first.email,
+                phone=first.phone,
+                timezone=first.timezone,
+                company=min(companies)[1] if companies else None,
+                language=first.language,
+            )
 
     def get_many(self, team_id: str, record_ids: Sequence[int]) -> dict[int, Record]:
         ids = sorted({rid for rid in map(parse_id, record_ids) if rid is not None})

@@ -422,3 +422,17 @@ def test_a_kinds_name_typed_finds_no_record_by_its_kind(repo: SqlRecordRepositor
         "Jane Doe",
     ]
     assert names(repo.search("T1", "renewal", kinds=[RecordKind.CONTACT])) == []
+
+
+def test_get_reads_what_get_many_reads_with_each_contacts_first_company(
+    repo: SqlRecordRepository,
+) -> None:
+    """`get` is one statement of its own; it must name the same company as `get_many`."""
+    import_records(repo, "T1", CRM)
+    import_records(repo, "T2", HEADER + "company,acme,Acme Elsewhere,,,,\n")
+    ids = [by_external_id(repo, "T1", x).id for x in ("c-bob", "c-jane", "acme", "d-acme", "t-1")]
+    many = repo.get_many("T1", ids)
+    assert [repo.get("T1", rid) for rid in ids] == [many[rid] for rid in ids]
+    assert many[ids[0]].company == "Acme Corporation"  # Bob's two companies: the first by name
+    assert many[ids[2]].company is None and many[ids[3]].company is None
+    assert repo.get("T2", ids[0]) is None  # another workspace's id reads as unknown

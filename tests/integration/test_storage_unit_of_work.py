@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,8 +20,10 @@ from handlers.meetings import (
     AttendeeKind,
     JobSpec,
     Location,
+    LocationKind,
     Meeting,
     NewMeeting,
+    Reminder,
     TimelineSpec,
 )
 from handlers.records_csv import import_records
@@ -239,3 +241,49 @@ def test_two_units_storing_one_submission_store_one_meeting(db: Db) -> None:
     thread.join(10)
     assert mine[1] and results == [(mine[0], False)]
     assert len(db.meetings.list_meetings(TEAM)) == 1
+
+
+def test_the_meeting_create_returns_is_the_one_a_later_read_finds(db: Db) -> None:
+    """`create` builds its answer from what it wrote; a read from the database agrees."""
+    jane = db.jane()
+    import_records(db.records, TEAM, CSV.replace("jane", "joe").replace("Jane", "Joe"))
+    joe = db.records.search(TEAM, "Joe")[0].id
+    new = replace(
+        new_meeting(jane, "k-full"),
+        title="Pricing",
+        location=Location(LocationKind.VIDEO, "", "zoom"),
+        attendees=(
+            Attendee(AttendeeKind.CONTACT, "Jane " + "x" * 400, "jane@x.example", record_id=jane),
+            Attendee(AttendeeKind.USER, "Ann", None, slack_user_id="UANN"),
+        ),
+        record_ids=(jane, joe, jane),
+        reminders=(Reminder(60, T0 - timedelta(hours=1)), Reminder(15, T0 - timedelta(minutes=15))),
+        notes={"type": "rich_text", "elements": []},
+        notes_text="agenda",
+        description="Prices",
+        meeting_type="demo",
+        invitation_language="pl",
+    )
+    with db.uow() as uow:
+        assert uow.records.get(TEAM, jane) is not None  # read by the checks first
+        meeting, created = uow.meetings.create(new, lambda mid: [], [])
+        uow.commit()
+    assert created
+    assert meeting == db.meetings.get(TEAM, meeting.id)
+    assert [r.offset_minutes for r in meeting.reminders] == [15, 60]
+    assert meeting.record_ids == [jane, joe] and len(meeting.attendees[0].name) == 300
+
+
+def test_a_record_of_another_workspace_is_refused_even_after_a_read(db: Db) -> None:
+    import_records(db.records, "T2", CSV)
+    theirs = db.records.search("T2", "Jane")[0].id
+    with db.uow() as uow:
+        assert uow.records.get(TEAM, theirs) is None
+        assert uow.records.get("T2", theirs) is not None  # known as T2's, not as ours
+        with pytest.raises(LookupError):
+            uow.meetings.create(
+                replace(new_meeting(db.jane(), "k-theirs"), record_ids=(db.jane(), theirs)),
+                lambda mid: [],
+                [],
+            )
+    assert db.meetings.list_meetings(TEAM) == []
