@@ -35,7 +35,7 @@ from sqlalchemy import text
 
 from bench.bench_slack import USERS, IndexedSlack
 from bench.common import postgres_available, scratch_postgres
-from bot.after_ack import AfterAck
+from bot.after_ack import AfterAck, Answering
 from bot.settings import Settings
 from bot.wiring import build_services, slack_app, web_app
 from tests.e2e.forms import meet_values
@@ -56,7 +56,7 @@ class InlineAfterAck(AfterAck):
     """Runs the deferred work in the calling thread, so its CPU is the request's."""
 
     def __init__(self) -> None:  # no pools
-        pass
+        self._answering = Answering()
 
     def _run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[None]:
         done: Future[None] = Future()

@@ -51,26 +51,36 @@ class WebApp:
             return self._json(start_response, 200 if ok else 503, {"ok": ok})
         if path.startswith("/oauth/") and self._calendar_oauth is not None:
             return self._calendar_oauth(environ, start_response)
-        if path in self._slack_paths:
-            if method == "POST" and path == "/slack/events":
-                body = environ["wsgi.input"].read(length) if length else b""
-                if not self._signed(body, environ):
-                    return self._json(start_response, 401, {"error": "invalid request"})
-                read = read_body(body, str(environ.get("CONTENT_TYPE", "")))
-                if isinstance(read, str):
-                    log.info("malformed Slack request refused: %s", read)
-                    return self._json(start_response, 400, {"error": "malformed request"})
-                # Bolt reads the body we parsed, as JSON: one parse per request.
-                data = read.json_text.encode("utf-8")
-                environ["wsgi.input"] = io.BytesIO(data)
-                environ["CONTENT_LENGTH"] = str(len(data))
-                environ["CONTENT_TYPE"] = "application/json"
-            try:
-                return self._slack(environ, start_response)
-            except Exception:  # a signed but malformed body: never a 5xx or a traceback
-                log.warning("malformed Slack request refused", exc_info=True)
-                return self._json(start_response, 400, {"error": "malformed request"})
+        if path == "/slack/events" and method == "POST":
+            with self._services.after_ack.answering():
+                return self._slack_event(environ, start_response, length)
+        if path in self._slack_paths:  # the install pages (GET)
+            return self._bolt(environ, start_response)
         return self._json(start_response, 404, {"error": "not found"})
+
+    def _slack_event(
+        self, environ: dict[str, Any], start_response: StartResponse, length: int
+    ) -> Iterable[bytes]:
+        body = environ["wsgi.input"].read(length) if length else b""
+        if not self._signed(body, environ):
+            return self._json(start_response, 401, {"error": "invalid request"})
+        read = read_body(body, str(environ.get("CONTENT_TYPE", "")))
+        if isinstance(read, str):
+            log.info("malformed Slack request refused: %s", read)
+            return self._json(start_response, 400, {"error": "malformed request"})
+        # Bolt reads the body we parsed, as JSON: one parse per request.
+        data = read.json_text.encode("utf-8")
+        environ["wsgi.input"] = io.BytesIO(data)
+        environ["CONTENT_LENGTH"] = str(len(data))
+        environ["CONTENT_TYPE"] = "application/json"
+        return self._bolt(environ, start_response)
+
+    def _bolt(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            return self._slack(environ, start_response)
+        except Exception:  # a signed but malformed body: never a 5xx or a traceback
+            log.warning("malformed Slack request refused", exc_info=True)
+            return self._json(start_response, 400, {"error": "malformed request"})
 
     def _signed(self, body: bytes, environ: dict[str, Any]) -> bool:
         headers = _slack_headers(environ)
