@@ -384,6 +384,9 @@ def run(quick: bool = False) -> dict[str, Any]:
     late_saves = sum(1 for v in samples["meetline"]["submit"] if v >= SLACK_LIMIT_S)
     max_pause = float(gc_pauses.get("max_ms", math.nan))
     max_pause_cpu = float(gc_pauses.get("max_cpu_ms", math.nan))
+    # Linux knows the collector's time on a CPU or preempted; elsewhere the wall clock.
+    held = gc_pauses.get("max_held_ms")
+    max_pause_held = float(held) if held is not None else max_pause
     table = [
         Row(f"/meet ack p50 {label}", m["ack"]["p50_ms"], "ms", b["ack"]["p50_ms"], BARE),
         Row(
@@ -467,22 +470,23 @@ def run(quick: bool = False) -> dict[str, Any]:
             max(trips.total, trips.on_wire or 0) <= ROUND_TRIPS_TARGET,
         ),
         Row(
-            "Max GC pause of meetline serve under the load (wall clock)",
-            max_pause,
+            "Max GC pause of meetline serve under the load (GIL held: on a CPU or preempted)",
+            max_pause_held,
             "ms",
             None,
             "",
             f"< {GC_PAUSE_TARGET_MS} ms",
-            max_pause < GC_PAUSE_TARGET_MS,
+            max_pause_held < GC_PAUSE_TARGET_MS,
         ),
         Row(
-            "Max GC pause, CPU time of the collecting thread (without preemption)",
+            "Max GC start-to-stop, wall clock (with the GIL turns other threads took)",
+            max_pause,
+            "ms",
+        ),
+        Row(
+            "Max GC pause, CPU time of the collecting thread",
             max_pause_cpu,
             "ms",
-            None,
-            "",
-            f"< {GC_PAUSE_TARGET_MS} ms",
-            max_pause_cpu < GC_PAUSE_TARGET_MS,
         ),
         Row(
             "Requests failed or answered wrongly",

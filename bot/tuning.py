@@ -14,7 +14,13 @@ the GIL back, while the fill pool builds forms (CPU). CPython hands the GIL over
 (measured in make bench: views.open p99 296 ms vs 460 ms, same load).
 
 `GcPauses` records every collection's pause (gc.callbacks) so the benchmark can show
-the distribution: `meetline serve --gc-stats PATH` writes it there every second.
+the distribution: `meetline serve --gc-stats PATH` writes it there every second. The
+pause that stops the process is the time the collector holds the GIL: on Linux, its
+time on a CPU plus its time runnable but preempted (/proc/self/task/ID/schedstat). Wall
+time from start to stop is larger under load, and not all of it a pause: a collection
+that frees ORM objects runs their weakref callbacks, Python code that hands the GIL to
+the waiting threads every switch interval; they run (their allocations show in the
+counts at the stop) while the collector waits for its turn.
 """
 
 from __future__ import annotations
@@ -71,16 +77,29 @@ BUCKETS_MS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000, float("inf"
 """Upper bounds of the pause histogram."""
 
 
+def _runnable_ns() -> int | None:
+    """This thread's time on a CPU plus its time waiting for one while runnable
+    (Linux), in ns; None elsewhere. Time blocked (on the GIL, on I/O) is not in it."""
+    try:
+        with open(f"/proc/self/task/{threading.get_native_id()}/schedstat", "rb") as f:
+            on_cpu, runnable, _ = f.read().split()
+    except (OSError, ValueError):
+        return None
+    return int(on_cpu) + int(runnable)
+
+
 class GcPauses:
     """Every collection's pause, by generation: counts, maxima and a histogram, kept
     incrementally (a callback runs inside every collection, so it must stay cheap)."""
 
     def __init__(self) -> None:
         self._started = self._started_cpu = 0.0
+        self._started_held: int | None = 0
         self._lock = threading.Lock()
         self._count = [0, 0, 0]
         self._max = [0.0, 0.0, 0.0]
         self._max_cpu = 0.0  # the collecting thread's CPU time: the pause without preemption
+        self._max_held: float | None = 0.0  # on a CPU or preempted: None where unknown
         self._total = 0.0
         self._histogram = [0] * len(BUCKETS_MS)
 
@@ -88,25 +107,37 @@ class GcPauses:
         gc.callbacks.append(self._on_gc)
         return self
 
+    def uninstall(self) -> None:
+        gc.callbacks.remove(self._on_gc)
+
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
+            self._started_held = _runnable_ns()
             self._started, self._started_cpu = time.perf_counter(), time.thread_time()
             return
         pause_ms = (time.perf_counter() - self._started) * 1000
         cpu_ms = (time.thread_time() - self._started_cpu) * 1000
+        held_ns, started_held = _runnable_ns(), self._started_held
+        held_ms = (
+            None if held_ns is None or started_held is None else (held_ns - started_held) / 1e6
+        )
         generation = min(max(int(info.get("generation", 0)), 0), 2)
         with self._lock:
             self._count[generation] += 1
             self._max[generation] = max(self._max[generation], pause_ms)
             self._total += pause_ms
             self._max_cpu = max(self._max_cpu, cpu_ms)
+            if held_ms is None or self._max_held is None:
+                self._max_held = None
+            else:
+                self._max_held = max(self._max_held, held_ms)
             self._histogram[bisect.bisect_left(BUCKETS_MS, pause_ms)] += 1
 
     def summary(self) -> dict[str, Any]:
         with self._lock:
             histogram = list(self._histogram)
             count, maxima, total = list(self._count), list(self._max), self._total
-            max_cpu = self._max_cpu
+            max_cpu, max_held = self._max_cpu, self._max_held
         n = sum(count)
         p99 = 0.0
         if n:
@@ -120,6 +151,7 @@ class GcPauses:
             "collections": n,
             "max_ms": round(max(maxima), 2),
             "max_cpu_ms": round(max_cpu, 2),
+            "max_held_ms": None if max_held is None else round(max_held, 2),
             "p99_ms_at_most": p99 if p99 != float("inf") else round(max(maxima), 2),
             "total_ms": round(total, 1),
             "by_generation": {

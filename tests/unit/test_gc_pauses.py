@@ -1,0 +1,55 @@
+"""What `serve --gc-stats` reports as a collection's pause (bot.tuning.GcPauses)."""
+
+from __future__ import annotations
+
+import gc
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from bot.tuning import GcPauses
+
+
+class SleepsWhenCollected:
+    """A cycle whose finalizer blocks (gives the GIL away) for a while."""
+
+    def __init__(self, seconds: float) -> None:
+        self.me = self
+        self.seconds = seconds
+
+    def __del__(self) -> None:
+        time.sleep(self.seconds)
+
+
+@pytest.fixture
+def pauses() -> Iterator[GcPauses]:
+    gc.collect()
+    recorder = GcPauses().install()
+    try:
+        yield recorder
+    finally:
+        recorder.uninstall()
+
+
+def test_collections_are_counted_with_their_pauses(pauses: GcPauses) -> None:
+    for _ in range(3):
+        [[i] for i in range(1000)]
+        gc.collect(0)
+    gc.collect()
+    summary = pauses.summary()
+    assert summary["collections"] >= 4
+    assert summary["by_generation"]["2"]["n"] >= 1
+    assert 0 <= summary["max_cpu_ms"] <= summary["max_ms"] + 1
+    assert sum(summary["histogram_ms"].values()) == summary["collections"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="schedstat is Linux's")
+def test_time_the_collector_spends_blocked_is_not_a_pause(pauses: GcPauses) -> None:
+    SleepsWhenCollected(0.2)
+    gc.collect()
+    summary = pauses.summary()
+    assert summary["max_ms"] >= 200  # start to stop, wall clock
+    assert summary["max_held_ms"] is not None
+    assert summary["max_held_ms"] < 100  # the collector's own time on (or waiting for) a CPU
