@@ -35,10 +35,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     String,
-    any_,
     bindparam,
-    func,
-    literal,
     select,
     text,
     union_all,
@@ -48,7 +45,13 @@ from sqlalchemy.orm import Session
 from handlers.domain import RecordKind
 from storage.models import RecordModel
 from storage.record_index import normalize, query_words
-from storage.record_tables import KIND_ORDER, SEARCH_COLUMNS, kind_rank, records_table
+from storage.record_tables import (
+    KIND_ORDER,
+    SEARCH_COLUMNS,
+    constant,
+    kind_rank,
+    records_table,
+)
 
 # Records ranked per full-text statement: six times what a picker shows. Measured at
 # 150k records on PostgreSQL, 1000 put the attendee picker's p99 at 30 ms, 300 at 17 ms;
@@ -78,21 +81,24 @@ def find(
     if not words:
         return _recent(session, team_id, kinds, limit)
     full = normalize(query)
-    rows = list(
-        session.execute(
-            _by_name(kind_values),
-            {"team": team_id, "full": full, "after": _successor(full), "limit": limit},
-        )
-    )
+    params = {"team": team_id, "full": full, "after": _successor(full), "limit": limit}
     rank = {k: i for i, k in enumerate(kind_values)}
+    if session.get_bind().dialect.name != "sqlite":
+        rows = list(
+            session.execute(
+                _pg_find(kind_values), {**params, **_pg_params(session, words, kind_values)}
+            )
+        )
+        rows.sort(key=lambda row: (row.tier, rank[row.kind], row.search_text, row.id))
+        return rows[:limit]
+    rows = list(session.execute(_by_name(kind_values), params))
     rows.sort(key=lambda row: (row.tier, rank[row.kind], row.search_text, row.id))
     found: list[Any] = rows[:limit]
     seen = [row.id for row in found]
-    search = _fts if session.get_bind().dialect.name == "sqlite" else _tsvector
     for name_only in (True, False):
         if len(found) >= limit:
             break
-        more = search(session, team_id, words, name_only, kind_values, seen, limit - len(found))
+        more = _fts(session, team_id, words, name_only, kind_values, seen, limit - len(found))
         found += more
         seen += [row.id for row in more]
     return found
@@ -110,25 +116,24 @@ def _recent(
     return list(session.execute(query.limit(limit)).scalars())
 
 
-@lru_cache(maxsize=32)
-def _by_name(kinds: tuple[str, ...]) -> Any:
-    """Tiers 0 (the name is the query) and 1 (the name starts with it): per kind a walk
-    of the (team, kind, name) index that stops after `limit` rows."""
+def _walks(kinds: tuple[str, ...]) -> Any:
+    """Tiers 0 (the name is the query) and 1 (the name starts with it), as (id, tier): per
+    kind a walk of the (team, kind, name) index that stops after `limit` rows."""
     r = records_table.c
     team: Any = bindparam("team")
     full: Any = bindparam("full")
     limit: Any = bindparam("limit")
     branches = [
-        select(*SEARCH_COLUMNS, literal(0).label("tier"))
-        .where(r.team_id == team, r.kind.in_(kinds), r.search_text == full)
+        select(r.id, constant(0).label("tier"))
+        .where(r.team_id == team, r.kind.in_([constant(k) for k in kinds]), r.search_text == full)
         .order_by(kind_rank(r.kind), r.id)
         .limit(limit)
     ]
     branches += [
-        select(*SEARCH_COLUMNS, literal(1).label("tier"))
+        select(r.id, constant(1).label("tier"))
         .where(
             r.team_id == team,
-            r.kind == kind,
+            r.kind == constant(kind),
             r.search_text > full,
             r.search_text < bindparam("after"),
         )
@@ -140,43 +145,36 @@ def _by_name(kinds: tuple[str, ...]) -> Any:
     return union_all(*(select(*sq.c) for sq in subqueries))
 
 
-def _ranked(candidates: str, *, pg: bool) -> Any:
-    """The best of `candidates` (SQL yielding record ids, at most :cap): contacts,
-    companies, deals, tickets, then by name."""
+@lru_cache(maxsize=32)
+def _by_name(kinds: tuple[str, ...]) -> Any:
+    """The walks' records, with their contacts' companies read once around them: with
+    every column in every walk the statement outgrew what psycopg keeps parsed (4 kB),
+    and was parsed again on every keystroke."""
+    walks = _walks(kinds).subquery("walks")
+    return select(*SEARCH_COLUMNS, walks.c.tier).join(walks, walks.c.id == records_table.c.id)
+
+
+def _ranked(candidates: str) -> Any:
+    """SQLite: the best of `candidates` (SQL yielding record ids, at most :cap):
+    contacts, companies, deals, tickets, then by name."""
     r = records_table.c
-    lists = (
-        (bindparam("kinds", type_=ARRAY(String)), bindparam("seen", type_=ARRAY(Integer)))
-        if pg
-        else (bindparam("kinds", expanding=True), bindparam("seen", expanding=True))
-    )
+    lists: tuple[Any, ...] = (bindparam("kinds", expanding=True), bindparam("seen", expanding=True))
     ids = text(candidates).bindparams(*lists).columns(record_id=Integer).subquery()
-    # PostgreSQL estimates the candidates poorly and may hash-join them against every
-    # record; `= ANY(ARRAY(...))` runs them once and probes the primary key.
-    among = (
-        r.id == any_(func.array(select(ids.c.record_id).scalar_subquery()))
-        if pg
-        else r.id.in_(select(ids.c.record_id))
-    )
     return (
         select(*SEARCH_COLUMNS)
-        .where(among)
+        .where(r.id.in_(select(ids.c.record_id)))
         .order_by(kind_rank(r.kind), r.search_text, r.id)
         .limit(bindparam("limit"))
     )
 
 
 _KIND_AND_SEEN = "r.team_id = :team AND r.kind IN :kinds AND r.id NOT IN :seen"
-# PostgreSQL: arrays, so the statement's text never changes and psycopg prepares it on
-# the server after a few runs (no planning per keystroke).
-_PG_KIND_AND_SEEN = "r.team_id = :team AND r.kind = ANY(:kinds) AND NOT r.id = ANY(:seen)"
-
 # SQLite: FTS5 finds the rows, each checked against the record's workspace and kind.
 # CROSS JOIN makes the full-text match the outer loop: SQLite would otherwise walk the
 # team's records and run the match once per record.
 _FTS_SEARCH = _ranked(
     "SELECT r.id AS record_id FROM record_fts CROSS JOIN records r ON r.id = record_fts.rowid "
-    f"WHERE record_fts MATCH :match AND {_KIND_AND_SEEN} LIMIT :cap",
-    pg=False,
+    f"WHERE record_fts MATCH :match AND {_KIND_AND_SEEN} LIMIT :cap"
 )
 
 
@@ -197,25 +195,80 @@ def _fts(
     return _run(session, _FTS_SEARCH, team_id, kinds, seen, limit, match=match)
 
 
-def _pg_search(vector: str, words_only: str, extra: str = "") -> Any:
-    """PostgreSQL: the rarer words' GIN lookup on `vector` (:driver, with the kinds'
-    lexemes), then every word (:every) as a filter on those rows only (`words_only`, the
-    same terms without the kind); OFFSET 0 keeps the planner from merging the two."""
-    return _ranked(
+_PG_RANK = (
+    "CASE r.kind WHEN 'contact' THEN 0 WHEN 'company' THEN 1 WHEN 'deal' THEN 2 "
+    "WHEN 'ticket' THEN 3 ELSE 4 END"
+)
+assert tuple(KIND_ORDER) == ("contact", "company", "deal", "ticket")
+
+
+def _pg_tier(vector: str, words_only: str, extra: str = "") -> str:
+    """The ids of a full-text tier, best first: the rarer words' GIN lookup on `vector`
+    (:driver, with the kinds' lexemes), then every word (:every) as a filter on those rows
+    only (`words_only`, the same terms without the kind); OFFSET 0 keeps the planner from
+    merging the two. PostgreSQL estimates the candidates poorly and may hash-join them
+    against every record; `= ANY(ARRAY(...))` runs them once and probes the primary key."""
+    return (
+        "SELECT r.id FROM records r WHERE r.id = ANY(ARRAY("
         "SELECT s.record_id FROM (SELECT record_id, name_terms, other_terms "
         f"FROM record_search WHERE team_id = :team AND {vector} @@ CAST(:driver AS tsquery) "
         "OFFSET 0) AS s JOIN records r ON r.id = s.record_id "
-        f"WHERE {words_only} @@ CAST(:every AS tsquery) {extra} "
-        f"AND {_PG_KIND_AND_SEEN} LIMIT :cap",
-        pg=True,
+        f"WHERE {words_only} @@ CAST(:every AS tsquery) {extra}"
+        "AND r.team_id = :team AND r.kind = ANY(:kinds) "
+        "AND r.id NOT IN (SELECT id FROM walks) LIMIT :cap)) "
+        f"ORDER BY {_PG_RANK}, r.search_text, r.id LIMIT :limit"
     )
 
 
 _S_NAMES = "array_to_tsvector(string_to_array(s.name_terms, ' '))"
 _S_TERMS = f"({_S_NAMES} || array_to_tsvector(string_to_array(s.other_terms, ' ')))"
-_PG_IN_NAME = _pg_search(PG_NAMES, _S_NAMES)
-# Tier 3: every word starts a term, but not every word a name word (that was tier 2).
-_PG_ELSEWHERE = _pg_search(PG_TERMS, _S_TERMS, f"AND NOT {_S_NAMES} @@ CAST(:every AS tsquery)")
+_PG_IN_NAME = _pg_tier(PG_NAMES, _S_NAMES)
+# Tier 3: every word starts a term, but not every word a name word (that was tier 2), so
+# it never repeats a record of tier 2.
+_PG_ELSEWHERE = _pg_tier(PG_TERMS, _S_TERMS, f"AND NOT {_S_NAMES} @@ CAST(:every AS tsquery) ")
+
+
+@lru_cache(maxsize=32)
+def _pg_find(kinds: tuple[str, ...]) -> Any:
+    """PostgreSQL: the three tiers in one statement (one round trip and one execution's
+    overhead here instead of three), each tier run only while the ones before it found
+    fewer than :limit records: a gate on counts that PostgreSQL evaluates once before it
+    starts the tier (a one-time filter), as the loop over tiers did between statements.
+    Written out rather than built, so it stays under the 4 kB psycopg keeps parsed. The
+    records are read once, by primary key per hit (OFFSET 0: a lookup per hit, never a
+    join against every record)."""
+    assert all(k.isalnum() for k in kinds), kinds
+    listed = ", ".join(f"'{kind}'" for kind in kinds)
+    walks = [
+        "(SELECT r.id, 0 AS tier FROM records r WHERE r.team_id = :team "
+        f"AND r.kind IN ({listed}) AND r.search_text = :full ORDER BY {_PG_RANK}, r.id "
+        "LIMIT :limit)"
+    ]
+    walks += [
+        f"(SELECT r.id, 1 FROM records r WHERE r.team_id = :team AND r.kind = '{kind}' "
+        "AND r.search_text > :full AND r.search_text < :after "
+        "ORDER BY r.search_text, r.id LIMIT :limit)"
+        for kind in kinds
+    ]
+    company = (
+        "CASE WHEN r.kind = 'contact' THEN (SELECT c.name FROM records c "
+        "JOIN record_associations a ON a.other_id = c.id "
+        "WHERE a.record_id = r.id AND c.kind = 'company' "
+        "ORDER BY c.search_text, c.name LIMIT 1) END"
+    )
+    walked = "(SELECT count(*) FROM walks)"
+    sql = (
+        f"WITH walks AS ({' UNION ALL '.join(walks)}), named AS ({_PG_IN_NAME}) "
+        "SELECT r.*, hits.tier FROM (SELECT id, tier FROM walks "
+        f"UNION ALL SELECT id, 2 FROM named WHERE {walked} < :limit "
+        f"UNION ALL SELECT id, 3 FROM ({_PG_ELSEWHERE}) AS elsewhere WHERE CASE "
+        f"WHEN {walked} >= :limit THEN false "
+        f"ELSE {walked} + (SELECT count(*) FROM named) < :limit END) AS hits "
+        "CROSS JOIN LATERAL (SELECT r.id, r.kind, r.external_id, r.name, r.email, r.phone, "
+        f"r.timezone, r.language, r.search_text, {company} AS company "
+        "FROM records r WHERE r.id = hits.id OFFSET 0) AS r"
+    )
+    return text(sql).bindparams(bindparam("kinds", type_=ARRAY(String)))
 
 
 def _tsquery(words: list[str]) -> str:
@@ -224,32 +277,15 @@ def _tsquery(words: list[str]) -> str:
     return " & ".join(f"{q}:*" for q in quoted)
 
 
-def _tsvector(
-    session: Session,
-    team_id: str,
-    words: list[str],
-    name_only: bool,
-    kinds: tuple[str, ...],
-    seen: list[int],
-    limit: int,
-) -> list[Any]:
+def _pg_params(session: Session, words: list[str], kinds: tuple[str, ...]) -> dict[str, Any]:
+    """The full-text tiers' parameters: the rarer words drive the GIN lookup."""
     stats = _stats_for(session)
     share = {w: stats.share(w) for w in words}
     rare = [w for w in words if share[w] <= _COMMON_SHARE] or [min(words, key=share.__getitem__)]
-    statement = _PG_IN_NAME if name_only else _PG_ELSEWHERE
     driver = _tsquery(rare)
     if len(kinds) < len(KIND_ORDER):  # a picker for some kinds: filtered in the index
         driver += " & (" + " | ".join(f"'#{k}'" for k in kinds) + ")"
-    return _run(
-        session,
-        statement,
-        team_id,
-        kinds,
-        seen,
-        limit,
-        driver=driver,
-        every=_tsquery(words),
-    )
+    return {"kinds": list(kinds), "cap": _CANDIDATES, "driver": driver, "every": _tsquery(words)}
 
 
 def _run(

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     Table,
     case,
+    literal_column,
     select,
 )
 from sqlalchemy.orm import Session
@@ -40,34 +41,40 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield items[i : i + size]
 
 
+def constant(value: str | int) -> Any:
+    """A fixed SQL literal (a kind, a rank): part of the statement's text, not a parameter,
+    so the hot statements carry fewer parameters for the driver to convert."""
+    assert str(value).isalnum(), value
+    return literal_column(f"'{value}'" if isinstance(value, str) else str(value))
+
+
 def kind_rank(kind: Any = RecordModel.kind) -> Any:
     return case(
-        *((kind == str(k), i) for i, k in enumerate(KIND_ORDER)),
-        else_=len(KIND_ORDER),
+        *((kind == constant(k), constant(i)) for i, k in enumerate(KIND_ORDER)),
+        else_=constant(len(KIND_ORDER)),
     )
 
 
-def _first_company() -> Any:
+def company_of(record_id: Any, kind: Any) -> Any:
     """A contact's company as `contact_companies` would pick it (the first by name), read
-    in the same statement as the contact: one round trip less per search."""
+    in the same statement as the contact (`record_id`, `kind`: its columns in the
+    enclosing query): one round trip less per search."""
     company = records_table.alias("company")
-    a = associations_table.c
+    link = associations_table.alias("link")  # never the enclosing query's associations
     first = (
         select(company.c.name)
-        .join(associations_table, a.other_id == company.c.id)
-        .where(a.record_id == records_table.c.id, company.c.kind == str(RecordKind.COMPANY))
+        .join(link, link.c.other_id == company.c.id)
+        .where(link.c.record_id == record_id, company.c.kind == constant(RecordKind.COMPANY))
         .order_by(company.c.search_text, company.c.name)
-        .limit(1)
-        .correlate(records_table)
+        .limit(constant(1))
+        .correlate_except(company, link)
         .scalar_subquery()
     )
-    return case((records_table.c.kind == str(RecordKind.CONTACT), first), else_=None).label(
-        "company"
-    )
+    return case((kind == constant(RecordKind.CONTACT), first), else_=None).label("company")
 
 
-# What search reads of a record (the Record fields, plus what ranking needs).
-SEARCH_COLUMNS = (
+# A record's own columns as search reads them (the Record fields, plus what ranking needs).
+RECORD_COLUMNS = (
     records_table.c.id,
     records_table.c.team_id,
     records_table.c.kind,
@@ -78,8 +85,9 @@ SEARCH_COLUMNS = (
     records_table.c.timezone,
     records_table.c.language,
     records_table.c.search_text,
-    _first_company(),
 )
+# ... and a contact's company.
+SEARCH_COLUMNS = (*RECORD_COLUMNS, company_of(records_table.c.id, records_table.c.kind))
 
 
 def readable_teams(team_id: str) -> list[str]:

@@ -9,7 +9,8 @@ them with `meetline import --team T`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, bindparam, func, select
@@ -19,10 +20,11 @@ from handlers.domain import ImportResult, Record, RecordKind, RecordRow
 from handlers.ids import parse_id
 from handlers.ports import RecordRepository
 from storage.db import Sessions, UnitOfWorkSessions, write_session
-from storage.models import RecordAssociationModel, RecordModel
+from storage.models import RecordModel
 from storage.record_import import delete_rows, import_rows
 from storage.record_search import find
 from storage.record_tables import (
+    SEARCH_COLUMNS,
     associations_table,
     chunks,
     contact_companies,
@@ -65,6 +67,25 @@ def _record_with_companies() -> Any:
 RECORD_WITH_COMPANIES = _record_with_companies()
 
 
+def _associated() -> Any:
+    """A record's associated records of its workspace, best first, each contact with its
+    company: one statement built once (building it per call cost more than running it)."""
+    r = records_table.c
+    a = associations_table.c
+    source = records_table.alias("source")
+    team: Any = bindparam("team")
+    return (
+        select(*SEARCH_COLUMNS)
+        .join(associations_table, a.other_id == r.id)
+        .join(source, source.c.id == a.record_id)
+        .where(a.record_id == bindparam("record"), source.c.team_id == team, r.team_id == team)
+        .order_by(kind_rank(r.kind), r.search_text, r.id)
+    )
+
+
+_ASSOCIATED = _associated()
+
+
 class SqlRecordRepository:
     def __init__(self, session_factory: Sessions) -> None:
         self._sessions = session_factory
@@ -87,11 +108,18 @@ class SqlRecordRepository:
         limit = max(1, min(limit, 1000))
         if not team_id:  # no workspace, no records (legacy rows with an empty team stay hidden)
             return []
-        with self._sessions() as session:
-            if session.get_bind().dialect.name == "postgresql":
-                # Reads only, while the user types: no BEGIN and ROLLBACK round trips.
-                session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        with self._reading() as session:
             return self._to_records(session, find(session, team_id, query, kinds, limit))
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        """A session for a read of one statement: on PostgreSQL, outside a unit of work,
+        in autocommit (no BEGIN and ROLLBACK round trips while the user types or waits
+        for the form)."""
+        with self._sessions() as session:
+            if self._seen is None and session.get_bind().dialect.name == "postgresql":
+                session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            yield session
 
     def get(self, team_id: str, record_id: int) -> Record | None:
         rid = parse_id(record_id)
@@ -152,20 +180,9 @@ class SqlRecordRepository:
         rid = parse_id(record_id)
         if rid is None or not team_id:
             return []
-        source = records_table.alias("source")
-        with self._sessions() as session:
-            models = session.execute(
-                select(RecordModel)
-                .join(RecordAssociationModel, RecordAssociationModel.other_id == RecordModel.id)
-                .join(source, source.c.id == RecordAssociationModel.record_id)
-                .where(
-                    RecordAssociationModel.record_id == rid,
-                    source.c.team_id == team_id,
-                    RecordModel.team_id == team_id,
-                )
-                .order_by(kind_rank(), RecordModel.search_text, RecordModel.id)
-            ).scalars()
-            return self._to_records(session, list(models))
+        with self._reading() as session:
+            rows = session.execute(_ASSOCIATED, {"record": rid, "team": team_id}).all()
+            return self._to_records(session, rows)
 
     def existing_external_ids(self, team_id: str, external_ids: Sequence[str]) -> set[str]:
         """Ids stored for this team among `external_ids`."""
