@@ -120,6 +120,8 @@ _FORMATTER: Final = string.Formatter()
 
 
 def _fill(text: str, fallback: str, values: Mapping[str, Any]) -> str:
+    if "{" not in text and "}" not in text:  # most texts: nothing to fill, nothing to parse
+        return text
     for candidate in (text, fallback):
         try:
             return _FORMATTER.vformat(candidate, (), _KeepMissing(values))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from bot.views.invitation_blocks import invitation_blocks
@@ -172,6 +173,28 @@ def duration_label(minutes: int, t: Translator = EN) -> str:
     return t.gettext("{hours} h {minutes} min", hours=hours, minutes=rest)
 
 
+# Option lists that depend on the workspace's settings and the language only: built once
+# each and shared by every form (views are serialised, never changed after building).
+
+
+@lru_cache(maxsize=256)
+def _duration_options(durations: tuple[int, ...], t: Translator) -> tuple[dict[str, Any], ...]:
+    return (
+        *(_opt(str(m), duration_label(m, t)) for m in durations),
+        _opt("custom", t.gettext("Custom…")),
+    )
+
+
+@lru_cache(maxsize=16)
+def _location_options(t: Translator) -> tuple[dict[str, Any], ...]:
+    return tuple(_opt(k, t.gettext(label)) for k, label in LOCATION_LABELS.items())
+
+
+@lru_cache(maxsize=16)
+def _unit_options(t: Translator) -> tuple[dict[str, Any], ...]:
+    return tuple(_opt(u, t.gettext(label)) for u, label in UNIT_LABELS.items())
+
+
 def _when_blocks(state: FormState, durations: Sequence[int], t: Translator) -> list[dict[str, Any]]:
     date_el: dict[str, Any] = {
         "type": "datepicker",
@@ -188,9 +211,7 @@ def _when_blocks(state: FormState, durations: Sequence[int], t: Translator) -> l
     }
     if state.time:
         time_el["initial_time"] = state.time
-    lengths = [_opt(str(m), duration_label(m, t)) for m in durations] + [
-        _opt("custom", t.gettext("Custom…"))
-    ]
+    lengths = list(_duration_options(tuple(durations), t))
     blocks = [
         _input(
             "duration",
@@ -270,7 +291,7 @@ def _conflict_blocks(state: FormState, t: Translator = EN) -> list[dict[str, Any
 
 
 def _location_blocks(state: FormState, t: Translator) -> list[dict[str, Any]]:
-    kinds = [_opt(k, t.gettext(label)) for k, label in LOCATION_LABELS.items()]
+    kinds = list(_location_options(t))
     blocks = [
         _input(
             "location_kind",
@@ -329,10 +350,15 @@ def _location_blocks(state: FormState, t: Translator) -> list[dict[str, Any]]:
 
 def _amount_options(current: str | None) -> list[dict[str, Any]]:
     """Common amounts, and the line's own when it is another (a stored 25 minutes)."""
-    amounts = set(REMINDER_AMOUNTS)
     if current and current.isdigit() and 0 < int(current) <= 999:
-        amounts.add(int(current))
-    return [_opt(str(n), str(n)) for n in sorted(amounts)]
+        return list(_amounts(int(current)))
+    return list(_amounts(None))
+
+
+@lru_cache(maxsize=64)
+def _amounts(extra: int | None) -> tuple[dict[str, Any], ...]:
+    amounts = {*REMINDER_AMOUNTS, *((extra,) if extra is not None else ())}
+    return tuple(_opt(str(n), str(n)) for n in sorted(amounts))
 
 
 def _reminder_blocks(state: FormState, t: Translator) -> list[dict[str, Any]]:
@@ -352,7 +378,7 @@ def _reminder_blocks(state: FormState, t: Translator) -> list[dict[str, Any]]:
             "value": "add",
         }
     blocks = [head]
-    units = [_opt(u, t.gettext(label)) for u, label in UNIT_LABELS.items()]
+    units = list(_unit_options(t))
     for slot, (amount, unit) in zip(state.slots(), state.reminders, strict=True):
         blocks.append(
             {
