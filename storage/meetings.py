@@ -7,6 +7,7 @@ one. Only the operator's command line lists every workspace (`list_every_team`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -323,7 +324,19 @@ class SqlMeetingRepository:
             ]
             reminders = sorted(new.reminders, key=lambda r: r.offset_minutes)
             record_ids = list(dict.fromkeys(new.record_ids))
-            # One executemany each: psycopg pipelines them, SQLite runs them in process.
+            if conn.dialect.name == "postgresql":
+                _write_children_pg(
+                    conn,
+                    meeting_id,
+                    now,
+                    attendees,
+                    record_ids,
+                    reminders,
+                    timeline,
+                    jobs(meeting_id),
+                )
+                return _written(new, meeting_id, now, attendees, reminders, record_ids), True
+            # One executemany each: SQLite runs them in process.
             if attendees:
                 conn.execute(INSERT_ATTENDEES, attendees)
             if record_ids:
@@ -818,7 +831,7 @@ def insert_jobs(session: Session, jobs: Sequence[JobSpec]) -> None:
             "attempts": 0,
             "max_attempts": 8,
             "dedupe_key": job.dedupe_key,
-            "meeting_id": mid if isinstance(mid := job.payload.get("meeting_id"), int) else None,
+            "meeting_id": _job_meeting_id(job),
             "created_at": now,
         }
         for job in jobs
@@ -827,6 +840,113 @@ def insert_jobs(session: Session, jobs: Sequence[JobSpec]) -> None:
     # pipeline (one round trip) and SQLite runs in process.
     conn = session.connection()
     conn.execute(QUEUE_JOBS[_dialect(conn)], rows)
+
+
+# A new meeting's attendees, records, reminders, timeline entries and jobs in one
+# PostgreSQL statement (one round trip, one execution instead of five): each list is
+# an array parameter, unnested in order; the jobs' INSERT is QUEUE_JOBS's.
+WRITE_CHILDREN_PG = """\
+WITH attendees AS (
+  INSERT INTO meeting_attendees
+    (meeting_id, kind, record_id, slack_user_id, email, name, response, invited_sequence)
+  SELECT %(meeting_id)s, a.kind, a.record_id, a.slack_user_id, a.email, a.name,
+         'needs-action', NULL
+  FROM unnest(%(a_kind)s::varchar[], %(a_record_id)s::integer[],
+              %(a_slack_user_id)s::varchar[], %(a_email)s::varchar[], %(a_name)s::varchar[])
+       WITH ORDINALITY AS a(kind, record_id, slack_user_id, email, name, n)
+  ORDER BY a.n
+), linked AS (
+  INSERT INTO meeting_records (meeting_id, record_id)
+  SELECT %(meeting_id)s, r.record_id
+  FROM unnest(%(r_record_id)s::integer[]) WITH ORDINALITY AS r(record_id, n)
+  ORDER BY r.n
+), reminders AS (
+  INSERT INTO reminders (meeting_id, offset_minutes, due_at, status)
+  SELECT %(meeting_id)s, m.offset_minutes, m.due_at, 'pending'
+  FROM unnest(%(m_offset)s::integer[], %(m_due_at)s::timestamp[])
+       WITH ORDINALITY AS m(offset_minutes, due_at, n)
+  ORDER BY m.n
+), timeline AS (
+  INSERT INTO timeline_entries
+    (record_id, meeting_id, kind, occurred_at, actor_user_id, data, created_at)
+  SELECT t.record_id, %(meeting_id)s, t.kind, t.occurred_at, t.actor_user_id, t.data,
+         %(now)s
+  FROM unnest(%(t_record_id)s::integer[], %(t_kind)s::varchar[], %(t_at)s::timestamp[],
+              %(t_actor)s::varchar[], %(t_data)s::jsonb[])
+       WITH ORDINALITY AS t(record_id, kind, occurred_at, actor_user_id, data, n)
+  ORDER BY t.n
+)
+INSERT INTO jobs
+  (kind, payload, run_at, status, attempts, max_attempts, dedupe_key, meeting_id, created_at)
+SELECT j.kind, j.payload, j.run_at, 'queued', 0, 8, j.dedupe_key, j.meeting_id, %(now)s
+FROM unnest(%(j_kind)s::varchar[], %(j_payload)s::jsonb[], %(j_run_at)s::timestamp[],
+            %(j_dedupe_key)s::varchar[], %(j_meeting_id)s::integer[])
+     WITH ORDINALITY AS j(kind, payload, run_at, dedupe_key, meeting_id, n)
+ORDER BY j.n
+ON CONFLICT (dedupe_key) DO UPDATE SET
+  status = 'queued', run_at = excluded.run_at, payload = excluded.payload, attempts = 0,
+  finished_at = NULL, last_error = NULL
+WHERE jobs.status = 'cancelled'
+"""
+
+
+def _naive_utc(value: datetime) -> datetime:
+    """As UTCDateTime stores it (the statement above bypasses the column types)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r}: pass an aware datetime (UTC)")
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _write_children_pg(
+    conn: Connection,
+    meeting_id: int,
+    now: datetime,
+    attendees: Sequence[dict[str, Any]],
+    record_ids: Sequence[int],
+    reminders: Sequence[Reminder],
+    timeline: Sequence[TimelineSpec],
+    jobs: Sequence[JobSpec],
+) -> None:
+    # One row per dedupe key, the first: what executemany leaves (a second row with a
+    # key is a conflict with the first, which is not cancelled), and one statement may
+    # not touch a row twice.
+    seen: set[str] = set()
+    unique = []
+    for job in jobs:
+        if job.dedupe_key is not None:
+            if job.dedupe_key in seen:
+                continue
+            seen.add(job.dedupe_key)
+        unique.append(job)
+    conn.exec_driver_sql(
+        WRITE_CHILDREN_PG,
+        {
+            "meeting_id": meeting_id,
+            "now": _naive_utc(now),
+            "a_kind": [a["kind"] for a in attendees],
+            "a_record_id": [a["record_id"] for a in attendees],
+            "a_slack_user_id": [a["slack_user_id"] for a in attendees],
+            "a_email": [a["email"] for a in attendees],
+            "a_name": [a["name"] for a in attendees],
+            "r_record_id": list(record_ids),
+            "m_offset": [r.offset_minutes for r in reminders],
+            "m_due_at": [_naive_utc(r.due_at) for r in reminders],
+            "t_record_id": [e.record_id for e in timeline],
+            "t_kind": [str(e.kind) for e in timeline],
+            "t_at": [_naive_utc(e.occurred_at) for e in timeline],
+            "t_actor": [e.actor_user_id for e in timeline],
+            "t_data": [json.dumps(e.data) for e in timeline],
+            "j_kind": [str(j.kind) for j in unique],
+            "j_payload": [json.dumps(j.payload) for j in unique],
+            "j_run_at": [_naive_utc(j.run_at) for j in unique],
+            "j_dedupe_key": [j.dedupe_key for j in unique],
+            "j_meeting_id": [_job_meeting_id(j) for j in unique],
+        },
+    )
+
+
+def _job_meeting_id(job: JobSpec) -> int | None:
+    return mid if isinstance(mid := job.payload.get("meeting_id"), int) else None
 
 
 def cancel_queued_jobs(

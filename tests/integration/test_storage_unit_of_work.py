@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +31,7 @@ from handlers.workspace import WorkspaceSettings
 from storage.db import make_engine, make_session_factory
 from storage.jobs import SqlJobQueue
 from storage.meetings import SqlMeetingRepository
+from storage.models import JobModel
 from storage.records import SqlRecordRepository
 from storage.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
 from storage.users import SqlUserRepository
@@ -287,3 +288,50 @@ def test_a_record_of_another_workspace_is_refused_even_after_a_read(db: Db) -> N
                 [],
             )
     assert db.meetings.list_meetings(TEAM) == []
+
+
+def test_a_new_meetings_jobs_and_timeline_are_queued_as_one_at_a_time_would(db: Db) -> None:
+    """On PostgreSQL the children go in one statement: the jobs' dedupe keys behave as
+    one INSERT per job does (the first of a key wins; a cancelled job is queued again
+    with its new time and payload; a queued one is left alone)."""
+    db.jobs.enqueue("kept", {"n": 0}, T0, "k-queued")
+    db.jobs.enqueue("revived", {"meeting_id": 999_999, "n": 0}, T0, "k-cancelled")
+    assert db.jobs.cancel_where(None, 999_999) == 1
+    later = T0 + timedelta(hours=2)
+    jane = db.jane()
+    with db.uow() as uow:
+        meeting, _ = uow.meetings.create(
+            new_meeting(jane, "k-jobs"),
+            lambda mid: [
+                JobSpec("first", {"meeting_id": mid, "n": 1}, later, "k-new"),
+                JobSpec("second", {"meeting_id": mid, "n": 2}, later, "k-new"),
+                JobSpec("kept", {"n": 3}, later, "k-queued"),
+                JobSpec("revived", {"meeting_id": 999_999, "n": 4}, later, "k-cancelled"),
+                JobSpec("free", {"meeting_id": mid, "n": 5, "ż": "ó"}, later),
+                JobSpec("free", {"meeting_id": mid, "n": 6}, later),
+            ],
+            [
+                TimelineSpec(jane, "meeting_scheduled", T0, "UHOST", {"title": "Żółć"}),
+                TimelineSpec(jane, "note", later, "UOTHER", {}),
+            ],
+        )
+        uow.commit()
+    j = JobModel.__table__.c
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            select(j.kind, j.payload, j.run_at, j.status, j.dedupe_key, j.meeting_id).order_by(j.id)
+        ).all()
+    mid = meeting.id
+    assert [tuple(r) for r in rows] == [
+        ("kept", {"n": 0}, T0, "queued", "k-queued", None),
+        ("revived", {"meeting_id": 999_999, "n": 4}, later, "queued", "k-cancelled", 999_999),
+        ("first", {"meeting_id": mid, "n": 1}, later, "queued", "k-new", mid),
+        ("free", {"meeting_id": mid, "n": 5, "ż": "ó"}, later, "queued", None, mid),
+        ("free", {"meeting_id": mid, "n": 6}, later, "queued", None, mid),
+    ]
+    assert [
+        (e.kind, e.occurred_at, e.actor_user_id, e.data) for e in db.meetings.timeline(TEAM, jane)
+    ] == [
+        ("note", later, "UOTHER", {}),
+        ("meeting_scheduled", T0, "UHOST", {"title": "Żółć"}),
+    ]
