@@ -49,6 +49,7 @@ from storage.record_tables import (
     KIND_ORDER,
     SEARCH_COLUMNS,
     constant,
+    fetch,
     kind_rank,
     records_table,
 )
@@ -84,10 +85,8 @@ def find(
     params = {"team": team_id, "full": full, "after": _successor(full), "limit": limit}
     rank = {k: i for i, k in enumerate(kind_values)}
     if session.get_bind().dialect.name != "sqlite":
-        rows = list(
-            session.execute(
-                _pg_find(kind_values), {**params, **_pg_params(session, words, kind_values)}
-            )
+        rows = fetch(
+            session, _pg_find(kind_values), {**params, **_pg_params(session, words, kind_values)}
         )
         rows.sort(key=lambda row: (row.tier, rank[row.kind], row.search_text, row.id))
         return rows[:limit]

