@@ -26,11 +26,13 @@ class SleepsWhenCollected:
 @pytest.fixture
 def pauses() -> Iterator[GcPauses]:
     gc.collect()
+    gc.disable()  # only the test's own collections are recorded
     recorder = GcPauses().install()
     try:
         yield recorder
     finally:
         recorder.uninstall()
+        gc.enable()
 
 
 def test_collections_are_counted_with_their_pauses(pauses: GcPauses) -> None:
@@ -48,8 +50,10 @@ def test_collections_are_counted_with_their_pauses(pauses: GcPauses) -> None:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="schedstat is Linux's")
 def test_time_the_collector_spends_blocked_is_not_a_pause(pauses: GcPauses) -> None:
     SleepsWhenCollected(0.2)
-    gc.collect()
+    gc.collect(0)  # the young generation only: the cycle was just made
     summary = pauses.summary()
-    assert summary["max_ms"] >= 200  # start to stop, wall clock
-    assert summary["max_held_ms"] is not None
-    assert summary["max_held_ms"] < 100  # the collector's own time on (or waiting for) a CPU
+    wall, held = summary["max_ms"], summary["max_held_ms"]
+    assert wall >= 200  # start to stop, wall clock, the finalizer's sleep in it
+    assert held is not None
+    # The sleep is time blocked, so it is not in the pause, however busy the machine.
+    assert held <= wall - 199
