@@ -15,7 +15,12 @@ Choices that matter, and why:
   (v4 batch reads), so an incremental page replaces a record's associations with
   HubSpot's current ones.
 - **Merges** drop the merged-away records without archiving them: the record kept
-  lists them in `hs_merged_object_ids`, and they are deleted here too.
+  lists them in `hs_merged_object_ids`. A page pairs each with the record that lists
+  it (`RecordPage.merged`), so the sync moves its meetings, timeline and associations
+  there before deleting it. The kept record is the one whose row names the merge, and
+  it comes in the same page, so it is always stored first; whether HubSpot kept the
+  primary's id or gave the merged record a new one (both old ids are then listed)
+  makes no difference.
 - **Incremental pulls** search on the modified date (contacts: `lastmodifieddate`,
   the others: `hs_lastmodifieddate`), oldest first, so a search that reaches HubSpot's
   10,000-result cap stops there and the next pull starts at the last date seen.
@@ -503,19 +508,12 @@ class HubSpotRecordSource:
         if since is not None and after_next is not None and int(after_next) >= SEARCH_CAP:
             after_next = None  # the cap: the next pull starts at the last date seen
         stamps = [o.updated_at for o in found.objects if o.updated_at is not None]
-        # A merge keeps one record and drops the others without archiving them: the
-        # kept one names them.
-        merged = tuple(
-            external_id(kind, gone)
-            for o in found.objects
-            for gone in (o.properties.get(MERGED) or "").split(";")
-            if gone.strip().isdigit() and gone.strip() != o.id
-        )
         return RecordPage(
             tuple(_row(kind, o, linked.get(o.id, ())) for o in found.objects),
-            merged,
+            (),
             self._next(kind, phase, after_next, since),
             max(stamps) if stamps else None,
+            _merges(kind, found.objects),
         )
 
     @staticmethod
@@ -530,6 +528,20 @@ class HubSpotRecordSource:
         if position + 1 < len(PULL_ORDER):
             return f"{PULL_ORDER[position + 1].value}:live:"
         return None
+
+
+def _merges(kind: RecordKind, objects: Sequence[CrmObject]) -> tuple[tuple[str, str], ...]:
+    """(merged away, kept) external ids: a merge drops records without archiving them,
+    and the kept one names them. An id that is itself a live object of the page is
+    not gone, whatever an older merge said."""
+    live = {o.id for o in objects}
+    pairs: dict[str, str] = {}
+    for o in objects:
+        for raw in (o.properties.get(MERGED) or "").split(";"):
+            gone = raw.strip()
+            if gone.isdigit() and gone not in live:
+                pairs.setdefault(external_id(kind, gone), external_id(kind, o.id))
+    return tuple(pairs.items())
 
 
 def _parse_cursor(cursor: str | None) -> tuple[RecordKind, str, str | None]:

@@ -23,13 +23,17 @@ class RecordPage:
     external ids); `deleted` are external ids the source no longer has.
     `next_cursor` is opaque to everyone but the source; None means "nothing more for
     now". `modified_up_to` is the newest change the page saw: the next incremental
-    pull starts there.
+    pull starts there. `merged` pairs a record merged away in the source with the one
+    it was merged into (external ids, same kind; the kept one is among `rows`): what
+    Meetline holds of the first (meetings, timeline) moves to the second before the
+    first is deleted, so a merge never loses history the way a deletion does.
     """
 
     rows: tuple[RecordRow, ...]
     deleted: tuple[str, ...] = ()
     next_cursor: str | None = None
     modified_up_to: datetime | None = None
+    merged: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ lets another redo that page (rows are upserted, the next page's job has a dedupe
 Rows go through `RecordRepository.import_rows` like a CSV's, so search indexes stay in
 step. The first sync reads everything and tells the admin how it goes; later ones
 (every few minutes, queued by the worker) read what changed since the last one began,
-and delete what the CRM deleted.
+and delete what the CRM deleted. A record merged into another in the CRM is not simply
+deleted: its meetings, timeline and associations move to the record kept first, in the
+same transaction as the page that names the merge (`RecordRepository.mirror_page`).
 """
 
 from __future__ import annotations
@@ -169,10 +171,11 @@ class SyncRecords:
             )
             raise GiveUp(f"CRM refused the token: {type(refused).__name__}") from None
         rows = self._known_associations(team_id, page.rows)
-        if rows:
-            self._records.import_rows(team_id, rows)
-        if page.deleted:
-            self._records.delete_external(team_id, page.deleted)
+        if rows or page.merged or page.deleted:
+            # The kept record of a merge is among the rows: stored before the move.
+            self._records.mirror_page(
+                team_id, rows, merged=page.merged, deleted=page.deleted, at=self._clock.now()
+            )
         count = int(p.get("count") or 0) + len(rows)
         number = int(p["page"]) + 1
         first = since is None

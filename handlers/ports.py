@@ -67,6 +67,23 @@ class RecordRepository(Protocol):
         returns how many there were."""
         ...
 
+    def mirror_page(
+        self,
+        team_id: str,
+        rows: Sequence[RecordRow],
+        *,
+        merged: Sequence[tuple[str, str]] = (),
+        deleted: Sequence[str] = (),
+        at: datetime,
+    ) -> int:
+        """A page of a CRM sync, in one transaction: upsert `rows`; for each (merged
+        away, kept) pair of `merged` (external ids), move what the workspace has of the
+        first (meetings, attendees, timeline, associations) to the second, log the
+        merge on its timeline at `at`, and delete the first; then delete `deleted`.
+        A pair whose records are not both the workspace's, of one kind, changes
+        nothing (a merge seen twice). Returns how many records were merged away."""
+        ...
+
 
 class RecordSource(Protocol):
     """Where a workspace's records come from: the records CSV (`handlers/records_csv.py`)
@@ -78,6 +95,7 @@ class RecordSource(Protocol):
     def page(self, cursor: str | None, since: datetime | None = None) -> RecordPage:
         """The page after `cursor` (None: the first). With `since`, only records
         changed at or after it, and the ones deleted since (an incremental pull).
+        Records merged away are named with the record kept, in the kept one's page.
         Raises `CrmRefused`, `CrmMissingScopes` or `CrmBusy` (`handlers/crm.py`)."""
         ...
 

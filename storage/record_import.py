@@ -1,5 +1,6 @@
 """Bulk import of records (`meetline import`): upsert the rows, replace their associations
-and bring the search terms up to date, in the caller's transaction.
+and bring the search terms up to date, in the caller's transaction. Also the other
+writes a source makes: records deleted in it, and records merged in it (`merge_rows`).
 
 Built for 100k-row files: everything the file itself says (kinds, names, the new
 associations) is used from memory, and the database is asked only about what was stored
@@ -11,13 +12,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    Table,
     delete,
+    insert,
+    or_,
     select,
     text,
     tuple_,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -29,6 +34,12 @@ from handlers.domain import (
     RecordRow,
     RowError,
 )
+from storage.models import (
+    MeetingAttendeeModel,
+    MeetingModel,
+    MeetingRecordModel,
+    TimelineEntryModel,
+)
 from storage.record_index import IndexedRecord, normalize, rebuild_terms
 from storage.record_tables import (
     BATCH_ROWS,
@@ -39,6 +50,13 @@ from storage.record_tables import (
     readable_teams,
     records_table,
 )
+
+_meetings: Table = MeetingModel.__table__  # type: ignore[assignment]
+_links: Table = MeetingRecordModel.__table__  # type: ignore[assignment]
+_attendees: Table = MeetingAttendeeModel.__table__  # type: ignore[assignment]
+_timeline: Table = TimelineEntryModel.__table__  # type: ignore[assignment]
+# The timeline entry a merge leaves on the record kept (bot/views/timeline_views.py).
+MERGED_ENTRY = "record_merged"
 
 # PostgreSQL: imports at least this large refresh planner statistics as they go.
 _ANALYZE_AFTER = 1000
@@ -239,6 +257,184 @@ def delete_rows(session: Session, team_id: str, external_ids: Sequence[str]) -> 
         session.execute(delete(records_table).where(records_table.c.id.in_(chunk)))
     rebuild_terms(session, {}, {}, [], sorted(touched))
     return len(ids)
+
+
+def merge_rows(
+    session: Session, team_id: str, merged: Sequence[tuple[str, str]], at: datetime
+) -> int:
+    """Merge records as their source did: for each (merged away, kept) pair of external
+    ids, everything the team holds of the first moves to the second, then the first is
+    deleted. Moved: meetings booked on it, their links to it, attendees who are it,
+    its timeline entries and its associations; whatever the kept record has already
+    (the same meeting, the same attendee, the same entry, the same association) is not
+    written twice, and a record is never associated with itself. The kept record's
+    timeline gets a `MERGED_ENTRY` naming the other.
+
+    Both records must be the team's and of one kind; a pair that is not (the kept one
+    not stored, the other gone already: a merge seen twice) changes nothing, so the
+    caller stores the kept record first. Chains (B into A, A into C) end at the last.
+    Returns how many records were merged away."""
+    into = _last_kept(merged)
+    found = _lookup(session, [team_id], [*into, *set(into.values())])
+    groups: dict[int, list[tuple[str, _Found]]] = defaultdict(list)
+    for gone_ext, kept_ext in into.items():
+        old, kept = found.get(gone_ext), found.get(kept_ext)
+        if old is None or kept is None or old.kind != kept.kind or old.id == kept.id:
+            continue
+        groups[kept.id].append((gone_ext, old))
+    touched: set[int] = set()
+    for kept_id, gone in groups.items():
+        touched |= _move(session, team_id, kept_id, [g.id for _, g in gone])
+        session.execute(
+            insert(_timeline),
+            [
+                {
+                    "record_id": kept_id,
+                    "meeting_id": None,
+                    "kind": MERGED_ENTRY,
+                    "occurred_at": at,
+                    "actor_user_id": None,
+                    "data": {"title": g.name, "external_id": ext},
+                }
+                for ext, g in gone
+            ],
+        )
+    gone_ids = sorted(g.id for pairs in groups.values() for _, g in pairs)
+    for chunk in chunks(gone_ids):
+        session.execute(delete(records_table).where(records_table.c.id.in_(chunk)))
+    rebuild_terms(session, {}, {}, [], sorted(touched - set(gone_ids)))
+    return len(gone_ids)
+
+
+def _last_kept(merged: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Each merged-away id with the record it ends in (B into A and A into C: C); ids
+    in a cycle, which no source means, are left alone."""
+    into: dict[str, str] = {}
+    for gone, kept in merged:
+        into.setdefault(gone, kept)
+    out: dict[str, str] = {}
+    for gone, kept in into.items():
+        seen = {gone}
+        while kept in into and kept not in seen:
+            seen.add(kept)
+            kept = into[kept]
+        if kept not in seen:
+            out[gone] = kept
+    return out
+
+
+def _move(session: Session, team_id: str, kept: int, gone: Sequence[int]) -> set[int]:
+    """Repoint the team's rows of the `gone` records at `kept` (see `merge_rows`);
+    returns the records whose search terms may change (`kept` and its new partners).
+    Rows of another team's meetings are not moved: they go with the record."""
+    m, link, att, tl, a = _meetings.c, _links.c, _attendees.c, _timeline.c, associations_table.c
+    of_team = select(m.id).where(m.team_id == team_id)
+    for chunk in chunks(gone):
+        session.execute(
+            update(_meetings)
+            .where(m.team_id == team_id, m.record_id.in_(chunk))
+            .values(record_id=kept, updated_at=m.updated_at)  # the meeting itself is as it was
+        )
+
+    linked: set[int] = set()
+    for chunk in chunks(gone):
+        linked.update(
+            session.execute(
+                select(link.meeting_id).where(
+                    link.record_id.in_(chunk), link.meeting_id.in_(of_team)
+                )
+            ).scalars()
+        )
+    linked -= _meetings_of(session, link.meeting_id, link.record_id, kept, linked)
+    if linked:
+        session.execute(
+            insert(_links), [{"meeting_id": i, "record_id": kept} for i in sorted(linked)]
+        )
+
+    # One attendee row per meeting for the person: the kept record's if it attends,
+    # else the first of the merged-away ones.
+    rows: dict[int, list[int]] = defaultdict(list)
+    for chunk in chunks(gone):
+        for row_id, meeting_id in session.execute(
+            select(att.id, att.meeting_id)
+            .where(att.record_id.in_(chunk), att.meeting_id.in_(of_team))
+            .order_by(att.id)
+        ):
+            rows[meeting_id].append(row_id)
+    attending = _meetings_of(session, att.meeting_id, att.record_id, kept, set(rows))
+    moved = sorted(ids[0] for mid, ids in rows.items() if mid not in attending)
+    dropped = sorted(i for mid, ids in rows.items() for i in (ids if mid in attending else ids[1:]))
+    for chunk in chunks(moved):
+        session.execute(update(_attendees).where(att.id.in_(chunk)).values(record_id=kept))
+    for chunk in chunks(dropped):
+        session.execute(delete(_attendees).where(att.id.in_(chunk)))
+
+    # A meeting linked to both records logged each change on both timelines: once is
+    # enough. Entries of another team's meeting stay behind.
+    entries: list[tuple[int, int | None, str, datetime]] = []
+    for chunk in chunks(gone):
+        entries.extend(
+            session.execute(
+                select(tl.id, tl.meeting_id, tl.kind, tl.occurred_at)
+                .where(
+                    tl.record_id.in_(chunk),
+                    or_(tl.meeting_id.is_(None), tl.meeting_id.in_(of_team)),
+                )
+                .order_by(tl.id)
+            ).tuples()
+        )
+    meeting_ids = sorted({mid for _, mid, _, _ in entries if mid is not None})
+    logged: set[tuple[int | None, str, datetime]] = set()
+    for chunk in chunks(meeting_ids):
+        logged.update(
+            session.execute(
+                select(tl.meeting_id, tl.kind, tl.occurred_at).where(
+                    tl.record_id == kept, tl.meeting_id.in_(chunk)
+                )
+            ).tuples()
+        )
+    move: list[int] = []
+    for entry_id, mid, kind, occurred in entries:
+        if mid is not None:
+            if (mid, kind, occurred) in logged:
+                continue
+            logged.add((mid, kind, occurred))
+        move.append(entry_id)
+    for chunk in chunks(move):
+        session.execute(update(_timeline).where(tl.id.in_(chunk)).values(record_id=kept))
+
+    partners: set[int] = set()
+    for chunk in chunks(gone):
+        partners.update(
+            session.execute(
+                select(a.other_id)
+                .join(records_table, records_table.c.id == a.other_id)
+                .where(a.record_id.in_(chunk), records_table.c.team_id == team_id)
+            ).scalars()
+        )
+    partners -= {kept, *gone}
+    new = partners - set(session.execute(select(a.other_id).where(a.record_id == kept)).scalars())
+    bulk_insert(
+        session,
+        associations_table,
+        [{"record_id": r, "other_id": o} for p in sorted(new) for r, o in ((kept, p), (p, kept))],
+    )
+    return {kept, *partners}
+
+
+def _meetings_of(
+    session: Session, meeting: Any, record: Any, record_id: int, among: set[int]
+) -> set[int]:
+    """Which of the meetings `among` have a row for `record_id` in a table of
+    (meeting, record) columns."""
+    found: set[int] = set()
+    for chunk in chunks(sorted(among)):
+        found.update(
+            session.execute(
+                select(meeting).where(record == record_id, meeting.in_(chunk))
+            ).scalars()
+        )
+    return found
 
 
 class _Found(NamedTuple):

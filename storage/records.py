@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, bindparam, func, select
@@ -21,7 +22,7 @@ from handlers.ids import parse_id
 from handlers.ports import RecordRepository
 from storage.db import Sessions, UnitOfWorkSessions, write_session
 from storage.models import RecordModel
-from storage.record_import import delete_rows, import_rows
+from storage.record_import import delete_rows, import_rows, merge_rows
 from storage.record_search import find
 from storage.record_tables import (
     SEARCH_COLUMNS,
@@ -249,6 +250,28 @@ class SqlRecordRepository:
             return 0
         with write_session(self._sessions) as session:
             return delete_rows(session, team_id, external_ids)
+
+    def mirror_page(
+        self,
+        team_id: str,
+        rows: Sequence[RecordRow],
+        *,
+        merged: Sequence[tuple[str, str]] = (),
+        deleted: Sequence[str] = (),
+        at: datetime,
+    ) -> int:
+        """A page of a CRM sync in one transaction: upsert `rows`, then merge (`merged`:
+        merged-away and kept external ids; the kept record may be one of `rows`), then
+        delete `deleted` (storage.record_import). Returns how many records were merged
+        away. A page redone after a crash changes nothing more: a record merged away is
+        gone, so the merge is not seen again."""
+        with write_session(self._sessions) as session:
+            if rows:
+                import_rows(session, team_id, rows)
+            count = merge_rows(session, team_id, merged, at) if team_id and merged else 0
+            if team_id and deleted:
+                delete_rows(session, team_id, deleted)
+            return count
 
 
 if TYPE_CHECKING:  # mypy proves the port is implemented; nothing runs

@@ -153,6 +153,42 @@ class InMemoryRecords:
             del self._store.records[rid]
         return len(gone)
 
+    def mirror_page(
+        self,
+        team_id: str,
+        rows: Sequence[RecordRow],
+        *,
+        merged: Sequence[tuple[str, str]] = (),
+        deleted: Sequence[str] = (),
+        at: datetime,
+    ) -> int:
+        stored = self.existing_external_ids(team_id, [r.external_id for r in rows])
+        self.import_rows(team_id, [r for r in rows if r.external_id not in stored])
+        ids = {r.external_id: r.id for r in self._team(team_id)}
+        count = 0
+        for gone_ext, kept_ext in merged:
+            gone, kept = ids.get(gone_ext), ids.get(kept_ext)
+            if gone is None or kept is None or gone == kept:
+                continue
+            for m in self._store.meetings.values():
+                if m.team_id != team_id:
+                    continue
+                if m.record_id == gone:
+                    m.record_id = kept
+                m.record_ids = list(dict.fromkeys(kept if r == gone else r for r in m.record_ids))
+                m.attendees = [
+                    replace(a, record_id=kept) if a.record_id == gone else a for a in m.attendees
+                ]
+            self._store.timeline = [
+                replace(e, record_id=kept) if e.record_id == gone else e
+                for e in self._store.timeline
+            ]
+            del self._store.records[gone]
+            ids.pop(gone_ext)
+            count += 1
+        self.delete_external(team_id, deleted)
+        return count
+
 
 class InMemoryMeetings:
     """handlers.ports.MeetingRepository."""

@@ -21,6 +21,8 @@ KIND_LABELS = {  # (emoji, label): the label is translated where shown
     "meeting_cancelled": (":x:", N_("Cancelled")),
     "outcome_set": (":white_check_mark:", N_("Outcome")),
     "calendar_changed": (":calendar:", N_("Changed in the calendar")),
+    # no meeting: the title is the record merged into this one (storage.record_import)
+    "record_merged": (":twisted_rightwards_arrows:", N_("Merged into this record")),
 }
 MAX_ENTRIES = 40
 

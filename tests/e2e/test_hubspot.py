@@ -3,6 +3,7 @@ App Home with a private-app token, checked with (fake) HubSpot at once."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -429,3 +430,61 @@ def test_hubspot_down_for_hours_delays_the_engagement_and_loses_nothing(
             sql("SELECT count(*) FROM jobs WHERE dedupe_key LIKE 'crm-log:%:carried:%'")
         ).scalar_one()
     assert failed == 0 and carried >= 1  # the first job's tries ran out; its work went on
+
+
+@pytest.mark.both_databases  # the merge's moves and deletes differ on PostgreSQL
+def test_a_contact_merged_in_hubspot_keeps_its_meetings_on_the_contact_kept(
+    stack: Stack, hubspot: FakeHubSpot
+) -> None:
+    """A rep booked with "Nina Lumburg", a duplicate of Nina Lumbergh; HubSpot merges the
+    duplicate into her. After the next sync Nina's timeline has both meetings, both
+    meetings list her, and the duplicate is gone from the picker."""
+    before = datetime.now(UTC) - timedelta(days=1)
+    twin = hubspot.put(
+        "contacts",
+        {"firstname": "Nina", "lastname": "Lumburg", "email": "nina.l@mail.test"},
+        at=before,
+    )
+    ids = hubspot_account(stack, hubspot)
+    duplicate, nina = stack.record_id("Nina Lumburg"), stack.record_id("Nina Lumbergh")
+    values = meet_values(
+        record=(f"r:{duplicate}", "Contact: Nina Lumburg"),
+        day=in_days(3),
+        at="11:00",
+        title="First call",
+        attendees=[(f"c:{duplicate}", "Nina Lumburg")],
+    )
+    assert submit(stack, open_form(stack), values).json()["response_action"] == "update"
+    stack.slack.wait_for("chat.postMessage")
+    book_nina(stack)
+    drain(stack)
+    assert any("Nina Lumburg" in option for option in picker(stack, "nina"))
+
+    stack.clock.advance(minutes=1)
+    hubspot.merge("contacts", ids["contact"], twin, at=stack.clock.now())
+    stack.clock.advance(minutes=5)
+    drain(stack)
+
+    assert not any("Lumburg" in option for option in picker(stack, "nina"))
+    reply = stack.client.command("timeline Nina Lumbergh", user_id=HOST).json()
+    validate_blocks(reply["blocks"])
+    shown = str(reply["blocks"])
+    assert "First call" in shown and "Pilot kickoff" in shown
+    assert "Merged into this record* · Nina Lumburg" in shown
+    meetings = {m["title"]: m for m in stack.meetings_json()}
+    assert set(meetings) == {"First call", "Pilot kickoff"}
+    for meeting in meetings.values():
+        assert nina in meeting["record_ids"]
+        assert [a["record_id"] for a in meeting["attendees"] if a["kind"] == "contact"] == [nina]
+    # the duplicate's meeting, opened for editing, has Nina as its record and attendee
+    form = json.dumps(open_edit_form(stack))
+    assert "First call" in form and f'"r:{nina}"' in form and f'"c:{nina}"' in form
+    # a second sync sees the merge again (HubSpot keeps listing it): nothing changes
+    hubspot.put(
+        "contacts", {"phone": "+48 600 000 111"}, at=stack.clock.now(), object_id=ids["contact"]
+    )
+    stack.clock.advance(minutes=5)
+    drain(stack)
+    again = stack.client.command("timeline Nina Lumbergh", user_id=HOST).json()
+    assert again["blocks"] == reply["blocks"]
+    assert_all_views_valid(stack.slack)

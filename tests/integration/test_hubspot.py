@@ -221,14 +221,28 @@ def test_hubspot_refusing_a_body_is_reported_without_its_text(
     assert fake.meetings == {}
 
 
-def test_a_merge_deletes_the_merged_away_record(fake: FakeHubSpot, client: HubSpotClient) -> None:
+def test_a_merge_names_the_merged_away_record_with_the_one_kept(
+    fake: FakeHubSpot, client: HubSpotClient
+) -> None:
     ids = _crm(fake)
     twin = fake.put("contacts", {"firstname": "Jane", "lastname": "D."}, at=T0)
     later = T0 + timedelta(hours=1)
     fake.merge("contacts", ids["jane"], twin, at=later)
     pages = _pull(HubSpotRecordSource(client), since=later)
     assert [r.name for p in pages for r in p.rows] == ["Jane Doe"]
-    assert [d for p in pages for d in p.deleted] == [f"hubspot:contact:{twin}"]
+    jane = f"hubspot:contact:{ids['jane']}"
+    assert [m for p in pages for m in p.merged] == [(f"hubspot:contact:{twin}", jane)]
+    assert [d for p in pages for d in p.deleted] == []  # not archived: merged
+
+    # HubSpot may give the merged record a new id: both old ones are named with it
+    other = fake.put("contacts", {"firstname": "Jane", "lastname": "Doe II"}, at=later)
+    newest = fake.merge("contacts", ids["jane"], other, at=later + timedelta(hours=1), new_id=True)
+    pages = _pull(HubSpotRecordSource(client), since=later + timedelta(hours=1))
+    kept = f"hubspot:contact:{newest}"
+    assert [r.external_id for p in pages for r in p.rows] == [kept]
+    assert sorted(m for p in pages for m in p.merged) == sorted(
+        (f"hubspot:contact:{gone}", kept) for gone in (twin, ids["jane"], other)
+    )
 
 
 JOIN = "https://zoom.test/j/123456789"

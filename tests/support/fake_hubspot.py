@@ -39,6 +39,7 @@ MEETINGS_WRITE_SCOPE = "crm.objects.contacts.write"
 ALL_SCOPES = frozenset({*OBJECT_SCOPES.values(), OWNERS_SCOPE, MEETINGS_WRITE_SCOPE})
 
 MODIFIED = {"contacts": "lastmodifieddate"}  # the others: hs_lastmodifieddate
+MERGED = "hs_merged_object_ids"  # "id;id": the records merged into this one
 MEETING_PROPERTIES = frozenset(
     {
         "hs_meeting_title",
@@ -139,21 +140,40 @@ class FakeHubSpot(FakeHttpService):
             obj["archived"] = True
             obj["archivedAt"] = hubspot_time(at)
 
-    def merge(self, kind: str, keep: str, gone: str, *, at: datetime) -> None:
+    def merge(self, kind: str, keep: str, gone: str, *, at: datetime, new_id: bool = False) -> str:
         """Merge `gone` into `keep` as HubSpot does: `gone` disappears (not archived),
-        its associations move to `keep`, which lists it in hs_merged_object_ids."""
+        its associations move to `keep`, which lists it in hs_merged_object_ids.
+        `new_id`: as HubSpot now does for contacts, the merged record is a new object
+        (keep's properties) and both old ids disappear and are listed. Returns the id
+        of the merged record."""
         with self.lock:
-            del self.objects[kind][gone]
-            for a_kind, a, b_kind, b in list(self.links):
-                if a_kind == kind and a == gone:
-                    self.links.discard((a_kind, a, b_kind, b))
-                    self.links.discard((b_kind, b, a_kind, a))
-                    self._linked.get((a_kind, a, b_kind), set()).discard(b)
-                    self._linked.get((b_kind, b, a_kind), set()).discard(a)
-                    self.associate(kind, keep, b_kind, b)
-            merged = self.objects[kind][keep]["properties"].get("hs_merged_object_ids")
-            ids = ";".join(x for x in (merged, gone) if x)
-            self.put(kind, {"hs_merged_object_ids": ids}, at=at, object_id=keep)
+            props = self.objects[kind][keep]["properties"]
+            listed = [
+                x
+                for oid in (keep, gone)
+                for x in (self.objects[kind][oid]["properties"].get(MERGED) or "").split(";")
+                if x
+            ]
+            olds = [gone]
+            target = keep
+            if new_id:
+                target = self.put(
+                    kind,
+                    {k: v for k, v in props.items() if k != MERGED},
+                    at=at,
+                )
+                olds = [keep, gone]
+            for old in olds:
+                del self.objects[kind][old]
+                for a_kind, a, b_kind, b in list(self.links):
+                    if a_kind == kind and a == old:
+                        self.links.discard((a_kind, a, b_kind, b))
+                        self.links.discard((b_kind, b, a_kind, a))
+                        self._linked.get((a_kind, a, b_kind), set()).discard(b)
+                        self._linked.get((b_kind, b, a_kind), set()).discard(a)
+                        self.associate(kind, target, b_kind, b)
+            self.put(kind, {MERGED: ";".join([*listed, *olds])}, at=at, object_id=target)
+            return target
 
     def add_owner(self, email: str, first: str = "", last: str = "") -> str:
         with self.lock:

@@ -48,6 +48,11 @@ class FakeRepo:
     def delete_external(self, team_id: str, external_ids: Sequence[str]) -> int:
         return 0
 
+    def mirror_page(  # type: ignore[no-untyped-def]
+        self, team_id: str, rows: Sequence[RecordRow], *, merged=(), deleted=(), at
+    ) -> int:
+        return 0
+
 
 def test_valid_file_parses_every_field() -> None:
     rows = parse_records_csv(
