@@ -266,8 +266,9 @@ def merge_rows(
     ids, everything the team holds of the first moves to the second, then the first is
     deleted. Moved: meetings booked on it, their links to it, attendees who are it,
     its timeline entries and its associations; whatever the kept record has already
-    (the same meeting, the same attendee, the same entry, the same association) is not
-    written twice, and a record is never associated with itself. The kept record's
+    (the same meeting, the same entry, the same association) is not written twice, a
+    record is never associated with itself, and a meeting lists the person once (a
+    second attendee row keeps its address, without a record). The kept record's
     timeline gets a `MERGED_ENTRY` naming the other.
 
     Both records must be the team's and of one kind; a pair that is not (the kept one
@@ -351,8 +352,10 @@ def _move(session: Session, team_id: str, kept: int, gone: Sequence[int]) -> set
             insert(_links), [{"meeting_id": i, "record_id": kept} for i in sorted(linked)]
         )
 
-    # One attendee row per meeting for the person: the kept record's if it attends,
-    # else the first of the merged-away ones.
+    # One attendee row per meeting is the kept record: its own if it attends, else the
+    # first of the merged-away ones. Any other row keeps its address (invited there:
+    # reminders and a later edit's CANCEL still reach it) and loses its record with
+    # the record, as on a deletion, so the person is not listed twice as one contact.
     rows: dict[int, list[int]] = defaultdict(list)
     for chunk in chunks(gone):
         for row_id, meeting_id in session.execute(
@@ -363,11 +366,8 @@ def _move(session: Session, team_id: str, kept: int, gone: Sequence[int]) -> set
             rows[meeting_id].append(row_id)
     attending = _meetings_of(session, att.meeting_id, att.record_id, kept, set(rows))
     moved = sorted(ids[0] for mid, ids in rows.items() if mid not in attending)
-    dropped = sorted(i for mid, ids in rows.items() for i in (ids if mid in attending else ids[1:]))
     for chunk in chunks(moved):
         session.execute(update(_attendees).where(att.id.in_(chunk)).values(record_id=kept))
-    for chunk in chunks(dropped):
-        session.execute(delete(_attendees).where(att.id.in_(chunk)))
 
     # A meeting linked to both records logged each change on both timelines: once is
     # enough. Entries of another team's meeting stay behind.

@@ -176,8 +176,10 @@ class InMemoryRecords:
                 if m.record_id == gone:
                     m.record_id = kept
                 m.record_ids = list(dict.fromkeys(kept if r == gone else r for r in m.record_ids))
+                attends = any(a.record_id == kept for a in m.attendees)
                 m.attendees = [
-                    replace(a, record_id=kept) if a.record_id == gone else a for a in m.attendees
+                    replace(a, record_id=None if attends else kept) if a.record_id == gone else a
+                    for a in m.attendees
                 ]
             self._store.timeline = [
                 replace(e, record_id=kept) if e.record_id == gone else e

@@ -140,9 +140,15 @@ def test_a_merged_away_contact_hands_its_meetings_timeline_and_links_to_the_kept
     assert by_id[on_twin.id].record_ids == [jane]
     assert [a.record_id for a in by_id[on_twin.id].attendees] == [jane]
     assert by_id[on_jane.id].record_ids == [jane]
-    # once, not twice: the meeting had both; John stays as he was
+    # once, not twice: the meeting had both; the twin's row keeps the address it was
+    # invited at (reminders, a later edit's cancellation) without a record; John as he was
     assert sorted(by_id[both.id].record_ids) == sorted([jane, world.id("john")])
-    assert [a.record_id for a in by_id[both.id].attendees] == [jane, world.id("john")]
+    assert [(a.record_id, a.email) for a in by_id[both.id].attendees] == [
+        (jane, "jane@acme.example"),
+        (None, "jane.d@acme.example"),
+        (world.id("john"), "john@acme.example"),
+    ]
+    assert [a.email for a in by_id[on_twin.id].attendees] == ["jane.d@acme.example"]
     # each meeting's entry once, and the merge itself
     assert world.timeline("jane") == sorted(
         [
