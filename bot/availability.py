@@ -87,7 +87,12 @@ class FreeBusyCheck:
 
     def form(self, team_id: str, user_id: str, state: FormState) -> FormState:
         """The form with its calendar notice brought up to date (cleared when not checkable)."""
-        cleared = replace(state, conflicts=(), suggestions=())
+        # (FormState is frozen: a form with no notice to clear is its own cleared form.)
+        cleared = (
+            replace(state, conflicts=(), suggestions=())
+            if state.conflicts or state.suggestions
+            else state
+        )
         minutes = state.duration_custom if state.duration == "custom" else state.duration
         window = _window(
             state.day,

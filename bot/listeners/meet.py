@@ -218,8 +218,9 @@ def fill_meet_form(
         services,
         team_id,
         user_id,
-        with_changes(opening_form(draft, prefill, ws, channel_id, t), thread=thread),
+        opening_form(draft, prefill, ws, channel_id, t),
         (draft.record, *(prefill.attendees if prefill else ())),
+        thread=thread,
     )
     state = services.free_busy.form(team_id, user_id, opening)
     try:
@@ -234,9 +235,11 @@ def invitation_defaults(
     user_id: str,
     state: FormState,
     records: Sequence[Record | None],
+    **changes: Any,
 ) -> FormState:
     """A new form's invitation parts: the language of its record and contacts (else the
-    form's own), and the email-only notice when the user has no calendar to add it to."""
+    form's own), and the email-only notice when the user has no calendar to add it to;
+    with `changes` made in the same copy."""
     return with_changes(
         state,
         invitation_language=form_invitation_language(records, state.language or "en"),
@@ -244,6 +247,7 @@ def invitation_defaults(
             services.connections.status(team_id, user_id),
             can_connect=services.connections.can_store_secrets,
         ),
+        **changes,
     )
 
 
