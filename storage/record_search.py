@@ -49,7 +49,7 @@ from storage.record_tables import (
     KIND_ORDER,
     SEARCH_COLUMNS,
     constant,
-    fetch,
+    driver_rows,
     kind_rank,
     records_table,
 )
@@ -77,19 +77,18 @@ def find(
 ) -> list[Any]:
     """The best `limit` records of the team for `query` (the most recent when it has
     no words), as rows of SEARCH_COLUMNS or ORM objects."""
-    kind_values = tuple(str(k) for k in KIND_ORDER if not kinds or k in kinds)
+    kind_values = kinds_searched(kinds)
     words = query_words(query)
     if not words:
         return _recent(session, team_id, kinds, limit)
+    engine = session.get_bind()
+    if engine.dialect.name != "sqlite":
+        assert isinstance(engine, Engine)
+        driver = session.connection().connection.driver_connection
+        return find_words_pg(driver, engine, team_id, query, words, kind_values, limit)
     full = normalize(query)
     params = {"team": team_id, "full": full, "after": _successor(full), "limit": limit}
     rank = {k: i for i, k in enumerate(kind_values)}
-    if session.get_bind().dialect.name != "sqlite":
-        rows = fetch(
-            session, _pg_find(kind_values), {**params, **_pg_params(session, words, kind_values)}
-        )
-        rows.sort(key=lambda row: (row.tier, rank[row.kind], row.search_text, row.id))
-        return rows[:limit]
     rows = list(session.execute(_by_name(kind_values), params))
     rows.sort(key=lambda row: (row.tier, rank[row.kind], row.search_text, row.id))
     found: list[Any] = rows[:limit]
@@ -101,6 +100,31 @@ def find(
         found += more
         seen += [row.id for row in more]
     return found
+
+
+def kinds_searched(kinds: Sequence[RecordKind] | None) -> tuple[str, ...]:
+    """The kinds a picker searches (None or empty: every kind), in rank order."""
+    return tuple(str(k) for k in KIND_ORDER if not kinds or k in kinds)
+
+
+def find_words_pg(
+    driver: Any,
+    engine: Engine,
+    team_id: str,
+    query: str,
+    words: list[str],
+    kinds: tuple[str, ...],
+    limit: int,
+) -> list[Any]:
+    """PostgreSQL, a query with words (`query_words`): `find` on psycopg's connection
+    `driver` of `engine`, in one statement."""
+    full = normalize(query)
+    params = {"team": team_id, "full": full, "after": _successor(full), "limit": limit}
+    params |= _pg_params(_stats_for(engine, driver), words, kinds)
+    rows = driver_rows(driver, engine.dialect, _pg_find(kinds), params)
+    rank = {k: i for i, k in enumerate(kinds)}
+    rows.sort(key=lambda row: (row.tier, rank[row.kind], row.search_text, row.id))
+    return rows[:limit]
 
 
 def _recent(
@@ -276,9 +300,8 @@ def _tsquery(words: list[str]) -> str:
     return " & ".join(f"{q}:*" for q in quoted)
 
 
-def _pg_params(session: Session, words: list[str], kinds: tuple[str, ...]) -> dict[str, Any]:
+def _pg_params(stats: _TermStats, words: list[str], kinds: tuple[str, ...]) -> dict[str, Any]:
     """The full-text tiers' parameters: the rarer words drive the GIN lookup."""
-    stats = _stats_for(session)
     share = {w: stats.share(w) for w in words}
     rare = [w for w in words if share[w] <= _COMMON_SHARE] or [min(words, key=share.__getitem__)]
     driver = _tsquery(rare)
@@ -315,13 +338,11 @@ class _TermStats:
         hi = bisect.bisect_left(self.terms, _successor(prefix))
         return self.cumulative[hi] - self.cumulative[lo] if self.terms else 0.0
 
-    def refresh(self, session: Session) -> None:
-        row = session.execute(
-            text(
-                "SELECT most_common_elems::text::text[], most_common_elem_freqs "
-                "FROM pg_stats WHERE tablename = 'ix_record_search_terms'"
-            )
-        ).first()
+    def refresh(self, driver: Any) -> None:
+        row = driver.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs "
+            "FROM pg_stats WHERE tablename = 'ix_record_search_terms'"
+        ).fetchone()
         pairs = sorted(zip(row[0], row[1], strict=False)) if row and row[0] else []
         self.terms = [term for term, _ in pairs]
         self.cumulative = [0.0, *itertools.accumulate(share for _, share in pairs)]
@@ -331,12 +352,10 @@ class _TermStats:
 _STATS: WeakKeyDictionary[Engine, _TermStats] = WeakKeyDictionary()
 
 
-def _stats_for(session: Session) -> _TermStats:
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
+def _stats_for(engine: Engine, driver: Any) -> _TermStats:
     stats = _STATS.setdefault(engine, _TermStats())
     if time.monotonic() - stats.read_at > _STATS_SECONDS:
-        stats.refresh(session)
+        stats.refresh(driver)
     return stats
 
 
@@ -350,4 +369,4 @@ def _successor(prefix: str) -> str:
     return prefix[:-1] + chr(last)
 
 
-__all__ = ["PG_NAMES", "PG_TERMS", "find"]
+__all__ = ["PG_NAMES", "PG_TERMS", "find", "find_words_pg", "kinds_searched"]

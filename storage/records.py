@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from handlers.domain import ImportResult, Record, RecordKind, RecordRow
@@ -23,12 +24,15 @@ from handlers.ports import RecordRepository
 from storage.db import Sessions, UnitOfWorkSessions, write_session
 from storage.models import RecordModel
 from storage.record_import import delete_rows, import_rows, merge_rows
-from storage.record_search import find
+from storage.record_index import query_words
+from storage.record_search import find, find_words_pg, kinds_searched
 from storage.record_tables import (
     SEARCH_COLUMNS,
     associations_table,
+    autocommit_driver,
     chunks,
     contact_companies,
+    driver_rows,
     fetch,
     kind_rank,
     readable_teams,
@@ -96,6 +100,14 @@ class SqlRecordRepository:
         self._seen: dict[tuple[str, int], Record | None] | None = (
             {} if isinstance(session_factory, UnitOfWorkSessions) else None
         )
+        # PostgreSQL outside a unit of work: the reads of one statement (search, a
+        # record's associations) take a pooled connection without an ORM session.
+        bind = getattr(session_factory, "kw", {}).get("bind")
+        self._pg_reads: Engine | None = (
+            bind
+            if isinstance(bind, Engine) and bind.dialect.name == "postgresql" and self._seen is None
+            else None
+        )
 
     # -- reading ------------------------------------------------------------------------
 
@@ -110,6 +122,13 @@ class SqlRecordRepository:
         limit = max(1, min(limit, 1000))
         if not team_id:  # no workspace, no records (legacy rows with an empty team stay hidden)
             return []
+        words = query_words(query) if self._pg_reads is not None else []
+        if self._pg_reads is not None and words:
+            with autocommit_driver(self._pg_reads) as driver:
+                rows = find_words_pg(
+                    driver, self._pg_reads, team_id, query, words, kinds_searched(kinds), limit
+                )
+            return self._to_records(None, rows)
         with self._reading() as session:
             return self._to_records(session, find(session, team_id, query, kinds, limit))
 
@@ -182,10 +201,13 @@ class SqlRecordRepository:
         rid = parse_id(record_id)
         if rid is None or not team_id:
             return []
+        params = {"record": rid, "team": team_id}
+        if self._pg_reads is not None:
+            with autocommit_driver(self._pg_reads) as driver:
+                rows = driver_rows(driver, self._pg_reads.dialect, _ASSOCIATED, params)
+            return self._to_records(None, rows)
         with self._reading() as session:
-            return self._to_records(
-                session, fetch(session, _ASSOCIATED, {"record": rid, "team": team_id})
-            )
+            return self._to_records(session, fetch(session, _ASSOCIATED, params))
 
     def existing_external_ids(self, team_id: str, external_ids: Sequence[str]) -> set[str]:
         """Ids stored for this team among `external_ids`."""
@@ -209,13 +231,15 @@ class SqlRecordRepository:
         with self._sessions() as session:
             return int(session.execute(query).scalar_one())
 
-    def _to_records(self, session: Session, models: Sequence[Any]) -> list[Record]:
+    def _to_records(self, session: Session | None, models: Sequence[Any]) -> list[Record]:
         """From ORM objects or rows of SEARCH_COLUMNS (which carry the contact's company
         already), with each contact's company."""
         contact_ids = [
             m.id for m in models if m.kind == RecordKind.CONTACT and not hasattr(m, "company")
         ]
-        companies = contact_companies(session, contact_ids)
+        companies = (
+            contact_companies(session, contact_ids) if session is not None and contact_ids else {}
+        )
         return [
             Record(
                 id=m.id,
