@@ -477,6 +477,40 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         directory.maybe_start(client, team_of(body))
         services.after_ack.open(open_form_or_apologise, client, services, profiles, body, text)
 
+    # Bolt tries listeners in the order they are registered, building each one's
+    # arguments to match it: the Save comes right after /meet, not nineteenth.
+    @app.view(CALLBACK_ID)
+    def meet_submission(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        state = parse_state(view)
+        team_id, user_id = team_of(body), user_of(body)
+        if not state.key:
+            ack(response_action="errors", errors=_expired_errors(services, body, state, view))
+            return
+        profile = profiles.get(client, team_id, user_id)
+        t = translator_for(profile, services.workspaces.get(team_id))
+        request = to_request(
+            state,
+            team_id=team_id,
+            user_id=user_id,
+            phone_region=phone_region(profile.locale),
+            language=t.language,
+        )
+        try:
+            result = services.save(request, profile, state.meeting_id)
+        except DomainError as error:
+            ack(response_action="errors", errors=modal_errors(error, view, t))
+            return
+        heading = saved_heading(edited=state.meeting_id is not None, t=t)
+        notice = email_only_notice(state, result, t)
+        text = confirmation_text(result, t=t)
+        ack(response_action="update", view=message_view(heading, text, t=t, extra=notice))
+        if result.created or state.meeting_id is not None:  # after the ack: Slack has its answer
+            services.after_ack.later(
+                _send_confirmation, client, services, user_id, result, heading, t, state, notice
+            )
+
     @app.action("book_on_record")
     def book_on_record(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """The timeline's button: the form on that record (re-checked in the workspace)."""
@@ -612,35 +646,3 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     def reminder_changed(ack: Ack) -> None:
         """A reminder line's select: Slack keeps the choice in the view's state until Save."""
         ack()
-
-    @app.view(CALLBACK_ID)
-    def meet_submission(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        state = parse_state(view)
-        team_id, user_id = team_of(body), user_of(body)
-        if not state.key:
-            ack(response_action="errors", errors=_expired_errors(services, body, state, view))
-            return
-        profile = profiles.get(client, team_id, user_id)
-        t = translator_for(profile, services.workspaces.get(team_id))
-        request = to_request(
-            state,
-            team_id=team_id,
-            user_id=user_id,
-            phone_region=phone_region(profile.locale),
-            language=t.language,
-        )
-        try:
-            result = services.save(request, profile, state.meeting_id)
-        except DomainError as error:
-            ack(response_action="errors", errors=modal_errors(error, view, t))
-            return
-        heading = saved_heading(edited=state.meeting_id is not None, t=t)
-        notice = email_only_notice(state, result, t)
-        text = confirmation_text(result, t=t)
-        ack(response_action="update", view=message_view(heading, text, t=t, extra=notice))
-        if result.created or state.meeting_id is not None:  # after the ack: Slack has its answer
-            services.after_ack.later(
-                _send_confirmation, client, services, user_id, result, heading, t, state, notice
-            )
