@@ -77,15 +77,17 @@ BUCKETS_MS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000, float("inf"
 """Upper bounds of the pause histogram."""
 
 
-def _runnable_ns() -> int | None:
-    """This thread's time on a CPU plus its time waiting for one while runnable
-    (Linux), in ns; None elsewhere. Time blocked (on the GIL, on I/O) is not in it."""
+def _run_delay_ns() -> int | None:
+    """Time this thread has spent runnable but waiting for a CPU (Linux schedstat's
+    run_delay, up to date as of its last turn on a CPU), in ns; None elsewhere. Its time
+    on a CPU is read from CLOCK_THREAD_CPUTIME_ID instead: schedstat's own figure for a
+    running thread lags by up to a scheduler tick."""
     try:
         with open(f"/proc/self/task/{threading.get_native_id()}/schedstat", "rb") as f:
-            on_cpu, runnable, _ = f.read().split()
+            _, run_delay, _ = f.read().split()
     except (OSError, ValueError):
         return None
-    return int(on_cpu) + int(runnable)
+    return int(run_delay)
 
 
 class GcPauses:
@@ -94,7 +96,7 @@ class GcPauses:
 
     def __init__(self) -> None:
         self._started = self._started_cpu = 0.0
-        self._started_held: int | None = 0
+        self._started_delay: int | None = 0
         self._lock = threading.Lock()
         self._count = [0, 0, 0]
         self._max = [0.0, 0.0, 0.0]
@@ -112,14 +114,18 @@ class GcPauses:
 
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
-            self._started_held = _runnable_ns()
+            self._started_delay = _run_delay_ns()
             self._started, self._started_cpu = time.perf_counter(), time.thread_time()
             return
         pause_ms = (time.perf_counter() - self._started) * 1000
         cpu_ms = (time.thread_time() - self._started_cpu) * 1000
-        held_ns, started_held = _runnable_ns(), self._started_held
+        delay_ns, started_delay = _run_delay_ns(), self._started_delay
+        # Holding the GIL: on a CPU, or runnable and preempted. Not: blocked (waiting for
+        # the GIL while other threads run, or on I/O in a finalizer).
         held_ms = (
-            None if held_ns is None or started_held is None else (held_ns - started_held) / 1e6
+            None
+            if delay_ns is None or started_delay is None
+            else cpu_ms + (delay_ns - started_delay) / 1e6
         )
         generation = min(max(int(info.get("generation", 0)), 0), 2)
         with self._lock:

@@ -56,4 +56,4 @@ def test_time_the_collector_spends_blocked_is_not_a_pause(pauses: GcPauses) -> N
     assert wall >= 200  # start to stop, wall clock, the finalizer's sleep in it
     assert held is not None
     # The sleep is time blocked, so it is not in the pause, however busy the machine.
-    assert held <= wall - 199
+    assert held <= wall - 190
