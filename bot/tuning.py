@@ -113,13 +113,16 @@ class GcPauses:
         gc.callbacks.remove(self._on_gc)
 
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        # Read in nested order (the wall clock outermost), so a preemption between the
+        # readings counts in the wall clock only, never in the pause.
         if phase == "start":
+            self._started = time.perf_counter()
+            self._started_cpu = time.thread_time()
             self._started_delay = _run_delay_ns()
-            self._started, self._started_cpu = time.perf_counter(), time.thread_time()
             return
-        pause_ms = (time.perf_counter() - self._started) * 1000
-        cpu_ms = (time.thread_time() - self._started_cpu) * 1000
         delay_ns, started_delay = _run_delay_ns(), self._started_delay
+        cpu_ms = (time.thread_time() - self._started_cpu) * 1000
+        pause_ms = (time.perf_counter() - self._started) * 1000
         # Holding the GIL: on a CPU, or runnable and preempted. Not: blocked (waiting for
         # the GIL while other threads run, or on I/O in a finalizer).
         held_ms = (
