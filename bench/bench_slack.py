@@ -108,6 +108,18 @@ class IndexedSlack(FakeSlack):
             return found
 
 
+def add_users(slack: FakeSlack, users: list[str]) -> None:
+    """The benchmark's users, known to the fake Slack (their profiles, zone Warsaw)."""
+    for i, u in enumerate(users):
+        slack.add_user(
+            u,
+            name=f"user{i}",
+            real_name=f"User {i}",
+            email=f"user{i}@meetline.example",
+            tz="Europe/Warsaw",
+        )
+
+
 def _round(
     name: str,
     client: SlackClientSim,
@@ -262,14 +274,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         tempfile.TemporaryDirectory(prefix="meetline-bench-slack-") as tmp,
     ):
         workdir = Path(tmp)
-        for i, u in enumerate(users):
-            slack.add_user(
-                u,
-                name=f"user{i}",
-                real_name=f"User {i}",
-                email=f"user{i}@meetline.example",
-                tz="Europe/Warsaw",
-            )
+        add_users(slack, users)
         env = clean_env(
             {
                 "SLACK_SIGNING_SECRET": SIGNING_SECRET,

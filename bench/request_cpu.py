@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
-from bench.bench_slack import USERS, IndexedSlack
+from bench.bench_slack import USERS, IndexedSlack, add_users
 from bench.common import postgres_available, scratch_postgres
 from bot.after_ack import AfterAck, Answering
 from bot.settings import Settings
@@ -113,14 +113,7 @@ def run(n: int, profile: Path | None = None, sqlite: bool = False) -> dict[str, 
         tempfile.TemporaryDirectory(prefix="meetline-request-cpu-") as tmp,
         database(sqlite, Path(tmp)) as url,
     ):
-        for i, u in enumerate(users):
-            slack.add_user(
-                u,
-                name=f"user{i}",
-                real_name=f"User {i}",
-                email=f"user{i}@meetline.example",
-                tz="Europe/Warsaw",
-            )
+        add_users(slack, users)
         seed_records(url, Path(tmp))
         settings = Settings(
             SLACK_SIGNING_SECRET=SIGNING_SECRET,

@@ -228,6 +228,50 @@ class NewMeeting:
     mentions: tuple[str, ...] = ()  # teammates to tell about the meeting, once each
     invitation_language: str | None = None
 
+    def stored(
+        self,
+        meeting_id: int,
+        created_at: datetime | None,
+        *,
+        attendees: list[Attendee] | None = None,
+        record_ids: list[int] | None = None,
+    ) -> Meeting:
+        """The meeting as storing this one makes it (version 0, scheduled, no outcome yet,
+        reminders by offset), so a repository can answer without reading it back.
+        `attendees` and `record_ids`: as stored, when the store trims or orders them."""
+        records = list(dict.fromkeys(self.record_ids)) if record_ids is None else record_ids
+        return Meeting(
+            id=meeting_id,
+            team_id=self.team_id,
+            uid=self.uid,
+            sequence=0,
+            title=self.title,
+            start_utc=self.start_utc,
+            end_utc=self.end_utc,
+            timezone=self.timezone,
+            duration_minutes=self.duration_minutes,
+            location=Location(
+                self.location.kind, self.location.detail or "", self.location.provider
+            ),
+            host_id=self.host_id,
+            organizer_id=self.organizer_id,
+            description=self.description or "",
+            notes=self.notes,
+            notes_text=self.notes_text or "",
+            include_description_in_reminders=self.include_description_in_reminders,
+            meeting_type=self.meeting_type,
+            invitation_language=self.invitation_language,
+            record_id=self.record_id if self.record_id is not None else next(iter(records), None),
+            attendees=list(self.attendees) if attendees is None else attendees,
+            record_ids=records,
+            reminders=[
+                Reminder(r.offset_minutes, r.due_at, "pending")
+                for r in sorted(self.reminders, key=lambda r: r.offset_minutes)
+            ],
+            idempotency_key=self.idempotency_key,
+            created_at=created_at,
+        )
+
 
 def combine_local(day: date, at: time, zone_name: str) -> tuple[datetime | None, str | None]:
     """The aware instant for a wall time, or why it does not name exactly one instant.

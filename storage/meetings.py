@@ -160,35 +160,12 @@ def _written(
     meeting_id: int,
     now: datetime,
     attendees: Sequence[dict[str, Any]],
-    reminders: Sequence[Reminder],
     record_ids: list[int],
 ) -> Meeting:
     """The meeting as `create` wrote it: what `to_meeting` reads back from its rows."""
-    return Meeting(
-        id=meeting_id,
-        team_id=new.team_id,
-        uid=new.uid,
-        sequence=0,
-        title=new.title,
-        start_utc=new.start_utc,
-        end_utc=new.end_utc,
-        timezone=new.timezone,
-        duration_minutes=new.duration_minutes,
-        location=Location(new.location.kind, new.location.detail or "", new.location.provider),
-        host_id=new.host_id,
-        organizer_id=new.organizer_id,
-        description=new.description or "",
-        notes=new.notes,
-        notes_text=new.notes_text or "",
-        include_description_in_reminders=new.include_description_in_reminders,
-        meeting_type=new.meeting_type,
-        invitation_language=new.invitation_language,
-        join_url=None,
-        status="scheduled",
-        outcome=OUTCOME_SCHEDULED,
-        record_id=new.record_id
-        if new.record_id is not None
-        else (record_ids[0] if record_ids else None),
+    return new.stored(
+        meeting_id,
+        now,
         attendees=[
             Attendee(
                 kind=AttendeeKind(a["kind"]),
@@ -201,10 +178,7 @@ def _written(
             )
             for a in attendees
         ],
-        record_ids=list(record_ids),
-        reminders=[Reminder(r.offset_minutes, r.due_at, "pending") for r in reminders],
-        idempotency_key=new.idempotency_key,
-        created_at=now,
+        record_ids=record_ids,
     )
 
 
@@ -335,7 +309,7 @@ class SqlMeetingRepository:
                     timeline,
                     jobs(meeting_id),
                 )
-                return _written(new, meeting_id, now, attendees, reminders, record_ids), True
+                return _written(new, meeting_id, now, attendees, record_ids), True
             # One executemany each: SQLite runs them in process.
             if attendees:
                 conn.execute(INSERT_ATTENDEES, attendees)
@@ -359,7 +333,7 @@ class SqlMeetingRepository:
                 )
             insert_timeline(session, meeting_id, timeline)
             insert_jobs(session, jobs(meeting_id))
-            return _written(new, meeting_id, now, attendees, reminders, record_ids), True
+            return _written(new, meeting_id, now, attendees, record_ids), True
 
     def set_outcome(
         self,

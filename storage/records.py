@@ -169,17 +169,7 @@ class SqlRecordRepository:
                     companies.append((row.company_key, row.company_name))
             if first is None:
                 return None
-            return Record(
-                id=first.id,
-                kind=RecordKind(first.kind),
-                external_id=first.external_id,
-                name=first.name,
-                email=first.email,
-                phone=first.phone,
-                timezone=first.timezone,
-                company=min(companies)[1] if companies else None,
-                language=first.language,
-            )
+            return _record(first, min(companies)[1] if companies else None)
 
     def get_many(self, team_id: str, record_ids: Sequence[int]) -> dict[int, Record]:
         ids = sorted({rid for rid in map(parse_id, record_ids) if rid is not None})
@@ -241,20 +231,11 @@ class SqlRecordRepository:
             contact_companies(session, contact_ids) if session is not None and contact_ids else {}
         )
         return [
-            Record(
-                id=m.id,
-                kind=RecordKind(m.kind),
-                external_id=m.external_id,
-                name=m.name,
-                email=m.email,
-                phone=m.phone,
-                timezone=m.timezone,
-                company=(
-                    m.company
-                    if hasattr(m, "company")
-                    else (companies[m.id][0] if companies.get(m.id) else None)
-                ),
-                language=m.language,
+            _record(
+                m,
+                m.company
+                if hasattr(m, "company")
+                else (companies[m.id][0] if companies.get(m.id) else None),
             )
             for m in models
         ]
@@ -305,3 +286,18 @@ if TYPE_CHECKING:  # mypy proves the port is implemented; nothing runs
 
 
 __all__ = ["SqlRecordRepository"]
+
+
+def _record(row: Any, company: str | None) -> Record:
+    """A record from an ORM object or a row with the record's columns."""
+    return Record(
+        id=row.id,
+        kind=RecordKind(row.kind),
+        external_id=row.external_id,
+        name=row.name,
+        email=row.email,
+        phone=row.phone,
+        timezone=row.timezone,
+        company=company,
+        language=row.language,
+    )

@@ -231,31 +231,7 @@ class InMemoryMeetings:
             return same_key[0], False
         self._check_records(new.team_id, [*new.record_ids, *(a.record_id for a in new.attendees)])
         meeting_id = max(self._store.meetings, default=0) + 1
-        meeting = Meeting(
-            id=meeting_id,
-            team_id=new.team_id,
-            uid=new.uid,
-            sequence=0,
-            title=new.title,
-            start_utc=new.start_utc,
-            end_utc=new.end_utc,
-            timezone=new.timezone,
-            duration_minutes=new.duration_minutes,
-            location=new.location,
-            host_id=new.host_id,
-            organizer_id=new.organizer_id,
-            description=new.description,
-            notes=new.notes,
-            notes_text=new.notes_text,
-            include_description_in_reminders=new.include_description_in_reminders,
-            meeting_type=new.meeting_type,
-            invitation_language=new.invitation_language,
-            record_id=new.record_id,
-            attendees=list(new.attendees),
-            record_ids=list(dict.fromkeys(new.record_ids)),
-            reminders=list(new.reminders),
-            idempotency_key=new.idempotency_key,
-        )
+        meeting = new.stored(meeting_id, None)
         self._store.meetings[meeting_id] = meeting
         self._add_timeline(meeting_id, timeline)
         self._enqueue(jobs(meeting_id))
