@@ -28,7 +28,14 @@ from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_clients import make_client
 from bot.tuning import GcPauses, tune_for_serving, warm_up
 from bot.web import WebApp
-from bot.wiring import build_services, build_worker, slack_app, start_in_background, web_app
+from bot.wiring import (
+    HTTP_THREADS,
+    build_services,
+    build_worker,
+    slack_app,
+    start_in_background,
+    web_app,
+)
 from handlers.domain import ImportRejected, UserProfile
 from handlers.meetings import DEFAULT_OUTCOMES, Meeting
 from handlers.policy import Actor
@@ -71,7 +78,7 @@ def _migrate(settings: Settings) -> None:
         ) from None
 
 
-def _services(settings: Settings, threads: int = 32) -> Services:
+def _services(settings: Settings, threads: int = HTTP_THREADS) -> Services:
 
     try:
         return build_services(settings, threads=threads)
@@ -473,7 +480,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=3000)
-    serve.add_argument("--threads", type=int, default=32, help="HTTP worker threads (default 32)")
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=HTTP_THREADS,
+        help=f"HTTP worker threads (default {HTTP_THREADS})",
+    )
     serve.add_argument(
         "--connection-limit",
         type=_positive,
