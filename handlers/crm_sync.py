@@ -6,7 +6,8 @@ lets another redo that page (rows are upserted, the next page's job has a dedupe
 Rows go through `RecordRepository.import_rows` like a CSV's, so search indexes stay in
 step. The first sync reads everything and tells the admin how it goes; later ones
 (every few minutes, queued by the worker) read what changed since the last one began,
-and delete what the CRM deleted. A record merged into another in the CRM is not simply
+and mark deleted what the CRM deleted (kept for its meetings and timeline; the same id
+seen again brings it back). A record merged into another in the CRM is not simply
 deleted: its meetings, timeline and associations move to the record kept first, in the
 same transaction as the page that names the merge (`RecordRepository.mirror_page`).
 """

@@ -61,10 +61,17 @@ class RecordRepository(Protocol):
 
     def existing_external_ids(self, team_id: str, external_ids: Sequence[str]) -> set[str]: ...
 
+    def deleted_named(self, team_id: str, query: str) -> Record | None:
+        """The workspace's record deleted at its source that `query` names (its name, else
+        a name starting with it): only its timeline still shows it."""
+        ...
+
     def delete_external(self, team_id: str, external_ids: Sequence[str]) -> int:
-        """Delete the workspace's records with these external ids (gone from their
-        source: a CRM's deleted records), with their associations and search terms;
-        returns how many there were."""
+        """Mark the workspace's records with these external ids deleted (gone from their
+        source: a CRM's deleted records): they lose their associations and search terms
+        and read as unknown (`get`, `search`), but their meetings and timeline keep them,
+        until a later import of the same external id brings them back. Returns how many
+        were deleted now."""
         ...
 
     def mirror_page(

@@ -140,6 +140,12 @@ class RecordModel(Base):
     search_text: Mapped[str] = mapped_column(SearchTextType, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set when the record's source deleted it (migration 0015_record_deleted): the row
+    # stays so its meetings and timeline keep it; it has no associations nor search row,
+    # its search_text starts with DELETED_MARK (storage.record_tables), so no name walk
+    # reaches it, and it reads as unknown everywhere but its timeline. Cleared when the
+    # source has it again.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RecordAssociationModel(Base):

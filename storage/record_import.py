@@ -1,6 +1,7 @@
 """Bulk import of records (`meetline import`): upsert the rows, replace their associations
 and bring the search terms up to date, in the caller's transaction. Also the other
-writes a source makes: records deleted in it, and records merged in it (`merge_rows`).
+writes a source makes: records deleted in it (kept, marked deleted: `delete_rows`), and
+records merged in it (`merge_rows`).
 
 Built for 100k-row files: everything the file itself says (kinds, names, the new
 associations) is used from memory, and the database is asked only about what was stored
@@ -16,8 +17,10 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Table,
+    Text,
     delete,
     insert,
+    literal,
     or_,
     select,
     text,
@@ -44,11 +47,13 @@ from storage.record_index import IndexedRecord, normalize, rebuild_terms
 from storage.record_tables import (
     BATCH_ROWS,
     CHUNK,
+    DELETED_MARK,
     associations_table,
     bulk_insert,
     chunks,
     readable_teams,
     records_table,
+    search_table,
 )
 
 _meetings: Table = MeetingModel.__table__  # type: ignore[assignment]
@@ -67,7 +72,8 @@ _SCAN_TEAM_AFTER = 5000
 def import_rows(session: Session, team_id: str, rows: Sequence[RecordRow]) -> ImportResult:
     """Upsert by (team_id, external_id), replace the rows' associations (both
     directions) and rebuild the search terms of everything whose terms changed
-    (the rows, and contacts of companies in the file). Raises ImportRejected before
+    (the rows, and contacts of companies in the file). A row of a record deleted
+    before brings it back, with its meetings and timeline. Raises ImportRejected before
     writing anything the caller could keep: roll the session back on any error."""
     by_ext: dict[str, RecordRow] = {}
     for row in rows:
@@ -168,6 +174,7 @@ def _upsert(
             "search_text": normalize(r.name),
             "created_at": now,
             "updated_at": now,
+            "deleted_at": None,
         }
         for r in rows
     ]
@@ -186,6 +193,7 @@ def _upsert(
                 "language",
                 "search_text",
                 "updated_at",
+                "deleted_at",
             )
         },
     )
@@ -204,7 +212,8 @@ def _resolve_targets(
     }
     missing = sorted(wanted - targets.keys())
     if missing:
-        targets.update(_lookup(session, readable_teams(team_id), missing))
+        stored = _lookup(session, readable_teams(team_id), missing)
+        targets.update({e: found for e, found in stored.items() if not found.deleted})
     unknown = wanted - targets.keys()
     if unknown:
         errors = [
@@ -242,19 +251,38 @@ def _replace_associations(
 
 
 def delete_rows(session: Session, team_id: str, external_ids: Sequence[str]) -> int:
-    """Delete the team's records with these external ids (gone from their source).
+    """Mark the team's records with these external ids deleted (gone from their source).
 
-    Their associations, search rows (and so the FTS5 rows, by trigger) and meeting links
-    go with them by cascade; the contacts of a deleted company lose its name from their
-    terms. Returns how many records were deleted."""
-    found = _lookup(session, [team_id], external_ids)
+    The rows stay, so the meetings booked on them keep their links and the records'
+    timelines stay readable; what would offer them again goes: their associations (both
+    directions), search rows (and so the FTS5 rows, by trigger) and place in the name walks
+    (`DELETED_MARK`), attendees lose it as
+    their record (as `ondelete="SET NULL"` did), and the contacts of a deleted company
+    lose its name from their terms. Records deleted already are left as
+    they are. Returns how many records were deleted now."""
+    found = [f for f in _lookup(session, [team_id], external_ids).values() if not f.deleted]
     if not found:
         return 0
-    ids = sorted(f.id for f in found.values())
-    companies = [f.id for f in found.values() if f.kind == str(RecordKind.COMPANY)]
+    ids = sorted(f.id for f in found)
+    companies = [f.id for f in found if f.kind == str(RecordKind.COMPANY)]
     touched = _contact_neighbours(session, companies) - set(ids)
+    a, r = associations_table.c, records_table.c
+    now = datetime.now(UTC)
     for chunk in chunks(ids):
-        session.execute(delete(records_table).where(records_table.c.id.in_(chunk)))
+        session.execute(
+            delete(associations_table).where(or_(a.record_id.in_(chunk), a.other_id.in_(chunk)))
+        )
+        session.execute(delete(search_table).where(search_table.c.record_id.in_(chunk)))
+        # An attendee who was the record stays invited by address, as before records
+        # were kept: editing the meeting does not ask to remove a record no one can pick.
+        session.execute(
+            update(_attendees).where(_attendees.c.record_id.in_(chunk)).values(record_id=None)
+        )
+        session.execute(
+            update(records_table)
+            .where(r.id.in_(chunk))
+            .values(deleted_at=now, search_text=literal(DELETED_MARK, Text) + r.search_text)
+        )
     rebuild_terms(session, {}, {}, [], sorted(touched))
     return len(ids)
 
@@ -441,6 +469,7 @@ class _Found(NamedTuple):
     id: int
     kind: str
     name: str
+    deleted: bool = False
 
 
 def _lookup(session: Session, teams: list[str], ext_ids: Sequence[str]) -> dict[str, _Found]:
@@ -454,18 +483,20 @@ def _lookup(session: Session, teams: list[str], ext_ids: Sequence[str]) -> dict[
     found: dict[str, _Found] = {}
     for team in reversed(teams):
         if len(wanted) > _SCAN_TEAM_AFTER:
-            queries = [select(r.external_id, r.id, r.kind, r.name).where(r.team_id == team)]
+            queries = [
+                select(r.external_id, r.id, r.kind, r.name, r.deleted_at).where(r.team_id == team)
+            ]
         else:
             queries = [
-                select(r.external_id, r.id, r.kind, r.name).where(
+                select(r.external_id, r.id, r.kind, r.name, r.deleted_at).where(
                     r.team_id == team, r.external_id.in_(chunk)
                 )
                 for chunk in chunks(sorted(wanted))
             ]
         for query in queries:
-            for ext, rid, kind, name in session.execute(query):
+            for ext, rid, kind, name, deleted_at in session.execute(query):
                 if ext in wanted:
-                    found[ext] = _Found(rid, kind, name)
+                    found[ext] = _Found(rid, kind, name, deleted_at is not None)
     return found
 
 

@@ -87,7 +87,7 @@ def find(
         driver = session.connection().connection.driver_connection
         return find_words_pg(driver, engine, team_id, query, words, kind_values, limit)
     full = normalize(query)
-    params = {"team": team_id, "full": full, "after": _successor(full), "limit": limit}
+    params = {"team": team_id, "full": full, "after": successor(full), "limit": limit}
     rank = {k: i for i, k in enumerate(kind_values)}
     rows = list(session.execute(_by_name(kind_values), params))
     rows.sort(key=lambda row: (row.tier, rank[row.kind], row.search_text, row.id))
@@ -119,7 +119,7 @@ def find_words_pg(
     """PostgreSQL, a query with words (`query_words`): `find` on psycopg's connection
     `driver` of `engine`, in one statement."""
     full = normalize(query)
-    params = {"team": team_id, "full": full, "after": _successor(full), "limit": limit}
+    params = {"team": team_id, "full": full, "after": successor(full), "limit": limit}
     params |= _pg_params(_stats_for(engine, driver), words, kinds)
     rows = driver_rows(driver, engine.dialect, _pg_find(kinds), params)
     rank = {k: i for i, k in enumerate(kinds)}
@@ -130,7 +130,11 @@ def find_words_pg(
 def _recent(
     session: Session, team_id: str, kinds: Sequence[RecordKind] | None, limit: int
 ) -> list[Any]:
-    query = select(RecordModel).where(RecordModel.team_id == team_id)
+    # Deleted records have no search row and are out of the name walks by their
+    # search_text (record_tables.DELETED_MARK): only this list reads them to skip them.
+    query = select(RecordModel).where(
+        RecordModel.team_id == team_id, RecordModel.deleted_at.is_(None)
+    )
     if kinds and len(kinds) == 1:  # a walk of (team, kind, updated_at)
         query = query.where(RecordModel.kind == str(kinds[0]))
     elif kinds:
@@ -335,7 +339,7 @@ class _TermStats:
 
     def share(self, prefix: str) -> float:
         lo = bisect.bisect_left(self.terms, prefix)
-        hi = bisect.bisect_left(self.terms, _successor(prefix))
+        hi = bisect.bisect_left(self.terms, successor(prefix))
         return self.cumulative[hi] - self.cumulative[lo] if self.terms else 0.0
 
     def refresh(self, driver: Any) -> None:
@@ -359,7 +363,7 @@ def _stats_for(engine: Engine, driver: Any) -> _TermStats:
     return stats
 
 
-def _successor(prefix: str) -> str:
+def successor(prefix: str) -> str:
     """The smallest string greater than every string starting with `prefix`."""
     last = ord(prefix[-1]) + 1
     if 0xD800 <= last <= 0xDFFF:  # not encodable: skip the surrogate block

@@ -34,6 +34,11 @@ KIND_ORDER = (RecordKind.CONTACT, RecordKind.COMPANY, RecordKind.DEAL, RecordKin
 CHUNK = 900
 BATCH_ROWS = 10000
 
+# Leads a deleted record's search_text: normalising turns control characters into spaces
+# and strips them, so no query's normalised text starts with it, and every name walk
+# (`search_text = q`, `q < search_text < successor(q)`) passes the record by in the index.
+DELETED_MARK = "\x01"
+
 records_table: Table = RecordModel.__table__  # type: ignore[assignment]
 associations_table: Table = RecordAssociationModel.__table__  # type: ignore[assignment]
 search_table: Table = RecordSearchModel.__table__  # type: ignore[assignment]

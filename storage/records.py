@@ -24,9 +24,10 @@ from handlers.ports import RecordRepository
 from storage.db import Sessions, UnitOfWorkSessions, write_session
 from storage.models import RecordModel
 from storage.record_import import delete_rows, import_rows, merge_rows
-from storage.record_index import query_words
-from storage.record_search import find, find_words_pg, kinds_searched
+from storage.record_index import normalize, query_words
+from storage.record_search import find, find_words_pg, kinds_searched, successor
 from storage.record_tables import (
+    DELETED_MARK,
     SEARCH_COLUMNS,
     associations_table,
     autocommit_driver,
@@ -65,7 +66,9 @@ def _record_with_companies() -> Any:
                 companies, and_(a.c.record_id == r.c.id, r.c.kind == str(RecordKind.CONTACT))
             )
         )
-        .where(r.c.id == bindparam("rid"), r.c.team_id == bindparam("team"))
+        .where(
+            r.c.id == bindparam("rid"), r.c.team_id == bindparam("team"), r.c.deleted_at.is_(None)
+        )
     )
 
 
@@ -181,7 +184,9 @@ class SqlRecordRepository:
                 for chunk in chunks(ids)
                 for m in session.execute(
                     select(RecordModel).where(
-                        RecordModel.id.in_(chunk), RecordModel.team_id == team_id
+                        RecordModel.id.in_(chunk),
+                        RecordModel.team_id == team_id,
+                        RecordModel.deleted_at.is_(None),
                     )
                 ).scalars()
             ]
@@ -199,8 +204,32 @@ class SqlRecordRepository:
         with self._reading() as session:
             return self._to_records(session, fetch(session, _ASSOCIATED, params))
 
+    def deleted_named(self, team_id: str, query: str) -> Record | None:
+        """The workspace's deleted record (`delete_external`) best named by `query`: the
+        name itself, else the first whose name starts with it, contacts first. Only
+        `/meet timeline` asks, so a plain read of the (team, kind, name) index will do."""
+        full = normalize(query)
+        if not team_id or not full:
+            return None
+        r = records_table.c
+        full = DELETED_MARK + full
+        statement = (
+            select(RecordModel)
+            .where(
+                r.team_id == team_id,
+                r.search_text >= full,
+                r.search_text < successor(full),
+                r.deleted_at.is_not(None),
+            )
+            .order_by(r.search_text != full, kind_rank(r.kind), r.search_text, r.id)
+            .limit(1)
+        )
+        with self._reading() as session:
+            found = list(session.execute(statement).scalars())
+            return self._to_records(session, found)[0] if found else None
+
     def existing_external_ids(self, team_id: str, external_ids: Sequence[str]) -> set[str]:
-        """Ids stored for this team among `external_ids`."""
+        """Ids stored (not deleted) for this team among `external_ids`."""
         wanted = sorted(set(external_ids))
         found: set[str] = set()
         with self._sessions() as session:
@@ -210,6 +239,7 @@ class SqlRecordRepository:
                         select(RecordModel.external_id).where(
                             RecordModel.team_id.in_(readable_teams(team_id)),
                             RecordModel.external_id.in_(chunk),
+                            RecordModel.deleted_at.is_(None),
                         )
                     ).scalars()
                 )
@@ -217,7 +247,11 @@ class SqlRecordRepository:
 
     def count(self, team_id: str) -> int:
         """Number of the team's stored records; for reports and tests."""
-        query = select(func.count()).select_from(RecordModel).where(RecordModel.team_id == team_id)
+        query = (
+            select(func.count())
+            .select_from(RecordModel)
+            .where(RecordModel.team_id == team_id, RecordModel.deleted_at.is_(None))
+        )
         with self._sessions() as session:
             return int(session.execute(query).scalar_one())
 
@@ -250,7 +284,8 @@ class SqlRecordRepository:
             return import_rows(session, team_id, rows)
 
     def delete_external(self, team_id: str, external_ids: Sequence[str]) -> int:
-        """Delete records gone from their source, in one transaction (storage.record_import)."""
+        """Mark records gone from their source deleted, in one transaction
+        (storage.record_import)."""
         if not team_id or not external_ids:
             return 0
         with write_session(self._sessions) as session:

@@ -72,6 +72,8 @@ class Store:
     """Everything the in-memory repositories hold (what a database would)."""
 
     records: dict[int, tuple[str, Record]] = field(default_factory=dict)  # id -> (team, record)
+    # Records deleted at their source: kept for their timelines, read by nothing else.
+    deleted_records: dict[int, tuple[str, Record]] = field(default_factory=dict)
     meetings: dict[int, Meeting] = field(default_factory=dict)
     timeline: list[TimelineEntry] = field(default_factory=list)
     jobs: list[QueuedJob] = field(default_factory=list)
@@ -101,7 +103,7 @@ class InMemoryRecords:
         kind: RecordKind = RecordKind.CONTACT,
         timezone: str | None = None,
     ) -> Record:
-        record_id = max(self._store.records, default=0) + 1
+        record_id = max((*self._store.records, *self._store.deleted_records), default=0) + 1
         record = Record(record_id, kind, f"ext-{record_id}", name, email=email, timezone=timezone)
         self._store.records[record_id] = (team_id, record)
         return record
@@ -150,8 +152,17 @@ class InMemoryRecords:
             if team == team_id and r.external_id in set(external_ids)
         ]
         for rid in gone:
-            del self._store.records[rid]
+            self._store.deleted_records[rid] = self._store.records.pop(rid)
         return len(gone)
+
+    def deleted_named(self, team_id: str, query: str) -> Record | None:
+        q = query.strip().lower()
+        found = [
+            r
+            for team, r in self._store.deleted_records.values()
+            if team == team_id and q and r.name.lower().startswith(q)
+        ]
+        return min(found, key=lambda r: (r.name.lower() != q, r.id)) if found else None
 
     def mirror_page(
         self,

@@ -54,29 +54,39 @@ def timeline_blocks(
     *,
     t: Translator = EN,
     crm_url: str | None = None,
+    deleted: bool = False,
 ) -> list[dict[str, Any]]:
-    """`crm_url`: the record's page in the workspace's CRM (HubSpot), when it has one."""
+    """`crm_url`: the record's page in the workspace's CRM (HubSpot), when it has one.
+    `deleted`: the record is gone from its source, so nothing can be booked on it and
+    its CRM page is gone; its history is shown as it was."""
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
             "block_id": "head",
             "text": plain(clip(t.gettext("Timeline: {name}", name=record.name), 150), 150),
         },
-        {
-            "type": "actions",
-            "block_id": "book",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": "book_on_record",
-                    "text": plain(t.gettext("Schedule a meeting on this record"), 75),
-                    "value": f"r:{record.id}",
-                    "style": "primary",
-                },
-                *([crm_link_button(crm_url, t=t)] if crm_url else []),
-            ],
-        },
     ]
+    if deleted:
+        # Only a CRM sync deletes records: a records file that leaves one out keeps it.
+        note = t.gettext("Deleted in HubSpot: it can no longer be picked for a meeting.")
+        blocks.append({"type": "context", "block_id": "deleted", "elements": [mrkdwn(note)]})
+    else:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "book",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": "book_on_record",
+                        "text": plain(t.gettext("Schedule a meeting on this record"), 75),
+                        "value": f"r:{record.id}",
+                        "style": "primary",
+                    },
+                    *([crm_link_button(crm_url, t=t)] if crm_url else []),
+                ],
+            }
+        )
     if not entries:
         blocks.append(
             {
@@ -139,6 +149,11 @@ def timeline_reply(
     return {
         "text": timeline_text(history.record, t=t),
         "blocks": timeline_blocks(
-            history.record, history.entries, history.meetings, t=t, crm_url=crm_url
+            history.record,
+            history.entries,
+            history.meetings,
+            t=t,
+            crm_url=crm_url,
+            deleted=history.deleted,
         ),
     }

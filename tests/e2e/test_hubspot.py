@@ -488,3 +488,47 @@ def test_a_contact_merged_in_hubspot_keeps_its_meetings_on_the_contact_kept(
     again = stack.client.command("timeline Nina Lumbergh", user_id=HOST).json()
     assert again["blocks"] == reply["blocks"]
     assert_all_views_valid(stack.slack)
+
+
+@pytest.mark.both_databases  # the soft delete's updates and the search differ per engine
+def test_a_contact_deleted_in_hubspot_keeps_its_history_and_comes_back_with_it(
+    stack: Stack, hubspot: FakeHubSpot
+) -> None:
+    """Someone deletes Nina in HubSpot after a rep booked with her: the next sync takes
+    her out of the pickers and refuses a new booking on her, but her meeting still names
+    her and `/meet timeline` still shows it. Restored in HubSpot, she is back with it."""
+    ids = hubspot_account(stack, hubspot)
+    nina = stack.record_id("Nina Lumbergh")
+    book_nina(stack)
+    drain(stack)
+    values = nina_values(stack, 6, "12:00")  # a second booking, submitted once she is gone
+
+    stack.clock.advance(minutes=1)
+    hubspot.archive("contacts", ids["contact"], at=stack.clock.now())
+    stack.clock.advance(minutes=5)
+    drain(stack)
+
+    assert not any("Nina" in option for option in picker(stack, "nina"))
+    reply = stack.client.command("timeline Nina Lumbergh", user_id=HOST).json()
+    validate_blocks(reply["blocks"])
+    shown = str(reply["blocks"])
+    assert "Pilot kickoff" in shown and "Deleted in HubSpot" in shown
+    assert "book_on_record" not in shown  # nothing can be booked on her
+    [meeting] = stack.meetings_json()
+    assert nina in meeting["record_ids"]
+    refused = with_more_options(stack, open_form(stack), values)
+    assert refused["response_action"] == "errors"
+    assert "no longer exists" in json.dumps(refused["errors"])
+    assert [m["title"] for m in stack.meetings_json()] == ["Pilot kickoff"]
+
+    stack.clock.advance(minutes=1)
+    hubspot.restore("contacts", ids["contact"], at=stack.clock.now())
+    stack.clock.advance(minutes=5)
+    drain(stack)
+
+    assert stack.record_id("Nina Lumbergh") == nina
+    assert any("Nina Lumbergh" in option for option in picker(stack, "nina"))
+    back = str(stack.client.command("timeline Nina Lumbergh", user_id=HOST).json()["blocks"])
+    assert "Pilot kickoff" in back and "Deleted in HubSpot" not in back
+    assert "book_on_record" in back
+    assert_all_views_valid(stack.slack)

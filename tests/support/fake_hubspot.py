@@ -140,6 +140,16 @@ class FakeHubSpot(FakeHttpService):
             obj["archived"] = True
             obj["archivedAt"] = hubspot_time(at)
 
+    def restore(self, kind: str, oid: str, *, at: datetime) -> None:
+        """Out of the recycle bin, as modified at `at` (HubSpot lists it as changed)."""
+        with self.lock:
+            obj = self.objects[kind][oid]
+            obj["archived"] = False
+            obj.pop("archivedAt", None)
+            stamp = hubspot_time(at)
+            obj["properties"][MODIFIED.get(kind, "hs_lastmodifieddate")] = stamp
+            obj["updatedAt"] = stamp
+
     def merge(self, kind: str, keep: str, gone: str, *, at: datetime, new_id: bool = False) -> str:
         """Merge `gone` into `keep` as HubSpot does: `gone` disappears (not archived),
         its associations move to `keep`, which lists it in hs_merged_object_ids.

@@ -29,8 +29,11 @@ class Store:
     def search(self, team_id: str, query: str, limit: int = 50) -> list[Record]:
         return [ACME] if team_id == "T1" and "acme" in query.lower() else []
 
+    def deleted_named(self, team_id: str, query: str) -> Record | None:
+        return JANE if team_id == "T1" and "jane" in query.lower() else None
+
     def timeline(self, team_id: str, record_id: int, limit: int = 50) -> list[TimelineEntry]:
-        return ENTRIES if (team_id, record_id) == ("T1", 1) else []
+        return ENTRIES if (team_id, record_id) in {("T1", 1), ("T1", 2)} else []
 
     def get(self, team_id: str, meeting_id: int) -> Meeting | None:
         return DEMO if (team_id, meeting_id) == ("T1", 7) else None
@@ -42,6 +45,19 @@ def test_the_best_match_and_its_meetings_in_the_callers_workspace() -> None:
     assert history is not None and history.record == ACME
     assert history.entries == tuple(ENTRIES) and history.meetings == {7: DEMO}
     assert record_history(store, store, "T2", "acme") is None  # type: ignore[arg-type]
+    assert not history.deleted
+
+
+def test_a_record_deleted_at_its_source_still_shows_its_history_without_booking() -> None:
+    store = Store()
+    history = record_history(store, store, "T1", "jane")  # type: ignore[arg-type]
+    assert history is not None and history.record == JANE and history.deleted
+    assert history.meetings == {7: DEMO}
+    assert record_history(store, store, "T2", "jane") is None  # type: ignore[arg-type]
+    for t, said in ((translator("en"), "Deleted in HubSpot"), (translator("pl"), "Usunięty")):
+        reply = timeline_reply("jane", history, t=t, crm_url="https://app.hubspot.com/x")
+        assert said in str(reply["blocks"])
+        assert "book_on_record" not in str(reply) and "hubspot.com" not in str(reply)
 
 
 def test_the_reply_for_no_query_no_match_and_a_match() -> None:

@@ -45,6 +45,9 @@ class FakeRepo:
     def associations(self, team_id: str, record_id: int) -> list[Record]:
         return []
 
+    def deleted_named(self, team_id: str, query: str) -> Record | None:
+        return None
+
     def delete_external(self, team_id: str, external_ids: Sequence[str]) -> int:
         return 0
 
