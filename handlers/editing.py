@@ -212,7 +212,13 @@ class ManageMeeting:
         now = self._clock.now()
         due, req = _already_due(current, req, now)
         ok = self._checks.check(
-            uow, people, req, now, connection, host_changed=req.host_id != current.host_id
+            uow,
+            people,
+            req,
+            now,
+            connection,
+            host_changed=req.host_id != current.host_id,
+            linked=frozenset(current.record_ids),
         )
         new = new_meeting(req, ok)
         new = replace(

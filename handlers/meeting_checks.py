@@ -78,10 +78,13 @@ class MeetingChecks:
         connection: CalendarConnectionInfo | None,
         *,
         host_changed: bool,
+        linked: frozenset[int] = frozenset(),
     ) -> CheckedMeeting:
-        """Raises ValidationFailed with a message per failing field (and the warnings)."""
+        """Raises ValidationFailed with a message per failing field (and the warnings).
+        `linked`: the records an edited meeting is linked to already; an associated one
+        deleted at its source since stays linked (its history is kept), not refused."""
         checked = check_request(req, now, translator(req.language))
-        record = self._record(uow.records, req, checked)
+        record = self._record(uow.records, req, checked, linked)
         attendees = self._resolve_attendees(uow.records, people, req, checked)
         self._check_video(req, connection, checked)
         self._check_team_rules(
@@ -92,7 +95,9 @@ class MeetingChecks:
         return CheckedMeeting(checked, record, attendees)
 
     @staticmethod
-    def _record(records: RecordRepository, req: MeetingRequest, checked: Checked) -> Record | None:
+    def _record(
+        records: RecordRepository, req: MeetingRequest, checked: Checked, linked: frozenset[int]
+    ) -> Record | None:
         """The meeting's record and its associated records, in the caller's workspace only:
         an id of another workspace (or junk) is answered like a deleted record."""
         t = translator(req.language)
@@ -100,7 +105,7 @@ class MeetingChecks:
         if req.record_id is not None and record is None:
             checked.errors[Field.RECORD] = t.gettext("This record no longer exists. Pick another.")
         for rid in req.associated_record_ids:
-            if records.get(req.team_id, rid) is None:
+            if rid not in linked and records.get(req.team_id, rid) is None:
                 checked.errors[Field.ASSOCIATED] = t.gettext(
                     "This record no longer exists. Pick another."
                 )

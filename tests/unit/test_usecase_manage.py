@@ -136,6 +136,25 @@ def test_a_cancelled_or_foreign_meeting_cannot_be_edited() -> None:
         manage(world).edit(meeting.id, world.request(), host())
 
 
+def test_an_associated_record_deleted_at_its_source_stays_linked_through_an_edit() -> None:
+    world = World()
+    acme = world.uow.records.add(TEAM, "Acme Inc")
+    meeting = ScheduleMeeting(world.uow, world.people, world.clock, calendars=world.calendars)(
+        world.request(associated_record_ids=(acme.id,))
+    ).meeting
+    del world.uow.store.records[acme.id]  # deleted in the CRM: it reads as unknown now
+    edited = manage(world).edit(
+        meeting.id, world.request(title="Demo v2", associated_record_ids=(acme.id,)), host()
+    )
+    assert edited.meeting.title == "Demo v2" and acme.id in edited.meeting.record_ids
+    # Adding it to another meeting is still refused: it is no longer there to pick.
+    with pytest.raises(ValidationFailed) as refused:
+        ScheduleMeeting(world.uow, world.people, world.clock, calendars=world.calendars)(
+            world.request(key="k2", associated_record_ids=(acme.id,))
+        )
+    assert Field.ASSOCIATED in refused.value.errors
+
+
 # -- cancel --------------------------------------------------------------------------
 
 
