@@ -11,6 +11,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Mapping, Sequence
+from multiprocessing import forkserver
 from pathlib import Path
 from typing import Any
 
@@ -61,11 +62,32 @@ _PRELOADED = multiprocessing.get_context("forkserver")
 _PRELOADED.set_forkserver_preload([__name__])
 
 
+def _ensure_preloaded() -> None:
+    """Start the fork server, if not running, without coverage: under `make test`
+    (COVERAGE_PROCESS_CONFIG, pyproject.toml [tool.coverage.run]) each forked child
+    measures itself from its start (`_run_meetline`), and the fork server's own
+    measurement would be inherited by every child and saved again by each."""
+    config = os.environ.pop("COVERAGE_PROCESS_CONFIG", None)
+    try:
+        forkserver.ensure_running()
+    finally:
+        if config is not None:
+            os.environ["COVERAGE_PROCESS_CONFIG"] = config
+
+
 def _run_meetline(
-    args: list[str], env: dict[str, str], cwd: str, out_path: str, err_path: str
+    args: list[str],
+    env: dict[str, str],
+    cwd: str,
+    out_path: str,
+    err_path: str,
+    coverage_config: str | None,
 ) -> None:
     """The forked child: what `python -m bot.cli ARGS` would be, with exactly `env` and
-    `cwd`, stdout and stderr to those files (appended)."""
+    `cwd`, stdout and stderr to those files (appended). Under coverage it measures
+    itself as a new interpreter would (coverage.process_startup) and saves its data when
+    it ends, or when stopped by SIGTERM (`sigterm = true`): multiprocessing ends the
+    child with os._exit, which skips the atexit save."""
     os.dup2(os.open(out_path, os.O_WRONLY | os.O_APPEND), 1)
     os.dup2(os.open(err_path, os.O_WRONLY | os.O_APPEND), 2)
     sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
@@ -73,7 +95,18 @@ def _run_meetline(
     os.environ.clear()
     os.environ.update(env)
     os.chdir(cwd)
-    sys.exit(cli_main(args))
+    if coverage_config is None:
+        sys.exit(cli_main(args))
+    import coverage
+
+    os.environ["COVERAGE_PROCESS_CONFIG"] = coverage_config
+    cov = coverage.process_startup(force=True)
+    try:
+        sys.exit(cli_main(args))
+    finally:
+        if cov is not None:
+            cov.stop()
+            cov.save()
 
 
 class _ForkedProcess:
@@ -83,9 +116,17 @@ class _ForkedProcess:
     def __init__(
         self, args: list[str], env: Mapping[str, str], cwd: Path, out: Path, err: Path | None = None
     ) -> None:
+        _ensure_preloaded()
         self._process = _PRELOADED.Process(
             target=_run_meetline,
-            args=(args, dict(env), str(cwd), str(out), str(err or out)),
+            args=(
+                args,
+                dict(env),
+                str(cwd),
+                str(out),
+                str(err or out),
+                os.environ.get("COVERAGE_PROCESS_CONFIG"),
+            ),
             daemon=False,
         )
         self._process.start()
