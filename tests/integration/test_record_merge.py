@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.views.timeline_views import timeline_reply
 from handlers.domain import RecordKind, RecordRow, UserProfile
 from handlers.meetings import AttendeeKind, AttendeeRef, Meeting, MeetingRequest
-from handlers.ports import CalendarConnectionInfo
 from handlers.record_history import record_history
 from handlers.scheduling import ScheduleMeeting
 from storage.meetings import SqlMeetingRepository
 from storage.models import RecordModel
 from storage.records import SqlRecordRepository
 from storage.unit_of_work import SqlUnitOfWorkFactory
+from tests.integration.test_record_timeline import Calendars
 from tests.support.blockkit import validate_blocks
 from tests.support.clock import MutableClock
 from tests.support.sql_storage import sql_storage
@@ -44,14 +44,6 @@ MERGED_AT = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 class People:
     def user(self, team_id: str, user_id: str) -> UserProfile | None:
         return UserProfile(team_id, user_id, name="Anna", email="anna@x.example", seat="enterprise")
-
-
-class Calendars:
-    def connection_for(self, team_id: str, user_id: str) -> CalendarConnectionInfo | None:
-        return CalendarConnectionInfo(provider="caldav", sends_invitations=False)
-
-    def zoom_available(self) -> bool:
-        return False
 
 
 @dataclass
