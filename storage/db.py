@@ -16,6 +16,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from handlers.domain import Record
+
 log = logging.getLogger(__name__)
 
 # Execution option read by the SQLite "begin" hook: "IMMEDIATE" takes the write lock
@@ -111,9 +113,10 @@ class UnitOfWorkSessions:
         self.session = session
         # Run by the unit of work after its commit (read caches forget what it wrote).
         self.on_commit: list[Callable[[], None]] = []
-        # Record ids read as each workspace's in this transaction (storage.records), so
-        # linking a meeting to them needs no second look (storage.meetings).
-        self.records_read: dict[str, set[int]] = {}
+        # Records read in this transaction, by (workspace, id), None for not found
+        # (storage.records): read again from here, and a meeting linked to one found needs
+        # no second look at its workspace (storage.meetings).
+        self.records_seen: dict[tuple[str, int], Record | None] = {}
 
     def __call__(self) -> AbstractContextManager[Session]:
         return nullcontext(self.session)

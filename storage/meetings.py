@@ -185,7 +185,11 @@ def _written(
 def _known_records(sessions: Sessions, team_id: str) -> frozenset[int]:
     """Records of `team_id` read already in this unit of work (storage.records)."""
     if isinstance(sessions, UnitOfWorkSessions):
-        return frozenset(sessions.records_read.get(team_id, ()))
+        return frozenset(
+            rid
+            for (team, rid), found in sessions.records_seen.items()
+            if team == team_id and found is not None
+        )
     return frozenset()
 
 

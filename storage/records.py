@@ -101,7 +101,9 @@ class SqlRecordRepository:
         # In a unit of work (one transaction) a record read once reads the same again:
         # a Save that names it as the meeting's record and as an attendee reads it once.
         self._seen: dict[tuple[str, int], Record | None] | None = (
-            {} if isinstance(session_factory, UnitOfWorkSessions) else None
+            session_factory.records_seen
+            if isinstance(session_factory, UnitOfWorkSessions)
+            else None
         )
         # PostgreSQL outside a unit of work: the reads of one statement (search, a
         # record's associations) take a pooled connection without an ORM session.
@@ -152,9 +154,7 @@ class SqlRecordRepository:
         if self._seen is None:
             return self._get(team_id, rid)
         if (team_id, rid) not in self._seen:
-            found = self._seen[(team_id, rid)] = self._get(team_id, rid)
-            if found is not None and isinstance(self._sessions, UnitOfWorkSessions):
-                self._sessions.records_read.setdefault(team_id, set()).add(rid)
+            self._seen[(team_id, rid)] = self._get(team_id, rid)
         return self._seen[(team_id, rid)]
 
     def _get(self, team_id: str, rid: int) -> Record | None:
