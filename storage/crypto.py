@@ -27,6 +27,7 @@ PREFIX = "enc1:"
 # HKDF labels, one per purpose. Never reuse a label for a new purpose.
 TOKENS = "secrets-v1"  # stored credentials: calendar tokens, Slack installations, OAuth flows
 SIGNIN_LINKS = "signin-link-v1"  # the sealed App Home sign-in links
+FORM_DESTINATIONS = "form-destination-v1"  # the /meet form's channel and thread (bot.form_seal)
 
 MIN_KEY_CHARS = 43  # urlsafe base64 of 32 bytes without padding; 64 hex digits pass too
 MIN_BITS_PER_CHAR = 3.0  # rejects "aaaa…", "abab…" and other obviously weak values
@@ -70,11 +71,15 @@ def parse_secret_keys(value: str | None) -> list[str]:
     return keys
 
 
-def _fernet(key: str, purpose: str) -> Fernet:
-    raw = HKDF(
+def derived_key(key: str, purpose: str) -> bytes:
+    """32 bytes for `purpose` alone, from one key of SECRET_KEY (or another secret)."""
+    return HKDF(
         algorithm=hashes.SHA256(), length=32, salt=b"meetline", info=purpose.encode()
     ).derive(key.encode())
-    return Fernet(base64.urlsafe_b64encode(raw))
+
+
+def _fernet(key: str, purpose: str) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(derived_key(key, purpose)))
 
 
 class SecretBox:
