@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.after_ack import AfterAck
 from bot.availability import FreeBusyCheck
+from bot.form_seal import FormSeal
 from bot.notifier import ClientForTeam, OutcomeMessages
 from bot.profiles import ProfileService
 from bot.settings import Settings
@@ -106,6 +107,7 @@ class Services:
     people: PeopleDirectory  # teammates as Slack knows them (profiles cached)
     free_busy: FreeBusyCheck  # the /meet form's conflict notice and Save's re-check
     after_ack: AfterAck  # bounded pools for the work after an ack (open, fill, later)
+    form_seal: FormSeal  # where a /meet form may post, sealed when it opens
     # Use cases, built once (`bot.wiring`), never per request.
     schedule: ScheduleMeeting
     manage: ManageMeeting

@@ -27,6 +27,7 @@ from bot.after_ack import AFTER_ACK_THREADS, AfterAck
 from bot.app import build_app
 from bot.availability import FreeBusyCheck
 from bot.calendar_oauth import CalendarOAuth, home_section
+from bot.form_seal import FormSeal
 from bot.i18n_context import language_lookup
 from bot.listeners.manage import publish_home
 from bot.notifier import SlackNotifier
@@ -177,6 +178,7 @@ def build_services(
         people=people,
         free_busy=free_busy,
         after_ack=AfterAck(),
+        form_seal=FormSeal.from_settings(settings),
         schedule=schedule,
         manage=manage,
         save=SaveMeeting(schedule, manage, free_busy, record_outcome, clock),

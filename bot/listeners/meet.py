@@ -196,7 +196,9 @@ def fill_meet_form(
     from_message: bool,
 ) -> None:
     """The full form in place of the loading view: the caller's profile (zone, language),
-    the typed text read in their zone, the record's prefill and the free/busy notice."""
+    the typed text read in their zone, the record's prefill and the free/busy notice.
+    `channel_id` and `thread` come from Slack's signed request: the form carries them
+    sealed (bot.form_seal), as only this server's seal makes a Save post there."""
     profile = profiles.get(client, team_id, user_id)
     ws = services.workspaces.get(team_id)
     t = translator_for(profile, ws)
@@ -214,13 +216,15 @@ def fill_meet_form(
         if draft.record is not None
         else None
     )
+    form = opening_form(draft, prefill, ws, channel_id, t)
     opening = invitation_defaults(
         services,
         team_id,
         user_id,
-        opening_form(draft, prefill, ws, channel_id, t),
+        form,
         (draft.record, *(prefill.attendees if prefill else ())),
         thread=thread,
+        seal=services.form_seal.seal(team_id, user_id, form.key, form.channel, thread),
     )
     state = services.free_busy.form(team_id, user_id, opening)
     try:
@@ -404,6 +408,13 @@ def _expired_errors(
     return modal_errors(expired, view, t)
 
 
+def submitted_form(services: Services, body: dict[str, Any], view: dict[str, Any]) -> FormState:
+    """The Save's form. Its metadata is the member's to forge, so its channel and thread
+    stay only when this server sealed them for the submitting team, user and form
+    (bot.form_seal); else the meeting is booked without the post in a thread."""
+    return services.form_seal.trusted(parse_state(view), team_of(body), user_of(body))
+
+
 def email_only_notice(state: FormState, result: Scheduled, t: Translator) -> list[dict[str, Any]]:
     """The "sent as email invitations" notice with its Connect button, after a booking or
     an edit by someone without a calendar (not again for a repeated Save)."""
@@ -483,7 +494,7 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
     def meet_submission(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
-        state = parse_state(view)
+        state = submitted_form(services, body, view)
         team_id, user_id = team_of(body), user_of(body)
         if not state.key:
             ack(response_action="errors", errors=_expired_errors(services, body, state, view))

@@ -7,22 +7,36 @@ it, so never rename or reuse a key (add a new one, and decode its absence):
 
     k     the submission's idempotency key (hex, at most 64 characters)
     tz    the IANA zone the date and time inputs are read in ("UTC" when missing)
-    ch    the channel /meet was typed in (a Slack channel id), when any
+    ch    the channel /meet was typed in (a Slack channel id), when any; trusted only
+          with a `cs` that verifies (below)
     m     the id of the meeting being edited; absent for a new meeting
     w     the revision of the date/time block ids (bot.views.meet_state.when_block_id)
     lang  the language the form is shown in (bot.i18n_context)
     r     the block numbers of the reminder lines shown, in order (at most three)
     adv   1 when "More options" was opened (host, internal notes, associated records)
     th    the ts of the message the form was opened from (its shortcut): the confirmation
-          goes to that message's thread in `ch`
+          goes to that message's thread in `ch`; trusted only with a `cs` that verifies
     rd    how the typed text's time was read ("Read “jutro o 3” as Tue 24 Mar, 15:00."),
           shown by the time until the app itself sets another time
     il    the language contacts read ("pl", "en"), as proposed or picked in the form
     ilp   1 when the rep picked `il` (else each contact reads their record's language)
     eo    1 when the form says the meeting goes out by email only (no calendar connected)
+    cs    the seal of `ch` and `th`: an HMAC the server wrote when it opened the form,
+          over the team, the user, `k`, `ch` and `th` (bot.form_seal; 43 characters of
+          base64url)
 
 Both directions drop what does not have its expected shape, so an untrusted value is
 never echoed back to Slack or into a request.
+
+The whole text comes back as the member's client sent it, so a well-shaped value is
+still only what the member chose. That is fine for what steers their own form (`tz`,
+`lang`, `r`…), for `k` (a random uuid the app wrote, looked up only in the submitter's
+workspace) and for `m`, which the use case looks up in the submitter's workspace and
+checks against their role (handlers.editing, handlers.outcomes). It is not fine for
+`ch` and `th`, which say where the bot posts: the Save uses them only when `cs`
+verifies for the submitting team and user (bot.form_seal.FormSeal.trusted), else it
+drops them and the meeting is booked without the post in the thread. Forms opened
+before `cs` existed carry no seal, so they still save but lose that post.
 """
 
 from __future__ import annotations
@@ -41,6 +55,7 @@ MAX_LANGUAGE = 16
 MAX_KEY = 64
 MAX_MEETING_ID = 2**31
 _TS = re.compile(r"\d{1,12}\.\d{1,8}")  # a Slack message ts
+SEAL = re.compile(r"[A-Za-z0-9_-]{43}")  # base64url of an HMAC-SHA256, unpadded
 MAX_READING = 300  # one sentence (handlers.meet_form.how_read)
 MAX_SLOT = 100  # reminder line numbers are reused, so they stay small
 
@@ -60,6 +75,7 @@ class FormMetadata:
     invitation_language: str | None = None
     language_picked: bool = False
     email_only: bool = False
+    seal: str | None = None
 
     def encode(self) -> str:
         """The private_metadata text; short by construction."""
@@ -89,6 +105,8 @@ class FormMetadata:
                 meta["ilp"] = 1
         if self.email_only:
             meta["eo"] = 1
+        if self.seal and SEAL.fullmatch(self.seal):
+            meta["cs"] = self.seal
         text = json.dumps(meta, separators=(",", ":"))
         assert len(text) <= MAX_METADATA, "private_metadata over Slack's limit"
         return text
@@ -120,6 +138,7 @@ class FormMetadata:
             else None,
             language_picked=meta.get("ilp") == 1,
             email_only=meta.get("eo") == 1,
+            seal=seal if isinstance(seal := meta.get("cs"), str) and SEAL.fullmatch(seal) else None,
         )
 
 

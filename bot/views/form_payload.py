@@ -79,6 +79,7 @@ def parse_state(view: dict[str, Any]) -> FormState:
         invitation_language=meta.invitation_language,
         language_picked=meta.language_picked,
         email_only=meta.email_only,
+        seal=meta.seal,
     )
 
 

@@ -68,7 +68,8 @@ class FormState:
     # The meeting's outcome in the edit form; None when the field is not shown.
     outcome: str | None = None
     # The message the form was opened from (a message shortcut): its thread gets the
-    # confirmation, in `channel`.
+    # confirmation, in `channel`. Both come back in a view as the member's client sent
+    # them: a Save uses them only once `seal` verifies (bot.form_seal.FormSeal.trusted).
     thread: str | None = None
     notices: tuple[str, ...] = ()
     reading: str | None = None  # how the /meet text's time was read, shown by the time
@@ -94,6 +95,9 @@ class FormState:
     # No calendar connected: the form says invitations go by email (set when it opens,
     # kept in private_metadata as "eo").
     email_only: bool = False
+    # The server's HMAC over the team, user, key, channel and thread (bot.form_seal),
+    # set when the form opens and carried unchanged ("cs" in private_metadata).
+    seal: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def metadata(self) -> str:
@@ -112,6 +116,7 @@ class FormState:
             invitation_language=self.invitation_language,
             language_picked=self.language_picked,
             email_only=self.email_only,
+            seal=self.seal,
         ).encode()
 
     def slots(self) -> tuple[int, ...]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from tests.e2e.forms import meet_values
 from tests.e2e.test_manage_flow import book, button
-from tests.e2e.test_schedule_flow import WARSAW, contacts, jane, submit
+from tests.e2e.test_schedule_flow import WARSAW, contacts, jane, open_form, submit
 from tests.e2e.test_team_flow import admin_settings
 from tests.support.blockkit import assert_all_views_valid, validate_blocks
 from tests.support.slack_requests import block_actions, message_shortcut, select_value
@@ -77,6 +77,44 @@ def test_a_message_shortcut_books_from_the_message_and_answers_in_its_thread(
     (meeting,) = stack.meetings_json()
     assert meeting["duration_minutes"] == 45 and meeting["organizer"] == HOST
     assert_all_views_valid(stack.slack)
+
+
+def test_a_forged_channel_or_thread_books_the_meeting_but_posts_nothing_there(
+    stack: Stack,
+) -> None:
+    """The metadata comes back as the member's client sent it. A channel and thread this
+    server did not seal for them (bot.form_seal) still book the meeting, with its DM, but
+    the bot posts nothing where they point."""
+    # A /meet form (typed in C1, no message) made to name a thread in another channel.
+    typed = open_form(stack)
+    meta = json.loads(typed["private_metadata"])
+    forged = typed | {"private_metadata": json.dumps(meta | {"ch": "CGENERAL", "th": THREAD})}
+    # A genuine shortcut form, its thread swapped for a message the member never saw.
+    count = len(stack.slack.calls("views.open"))
+    message = {"user": TEAMMATE, "ts": THREAD, "text": "Jane Doe wants a demo"}
+    stack.client.interact(message_shortcut("schedule_from_message", message, "C42", HOST))
+    shortcut = opened_form(stack, count)
+    meta = json.loads(shortcut["private_metadata"])
+    assert (meta["ch"], meta["th"]) == ("C42", THREAD) and "cs" in meta
+    swapped = shortcut | {"private_metadata": json.dumps(meta | {"th": "1765000999.000100"})}
+
+    tomorrow = (datetime.now(WARSAW) + timedelta(days=1)).date()
+    for at, title, view in (
+        ("10:00", "Forged channel", forged),
+        ("12:00", "Other thread", swapped),
+    ):
+        values = meet_values(
+            record=jane(stack),
+            day=tomorrow,
+            at=at,
+            title=title,
+            attendees=contacts(stack, "Jane Doe"),
+        )
+        assert submit(stack, view, values).json()["response_action"] == "update"
+    # Each Save posts in the thread first (when it may), then DMs the booker.
+    posted = stack.slack.wait_for("chat.postMessage", count=2)
+    assert [(c.args["channel"], "thread_ts" in c.args) for c in posted] == [(HOST, False)] * 2
+    assert sorted(m["title"] for m in stack.meetings_json()) == ["Forged channel", "Other thread"]
 
 
 def test_a_message_naming_no_record_says_so_and_guesses_nothing(stack: Stack) -> None:

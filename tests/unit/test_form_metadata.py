@@ -75,3 +75,13 @@ def test_how_the_text_was_read_travels_bounded() -> None:
     assert FormMetadata.decode(meta.encode()).reading == said
     assert FormMetadata.decode('{"k":"3f2a9c","rd":"' + "x" * 301 + '"}').reading is None
     assert FormMetadata.decode('{"k":"3f2a9c","rd":7}').reading is None
+
+
+def test_the_destination_seal_travels_as_cs_only_in_its_shape() -> None:
+    seal = "Ab0_-" + "x" * 38
+    meta = FormMetadata("3f2a9c", channel="C0123ABCD", thread="1765000000.000100", seal=seal)
+    assert json.loads(meta.encode())["cs"] == seal
+    assert FormMetadata.decode(meta.encode()) == meta
+    for forged in ("x" * 42, "x" * 44, "x" * 42 + "=", 7, None):
+        assert FormMetadata.decode(json.dumps({"k": "3f2a9c", "cs": forged})).seal is None
+    assert "cs" not in json.loads(FormMetadata("3f2a9c", seal="<b>" * 15).encode())
