@@ -147,7 +147,9 @@ def _told(meeting: Meeting, provider_sends: bool) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class MeetingToEdit:
     meeting: Meeting
-    records: dict[int, Record]  # its records and attendees' records that still exist, by id
+    records: dict[int, Record]  # its records and attendees' records, by id
+    # Those of `records` deleted at their source since: the form names them as such.
+    deleted: frozenset[int] = frozenset()
 
 
 class ManageMeeting:
@@ -218,7 +220,7 @@ class ManageMeeting:
             now,
             connection,
             host_changed=req.host_id != current.host_id,
-            linked=frozenset(current.record_ids),
+            editing=current,
         )
         new = new_meeting(req, ok)
         new = replace(
@@ -359,7 +361,10 @@ class ManageMeeting:
                 raise NotAllowed(Reason.EDIT_MEETING, host=m.host_id)
             ids = {*m.record_ids, *(a.record_id for a in m.attendees if a.record_id is not None)}
             records = {rid: r for rid in ids if (r := uow.records.get(m.team_id, rid)) is not None}
-        return MeetingToEdit(m, records)
+            # Only this meeting's own links, deleted at the source since: the edit keeps
+            # them (MeetingChecks), so the form shows them by name, not as an id.
+            gone = uow.records.deleted_among(m.team_id, sorted(ids - records.keys()))
+        return MeetingToEdit(m, records | gone, frozenset(gone))
 
     def cancel(self, meeting_id: int, actor: UserProfile) -> Cancelled:
         """The cancelled meeting; cancelling twice is a no-op that still succeeds. Raises

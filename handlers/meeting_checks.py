@@ -16,7 +16,14 @@ from handlers.domain import Record, UserProfile
 from handlers.errors import Field, ValidationFailed
 from handlers.i18n import translator
 from handlers.ids import parse_id
-from handlers.meetings import VIDEO_PROVIDERS, Attendee, AttendeeKind, LocationKind, MeetingRequest
+from handlers.meetings import (
+    VIDEO_PROVIDERS,
+    Attendee,
+    AttendeeKind,
+    LocationKind,
+    Meeting,
+    MeetingRequest,
+)
 from handlers.ports import (
     CalendarConnectionInfo,
     CalendarDirectory,
@@ -61,6 +68,44 @@ class CheckedMeeting:
     attendees: list[Attendee]
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """What an edited meeting has already that its edit may keep though deleted at the
+    source since (MeetingChecks.check): read only when a record reads as gone, and only
+    among the meeting's own links, in its workspace."""
+
+    records: RecordRepository | None
+    team_id: str
+    record_id: int | None = None
+    linked: frozenset[int] = frozenset()
+    attendees: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, records: RecordRepository, team_id: str, editing: Meeting | None) -> _Kept:
+        if editing is None or editing.team_id != team_id:
+            return cls(None, team_id)
+        return cls(
+            records,
+            team_id,
+            editing.record_id,
+            frozenset(editing.record_ids),
+            frozenset(a.record_id for a in editing.attendees if a.record_id is not None),
+        )
+
+    def main(self, record_id: int) -> Record | None:
+        """The meeting's own record, when the edit leaves it as it was."""
+        return self._deleted(record_id) if record_id == self.record_id else None
+
+    def attendee(self, record_id: int) -> Record | None:
+        """A contact the meeting invited already."""
+        return self._deleted(record_id) if record_id in self.attendees else None
+
+    def _deleted(self, record_id: int) -> Record | None:
+        if self.records is None:
+            return None
+        return self.records.deleted_among(self.team_id, [record_id]).get(record_id)
+
+
 class MeetingChecks:
     def __init__(self, calendars: CalendarDirectory | None = None) -> None:
         self._calendars = calendars
@@ -78,14 +123,17 @@ class MeetingChecks:
         connection: CalendarConnectionInfo | None,
         *,
         host_changed: bool,
-        linked: frozenset[int] = frozenset(),
+        editing: Meeting | None = None,
     ) -> CheckedMeeting:
         """Raises ValidationFailed with a message per failing field (and the warnings).
-        `linked`: the records an edited meeting is linked to already; an associated one
-        deleted at its source since stays linked (its history is kept), not refused."""
+        `editing`: the stored meeting an edit changes. What it has already and keeps (its
+        record unchanged, an associated record, a contact attendee) stays when deleted at
+        its source since: it is the meeting's history, and the rep cannot pick it again
+        to put it back. A new booking, or a record an edit adds, must still exist."""
         checked = check_request(req, now, translator(req.language))
-        record = self._record(uow.records, req, checked, linked)
-        attendees = self._resolve_attendees(uow.records, people, req, checked)
+        kept = _Kept.of(uow.records, req.team_id, editing)
+        record = self._record(uow.records, req, checked, kept)
+        attendees = self._resolve_attendees(uow.records, people, req, checked, kept)
         self._check_video(req, connection, checked)
         self._check_team_rules(
             uow, people, req, attendees, connection, checked, host_changed=host_changed
@@ -96,16 +144,18 @@ class MeetingChecks:
 
     @staticmethod
     def _record(
-        records: RecordRepository, req: MeetingRequest, checked: Checked, linked: frozenset[int]
+        records: RecordRepository, req: MeetingRequest, checked: Checked, kept: _Kept
     ) -> Record | None:
         """The meeting's record and its associated records, in the caller's workspace only:
         an id of another workspace (or junk) is answered like a deleted record."""
         t = translator(req.language)
-        record = records.get(req.team_id, req.record_id) if req.record_id is not None else None
+        record = None
+        if req.record_id is not None:
+            record = records.get(req.team_id, req.record_id) or kept.main(req.record_id)
         if req.record_id is not None and record is None:
             checked.errors[Field.RECORD] = t.gettext("This record no longer exists. Pick another.")
         for rid in req.associated_record_ids:
-            if rid not in linked and records.get(req.team_id, rid) is None:
+            if rid not in kept.linked and records.get(req.team_id, rid) is None:
                 checked.errors[Field.ASSOCIATED] = t.gettext(
                     "This record no longer exists. Pick another."
                 )
@@ -114,14 +164,22 @@ class MeetingChecks:
 
     @staticmethod
     def _resolve_attendees(
-        records: RecordRepository, people: NamedPeople, req: MeetingRequest, checked: Checked
+        records: RecordRepository,
+        people: NamedPeople,
+        req: MeetingRequest,
+        checked: Checked,
+        kept: _Kept,
     ) -> list[Attendee]:
         attendees: list[Attendee] = []
         seen: set[str] = set()
         for ref in req.attendees:
             if ref.kind is AttendeeKind.CONTACT:
                 rid = parse_id(ref.ref)
-                rec = records.get(req.team_id, rid) if rid is not None else None
+                rec = (
+                    (records.get(req.team_id, rid) or kept.attendee(rid))
+                    if rid is not None
+                    else None
+                )
                 if rec is None:
                     checked.errors[Field.ATTENDEES] = translator(req.language).gettext(
                         "One of the attendees no longer exists. Remove it."

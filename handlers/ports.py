@@ -66,6 +66,12 @@ class RecordRepository(Protocol):
         a name starting with it): only its timeline still shows it."""
         ...
 
+    def deleted_among(self, team_id: str, record_ids: Sequence[int]) -> dict[int, Record]:
+        """The workspace's records among `record_ids` that were deleted at their source, by
+        id. Only for ids a stored meeting is linked to already (its edit form names them,
+        its edit keeps them): nothing may offer them for anything new."""
+        ...
+
     def delete_external(self, team_id: str, external_ids: Sequence[str]) -> int:
         """Mark the workspace's records with these external ids deleted (gone from their
         source: a CRM's deleted records): they lose their associations and search terms

@@ -256,10 +256,11 @@ def delete_rows(session: Session, team_id: str, external_ids: Sequence[str]) -> 
     The rows stay, so the meetings booked on them keep their links and the records'
     timelines stay readable; what would offer them again goes: their associations (both
     directions), search rows (and so the FTS5 rows, by trigger) and place in the name walks
-    (`DELETED_MARK`), attendees lose it as
-    their record (as `ondelete="SET NULL"` did), and the contacts of a deleted company
-    lose its name from their terms. Records deleted already are left as
-    they are. Returns how many records were deleted now."""
+    (`DELETED_MARK`), and the contacts of a deleted company lose its name from their
+    terms. Attendees keep it as their record: the edit form still names them (marked
+    deleted) and an edit keeps them invited unless the rep removes them, and a restore
+    (the same external id imported again) finds them linked as before. Records deleted
+    already are left as they are. Returns how many records were deleted now."""
     found = [f for f in _lookup(session, [team_id], external_ids).values() if not f.deleted]
     if not found:
         return 0
@@ -273,11 +274,6 @@ def delete_rows(session: Session, team_id: str, external_ids: Sequence[str]) -> 
             delete(associations_table).where(or_(a.record_id.in_(chunk), a.other_id.in_(chunk)))
         )
         session.execute(delete(search_table).where(search_table.c.record_id.in_(chunk)))
-        # An attendee who was the record stays invited by address, as before records
-        # were kept: editing the meeting does not ask to remove a record no one can pick.
-        session.execute(
-            update(_attendees).where(_attendees.c.record_id.in_(chunk)).values(record_id=None)
-        )
         session.execute(
             update(records_table)
             .where(r.id.in_(chunk))

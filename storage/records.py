@@ -228,6 +228,26 @@ class SqlRecordRepository:
             found = list(session.execute(statement).scalars())
             return self._to_records(session, found)[0] if found else None
 
+    def deleted_among(self, team_id: str, record_ids: Sequence[int]) -> dict[int, Record]:
+        """Read in the caller's transaction (a unit of work's, when inside one) and never
+        remembered in `records_seen`, which keeps `get`'s answer (None) for them."""
+        ids = sorted({rid for rid in map(parse_id, record_ids) if rid is not None})
+        if not ids or not team_id:
+            return {}
+        with self._sessions() as session:
+            models = [
+                m
+                for chunk in chunks(ids)
+                for m in session.execute(
+                    select(RecordModel).where(
+                        RecordModel.id.in_(chunk),
+                        RecordModel.team_id == team_id,
+                        RecordModel.deleted_at.is_not(None),
+                    )
+                ).scalars()
+            ]
+            return {r.id: r for r in self._to_records(session, models)}
+
     def existing_external_ids(self, team_id: str, external_ids: Sequence[str]) -> set[str]:
         """Ids stored (not deleted) for this team among `external_ids`."""
         wanted = sorted(set(external_ids))

@@ -164,6 +164,15 @@ class InMemoryRecords:
         ]
         return min(found, key=lambda r: (r.name.lower() != q, r.id)) if found else None
 
+    def deleted_among(self, team_id: str, record_ids: Sequence[int]) -> dict[int, Record]:
+        return {
+            rid: r
+            for rid in record_ids
+            if (found := self._store.deleted_records.get(rid)) is not None
+            for team, r in [found]
+            if team == team_id
+        }
+
     def mirror_page(
         self,
         team_id: str,

@@ -23,7 +23,7 @@ from bot.views.home import home_view
 from bot.views.meet_modal import loading_view
 from bot.views.meet_state import FormState, from_meeting
 from bot.views.messages import cancelled_blocks, cancelled_text
-from bot.views.text import record_label
+from bot.views.text import deleted_record_label, record_label
 from handlers.connect_calendar import offers_connect
 from handlers.domain import UserProfile
 from handlers.editing import MeetingToEdit
@@ -79,7 +79,10 @@ def edit_form(
     outcome for those who may set it (the host, an admin), the email-only notice
     (`email_only`) as a new booking's form has it, and the invitation language its
     contacts read (else the host's: `host_language`, default the form's)."""
-    labels = {rid: record_label(r, t=t) for rid, r in found.records.items()}
+    labels = {
+        rid: (deleted_record_label if rid in found.deleted else record_label)(r, t=t)
+        for rid, r in found.records.items()
+    }
     meeting = found.meeting
     state = from_meeting(
         meeting,

@@ -278,8 +278,9 @@ def from_meeting(
     with_outcome: bool = False,
 ) -> FormState:
     """The edit form: the stored meeting in the host's zone, every part shown (the host,
-    notes and records it already has). `labels` names records by id (records deleted
-    since are named in `t`'s language); `with_outcome` adds the outcome field."""
+    notes and records it already has). `labels` names records by id (those deleted at
+    their source included, marked so); a record gone from the database altogether is
+    named by its id in `t`'s language. `with_outcome` adds the outcome field."""
     local = meeting.start_utc.astimezone(ZoneInfo(meeting.timezone))
     duration = str(meeting.duration_minutes) if meeting.duration_minutes in durations else "custom"
     attendees = tuple(

@@ -88,6 +88,13 @@ def record_label(record: Record, *, t: Translator = EN) -> str:
     return clip(f"{kind}: {text}", 75)
 
 
+def deleted_record_label(record: Record, *, t: Translator = EN) -> str:
+    """Option text of a record deleted at its source that a meeting keeps (its edit form):
+    the name is clipped, never the mark, so the rep always reads why it is there."""
+    mark = t.gettext("(deleted in HubSpot)")
+    return f"{clip(record_label(record, t=t), 75 - len(mark) - 1)} {mark}"
+
+
 def record_option(record: Record, *, t: Translator = EN) -> dict[str, Any]:
     return {"text": plain(record_label(record, t=t), 75), "value": f"r:{record.id}"}
 

@@ -7,19 +7,33 @@ its history. In the caller's workspace only."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
 
 from bot.views.timeline_views import timeline_reply
+from handlers.domain import UserProfile
+from handlers.editing import ManageMeeting
 from handlers.errors import ValidationFailed
 from handlers.record_history import record_history
 from handlers.records_csv import parse_records_csv
 from storage.meetings import SqlMeetingRepository
 from storage.models import RecordModel
 from storage.unit_of_work import SqlUnitOfWorkFactory
-from tests.integration.test_record_merge import MERGED_AT, OTHER, RECORDS, TEAM, World
+from tests.integration.test_record_merge import (
+    HOST,
+    MERGED_AT,
+    NOW,
+    OTHER,
+    RECORDS,
+    TEAM,
+    People,
+    World,
+)
+from tests.integration.test_record_timeline import Calendars
 from tests.support.blockkit import validate_blocks
+from tests.support.clock import MutableClock
 from tests.support.sql_storage import sql_storage
 
 
@@ -65,12 +79,12 @@ def test_a_deleted_contact_leaves_every_picker_but_keeps_its_meetings_and_timeli
     assert "Jane Doe" not in [r.name for r in world.records.associations(TEAM, acme)]
     assert world.records.associations(TEAM, jane) == []
     assert world.records.existing_external_ids(TEAM, ["jane", "john"]) == {"john"}
-    # her meeting still names her; as an attendee she is invited by address
+    # her meeting still names her, as its record and as an attendee
     (meeting,) = world.meetings.list_meetings(TEAM)
     assert meeting.id == booked.id and meeting.record_id == jane
     assert meeting.record_ids == booked.record_ids and jane in meeting.record_ids
     invited = {a.email: a.record_id for a in meeting.attendees}
-    assert invited == {"jane@acme.example": None, "john@acme.example": world.id("john")}
+    assert invited == {"jane@acme.example": jane, "john@acme.example": world.id("john")}
     assert world.timeline("jane") == timeline
 
     history = record_history(world.records, world.meetings, TEAM, "Jane Doe")
@@ -120,3 +134,40 @@ def test_a_deleted_record_imported_again_comes_back_with_its_history(world: Worl
     assert world.timeline("jane") == timeline
     history = record_history(world.records, world.meetings, TEAM, "Jane Doe")
     assert history is not None and not history.deleted
+
+
+def test_an_edit_keeps_a_deleted_record_and_a_restore_finds_its_attendees_linked(
+    world: World,
+) -> None:
+    """Jane, the meeting's record and invited, is deleted at the source: the meeting's
+    edit reads her (only her, only in her workspace), keeps her as its record and as an
+    attendee, and once she is restored her meeting is hers as before."""
+    jane, john = world.id("jane"), world.id("john")
+    booked = world.book("Booked with Jane", "jane", "jane", "john")
+    world.records.delete_external(TEAM, ["jane"])
+    manage = ManageMeeting(world.uow, People(), MutableClock(NOW), calendars=Calendars())
+    actor = UserProfile(TEAM, HOST)
+
+    found = manage.to_edit(booked.id, actor)
+    assert found.deleted == {jane} and found.records[jane].name == "Jane Doe"
+    assert found.records[jane].email == "jane@acme.example"
+    # a live record, another workspace's deleted one, junk: none of them
+    assert world.records.deleted_among(TEAM, [john, world.id("jane", OTHER), -1]) == {}
+    world.records.delete_external(OTHER, ["jane"])
+    assert world.records.deleted_among(OTHER, [jane]) == {}
+
+    again = replace(world.request("Booked with Jane", "jane", "jane", "john"), title="Moved")
+    edited = manage.edit(booked.id, again, actor).meeting
+    assert (edited.title, edited.record_id) == ("Moved", jane)
+    assert {a.email: a.record_id for a in edited.attendees} == {
+        "jane@acme.example": jane,
+        "john@acme.example": john,
+    }
+    with pytest.raises(ValidationFailed):  # still nothing new on her
+        world.book("Another with Jane", "jane")
+
+    world.records.import_rows(TEAM, parse_records_csv(RECORDS))
+    (meeting,) = world.meetings.list_meetings(TEAM)
+    assert meeting.record_id == jane and meeting.title == "Moved"
+    assert [a.record_id for a in meeting.attendees if a.email == "jane@acme.example"] == [jane]
+    assert manage.to_edit(booked.id, actor).deleted == frozenset()

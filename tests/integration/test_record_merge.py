@@ -64,7 +64,12 @@ class World:
             )
 
     def book(self, title: str, record: str, *attendees: str, team: str = TEAM) -> Meeting:
-        request = MeetingRequest(
+        schedule = ScheduleMeeting(self.uow, People(), MutableClock(NOW), calendars=Calendars())
+        return schedule(self.request(title, record, *attendees, team=team)).meeting
+
+    def request(self, title: str, record: str, *attendees: str, team: str = TEAM) -> MeetingRequest:
+        """The form of a meeting on `record` with these contacts (external ids) invited."""
+        return MeetingRequest(
             idempotency_key=f"{team}:{title}", team_id=team, organizer_id=HOST, host_id=HOST,
             timezone="Europe/Warsaw", record_id=self.id(record, team), title=title,
             day=date(2026, 12, 3), start_time=time(15, 0), duration_minutes=30,
@@ -72,8 +77,6 @@ class World:
                 AttendeeRef(AttendeeKind.CONTACT, str(self.id(a, team))) for a in attendees
             ),
         )  # fmt: skip
-        schedule = ScheduleMeeting(self.uow, People(), MutableClock(NOW), calendars=Calendars())
-        return schedule(request).meeting
 
     def merge(self, gone: str, kept: str, rows: tuple[RecordRow, ...] = ()) -> int:
         return self.records.mirror_page(TEAM, rows, merged=[(gone, kept)], at=MERGED_AT)

@@ -48,6 +48,9 @@ class FakeRepo:
     def deleted_named(self, team_id: str, query: str) -> Record | None:
         return None
 
+    def deleted_among(self, team_id: str, record_ids: Sequence[int]) -> dict[int, Record]:
+        return {}
+
     def delete_external(self, team_id: str, external_ids: Sequence[str]) -> int:
         return 0
 

@@ -155,6 +155,45 @@ def test_an_associated_record_deleted_at_its_source_stays_linked_through_an_edit
     assert Field.ASSOCIATED in refused.value.errors
 
 
+def test_a_meeting_whose_record_was_deleted_at_its_source_is_edited_keeping_it() -> None:
+    """Jane, the meeting's record and a contact invited, is deleted in the CRM: the edit
+    form still names her (marked deleted), an edit that leaves her keeps her as the record
+    and keeps her invited, but nothing new may be booked on her."""
+    world = World()
+    meeting = booked(world)
+    world.uow.records.delete_external(TEAM, [world.jane.external_id])
+
+    found = manage(world).to_edit(meeting.id, host())
+    assert found.deleted == {world.jane.id} and found.records[world.jane.id].name == "Jane Doe"
+    edited = manage(world).edit(meeting.id, world.request(title="Demo v2"), host()).meeting
+    assert edited.title == "Demo v2" and edited.record_id == world.jane.id
+    assert world.jane.id in edited.record_ids
+    jane = [a for a in edited.attendees if a.email == "jane@acme.example"]
+    assert [a.record_id for a in jane] == [world.jane.id]
+    assert invitations(world, "CANCEL") == []  # nobody was uninvited
+
+    with pytest.raises(ValidationFailed) as refused:
+        ScheduleMeeting(world.uow, world.people, world.clock, calendars=world.calendars)(
+            world.request(key="k2")
+        )
+    assert {Field.RECORD, Field.ATTENDEES} <= refused.value.errors.keys()
+
+
+def test_an_edit_cannot_make_a_deleted_record_the_meetings_record() -> None:
+    """Only the meeting's own record is kept when deleted: another meeting that merely
+    invited Jane cannot be moved onto her once she is gone."""
+    world = World()
+    other = ScheduleMeeting(world.uow, world.people, world.clock, calendars=world.calendars)(
+        world.request(key="k2", record_id=world.nomail.id)
+    ).meeting
+    world.uow.records.delete_external(TEAM, [world.jane.external_id])
+    with pytest.raises(ValidationFailed) as refused:
+        manage(world).edit(other.id, world.request(key="k3"), host())
+    assert Field.RECORD in refused.value.errors and Field.ATTENDEES not in refused.value.errors
+    kept = manage(world).edit(other.id, world.request(key="k3", record_id=world.nomail.id), host())
+    assert kept.meeting.record_id == world.nomail.id
+
+
 # -- cancel --------------------------------------------------------------------------
 
 
