@@ -14,7 +14,7 @@ from sqlalchemy import text as sql
 
 from tests.e2e.forms import click, meet_values
 from tests.e2e.test_manage_flow import button, open_edit_form
-from tests.e2e.test_schedule_flow import in_days, open_form, submit
+from tests.e2e.test_schedule_flow import calendar_part, in_days, open_form, submit
 from tests.e2e.test_team_flow import set_user
 from tests.support.blockkit import (
     assert_all_views_valid,
@@ -31,6 +31,7 @@ from tests.support.slack_requests import (
     view_submission,
 )
 from tests.support.stack import HOST, TEAMMATE, Stack, running_stack
+from tests.support.view_state import LabelledForm
 
 GOOD = "pat-eu1-0123456789abcdef"
 
@@ -531,4 +532,51 @@ def test_a_contact_deleted_in_hubspot_keeps_its_history_and_comes_back_with_it(
     back = str(stack.client.command("timeline Nina Lumbergh", user_id=HOST).json()["blocks"])
     assert "Pilot kickoff" in back and "Deleted in HubSpot" not in back
     assert "book_on_record" in back
+    assert_all_views_valid(stack.slack)
+
+
+def test_a_meeting_whose_contact_was_deleted_in_hubspot_is_edited_keeping_her(
+    stack: Stack, hubspot: FakeHubSpot
+) -> None:
+    """Nina, the meeting's record and its attendee, is deleted in HubSpot. The rep opens
+    Edit: the form names her, marked deleted (not by her id); renaming the meeting and
+    saving keeps her its record and its attendee, and she gets the updated invitation,
+    not a cancellation. A new booking on her is still refused, on the record field."""
+    ids = hubspot_account(stack, hubspot)
+    nina = stack.record_id("Nina Lumbergh")
+    book_nina(stack)
+    drain(stack)
+    another = nina_values(stack, 6, "12:00")  # a second booking, submitted once she is gone
+    stack.clock.advance(minutes=1)
+    hubspot.archive("contacts", ids["contact"], at=stack.clock.now())
+    stack.clock.advance(minutes=5)
+    drain(stack)
+    stack.smtp.clear()
+
+    view = open_edit_form(stack)
+    form = LabelledForm(view)
+    marked = "Contact: Nina Lumbergh (nina@initech.test) (deleted in HubSpot)"
+    record = form.input("Record")["element"]["initial_option"]
+    assert (record["text"]["text"], record["value"]) == (marked, f"r:{nina}")
+    invited = form.input("Attendees")["element"]["initial_options"]
+    assert [o["text"]["text"] for o in invited] == [marked]
+    form.type_text("Title", "Pilot kickoff, agenda attached")
+    answer = submit(stack, view, form.values).json()
+    assert answer["response_action"] == "update", answer
+
+    [meeting] = stack.meetings_json()
+    assert meeting["title"] == "Pilot kickoff, agenda attached"
+    stored = stack.services.meetings.get(meeting["team_id"], meeting["id"])
+    assert stored is not None and stored.record_id == nina and nina in meeting["record_ids"]
+    assert [(a["email"], a["record_id"]) for a in meeting["attendees"]] == [
+        ("nina@initech.test", nina)
+    ]
+    drain(stack)
+    told = {m.rcpt_tos[0]: calendar_part(m.message)[0] for m in stack.smtp.wait_for(2)}
+    assert told["nina@initech.test"] == "REQUEST"
+
+    refused = with_more_options(stack, open_form(stack), another)
+    assert refused["response_action"] == "errors"
+    assert refused["errors"]["record"] == "This record no longer exists. Pick another."
+    assert len(stack.meetings_json()) == 1
     assert_all_views_valid(stack.slack)

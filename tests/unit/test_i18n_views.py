@@ -15,6 +15,7 @@ import pytest
 
 from adapters.report_files import report_csv
 from bot.errors import modal_errors
+from bot.listeners.manage import edit_form
 from bot.views.admin_views import admin_settings_view, seat_view
 from bot.views.calendar_views import (
     CalendarHome,
@@ -42,8 +43,8 @@ from bot.views.report_views import period_help_text, report_blocks, report_start
 from bot.views.settings_form import read_settings_form
 from bot.views.text import record_option
 from bot.views.timeline_views import timeline_blocks
-from handlers.domain import Record, RecordKind
-from handlers.editing import Cancelled
+from handlers.domain import Record, RecordKind, UserProfile
+from handlers.editing import Cancelled, MeetingToEdit
 from handlers.errors import Field, ValidationFailed
 from handlers.i18n import SUPPORTED, Translator, translator
 from handlers.meetings import (
@@ -644,6 +645,22 @@ def test_edit_form_names_deleted_records_in_the_readers_language() -> None:
     state = from_meeting(meeting(record_id=1), key="k", labels={}, t=translator("pl"))
     assert state.record == ("r:1", "Rekord") and state.associated[0] == ("r:2", "Rekord 2")
     assert state.language == "pl"
+
+
+def test_edit_form_marks_a_record_deleted_in_hubspot_and_never_clips_the_mark() -> None:
+    """The meeting's record and attendee (1) was deleted at its source, its associated
+    record (2) was not: only the first is marked, in the reader's language, and a name
+    too long for Slack's 75 characters loses its end, never the mark."""
+    long_name = "Jane " + "Doe" * 30
+    jane = Record(1, RecordKind.CONTACT, "hubspot:contact:1", long_name, email="jane@acme.example")
+    acme = Record(2, RecordKind.COMPANY, "hubspot:company:2", "Acme")
+    found = MeetingToEdit(meeting(record_id=1), {1: jane, 2: acme}, frozenset({1}))
+    state = edit_form(found, WorkspaceSettings(), translator("pl"), UserProfile("T1", "U1"))
+    assert state.record is not None
+    label = state.record[1]
+    assert label.startswith("Kontakt: Jane DoeDoe") and label.endswith("… (usunięty w HubSpot)")
+    assert len(label) <= 75 and state.attendees[0] == ("c:1", label)
+    assert state.associated == (("r:2", "Firma: Acme"),)
 
 
 BUILDERS: list[Callable[..., Any]] = [
