@@ -175,18 +175,22 @@ class SqlRecordRepository:
             return _record(first, min(companies)[1] if companies else None)
 
     def get_many(self, team_id: str, record_ids: Sequence[int]) -> dict[int, Record]:
+        return self._many(team_id, record_ids, deleted=False)
+
+    def _many(self, team_id: str, record_ids: Sequence[int], *, deleted: bool) -> dict[int, Record]:
+        """The workspace's records among `record_ids`: those that exist, else (`deleted`)
+        those deleted at their source."""
         ids = sorted({rid for rid in map(parse_id, record_ids) if rid is not None})
         if not ids or not team_id:
             return {}
+        gone = RecordModel.deleted_at.is_not(None) if deleted else RecordModel.deleted_at.is_(None)
         with self._sessions() as session:
             models = [
                 m
                 for chunk in chunks(ids)
                 for m in session.execute(
                     select(RecordModel).where(
-                        RecordModel.id.in_(chunk),
-                        RecordModel.team_id == team_id,
-                        RecordModel.deleted_at.is_(None),
+                        RecordModel.id.in_(chunk), RecordModel.team_id == team_id, gone
                     )
                 ).scalars()
             ]
@@ -231,22 +235,7 @@ class SqlRecordRepository:
     def deleted_among(self, team_id: str, record_ids: Sequence[int]) -> dict[int, Record]:
         """Read in the caller's transaction (a unit of work's, when inside one) and never
         remembered in `records_seen`, which keeps `get`'s answer (None) for them."""
-        ids = sorted({rid for rid in map(parse_id, record_ids) if rid is not None})
-        if not ids or not team_id:
-            return {}
-        with self._sessions() as session:
-            models = [
-                m
-                for chunk in chunks(ids)
-                for m in session.execute(
-                    select(RecordModel).where(
-                        RecordModel.id.in_(chunk),
-                        RecordModel.team_id == team_id,
-                        RecordModel.deleted_at.is_not(None),
-                    )
-                ).scalars()
-            ]
-            return {r.id: r for r in self._to_records(session, models)}
+        return self._many(team_id, record_ids, deleted=True)
 
     def existing_external_ids(self, team_id: str, external_ids: Sequence[str]) -> set[str]:
         """Ids stored (not deleted) for this team among `external_ids`."""

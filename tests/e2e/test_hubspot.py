@@ -491,6 +491,23 @@ def test_a_contact_merged_in_hubspot_keeps_its_meetings_on_the_contact_kept(
     assert_all_views_valid(stack.slack)
 
 
+def nina_booked_then_deleted(
+    stack: Stack, hubspot: FakeHubSpot
+) -> tuple[dict[str, str], int, dict[str, Any]]:
+    """Nina booked ("Pilot kickoff"), then deleted in HubSpot and synced: the HubSpot ids,
+    her record id, and a second booking on her, filled in before she was gone."""
+    ids = hubspot_account(stack, hubspot)
+    nina = stack.record_id("Nina Lumbergh")
+    book_nina(stack)
+    drain(stack)
+    values = nina_values(stack, 6, "12:00")
+    stack.clock.advance(minutes=1)
+    hubspot.archive("contacts", ids["contact"], at=stack.clock.now())
+    stack.clock.advance(minutes=5)
+    drain(stack)
+    return ids, nina, values
+
+
 @pytest.mark.both_databases  # the soft delete's updates and the search differ per engine
 def test_a_contact_deleted_in_hubspot_keeps_its_history_and_comes_back_with_it(
     stack: Stack, hubspot: FakeHubSpot
@@ -498,16 +515,7 @@ def test_a_contact_deleted_in_hubspot_keeps_its_history_and_comes_back_with_it(
     """Someone deletes Nina in HubSpot after a rep booked with her: the next sync takes
     her out of the pickers and refuses a new booking on her, but her meeting still names
     her and `/meet timeline` still shows it. Restored in HubSpot, she is back with it."""
-    ids = hubspot_account(stack, hubspot)
-    nina = stack.record_id("Nina Lumbergh")
-    book_nina(stack)
-    drain(stack)
-    values = nina_values(stack, 6, "12:00")  # a second booking, submitted once she is gone
-
-    stack.clock.advance(minutes=1)
-    hubspot.archive("contacts", ids["contact"], at=stack.clock.now())
-    stack.clock.advance(minutes=5)
-    drain(stack)
+    ids, nina, values = nina_booked_then_deleted(stack, hubspot)
 
     assert not any("Nina" in option for option in picker(stack, "nina"))
     reply = stack.client.command("timeline Nina Lumbergh", user_id=HOST).json()
@@ -542,15 +550,7 @@ def test_a_meeting_whose_contact_was_deleted_in_hubspot_is_edited_keeping_her(
     Edit: the form names her, marked deleted (not by her id); renaming the meeting and
     saving keeps her its record and its attendee, and she gets the updated invitation,
     not a cancellation. A new booking on her is still refused, on the record field."""
-    ids = hubspot_account(stack, hubspot)
-    nina = stack.record_id("Nina Lumbergh")
-    book_nina(stack)
-    drain(stack)
-    another = nina_values(stack, 6, "12:00")  # a second booking, submitted once she is gone
-    stack.clock.advance(minutes=1)
-    hubspot.archive("contacts", ids["contact"], at=stack.clock.now())
-    stack.clock.advance(minutes=5)
-    drain(stack)
+    _, nina, another = nina_booked_then_deleted(stack, hubspot)
     stack.smtp.clear()
 
     view = open_edit_form(stack)
