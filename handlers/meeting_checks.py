@@ -8,8 +8,8 @@ team rules (booking on behalf, sandbox) allow the people named.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from handlers.domain import Record, UserProfile
@@ -79,6 +79,8 @@ class _Kept:
     record_id: int | None = None
     linked: frozenset[int] = frozenset()
     attendees: frozenset[int] = frozenset()
+    # The meeting's attendees with an address only, by Attendee.guest_ref.
+    guests: Mapping[str, Attendee] = field(default_factory=dict)
 
     @classmethod
     def of(cls, records: RecordRepository, team_id: str, editing: Meeting | None) -> _Kept:
@@ -90,6 +92,7 @@ class _Kept:
             editing.record_id,
             frozenset(editing.record_ids),
             frozenset(a.record_id for a in editing.attendees if a.record_id is not None),
+            {ref: a for a in editing.attendees if (ref := a.guest_ref()) is not None},
         )
 
     def main(self, record_id: int) -> Record | None:
@@ -99,6 +102,11 @@ class _Kept:
     def attendee(self, record_id: int) -> Record | None:
         """A contact the meeting invited already."""
         return self._deleted(record_id) if record_id in self.attendees else None
+
+    def guest(self, ref: str) -> Attendee | None:
+        """An attendee with an address only, as the meeting has it: there is nothing
+        else to look them up in, and nothing a form sends can add one."""
+        return self.guests.get(ref)
 
     def _deleted(self, record_id: int) -> Record | None:
         if self.records is None:
@@ -170,10 +178,22 @@ class MeetingChecks:
         checked: Checked,
         kept: _Kept,
     ) -> list[Attendee]:
+        """Contacts of this workspace, teammates Slack knows here, and guests (an address
+        only) of the meeting being edited, kept as it has them: the form lists those so
+        that a Save which leaves them keeps them, rather than sending them a CANCEL."""
         attendees: list[Attendee] = []
         seen: set[str] = set()
         for ref in req.attendees:
-            if ref.kind is AttendeeKind.CONTACT:
+            if ref.kind is AttendeeKind.EMAIL:
+                guest = kept.guest(ref.ref)
+                if guest is None:  # another meeting's, another workspace's, or made up
+                    checked.errors[Field.ATTENDEES] = translator(req.language).gettext(
+                        "One of the email guests is not invited to this meeting. Remove it."
+                    )
+                    continue
+                key = f"e:{ref.ref}"
+                attendee = guest
+            elif ref.kind is AttendeeKind.CONTACT:
                 rid = parse_id(ref.ref)
                 rec = (
                     (records.get(req.team_id, rid) or kept.attendee(rid))

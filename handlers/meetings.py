@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -73,15 +74,22 @@ class ReminderSpec:
 class AttendeeKind(StrEnum):
     CONTACT = "contact"
     USER = "user"
+    # An address only: no record, no Slack user (a HubSpot merge's second row, a link
+    # lost to older code). Nobody can pick one; an edit form names those its meeting
+    # has (Attendee.guest_ref) so that a Save keeps them. Stored rows read as CONTACT.
+    EMAIL = "email"
+
+
+_REF_PREFIX = {AttendeeKind.CONTACT: "c", AttendeeKind.USER: "u", AttendeeKind.EMAIL: "e"}
 
 
 @dataclass(frozen=True)
 class AttendeeRef:
     kind: AttendeeKind
-    ref: str  # record id for contacts, Slack user id for teammates
+    ref: str  # record id for contacts, Slack user id for teammates, guest_ref for EMAIL
 
     def encode(self) -> str:
-        return f"{'c' if self.kind is AttendeeKind.CONTACT else 'u'}:{self.ref}"
+        return f"{_REF_PREFIX[self.kind]}:{self.ref}"
 
     @staticmethod
     def decode(value: str) -> AttendeeRef | None:
@@ -94,6 +102,10 @@ class AttendeeRef:
             return AttendeeRef(AttendeeKind.CONTACT, ref[:40])
         if prefix == "u":
             return AttendeeRef(AttendeeKind.USER, ref)
+        if prefix == "e":
+            # Never an address: looked up among the edited meeting's own guests only
+            # (handlers.meeting_checks), so a forged one names nobody.
+            return AttendeeRef(AttendeeKind.EMAIL, ref[:40])
         return None
 
 
@@ -139,6 +151,15 @@ class Attendee:
     timezone: str | None = None
     invited_sequence: int | None = None
     response: str = "needs-action"  # "declined" ones get no reminders
+
+    def guest_ref(self) -> str | None:
+        """How an edit form names this attendee when it has an address and nothing else
+        (AttendeeKind.EMAIL), else None. A digest of the address: the same across edits
+        (storage rewrites attendee rows but keeps them by address), short enough for a
+        Slack option value, and no address for a client to swap for another."""
+        if self.record_id is not None or self.slack_user_id or not self.email:
+            return None
+        return hashlib.sha256(self.email.strip().lower().encode()).hexdigest()[:20]
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ from handlers.meetings import (
     MAX_REMINDERS,
     OUTCOME_SCHEDULED,
     VIDEO_PROVIDERS,
+    AttendeeKind,
+    AttendeeRef,
     LocationKind,
     ReminderUnit,
 )
@@ -538,6 +540,22 @@ def _outcome_block(state: FormState, outcomes: Sequence[str], t: Translator) -> 
     )
 
 
+def _attendees_hint(state: FormState, t: Translator) -> str:
+    """Who gets what; with guests listed (an edit of a meeting that has attendees with an
+    address only), that they stay invited unless removed, and cannot be added back."""
+    hint = t.gettext(
+        "Contacts get a calendar invitation by email; contacts without an email are "
+        "listed as not invited."
+    )
+    refs = (AttendeeRef.decode(value) for value, _ in state.attendees)
+    if any(ref is not None and ref.kind is AttendeeKind.EMAIL for ref in refs):
+        hint += " " + t.gettext(
+            "Guests have an email address only: they keep their invitation unless you "
+            "remove them, and once removed they cannot be picked again."
+        )
+    return hint
+
+
 def meet_form_view(
     state: FormState,
     meeting_types: Sequence[str] = (),
@@ -617,10 +635,7 @@ def meet_form_view(
             "attendees",
             t.gettext("Attendees"),
             attendees,
-            hint=t.gettext(
-                "Contacts get a calendar invitation by email; contacts without an email are "
-                "listed as not invited."
-            ),
+            hint=_attendees_hint(state, t),
         )
     )
     blocks.extend(invitation_blocks(state, t))

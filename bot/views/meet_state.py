@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo
 
 from bot.views.form_metadata import FormMetadata
 from bot.views.rich_text import mentioned_users, notes_plain_text
-from bot.views.text import EN
+from bot.views.text import EN, guest_label
 from handlers.i18n import Translator
 from handlers.invitation_language import chosen_language
 from handlers.meet_form import MeetFormDraft
 from handlers.meetings import (
     MAX_REMINDERS,
+    Attendee,
     AttendeeKind,
     AttendeeRef,
     Location,
@@ -268,6 +269,22 @@ def with_changes(state: FormState, **changes: Any) -> FormState:
     return replace(state, **changes)
 
 
+def _attendee_option(attendee: Attendee, labels: dict[int, str], t: Translator) -> Option | None:
+    """A stored attendee as the edit form lists it: a contact, a teammate, or a guest
+    with an address only (`e:` and Attendee.guest_ref), listed too so that a Save keeps
+    them; an attendee with none of these (a name only) has no invitation to lose."""
+    if attendee.record_id is not None:
+        ref = AttendeeRef(AttendeeKind.CONTACT, str(attendee.record_id))
+        return ref.encode(), labels.get(attendee.record_id, attendee.name)
+    if attendee.slack_user_id:
+        return AttendeeRef(AttendeeKind.USER, attendee.slack_user_id).encode(), f"@{attendee.name}"
+    guest = attendee.guest_ref()
+    if guest is None or not attendee.email:
+        return None
+    label = guest_label(attendee.name, attendee.email, t=t)
+    return AttendeeRef(AttendeeKind.EMAIL, guest).encode(), label
+
+
 def from_meeting(
     meeting: Meeting,
     *,
@@ -284,14 +301,7 @@ def from_meeting(
     local = meeting.start_utc.astimezone(ZoneInfo(meeting.timezone))
     duration = str(meeting.duration_minutes) if meeting.duration_minutes in durations else "custom"
     attendees = tuple(
-        (
-            AttendeeRef(AttendeeKind.CONTACT, str(a.record_id)).encode(),
-            labels.get(a.record_id, a.name),
-        )
-        if a.record_id is not None
-        else (AttendeeRef(AttendeeKind.USER, str(a.slack_user_id)).encode(), f"@{a.name}")
-        for a in meeting.attendees
-        if a.record_id is not None or a.slack_user_id
+        option for a in meeting.attendees if (option := _attendee_option(a, labels, t))
     )
     reminders = []
     for r in sorted(meeting.reminders, key=lambda r: -r.offset_minutes)[:3]:

@@ -95,6 +95,15 @@ def deleted_record_label(record: Record, *, t: Translator = EN) -> str:
     return f"{clip(record_label(record, t=t), 75 - len(mark) - 1)} {mark}"
 
 
+def guest_label(name: str, email: str, *, t: Translator = EN) -> str:
+    """Option text of an attendee with an address only (the edit form keeps them): the
+    name is clipped, never the address, so the rep knows who would lose the invitation."""
+    email = clip(email, 70)
+    name = clip(name, max(1, 75 - len(email) - 12)) if name.strip().lower() != email.lower() else ""
+    who = f"{name} ({email})" if name else email
+    return clip(t.gettext("Guest: {guest}", guest=who), 75)
+
+
 def record_option(record: Record, *, t: Translator = EN) -> dict[str, Any]:
     return {"text": plain(record_label(record, t=t), 75), "value": f"r:{record.id}"}
 

@@ -240,7 +240,12 @@ def test_the_edit_form_shows_the_meeting_in_its_zone_with_reminders_in_whole_uni
     state = from_meeting(MEETING, key="edit-42", labels={7: "Jane Doe (Acme)"})
     assert (state.day, state.time, state.duration) == (date(2026, 10, 25), "09:00", "90")
     assert state.reminders == (("1", "weeks"), ("2", "hours"), ("15", "minutes"))
-    assert state.attendees == (("c:7", "Jane Doe (Acme)"), ("u:U2", "@Ann"))
+    walk_in = MEETING.attendees[2].guest_ref()
+    assert state.attendees == (
+        ("c:7", "Jane Doe (Acme)"),
+        ("u:U2", "@Ann"),
+        (f"e:{walk_in}", "Guest: Walk-in (walkin@example.com)"),  # an address only: kept
+    )
     assert state.record == ("r:7", "Jane Doe (Acme)")
     assert state.associated == (("r:11", "Record 11"),)  # the record is shown once
     assert state.meeting_id == 42 and state.host == "U2" and state.advanced
@@ -250,6 +255,8 @@ def test_an_edit_saved_unchanged_asks_for_the_same_meeting() -> None:
     state = from_meeting(MEETING, key="edit-42", labels={7: "Jane Doe"})
     view = meet_form_view(state)
     assert view["title"]["text"] == "Edit meeting"
+    hint = next(b for b in view["blocks"] if b["block_id"] == "attendees")["hint"]["text"]
+    assert "keep their invitation unless you remove them" in hint
     back = submit_unchanged(view)
     assert back.meeting_id == 42
     req = to_request(back, team_id="T1", user_id="U1", phone_region=None)
@@ -264,6 +271,36 @@ def test_an_edit_saved_unchanged_asks_for_the_same_meeting() -> None:
     offsets = sorted(int(r.offset.total_seconds() // 60) for r in req.reminders)
     assert offsets == [15, 120, 10080]
     assert req.include_description_in_reminders and req.notes == NOTES
+    assert req.attendees == (
+        AttendeeRef(AttendeeKind.CONTACT, "7"),
+        AttendeeRef(AttendeeKind.USER, "U2"),
+        AttendeeRef(AttendeeKind.EMAIL, str(MEETING.attendees[2].guest_ref())),
+    )
+
+
+def test_a_guest_is_named_by_address_in_the_readers_language_never_clipping_it() -> None:
+    """A guest's option reads who they are and why they look unlike a contact; a name too
+    long for Slack's 75 characters loses its end, never the address. A form without
+    guests says nothing of them."""
+    long_name = "Walter " + "Walkin" * 20
+    guest = Attendee(AttendeeKind.CONTACT, long_name, "walter.walkin@example.com")
+    state = from_meeting(
+        replace(MEETING, attendees=[guest]), key="k", labels={}, t=translator("pl")
+    )
+    [(value, label)] = state.attendees
+    assert value == f"e:{guest.guest_ref()}" and len(label) <= 75
+    assert label.startswith("Gość: Walter Walkin") and label.endswith(
+        "… (walter.walkin@example.com)"
+    )
+    nameless = from_meeting(
+        replace(MEETING, attendees=[replace(guest, name="Walter.Walkin@example.com")]),
+        key="k",
+        labels={},
+    )
+    assert nameless.attendees == ((value, "Guest: walter.walkin@example.com"),)
+    plain_form = meet_form_view(replace(state, attendees=()), t=translator("pl"))
+    hint = next(b for b in plain_form["blocks"] if b["block_id"] == "attendees")["hint"]["text"]
+    assert "Goście" not in hint
 
 
 def test_a_custom_length_and_deleted_records_in_the_polish_edit_form() -> None:

@@ -3,6 +3,7 @@ one commit; what attendees see decides SEQUENCE and who is mailed; refusals writ
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import time, timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from handlers.domain import UserProfile
 from handlers.editing import ManageMeeting
 from handlers.errors import Field, NotAllowed, NotFound, ValidationFailed
 from handlers.jobs import JobKind
-from handlers.meetings import AttendeeKind, AttendeeRef, Meeting
+from handlers.meetings import Attendee, AttendeeKind, AttendeeRef, Meeting
 from handlers.scheduling import ScheduleMeeting
 from tests.unit.usecases import HOST, TEAM, World
 
@@ -192,6 +193,71 @@ def test_an_edit_cannot_make_a_deleted_record_the_meetings_record() -> None:
     assert Field.RECORD in refused.value.errors and Field.ATTENDEES not in refused.value.errors
     kept = manage(world).edit(other.id, world.request(key="k3", record_id=world.nomail.id), host())
     assert kept.meeting.record_id == world.nomail.id
+
+
+def with_guest(world: World, meeting: Meeting) -> AttendeeRef:
+    """Kim, invited to `meeting`, is left with an address only (no record, no Slack
+    user: what a CRM merge leaves of a duplicate). How the edit form names her."""
+    kim = Attendee(AttendeeKind.CONTACT, "Kim Walk-in", "kim@walkin.example", invited_sequence=0)
+    world.uow.store.meetings[meeting.id] = replace(meeting, attendees=[*meeting.attendees, kim])
+    ref = kim.guest_ref()
+    assert ref is not None
+    return AttendeeRef(AttendeeKind.EMAIL, ref)
+
+
+def test_an_edit_that_keeps_a_guest_sends_her_the_update_not_a_cancellation() -> None:
+    world = World()
+    meeting = booked(world)
+    kim = with_guest(world, meeting)
+    attendees = (*world.request().attendees, kim)
+    edited = (
+        manage(world)
+        .edit(meeting.id, world.request(title="Demo v2", attendees=attendees), host())
+        .meeting
+    )
+    assert [(a.name, a.email, a.record_id) for a in edited.attendees][-1] == (
+        "Kim Walk-in",
+        "kim@walkin.example",
+        None,
+    )
+    assert ("kim@walkin.example", 1) in invitations(world)
+    assert invitations(world, "CANCEL") == []
+
+
+def test_an_edit_that_leaves_a_guest_out_cancels_her_invitation() -> None:
+    world = World()
+    meeting = booked(world)
+    with_guest(world, meeting)
+    edited = manage(world).edit(meeting.id, world.request(title="Demo v2"), host()).meeting
+    assert "kim@walkin.example" not in [a.email for a in edited.attendees]
+    assert invitations(world, "CANCEL") == [("kim@walkin.example", 1)]
+
+
+def test_a_guest_of_another_meeting_or_a_made_up_one_is_refused_and_writes_nothing() -> None:
+    """A guest is found only among the edited meeting's own attendees: another meeting's
+    guest, a made-up reference and any guest in a new booking are refused on the field."""
+    world = World()
+    meeting = booked(world)
+    other = ScheduleMeeting(world.uow, world.people, world.clock, calendars=world.calendars)(
+        world.request(key="k2")
+    ).meeting
+    theirs = with_guest(world, other)
+    before, world.uow.commits = world.uow.meetings.get(TEAM, meeting.id), 0
+    made_up = AttendeeRef(AttendeeKind.EMAIL, "0123456789abcdef0123")
+    for forged in (theirs, made_up):
+        with pytest.raises(ValidationFailed) as refused:
+            manage(world).edit(
+                meeting.id, world.request(title="Demo v2", attendees=(forged,)), host()
+            )
+        assert refused.value.errors[Field.ATTENDEES] == (
+            "One of the email guests is not invited to this meeting. Remove it."
+        )
+    assert world.uow.meetings.get(TEAM, meeting.id) == before and world.uow.commits == 0
+    with pytest.raises(ValidationFailed) as new_booking:
+        ScheduleMeeting(world.uow, world.people, world.clock, calendars=world.calendars)(
+            world.request(key="k3", attendees=(theirs,))
+        )
+    assert Field.ATTENDEES in new_booking.value.errors
 
 
 # -- cancel --------------------------------------------------------------------------
