@@ -580,3 +580,99 @@ def test_a_meeting_whose_contact_was_deleted_in_hubspot_is_edited_keeping_her(
     assert refused["errors"]["record"] == "This record no longer exists. Pick another."
     assert len(stack.meetings_json()) == 1
     assert_all_views_valid(stack.slack)
+
+
+def twin_left_as_guest(stack: Stack, hubspot: FakeHubSpot) -> tuple[int, str]:
+    """ "Pilot kickoff" invites Nina and her duplicate "Nina Lumburg" (nina.l@mail.test);
+    both got the invitation. HubSpot merges the duplicate into Nina: after the sync the
+    meeting keeps the duplicate's address as an attendee with no record (a guest). Nina's
+    record id and the guest's option text in the edit form."""
+    before = datetime.now(UTC) - timedelta(days=1)
+    twin = hubspot.put(
+        "contacts",
+        {"firstname": "Nina", "lastname": "Lumburg", "email": "nina.l@mail.test"},
+        at=before,
+    )
+    ids = hubspot_account(stack, hubspot)
+    nina, duplicate = stack.record_id("Nina Lumbergh"), stack.record_id("Nina Lumburg")
+    values = nina_values(stack, 4, "10:00")
+    values["attendees"]["attendee_select"]["selected_options"].append(
+        {"text": {"type": "plain_text", "text": "Nina Lumburg"}, "value": f"c:{duplicate}"}
+    )
+    assert with_more_options(stack, open_form(stack), values)["response_action"] == "update"
+    drain(stack)
+    invited = {m.rcpt_tos[0]: calendar_part(m.message)[0] for m in stack.smtp.wait_for(3)}
+    assert invited["nina.l@mail.test"] == "REQUEST"
+    stack.clock.advance(minutes=1)
+    hubspot.merge("contacts", ids["contact"], twin, at=stack.clock.now())
+    stack.clock.advance(minutes=5)
+    drain(stack)
+    [meeting] = stack.meetings_json()
+    assert sorted((a["email"], a["record_id"]) for a in meeting["attendees"]) == [
+        ("nina.l@mail.test", None),
+        ("nina@initech.test", nina),
+    ]
+    stack.smtp.clear()
+    return nina, "Guest: Nina Lumburg (nina.l@mail.test)"
+
+
+def test_an_edit_of_the_title_keeps_a_guest_a_merge_left_and_sends_her_the_update(
+    stack: Stack, hubspot: FakeHubSpot
+) -> None:
+    """The rep only renames the meeting. The guest the merge left (an address, no record)
+    is in the edit form, stays invited and gets the updated invitation like Nina: no
+    cancellation reaches anyone, and the confirmation does not say attendees changed."""
+    _, guest = twin_left_as_guest(stack, hubspot)
+
+    view = open_edit_form(stack)
+    form = LabelledForm(view)
+    attendees = form.input("Attendees")
+    assert [o["text"]["text"] for o in attendees["element"]["initial_options"]] == [
+        "Contact: Nina Lumbergh (Initech)",
+        guest,
+    ]
+    assert "keep their invitation unless you remove them" in attendees["hint"]["text"]
+    form.type_text("Title", "Pilot kickoff, agenda attached")
+    answer = submit(stack, view, form.values).json()
+    assert answer["response_action"] == "update", answer
+    said = answer["view"]["blocks"][0]["text"]["text"]
+    assert "Title changed" in said and "Attendees changed." not in said
+
+    [meeting] = stack.meetings_json()
+    assert meeting["title"] == "Pilot kickoff, agenda attached"
+    assert "nina.l@mail.test" in [a["email"] for a in meeting["attendees"]]
+    drain(stack)
+    mails = stack.smtp.wait_for(3)
+    told = {(m.rcpt_tos[0], calendar_part(m.message)[0]) for m in mails}
+    assert ("nina.l@mail.test", "REQUEST") in told and ("nina@initech.test", "REQUEST") in told
+    assert not [who for who, method in told if method == "CANCEL"]
+    assert_all_views_valid(stack.slack)
+
+
+def test_removing_a_guest_in_the_edit_form_cancels_her_invitation(
+    stack: Stack, hubspot: FakeHubSpot
+) -> None:
+    """Taking the guest out of Attendees is how she is uninvited: she gets the
+    cancellation, Nina nothing (the host's copy follows the new list), and the
+    confirmation says attendees changed."""
+    nina, guest = twin_left_as_guest(stack, hubspot)
+
+    view = open_edit_form(stack)
+    form = LabelledForm(view)
+    picked = form.values["attendees"]["attendee_select"]["selected_options"]
+    form.values["attendees"]["attendee_select"]["selected_options"] = [
+        o for o in picked if o["text"]["text"] != guest
+    ]
+    answer = submit(stack, view, form.values).json()
+    assert answer["response_action"] == "update", answer
+    assert "Attendees changed." in answer["view"]["blocks"][0]["text"]["text"]
+
+    [meeting] = stack.meetings_json()
+    assert [(a["email"], a["record_id"]) for a in meeting["attendees"]] == [
+        ("nina@initech.test", nina)
+    ]
+    drain(stack)
+    told = {m.rcpt_tos[0]: calendar_part(m.message)[0] for m in stack.smtp.wait_for(1)}
+    assert told["nina.l@mail.test"] == "CANCEL"
+    assert "nina@initech.test" not in told  # nothing she sees changed
+    assert_all_views_valid(stack.slack)

@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from handlers.jobs import JobKind
+from handlers.meetings import Attendee, AttendeeKind
 from storage.models import JobModel, TimelineEntryModel
 from tests.e2e.forms import meet_values
+from tests.e2e.test_next_meeting import OTHER_TEAM, store_meeting
 from tests.e2e.test_schedule_flow import (
     WARSAW,
     calendar_part,
@@ -25,6 +27,7 @@ from tests.e2e.test_schedule_flow import (
 from tests.support.blockkit import assert_all_views_valid
 from tests.support.slack_requests import block_actions, event_body
 from tests.support.stack import HOST, TEAMMATE, Stack
+from tests.support.view_state import LabelledForm
 
 
 def book(stack: Stack) -> dict[str, Any]:
@@ -129,6 +132,44 @@ def test_edit_reschedules_reinvites_the_affected_and_cancels_the_removed(stack: 
             select(JobModel).where(JobModel.kind == JobKind.REMIND)
         ).all()
         assert sorted(j.status for j in old_reminders) == ["cancelled", "queued"]
+    assert_all_views_valid(stack.slack)
+
+
+def test_a_guest_forged_from_another_meeting_or_workspace_is_refused_on_attendees(
+    stack: Stack,
+) -> None:
+    """A guest (an address only) is looked up among the edited meeting's own attendees:
+    the reference of another meeting's guest, in this workspace or another, added to the
+    edit form's attendees is refused next to the field, and nothing is stored or mailed."""
+    booked = book(stack)
+    eve = Attendee(AttendeeKind.CONTACT, "Eve Elsewhere", "eve@elsewhere.example")
+    ola = Attendee(AttendeeKind.CONTACT, "Ola Other", "ola@other.example")
+    store_meeting(stack, "Eve's call", timedelta(days=2), attendees=(eve,))
+    store_meeting(stack, "Their call", timedelta(days=2), team=OTHER_TEAM, attendees=(ola,))
+    stack.smtp.clear()
+
+    view = open_edit_form(stack)
+    form = LabelledForm(view)
+    form.type_text("Title", "Pricing call, with guests")
+    shown = form.values["attendees"]["attendee_select"]["selected_options"]
+    for forged in (eve, ola):
+        option = {
+            "text": {"type": "plain_text", "text": f"Guest: {forged.email}"},
+            "value": f"e:{forged.guest_ref()}",
+        }
+        form.values["attendees"]["attendee_select"]["selected_options"] = [*shown, option]
+        answer = submit(stack, view, form.values).json()
+        assert answer == {
+            "response_action": "errors",
+            "errors": {
+                "attendees": "One of the email guests is not invited to this meeting. Remove it."
+            },
+        }
+    [meeting] = [m for m in stack.meetings_json() if m["id"] == booked["id"]]
+    assert (meeting["title"], meeting["sequence"]) == ("Pricing call", 0)
+    assert [a["email"] for a in meeting["attendees"]] == ["jane@acme.example"]
+    stack.run_worker()
+    assert stack.smtp.messages == []
     assert_all_views_valid(stack.slack)
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.domain import RecordKind, RecordRow, UserProfile
 from handlers.i18n import translator
-from handlers.meetings import Location, LocationKind, Meeting, NewMeeting
+from handlers.meetings import Attendee, Location, LocationKind, Meeting, NewMeeting
 from tests.support.blockkit import validate_blocks
 from tests.support.stack import HOST, TEAMMATE, Stack
 
@@ -24,6 +24,7 @@ def store_meeting(
     team: str = TEAM,
     host: str = HOST,
     join_url: str | None = None,
+    attendees: tuple[Attendee, ...] = (),
 ) -> Meeting:
     """A booked meeting, written through the repositories the served app reads."""
     records = stack.services.records
@@ -47,7 +48,7 @@ def store_meeting(
         host_id=host,
         organizer_id=host,
         record_id=found[0].id,
-        attendees=(),
+        attendees=attendees,
         record_ids=(found[0].id,),
         reminders=(),
     )
