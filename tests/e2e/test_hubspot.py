@@ -433,13 +433,10 @@ def test_hubspot_down_for_hours_delays_the_engagement_and_loses_nothing(
     assert failed == 0 and carried >= 1  # the first job's tries ran out; its work went on
 
 
-@pytest.mark.both_databases  # the merge's moves and deletes differ on PostgreSQL
-def test_a_contact_merged_in_hubspot_keeps_its_meetings_on_the_contact_kept(
-    stack: Stack, hubspot: FakeHubSpot
-) -> None:
-    """A rep booked with "Nina Lumburg", a duplicate of Nina Lumbergh; HubSpot merges the
-    duplicate into her. After the next sync Nina's timeline has both meetings, both
-    meetings list her, and the duplicate is gone from the picker."""
+def with_nina_twin(stack: Stack, hubspot: FakeHubSpot) -> tuple[str, dict[str, str], int, int]:
+    """`hubspot_account` with "Nina Lumburg" (nina.l@mail.test), a duplicate of Nina made
+    before it: the duplicate's HubSpot id, the account's ids, Nina's and her duplicate's
+    record ids."""
     before = datetime.now(UTC) - timedelta(days=1)
     twin = hubspot.put(
         "contacts",
@@ -447,7 +444,17 @@ def test_a_contact_merged_in_hubspot_keeps_its_meetings_on_the_contact_kept(
         at=before,
     )
     ids = hubspot_account(stack, hubspot)
-    duplicate, nina = stack.record_id("Nina Lumburg"), stack.record_id("Nina Lumbergh")
+    return twin, ids, stack.record_id("Nina Lumbergh"), stack.record_id("Nina Lumburg")
+
+
+@pytest.mark.both_databases  # the merge's moves and deletes differ on PostgreSQL
+def test_a_contact_merged_in_hubspot_keeps_its_meetings_on_the_contact_kept(
+    stack: Stack, hubspot: FakeHubSpot
+) -> None:
+    """A rep booked with "Nina Lumburg", a duplicate of Nina Lumbergh; HubSpot merges the
+    duplicate into her. After the next sync Nina's timeline has both meetings, both
+    meetings list her, and the duplicate is gone from the picker."""
+    twin, ids, nina, duplicate = with_nina_twin(stack, hubspot)
     values = meet_values(
         record=(f"r:{duplicate}", "Contact: Nina Lumburg"),
         day=in_days(3),
@@ -587,14 +594,7 @@ def twin_left_as_guest(stack: Stack, hubspot: FakeHubSpot) -> tuple[int, str]:
     both got the invitation. HubSpot merges the duplicate into Nina: after the sync the
     meeting keeps the duplicate's address as an attendee with no record (a guest). Nina's
     record id and the guest's option text in the edit form."""
-    before = datetime.now(UTC) - timedelta(days=1)
-    twin = hubspot.put(
-        "contacts",
-        {"firstname": "Nina", "lastname": "Lumburg", "email": "nina.l@mail.test"},
-        at=before,
-    )
-    ids = hubspot_account(stack, hubspot)
-    nina, duplicate = stack.record_id("Nina Lumbergh"), stack.record_id("Nina Lumburg")
+    twin, ids, nina, duplicate = with_nina_twin(stack, hubspot)
     values = nina_values(stack, 4, "10:00")
     values["attendees"]["attendee_select"]["selected_options"].append(
         {"text": {"type": "plain_text", "text": "Nina Lumburg"}, "value": f"c:{duplicate}"}
