@@ -98,10 +98,12 @@ def deleted_record_label(record: Record, *, t: Translator = EN) -> str:
 def guest_label(name: str, email: str, *, t: Translator = EN) -> str:
     """Option text of an attendee with an address only (the edit form keeps them): the
     name is clipped, never the address, so the rep knows who would lose the invitation."""
-    email = clip(email, 70)
-    name = clip(name, max(1, 75 - len(email) - 12)) if name.strip().lower() != email.lower() else ""
-    who = f"{name} ({email})" if name else email
-    return clip(t.gettext("Guest: {guest}", guest=who), 75)
+    frame = len(t.gettext("Guest: {guest}", guest=""))
+    email = clip(email, 75 - frame)  # only an address longer than a label can hold
+    room = 75 - frame - len(email) - len(" ()")
+    named = name.strip() and name.strip().lower() != email.lower() and room >= 5
+    who = f"{clip(name, room)} ({email})" if named else email
+    return t.gettext("Guest: {guest}", guest=who)
 
 
 def record_option(record: Record, *, t: Translator = EN) -> dict[str, Any]:

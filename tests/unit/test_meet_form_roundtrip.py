@@ -17,6 +17,7 @@ import pytest
 from bot.views.form_payload import parse_state
 from bot.views.meet_modal import meet_form_view
 from bot.views.meet_state import FormState, from_meeting, to_request
+from bot.views.text import guest_label
 from handlers.i18n import translator
 from handlers.meetings import (
     Attendee,
@@ -298,6 +299,8 @@ def test_a_guest_is_named_by_address_in_the_readers_language_never_clipping_it()
         labels={},
     )
     assert nameless.attendees == ((value, "Guest: walter.walkin@example.com"),)
+    long_address = "w" * 50 + "@example.com"
+    assert guest_label("Walter", long_address) == f"Guest: {long_address}"  # no room: the address
     plain_form = meet_form_view(replace(state, attendees=()), t=translator("pl"))
     hint = next(b for b in plain_form["blocks"] if b["block_id"] == "attendees")["hint"]["text"]
     assert "Goście" not in hint
