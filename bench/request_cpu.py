@@ -9,7 +9,8 @@ signature check, the parse, Bolt, the use case, the database driver and the Slac
 (to the fake Slack, whose own CPU is in another thread and not counted). No HTTP server:
 waitress is the same for Meetline and the bare app and is not what we tune here.
 
-`--profile` writes a cProfile of the timed requests, clocked by thread CPU (not wall
+`--profile out.pstat` writes a cProfile of the timed requests, /meet to out.meet.pstat and
+Save to out.save.pstat (the test client's own work left out), clocked by thread CPU (not wall
 time: a profile by wall time charges the waits on PostgreSQL to the driver). Read it
 with `python -m pstats`. The numbers are for comparing a change with main on the same
 machine; `make bench` (bench.bench_slack) is the figure that counts, under a burst.
@@ -35,7 +36,7 @@ from sqlalchemy import text
 
 from bench.bench_slack import USERS, IndexedSlack, add_users
 from bench.common import postgres_available, scratch_postgres
-from bot.after_ack import AfterAck, Answering
+from bot.after_ack import Activity, AfterAck, Answering
 from bot.settings import Settings
 from bot.wiring import build_services, slack_app, web_app
 from tests.e2e.forms import meet_values
@@ -57,6 +58,7 @@ class InlineAfterAck(AfterAck):
 
     def __init__(self) -> None:  # no pools
         self._answering = Answering()
+        self.activity = Activity()
 
     def _run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[None]:
         done: Future[None] = Future()
@@ -131,13 +133,29 @@ def run(n: int, profile: Path | None = None, sqlite: bool = False) -> dict[str, 
             ).scalar_one()
         day = (datetime.now(ZoneInfo("Europe/Warsaw")) + timedelta(days=3)).date()
 
+        profilers: dict[str, cProfile.Profile] = {}
+
+        @contextmanager
+        def timed(half: str) -> Iterator[None]:
+            """Profile one request, by its half (/meet or Save), once profiling is on."""
+            profiler = profilers.get(half)
+            if profiler is None:
+                yield
+                return
+            profiler.enable()
+            try:
+                yield
+            finally:
+                profiler.disable()
+
         def one(k: int) -> tuple[float, float]:
             user = users[k % USERS]
             trigger = new_trigger_id()
             typed = "Jane Doe tomorrow 3pm 45m Demo" if k % 2 else ""
             body = slash_command_body(text=typed, user_id=user, trigger_id=trigger)
             started = time.thread_time()
-            status, _ = call(app, body)
+            with timed("meet"):
+                status, _ = call(app, body)
             meet = time.thread_time() - started
             assert status.startswith("200"), status
             view_id = slack.opened[trigger][1]
@@ -161,7 +179,8 @@ def run(n: int, profile: Path | None = None, sqlite: bool = False) -> dict[str, 
             )
             save_body = interactive_body(payload)
             started = time.thread_time()
-            status, data = call(app, save_body)
+            with timed("save"):
+                status, data = call(app, save_body)
             save = time.thread_time() - started
             assert status.startswith("200") and b'"update"' in data, data[:300]
             return meet, save
@@ -169,13 +188,14 @@ def run(n: int, profile: Path | None = None, sqlite: bool = False) -> dict[str, 
         for k in range(WARM_UP):
             one(k)
         time.sleep(1.0)  # the teammate directory's background sync
-        profiler = cProfile.Profile(time.thread_time) if profile else None
-        if profiler:
-            profiler.enable()
+        if profile:
+            profilers.update(
+                (half, cProfile.Profile(time.thread_time)) for half in ("meet", "save")
+            )
         samples = [one(k) for k in range(n)]
-        if profiler:
-            profiler.disable()
-            profiler.dump_stats(str(profile))
+        for half, profiler in profilers.items():
+            assert profile is not None
+            profiler.dump_stats(str(profile.with_suffix(f".{half}{profile.suffix}")))
         services.engine.dispose()
     meets = sorted(s[0] for s in samples)
     saves = sorted(s[1] for s in samples)

@@ -20,6 +20,10 @@ until no Slack request is being answered (`answering()`, held by bot.web around 
 one), for at most `YIELD_SECONDS`, so steady traffic never starves it. `open` does not
 wait: the trigger it carries expires.
 
+`activity` counts both, Slack requests being answered and deferred work queued or
+running: when it has been zero for a moment the process is between bursts, which is when
+bot.tuning's out-of-band collector runs the garbage collector.
+
 A failure in deferred work is logged (ids only, by the callers' own log lines), never
 raised into a thread nobody joins.
 """
@@ -28,9 +32,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from typing import Any, ParamSpec
 
 log = logging.getLogger(__name__)
@@ -77,6 +82,59 @@ class Answering:
             return self._idle.wait_for(lambda: not self._count, timeout)
 
 
+class Activity:
+    """Slack requests being answered plus deferred work queued or running, and since when
+    there has been none: the garbage collector waits for such a quiet moment
+    (bot.tuning.OutOfBandGc). Waiters are woken only when the count starts or stops
+    being zero, so a burst costs them no wake-ups."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._count = 0
+        self._clock = clock
+        self._idle_since = clock()
+        self._changed = threading.Condition()
+
+    def enter(self) -> None:
+        with self._changed:
+            self._count += 1
+            if self._count == 1:
+                self._changed.notify_all()
+
+    def leave(self) -> None:
+        with self._changed:
+            self._count -= 1
+            if not self._count:
+                self._idle_since = self._clock()
+                self._changed.notify_all()
+
+    @contextmanager
+    def busy(self) -> Iterator[None]:
+        self.enter()
+        try:
+            yield
+        finally:
+            self.leave()
+
+    def quiet_for(self, seconds: float, timeout: float) -> bool:
+        """Wait, at most `timeout` seconds, until nothing has been going on for `seconds`;
+        True when that is so."""
+        deadline = self._clock() + timeout
+        with self._changed:
+            while True:
+                now = self._clock()
+                if not self._count and now - self._idle_since >= seconds:
+                    return True
+                if now >= deadline:
+                    return False
+                until = deadline if self._count else min(deadline, self._idle_since + seconds)
+                self._changed.wait(max(until - now, 0.0))
+
+    def wait_busy(self, timeout: float) -> bool:
+        """Wait, at most `timeout` seconds, until something is going on; True if it is."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._count > 0, timeout)
+
+
 class AfterAck:
     def __init__(
         self,
@@ -91,19 +149,35 @@ class AfterAck:
         self._later = ThreadPoolExecutor(following, thread_name_prefix="meetline-later")
         self._answering = Answering()
         self._yield = yield_seconds
+        self.activity = Activity()
 
-    def answering(self) -> AbstractContextManager[None]:
+    @contextmanager
+    def answering(self) -> Iterator[None]:
         """Held by the HTTP thread while it answers a Slack request."""
-        return self._answering.request()
+        with self.activity.busy(), self._answering.request():
+            yield
 
     def open(self, fn: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) -> Future[None]:
-        return self._open.submit(_logged(fn), *args, **kwargs)
+        return self._submit(self._open, _logged(fn), *args, **kwargs)
 
     def fill(self, fn: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) -> Future[None]:
-        return self._fill.submit(self._after_answers(_logged(fn)), *args, **kwargs)
+        return self._submit(self._fill, self._after_answers(_logged(fn)), *args, **kwargs)
 
     def later(self, fn: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) -> Future[None]:
-        return self._later.submit(self._after_answers(_logged(fn)), *args, **kwargs)
+        return self._submit(self._later, self._after_answers(_logged(fn)), *args, **kwargs)
+
+    def _submit(
+        self, pool: ThreadPoolExecutor, fn: Callable[P, None], *args: P.args, **kwargs: P.kwargs
+    ) -> Future[None]:
+        """`fn` on `pool`, counted in `activity` from now until it has run."""
+        self.activity.enter()
+        try:
+            future = pool.submit(fn, *args, **kwargs)
+        except BaseException:
+            self.activity.leave()
+            raise
+        future.add_done_callback(lambda _: self.activity.leave())
+        return future
 
     def _after_answers(self, fn: Callable[P, None]) -> Callable[P, None]:
         def run(*args: P.args, **kwargs: P.kwargs) -> None:

@@ -26,7 +26,7 @@ from bot.services import Services
 from bot.serving import SERVING
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_clients import make_client
-from bot.tuning import GcPauses, tune_for_serving, warm_up
+from bot.tuning import GcPauses, OutOfBandGc, tune_for_serving, warm_up
 from bot.web import WebApp
 from bot.wiring import (
     HTTP_THREADS,
@@ -219,6 +219,7 @@ def _serving_app(settings: Settings, args: argparse.Namespace) -> WebApp:
     if not args.no_gc_tuning:
         warm_up()
         tune_for_serving()
+        OutOfBandGc(services.after_ack.activity).start()
     if args.gc_stats:  # from here on: the pauses of serving, not of start-up
         GcPauses().install().write_every(Path(args.gc_stats))
     return wsgi
