@@ -440,6 +440,12 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    """A fresh unit of work per use case call (a use case object lives longer than one)."""
+    """A fresh unit of work per use case call (a use case object lives longer than one).
 
-    def __call__(self) -> UnitOfWork: ...
+    `single_write=True` promises that the unit writes through one repository call at
+    most, whose write is atomic on its own (`MeetingRepository.create`), after its
+    reads: the unit may then skip the transaction around it (on PostgreSQL the BEGIN
+    and COMMIT round trips of a booking). Its reads see committed data, as in any
+    transaction at read committed; `commit()` is still called to keep the write."""
+
+    def __call__(self, *, single_write: bool = False) -> UnitOfWork: ...

@@ -73,7 +73,8 @@ class ScheduleMeeting:
         people = NamedPeople.of(self._people, req)
         connection = self._checks.connection(req.team_id, req.host_id)
         log_in_crm = self._crm_log is not None and self._crm_log(req.team_id)
-        with self._uow() as uow:
+        # Reads, then `create`: one write, atomic on its own (ports.UnitOfWorkFactory).
+        with self._uow(single_write=True) as uow:
             existing = uow.meetings.by_idempotency_key(req.team_id, req.idempotency_key)
             if existing is not None:
                 return scheduled(existing, created=False)

@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 # snapshot must be upgraded), so every read-modify-write transaction asks for it.
 SQLITE_BEGIN = "sqlite_begin"
 IMMEDIATE: dict[str, Any] = {SQLITE_BEGIN: "IMMEDIATE"}
+# Each statement its own transaction (PostgreSQL): for a unit of work whose one write is
+# a single statement (storage.unit_of_work, `single_write`).
+AUTOCOMMIT: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"}
 
 
 def normalize_url(url: str) -> str:
@@ -109,8 +112,14 @@ class UnitOfWorkSessions:
     until then. Closing is the unit of work's job too.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, autocommit: bool = False) -> None:
         self.session = session
+        # No transaction: every statement commits itself, so a write must be one
+        # statement (storage.meetings.create on PostgreSQL is).
+        self.autocommit = autocommit
+        # The id the meeting this unit books will get, drawn from its sequence by the
+        # submission key's lookup in the same statement (storage.meetings).
+        self.next_meeting_id: int | None = None
         # Run by the unit of work after its commit (read caches forget what it wrote).
         self.on_commit: list[Callable[[], None]] = []
         # Records read in this transaction, by (workspace, id), None for not found

@@ -131,16 +131,19 @@ def _insert_meeting(insert: Any) -> Any:
 
 # Built once, on the tables (see QUEUE_JOBS below for why): executed with parameter
 # dicts, they hit SQLAlchemy's compiled cache and skip the ORM.
-INSERT_MEETING = {
-    "postgresql": _insert_meeting(postgresql.insert),
-    "sqlite": _insert_meeting(sqlite.insert),
-}
+INSERT_MEETING_SQLITE = _insert_meeting(sqlite.insert)
 INSERT_ATTENDEES = insert(ATTENDEES)
 INSERT_REMINDERS = insert(REMINDERS)
 INSERT_MEETING_RECORDS = insert(MEETING_RECORDS)
 INSERT_TIMELINE = insert(TIMELINE)
 MEETING_BY_KEY = select(MEETINGS.c.id).where(
     MEETINGS.c.idempotency_key == bindparam("key"), MEETINGS.c.team_id == bindparam("team")
+)
+# The sequence of meetings.id (an Integer autoincrement key: PostgreSQL's SERIAL).
+NEXT_MEETING_ID_PG = "SELECT nextval('meetings_id_seq')"
+MEETING_BY_KEY_AND_NEXT_ID_PG = (
+    "SELECT (SELECT id FROM meetings WHERE idempotency_key = %(key)s AND team_id = %(team)s),"
+    " nextval('meetings_id_seq')"
 )
 RECORDS_OF_TEAM = (
     select(func.count())
@@ -206,11 +209,18 @@ class SqlMeetingRepository:
         return to_meeting(row, record_ids)
 
     def by_idempotency_key(self, team_id: str, key: str) -> Meeting | None:
-        # Nearly always nothing: only then a light read of the id.
+        # Nearly always nothing: only then a light read of the id. A Save reads the key,
+        # then books: on PostgreSQL the same statement draws the new meeting's id, so
+        # the booking is one statement with its jobs (which carry the id) and all.
         with self._sessions() as session:
-            found = (
-                session.connection().execute(MEETING_BY_KEY, {"key": key, "team": team_id}).scalar()
-            )
+            conn = session.connection()
+            params = {"key": key, "team": team_id}
+            if isinstance(self._sessions, UnitOfWorkSessions) and _dialect(conn) == "postgresql":
+                found, self._sessions.next_meeting_id = conn.exec_driver_sql(
+                    MEETING_BY_KEY_AND_NEXT_ID_PG, params
+                ).one()
+            else:
+                found = conn.execute(MEETING_BY_KEY, params).scalar()
             if found is None:
                 return None
             return self._load(session, _row(session, team_id, found))
@@ -278,33 +288,14 @@ class SqlMeetingRepository:
             )
             conn = session.connection()
             now = datetime.now(UTC)
-            meeting_id = conn.execute(
-                INSERT_MEETING[_dialect(conn)], _meeting_values(new, now)
-            ).scalar()
-            if meeting_id is None:
-                # Another request stored this submission first: report that one.
-                existing = self._load(session, _by_key(session, new.idempotency_key, new.team_id))
-                if existing is None:  # another workspace's key: not ours to show
-                    raise LookupError("the submission key belongs to another workspace")
-                return existing, False
-            attendees = [
-                {
-                    "meeting_id": meeting_id,
-                    "kind": a.kind.value,
-                    "record_id": a.record_id,
-                    "slack_user_id": a.slack_user_id,
-                    "email": a.email,
-                    "name": a.name[:300],
-                    "response": "needs-action",
-                    "invited_sequence": None,
-                }
-                for a in new.attendees
-            ]
             reminders = sorted(new.reminders, key=lambda r: r.offset_minutes)
             record_ids = list(dict.fromkeys(new.record_ids))
-            if conn.dialect.name == "postgresql":
-                _write_children_pg(
+            if _dialect(conn) == "postgresql":
+                meeting_id = self._next_meeting_id(conn)
+                attendees = _attendee_rows(new, meeting_id)
+                written = _write_meeting_pg(
                     conn,
+                    new,
                     meeting_id,
                     now,
                     attendees,
@@ -313,7 +304,14 @@ class SqlMeetingRepository:
                     timeline,
                     jobs(meeting_id),
                 )
+                if written is None:
+                    return self._stored_first(session, new), False
                 return _written(new, meeting_id, now, attendees, record_ids), True
+            inserted = conn.execute(INSERT_MEETING_SQLITE, _meeting_values(new, now)).scalar()
+            if inserted is None:
+                return self._stored_first(session, new), False
+            meeting_id = int(inserted)
+            attendees = _attendee_rows(new, meeting_id)
             # One executemany each: SQLite runs them in process.
             if attendees:
                 conn.execute(INSERT_ATTENDEES, attendees)
@@ -338,6 +336,21 @@ class SqlMeetingRepository:
             insert_timeline(session, meeting_id, timeline)
             insert_jobs(session, jobs(meeting_id))
             return _written(new, meeting_id, now, attendees, record_ids), True
+
+    def _next_meeting_id(self, conn: Connection) -> int:
+        """The id drawn by this unit's key lookup (by_idempotency_key), else a new one."""
+        if isinstance(self._sessions, UnitOfWorkSessions):
+            reserved, self._sessions.next_meeting_id = self._sessions.next_meeting_id, None
+            if reserved is not None:
+                return int(reserved)
+        return int(conn.exec_driver_sql(NEXT_MEETING_ID_PG).scalar_one())
+
+    def _stored_first(self, session: Session, new: NewMeeting) -> Meeting:
+        """Another request stored this submission first: that one, if it is ours."""
+        existing = self._load(session, _by_key(session, new.idempotency_key, new.team_id))
+        if existing is None:  # another workspace's key: not ours to show
+            raise LookupError("the submission key belongs to another workspace")
+        return existing
 
     def set_outcome(
         self,
@@ -618,6 +631,22 @@ class SqlMeetingRepository:
             )
 
 
+def _attendee_rows(new: NewMeeting, meeting_id: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "meeting_id": meeting_id,
+            "kind": a.kind.value,
+            "record_id": a.record_id,
+            "slack_user_id": a.slack_user_id,
+            "email": a.email,
+            "name": a.name[:300],
+            "response": "needs-action",
+            "invited_sequence": None,
+        }
+        for a in new.attendees
+    ]
+
+
 def _meeting_values(new: NewMeeting, now: datetime) -> dict[str, Any]:
     return {
         "team_id": new.team_id,
@@ -820,51 +849,69 @@ def insert_jobs(session: Session, jobs: Sequence[JobSpec]) -> None:
     conn.execute(QUEUE_JOBS[_dialect(conn)], rows)
 
 
-# A new meeting's attendees, records, reminders, timeline entries and jobs in one
-# PostgreSQL statement (one round trip, one execution instead of five): each list is
-# an array parameter, unnested in order; the jobs' INSERT is QUEUE_JOBS's.
-WRITE_CHILDREN_PG = """\
-WITH attendees AS (
+# A new meeting with its attendees, records, reminders, timeline entries and jobs in one
+# PostgreSQL statement: one round trip, and atomic on its own, so a booking needs no
+# transaction around it (storage.unit_of_work, single_write). The meeting's id is drawn
+# beforehand (its jobs carry it). A submission key stored already inserts nothing at all:
+# every child row is joined to the meeting's RETURNING. The children come as one JSON
+# document (one parameter, encoded in C), each list unnested in order; the jobs' INSERT
+# is QUEUE_JOBS's.
+WRITE_MEETING_PG = """\
+WITH m AS (
+  INSERT INTO meetings
+    (id, team_id, idempotency_key, uid, sequence, title, start_at, end_at, timezone,
+     duration_minutes, meeting_type, location_kind, location_detail, video_provider,
+     description, notes, notes_text, include_description_in_reminders,
+     invitation_language, host_user_id, organizer_user_id, record_id, status,
+     outcome, created_at, updated_at)
+  VALUES (%(id)s, %(team_id)s, %(idempotency_key)s, %(uid)s, %(sequence)s,
+          %(title)s, %(start_at)s, %(end_at)s, %(timezone)s, %(duration_minutes)s,
+          %(meeting_type)s, %(location_kind)s, %(location_detail)s,
+          %(video_provider)s, %(description)s, %(notes)s::json, %(notes_text)s,
+          %(include_description_in_reminders)s, %(invitation_language)s,
+          %(host_user_id)s, %(organizer_user_id)s, %(record_id)s, %(status)s,
+          %(outcome)s, %(created_at)s, %(updated_at)s)
+  ON CONFLICT (idempotency_key) DO NOTHING
+  RETURNING id
+), c AS (
+  SELECT %(children)s::jsonb AS doc
+), attendees AS (
   INSERT INTO meeting_attendees
     (meeting_id, kind, record_id, slack_user_id, email, name, response, invited_sequence)
-  SELECT %(meeting_id)s, a.kind, a.record_id, a.slack_user_id, a.email, a.name,
-         'needs-action', NULL
-  FROM unnest(%(a_kind)s::varchar[], %(a_record_id)s::integer[],
-              %(a_slack_user_id)s::varchar[], %(a_email)s::varchar[], %(a_name)s::varchar[])
-       WITH ORDINALITY AS a(kind, record_id, slack_user_id, email, name, n)
-  ORDER BY a.n
+  SELECT m.id, e.v->>'kind', (e.v->>'record_id')::integer, e.v->>'slack_user_id',
+         e.v->>'email', e.v->>'name', 'needs-action', NULL
+  FROM m, c, jsonb_array_elements(c.doc->'a') WITH ORDINALITY AS e(v, n)
+  ORDER BY e.n
 ), linked AS (
   INSERT INTO meeting_records (meeting_id, record_id)
-  SELECT %(meeting_id)s, r.record_id
-  FROM unnest(%(r_record_id)s::integer[]) WITH ORDINALITY AS r(record_id, n)
-  ORDER BY r.n
+  SELECT m.id, (e.v #>> '{}')::integer
+  FROM m, c, jsonb_array_elements(c.doc->'r') WITH ORDINALITY AS e(v, n)
+  ORDER BY e.n
 ), reminders AS (
   INSERT INTO reminders (meeting_id, offset_minutes, due_at, status)
-  SELECT %(meeting_id)s, m.offset_minutes, m.due_at, 'pending'
-  FROM unnest(%(m_offset)s::integer[], %(m_due_at)s::timestamp[])
-       WITH ORDINALITY AS m(offset_minutes, due_at, n)
-  ORDER BY m.n
+  SELECT m.id, (e.v->>'offset')::integer, (e.v->>'due_at')::timestamp, 'pending'
+  FROM m, c, jsonb_array_elements(c.doc->'m') WITH ORDINALITY AS e(v, n)
+  ORDER BY e.n
 ), timeline AS (
   INSERT INTO timeline_entries
     (record_id, meeting_id, kind, occurred_at, actor_user_id, data, created_at)
-  SELECT t.record_id, %(meeting_id)s, t.kind, t.occurred_at, t.actor_user_id, t.data,
-         %(now)s
-  FROM unnest(%(t_record_id)s::integer[], %(t_kind)s::varchar[], %(t_at)s::timestamp[],
-              %(t_actor)s::varchar[], %(t_data)s::jsonb[])
-       WITH ORDINALITY AS t(record_id, kind, occurred_at, actor_user_id, data, n)
-  ORDER BY t.n
+  SELECT (e.v->>'record_id')::integer, m.id, e.v->>'kind', (e.v->>'at')::timestamp,
+         e.v->>'actor', e.v->'data', %(now)s
+  FROM m, c, jsonb_array_elements(c.doc->'t') WITH ORDINALITY AS e(v, n)
+  ORDER BY e.n
+), jobs AS (
+  INSERT INTO jobs
+    (kind, payload, run_at, status, attempts, max_attempts, dedupe_key, meeting_id, created_at)
+  SELECT e.v->>'kind', e.v->'payload', (e.v->>'run_at')::timestamp, 'queued', 0, 8,
+         e.v->>'dedupe_key', (e.v->>'meeting_id')::integer, %(now)s
+  FROM m, c, jsonb_array_elements(c.doc->'j') WITH ORDINALITY AS e(v, n)
+  ORDER BY e.n
+  ON CONFLICT (dedupe_key) DO UPDATE SET
+    status = 'queued', run_at = excluded.run_at, payload = excluded.payload, attempts = 0,
+    finished_at = NULL, last_error = NULL
+  WHERE jobs.status = 'cancelled'
 )
-INSERT INTO jobs
-  (kind, payload, run_at, status, attempts, max_attempts, dedupe_key, meeting_id, created_at)
-SELECT j.kind, j.payload, j.run_at, 'queued', 0, 8, j.dedupe_key, j.meeting_id, %(now)s
-FROM unnest(%(j_kind)s::varchar[], %(j_payload)s::jsonb[], %(j_run_at)s::timestamp[],
-            %(j_dedupe_key)s::varchar[], %(j_meeting_id)s::integer[])
-     WITH ORDINALITY AS j(kind, payload, run_at, dedupe_key, meeting_id, n)
-ORDER BY j.n
-ON CONFLICT (dedupe_key) DO UPDATE SET
-  status = 'queued', run_at = excluded.run_at, payload = excluded.payload, attempts = 0,
-  finished_at = NULL, last_error = NULL
-WHERE jobs.status = 'cancelled'
+SELECT id FROM m
 """
 
 
@@ -875,8 +922,9 @@ def _naive_utc(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
-def _write_children_pg(
+def _write_meeting_pg(
     conn: Connection,
+    new: NewMeeting,
     meeting_id: int,
     now: datetime,
     attendees: Sequence[dict[str, Any]],
@@ -884,7 +932,9 @@ def _write_children_pg(
     reminders: Sequence[Reminder],
     timeline: Sequence[TimelineSpec],
     jobs: Sequence[JobSpec],
-) -> None:
+) -> int | None:
+    """WRITE_MEETING_PG: the meeting's id, or None when its submission key was stored
+    first (then nothing was written)."""
     # One row per dedupe key, the first: what executemany leaves (a second row with a
     # key is a conflict with the first, which is not cancelled), and one statement may
     # not touch a row twice.
@@ -896,31 +946,51 @@ def _write_children_pg(
                 continue
             seen.add(job.dedupe_key)
         unique.append(job)
-    conn.exec_driver_sql(
-        WRITE_CHILDREN_PG,
+    values = _meeting_values(new, now)
+    for column in ("start_at", "end_at", "created_at", "updated_at"):
+        values[column] = _naive_utc(values[column])
+    values["notes"] = None if values["notes"] is None else json.dumps(values["notes"])
+    children = {
+        "a": [
+            {k: a[k] for k in ("kind", "record_id", "slack_user_id", "email", "name")}
+            for a in attendees
+        ],
+        "r": list(record_ids),
+        "m": [
+            {"offset": r.offset_minutes, "due_at": _naive_utc(r.due_at).isoformat()}
+            for r in reminders
+        ],
+        "t": [
+            {
+                "record_id": e.record_id,
+                "kind": str(e.kind),
+                "at": _naive_utc(e.occurred_at).isoformat(),
+                "actor": e.actor_user_id,
+                "data": e.data,
+            }
+            for e in timeline
+        ],
+        "j": [
+            {
+                "kind": str(j.kind),
+                "payload": j.payload,
+                "run_at": _naive_utc(j.run_at).isoformat(),
+                "dedupe_key": j.dedupe_key,
+                "meeting_id": _job_meeting_id(j),
+            }
+            for j in unique
+        ],
+    }
+    found: int | None = conn.exec_driver_sql(
+        WRITE_MEETING_PG,
         {
-            "meeting_id": meeting_id,
+            **values,
+            "id": meeting_id,
             "now": _naive_utc(now),
-            "a_kind": [a["kind"] for a in attendees],
-            "a_record_id": [a["record_id"] for a in attendees],
-            "a_slack_user_id": [a["slack_user_id"] for a in attendees],
-            "a_email": [a["email"] for a in attendees],
-            "a_name": [a["name"] for a in attendees],
-            "r_record_id": list(record_ids),
-            "m_offset": [r.offset_minutes for r in reminders],
-            "m_due_at": [_naive_utc(r.due_at) for r in reminders],
-            "t_record_id": [e.record_id for e in timeline],
-            "t_kind": [str(e.kind) for e in timeline],
-            "t_at": [_naive_utc(e.occurred_at) for e in timeline],
-            "t_actor": [e.actor_user_id for e in timeline],
-            "t_data": [json.dumps(e.data) for e in timeline],
-            "j_kind": [str(j.kind) for j in unique],
-            "j_payload": [json.dumps(j.payload) for j in unique],
-            "j_run_at": [_naive_utc(j.run_at) for j in unique],
-            "j_dedupe_key": [j.dedupe_key for j in unique],
-            "j_meeting_id": [_job_meeting_id(j) for j in unique],
+            "children": json.dumps(children),
         },
-    )
+    ).scalar()
+    return found
 
 
 def _job_meeting_id(job: JobSpec) -> int | None:

@@ -14,7 +14,7 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.db import IMMEDIATE, UnitOfWorkSessions
+from storage.db import AUTOCOMMIT, IMMEDIATE, UnitOfWorkSessions
 from storage.jobs import SqlJobQueue
 from storage.meetings import SqlMeetingRepository
 from storage.read_cache import ReadCaches
@@ -32,9 +32,16 @@ class SqlUnitOfWork:
     workspaces: SqlWorkspaceRepository
     jobs: SqlJobQueue
 
-    def __init__(self, sessions: sessionmaker[Session], caches: ReadCaches | None = None) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        caches: ReadCaches | None = None,
+        *,
+        single_write: bool = False,
+    ) -> None:
         self._sessions = sessions
         self._caches = caches or ReadCaches.off()
+        self._single_write = single_write
         self._session: Session | None = None
         self._bound: UnitOfWorkSessions | None = None
 
@@ -43,13 +50,17 @@ class SqlUnitOfWork:
             raise RuntimeError("a unit of work is used once; open a new one")
         session = self._sessions()
         session.begin()
+        dialect = session.get_bind().dialect.name
         # SQLite: take the write lock now. A transaction that reads and later writes
         # would otherwise fail at its first write when another one committed meanwhile.
-        # PostgreSQL ignores the option.
-        session.connection(execution_options=IMMEDIATE)
+        # PostgreSQL ignores the option. A single write on PostgreSQL needs no
+        # transaction around it: each statement commits itself (no BEGIN, no COMMIT).
+        autocommit = self._single_write and dialect == "postgresql"
+        session.connection(
+            execution_options=AUTOCOMMIT if autocommit else IMMEDIATE,
+        )
         self._session = session
-        bound = self._bound = UnitOfWorkSessions(session)
-        dialect = session.get_bind().dialect.name
+        bound = self._bound = UnitOfWorkSessions(session, autocommit=autocommit)
         self.meetings = SqlMeetingRepository(bound)
         self.records = SqlRecordRepository(bound)
         self.users = SqlUserRepository(bound, self._caches.users)
@@ -92,5 +103,5 @@ class SqlUnitOfWorkFactory:
         self._sessions = sessions
         self._caches = caches
 
-    def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions, self._caches)
+    def __call__(self, *, single_write: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._sessions, self._caches, single_write=single_write)

@@ -564,7 +564,7 @@ class InMemoryUnitOfWorkFactory:
         self.commits = 0
         self.open = 0
 
-    def __call__(self) -> InMemoryUnitOfWork:
+    def __call__(self, *, single_write: bool = False) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self.store, self._committed, self._opened)
 
     def _committed(self) -> None:

@@ -299,7 +299,7 @@ def test_an_outcome_saved_just_before_a_crash_still_reaches_hubspot(
     engagement = booked(services, fake)
     (meeting,) = services.meetings.list_meetings(TEAM)
     record = RecordOutcome(
-        lambda: CrashAfterCommit(services.sessions),
+        lambda **_: CrashAfterCommit(services.sessions),
         services.clock,
         crm_log=SqlCrmConnections(services.sessions, None).is_connected,
     )
