@@ -51,6 +51,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.after_ack import Activity
+from sqlalchemy.orm import configure_mappers
+
 from handlers.i18n import translator
 from handlers.meet_text import parse_meet_text
 
@@ -62,8 +64,10 @@ _frozen = [0]
 
 
 def warm_up() -> None:
-    """What the first requests would otherwise load lazily, and so leave unfrozen: both
-    catalogues and the time parser's grammars (dateparser's among them)."""
+    """What the first requests would otherwise load lazily, and so leave unfrozen: the
+    ORM's mappers (configured on first use: ~4,000 objects), both catalogues and the
+    time parser's grammars (dateparser's among them)."""
+    configure_mappers()
     now = datetime.now(UTC)
     for language in ("en", "pl"):
         t = translator(language)
@@ -106,7 +110,7 @@ class OutOfBandGc:
     One daemon thread. While Slack requests are being answered it sleeps; once nothing
     has happened for `quiet` seconds it collects the young generation (every 10th time
     the middle one too, every 100th everything not frozen), then waits for the next
-    request. Busy for `sustained` seconds with no quiet moment, or past `young_max`
+    request; what survives its first collection is frozen too. Busy for `sustained` seconds with no quiet moment, or past `young_max`
     young objects, it lets CPython collect by its thresholds until the next quiet
     moment."""
 
@@ -160,6 +164,10 @@ class OutOfBandGc:
         self._collections += 1
         n = self._collections
         gc.collect(2 if n % 100 == 0 else 1 if n % 10 == 0 else 0)
+        if n == 1:
+            # What outlived the first burst is the rest of start-up (the servers' threads,
+            # pooled connections, compiled statements): out of every later collection's way.
+            gc.freeze()
 
 
 BUCKETS_MS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000, float("inf"))
