@@ -50,9 +50,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.after_ack import Activity
 from sqlalchemy.orm import configure_mappers
 
+from bot.after_ack import Activity
 from handlers.i18n import translator
 from handlers.meet_text import parse_meet_text
 
