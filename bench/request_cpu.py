@@ -36,7 +36,7 @@ from sqlalchemy import text
 
 from bench.bench_slack import USERS, IndexedSlack, add_users
 from bench.common import postgres_available, scratch_postgres
-from bot.after_ack import Activity, AfterAck, Answering
+from bot.after_ack import Activity, AfterAck
 from bot.settings import Settings
 from bot.wiring import build_services, slack_app, web_app
 from tests.e2e.forms import meet_values
@@ -57,7 +57,8 @@ class InlineAfterAck(AfterAck):
     """Runs the deferred work in the calling thread, so its CPU is the request's."""
 
     def __init__(self) -> None:  # no pools
-        self._answering = Answering()
+        self._answering = Activity()
+        self._urgent = Activity()
         self.activity = Activity()
 
     def _run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[None]:

@@ -109,7 +109,7 @@ def test_too_many_young_objects_get_cpythons_own_collection_back_while_busy(
 
 
 def test_deferred_work_counts_as_activity_until_it_has_run() -> None:
-    after_ack = AfterAck(yield_seconds=0)
+    after_ack = AfterAck(wait=0)
     release = threading.Event()
     try:
         done = after_ack.later(release.wait, 10)
