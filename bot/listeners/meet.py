@@ -431,6 +431,8 @@ def _send_confirmation(
     t: Translator,
     state: FormState,
     notice: Sequence[dict[str, Any]] = (),
+    *,
+    text: str | None = None,
 ) -> None:
     """The saved meeting in the caller's DM (with the email-only `notice`, if any), and
     for a form opened from a message, in that message's thread too: there without the
@@ -449,11 +451,12 @@ def _send_confirmation(
             )
         except SlackApiError as exc:
             log.info("confirmation in the thread failed: %s", exc.response.get("error"))
+    text = confirmation_text(result, t=t) if text is None else text  # the ack's, if given
     try:
         client.chat_postMessage(
             channel=user_id,
-            text=confirmation_text(result, t=t),
-            blocks=[*confirmation_blocks(result, heading, t=t), *notice],
+            text=text,
+            blocks=[*confirmation_blocks(result, heading, t=t, text=text), *notice],
         )
     except SlackApiError as exc:
         log.warning("confirmation DM failed: %s", exc.response.get("error"))
@@ -519,7 +522,16 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         ack(response_action="update", view=message_view(heading, text, t=t, extra=notice))
         if result.created or state.meeting_id is not None:  # after the ack: Slack has its answer
             services.after_ack.later(
-                _send_confirmation, client, services, user_id, result, heading, t, state, notice
+                _send_confirmation,
+                client,
+                services,
+                user_id,
+                result,
+                heading,
+                t,
+                state,
+                notice,
+                text=text,
             )
 
     @app.action("book_on_record")

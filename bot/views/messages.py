@@ -132,17 +132,27 @@ def confirmation_text(result: Scheduled, *, t: Translator = EN) -> str:
 
 
 def confirmation_blocks(
-    result: Scheduled, heading: str | None = None, *, t: Translator = EN, manage: bool = True
+    result: Scheduled,
+    heading: str | None = None,
+    *,
+    t: Translator = EN,
+    manage: bool = True,
+    text: str | None = None,
 ) -> list[dict[str, Any]]:
     """The saved meeting; with its Edit and Cancel buttons unless `manage` is off (a
-    channel's thread, where others read along)."""
+    channel's thread, where others read along). `text`: its `confirmation_text`, when
+    the caller has it already."""
     blocks = [
         {
             "type": "header",
             "block_id": "head",
             "text": plain(heading or t.gettext("Meeting scheduled"), 150),
         },
-        {"type": "section", "block_id": "summary", "text": mrkdwn(confirmation_text(result, t=t))},
+        {
+            "type": "section",
+            "block_id": "summary",
+            "text": mrkdwn(text if text is not None else confirmation_text(result, t=t)),
+        },
     ]
     if manage and result.meeting.status != "cancelled":
         blocks.append(meeting_manage_actions(result.meeting, t=t))
