@@ -216,9 +216,9 @@ class SqlMeetingRepository:
             conn = session.connection()
             params = {"key": key, "team": team_id}
             if isinstance(self._sessions, UnitOfWorkSessions) and _dialect(conn) == "postgresql":
-                found, self._sessions.next_meeting_id = conn.exec_driver_sql(
-                    MEETING_BY_KEY_AND_NEXT_ID_PG, params
-                ).one()
+                found, self._sessions.next_meeting_id = _driver_one(
+                    conn, MEETING_BY_KEY_AND_NEXT_ID_PG, params
+                )
             else:
                 found = conn.execute(MEETING_BY_KEY, params).scalar()
             if found is None:
@@ -981,16 +981,22 @@ def _write_meeting_pg(
             for j in unique
         ],
     }
-    found: int | None = conn.exec_driver_sql(
+    row = _driver_one(
+        conn,
         WRITE_MEETING_PG,
-        {
-            **values,
-            "id": meeting_id,
-            "now": _naive_utc(now),
-            "children": json.dumps(children),
-        },
-    ).scalar()
-    return found
+        {**values, "id": meeting_id, "now": _naive_utc(now), "children": json.dumps(children)},
+    )
+    return None if row is None else int(row[0])
+
+
+def _driver_one(conn: Connection, sql: str, params: dict[str, Any]) -> Any:
+    """The first row of `sql` run on psycopg's own cursor, in the connection's
+    transaction (if any): for the Save's statements SQLAlchemy's execution and result
+    handling cost about as much CPU as psycopg's own (storage.record_tables.driver_rows)."""
+    driver: Any = conn.connection.driver_connection
+    with driver.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def _job_meeting_id(job: JobSpec) -> int | None:
