@@ -431,7 +431,6 @@ def _send_confirmation(
     t: Translator,
     state: FormState,
     notice: Sequence[dict[str, Any]] = (),
-    *,
     text: str | None = None,
 ) -> None:
     """The saved meeting in the caller's DM (with the email-only `notice`, if any), and
@@ -521,18 +520,8 @@ def register(app: App, services: Services, profiles: ProfileService) -> None:
         text = confirmation_text(result, t=t)
         ack(response_action="update", view=message_view(heading, text, t=t, extra=notice))
         if result.created or state.meeting_id is not None:  # after the ack: Slack has its answer
-            services.after_ack.later(
-                _send_confirmation,
-                client,
-                services,
-                user_id,
-                result,
-                heading,
-                t,
-                state,
-                notice,
-                text=text,
-            )
+            dm = (client, services, user_id, result, heading, t, state, notice, text)
+            services.after_ack.later(_send_confirmation, *dm)
 
     @app.action("book_on_record")
     def book_on_record(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
