@@ -84,31 +84,48 @@ class IndexedSlack(FakeSlack):
         self.updated: dict[str, dict[str, Any]] = {}
         self.first_update: dict[str, float] = {}  # view id -> when the full form arrived
         self.posted = 0  # chat.postMessage calls answered ok (the Saves' confirmation DMs)
-        self._seen = threading.Condition()
+        self._index_lock = threading.Lock()
+        # One event per awaited call, so fifty waiting users are not all woken by every
+        # call: in this process (the load generator's) that cost more CPU than the fake
+        # Slack itself, most of it in Meetline's rounds (two or three calls per user).
+        self._events: dict[str, threading.Event] = {}
+
+    def _event(self, key: str) -> threading.Event:
+        with self._index_lock:
+            return self._events.setdefault(key, threading.Event())
 
     def _dispatch(self, method: str, args: dict[str, Any], headers: Any) -> dict[str, Any]:
         payload: dict[str, Any] = super()._dispatch(method, args, headers)
         if payload.get("ok"):
-            with self._seen:
+            key = None
+            with self._index_lock:
                 if method == "views.open":
+                    key = f"open:{args.get('trigger_id')}"
                     self.opened[str(args.get("trigger_id"))] = (time.time(), payload["view"]["id"])
                 elif method == "views.update" and isinstance(args.get("view"), dict):
+                    key = f"update:{args.get('view_id')}"
                     self.updated[str(args.get("view_id"))] = args["view"]
                     self.first_update.setdefault(str(args.get("view_id")), time.time())
                 elif method == "chat.postMessage":
+                    key = "posted"
                     self.posted += 1
-                self._seen.notify_all()
+            if key is not None:
+                self._event(key).set()
         return payload
 
-    def wait(self, lookup: Callable[[], Any], timeout: float = 20.0) -> Any:
+    def wait(self, key: str, lookup: Callable[[], Any], timeout: float = 20.0) -> Any:
+        """`lookup()` once it is not None, woken by the calls for `key` ("open:<trigger
+        id>", "update:<view id>", "posted")."""
         deadline = time.monotonic() + timeout
-        with self._seen:
-            while (found := lookup()) is None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError("the fake Slack did not see the expected call")
-                self._seen.wait(min(left, 0.1))
-            return found
+        event = self._event(key)
+        while True:
+            event.clear()  # a call after this sets it again; one before is in lookup()
+            if (found := lookup()) is not None:
+                return found
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the fake Slack did not see the expected call")
+            event.wait(min(left, 1.0))
 
 
 def add_users(slack: FakeSlack, users: list[str]) -> None:
@@ -149,11 +166,12 @@ def _round(
             errors.append(f"{name} /meet {resp.status}")
             return None
         samples["ack"].append(resp.elapsed)
-        opened_at, view_id = slack.wait(lambda: slack.opened.get(trigger))
+        opened_at, view_id = slack.wait(f"open:{trigger}", lambda: slack.opened.get(trigger))
         samples["open"].append(opened_at - sent)
         if form is None:
             return view_id, {}
-        view = slack.wait(lambda: slack.updated.get(view_id)) | {"id": view_id}
+        view = slack.wait(f"update:{view_id}", lambda: slack.updated.get(view_id))
+        view |= {"id": view_id}
         samples["update"].append(slack.first_update[view_id] - sent)
         return view_id, view
 
@@ -219,8 +237,8 @@ def _counted_save(
     confirmation DM."""
     trigger = new_trigger_id()
     client.post(slash_command_body(text="", user_id=user_id, trigger_id=trigger), FORM)
-    view_id = slack.wait(lambda: slack.opened.get(trigger))[1]
-    view = slack.wait(lambda: slack.updated.get(view_id)) | {"id": view_id}
+    view_id = slack.wait(f"open:{trigger}", lambda: slack.opened.get(trigger))[1]
+    view = slack.wait(f"update:{view_id}", lambda: slack.updated.get(view_id)) | {"id": view_id}
     payload = view_submission(
         view_id,
         "meet_form",
@@ -356,7 +374,10 @@ def run(quick: bool = False) -> dict[str, Any]:
                     )
                     if app_form is not None:  # the Save's CPU includes its confirmation DM
                         dms = posted + len(samples[app]["submit"]) - saved
-                        slack.wait(lambda dms=dms: True if slack.posted >= dms else None)  # type: ignore[misc]
+                        slack.wait(
+                            "posted",
+                            lambda dms=dms: True if slack.posted >= dms else None,  # type: ignore[misc]
+                        )
                     marks.append(cpu_seconds(procs[app]) or 0.0)
                     cpu_ms[app]["meet"] += (marks[1] - marks[0]) * 1000
                     cpu_ms[app]["save"] += (marks[2] - marks[1]) * 1000
