@@ -71,8 +71,10 @@ class Settings(BaseSettings):
     CALDAV_ALLOW_HOSTS: str = ""
     # Seconds a process keeps workspace settings, profiles and calendar connections it
     # read (storage.read_cache); its own writes are seen at once, another process's
-    # within this time. 0 reads the database every time.
-    CACHE_SECONDS: str = "5"
+    # within this time. 0 reads the database every time. 30: a /meet and its Save are
+    # usually further apart than 5 s (the rep fills the form), so a shorter cache served
+    # neither from the other.
+    CACHE_SECONDS: str = "30"
 
     @field_validator("SLACK_BOT_TOKEN")
     @classmethod

@@ -3,7 +3,7 @@ user profiles, the host's calendar connection).
 
 A /meet and its Save read the same workspace and the same few profiles several times
 each; from the database that is a session, a transaction and a round trip or more per
-read. Here they are kept for a few seconds in process memory:
+read. Here they are kept for a while (CACHE_SECONDS, 30 s by default) in process memory:
 
 - a write through a repository of this process forgets the entry at once, and again
   when its unit of work commits, so the next request in this process sees the change;
@@ -30,7 +30,7 @@ from storage.db import Sessions, UnitOfWorkSessions
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-DEFAULT_TTL = 5.0
+DEFAULT_TTL = 30.0
 """Seconds another process's change may stay unseen."""
 
 
