@@ -77,7 +77,7 @@ class ScheduleMeeting:
         with self._uow(single_write=True) as uow:
             existing = uow.meetings.by_idempotency_key(req.team_id, req.idempotency_key)
             if existing is not None:
-                return scheduled(existing, created=False)
+                return scheduled(_submitted_by(existing, req), created=False)
             now = self._clock.now()
             ok = self._checks.check(
                 uow, people, req, now, connection, host_changed=req.host_id != req.organizer_id
@@ -109,15 +109,30 @@ class ScheduleMeeting:
                     timeline,
                 )
             except LookupError:  # a forged submission key or record of another workspace
-                raise ValidationFailed(
-                    {
-                        Field.RECORD: translator(req.language).gettext(
-                            "This form has expired. Close it and run /meet again."
-                        )
-                    }
-                ) from None
+                raise _expired(req) from None
+            if not created:  # a Save of the same form won the race
+                meeting = _submitted_by(meeting, req)
             uow.commit()
         return scheduled(meeting, created=created, warnings=tuple(ok.checked.warnings))
+
+
+def _expired(req: MeetingRequest) -> ValidationFailed:
+    return ValidationFailed(
+        {
+            Field.RECORD: translator(req.language).gettext(
+                "This form has expired. Close it and run /meet again."
+            )
+        }
+    )
+
+
+def _submitted_by(meeting: Meeting, req: MeetingRequest) -> Meeting:
+    """The meeting a repeated Save of this form booked, only to the one who booked it: the
+    submission key travels in the form's metadata, and a teammate who got hold of it must
+    not read someone else's meeting back (as for another workspace's key)."""
+    if meeting.organizer_id != req.organizer_id:
+        raise _expired(req)
+    return meeting
 
 
 def new_meeting(req: MeetingRequest, ok: CheckedMeeting) -> NewMeeting:

@@ -71,6 +71,18 @@ def test_a_submission_key_of_another_workspace_is_an_expired_form() -> None:
     assert len(world.uow.store.meetings) == 1 and world.uow.commits == 1
 
 
+def test_a_teammates_submission_key_is_an_expired_form_not_their_meeting() -> None:
+    world = World()
+    world.teammate("U_MATE")
+    schedule(world)(world.request(key="k-of-host"))
+    with pytest.raises(ValidationFailed) as refused:
+        schedule(world)(world.request(key="k-of-host", organizer_id="U_MATE", host_id="U_MATE"))
+    assert refused.value.errors == {
+        Field.RECORD: "This form has expired. Close it and run /meet again."
+    }
+    assert len(world.uow.store.meetings) == 1 and world.uow.commits == 1
+
+
 def test_teammates_are_looked_up_before_the_unit_of_work_opens() -> None:
     world = World()
     world.teammate("UBOB", name="Bob", email="bob@meetline.example")
