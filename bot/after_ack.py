@@ -28,7 +28,7 @@ quiet moment of what comes before it (bot.after_ack.Activity.quiet_for):
 - `later` (nobody is waiting for it) likewise for `LATER_QUIET`, at most `WAIT`.
 
 The bounds keep steady traffic from starving anything. make bench, 50 users: /meet ack
-p99 0.4-0.6x the bare app's (was 1.8-2.3x), views.open 1.2-1.7x (was 2.4-2.8x).
+p99 0.4-0.6x the bare app's (was 1.8-2.3x), views.open 1.2-1.9x (was 2.4-2.8x).
 
 `activity` counts both, Slack requests being answered and deferred work queued or
 running: when it has been zero for a moment the process is between bursts, which is when
@@ -56,7 +56,6 @@ AFTER_ACK_THREADS = OPENING + FILLING + FOLLOWING
 OPEN_QUIET, OPEN_WAIT = 0.01, 0.2
 FILL_QUIET, LATER_QUIET, WAIT = 0.02, 0.1, 0.5
 """Seconds of quiet each kind of deferred work waits for, and how long at most."""
-"""How long deferred work gives way to Slack requests being answered, at most."""
 
 
 def _logged(fn: Callable[P, Any]) -> Callable[P, None]:
@@ -70,10 +69,11 @@ def _logged(fn: Callable[P, Any]) -> Callable[P, None]:
 
 
 class Activity:
-    """Slack requests being answered plus deferred work queued or running, and since when
-    there has been none: the garbage collector waits for such a quiet moment
-    (bot.tuning.OutOfBandGc). Waiters are woken only when the count starts or stops
-    being zero, so a burst costs them no wake-ups."""
+    """How many things are going on (Slack requests being answered, deferred work queued
+    or running: each instance counts its own), and since when there has been none.
+    Deferred work waits for a quiet moment of what comes before it, and the garbage
+    collector for one of everything (bot.tuning.OutOfBandGc). Waiters are woken only when
+    the count starts or stops being zero, so a burst costs them no wake-ups."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._count = 0

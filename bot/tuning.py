@@ -110,9 +110,9 @@ class OutOfBandGc:
     One daemon thread. While Slack requests are being answered it sleeps; once nothing
     has happened for `quiet` seconds it collects the young generation (every 10th time
     the middle one too, every 100th everything not frozen), then waits for the next
-    request; what survives its first collection is frozen too. Busy for `sustained` seconds with no quiet moment, or past `young_max`
-    young objects, it lets CPython collect by its thresholds until the next quiet
-    moment."""
+    request; what survives its first collection is frozen too. Busy for `sustained`
+    seconds with no quiet moment, or past `young_max` young objects, it lets CPython
+    collect by its thresholds until the next quiet moment."""
 
     def __init__(
         self,

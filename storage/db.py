@@ -112,11 +112,8 @@ class UnitOfWorkSessions:
     until then. Closing is the unit of work's job too.
     """
 
-    def __init__(self, session: Session, *, autocommit: bool = False) -> None:
+    def __init__(self, session: Session) -> None:
         self.session = session
-        # No transaction: every statement commits itself, so a write must be one
-        # statement (storage.meetings.create on PostgreSQL is).
-        self.autocommit = autocommit
         # The id the meeting this unit books will get, drawn from its sequence by the
         # submission key's lookup in the same statement (storage.meetings).
         self.next_meeting_id: int | None = None

@@ -54,13 +54,14 @@ class SqlUnitOfWork:
         # SQLite: take the write lock now. A transaction that reads and later writes
         # would otherwise fail at its first write when another one committed meanwhile.
         # PostgreSQL ignores the option. A single write on PostgreSQL needs no
-        # transaction around it: each statement commits itself (no BEGIN, no COMMIT).
+        # transaction around it: each statement commits itself (no BEGIN, no COMMIT),
+        # and a second write would fail loudly (a SAVEPOINT outside a transaction).
         autocommit = self._single_write and dialect == "postgresql"
         session.connection(
             execution_options=AUTOCOMMIT if autocommit else IMMEDIATE,
         )
         self._session = session
-        bound = self._bound = UnitOfWorkSessions(session, autocommit=autocommit)
+        bound = self._bound = UnitOfWorkSessions(session)
         self.meetings = SqlMeetingRepository(bound)
         self.records = SqlRecordRepository(bound)
         self.users = SqlUserRepository(bound, self._caches.users)
