@@ -140,6 +140,31 @@ def add_users(slack: FakeSlack, users: list[str]) -> None:
         )
 
 
+def booking_form(url: str) -> Callable[[str], dict[str, Any]]:
+    """What every benchmark user saves: a complete, valid booking on Jane Doe (seeded by
+    tests.support.stack) three days ahead, titled by user and time, so each is new."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        jane = conn.execute(text("SELECT id FROM records WHERE external_id = 'jane'")).scalar_one()
+    engine.dispose()
+    day = (datetime.now(ZoneInfo("Europe/Warsaw")) + timedelta(days=3)).date()
+
+    def form(user_id: str) -> dict[str, Any]:
+        return meet_values(
+            record=(f"r:{jane}", "Contact: Jane Doe"),
+            day=day,
+            at="10:30",
+            duration="45",
+            title=f"Demo {user_id} {time.time_ns()}",
+            attendees=[(f"c:{jane}", "Jane Doe")],
+            reminders=[("1", "days")],
+        )
+
+    return form
+
+
 def _round(
     name: str,
     client: SlackClientSim,
@@ -320,27 +345,7 @@ def run(quick: bool = False) -> dict[str, Any]:
             command=[sys.executable, "-m", "bench.bare_app"],
         )
         try:
-            from sqlalchemy import create_engine, text
-
-            engine = create_engine(url)
-            with engine.connect() as conn:
-                jane = conn.execute(
-                    text("SELECT id FROM records WHERE external_id = 'jane'")
-                ).scalar_one()
-            engine.dispose()
-            day = (datetime.now(ZoneInfo("Europe/Warsaw")) + timedelta(days=3)).date()
-
-            def form(user_id: str) -> dict[str, Any]:
-                return meet_values(
-                    record=(f"r:{jane}", "Contact: Jane Doe"),
-                    day=day,
-                    at="10:30",
-                    duration="45",
-                    title=f"Demo {user_id} {time.time_ns()}",
-                    attendees=[(f"c:{jane}", "Jane Doe")],
-                    reminders=[("1", "days")],
-                )
-
+            form = booking_form(url)
             kinds = ("ack", "open", "update", "submit")
             samples: dict[str, dict[str, list[float]]] = {
                 app: {k: [] for k in kinds} for app in ("meetline", "bare")

@@ -27,19 +27,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
-
-from bench.bench_slack import USERS, IndexedSlack, add_users
+from bench.bench_slack import USERS, IndexedSlack, add_users, booking_form
 from bench.common import postgres_available, scratch_postgres
-from bot.after_ack import Activity, AfterAck
+from bot.after_ack import AfterAck
 from bot.settings import Settings
 from bot.wiring import build_services, slack_app, web_app
-from tests.e2e.forms import meet_values
 from tests.support.server import BOT_TOKEN, SIGNING_SECRET
 from tests.support.slack_requests import (
     interactive_body,
@@ -56,11 +51,6 @@ WARM_UP = 20
 class InlineAfterAck(AfterAck):
     """Runs the deferred work in the calling thread, so its CPU is the request's."""
 
-    def __init__(self) -> None:  # no pools
-        self._answering = Activity()
-        self._urgent = Activity()
-        self.activity = Activity()
-
     def _run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[None]:
         done: Future[None] = Future()
         try:
@@ -70,9 +60,6 @@ class InlineAfterAck(AfterAck):
         return done
 
     open = fill = later = _run
-
-    def shutdown(self) -> None:
-        pass
 
 
 Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -128,11 +115,7 @@ def run(n: int, profile: Path | None = None, sqlite: bool = False) -> dict[str, 
         services.after_ack.shutdown()
         object.__setattr__(services, "after_ack", InlineAfterAck())
         app = web_app(services, slack_app(services))
-        with services.engine.connect() as conn:
-            jane = conn.execute(
-                text("SELECT id FROM records WHERE external_id = 'jane'")
-            ).scalar_one()
-        day = (datetime.now(ZoneInfo("Europe/Warsaw")) + timedelta(days=3)).date()
+        form = booking_form(url)
 
         profilers: dict[str, cProfile.Profile] = {}
 
@@ -161,15 +144,7 @@ def run(n: int, profile: Path | None = None, sqlite: bool = False) -> dict[str, 
             assert status.startswith("200"), status
             view_id = slack.opened[trigger][1]
             view = slack.updated[view_id] | {"id": view_id}
-            values = meet_values(
-                record=(f"r:{jane}", "Contact: Jane Doe"),
-                day=day,
-                at="10:30",
-                duration="45",
-                title=f"Demo {user} {time.time_ns()}",
-                attendees=[(f"c:{jane}", "Jane Doe")],
-                reminders=[("1", "days")],
-            )
+            values = form(user)
             payload = view_submission(
                 view_id,
                 "meet_form",
