@@ -149,23 +149,18 @@ class AfterAck:
     def open(self, fn: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) -> Future[None]:
         """`fn` once no request has been answered for a moment; fills and follow-ups
         wait until it has run (`_urgent`)."""
-        self._urgent.enter()
-        try:
-            future = self._submit(
-                self._open,
-                self._after(self._answering, _logged(fn), OPEN_QUIET, self._open_wait),
-                *args,
-                **kwargs,
-            )
-        except BaseException:
-            self._urgent.leave()
-            raise
-        future.add_done_callback(lambda _: self._urgent.leave())
-        return future
+        return self._submit(
+            self._open,
+            (self.activity, self._urgent),
+            self._after(self._answering, _logged(fn), OPEN_QUIET, self._open_wait),
+            *args,
+            **kwargs,
+        )
 
     def fill(self, fn: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) -> Future[None]:
         return self._submit(
             self._fill,
+            (self.activity,),
             self._after(self._urgent, _logged(fn), FILL_QUIET, self._wait),
             *args,
             **kwargs,
@@ -174,22 +169,34 @@ class AfterAck:
     def later(self, fn: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) -> Future[None]:
         return self._submit(
             self._later,
+            (self.activity,),
             self._after(self._urgent, _logged(fn), LATER_QUIET, self._wait),
             *args,
             **kwargs,
         )
 
+    @staticmethod
     def _submit(
-        self, pool: ThreadPoolExecutor, fn: Callable[P, None], *args: P.args, **kwargs: P.kwargs
+        pool: ThreadPoolExecutor,
+        counted_in: tuple[Activity, ...],
+        fn: Callable[P, None],
+        *args: P.args,
+        **kwargs: P.kwargs,
     ) -> Future[None]:
-        """`fn` on `pool`, counted in `activity` from now until it has run."""
-        self.activity.enter()
+        """`fn` on `pool`, counted in each of `counted_in` from now until it has run."""
+        for activity in counted_in:
+            activity.enter()
+
+        def done(_: object) -> None:
+            for activity in counted_in:
+                activity.leave()
+
         try:
             future = pool.submit(fn, *args, **kwargs)
         except BaseException:
-            self.activity.leave()
+            done(None)
             raise
-        future.add_done_callback(lambda _: self.activity.leave())
+        future.add_done_callback(done)
         return future
 
     @staticmethod

@@ -168,6 +168,7 @@ class OutOfBandGc:
             # What outlived the first burst is the rest of start-up (the servers' threads,
             # pooled connections, compiled statements): out of every later collection's way.
             gc.freeze()
+            _frozen[0] = gc.get_freeze_count()  # --gc-stats reports what is frozen now
 
 
 BUCKETS_MS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000, float("inf"))
