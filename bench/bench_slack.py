@@ -19,6 +19,7 @@ numbers move with the machine's load.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import math
@@ -26,8 +27,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -165,6 +166,22 @@ def booking_form(url: str) -> Callable[[str], dict[str, Any]]:
     return form
 
 
+@contextmanager
+def _no_collection_here() -> Iterator[None]:
+    """The load generator's own garbage collector off while a round is timed, and run
+    before it. The fake Slack keeps every call it answered, so by the later rounds a full
+    collection in this process took 100-150 ms (measured with gc.callbacks), during which
+    the fake Slack answered nobody and no simulated user read an answer: a pause of the
+    measuring tool, landing on whichever app's round it fell in, and more often on the
+    one making more Slack calls per user."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _round(
     name: str,
     client: SlackClientSim,
@@ -249,6 +266,38 @@ def _round(
     go.wait()
     for t in threads:
         t.join(timeout=120)
+
+
+def _measured_round(
+    name: str,
+    client: SlackClientSim,
+    slack: IndexedSlack,
+    users: list[str],
+    samples: dict[str, list[float]],
+    errors: list[str],
+    form: Callable[[str], dict[str, Any]] | None,
+    pid: int,
+) -> tuple[float, float]:
+    """One timed round (`_round`); the server's CPU in ms for its /meet half (until every
+    form is shown) and its Save half (for Meetline until the Saves' confirmation DMs)."""
+    with _no_collection_here():
+        marks = [cpu_seconds(pid) or 0.0]
+        posted, saved = slack.posted, len(samples["submit"])
+        _round(
+            name,
+            client,
+            slack,
+            users,
+            samples,
+            errors,
+            form,
+            between=lambda: marks.append(cpu_seconds(pid) or 0.0),
+        )
+        if form is not None:  # the Save's CPU includes its confirmation DM
+            dms = posted + len(samples["submit"]) - saved
+            slack.wait("posted", lambda: True if slack.posted >= dms else None)
+        marks.append(cpu_seconds(pid) or 0.0)
+    return (marks[1] - marks[0]) * 1000, (marks[2] - marks[1]) * 1000
 
 
 def _counted_save(
@@ -356,36 +405,27 @@ def run(quick: bool = False) -> dict[str, Any]:
                 "bare": SlackClientSim(bare.url, SIGNING_SECRET),
             }
             procs = {"meetline": serve.proc.pid, "bare": bare.proc.pid}
-            # One warm-up round each (imports, pools, caches), not measured.
+            # One warm-up round each with every user (imports, pools, each user's stored
+            # profile), not measured: the rounds measure users the app has met before.
             for app, app_form in (("bare", None), ("meetline", form)):
-                _round(app, clients[app], slack, users[:5], {k: [] for k in kinds}, [], app_form)
+                with _no_collection_here():
+                    _round(app, clients[app], slack, users, {k: [] for k in kinds}, [], app_form)
             # Server CPU in each half of a round: /meet until the form is shown, then Save.
             cpu_ms = {app: {"meet": 0.0, "save": 0.0} for app in procs}
+            by_round: dict[str, dict[str, list[float]]] = {
+                app: {k: [] for k in kinds} for app in procs
+            }
             for _ in range(rounds):
                 for app, app_form in (("bare", None), ("meetline", form)):
-                    marks = [cpu_seconds(procs[app]) or 0.0]
-                    posted, saved = slack.posted, len(samples[app]["submit"])
-                    _round(
-                        app,
-                        clients[app],
-                        slack,
-                        users,
-                        samples[app],
-                        errors,
-                        app_form,
-                        between=lambda app=app, marks=marks: marks.append(  # type: ignore[misc]
-                            cpu_seconds(procs[app]) or 0.0
-                        ),
+                    before = {k: len(samples[app][k]) for k in kinds}
+                    meet_ms, save_ms = _measured_round(
+                        app, clients[app], slack, users, samples[app], errors, app_form, procs[app]
                     )
-                    if app_form is not None:  # the Save's CPU includes its confirmation DM
-                        dms = posted + len(samples[app]["submit"]) - saved
-                        slack.wait(
-                            "posted",
-                            lambda dms=dms: True if slack.posted >= dms else None,  # type: ignore[misc]
-                        )
-                    marks.append(cpu_seconds(procs[app]) or 0.0)
-                    cpu_ms[app]["meet"] += (marks[1] - marks[0]) * 1000
-                    cpu_ms[app]["save"] += (marks[2] - marks[1]) * 1000
+                    cpu_ms[app]["meet"] += meet_ms
+                    cpu_ms[app]["save"] += save_ms
+                    for k in kinds:
+                        if got := samples[app][k][before[k] :]:
+                            by_round[app][k].append(round(percentile(got, 99) * 1000, 1))
             cpu = {
                 app: {half: round(ms / (rounds * USERS), 2) for half, ms in halves.items()}
                 for app, halves in cpu_ms.items()
@@ -414,6 +454,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     }
     results |= {
         "latency": stats,
+        "p99_ms_by_round": by_round,
         "errors": errors[:20],
         "error_count": len(errors),
         "memory": memory,
