@@ -145,3 +145,57 @@ def test_threads_at_once_each_get_a_connection_and_reuse_it(api: Api) -> None:
     assert not errors
     assert len(api.requests) == 90
     assert api.connections <= 6
+
+
+HEADER_BLOCKS = [
+    b"Content-Type: application/json; charset=utf-8\r\nContent-Length: 12\r\n\r\n",
+    # repeated names, any case, a folded line, space before the colon's value
+    b"set-cookie: a=1\r\nSet-Cookie: b=2\r\nX-Slack-Req-Id:   abc  \r\n"
+    b"X-Long: first\r\n  second part\r\n\tthird\r\nretry-after: 3\r\n\r\n",
+    # a line with no colon ends the headers (the rest is no header); an empty block has none
+    b"X-OK: yes\r\nnot a header line\r\nX-After: 1\r\n\r\n",
+    b"\r\n",
+    b'Content-Type: text/plain; CHARSET="iso-8859-1"; format=flowed\n\n',
+]
+
+
+@pytest.mark.parametrize("block", HEADER_BLOCKS, ids=range(len(HEADER_BLOCKS)))
+def test_response_headers_read_as_http_client_reads_them(block: bytes) -> None:
+    """The short header loop (bot.slack_clients.SlackResponse) gives the same headers as
+    http.client's email-based parser for what HTTP servers send."""
+    import io
+    from http.client import parse_headers
+
+    from bot.slack_clients import _parse_headers, charset_of
+
+    ours, theirs = _parse_headers(io.BytesIO(block)), parse_headers(io.BytesIO(block))
+    normalise = " ".join  # the email parser keeps the fold's line break and indent
+    assert [(k.lower(), normalise(v.split())) for k, v in ours.items()] == [
+        (k.lower(), normalise(v.split())) for k, v in theirs.items()
+    ]
+    for name in ("set-cookie", "Content-Type", "RETRY-AFTER", "x-after"):
+        expected = [normalise(v.split()) for v in theirs.get_all(name) or []]
+        assert ours.get_all(name) == (expected or None)
+    assert charset_of(ours.get("content-type")) == theirs.get_content_charset()
+
+
+def test_a_chunked_answer_in_another_charset_is_read_whole(api: Api) -> None:
+    """Slack's answers come with a length; a proxy may re-frame them chunked."""
+
+    class Chunked(Handler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            data = json.dumps({"ok": True, "text": "Zażółć"}, ensure_ascii=False).encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=UTF-8")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for part in (data[:7], data[7:]):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+
+    api.RequestHandlerClass = Chunked
+    client = make_client(api.url, "xoxb-transport-6")
+    assert client.chat_postMessage(channel="U1", text="x")["text"] == "Zażółć"
+    assert client.chat_postMessage(channel="U1", text="y")["text"] == "Zażółć"
+    assert api.connections == 1
