@@ -32,6 +32,7 @@ from storage.record_tables import (
     associations_table,
     autocommit_driver,
     chunks,
+    constant,
     contact_companies,
     driver_rows,
     fetch,
@@ -46,7 +47,8 @@ def _record_with_companies() -> Any:
     r, a = records_table, associations_table
     company = records_table.alias("company")
     companies = a.join(
-        company, and_(company.c.id == a.c.other_id, company.c.kind == str(RecordKind.COMPANY))
+        company,
+        and_(company.c.id == a.c.other_id, company.c.kind == constant(str(RecordKind.COMPANY))),
     )
     return (
         select(
@@ -63,7 +65,8 @@ def _record_with_companies() -> Any:
         )
         .select_from(
             r.outerjoin(
-                companies, and_(a.c.record_id == r.c.id, r.c.kind == str(RecordKind.CONTACT))
+                companies,
+                and_(a.c.record_id == r.c.id, r.c.kind == constant(str(RecordKind.CONTACT))),
             )
         )
         .where(
@@ -74,6 +77,19 @@ def _record_with_companies() -> Any:
 
 # Built once: each read reuses its compiled SQL.
 RECORD_WITH_COMPANIES = _record_with_companies()
+
+
+def _with_companies(rows: Sequence[Any]) -> Record | None:
+    """The record of RECORD_WITH_COMPANIES's rows (one per company of a contact), named
+    with its first company by key."""
+    if not rows:
+        return None
+    companies = [
+        (row.company_key, row.company_name)
+        for row in rows
+        if row.company_name is not None and row.company_key is not None
+    ]
+    return _record(rows[-1], min(companies)[1] if companies else None)
 
 
 def _associated() -> Any:
@@ -159,20 +175,23 @@ class SqlRecordRepository:
 
     def _get(self, team_id: str, rid: int) -> Record | None:
         """One statement: the record with its companies (a contact's), as `_to_records`
-        would name them."""
+        would name them. On PostgreSQL on psycopg's own cursor, in the unit of work's
+        transaction if any: SQLAlchemy's execution of it was 12% of a Save's CPU (py-spy),
+        more than psycopg's."""
+        params = {"rid": rid, "team": team_id}
+        if self._pg_reads is not None:
+            with autocommit_driver(self._pg_reads) as driver:
+                return _with_companies(
+                    driver_rows(driver, self._pg_reads.dialect, RECORD_WITH_COMPANIES, params)
+                )
         with self._sessions() as session:
-            rows = session.connection().execute(
-                RECORD_WITH_COMPANIES, {"rid": rid, "team": team_id}
-            )
-            first = None
-            companies: list[tuple[str, str]] = []
-            for row in rows:
-                first = row
-                if row.company_name is not None and row.company_key is not None:
-                    companies.append((row.company_key, row.company_name))
-            if first is None:
-                return None
-            return _record(first, min(companies)[1] if companies else None)
+            conn = session.connection()
+            if conn.dialect.name == "postgresql":
+                driver = conn.connection.driver_connection
+                return _with_companies(
+                    driver_rows(driver, conn.dialect, RECORD_WITH_COMPANIES, params)
+                )
+            return _with_companies(list(conn.execute(RECORD_WITH_COMPANIES, params)))
 
     def get_many(self, team_id: str, record_ids: Sequence[int]) -> dict[int, Record]:
         return self._many(team_id, record_ids, deleted=False)
