@@ -26,9 +26,6 @@ log = logging.getLogger(__name__)
 # snapshot must be upgraded), so every read-modify-write transaction asks for it.
 SQLITE_BEGIN = "sqlite_begin"
 IMMEDIATE: dict[str, Any] = {SQLITE_BEGIN: "IMMEDIATE"}
-# Each statement its own transaction (PostgreSQL): for a unit of work whose one write is
-# a single statement (storage.unit_of_work, `single_write`).
-AUTOCOMMIT: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"}
 
 
 def normalize_url(url: str) -> str:

@@ -335,3 +335,42 @@ def test_a_new_meetings_jobs_and_timeline_are_queued_as_one_at_a_time_would(db: 
         ("note", later, "UOTHER", {}),
         ("meeting_scheduled", T0, "UHOST", {"title": "Żółć"}),
     ]
+
+
+def test_a_single_write_unit_keeps_its_write_and_gives_its_connection_back_as_it_came(
+    db: Db,
+) -> None:
+    """`single_write` (the Save's booking): on PostgreSQL its one statement commits itself.
+    The pooled connection goes back transactional, so a later unit on it (the pool has
+    one idle connection here) still undoes what it does not commit, whether the single
+    write was committed or left by an exception."""
+    single = SqlUnitOfWorkFactory(db.sessions)(single_write=True)
+    with single as uow:
+        kept, created = create(uow.meetings, db.jane(), key="single")
+        uow.commit()
+    assert created and db.meetings.get(TEAM, kept.id) is not None
+    with pytest.raises(RuntimeError, match="boom"), db.uow() as uow:
+        write_everything(uow, db)
+        raise RuntimeError("boom")
+    left = SqlUnitOfWorkFactory(db.sessions)(single_write=True)
+    with pytest.raises(RuntimeError, match="boom"), left as uow:
+        create(uow.meetings, db.jane(), key="left")
+        raise RuntimeError("boom")
+    with db.uow() as uow:
+        write_everything(uow, db)  # not committed
+    keys = sorted(str(m.idempotency_key) for m in db.meetings.list_meetings(TEAM))
+    on_postgres = db.engine.dialect.name == "postgresql"
+    assert keys == (["left", "single"] if on_postgres else ["single"])
+    assert db.users.get(TEAM, "UNEW") is None
+    assert db.workspaces.get(TEAM).default_timezone == "UTC"
+
+
+def test_a_second_write_in_a_single_write_unit_fails_on_postgresql(db: Db) -> None:
+    """The promise `single_write` makes is checked where it matters: a unit that writes
+    twice without a transaction around it would keep half its work."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps its transaction for a single write")
+    with SqlUnitOfWorkFactory(db.sessions)(single_write=True) as uow:
+        create(uow.meetings, db.jane(), key="one")
+        with pytest.raises(Exception, match="SAVEPOINT"):
+            uow.users.save(UserProfile(TEAM, "UNEW"))
