@@ -313,5 +313,5 @@ def test_bolt_gets_the_body_it_would_have_parsed_itself(body: bytes, content_typ
     read = read_body(body, content_type)
     assert isinstance(read, SlackBody)
     bolt_own = BoltRequest(body=body.decode(), headers={"content-type": content_type}).body
-    handed = BoltRequest(body=read.json_text, headers={"content-type": JSON}).body
+    handed = BoltRequest(body=read.data, mode="socket_mode").body  # as bot.web hands it
     assert handed == bolt_own
