@@ -111,7 +111,7 @@ def build_app(services: Services) -> App:
         "listener_executor": ThreadPoolExecutor(max_workers=4, thread_name_prefix="bolt-lazy"),
         "ignoring_self_events_enabled": True,
         # bot.web checks every request's signature before Bolt sees it, then hands Bolt
-        # the body it parsed (as JSON), whose bytes are no longer the signed ones.
+        # the body it parsed (a dict), no longer the bytes Slack signed.
         "request_verification_enabled": False,
     }
     if settings.slack_mode == "oauth":
