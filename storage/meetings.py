@@ -212,17 +212,30 @@ class SqlMeetingRepository:
         # Nearly always nothing: only then a light read of the id. A Save reads the key,
         # then books: on PostgreSQL the same statement draws the new meeting's id, so
         # the booking is one statement with its jobs (which carry the id) and all.
-        with self._sessions() as session:
-            conn = session.connection()
-            params = {"key": key, "team": team_id}
-            if isinstance(self._sessions, UnitOfWorkSessions) and _dialect(conn) == "postgresql":
-                found, self._sessions.next_meeting_id = _driver_one(
-                    conn, MEETING_BY_KEY_AND_NEXT_ID_PG, params
-                )
-            else:
-                found = conn.execute(MEETING_BY_KEY, params).scalar()
+        params = {"key": key, "team": team_id}
+        found: Any = None
+        driver = _unit_driver(self._sessions)
+        if driver is not None:
+            assert isinstance(self._sessions, UnitOfWorkSessions)
+            found, self._sessions.next_meeting_id = _driver_one(
+                driver, MEETING_BY_KEY_AND_NEXT_ID_PG, params
+            )
             if found is None:
                 return None
+        with self._sessions() as session:
+            if driver is None:
+                conn = session.connection()
+                if (
+                    isinstance(self._sessions, UnitOfWorkSessions)
+                    and _dialect(conn) == "postgresql"
+                ):
+                    found, self._sessions.next_meeting_id = _driver_one(
+                        conn.connection.driver_connection, MEETING_BY_KEY_AND_NEXT_ID_PG, params
+                    )
+                else:
+                    found = conn.execute(MEETING_BY_KEY, params).scalar()
+                if found is None:
+                    return None
             return self._load(session, _row(session, team_id, found))
 
     def get(self, team_id: str, meeting_id: int) -> Meeting | None:
@@ -279,34 +292,26 @@ class SqlMeetingRepository:
 
         Statements built once, executed on the connection with plain rows: no ORM unit
         of work runs, and the meeting returned is the one written, not read back."""
+        driver = _unit_driver(self._sessions)
+        if driver is not None:  # PostgreSQL, a single-write unit: no ORM session needed
+            assert isinstance(self._sessions, UnitOfWorkSessions)
+            unit = self._sessions
+            return self._create_pg(driver, lambda: unit.session, new, jobs, timeline)
         with writing(self._sessions) as session:
+            conn = session.connection()
+            if _dialect(conn) == "postgresql":
+                return self._create_pg(
+                    conn.connection.driver_connection, lambda: session, new, jobs, timeline
+                )
             _check_records(
-                session,
+                lambda: session,
                 new.team_id,
                 [*new.record_ids, *(a.record_id for a in new.attendees)],
                 known=_known_records(self._sessions, new.team_id),
             )
-            conn = session.connection()
             now = datetime.now(UTC)
             reminders = sorted(new.reminders, key=lambda r: r.offset_minutes)
             record_ids = list(dict.fromkeys(new.record_ids))
-            if _dialect(conn) == "postgresql":
-                meeting_id = self._next_meeting_id(conn)
-                attendees = _attendee_rows(new, meeting_id)
-                written = _write_meeting_pg(
-                    conn,
-                    new,
-                    meeting_id,
-                    now,
-                    attendees,
-                    record_ids,
-                    reminders,
-                    timeline,
-                    jobs(meeting_id),
-                )
-                if written is None:
-                    return self._stored_first(session, new), False
-                return _written(new, meeting_id, now, attendees, record_ids), True
             inserted = conn.execute(INSERT_MEETING_SQLITE, _meeting_values(new, now)).scalar()
             if inserted is None:
                 return self._stored_first(session, new), False
@@ -337,13 +342,50 @@ class SqlMeetingRepository:
             insert_jobs(session, jobs(meeting_id))
             return _written(new, meeting_id, now, attendees, record_ids), True
 
-    def _next_meeting_id(self, conn: Connection) -> int:
+    def _create_pg(
+        self,
+        driver: Any,
+        session_of: Callable[[], Session],
+        new: NewMeeting,
+        jobs: Callable[[int], Sequence[JobSpec]],
+        timeline: Sequence[TimelineSpec],
+    ) -> tuple[Meeting, bool]:
+        """`create` on PostgreSQL: one statement (WRITE_MEETING_PG) on psycopg's
+        connection; `session_of` opens the session only for what the statement cannot do
+        (records not read in this unit yet, a submission stored first)."""
+        _check_records(
+            session_of,
+            new.team_id,
+            [*new.record_ids, *(a.record_id for a in new.attendees)],
+            known=_known_records(self._sessions, new.team_id),
+        )
+        now = datetime.now(UTC)
+        reminders = sorted(new.reminders, key=lambda r: r.offset_minutes)
+        record_ids = list(dict.fromkeys(new.record_ids))
+        meeting_id = self._next_meeting_id(driver)
+        attendees = _attendee_rows(new, meeting_id)
+        written = _write_meeting_pg(
+            driver,
+            new,
+            meeting_id,
+            now,
+            attendees,
+            record_ids,
+            reminders,
+            timeline,
+            jobs(meeting_id),
+        )
+        if written is None:
+            return self._stored_first(session_of(), new), False
+        return _written(new, meeting_id, now, attendees, record_ids), True
+
+    def _next_meeting_id(self, driver: Any) -> int:
         """The id drawn by this unit's key lookup (by_idempotency_key), else a new one."""
         if isinstance(self._sessions, UnitOfWorkSessions):
             reserved, self._sessions.next_meeting_id = self._sessions.next_meeting_id, None
             if reserved is not None:
                 return int(reserved)
-        return int(conn.exec_driver_sql(NEXT_MEETING_ID_PG).scalar_one())
+        return int(_driver_one(driver, NEXT_MEETING_ID_PG, {})[0])
 
     def _stored_first(self, session: Session, new: NewMeeting) -> Meeting:
         """Another request stored this submission first: that one, if it is ours."""
@@ -385,7 +427,7 @@ class SqlMeetingRepository:
             linked |= {a.record_id for a in row.attendees if a.record_id is not None}
             # Only links this change adds are checked: what was stored before stays editable.
             _check_records(
-                session,
+                lambda: session,
                 new.team_id,
                 [
                     rid
@@ -699,7 +741,7 @@ def _row(
 
 
 def _check_records(
-    session: Session,
+    session_of: Callable[[], Session],
     team_id: str,
     record_ids: Sequence[int | None],
     known: frozenset[int] = frozenset(),
@@ -715,7 +757,8 @@ def _check_records(
     if not wanted:
         return
     found = (
-        session.connection()
+        session_of()
+        .connection()
         .execute(RECORDS_OF_TEAM, {"ids": sorted(wanted), "team": team_id})
         .scalar()
     )
@@ -923,7 +966,7 @@ def _naive_utc(value: datetime) -> datetime:
 
 
 def _write_meeting_pg(
-    conn: Connection,
+    driver: Any,
     new: NewMeeting,
     meeting_id: int,
     now: datetime,
@@ -982,21 +1025,25 @@ def _write_meeting_pg(
         ],
     }
     row = _driver_one(
-        conn,
+        driver,
         WRITE_MEETING_PG,
         {**values, "id": meeting_id, "now": _naive_utc(now), "children": json.dumps(children)},
     )
     return None if row is None else int(row[0])
 
 
-def _driver_one(conn: Connection, sql: str, params: dict[str, Any]) -> Any:
-    """The first row of `sql` run on psycopg's own cursor, in the connection's
+def _driver_one(driver: Any, sql: str, params: dict[str, Any]) -> Any:
+    """The first row of `sql` run on psycopg's own connection (`driver`), in its
     transaction (if any): for the Save's statements SQLAlchemy's execution and result
     handling cost about as much CPU as psycopg's own (storage.record_tables.driver_rows)."""
-    driver: Any = conn.connection.driver_connection
     with driver.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
+
+
+def _unit_driver(sessions: Sessions) -> Any:
+    """psycopg's autocommit connection of a single-write unit on PostgreSQL, else None."""
+    return sessions.driver() if isinstance(sessions, UnitOfWorkSessions) else None
 
 
 def _job_meeting_id(job: JobSpec) -> int | None:

@@ -184,6 +184,12 @@ class SqlRecordRepository:
                 return _with_companies(
                     driver_rows(driver, self._pg_reads.dialect, RECORD_WITH_COMPANIES, params)
                 )
+        unit = self._sessions
+        if isinstance(unit, UnitOfWorkSessions) and (driver := unit.driver()) is not None:
+            assert unit.driver_engine is not None
+            return _with_companies(
+                driver_rows(driver, unit.driver_engine.dialect, RECORD_WITH_COMPANIES, params)
+            )
         with self._sessions() as session:
             conn = session.connection()
             if conn.dialect.name == "postgresql":

@@ -374,3 +374,44 @@ def test_a_second_write_in_a_single_write_unit_fails_on_postgresql(db: Db) -> No
         create(uow.meetings, db.jane(), key="one")
         with pytest.raises(Exception, match="SAVEPOINT"):
             uow.users.save(UserProfile(TEAM, "UNEW"))
+
+
+def test_a_single_write_unit_books_as_the_save_does(db: Db) -> None:
+    """The Save's unit (`single_write`; on PostgreSQL its statements run on psycopg's
+    connection, a session opened only when needed): the key lookup, the record read and
+    the booking. The same form saved again finds its meeting by the key; a Save whose key
+    another stored between its lookup and its write gets that meeting back; a record of
+    another workspace is refused and nothing is written."""
+
+    def single() -> SqlUnitOfWork:
+        return SqlUnitOfWorkFactory(db.sessions)(single_write=True)
+
+    jane = db.jane()
+    with single() as uow:
+        assert uow.meetings.by_idempotency_key(TEAM, "k-save") is None
+        assert uow.records.get(TEAM, jane) is not None
+        meeting, created = create(uow.meetings, jane, key="k-save")
+        uow.commit()
+    assert created and meeting == db.meetings.get(TEAM, meeting.id)
+    with single() as uow:
+        assert uow.meetings.by_idempotency_key(TEAM, "k-save") == meeting
+    # The race needs PostgreSQL: on SQLite the unit holds the write lock from its start.
+    on_postgres = db.engine.dialect.name == "postgresql"
+    if on_postgres:
+        with single() as uow:
+            assert uow.meetings.by_idempotency_key(TEAM, "k-race") is None
+            with db.uow() as other:
+                first, _ = create(other.meetings, jane, key="k-race")
+                other.commit()
+            again, created = create(uow.meetings, jane, key="k-race")
+            uow.commit()
+        assert not created and again == first
+    import_records(db.records, "T2", CSV)
+    theirs = db.records.search("T2", "Jane")[0].id
+    with single() as uow, pytest.raises(LookupError):
+        uow.meetings.create(
+            replace(new_meeting(jane, "k-theirs"), record_ids=(jane, theirs)), lambda mid: [], []
+        )
+    booked = ["k-race", "k-save"] if on_postgres else ["k-save"]
+    assert sorted(str(m.idempotency_key) for m in db.meetings.list_meetings(TEAM)) == booked
+    assert db.jobs.stats().get("queued") == len(booked)  # each booking's one reminder job
