@@ -111,3 +111,23 @@ def test_two_installers_at_once_make_exactly_one_first_admin(migrated_url: str) 
         assert len(admins) == 1 and results[admins[0]] is True
     finally:
         engine.dispose()
+
+
+def test_a_teammate_found_is_the_profile_stored(users: SqlUserRepository) -> None:
+    """What the picker offers is the whole stored profile, its times in UTC as stored
+    (PostgreSQL's search reads the row on the driver's connection)."""
+    from datetime import UTC, datetime
+
+    stored = UserProfile(
+        TEAM,
+        "U8",
+        name="Olga Admin",
+        email="olga@example.com",
+        timezone="Europe/Warsaw",
+        locale="pl-PL",
+        is_admin=True,
+        refreshed_at=datetime(2026, 3, 29, 1, 30, tzinfo=UTC),
+        extra={"title": "Head of sales"},
+    )
+    users.save(stored)
+    assert users.search(TEAM, "olga") == [stored] == [users.get(TEAM, "U8")]
