@@ -45,6 +45,7 @@ import math
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -173,6 +174,8 @@ class OutOfBandGc:
 
 BUCKETS_MS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000, float("inf"))
 """Upper bounds of the pause histogram."""
+RECENT = 1000
+"""Collections kept one by one (with their wall-clock time) in the summary."""
 
 
 def _run_delay_ns() -> int | None:
@@ -202,6 +205,9 @@ class GcPauses:
         self._max_held: float | None = 0.0  # on a CPU or preempted: None where unknown
         self._total = 0.0
         self._histogram = [0] * len(BUCKETS_MS)
+        # The latest collections one by one, so a reader can take those of a period only
+        # (the benchmark leaves out its warm-up's, as it does for every other figure).
+        self._recent: deque[dict[str, Any]] = deque(maxlen=RECENT)
 
     def install(self) -> GcPauses:
         gc.callbacks.append(self._on_gc)
@@ -239,12 +245,22 @@ class GcPauses:
             else:
                 self._max_held = max(self._max_held, held_ms)
             self._histogram[bisect.bisect_left(BUCKETS_MS, pause_ms)] += 1
+            self._recent.append(
+                {
+                    "at": time.time(),
+                    "generation": generation,
+                    "ms": round(pause_ms, 3),
+                    "cpu_ms": round(cpu_ms, 3),
+                    "held_ms": None if held_ms is None else round(held_ms, 3),
+                }
+            )
 
     def summary(self) -> dict[str, Any]:
         with self._lock:
             histogram = list(self._histogram)
             count, maxima, total = list(self._count), list(self._max), self._total
             max_cpu, max_held = self._max_cpu, self._max_held
+            recent = list(self._recent)
         n = sum(count)
         p99 = 0.0
         if n:
@@ -271,6 +287,7 @@ class GcPauses:
             },
             "frozen": _frozen[0],
             "thresholds": list(gc.get_threshold()),
+            "recent": recent,
         }
 
     def write_every(self, path: Path, seconds: float = 1.0) -> None:

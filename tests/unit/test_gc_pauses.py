@@ -45,6 +45,12 @@ def test_collections_are_counted_with_their_pauses(pauses: GcPauses) -> None:
     assert summary["by_generation"]["2"]["n"] >= 1
     assert 0 <= summary["max_cpu_ms"] <= summary["max_ms"] + 1
     assert sum(summary["histogram_ms"].values()) == summary["collections"]
+    # One by one too, in order, with their time, so a period's collections can be read.
+    recent = summary["recent"]
+    assert len(recent) == summary["collections"]
+    assert [c["at"] for c in recent] == sorted(c["at"] for c in recent)
+    assert recent[-1]["generation"] == 2
+    assert max(c["ms"] for c in recent) == pytest.approx(summary["max_ms"], abs=0.01)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="schedstat is Linux's")
