@@ -303,15 +303,7 @@ class SqlMeetingRepository:
                 return self._create_pg(
                     conn.connection.driver_connection, lambda: session, new, jobs, timeline
                 )
-            _check_records(
-                lambda: session,
-                new.team_id,
-                [*new.record_ids, *(a.record_id for a in new.attendees)],
-                known=_known_records(self._sessions, new.team_id),
-            )
-            now = datetime.now(UTC)
-            reminders = sorted(new.reminders, key=lambda r: r.offset_minutes)
-            record_ids = list(dict.fromkeys(new.record_ids))
+            now, reminders, record_ids = self._checked(new, lambda: session)
             inserted = conn.execute(INSERT_MEETING_SQLITE, _meeting_values(new, now)).scalar()
             if inserted is None:
                 return self._stored_first(session, new), False
@@ -353,15 +345,7 @@ class SqlMeetingRepository:
         """`create` on PostgreSQL: one statement (WRITE_MEETING_PG) on psycopg's
         connection; `session_of` opens the session only for what the statement cannot do
         (records not read in this unit yet, a submission stored first)."""
-        _check_records(
-            session_of,
-            new.team_id,
-            [*new.record_ids, *(a.record_id for a in new.attendees)],
-            known=_known_records(self._sessions, new.team_id),
-        )
-        now = datetime.now(UTC)
-        reminders = sorted(new.reminders, key=lambda r: r.offset_minutes)
-        record_ids = list(dict.fromkeys(new.record_ids))
+        now, reminders, record_ids = self._checked(new, session_of)
         meeting_id = self._next_meeting_id(driver)
         attendees = _attendee_rows(new, meeting_id)
         written = _write_meeting_pg(
@@ -378,6 +362,20 @@ class SqlMeetingRepository:
         if written is None:
             return self._stored_first(session_of(), new), False
         return _written(new, meeting_id, now, attendees, record_ids), True
+
+    def _checked(
+        self, new: NewMeeting, session_of: Callable[[], Session]
+    ) -> tuple[datetime, list[Reminder], list[int]]:
+        """`new`'s records checked against its workspace (`_check_records`); then the
+        time it is created at, its reminders by offset and its records once each."""
+        _check_records(
+            session_of,
+            new.team_id,
+            [*new.record_ids, *(a.record_id for a in new.attendees)],
+            known=_known_records(self._sessions, new.team_id),
+        )
+        reminders = sorted(new.reminders, key=lambda r: r.offset_minutes)
+        return datetime.now(UTC), reminders, list(dict.fromkeys(new.record_ids))
 
     def _next_meeting_id(self, driver: Any) -> int:
         """The id drawn by this unit's key lookup (by_idempotency_key), else a new one."""
