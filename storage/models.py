@@ -169,8 +169,9 @@ class RecordSearchModel(Base):
 
     Each engine indexes these two columns its own way, created by migration
     0005_search and invisible here: SQLite an FTS5 table (`record_fts`, external
-    content, kept in step by triggers on this table), PostgreSQL GIN indexes on
-    tsvectors of the name terms and of all terms (`ix_record_search_names`, `_terms`). team_id is copied from the
+    content, kept in step by triggers on this table), PostgreSQL GIN indexes on stored
+    generated tsvectors of the name terms and of all terms (columns `names_tsv`,
+    `terms_tsv`, migration 0016_search_vectors). team_id is copied from the
     record so the search never joins to filter by workspace.
     """
 

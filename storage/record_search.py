@@ -10,13 +10,14 @@ constructs per keystroke cost more CPU than the SQL itself):
 2. Every query word starts a word of the name; 3. every query word starts some term
    (email, phone, company). Both from each engine's full-text index of
    `record_search` (storage.record_index makes the terms): SQLite's FTS5 table with
-   prefix indexes, PostgreSQL's GIN indexes on tsvectors of the terms. At most
+   prefix indexes, PostgreSQL's GIN indexes on stored tsvectors of the terms. At most
    _CANDIDATES records are ranked; a vague query gets good matches, not necessarily
    every one, and sharpens as the user types.
 
 On PostgreSQL a GIN prefix match costs as much as the postings it collects, so words
 that match a large share of the records ("sp", "z", "o.o", "inc"), known from the
-statistics ANALYZE keeps, only filter the candidates the rarer words found.
+statistics ANALYZE keeps, and short numbers (the starts of many phone numbers), only
+filter the candidates the rarer words found.
 """
 
 from __future__ import annotations
@@ -63,13 +64,15 @@ _CANDIDATES = 300
 # intersecting in the index beats checking row by row.
 _COMMON_SHARE = 0.10
 _STATS_SECONDS = 300.0
-# The indexed expressions of migration 0005_search, verbatim: the planner uses a GIN
-# index only for the same expression.
-# '#contact' etc.: no query word starts with '#' (record_index strips it from the edges).
-_PG_KIND = "array_to_tsvector(ARRAY['#' || kind])"
-_PG_WORDS = "array_to_tsvector(string_to_array(name_terms, ' '))"
-PG_NAMES = f"({_PG_KIND} || {_PG_WORDS})"
-PG_TERMS = f"({_PG_KIND} || ({_PG_WORDS} || array_to_tsvector(string_to_array(other_terms, ' '))))"
+# A word of fewer digits than this is a filter only, whatever its estimate: phone
+# fragments are each a term of their own, too rare for ANALYZE's most common elements,
+# yet "48" starts every phone with that country code, and a GIN prefix scan walks every
+# term it starts (11 ms in the index for "Zorg Robotics 48 plc" at 150k records).
+_SHORT_NUMBER = 6
+# PostgreSQL's stored tsvectors of record_search (migration 0016_search_vectors), each
+# with a lexeme '#<kind>' no query word can start ('#contact': record_index strips '#').
+PG_NAMES = "names_tsv"
+PG_TERMS = "terms_tsv"
 
 
 def find(
@@ -232,12 +235,12 @@ assert tuple(KIND_ORDER) == ("contact", "company", "deal", "ticket")
 def _pg_tier(vector: str, words_only: str, extra: str = "") -> str:
     """The ids of a full-text tier, best first: the rarer words' GIN lookup on `vector`
     (:driver, with the kinds' lexemes), then every word (:every) as a filter on those rows
-    only (`words_only`, the same terms without the kind); OFFSET 0 keeps the planner from
+    only (`words_only`, the same stored vector, read from the row); OFFSET 0 keeps the planner from
     merging the two. PostgreSQL estimates the candidates poorly and may hash-join them
     against every record; `= ANY(ARRAY(...))` runs them once and probes the primary key."""
     return (
         "SELECT r.id FROM records r WHERE r.id = ANY(ARRAY("
-        "SELECT s.record_id FROM (SELECT record_id, name_terms, other_terms "
+        f"SELECT s.record_id FROM (SELECT record_id, {PG_NAMES}, {PG_TERMS} "
         f"FROM record_search WHERE team_id = :team AND {vector} @@ CAST(:driver AS tsquery) "
         "OFFSET 0) AS s JOIN records r ON r.id = s.record_id "
         f"WHERE {words_only} @@ CAST(:every AS tsquery) {extra}"
@@ -247,8 +250,8 @@ def _pg_tier(vector: str, words_only: str, extra: str = "") -> str:
     )
 
 
-_S_NAMES = "array_to_tsvector(string_to_array(s.name_terms, ' '))"
-_S_TERMS = f"({_S_NAMES} || array_to_tsvector(string_to_array(s.other_terms, ' ')))"
+_S_NAMES = f"s.{PG_NAMES}"
+_S_TERMS = f"s.{PG_TERMS}"
 _PG_IN_NAME = _pg_tier(PG_NAMES, _S_NAMES)
 # Tier 3: every word starts a term, but not every word a name word (that was tier 2), so
 # it never repeats a record of tier 2.
@@ -307,7 +310,11 @@ def _tsquery(words: list[str]) -> str:
 def _pg_params(stats: _TermStats, words: list[str], kinds: tuple[str, ...]) -> dict[str, Any]:
     """The full-text tiers' parameters: the rarer words drive the GIN lookup."""
     share = {w: stats.share(w) for w in words}
-    rare = [w for w in words if share[w] <= _COMMON_SHARE] or [min(words, key=share.__getitem__)]
+    rare = [
+        w
+        for w in words
+        if share[w] <= _COMMON_SHARE and not (w.isdigit() and len(w) < _SHORT_NUMBER)
+    ] or [min(words, key=share.__getitem__)]
     driver = _tsquery(rare)
     if len(kinds) < len(KIND_ORDER):  # a picker for some kinds: filtered in the index
         driver += " & (" + " | ".join(f"'#{k}'" for k in kinds) + ")"
@@ -331,7 +338,7 @@ def _run(
 class _TermStats:
     """PostgreSQL's estimate of how many records have a term starting with a prefix:
     the most common terms of `record_search` and the share of records holding each
-    (pg_stats of the GIN index's expression, kept by ANALYZE), read every few minutes."""
+    (pg_stats of the stored `terms_tsv` column, kept by ANALYZE), read every few minutes."""
 
     terms: list[str] = field(default_factory=list)
     cumulative: list[float] = field(default_factory=list)
@@ -344,8 +351,8 @@ class _TermStats:
 
     def refresh(self, driver: Any) -> None:
         row = driver.execute(
-            "SELECT most_common_elems::text::text[], most_common_elem_freqs "
-            "FROM pg_stats WHERE tablename = 'ix_record_search_terms'"
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            f"WHERE tablename = 'record_search' AND attname = '{PG_TERMS}'"
         ).fetchone()
         pairs = sorted(zip(row[0], row[1], strict=False)) if row and row[0] else []
         self.terms = [term for term, _ in pairs]
