@@ -104,3 +104,17 @@ def test_the_key_comes_from_secret_key_else_from_the_signing_secret() -> None:
         TEAM, USER, KEY, CHANNEL, THREAD
     )
     assert without.seal(TEAM, USER, KEY, CHANNEL, THREAD) != opened().seal
+
+
+def test_the_seal_is_hmac_sha256_of_the_values_so_open_forms_survive_an_upgrade() -> None:
+    """Forms sealed by an earlier release (one-shot hmac.digest) verify after an upgrade."""
+    import base64
+    import hmac
+
+    from storage.crypto import FORM_DESTINATIONS, derived_key
+
+    message = json.dumps([TEAM, USER, KEY, CHANNEL, THREAD]).encode()
+    digest = hmac.digest(derived_key(SECRET_KEY, FORM_DESTINATIONS), message, "sha256")
+    expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    assert SEAL.seal(TEAM, USER, KEY, CHANNEL, THREAD) == expected
+    assert destination(opened()) == (CHANNEL, THREAD)
