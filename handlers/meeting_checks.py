@@ -151,6 +151,14 @@ class MeetingChecks:
         return CheckedMeeting(checked, record, attendees)
 
     @staticmethod
+    def records_read(req: MeetingRequest) -> list[int]:
+        """The records `check` reads by id (RecordRepository.expect): the meeting's record,
+        its associated records and the contacts among the attendees."""
+        contacts = (parse_id(ref.ref) for ref in req.attendees if ref.kind is AttendeeKind.CONTACT)
+        ids = [req.record_id, *req.associated_record_ids, *contacts]
+        return [rid for rid in ids if rid is not None]
+
+    @staticmethod
     def _record(
         records: RecordRepository, req: MeetingRequest, checked: Checked, kept: _Kept
     ) -> Record | None:

@@ -46,6 +46,12 @@ class RecordRepository(Protocol):
         """The workspace's record; None for an unknown id and for another workspace's."""
         ...
 
+    def expect(self, team_id: str, record_ids: Sequence[int]) -> None:
+        """In a unit of work: `get` will be asked for these records. A repository may read
+        them all at once, with a statement it runs anyway (the Save's key lookup), instead
+        of one statement per `get`; or do nothing. Changes no answer of `get`."""
+        ...
+
     def get_many(self, team_id: str, record_ids: Sequence[int]) -> dict[int, Record]:
         """The workspace's records among `record_ids`, by id, in one read (a batch of
         jobs); unknown ids and other workspaces' are left out."""

@@ -75,6 +75,8 @@ class ScheduleMeeting:
         log_in_crm = self._crm_log is not None and self._crm_log(req.team_id)
         # Reads, then `create`: one write, atomic on its own (ports.UnitOfWorkFactory).
         with self._uow(single_write=True) as uow:
+            # Read with the key's lookup where the storage can (one round trip, not two).
+            uow.records.expect(req.team_id, self._checks.records_read(req))
             existing = uow.meetings.by_idempotency_key(req.team_id, req.idempotency_key)
             if existing is not None:
                 return scheduled(_submitted_by(existing, req), created=False)

@@ -110,8 +110,9 @@ class UnitOfWorkSessions:
 
     The session is opened on first use. A single-write unit on PostgreSQL also offers
     `driver()`: psycopg's own connection in autocommit, for its statements run on the
-    driver (the Save's key lookup, record read and booking), so such a unit needs no ORM
-    session at all (its checkout, begin, commit and close were 12-15% of a Save's CPU).
+    driver (the Save's key lookup with its records, and its booking), so such a unit
+    needs no ORM session at all (its checkout, begin, commit and close were 12-15% of a
+    Save's CPU).
     """
 
     def __init__(
@@ -130,6 +131,9 @@ class UnitOfWorkSessions:
         # (storage.records): read again from here, and a meeting linked to one found needs
         # no second look at its workspace (storage.meetings).
         self.records_seen: dict[tuple[str, int], Record | None] = {}
+        # Records a use case said it will read (RecordRepository.expect), by workspace,
+        # not read yet: the next statement that can carry them reads them all at once.
+        self.records_wanted: dict[str, set[int]] = {}
 
     @property
     def session(self) -> Session:

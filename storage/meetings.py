@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from psycopg.rows import namedtuple_row
 from sqlalchemy import Table, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -44,6 +45,7 @@ from storage.models import (
     ReminderModel,
     TimelineEntryModel,
 )
+from storage.records import RECORDS_WITH_COMPANIES_PG, remember_expected
 
 if TYPE_CHECKING:
     from handlers.calendar_sync import CalendarChange
@@ -145,6 +147,15 @@ MEETING_BY_KEY_AND_NEXT_ID_PG = (
     "SELECT (SELECT id FROM meetings WHERE idempotency_key = %(key)s AND team_id = %(team)s),"
     " nextval('meetings_id_seq')"
 )
+# The same, with the records the Save said it will check (RecordRepository.expect): one
+# round trip instead of two. A row per record (per company of a contact), else one row
+# with no record; the key's answer and the id drawn once, in `k`.
+MEETING_BY_KEY_WITH_RECORDS_PG = (
+    "SELECT k.found, k.next_id, r.* FROM (SELECT (SELECT id FROM meetings "
+    "WHERE idempotency_key = %(key)s AND team_id = %(team)s) AS found, "
+    "nextval('meetings_id_seq') AS next_id) AS k "
+    f"LEFT JOIN LATERAL ({RECORDS_WITH_COMPANIES_PG}) AS r ON true"
+)
 RECORDS_OF_TEAM = (
     select(func.count())
     .select_from(RECORDS)
@@ -216,10 +227,20 @@ class SqlMeetingRepository:
         found: Any = None
         driver = _unit_driver(self._sessions)
         if driver is not None:
-            assert isinstance(self._sessions, UnitOfWorkSessions)
-            found, self._sessions.next_meeting_id = _driver_one(
-                driver, MEETING_BY_KEY_AND_NEXT_ID_PG, params
-            )
+            unit = self._sessions
+            assert isinstance(unit, UnitOfWorkSessions)
+            if wanted := unit.records_wanted.get(team_id):
+                with driver.cursor(row_factory=namedtuple_row) as cursor:
+                    cursor.execute(
+                        MEETING_BY_KEY_WITH_RECORDS_PG, params | {"rids": sorted(wanted)}
+                    )
+                    rows = cursor.fetchall()
+                found, unit.next_meeting_id = rows[0].found, rows[0].next_id
+                remember_expected(unit, team_id, rows)
+            else:
+                found, unit.next_meeting_id = _driver_one(
+                    driver, MEETING_BY_KEY_AND_NEXT_ID_PG, params
+                )
             if found is None:
                 return None
         with self._sessions() as session:

@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import ARRAY, Integer, and_, bindparam, func, select
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -42,8 +43,9 @@ from storage.record_tables import (
 )
 
 
-def _record_with_companies() -> Any:
-    """A record by id in its workspace, a row per company of a contact (else one row)."""
+def _record_with_companies(many: bool = False) -> Any:
+    """A record by id in its workspace, a row per company of a contact (else one row).
+    `many`: PostgreSQL's records among the ids of an array (:rids)."""
     r, a = records_table, associations_table
     company = records_table.alias("company")
     companies = a.join(
@@ -70,13 +72,34 @@ def _record_with_companies() -> Any:
             )
         )
         .where(
-            r.c.id == bindparam("rid"), r.c.team_id == bindparam("team"), r.c.deleted_at.is_(None)
+            r.c.id == func.any(bindparam("rids", type_=ARRAY(Integer)))
+            if many
+            else r.c.id == bindparam("rid"),
+            r.c.team_id == bindparam("team"),
+            r.c.deleted_at.is_(None),
         )
     )
 
 
 # Built once: each read reuses its compiled SQL.
 RECORD_WITH_COMPANIES = _record_with_companies()
+RECORDS_WITH_COMPANIES_PG = str(
+    _record_with_companies(many=True).compile(dialect=PGDialect_psycopg())  # type: ignore[no-untyped-call]
+)
+"""The records of `%(team)s` among the ids `%(rids)s`, as psycopg runs it (storage.meetings
+reads them with the Save's key lookup)."""
+
+
+def remember_expected(unit: UnitOfWorkSessions, team_id: str, rows: Sequence[Any]) -> None:
+    """The records `expect`ed of `team_id`, read by `rows` of RECORDS_WITH_COMPANIES_PG
+    (or a statement carrying its columns), kept in the unit's `records_seen`: found, or
+    None for an id not of the workspace (as `get` answers)."""
+    by_id: dict[int, list[Any]] = {}
+    for row in rows:
+        if row.id is not None:  # a LEFT JOIN's row when none matched
+            by_id.setdefault(row.id, []).append(row)
+    for rid in unit.records_wanted.pop(team_id, set()):
+        unit.records_seen[(team_id, rid)] = _with_companies(by_id.get(rid, ()))
 
 
 def _with_companies(rows: Sequence[Any]) -> Record | None:
@@ -109,6 +132,7 @@ def _associated() -> Any:
 
 
 _ASSOCIATED = _associated()
+_EXPECTED = _record_with_companies(many=True)
 
 
 class SqlRecordRepository:
@@ -163,6 +187,19 @@ class SqlRecordRepository:
                 session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             yield session
 
+    def expect(self, team_id: str, record_ids: Sequence[int]) -> None:
+        """In a single-write unit on PostgreSQL: the ids wait in the unit
+        (`records_wanted`) for the Save's key lookup to read them with its own statement
+        (storage.meetings), else for the first `get` of one of them to read them all."""
+        unit = self._sessions
+        if self._seen is None or not isinstance(unit, UnitOfWorkSessions):
+            return
+        if unit.driver_engine is None or not team_id:
+            return
+        ids = {rid for rid in map(parse_id, record_ids) if rid is not None}
+        if fresh := {rid for rid in ids if (team_id, rid) not in self._seen}:
+            unit.records_wanted.setdefault(team_id, set()).update(fresh)
+
     def get(self, team_id: str, record_id: int) -> Record | None:
         rid = parse_id(record_id)
         if rid is None or not team_id:
@@ -170,7 +207,15 @@ class SqlRecordRepository:
         if self._seen is None:
             return self._get(team_id, rid)
         if (team_id, rid) not in self._seen:
-            self._seen[(team_id, rid)] = self._get(team_id, rid)
+            unit = self._sessions
+            assert isinstance(unit, UnitOfWorkSessions)
+            if rid in unit.records_wanted.get(team_id, ()) and (driver := unit.driver()):
+                assert unit.driver_engine is not None
+                params = {"team": team_id, "rids": sorted(unit.records_wanted[team_id])}
+                rows = driver_rows(driver, unit.driver_engine.dialect, _EXPECTED, params)
+                remember_expected(unit, team_id, rows)
+            else:
+                self._seen[(team_id, rid)] = self._get(team_id, rid)
         return self._seen[(team_id, rid)]
 
     def _get(self, team_id: str, rid: int) -> Record | None:

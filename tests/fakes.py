@@ -130,6 +130,9 @@ class InMemoryRecords:
         found = self._store.records.get(record_id)
         return found[1] if found is not None and found[0] == team_id else None
 
+    def expect(self, team_id: str, record_ids: Sequence[int]) -> None:
+        """Nothing to batch in memory."""
+
     def get_many(self, team_id: str, record_ids: Sequence[int]) -> dict[int, Record]:
         found = {rid: self.get(team_id, rid) for rid in record_ids}
         return {rid: r for rid, r in found.items() if r is not None}

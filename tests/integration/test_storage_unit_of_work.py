@@ -415,3 +415,65 @@ def test_a_single_write_unit_books_as_the_save_does(db: Db) -> None:
     booked = ["k-race", "k-save"] if on_postgres else ["k-save"]
     assert sorted(str(m.idempotency_key) for m in db.meetings.list_meetings(TEAM)) == booked
     assert db.jobs.stats().get("queued") == len(booked)  # each booking's one reminder job
+
+
+def test_expected_records_read_as_get_reads_them_and_only_the_workspaces(db: Db) -> None:
+    """`expect` (the Save names the records its checks will read) changes no answer: the
+    workspace's records with their companies, None for another workspace's id, an unknown
+    one or junk, whether the key's lookup read them or the first `get` did."""
+    import_records(
+        db.records,
+        TEAM,
+        "type,id,name,email,phone,timezone,associations\n"
+        "company,acme,Acme,,,,\ncontact,joe,Joe,joe@x.example,,,acme\n",
+    )
+    import_records(db.records, "T2", CSV)
+    jane, theirs = db.jane(), db.records.search("T2", "Jane")[0].id
+    joe = db.records.search(TEAM, "Joe")[0].id
+    plain = {rid: db.records.get(TEAM, rid) for rid in (jane, joe, theirs, 999_999)}
+    joes = plain[joe]
+    assert joes is not None and joes.company == "Acme"
+    assert plain[theirs] is None and plain[999_999] is None
+    for lookup_first in (True, False):
+        with SqlUnitOfWorkFactory(db.sessions)(single_write=True) as uow:
+            uow.records.expect(TEAM, [jane, joe, theirs, 999_999, jane])
+            if lookup_first:
+                assert uow.meetings.by_idempotency_key(TEAM, f"k-expect-{lookup_first}") is None
+            assert {rid: uow.records.get(TEAM, rid) for rid in plain} == plain
+            assert uow.records.get("T2", theirs) is not None  # T2's, asked as T2
+            meeting, created = create(uow.meetings, joe, key=f"k-expect-{lookup_first}")
+            uow.commit()
+        assert created and meeting.record_ids == [joe]
+
+
+def test_a_save_on_postgresql_takes_two_round_trips(migrated_url: str) -> None:
+    """The Save's unit: its key lookup carries the records it expects (one round trip),
+    the checks read them from there, and the booking is one statement: two in all,
+    counted on the wire (bench.pg_proxy), after a first Save has warmed the pool."""
+    from bench.pg_proxy import RoundTripProxy
+
+    if not migrated_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's statements on the wire")
+    with RoundTripProxy(migrated_url) as proxy:
+        engine = make_engine(proxy.url)
+        sessions = make_session_factory(engine)
+        try:
+            records = SqlRecordRepository(sessions)
+            import_records(records, TEAM, CSV)
+            jane = records.search(TEAM, "Jane")[0].id
+
+            def save(key: str) -> None:
+                with SqlUnitOfWorkFactory(sessions)(single_write=True) as uow:
+                    uow.records.expect(TEAM, [jane, jane])
+                    assert uow.meetings.by_idempotency_key(TEAM, key) is None
+                    assert uow.records.get(TEAM, jane) is not None
+                    _, created = create(uow.meetings, jane, key=key)
+                    uow.commit()
+                assert created
+
+            save("k-warm")
+            before = proxy.round_trips
+            save("k-counted")
+            assert proxy.round_trips - before == 2
+        finally:
+            engine.dispose()

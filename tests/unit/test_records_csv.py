@@ -39,6 +39,9 @@ class FakeRepo:
     def get(self, team_id: str, record_id: int) -> Record | None:
         return None
 
+    def expect(self, team_id: str, record_ids: Sequence[int]) -> None:
+        """Nothing to batch in memory."""
+
     def get_many(self, team_id: str, record_ids: Sequence[int]) -> dict[int, Record]:
         return {}
 
