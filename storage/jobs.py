@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 
 from handlers.jobs import (
     CANCELLED,
@@ -35,6 +36,7 @@ from handlers.jobs import (
 from handlers.redaction import redact
 from storage.db import Sessions, write_session
 from storage.models import JobModel, MeetingModel
+from storage.record_tables import autocommit_driver
 
 _MAX_ERROR_CHARS = 4000
 
@@ -43,10 +45,22 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+# SqlJobQueue.complete on PostgreSQL: the job, if this worker still holds it, done.
+_COMPLETE_PG = (
+    "UPDATE jobs SET status = %(done)s, finished_at = %(now)s, locked_until = NULL, "
+    "last_error = NULL WHERE id = %(id)s AND status = %(running)s AND locked_by = %(worker)s"
+)
+
+
 class SqlJobQueue:
     def __init__(self, session_factory: Sessions, engine_dialect_name: str) -> None:
         self._sessions = session_factory
         self._dialect = engine_dialect_name
+        # PostgreSQL, outside a unit of work: statements run on a pooled connection.
+        bind = getattr(session_factory, "kw", {}).get("bind")
+        self._pg_engine: Engine | None = (
+            bind if isinstance(bind, Engine) and bind.dialect.name == "postgresql" else None
+        )
 
     # -- producing ---------------------------------------------------------------
 
@@ -188,7 +202,24 @@ class SqlJobQueue:
     def complete(self, job_id: int, worker_id: str, now: datetime | None = None) -> bool:
         """One statement per job, right after its effect: a worker killed in the middle
         of a batch leaves the jobs it finished done, so none is sent twice. On
-        PostgreSQL it runs in autocommit (no BEGIN and COMMIT round trips)."""
+        PostgreSQL it runs in autocommit (no BEGIN and COMMIT round trips), written out
+        and run on a pooled psycopg connection: built and run by SQLAlchemy it was 13% of
+        a reminder job's CPU in the worker (py-spy), and the workers share the cores with
+        PostgreSQL and the mail server."""
+        if self._pg_engine is not None:
+            finished = now or _now()
+            if finished.utcoffset() is None:
+                raise ValueError(f"naive datetime {finished!r}: pass an aware datetime (UTC)")
+            params = {
+                "id": job_id,
+                "worker": worker_id,
+                "now": finished.astimezone(UTC).replace(tzinfo=None),
+                "done": DONE,
+                "running": RUNNING,
+            }
+            with autocommit_driver(self._pg_engine) as driver, driver.cursor() as cursor:
+                cursor.execute(_COMPLETE_PG, params)
+                return bool(cursor.rowcount == 1)
         stmt = (
             update(JobModel)
             .where(*self._held(job_id, worker_id))
