@@ -13,7 +13,7 @@ import html
 import math
 import unicodedata
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Final, Literal, Protocol
 from urllib.parse import urlsplit
@@ -398,15 +398,29 @@ def _organizer_wording(inv: Invitation, title: str, when: str, t: Translator) ->
 def _reminder_intro(rem: ReminderEmail, t: Translator) -> str:
     """How soon the meeting starts, true at the moment of sending (a reminder sent late,
     after the worker was down, must not promise an hour that has gone)."""
-    if rem.sent_at is not None:
-        left = math.ceil((rem.start_utc - rem.sent_at).total_seconds() / 60)
-        if left <= 1:
-            return t.gettext("Your meeting is starting now.")
-        if left < 60:
-            return t.ngettext(
-                "Your meeting starts in {n} minute.", "Your meeting starts in {n} minutes.", left
-            )
+    left = _minutes_left(rem)
+    if left is not None and left <= 1:
+        return t.gettext("Your meeting is starting now.")
+    if left is not None:
+        return t.ngettext(
+            "Your meeting starts in {n} minute.", "Your meeting starts in {n} minutes.", left
+        )
     return t.gettext("This is a reminder of your upcoming meeting.")
+
+
+def _minutes_left(rem: ReminderEmail) -> int | None:
+    """Minutes from sending to the start, when under an hour (the intro says them)."""
+    if rem.sent_at is None:
+        return None
+    left = math.ceil((rem.start_utc - rem.sent_at).total_seconds() / 60)
+    return left if left < 60 else None
+
+
+def reminder_text_key(rem: ReminderEmail) -> tuple[ReminderEmail, int | None]:
+    """What `reminder_text` reads of `rem`: equal keys give equal texts, so a mailer may
+    render a meeting's reminder once for its attendees. `sent_at` counts only as the
+    minutes it leaves before the start, within the last hour."""
+    return replace(rem, sent_at=None), _minutes_left(rem)
 
 
 def reminder_text(rem: ReminderEmail) -> MailText:

@@ -307,6 +307,56 @@ def test_reminder_is_text_and_html_without_a_calendar(
     assert "Where: Room 4" in text and "Join: https://meet.example.com/abc" in text
 
 
+def test_a_meetings_reminders_differ_only_in_their_recipient_headers(
+    mailer: SmtpMailer, smtp_sink: SmtpSink
+) -> None:
+    """The mailer renders a meeting's reminder once and addresses it per attendee: each
+    attendee gets the message `reminder_message` builds, with their own To and a
+    Message-ID of their own; another meeting's reminder is rendered anew."""
+    from email.utils import parseaddr
+
+    from adapters.smtp_mail import parse_address, reminder_message
+
+    joe = Person("joe@example.com", "Józef Ćwik")
+    mailer.send_reminder(make_reminder(), JANE)
+    mailer.send_reminder(make_reminder(), joe)
+    mailer.send_reminder(make_reminder(title="Other meeting"), JANE)
+    first, second, other = smtp_sink.wait_for(3)
+    built = reminder_message(make_reminder(), joe, mail_from=parse_address(parseaddr(MAIL_FROM)[1]))
+    recipient = {"to", "date", "message-id", "content-type"}  # a boundary of its own
+
+    def rest(message: EmailMessage) -> list[tuple[str, str]]:
+        headers = [(k.lower(), str(v)) for k, v in message.items() if k.lower() not in recipient]
+        return [*headers, ("type", message.get_content_type())]
+
+    assert rest(first.message) == rest(second.message) == rest(built)
+    for kind in ("text/plain", "text/html"):  # as sent (CRLF) and as built (LF)
+        assert text_of(second.message, kind).replace("\r\n", "\n") == text_of(built, kind)
+    assert str(first.message["To"]) == "Jane Doe <jane@example.com>"
+    assert second.message["To"].addresses[0].display_name == "Józef Ćwik"
+    assert second.rcpt_tos == ("joe@example.com",)
+    assert first.message["Message-ID"] != second.message["Message-ID"]
+    assert "Other meeting" in str(other.message["Subject"])
+    assert "Other meeting" not in str(second.message["Subject"])
+
+
+def test_a_reminder_rendered_once_still_says_how_soon_when_it_is_sent(
+    mailer: SmtpMailer, smtp_sink: SmtpSink
+) -> None:
+    """Within the last hour the text says how soon the meeting starts, as at sending: a
+    reminder rendered for one attendee is not reused once the minutes left differ, nor
+    for an attendee in another zone."""
+    soon = make_reminder(sent_at=START - timedelta(minutes=10))
+    mailer.send_reminder(soon, JANE)
+    mailer.send_reminder(replace(soon, sent_at=START - timedelta(minutes=9, seconds=30)), JANE)
+    mailer.send_reminder(replace(soon, sent_at=START - timedelta(minutes=5)), JANE)
+    mailer.send_reminder(replace(soon, recipient_timezone="Asia/Tokyo"), JANE)
+    texts = [text_of(m.message, "text/plain") for m in smtp_sink.wait_for(4)]
+    assert ["starts in 10 minutes" in t for t in texts] == [True, True, False, True]
+    assert "starts in 5 minutes" in texts[2]
+    assert "11:00 PM" in texts[3] and "11:00 PM" not in texts[0]  # 15:00 Warsaw, in Tokyo
+
+
 def test_reminder_includes_the_description_only_when_given(
     mailer: SmtpMailer, smtp_sink: SmtpSink
 ) -> None:
