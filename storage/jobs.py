@@ -35,7 +35,7 @@ from handlers.jobs import (
 )
 from handlers.redaction import redact
 from storage.db import Sessions, write_session
-from storage.models import JobModel, MeetingModel
+from storage.models import JobModel, MeetingModel, naive_utc
 from storage.record_tables import autocommit_driver
 
 _MAX_ERROR_CHARS = 4000
@@ -207,13 +207,10 @@ class SqlJobQueue:
         a reminder job's CPU in the worker (py-spy), and the workers share the cores with
         PostgreSQL and the mail server."""
         if self._pg_engine is not None:
-            finished = now or _now()
-            if finished.utcoffset() is None:
-                raise ValueError(f"naive datetime {finished!r}: pass an aware datetime (UTC)")
             params = {
                 "id": job_id,
                 "worker": worker_id,
-                "now": finished.astimezone(UTC).replace(tzinfo=None),
+                "now": naive_utc(now or _now()),
                 "done": DONE,
                 "running": RUNNING,
             }

@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from psycopg.rows import namedtuple_row
 from sqlalchemy import Table, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -44,7 +43,9 @@ from storage.models import (
     RecordModel,
     ReminderModel,
     TimelineEntryModel,
+    naive_utc,
 )
+from storage.record_tables import sql_rows
 from storage.records import RECORDS_WITH_COMPANIES_PG, remember_expected
 
 if TYPE_CHECKING:
@@ -230,11 +231,8 @@ class SqlMeetingRepository:
             unit = self._sessions
             assert isinstance(unit, UnitOfWorkSessions)
             if wanted := unit.records_wanted.get(team_id):
-                with driver.cursor(row_factory=namedtuple_row) as cursor:
-                    cursor.execute(
-                        MEETING_BY_KEY_WITH_RECORDS_PG, params | {"rids": sorted(wanted)}
-                    )
-                    rows = cursor.fetchall()
+                rids = {"rids": sorted(wanted)}
+                rows = sql_rows(driver, MEETING_BY_KEY_WITH_RECORDS_PG, params | rids)
                 found, unit.next_meeting_id = rows[0].found, rows[0].next_id
                 remember_expected(unit, team_id, rows)
             else:
@@ -977,13 +975,6 @@ SELECT id FROM m
 """
 
 
-def _naive_utc(value: datetime) -> datetime:
-    """As UTCDateTime stores it (the statement above bypasses the column types)."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"naive datetime {value!r}: pass an aware datetime (UTC)")
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
 def _write_meeting_pg(
     driver: Any,
     new: NewMeeting,
@@ -1010,7 +1001,7 @@ def _write_meeting_pg(
         unique.append(job)
     values = _meeting_values(new, now)
     for column in ("start_at", "end_at", "created_at", "updated_at"):
-        values[column] = _naive_utc(values[column])
+        values[column] = naive_utc(values[column])
     values["notes"] = None if values["notes"] is None else json.dumps(values["notes"])
     children = {
         "a": [
@@ -1019,14 +1010,14 @@ def _write_meeting_pg(
         ],
         "r": list(record_ids),
         "m": [
-            {"offset": r.offset_minutes, "due_at": _naive_utc(r.due_at).isoformat()}
+            {"offset": r.offset_minutes, "due_at": naive_utc(r.due_at).isoformat()}
             for r in reminders
         ],
         "t": [
             {
                 "record_id": e.record_id,
                 "kind": str(e.kind),
-                "at": _naive_utc(e.occurred_at).isoformat(),
+                "at": naive_utc(e.occurred_at).isoformat(),
                 "actor": e.actor_user_id,
                 "data": e.data,
             }
@@ -1036,7 +1027,7 @@ def _write_meeting_pg(
             {
                 "kind": str(j.kind),
                 "payload": j.payload,
-                "run_at": _naive_utc(j.run_at).isoformat(),
+                "run_at": naive_utc(j.run_at).isoformat(),
                 "dedupe_key": j.dedupe_key,
                 "meeting_id": _job_meeting_id(j),
             }
@@ -1046,7 +1037,7 @@ def _write_meeting_pg(
     row = _driver_one(
         driver,
         WRITE_MEETING_PG,
-        {**values, "id": meeting_id, "now": _naive_utc(now), "children": json.dumps(children)},
+        {**values, "id": meeting_id, "now": naive_utc(now), "children": json.dumps(children)},
     )
     return None if row is None else int(row[0])
 

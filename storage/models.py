@@ -50,6 +50,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def naive_utc(value: datetime) -> datetime:
+    """An aware datetime as UTCDateTime stores it (naive UTC), also for statements that
+    bypass the column types; a naive one is refused (ValueError)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r}: pass an aware datetime (UTC)")
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores naive UTC, returns aware UTC.
 
@@ -61,11 +69,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"naive datetime {value!r}: pass an aware datetime (UTC)")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        return None if value is None else naive_utc(value)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:

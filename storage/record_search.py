@@ -232,30 +232,28 @@ _PG_RANK = (
 assert tuple(KIND_ORDER) == ("contact", "company", "deal", "ticket")
 
 
-def _pg_tier(vector: str, words_only: str, extra: str = "") -> str:
-    """The ids of a full-text tier, best first: the rarer words' GIN lookup on `vector`
-    (:driver, with the kinds' lexemes), then every word (:every) as a filter on those rows
-    only (`words_only`, the same stored vector, read from the row); OFFSET 0 keeps the planner from
-    merging the two. PostgreSQL estimates the candidates poorly and may hash-join them
-    against every record; `= ANY(ARRAY(...))` runs them once and probes the primary key."""
+def _pg_tier(vector: str, extra: str = "") -> str:
+    """The ids of a full-text tier, best first: the rarer words' GIN lookup on the stored
+    `vector` (:driver, with the kinds' lexemes), then every word (:every) as a filter on
+    the same vector of those rows only; OFFSET 0 keeps the planner from merging the two.
+    PostgreSQL estimates the candidates poorly and may hash-join them against every
+    record; `= ANY(ARRAY(...))` runs them once and probes the primary key."""
     return (
         "SELECT r.id FROM records r WHERE r.id = ANY(ARRAY("
         f"SELECT s.record_id FROM (SELECT record_id, {PG_NAMES}, {PG_TERMS} "
         f"FROM record_search WHERE team_id = :team AND {vector} @@ CAST(:driver AS tsquery) "
         "OFFSET 0) AS s JOIN records r ON r.id = s.record_id "
-        f"WHERE {words_only} @@ CAST(:every AS tsquery) {extra}"
+        f"WHERE s.{vector} @@ CAST(:every AS tsquery) {extra}"
         "AND r.team_id = :team AND r.kind = ANY(:kinds) "
         "AND r.id NOT IN (SELECT id FROM walks) LIMIT :cap)) "
         f"ORDER BY {_PG_RANK}, r.search_text, r.id LIMIT :limit"
     )
 
 
-_S_NAMES = f"s.{PG_NAMES}"
-_S_TERMS = f"s.{PG_TERMS}"
-_PG_IN_NAME = _pg_tier(PG_NAMES, _S_NAMES)
+_PG_IN_NAME = _pg_tier(PG_NAMES)
 # Tier 3: every word starts a term, but not every word a name word (that was tier 2), so
 # it never repeats a record of tier 2.
-_PG_ELSEWHERE = _pg_tier(PG_TERMS, _S_TERMS, f"AND NOT {_S_NAMES} @@ CAST(:every AS tsquery) ")
+_PG_ELSEWHERE = _pg_tier(PG_TERMS, f"AND NOT s.{PG_NAMES} @@ CAST(:every AS tsquery) ")
 
 
 @lru_cache(maxsize=32)

@@ -40,6 +40,7 @@ from storage.record_tables import (
     kind_rank,
     readable_teams,
     records_table,
+    sql_rows,
 )
 
 
@@ -132,7 +133,6 @@ def _associated() -> Any:
 
 
 _ASSOCIATED = _associated()
-_EXPECTED = _record_with_companies(many=True)
 
 
 class SqlRecordRepository:
@@ -210,10 +210,10 @@ class SqlRecordRepository:
             unit = self._sessions
             assert isinstance(unit, UnitOfWorkSessions)
             if rid in unit.records_wanted.get(team_id, ()) and (driver := unit.driver()):
-                assert unit.driver_engine is not None
                 params = {"team": team_id, "rids": sorted(unit.records_wanted[team_id])}
-                rows = driver_rows(driver, unit.driver_engine.dialect, _EXPECTED, params)
-                remember_expected(unit, team_id, rows)
+                remember_expected(
+                    unit, team_id, sql_rows(driver, RECORDS_WITH_COMPANIES_PG, params)
+                )
             else:
                 self._seen[(team_id, rid)] = self._get(team_id, rid)
         return self._seen[(team_id, rid)]
