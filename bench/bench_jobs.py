@@ -16,8 +16,9 @@ that each job's mail arrived exactly once (the sink counts deliveries per job), 
 PostgreSQL round trips per job, counted on the wire by a proxy (bench/pg_proxy.py) in
 a separate 1-worker run (the proxy costs CPU the throughput runs must not pay).
 
-The mail server is bench.mail_sink's, which takes ~0.1 ms of CPU per mail where the
-tests' aiosmtpd took 1.5-1.9 ms (why that matters: its docstring).
+The mail server is bench.mail_sink's: with it this process takes 0.4-0.8 ms of CPU per
+mail (its polling of PostgreSQL's CPU included), with the tests' aiosmtpd it took
+1.5-1.9 ms (why that matters: bench.mail_sink's docstring).
 
 Baselines from the same run: one process sending the same number of reminder mails
 through `SmtpMailer` directly, with no queue (what the queue costs), and the 1-worker
