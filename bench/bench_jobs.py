@@ -11,10 +11,10 @@ working: from the moment the last of them finished its first job to the moment t
 first of them finished its last; a worker process takes ~3 s of CPU to start, and with
 2 workers started together one was finishing jobs while the other still competed for
 the CPU to start, which counted start-up into the 2-worker rate), how it grows with
-workers, the proof
-that each job's mail arrived exactly once (the sink counts deliveries per job), and
-PostgreSQL round trips per job, counted on the wire by a proxy (bench/pg_proxy.py) in
-a separate 1-worker run (the proxy costs CPU the throughput runs must not pay).
+workers, the proof that each job's mail arrived exactly once (the sink counts
+deliveries per job), and PostgreSQL round trips per job, counted on the wire by a proxy
+(bench/pg_proxy.py) in a separate 1-worker run (the proxy costs CPU the throughput runs
+must not pay).
 
 The mail server is bench.mail_sink's: with it this process takes 0.4-0.8 ms of CPU per
 mail (its polling of PostgreSQL's CPU included), with the tests' aiosmtpd it took
@@ -157,28 +157,30 @@ def _drain(
     monitor_engine = make_engine(server_url())
     # Autocommit: in a transaction pg_stat_activity is the snapshot of its first read.
     monitor = monitor_engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-    while running:
-        for pid in list(running):
-            done_pid, status, usage = os.wait4(pid, os.WNOHANG)
-            if done_pid:
-                codes[pid] = os.waitstatus_to_exitcode(status)
-                worker_cpu += usage.ru_utime + usage.ru_stime
-                running.pop(pid).returncode = codes[pid]
-        if time.monotonic() - t0 > 3600:
-            raise TimeoutError("the workers did not finish within an hour")
-        try:  # PostgreSQL's share: CPU of the server processes serving this database
-            for pid in _postgres_backends(monitor, url):
-                used = cpu_seconds(pid)
-                if used is not None:
-                    first_seen.setdefault(pid, used)
-                    last_seen[pid] = used
-        except Exception:  # noqa: BLE001 - a measurement, never a failure
-            pass
-        time.sleep(0.5)
+    try:
+        while running:
+            for pid in list(running):
+                done_pid, status, usage = os.wait4(pid, os.WNOHANG)
+                if done_pid:
+                    codes[pid] = os.waitstatus_to_exitcode(status)
+                    worker_cpu += usage.ru_utime + usage.ru_stime
+                    running.pop(pid).returncode = codes[pid]
+            if time.monotonic() - t0 > 3600:
+                raise TimeoutError("the workers did not finish within an hour")
+            try:  # PostgreSQL's share: CPU of the server processes serving this database
+                for pid in _postgres_backends(monitor, url):
+                    used = cpu_seconds(pid)
+                    if used is not None:
+                        first_seen.setdefault(pid, used)
+                        last_seen[pid] = used
+            except Exception:  # noqa: BLE001 - a measurement, never a failure
+                pass
+            time.sleep(0.5)
+    finally:
+        monitor.close()
+        monitor_engine.dispose()
     wall = time.monotonic() - t0
     sink_cpu = time.process_time() - bench_cpu
-    monitor.close()
-    monitor_engine.dispose()
     for out in logs:
         out.close()
     engine = make_engine(url)
