@@ -190,9 +190,6 @@ def _drain(
             .tuples()
             .all()
         )
-        first, last = conn.execute(
-            select(func.min(JobModel.finished_at), func.max(JobModel.finished_at))
-        ).one()
         finished = conn.execute(
             select(JobModel.locked_by, JobModel.finished_at).where(JobModel.status == "done")
         ).all()
@@ -208,10 +205,13 @@ def _drain(
         ).all()
     engine.dispose()
     done = int(statuses.get("done", 0))
-    span = (last - first).total_seconds() if first and last else float("nan")
-    steady_jobs, steady_seconds = steady_window(
-        [(str(worker), at) for worker, at in finished if at is not None]
+    done_at = [(str(worker), at) for worker, at in finished if at is not None]
+    span = (
+        (max(at for _, at in done_at) - min(at for _, at in done_at)).total_seconds()
+        if done_at
+        else float("nan")
     )
+    steady_jobs, steady_seconds = steady_window(done_at)
     per_job = 1000 / max(done, 1)
     return {
         "workers": workers,

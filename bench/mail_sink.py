@@ -23,7 +23,13 @@ from collections import Counter
 from types import TracebackType
 from typing import Self
 
-from tests.support.smtp_sink import _MESSAGE_ID, _SUBJECT, _TAG, HOST, subject_of
+from tests.support.smtp_sink import (
+    HOST,
+    MESSAGE_ID_HEADER,
+    SUBJECT_HEADER,
+    delivery_key,
+    subject_of,
+)
 
 _END_OF_DATA = b"\r\n.\r\n"
 _ADDRESS = re.compile(rb"<([^>]*)>")
@@ -133,23 +139,24 @@ class CountingSmtpServer:
         counts: Counter[tuple[str, str]] = Counter()
         for headers, rcpts in taken:
             subject = subject_of(headers)
-            tag = _TAG.search(subject)
             for rcpt in rcpts:
-                counts[(tag.group(1) if tag else subject, rcpt.decode().lower())] += 1
+                counts[delivery_key(subject, rcpt.decode())] += 1
         return counts
 
     @property
     def message_ids(self) -> Counter[str]:
         with self._lock:
             taken = list(self._taken)
-        found = (_MESSAGE_ID.search(headers) for headers, _ in taken)
+        found = (MESSAGE_ID_HEADER.search(headers) for headers, _ in taken)
         return Counter(m.group(1).decode("ascii", "replace") for m in found if m)
 
     def _took(self, message: bytes, rcpts: list[bytes]) -> None:
         headers_end = message.find(b"\r\n\r\n")
         headers = message[: headers_end if headers_end >= 0 else len(message)]
         kept = b"\r\n".join(
-            m.group(0) for m in (_SUBJECT.search(headers), _MESSAGE_ID.search(headers)) if m
+            m.group(0)
+            for m in (SUBJECT_HEADER.search(headers), MESSAGE_ID_HEADER.search(headers))
+            if m
         )
         with self._lock:
             self._taken.append((kept, tuple(rcpts)))

@@ -24,28 +24,29 @@ from tests.support.slack_requests import FORM, SlackClientSim, new_trigger_id, s
 from tests.support.stack import HOST
 
 
+def _state_and_parent(pid: int | str) -> tuple[str, int] | None:
+    """A process's state letter and parent pid (from /proc), None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return fields[0], int(fields[1])
+
+
 def children(pid: int) -> set[int]:
-    """The live processes whose parent is `pid` (read from /proc, zombies left out)."""
+    """The live processes whose parent is `pid` (zombies left out)."""
     found = set()
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
+        seen = _state_and_parent(entry) if entry.isdigit() else None
+        if seen is not None and seen[0] != "Z" and seen[1] == pid:
             found.add(int(entry))
     return found
 
 
 def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    seen = _state_and_parent(pid)
+    return seen is not None and seen[0] != "Z"
 
 
 def settle(check: Callable[[], bool], timeout: float = 30.0) -> None:

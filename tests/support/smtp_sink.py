@@ -44,8 +44,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 HOST = "127.0.0.1"  # explicit: "localhost" may resolve to ::1 and 0.0.0.0 times out
-_SUBJECT = re.compile(rb"^Subject:(.*(?:\r?\n[ \t].*)*)", re.MULTILINE | re.IGNORECASE)
-_MESSAGE_ID = re.compile(rb"^Message-ID:\s*(\S+)", re.MULTILINE | re.IGNORECASE)
+SUBJECT_HEADER = re.compile(rb"^Subject:(.*(?:\r?\n[ \t].*)*)", re.MULTILINE | re.IGNORECASE)
+MESSAGE_ID_HEADER = re.compile(rb"^Message-ID:\s*(\S+)", re.MULTILINE | re.IGNORECASE)
 _TAG = re.compile(r"#(\d+)")
 
 
@@ -67,11 +67,18 @@ def free_port(host: str = HOST) -> int:
         return port
 
 
+def delivery_key(subject: str, recipient: str) -> tuple[str, str]:
+    """What "exactly once" is counted by: the subject's `#<n>` tag (else the whole
+    subject) and the recipient, lower-cased."""
+    tag = _TAG.search(subject)
+    return (tag.group(1) if tag else subject, recipient.lower())
+
+
 def subject_of(raw: bytes) -> str:
     """The decoded Subject header, read without parsing the whole message."""
     from email.header import decode_header, make_header
 
-    found = _SUBJECT.search(raw)
+    found = SUBJECT_HEADER.search(raw)
     if not found:
         return ""
     value = re.sub(rb"\r?\n[ \t]", b" ", found.group(1)).strip().decode("ascii", "replace")
@@ -285,15 +292,14 @@ class SmtpSink:
                 raw=raw,
             )
         subject = subject_of(raw)
-        tag = _TAG.search(subject)
-        message_id = _MESSAGE_ID.search(raw)
+        message_id = MESSAGE_ID_HEADER.search(raw)
         with self._lock:
             if mail is not None:
                 self.messages.append(mail)
             self.total += 1
             total = self.total
             for rcpt in envelope.rcpt_tos:
-                self.counts[(tag.group(1) if tag else subject, rcpt.lower())] += 1
+                self.counts[delivery_key(subject, rcpt)] += 1
             if message_id:
                 self.message_ids[message_id.group(1).decode("ascii", "replace")] += 1
         if self.on_data is not None:
