@@ -16,6 +16,7 @@ message closes the shared connection; the next one opens a new one.
 from __future__ import annotations
 
 import contextlib
+import re
 import smtplib
 import ssl
 import threading
@@ -310,12 +311,54 @@ class SmtpMailer:
 def _transmit(
     smtp: smtplib.SMTP, message: EmailMessage | bytes, mail_from: str, recipient: str
 ) -> None:
-    # parse_address keeps every address ASCII (IDNA domains), so bytes need no SMTPUTF8,
-    # as send_message would decide for them.
-    if isinstance(message, bytes):
-        smtp.sendmail(mail_from, [recipient], message)
+    # parse_address keeps every address ASCII (IDNA domains) and the messages are
+    # 7-bit (quoted-printable, base64, encoded headers), so no SMTPUTF8 is needed.
+    data = message if isinstance(message, bytes) else message.as_bytes(policy=SMTP)
+    if smtp.has_extn("pipelining"):
+        _pipelined(smtp, data, mail_from, recipient)
     else:
-        smtp.send_message(message, from_addr=mail_from, to_addrs=[recipient])
+        smtp.sendmail(mail_from, [recipient], data)
+
+
+_LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
+_UNSAFE_IN_PATH = frozenset("\r\n<>")
+
+
+def _pipelined(smtp: smtplib.SMTP, data: bytes, mail_from: str, recipient: str) -> None:
+    """One message in two round trips instead of four (RFC 2920, which Postfix, Exim,
+    Gmail and the big relays offer): MAIL, RCPT and DATA in one write, their three
+    replies, then the message and its reply. A worker's reminders wait for the mail
+    server twice per mail instead of four times, which is most of a mail's time when
+    the server is another machine away.
+
+    Fails with the exceptions smtplib's `sendmail` raises for the same replies, so
+    `_mail_error` maps them alike; the caller drops the connection on any failure."""
+    # Written into the command stream as they are: a line break would be a command of
+    # its own (parse_address already refuses such addresses; smtplib's putcmd would too).
+    if _UNSAFE_IN_PATH.intersection(mail_from):
+        raise smtplib.SMTPSenderRefused(501, b"5.1.7 invalid sender address", mail_from)
+    if _UNSAFE_IN_PATH.intersection(recipient):
+        raise smtplib.SMTPRecipientsRefused({recipient: (501, b"5.1.3 invalid address")})
+    size = f" SIZE={len(data)}" if smtp.has_extn("size") else ""
+    smtp.send(f"MAIL FROM:<{mail_from}>{size}\r\nRCPT TO:<{recipient}>\r\nDATA\r\n")
+    mail, rcpt, ready = smtp.getreply(), smtp.getreply(), smtp.getreply()
+    if ready[0] == 354 and (mail[0] != 250 or rcpt[0] not in (250, 251)):
+        # A server that should have refused DATA: end the message without content.
+        smtp.send(b".\r\n")
+        smtp.getreply()
+    if mail[0] != 250:
+        raise smtplib.SMTPSenderRefused(mail[0], mail[1], mail_from)
+    if rcpt[0] not in (250, 251):
+        raise smtplib.SMTPRecipientsRefused({recipient: rcpt})
+    if ready[0] != 354:
+        raise smtplib.SMTPDataError(*ready)
+    body = _LEADING_DOT.sub(b"..", data)
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    smtp.send(body + b".\r\n")
+    code, reply = smtp.getreply()
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
 
 
 def _quit(smtp: smtplib.SMTP) -> None:

@@ -1,4 +1,4 @@
-"""A TCP proxy in front of PostgreSQL that counts round trips: every time the client
+"""A TCP proxy in front of PostgreSQL (or another server) that counts round trips: every time the client
 speaks after the server has (a query, a BEGIN, a COMMIT, a pre-ping, a step of the
 start-up), that is one more wait for the network. Counted on the wire, so nothing in
 the measured program changes, and nothing is estimated.
@@ -16,9 +16,18 @@ from sqlalchemy.engine import make_url
 
 
 class RoundTripProxy:
-    def __init__(self, database_url: str) -> None:
-        url = make_url(database_url)
-        self._upstream = (url.host or "127.0.0.1", url.port or 5432)
+    """In front of the database of `database_url`, or of any TCP server at `upstream`
+    (the tests count a mail server's round trips with it)."""
+
+    def __init__(
+        self, database_url: str | None = None, *, upstream: tuple[str, int] | None = None
+    ) -> None:
+        if (database_url is None) == (upstream is None):
+            raise ValueError("give a database URL or an upstream address")
+        url = make_url(database_url) if database_url is not None else None
+        self._upstream = upstream or (
+            (url.host or "127.0.0.1", url.port or 5432) if url else ("127.0.0.1", 5432)
+        )
         self._url = url
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._lock = threading.Lock()
@@ -27,10 +36,17 @@ class RoundTripProxy:
         self.round_trips = 0
 
     @property
+    def port(self) -> int:
+        """The proxy's own port on 127.0.0.1."""
+        port: int = self._listener.getsockname()[1]
+        return port
+
+    @property
     def url(self) -> str:
         """The database URL through the proxy."""
-        port = self._listener.getsockname()[1]
-        return self._url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+        if self._url is None:
+            raise ValueError("this proxy is not in front of a database")
+        return self._url.set(host="127.0.0.1", port=self.port).render_as_string(hide_password=False)
 
     def __enter__(self) -> Self:
         accept = threading.Thread(target=self._accept, daemon=True)
