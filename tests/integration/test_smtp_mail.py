@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Iterator
 from dataclasses import replace
@@ -340,6 +341,41 @@ def test_a_meetings_reminders_differ_only_in_their_recipient_headers(
     assert first.message["Message-ID"] != second.message["Message-ID"]
     assert "Other meeting" in str(other.message["Subject"])
     assert "Other meeting" not in str(second.message["Subject"])
+
+
+@pytest.mark.parametrize(
+    ("name", "longest_line"),
+    [
+        ("Doe, Jane", 78),
+        ('Jane "JD" Doe', 78),
+        ("Józef Ćwik", 78),
+        ("", 78),
+        ("Zażółć gęślą jaźń " * 6, 78),  # folded into several encoded words
+        ("J" * 120, 998),  # one word cannot be folded: RFC 5322's hard limit holds
+    ],
+)
+def test_a_reminders_recipient_arrives_as_written_on_lines_mail_readers_take(
+    mailer: SmtpMailer, smtp_sink: SmtpSink, name: str, longest_line: int
+) -> None:
+    """Commas and quotes stay inside the name, a non-ASCII one is RFC 2047-encoded, and a
+    name too long for one line is folded."""
+    from email.header import decode_header, make_header
+    from email.utils import parseaddr
+
+    mailer.send_reminder(make_reminder(), Person("jane@example.com", name))
+    [mail] = smtp_sink.wait_for(1)
+    head = mail.raw.split(b"\r\n\r\n", 1)[0]
+    assert max(len(line) for line in head.split(b"\r\n")) <= longest_line
+    # Read as RFC 2047 says (the whitespace between encoded words is not text; the
+    # stdlib's newer header parser keeps a space there).
+    to = re.search(rb"^To:([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)", head, re.MULTILINE)
+    assert to is not None
+    unfolded = re.sub(r"\r\n[ \t]", " ", to.group(1).decode("ascii")).strip()
+    assert parseaddr(str(make_header(decode_header(unfolded)))) == (
+        name.strip(),
+        "jane@example.com",
+    )
+    assert mail.message["Message-ID"] and mail.message["Date"].datetime is not None
 
 
 def test_a_reminder_rendered_once_still_says_how_soon_when_it_is_sent(
