@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import unicodedata
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
@@ -166,11 +167,16 @@ class MailText:
 
 
 _LINE_BREAKS: Final = frozenset("\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+# What multi_line changes: controls (Unicode category Cc) but \n and \t, and the line
+# and paragraph separators; text without any is only stripped.
+_UNUSUAL_BREAKS_AND_CONTROLS: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def single_line(value: str) -> str:
     """Flatten to one line: user text may carry CR/LF (or Unicode line separators) that
     would otherwise inject mail headers or iCalendar lines."""
+    if value.isprintable():  # no control character, no line or paragraph separator
+        return " ".join(value.split())
     cleaned = "".join(
         " " if ch in _LINE_BREAKS or unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
         for ch in value
@@ -181,6 +187,8 @@ def single_line(value: str) -> str:
 def multi_line(value: str) -> str:
     """Keep paragraphs but normalise every line break to \\n and drop other controls."""
     text = value.replace("\r\n", "\n")
+    if not _UNUSUAL_BREAKS_AND_CONTROLS.search(text):
+        return text.strip()
     out = []
     for ch in text:
         if ch == "\n" or ch == "\t":
