@@ -96,6 +96,45 @@ def test_complete_by_wrong_worker_is_ignored(queue: SqlJobQueue) -> None:
     assert info is not None and info.status == "done" and info.finished_at is not None
 
 
+# Notes the commit mode of every transaction that changes a job, as PostgreSQL sees it.
+_NOTE_COMMIT_MODES = (
+    "CREATE TABLE commit_modes (n serial, mode text)",
+    "CREATE FUNCTION note_commit_mode() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "INSERT INTO commit_modes (mode) VALUES (current_setting('synchronous_commit')); "
+    "RETURN NEW; END $$",
+    "CREATE TRIGGER note_commit_mode BEFORE UPDATE ON jobs "
+    "FOR EACH ROW EXECUTE FUNCTION note_commit_mode()",
+)
+
+
+def test_only_a_completion_commits_without_waiting_for_the_disk(migrated_url: str) -> None:
+    """On PostgreSQL a completion commits asynchronously (storage.jobs `complete`: two
+    workers no longer queue for each other's WAL flush). A claim does not, and the
+    setting ends with the completion's own transaction: the pooled connection is then
+    handed to work whose commit must be on disk before anyone is told it happened (a
+    booking, a claim)."""
+    engine = make_engine(migrated_url, pool_size=1, max_overflow=0)  # one connection
+    try:
+        if engine.dialect.name != "postgresql":
+            pytest.skip("an asynchronous commit is PostgreSQL's")
+        with engine.connect() as conn:  # the tests' databases default to off (speed)
+            conn.exec_driver_sql("SET synchronous_commit = on")
+            for statement in _NOTE_COMMIT_MODES:
+                conn.exec_driver_sql(statement)
+            conn.commit()
+        queue = SqlJobQueue(make_session_factory(engine), engine.dialect.name)
+        queue.enqueue("a", {}, T0)
+        (job,) = queue.claim("w1", T0)
+        assert queue.complete(job.id, "w1", T0) is True
+        assert queue.stats()["done"] == 1
+        with engine.connect() as conn:  # the connection the completion used
+            modes = conn.exec_driver_sql("SELECT mode FROM commit_modes ORDER BY n").scalars()
+            assert list(modes) == ["on", "off"]  # the claim's, the completion's
+            assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+    finally:
+        engine.dispose()
+
+
 def test_failures_back_off_then_fail_for_good(queue: SqlJobQueue) -> None:
     job_id = queue.enqueue("a", {"meeting_id": 7}, T0, max_attempts=3)
     assert job_id is not None
