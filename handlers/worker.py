@@ -11,6 +11,7 @@ import contextlib
 import logging
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -80,6 +81,7 @@ class Worker:
         batch: int = 10,
         lease_seconds: int = 300,
         batch_scope: BatchScope | None = None,
+        complete_retry_seconds: float = 30.0,
     ) -> None:
         self._queue = queue
         self._handlers = dict(handlers)
@@ -89,6 +91,7 @@ class Worker:
         self._batch = batch
         self._lease = lease_seconds
         self._batch_scope = batch_scope
+        self._complete_retry = complete_retry_seconds
         self._stop = threading.Event()
 
     @property
@@ -158,8 +161,30 @@ class Worker:
                 )
                 stats.retried += 1
         else:
-            self._queue.complete(job.id, self.worker_id, now())
+            self._complete(job)
             stats.done += 1
+
+    def _complete(self, job: ClaimedJob) -> None:
+        """Mark the job done, trying again while the database is away (restarting,
+        failing over) for up to `complete_retry_seconds`. Its effect has happened: a
+        completion given up on leaves the job leased, so it runs again after the lease
+        (its mail sent twice) and the rest of the batch waits for its lease too. Past
+        the window the error goes up and the batch stops: jobs run while the database
+        cannot record them would all be repeated."""
+        deadline = time.monotonic() + self._complete_retry
+        pause = 0.1
+        while True:
+            try:
+                self._queue.complete(job.id, self.worker_id, self._clock.now())
+                return
+            except Exception as exc:
+                if self._stop.is_set() or time.monotonic() + pause > deadline:
+                    raise
+                log.warning(
+                    "completing job %s failed (%s); trying again", job.id, error_summary(exc)
+                )
+            self._stop.wait(pause)
+            pause = min(pause * 2, 2.0)
 
     def _final(self, job: ClaimedJob, error: str, stats: RunStats) -> None:
         log.error("job %s (%s) failed for good: %s", job.id, job.kind, error)

@@ -135,3 +135,57 @@ def test_run_forever_works_until_stopped(queue: SqlJobQueue) -> None:
     assert not runner.is_alive()
     assert sorted(seen) == [0, 1, 2]
     assert queue.stats()["done"] == 3
+
+
+class AwayForAWhile:
+    """The queue with its database away for the first `failures` completions (a restart
+    or a failover): `complete` raises as psycopg does when the server went away."""
+
+    def __init__(self, queue: SqlJobQueue, failures: int) -> None:
+        self._queue = queue
+        self.failures = failures
+        self.attempts = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._queue, name)
+
+    def complete(self, job_id: int, worker_id: str, now: datetime | None = None) -> bool:
+        self.attempts += 1
+        if self.attempts <= self.failures:
+            raise ConnectionError("terminating connection due to administrator command")
+        return self._queue.complete(job_id, worker_id, now)
+
+
+def test_a_completion_waits_out_a_database_restart_so_nothing_runs_twice(
+    queue: SqlJobQueue,
+) -> None:
+    """The mail went out, then the database restarted: the completion is tried again
+    until it is back, the job ends done, its effect happened once, and the rest of the
+    batch goes on instead of waiting for the lease."""
+    ids = [queue.enqueue("send", {"n": n}, NOW) for n in range(3)]
+    ran: list[int] = []
+    flaky = AwayForAWhile(queue, failures=2)
+    stats = Worker(flaky, {"send": lambda job: ran.append(job.id)}, MutableClock(NOW)).run_once()  # type: ignore[arg-type]
+    assert (stats.done, stats.retried, stats.failed) == (3, 0, 0)
+    assert ran == ids and flaky.attempts == 5
+    assert {k: n for k, n in queue.stats().items() if n} == {"done": 3}
+
+
+def test_a_database_away_for_longer_stops_the_batch_and_leaves_its_jobs_leased(
+    queue: SqlJobQueue,
+) -> None:
+    """Past the retry window the error goes up and the batch stops (every job run while
+    nothing can be recorded would be repeated); the jobs stay leased, to run again
+    after the lease: at least once, never lost."""
+    ids = [queue.enqueue("send", {"n": n}, NOW) for n in range(3)]
+    ran: list[int] = []
+    worker = Worker(
+        AwayForAWhile(queue, failures=1000),  # type: ignore[arg-type]
+        {"send": lambda job: ran.append(job.id)},
+        MutableClock(NOW),
+        complete_retry_seconds=0.5,
+    )
+    with pytest.raises(ConnectionError):
+        worker.run_once()
+    assert ran == ids[:1]
+    assert {k: n for k, n in queue.stats().items() if n} == {"running": 3}
