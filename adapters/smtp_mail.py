@@ -505,16 +505,14 @@ def addressed(body: bytes, to: Person, *, mail_from: Address, now: datetime | No
     per reminder, most of it parsing back what it had just been given. A To line too long
     to stay unfolded takes that path still, which folds it."""
     recipient = _recipient(to)
-    date = format_datetime((now or datetime.now(UTC)).astimezone(UTC))
-    message_id = make_msgid(domain=mail_from.domain)
     to_line = "To: " + formataddr((recipient.display_name, recipient.addr_spec), charset="utf-8")
     if len(to_line) <= _UNFOLDED_LINE and to_line.isascii():
+        date = format_datetime((now or datetime.now(UTC)).astimezone(UTC))
+        message_id = make_msgid(domain=mail_from.domain)
         head = f"{to_line}\r\nDate: {date}\r\nMessage-ID: {message_id}\r\n"
         return head.encode("ascii") + body
     message = EmailMessage(policy=SMTP)
-    message["To"] = recipient
-    message["Date"] = date
-    message["Message-ID"] = message_id
+    _recipient_headers(message, to=to, mail_from=mail_from, now=now)
     raw = message.as_bytes()
     assert raw.endswith(b"\r\n\r\n"), raw[-8:]  # headers, then the empty line of no body
     return raw[:-2] + body

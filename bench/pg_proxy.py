@@ -1,6 +1,6 @@
-"""A TCP proxy in front of PostgreSQL (or another server) that counts round trips: every time the client
-speaks after the server has (a query, a BEGIN, a COMMIT, a pre-ping, a step of the
-start-up), that is one more wait for the network. Counted on the wire, so nothing in
+"""A TCP proxy in front of PostgreSQL (or another server) that counts round trips: every
+time the client speaks after the server has (a query, a BEGIN, a COMMIT, a pre-ping, a
+step of the start-up), that is one more wait for the network. Counted on the wire, so nothing in
 the measured program changes, and nothing is estimated.
 """
 
@@ -24,11 +24,12 @@ class RoundTripProxy:
     ) -> None:
         if (database_url is None) == (upstream is None):
             raise ValueError("give a database URL or an upstream address")
-        url = make_url(database_url) if database_url is not None else None
-        self._upstream = upstream or (
-            (url.host or "127.0.0.1", url.port or 5432) if url else ("127.0.0.1", 5432)
-        )
-        self._url = url
+        self._url = make_url(database_url) if database_url is not None else None
+        if self._url is not None:
+            self._upstream = (self._url.host or "127.0.0.1", self._url.port or 5432)
+        else:
+            assert upstream is not None  # checked above
+            self._upstream = upstream
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._lock = threading.Lock()
         self._stopping = threading.Event()

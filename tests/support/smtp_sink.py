@@ -46,6 +46,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 HOST = "127.0.0.1"  # explicit: "localhost" may resolve to ::1 and 0.0.0.0 times out
 SUBJECT_HEADER = re.compile(rb"^Subject:(.*(?:\r?\n[ \t].*)*)", re.MULTILINE | re.IGNORECASE)
 MESSAGE_ID_HEADER = re.compile(rb"^Message-ID:\s*(\S+)", re.MULTILINE | re.IGNORECASE)
+_HEADERS = {"subject": SUBJECT_HEADER}  # header_of's patterns, by lower-cased name
 _TAG = re.compile(r"#(\d+)")
 
 
@@ -74,15 +75,28 @@ def delivery_key(subject: str, recipient: str) -> tuple[str, str]:
     return (tag.group(1) if tag else subject, recipient.lower())
 
 
-def subject_of(raw: bytes) -> str:
-    """The decoded Subject header, read without parsing the whole message."""
+def header_of(raw: bytes, name: str) -> str:
+    """A header's value, unfolded and decoded as RFC 2047 says (the whitespace between
+    encoded words is not text; the stdlib's newer parser keeps a space there), read
+    without parsing the whole message; "" when it is missing."""
     from email.header import decode_header, make_header
 
-    found = SUBJECT_HEADER.search(raw)
+    pattern = _HEADERS.get(name.lower())
+    if pattern is None:
+        pattern = _HEADERS[name.lower()] = re.compile(
+            rb"^" + re.escape(name.encode("ascii")) + rb":(.*(?:\r?\n[ \t].*)*)",
+            re.MULTILINE | re.IGNORECASE,
+        )
+    found = pattern.search(raw)
     if not found:
         return ""
     value = re.sub(rb"\r?\n[ \t]", b" ", found.group(1)).strip().decode("ascii", "replace")
     return str(make_header(decode_header(value)))
+
+
+def subject_of(raw: bytes) -> str:
+    """The decoded Subject header, read without parsing the whole message."""
+    return header_of(raw, "Subject")
 
 
 class _Handler:
