@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.common import HostSteal
+
 BENCHMARKS = ("bench_slack", "bench_search", "bench_jobs", "bench_when", "bench_hubspot")
 DEFAULT_OUT = Path(__file__).resolve().parent / "results.md"
 
@@ -94,9 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     details: dict[str, Any] = {}
     broken = []
+    steal: dict[str, float | None] = {}
     for name in args.only or BENCHMARKS:
         print(f"running {name}{' (quick)' if args.quick else ''}...", file=sys.stderr, flush=True)
         t0 = time.monotonic()
+        stolen = HostSteal()
         try:
             module = importlib.import_module(f"bench.{name}")
             result = module.run(quick=args.quick)
@@ -106,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             details[name] = {"error": traceback.format_exc()}
             continue
         result["seconds"] = round(time.monotonic() - t0, 1)
+        result["host_steal_percent"] = steal[name] = stolen.percent()
         details[name] = result
         rows.extend(result.get("rows", []))
         if result.get("skipped"):
@@ -118,6 +123,12 @@ def main(argv: list[str] | None = None) -> int:
         f"Machine: {machine_before}; at the end: load average "
         f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}.\n"
     )
+    if any(v is not None for v in steal.values()):
+        header += (
+            "CPU time the host gave to other machines (steal) while each benchmark ran: "
+            + ", ".join(f"{name} {_fmt(v)}%" for name, v in steal.items())
+            + ".\n"
+        )
     text = header + "\n" + table(rows) + "\n"
     if broken:
         text += f"\nDid not run: {', '.join(broken)} (see the JSON details).\n"

@@ -41,7 +41,14 @@ from typing import Any
 from sqlalchemy import Connection, func, select, text
 
 from adapters.smtp_mail import SmtpMailer
-from bench.common import Row, cpu_seconds, postgres_available, scratch_postgres, server_url
+from bench.common import (
+    HostSteal,
+    Row,
+    cpu_seconds,
+    postgres_available,
+    scratch_postgres,
+    server_url,
+)
 from bench.mail_sink import CountingSmtpServer
 from bench.pg_proxy import RoundTripProxy
 from bench.seed import HOST_EMAIL, expected_keys, queue_reminder_mails, seed_meetings
@@ -138,6 +145,7 @@ def _drain(
     env = worker_env(worker_url or url, sink.url)
     logs = [open(workdir / f"worker-{workers}-{i}.log", "wb") for i in range(workers)]  # noqa: SIM115
     bench_cpu = time.process_time()  # this process: the SMTP sink
+    stolen = HostSteal()
     first_seen: dict[int, float] = {}
     last_seen: dict[int, float] = {}
     t0 = time.monotonic()
@@ -224,6 +232,7 @@ def _drain(
         "jobs_per_second": round(steady_jobs / steady_seconds, 1) if steady_seconds else 0,
         "jobs_per_worker": sorted(n for _, n in per_worker),
         "retried_errors": [(str(e)[:300], n) for e, n in errors],
+        "host_steal_percent": stolen.percent(),
         "cpu_ms_per_job": {
             "workers (incl. start-up)": round(worker_cpu * per_job, 2),
             "postgres backends": round(
@@ -242,6 +251,17 @@ def _rate(runs: list[dict[str, Any]]) -> float:
     if any(set(r["statuses"]) != {"done"} for r in runs):
         return 0.0  # a run that did not finish every job has no rate to compare
     return round(done / busy, 1) if busy else 0.0
+
+
+def _steal(runs: list[dict[str, Any]]) -> float | None:
+    """The host's steal over `runs`, weighted by their length: what the machine lost to
+    other guests while they ran (bench.common.HostSteal). A scaling ratio whose two
+    sides lost very different shares measured the host as much as the workers."""
+    known = [(r["host_steal_percent"], r["wall_seconds"]) for r in runs]
+    if not known or any(p is None for p, _ in known):
+        return None
+    seconds = sum(w for _, w in known)
+    return round(sum(p * w for p, w in known) / seconds, 1) if seconds else None
 
 
 def run(quick: bool = False) -> dict[str, Any]:
@@ -338,6 +358,19 @@ def run(quick: bool = False) -> dict[str, Any]:
                 baseline_name="1 worker",
                 target=target,
                 passed=passed,
+            )
+        )
+    steal = {workers: _steal([r for r in runs if r["workers"] == workers]) for workers in WORKERS}
+    results["host_steal_percent"] = steal
+    if steal[1] is not None and steal[2] is not None:
+        table.append(
+            Row(
+                metric="Jobs: CPU time the host took (steal) during the 2-worker runs",
+                value=steal[2],
+                unit="%",
+                baseline=steal[1],
+                baseline_name="during the 1-worker runs",
+                target="informational",
             )
         )
     per_job = results["round_trips"]["per_job"]
