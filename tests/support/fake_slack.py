@@ -31,6 +31,7 @@ import email.policy
 import itertools
 import json
 import secrets
+import sys
 import threading
 import time
 from collections import deque
@@ -171,6 +172,16 @@ def _tz_offset(tz: str) -> int:
     return int(offset.total_seconds()) if offset is not None else 0
 
 
+class _Server(ThreadingHTTPServer):
+    """A client that hangs up before its answer (a test done with it, a timeout) is not
+    an error of the fake: no traceback in the test output for it."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], BrokenPipeError | ConnectionResetError):
+            return
+        super().handle_error(request, client_address)
+
+
 class FakeSlack:
     """Threaded fake Slack Web API server. See the module docstring.
 
@@ -243,7 +254,7 @@ class FakeSlack:
     def start(self) -> Self:
         if self._server is not None:
             return self
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        server = _Server(("127.0.0.1", 0), _make_handler(self))
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(
