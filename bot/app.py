@@ -110,7 +110,7 @@ class PerRequest(Middleware):
     0.08 of the 0.49 ms Bolt itself took per Save (bench.request_cpu, A/B three times)."""
 
     def __init__(self, services: Services) -> None:
-        self._sessions = services.sessions
+        self._services = services
 
     def process(
         self,
@@ -121,7 +121,7 @@ class PerRequest(Middleware):
     ) -> BoltResponse | None:
         body = req.body
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not remember_event(self._sessions, f"event:{event_id}"):
+        if event_id and not remember_event(self._services.sessions, f"event:{event_id}"):
             return BoltResponse(status=200, body="")
         req.context["client"] = keep_alive_like(req.context.client)
         return next()
