@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 import re
 import socket
 import threading
@@ -44,9 +45,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 HOST = "127.0.0.1"  # explicit: "localhost" may resolve to ::1 and 0.0.0.0 times out
-SUBJECT_HEADER = re.compile(rb"^Subject:(.*(?:\r?\n[ \t].*)*)", re.MULTILINE | re.IGNORECASE)
 MESSAGE_ID_HEADER = re.compile(rb"^Message-ID:\s*(\S+)", re.MULTILINE | re.IGNORECASE)
-_HEADERS = {"subject": SUBJECT_HEADER}  # header_of's patterns, by lower-cased name
 _TAG = re.compile(r"#(\d+)")
 
 
@@ -75,19 +74,25 @@ def delivery_key(subject: str, recipient: str) -> tuple[str, str]:
     return (tag.group(1) if tag else subject, recipient.lower())
 
 
+@functools.cache
+def _header_line(name: str) -> re.Pattern[bytes]:
+    """A header `name` (any case) with its folded continuation lines."""
+    return re.compile(
+        rb"^" + re.escape(name.encode("ascii")) + rb":(.*(?:\r?\n[ \t].*)*)",
+        re.MULTILINE | re.IGNORECASE,
+    )
+
+
+SUBJECT_HEADER = _header_line("subject")
+
+
 def header_of(raw: bytes, name: str) -> str:
     """A header's value, unfolded and decoded as RFC 2047 says (the whitespace between
     encoded words is not text; the stdlib's newer parser keeps a space there), read
     without parsing the whole message; "" when it is missing."""
     from email.header import decode_header, make_header
 
-    pattern = _HEADERS.get(name.lower())
-    if pattern is None:
-        pattern = _HEADERS[name.lower()] = re.compile(
-            rb"^" + re.escape(name.encode("ascii")) + rb":(.*(?:\r?\n[ \t].*)*)",
-            re.MULTILINE | re.IGNORECASE,
-        )
-    found = pattern.search(raw)
+    found = _header_line(name.lower()).search(raw)
     if not found:
         return ""
     value = re.sub(rb"\r?\n[ \t]", b" ", found.group(1)).strip().decode("ascii", "replace")
